@@ -1,0 +1,36 @@
+# The two entry points of the README (`make demo`, `make test`) set everything up themselves.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: demo test lint bench package system-deps clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+system-deps:
+	./tools/install-system-deps.sh
+
+demo: $(STAMP)
+	$(BIN)/deskapp --demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check deskapp tests migrations tools
+	$(BIN)/lint-imports
+
+test: system-deps $(STAMP) lint
+	$(BIN)/python -m pytest
+
+bench: system-deps $(STAMP)
+	$(BIN)/python -m pytest tests/perf -q -s
+
+package: system-deps $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[package]'
+	$(BIN)/pyinstaller --noconfirm --clean --distpath dist --workpath build packaging/deskapp.spec
+
+clean:
+	rm -rf build dist .pytest_cache .ruff_cache

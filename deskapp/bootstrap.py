@@ -1,0 +1,67 @@
+"""Composition root for the CLI: paths, logging, the migrated cache, secrets, and (for the GUI) Qt.
+
+Headless verbs call ``open_workspace``; only ``run_gui`` imports the ui package, and lazily, so
+scripts never pay for Qt.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+from dataclasses import dataclass
+from pathlib import Path
+
+from deskapp.credentials import SecretStore
+from deskapp.paths import AppPaths, resolve_paths
+from deskapp.store import migrate
+from deskapp.store.engine import Database
+
+log = logging.getLogger("deskapp")
+
+
+@dataclass
+class Workspace:
+    """Everything a use case needs: where files are, the cache, and the secret store."""
+
+    paths: AppPaths
+    db: Database
+    secrets: SecretStore
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def setup_logging(log_dir: Path, *, verbose: bool = False) -> None:
+    """A rotating file in the data folder; stderr only for warnings (verbs print their own output)."""
+    root = logging.getLogger()
+    if any(getattr(h, "_deskapp", False) for h in root.handlers):
+        return
+    log_dir.mkdir(parents=True, exist_ok=True)
+    file_handler = logging.handlers.RotatingFileHandler(
+        log_dir / "deskapp.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
+    )
+    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(threadName)s: %(message)s"))
+    file_handler._deskapp = True  # type: ignore[attr-defined]
+    stderr = logging.StreamHandler()
+    stderr.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    stderr.setFormatter(logging.Formatter("deskapp: %(levelname)s: %(message)s"))
+    stderr._deskapp = True  # type: ignore[attr-defined]
+    root.addHandler(file_handler)
+    root.addHandler(stderr)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def open_workspace(data_dir: str | Path | None = None, *, verbose: bool = False) -> Workspace:
+    """Resolve the data folder, start logging, open and migrate the cache."""
+    paths = resolve_paths(data_dir).ensure()
+    setup_logging(paths.log_dir, verbose=verbose)
+    db = Database(paths.cache_db)
+    migrate.upgrade(db)
+    return Workspace(paths=paths, db=db, secrets=SecretStore())
+
+
+def run_gui(workspace: Workspace, options: dict) -> int:
+    """Start Qt and the main window; returns the process exit code."""
+    from deskapp.ui.app import run  # Qt is imported only when a window is wanted
+
+    return run(workspace, options)

@@ -1,0 +1,84 @@
+"""The command line: the GUI launch and the headless verbs scripts and tests use.
+
+Every verb prints its result on stdout (JSON with --json), progress and errors on stderr, and exits
+non-zero with a one-line message when something is wrong.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from deskapp import __version__, bootstrap
+
+
+class UsageError(Exception):
+    """A user mistake with a message worth printing as it is."""
+
+
+def _print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=None, default=str)
+    sys.stdout.write("\n")
+
+
+# --- verbs -------------------------------------------------------------------------------------
+
+
+def _cmd_stats(ws: bootstrap.Workspace, args: argparse.Namespace) -> int:
+    from deskapp.services.stats import workspace_stats
+
+    stats = workspace_stats(ws.db)
+    if args.json:
+        _print_json(stats)
+    else:
+        for key in ("conversations", "messages", "customers", "orders"):
+            print(f"{key:>14}: {stats[key]}")
+        for acc in stats["accounts"]:
+            print(f"  account {acc['id']} {acc['kind']:<10} {acc['state']:<12} last sync {acc['last_sync'] or '-'}")
+    return 0
+
+
+# --- parser ------------------------------------------------------------------------------------
+
+VERBS: dict[str, Callable[[bootstrap.Workspace, argparse.Namespace], int]] = {
+    "stats": _cmd_stats,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="deskapp", description="Help-desk client for e-commerce support.")
+    parser.add_argument("--version", action="version", version=f"deskapp {__version__}")
+    parser.add_argument("--data-dir", help="data folder (default: DESKAPP_DATA_DIR or the OS's data folder)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
+    parser.add_argument("--demo", action="store_true", help="start the embedded demo backend and use it")
+    parser.add_argument("--screenshot", metavar="FILE", help="save a PNG of the main window and exit")
+    parser.add_argument("--smoke", action="store_true", help="start, open the main window, exit 0")
+    sub = parser.add_subparsers(dest="verb", metavar="VERB")
+
+    p = sub.add_parser("stats", help="counts of what the cache holds, and each account's state")
+    p.add_argument("--json", action="store_true")
+
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        ws = bootstrap.open_workspace(args.data_dir, verbose=args.verbose)
+    except Exception as exc:  # a clear message beats a traceback for a broken data folder
+        print(f"deskapp: cannot open the data folder: {exc}", file=sys.stderr)
+        return 2
+    try:
+        if args.verb is None:
+            return bootstrap.run_gui(ws, vars(args))
+        return VERBS[args.verb](ws, args)
+    except UsageError as exc:
+        print(f"deskapp: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        ws.close()

@@ -1,0 +1,1 @@
+"""Copilot: local triage (intent, urgency, sentiment), reply suggestions, templates, LLM drafts."""

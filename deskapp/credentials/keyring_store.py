@@ -1,0 +1,44 @@
+"""Reads and writes account secrets through the OS keyring (Secret Service, Keychain, Credential Locker)."""
+
+from __future__ import annotations
+
+import keyring
+from keyring.errors import KeyringError
+
+SERVICE = "deskapp"
+
+
+class CredentialError(RuntimeError):
+    """The keyring is missing, locked or refused: the message says what the user can do."""
+
+
+class SecretStore:
+    """Secrets for account ids; ``kind`` separates several secrets of one account (token, smtp...)."""
+
+    def __init__(self, service: str = SERVICE) -> None:
+        self.service = service
+
+    def _key(self, account_id: int, kind: str) -> str:
+        return f"account:{account_id}:{kind}"
+
+    def set(self, account_id: int, secret: str, kind: str = "token") -> None:
+        if not secret:
+            raise CredentialError("an empty secret cannot be stored")
+        try:
+            keyring.set_password(self.service, self._key(account_id, kind), secret)
+        except KeyringError as exc:
+            raise CredentialError(f"the OS keyring refused to store the secret: {exc}") from exc
+
+    def get(self, account_id: int, kind: str = "token") -> str | None:
+        try:
+            return keyring.get_password(self.service, self._key(account_id, kind))
+        except KeyringError as exc:
+            raise CredentialError(f"the OS keyring could not be read: {exc}") from exc
+
+    def delete(self, account_id: int, kind: str = "token") -> None:
+        try:
+            keyring.delete_password(self.service, self._key(account_id, kind))
+        except keyring.errors.PasswordDeleteError:
+            pass  # already gone: deleting is idempotent
+        except KeyringError as exc:
+            raise CredentialError(f"the OS keyring could not delete the secret: {exc}") from exc

@@ -1,0 +1,1 @@
+"""The embedded demo backend: a loopback server speaking the Chatwoot and Shopify Admin APIs."""

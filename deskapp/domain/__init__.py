@@ -1,0 +1,42 @@
+"""Plain domain objects shared by every layer: no I/O, no Qt, no SQLAlchemy."""
+
+from deskapp.domain.enums import (
+    AccountKind,
+    Channel,
+    Connectivity,
+    DeliveryState,
+    Direction,
+    IdentityKind,
+    Intent,
+    OutboxKind,
+    OutboxState,
+    Priority,
+    Sentiment,
+    Status,
+    SurveyKind,
+    Urgency,
+)
+from deskapp.domain.models import (
+    Account,
+    Agent,
+    Attachment,
+    Batch,
+    Contact,
+    Conversation,
+    Identity,
+    Message,
+    Order,
+    OrderLine,
+    OutboxItem,
+    PushResult,
+    SurveyResponse,
+    Team,
+    Template,
+)
+
+__all__ = [
+    "Account", "AccountKind", "Agent", "Attachment", "Batch", "Channel", "Connectivity", "Contact",
+    "Conversation", "DeliveryState", "Direction", "Identity", "IdentityKind", "Intent", "Message",
+    "Order", "OrderLine", "OutboxItem", "OutboxKind", "OutboxState", "Priority", "PushResult",
+    "Sentiment", "Status", "SurveyKind", "SurveyResponse", "Team", "Template", "Urgency",
+]

@@ -1,0 +1,140 @@
+"""The closed vocabularies of the help desk (channels, statuses, triage labels) used by every layer."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AccountKind(StrEnum):
+    CHATWOOT = "chatwoot"
+    IMAP_SMTP = "imap_smtp"
+    SHOPIFY = "shopify"
+    DEMO = "demo"
+
+
+class Channel(StrEnum):
+    EMAIL = "email"
+    WEB_CHAT = "web_chat"
+    WHATSAPP = "whatsapp"
+    INSTAGRAM = "instagram"
+    MESSENGER = "messenger"
+    TELEGRAM = "telegram"
+    SMS = "sms"
+    API = "api"
+    OTHER = "other"
+
+    @property
+    def is_chat_like(self) -> bool:
+        return self in (Channel.WEB_CHAT, Channel.WHATSAPP, Channel.TELEGRAM, Channel.API)
+
+    @property
+    def is_social_or_sms(self) -> bool:
+        return self in (Channel.INSTAGRAM, Channel.MESSENGER, Channel.SMS)
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    PENDING = "pending"
+    SNOOZED = "snoozed"
+    RESOLVED = "resolved"
+
+
+class Priority(StrEnum):
+    NONE = "none"
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Direction(StrEnum):
+    IN = "in"
+    OUT = "out"
+    NOTE = "note"
+    # messages the system wrote (assignment notices, bot replies): never a response for KPIs
+    ACTIVITY = "activity"
+
+
+class DeliveryState(StrEnum):
+    RECEIVED = "received"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+
+
+class IdentityKind(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    HANDLE = "handle"
+    EXTERNAL = "external"
+
+
+class Intent(StrEnum):
+    ORDER_STATUS = "order_status"
+    DELIVERY_PROBLEM = "delivery_problem"
+    CANCEL_ORDER = "cancel_order"
+    CHANGE_ORDER = "change_order"
+    SHIPPING_ADDRESS = "shipping_address"
+    SHIPPING_OPTIONS = "shipping_options"
+    REFUND = "refund"
+    RETURN_EXCHANGE = "return_exchange"
+    DAMAGED_OR_WRONG_ITEM = "damaged_or_wrong_item"
+    PAYMENT = "payment"
+    INVOICE = "invoice"
+    DISCOUNT_CODE = "discount_code"
+    PRODUCT_QUESTION = "product_question"
+    ACCOUNT = "account"
+    COMPLAINT = "complaint"
+    HUMAN_AGENT = "human_agent"
+    FEEDBACK = "feedback"
+    SUBSCRIPTION = "subscription"
+    OTHER = "other"
+
+
+class Urgency(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class Sentiment(StrEnum):
+    NEGATIVE = "negative"
+    NEUTRAL = "neutral"
+    POSITIVE = "positive"
+
+
+class SurveyKind(StrEnum):
+    CSAT = "csat"
+    NPS = "nps"
+    CES = "ces"
+
+
+class OutboxKind(StrEnum):
+    REPLY = "reply"
+    NOTE = "note"
+    STATUS = "status"
+    ASSIGN = "assign"
+    LABEL = "label"
+    PRIORITY = "priority"
+    SNOOZE = "snooze"
+    MERGE = "merge"
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    DONE = "done"
+    FAILED = "failed"
+    CONFLICT = "conflict"
+
+
+class Connectivity(StrEnum):
+    ONLINE = "online"
+    DEGRADED = "degraded"
+    OFFLINE = "offline"
+    AUTH_NEEDED = "auth_needed"
+    UNKNOWN = "unknown"

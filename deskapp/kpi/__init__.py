@@ -1,0 +1,1 @@
+"""KPI definitions (DESIGN §7) and the queries and rollups that compute them."""

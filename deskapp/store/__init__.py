@@ -1,0 +1,1 @@
+"""The local SQLite cache: engine and PRAGMAs, tables, migrations, repositories."""

@@ -1,0 +1,92 @@
+"""Opens the cache database for the rest of the app: owner-only file, WAL, foreign keys, one writer.
+
+Readers each use their own pooled connection (WAL lets them read while the writer writes);
+writes go through ``Database.write()``, which serialises writers with a lock so two threads never
+fight over SQLite's write lock and hit "database is locked".
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+_OWNER_ONLY = 0o600
+
+
+def _create_owner_only(path: Path) -> None:
+    """Create the file (and its folder) readable by its owner only before SQLite opens it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY, _OWNER_ONLY)
+        os.close(fd)
+    os.chmod(path, _OWNER_ONLY)
+
+
+def _tighten_side_files(path: Path) -> None:
+    for suffix in ("-wal", "-shm"):
+        side = path.with_name(path.name + suffix)
+        if side.exists():
+            os.chmod(side, _OWNER_ONLY)
+
+
+def make_engine(path: Path, *, synchronous: str = "NORMAL") -> Engine:
+    """An engine on ``path`` with the PRAGMAs every connection needs."""
+    _create_owner_only(path)
+    engine = create_engine(
+        f"sqlite:///{path}",
+        poolclass=QueuePool,
+        pool_size=4,
+        max_overflow=8,
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record) -> None:  # pragma: no cover - exercised by every test
+        # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit transactions get in the way).
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.execute("PRAGMA cache_size=-32768")
+        cursor.close()
+        _tighten_side_files(path)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:  # pragma: no cover - exercised by every test
+        conn.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+class Database:
+    """The cache: an engine plus the single-writer discipline of DESIGN §1."""
+
+    def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
+        self.path = path
+        self.engine = make_engine(path, synchronous=synchronous)
+        self._write_lock = threading.RLock()
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """One write transaction: committed on success, rolled back on any exception."""
+        with self._write_lock, self.engine.begin() as conn:
+            conn.exec_driver_sql("SELECT 1")  # make sure BEGIN has run before the caller's first read
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A connection for reading; its snapshot lasts until the block ends."""
+        with self.engine.connect() as conn:
+            yield conn
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,98 @@
+"""Migrations: the schema they build matches the tables the code uses; upgrade backs up; newer is refused."""
+
+import os
+import sqlite3
+import stat
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from deskapp.store import migrate
+from deskapp.store.engine import Database
+from deskapp.store.schema import metadata
+
+
+def _not_fts(name, type_, *_args) -> bool:
+    # FTS5's shadow tables are SQLite's own, made by the migration; SQLAlchemy cannot describe them.
+    return not (type_ == "table" and name.startswith("message_fts"))
+
+
+def test_migrated_schema_matches_the_code(db):
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"include_name": _not_fts})
+        diff = compare_metadata(context, metadata)
+    assert diff == []
+
+
+def test_cache_file_is_owner_only_with_wal_and_foreign_keys(db):
+    assert stat.S_IMODE(os.stat(db.path).st_mode) == 0o600
+    with db.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_upgrade_twice_is_a_no_op(db):
+    assert migrate.upgrade(db) == migrate.head_revision()
+    assert not list(db.path.parent.glob("*.bak"))
+
+
+def test_a_database_from_a_newer_deskapp_is_refused(data_dir):
+    path = data_dir / "cache.sqlite3"
+    database = Database(path)
+    migrate.upgrade(database)
+    database.close()
+    raw = sqlite3.connect(path)
+    raw.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    raw.commit()
+    raw.close()
+    database = Database(path)
+    with pytest.raises(migrate.DatabaseTooNew, match="newer deskapp"):
+        migrate.upgrade(database)
+    database.close()
+    # and it was left untouched
+    raw = sqlite3.connect(path)
+    assert raw.execute("SELECT version_num FROM alembic_version").fetchone()[0] == "9999_from_the_future"
+
+
+def test_older_database_is_copied_aside_before_upgrade(data_dir, monkeypatch):
+    path = data_dir / "cache.sqlite3"
+    database = Database(path)
+    migrate.upgrade(database)
+    with database.write() as conn:
+        conn.exec_driver_sql("INSERT INTO setting(key, value) VALUES ('k', 'v')")
+    # Pretend the code knows a newer head than the file is at.
+    monkeypatch.setattr(migrate, "head_revision", lambda: "0002_pretend")
+    migrate.upgrade(database)
+    backups = list(data_dir.glob("cache.sqlite3.before-0002_pretend.*.bak"))
+    assert len(backups) == 1
+    assert sqlite3.connect(backups[0]).execute("SELECT value FROM setting").fetchone() == ("v",)
+    database.close()
+
+
+def test_fts_follows_message_writes(db):
+    with db.write() as conn:
+        conn.exec_driver_sql("INSERT INTO account(id, kind, name, created_at) VALUES (1, 'demo', 'd', 0)")
+        conn.exec_driver_sql("INSERT INTO customer(id, name) VALUES (1, 'Zoë Álvarez')")
+        conn.exec_driver_sql(
+            "INSERT INTO conversation(id, account_id, external_id, customer_id, channel, status, subject,"
+            " created_at, updated_at) VALUES (1, 1, 'c1', 1, 'email', 'open', 'Parcel missing', 0, 0)")
+        conn.exec_driver_sql(
+            "INSERT INTO message(id, account_id, external_id, conversation_id, direction, text, sent_at)"
+            " VALUES (1, 1, 'm1', 1, 'in', 'Where is my parcel?', 0)")
+
+    def hits(query: str) -> list[int]:
+        with db.read() as conn:
+            return [r[0] for r in conn.exec_driver_sql(
+                "SELECT rowid FROM message_fts WHERE message_fts MATCH ?", (query,))]
+
+    assert hits("parcel") == [1]
+    assert hits("zoe") == [1]  # diacritics folded, customer name indexed
+    assert hits("missing") == [1]  # subject indexed
+    with db.write() as conn:
+        conn.exec_driver_sql("UPDATE message SET text = 'Refund please' WHERE id = 1")
+    assert hits("refund") == [1]
+    assert hits("where") == []
+    with db.write() as conn:
+        conn.exec_driver_sql("DELETE FROM message WHERE id = 1")
+    assert hits("refund") == []
