@@ -2,9 +2,9 @@
 
 from alembic import context
 
-from deskapp.store.schema import metadata
+from deskapp.store.schema import all_metadata
 
-target_metadata = metadata
+target_metadata = all_metadata()
 
 
 def run_migrations() -> None:

@@ -24,6 +24,19 @@ from sqlalchemy import (
 metadata = MetaData()
 
 
+def all_metadata() -> MetaData:
+    """``metadata`` with every feature's tables: modules named ``deskapp.store.schema_*`` add theirs."""
+    import importlib
+    import pkgutil
+
+    import deskapp.store as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.name.startswith("schema_"):
+            importlib.import_module(f"deskapp.store.{info.name}")
+    return metadata
+
+
 def _pk() -> Column:
     return Column("id", Integer, primary_key=True)
 

@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 
 from deskapp.store import migrate
 from deskapp.store.engine import Database
-from deskapp.store.schema import metadata
+from deskapp.store.schema import all_metadata
 
 
 def _not_fts(name, type_, *_args) -> bool:
@@ -21,7 +21,7 @@ def _not_fts(name, type_, *_args) -> bool:
 def test_migrated_schema_matches_the_code(db):
     with db.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"include_name": _not_fts})
-        diff = compare_metadata(context, metadata)
+        diff = compare_metadata(context, all_metadata())
     assert diff == []
 
 

@@ -1,0 +1,48 @@
+"""The contract every connector keeps with the sync engine: pulls of pages, pushes of outbox items.
+
+Connectors are network-only: they map wire payloads to domain records (deskapp.domain) and back,
+and never touch the database. Failures surface as the exceptions below, after the one retry layer
+(deskapp.connectors.http) has done its work.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from deskapp.domain import Batch, OutboxItem, PushResult
+
+
+class ConnectorError(Exception):
+    """Base of every connector failure."""
+
+
+class AuthError(ConnectorError):
+    """401/403: the credential is bad or revoked. The engine stops that account ("auth needed")."""
+
+
+class TransientError(ConnectorError):
+    """Network down, timeouts, 5xx or 429 that outlasted the retries: try again later (offline/degraded)."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class PayloadError(ConnectorError):
+    """The service answered with something that does not follow its contract (bad JSON, wrong shape)."""
+
+
+class Connector(Protocol):
+    """A pull/push adapter for one account."""
+
+    def streams(self) -> list[str]:
+        """The top-level streams to pull, in order (e.g. "profile", "contacts", "conversations")."""
+        ...
+
+    def pull(self, stream: str, cursor: str | None) -> Batch:
+        """One page of ``stream`` after ``cursor`` (None: from the start). Cursors are opaque strings."""
+        ...
+
+    def push(self, item: OutboxItem) -> PushResult:
+        """Send one outbox item; idempotent by ``item.client_id`` (check first where no header exists)."""
+        ...
