@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deskapp.credentials import SecretStore
+from deskapp.diagnostics import RedactingFormatter
 from deskapp.paths import AppPaths, resolve_paths
 from deskapp.store import migrate
 from deskapp.store.engine import Database
@@ -34,17 +35,22 @@ class Workspace:
 def setup_logging(log_dir: Path, *, verbose: bool = False) -> None:
     """A rotating file in the data folder; stderr only for warnings (verbs print their own output)."""
     root = logging.getLogger()
-    if any(getattr(h, "_deskapp", False) for h in root.handlers):
-        return
+    target = str(log_dir / "deskapp.log")
+    ours = [h for h in root.handlers if getattr(h, "_deskapp", False)]
+    if any(getattr(h, "baseFilename", None) == target for h in ours):
+        return  # already logging there
+    for handler in ours:  # a workspace in another data folder: follow it
+        root.removeHandler(handler)
+        handler.close()
     log_dir.mkdir(parents=True, exist_ok=True)
     file_handler = logging.handlers.RotatingFileHandler(
         log_dir / "deskapp.log", maxBytes=2_000_000, backupCount=5, encoding="utf-8"
     )
-    file_handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(threadName)s: %(message)s"))
+    file_handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s %(threadName)s: %(message)s"))
     file_handler._deskapp = True  # type: ignore[attr-defined]
     stderr = logging.StreamHandler()
     stderr.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    stderr.setFormatter(logging.Formatter("deskapp: %(levelname)s: %(message)s"))
+    stderr.setFormatter(RedactingFormatter("deskapp: %(levelname)s: %(message)s"))
     stderr._deskapp = True  # type: ignore[attr-defined]
     root.addHandler(file_handler)
     root.addHandler(stderr)

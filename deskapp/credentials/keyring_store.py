@@ -5,6 +5,8 @@ from __future__ import annotations
 import keyring
 from keyring.errors import KeyringError
 
+from deskapp.diagnostics import register_secret
+
 SERVICE = "deskapp"
 
 
@@ -24,6 +26,7 @@ class SecretStore:
     def set(self, account_id: int, secret: str, kind: str = "token") -> None:
         if not secret:
             raise CredentialError("an empty secret cannot be stored")
+        register_secret(secret)
         try:
             keyring.set_password(self.service, self._key(account_id, kind), secret)
         except KeyringError as exc:
@@ -31,9 +34,11 @@ class SecretStore:
 
     def get(self, account_id: int, kind: str = "token") -> str | None:
         try:
-            return keyring.get_password(self.service, self._key(account_id, kind))
+            secret = keyring.get_password(self.service, self._key(account_id, kind))
         except KeyringError as exc:
             raise CredentialError(f"the OS keyring could not be read: {exc}") from exc
+        register_secret(secret)
+        return secret
 
     def delete(self, account_id: int, kind: str = "token") -> None:
         try:
