@@ -14,7 +14,7 @@ from pathlib import Path
 from deskapp.credentials import SecretStore
 from deskapp.diagnostics import RedactingFormatter
 from deskapp.paths import AppPaths, resolve_paths
-from deskapp.store import migrate
+from deskapp.store import cache_integrity, migrate
 from deskapp.store.engine import Database
 
 log = logging.getLogger("deskapp")
@@ -61,9 +61,18 @@ def open_workspace(data_dir: str | Path | None = None, *, verbose: bool = False)
     """Resolve the data folder, start logging, open and migrate the cache."""
     paths = resolve_paths(data_dir).ensure()
     setup_logging(paths.log_dir, verbose=verbose)
+    # A cache failing PRAGMA quick_check is moved aside and rebuilt by the next sync (offline, issue 5).
+    salvaged_accounts = cache_integrity.ensure_cache_usable(paths.cache_db)
     db = Database(paths.cache_db)
     migrate.upgrade(db)
-    return Workspace(paths=paths, db=db, secrets=SecretStore())
+    if salvaged_accounts:
+        with db.write() as conn:
+            cache_integrity.restore_accounts(conn, salvaged_accounts)
+    ws = Workspace(paths=paths, db=db, secrets=SecretStore())
+    from deskapp.services.actions import restore_on_start  # queued work back on top of the cache
+
+    restore_on_start(ws)
+    return ws
 
 
 def run_gui(workspace: Workspace, options: dict) -> int:

@@ -12,7 +12,8 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from deskapp import __version__, bootstrap
+from deskapp import __version__, bootstrap, cli_copilot, cli_kpi, cli_offline, cli_sync
+from deskapp.demo import runner as demo_runner
 
 
 class UsageError(Exception):
@@ -41,11 +42,28 @@ def _cmd_stats(ws: bootstrap.Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_conversations(ws: bootstrap.Workspace, args: argparse.Namespace) -> int:
+    from deskapp.services.inbox import list_conversations
+
+    items = list_conversations(ws.db, status=args.status, limit=args.limit)
+    if args.json:
+        _print_json(items)
+    else:
+        for c in items:
+            print(f"{c['id']:>7} {c['channel']:<10} {c['status']:<9} {c['customer'][:24]:<24} {c['subject'][:60]}")
+    return 0
+
+
 # --- parser ------------------------------------------------------------------------------------
 
 VERBS: dict[str, Callable[[bootstrap.Workspace, argparse.Namespace], int]] = {
     "stats": _cmd_stats,
+    "conversations": _cmd_conversations,
 }
+VERBS.update(cli_sync.VERBS)  # account, sync, search
+VERBS.update(cli_offline.VERBS)  # act, outbox
+VERBS.update(cli_kpi.VERBS)  # kpi, import
+VERBS.update(cli_copilot.VERBS)  # triage
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -60,12 +78,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("stats", help="counts of what the cache holds, and each account's state")
     p.add_argument("--json", action="store_true")
+    p = sub.add_parser("conversations", help="conversations in the cache, newest first")
+    p.add_argument("--status", choices=["open", "pending", "snoozed", "resolved"])
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--json", action="store_true")
+    cli_sync.add_parsers(sub)
+    cli_offline.add_parsers(sub)
+    cli_kpi.add_parsers(sub)
+    cli_copilot.add_parsers(sub)
+    demo_runner.add_arguments(sub.add_parser("demo-server", help="run the demo Chatwoot + Shopify backend"))
 
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.verb == "demo-server":  # a server, not a cache user: no data folder needed
+        return demo_runner.run(args)
     try:
         ws = bootstrap.open_workspace(args.data_dir, verbose=args.verbose)
     except Exception as exc:  # a clear message beats a traceback for a broken data folder

@@ -22,10 +22,18 @@ from deskapp import __version__
 MASK = "«redacted»"
 _known_secrets: set[str] = set()
 _lock = threading.Lock()
+# (pattern, replacement): the key stays so a masked line still makes sense.
 _PATTERNS = [
-    re.compile(r"(?i)(api_access_token|x-shopify-access-token|authorization|password|passwd|token|secret)"
-               r"(['\"]?\s*[:=]\s*['\"]?)(bearer\s+)?([^\s'\",;}]+)"),
-    re.compile(r"(?i)(AUTH(?:ENTICATE)?\s+(?:PLAIN|LOGIN|XOAUTH2)\s+)(\S+)"),
+    # Password fields: any value.
+    (re.compile(r"(?i)\b(password|passwd|pwd)(['\"]?\s*[:=]\s*['\"]?)([^\s'\",;}]+)"), r"\1\2" + MASK),
+    # Bearer credentials: whatever follows the scheme.
+    (re.compile(r"(?i)\b(bearer\s+)([A-Za-z0-9._~+/=-]+)"), r"\1" + MASK),
+    # Token-like fields: only values that look like tokens (8+ chars with a digit), so prose such as
+    # "secret: not found" stays readable.
+    (re.compile(r"(?i)\b(api_access_token|x-shopify-access-token|access_token|token|secret|api_key)"
+                r"(['\"]?\s*[:=]\s*['\"]?)(?=[^\s'\",;}]*\d)([^\s'\",;}]{8,})"), r"\1\2" + MASK),
+    # IMAP/SMTP authentication exchanges.
+    (re.compile(r"(?i)(AUTH(?:ENTICATE)?\s+(?:PLAIN|LOGIN|XOAUTH2)\s+)(\S+)"), r"\1" + MASK),
 ]
 
 
@@ -42,8 +50,9 @@ def redact(text: str) -> str:
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, MASK)
-    text = _PATTERNS[0].sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3) or ''}{MASK}", text)
-    return _PATTERNS[1].sub(lambda m: f"{m.group(1)}{MASK}", text)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
 
 
 class RedactingFormatter(logging.Formatter):

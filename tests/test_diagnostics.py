@@ -23,6 +23,11 @@ def test_credential_shapes_are_masked_even_when_unknown():
     assert "api_access_token" in out  # the key stays so the line still makes sense
 
 
+def test_prose_about_secrets_stays_readable():
+    line = "the OS keyring refused to store the secret: No recommended backend was available"
+    assert redact(line) == line
+
+
 def test_secret_read_from_the_keyring_never_reaches_the_log_file(data_dir):
     store = SecretStore(service="deskapp-test-diag")
     store.set(11, "kr-secret-0042")

@@ -1,0 +1,46 @@
+"""The `triage` verb of the command line (registered by deskapp.cli): label messages from stdin, or retrain.
+
+`deskapp triage [--json]` reads one message per line on stdin and prints one line per message as soon
+as it is labelled; `deskapp triage retrain` folds agents' corrections into the model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _cmd_triage(ws, args: argparse.Namespace) -> int:
+    from deskapp.services import triage as triage_service
+
+    if args.action == "retrain":
+        report = triage_service.retrain(ws.db)
+        summary = {"examples": report.examples, "corrections": report.corrections,
+                   "corrections_learned": report.corrections_learned, "model_id": report.model_id}
+        if args.json:
+            print(json.dumps(summary))
+        else:
+            print(f"retrained on {report.examples} examples + {report.corrections} corrections;"
+                  f" {report.corrections_learned} of the corrections are now labelled as the agents did")
+        return 0
+    with ws.db.read() as conn:
+        triager = triage_service.triager_for(conn)
+    for line in sys.stdin:
+        message = line.rstrip("\r\n")
+        result = triager.triage(message)
+        if args.json:
+            sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False) + "\n")
+        else:
+            sys.stdout.write(f"{result.intent}\t{result.urgency}\t{result.sentiment}\t{result.sentiment_score:+.2f}\n")
+        sys.stdout.flush()  # a pipe reader gets each label as soon as its line is done
+    return 0
+
+
+VERBS = {"triage": _cmd_triage}
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("triage", help="label messages read one per line on stdin (or: triage retrain)")
+    p.add_argument("action", nargs="?", choices=["retrain"], help="retrain: fold agents' corrections into the model")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")

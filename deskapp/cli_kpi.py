@@ -1,0 +1,101 @@
+"""The `kpi` and `import surveys` verbs of the command line (registered by deskapp.cli), for scripts.
+
+`kpi` prints every DESIGN §7 figure for a period ([--from, --to) local dates in --tz); `import surveys`
+loads NPS/CES/CSAT answers from a survey tool's CSV (see deskapp/kpi/surveys_csv.py for the columns).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from deskapp.services.reports import ReportError, ReportService
+
+
+def _out_json(value: Any) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, default=str)
+    sys.stdout.write("\n")
+
+
+def _fmt_s(value: float | None) -> str:
+    if value is None:
+        return "–"
+    value = float(value)
+    if value < 120:
+        return f"{value:.0f} s"
+    if value < 7200:
+        return f"{value / 60:.1f} min"
+    return f"{value / 3600:.1f} h"
+
+
+def _fmt_rate(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f} %"
+
+
+def _cmd_kpi(ws, args: argparse.Namespace) -> int:
+    service = ReportService(ws.db)
+    try:
+        report = service.kpi_report(start=args.start, end=args.end, agent_email=args.agent, team_name=args.team,
+                                    tz=args.tz)
+    except ReportError as exc:
+        print(f"deskapp: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        _out_json(report)
+        return 0
+    p = report["period"]
+    print(f"period          {p['from']} – {p['to']} (exclusive, {p['tz']})")
+    print(f"FRT             median {_fmt_s(report['frt']['median_s'])}, p90 {_fmt_s(report['frt']['p90_s'])},"
+          f" unanswered {report['frt']['unanswered']}")
+    print(f"resolution      median {_fmt_s(report['resolution']['median_s'])},"
+          f" p90 {_fmt_s(report['resolution']['p90_s'])}")
+    print(f"FCR             {_fmt_rate(report['fcr'])}")
+    nps = "–" if report["nps"] is None else f"{report['nps'] * 100:+.0f}"
+    ces = "–" if report["ces"] is None else f"{report['ces']:.2f}"
+    print(f"CSAT / NPS / CES {_fmt_rate(report['csat'])} / {nps} / {ces}")
+    print(f"contact rate    {_fmt_rate(report['contact_rate'])}")
+    print(f"SLA             breach rate {_fmt_rate(report['sla']['breach_rate'])}, at risk now"
+          f" {report['sla']['at_risk']}, breaching now {report['sla']['breaching_now']}")
+    print(f"volume          {report['volume']['total']} conversations, backlog {report['backlog']['open']} open")
+    for a in report["agents"]:
+        print(f"  {a['name'] or a['email']:<24} assigned {a['assigned']:>5}  replies {a['replies']:>5}"
+              f"  FRT {_fmt_s(a['frt_median_s']):>9}  resolved {a['resolutions']:>5}  FCR {_fmt_rate(a['fcr'])}"
+              f"  CSAT {_fmt_rate(a['csat'])}")
+    return 0
+
+
+def _cmd_import(ws, args: argparse.Namespace) -> int:
+    service = ReportService(ws.db)
+    try:
+        result = service.import_surveys(args.file, tz=args.tz)
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        print(f"deskapp: cannot read {args.file}: {exc}", file=sys.stderr)
+        return 2
+    for line, error in result.errors:
+        print(f"{args.file}:{line}: {error}", file=sys.stderr)
+    if args.json:
+        _out_json(result.as_dict())
+    else:
+        print(f"{result.imported} answers imported, {result.updated} updated, {len(result.errors)} rows rejected")
+    return 1 if result.errors else 0
+
+
+VERBS = {"kpi": _cmd_kpi, "import": _cmd_import}
+
+
+def add_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("kpi", help="KPI figures (FRT, resolution, FCR, CSAT, NPS, CES, SLA...) for a period")
+    p.add_argument("--from", dest="start", metavar="DATE", help="first local day, YYYY-MM-DD (default: 30 days ago)")
+    p.add_argument("--to", dest="end", metavar="DATE", help="day after the last, YYYY-MM-DD (default: tomorrow)")
+    who = p.add_mutually_exclusive_group()
+    who.add_argument("--agent", metavar="EMAIL", help="one agent's figures (conversations assigned to them)")
+    who.add_argument("--team", metavar="NAME", help="one team's figures")
+    p.add_argument("--tz", metavar="ZONE", help="time zone of the days, e.g. Europe/Paris (default: the system's)")
+    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("import", help="import data from other tools: `import surveys FILE.csv`")
+    p.add_argument("what", choices=["surveys"], help="what the file holds")
+    p.add_argument("file", metavar="FILE.csv", help="columns: kind, score, at, [id, conversation, email, comment]")
+    p.add_argument("--tz", metavar="ZONE", help="zone for times without an offset (default: the system's)")
+    p.add_argument("--json", action="store_true")

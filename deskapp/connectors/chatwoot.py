@@ -1,0 +1,294 @@
+"""ChatwootConnector: pulls a Chatwoot account (application API v1) as domain records and pushes outbox items.
+
+Streams, in order: profile, agents, teams, inboxes, contacts, canned_responses, conversations, csat;
+plus ``messages/<conversation id>`` per conversation. Cursors are opaque JSON text, except messages,
+whose cursor is the last message id seen (decimal text). Paged streams walk ``page=1..`` (cursor
+``{"page", "started", "since", "size", "sig", "full_size"}``) and, once through, keep
+``{"since": <unix time the walk started>, "size": <page size learned>}``;
+later pulls ask only for what changed since then (conversations: ``updated_within``; contacts: most
+recent activity first; csat: ``since``/``until``), with a safety margin, so nothing slips between pulls.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable
+from typing import Any
+
+from deskapp.connectors import chatwoot_mapping as cw
+from deskapp.connectors import chatwoot_push
+from deskapp.connectors.base import AuthError, ConnectorError, PayloadError
+from deskapp.connectors.http import HttpClient, HttpStatusError
+from deskapp.connectors.wire import as_int, dig, id_text, log, map_each, parse_time
+from deskapp.domain import Batch, Channel, OutboxItem, PushResult
+
+STREAMS = ["profile", "agents", "teams", "inboxes", "contacts", "canned_responses", "conversations", "csat"]
+MESSAGE_STREAM_PREFIX = "messages/"
+MESSAGE_PAGE_MIN = 20  # Chatwoot's smallest message page: fewer than this means we reached the end
+MAX_BACK_PAGES = 500  # 10k messages: a first pull of one conversation never loops forever
+
+
+def load_cursor(cursor: str | None) -> dict[str, Any]:
+    """Parse an opaque cursor; a garbled one restarts the stream (safe: the store upserts)."""
+    if not cursor:
+        return {}
+    try:
+        state = json.loads(cursor)
+    except ValueError:
+        log.warning("unreadable chatwoot cursor %r: starting the stream over", cursor[:80])
+        return {}
+    return state if isinstance(state, dict) else {}
+
+
+def page_items(body: Any, what: str) -> list[Any]:
+    """The record list of a page: a bare list, ``payload`` or ``data.payload``."""
+    if isinstance(body, list):
+        return body
+    if not isinstance(body, dict):
+        raise PayloadError(f"{what}: expected an object or a list, got {type(body).__name__}")
+    holder = body["data"] if isinstance(body.get("data"), dict) else body
+    if "payload" not in holder:
+        raise PayloadError(f"{what}: no payload in the answer")
+    items = holder.get("payload") or []
+    if not isinstance(items, list):
+        raise PayloadError(f"{what}: payload is a {type(items).__name__}, not a list")
+    return items
+
+
+class ChatwootConnector:
+    """One Chatwoot account. ``margin`` (seconds) widens every incremental window against clock skew."""
+
+    messages_per_conversation = True  # the engine pulls ``messages/<id>`` for each conversation it receives
+
+    def __init__(self, base_url: str, account_id: int | str, token: str, *, http: HttpClient | None = None,
+                 margin: float = 120.0, clock: Callable[[], float] = time.time) -> None:
+        self.account_id = str(account_id)
+        self.http = http or HttpClient(base_url, {"api_access_token": token, "Accept": "application/json"})
+        self.prefix = f"/api/v1/accounts/{self.account_id}"
+        self.margin = margin
+        self.clock = clock
+        self._inboxes: dict[str, tuple[Channel, str]] | None = None
+        self._my_id: str | None = None
+
+    def streams(self) -> list[str]:
+        return list(STREAMS)
+
+    def pull(self, stream: str, cursor: str | None) -> Batch:
+        if stream.startswith(MESSAGE_STREAM_PREFIX):
+            return self._pull_messages(stream[len(MESSAGE_STREAM_PREFIX):], cursor)
+        pulls = {"profile": self._pull_profile, "agents": self._pull_agents, "teams": self._pull_teams,
+                 "inboxes": self._pull_inboxes, "canned_responses": self._pull_templates,
+                 "contacts": self._pull_contacts, "conversations": self._pull_conversations,
+                 "csat": self._pull_csat}
+        if stream not in pulls:
+            raise ValueError(f"unknown chatwoot stream {stream!r}")
+        try:
+            return pulls[stream](cursor)
+        except AuthError:
+            if stream == "profile" or not self.token_works():
+                raise
+            # Chatwoot answers 401 for "not allowed" too (e.g. CSAT reports for a non-admin): the token
+            # is fine, so this one stream is skipped rather than the whole account stopped
+            log.warning("chatwoot %s: not permitted for this user; skipping it", stream)
+            return Batch([], cursor, True)
+
+    def push(self, item: OutboxItem) -> PushResult:
+        try:
+            return chatwoot_push.push(self.http, self.prefix, item)
+        except AuthError as exc:
+            if not self.token_works():
+                raise
+            return PushResult(ok=False, conflict="not permitted", detail={"message": str(exc)})
+
+    def token_works(self) -> bool:
+        """Whether the token itself is accepted (the profile answers), telling a revoked token apart from
+        an action this user may not take, which Chatwoot also answers with 401/403."""
+        try:
+            self.http.json("GET", "/api/v1/profile")
+        except ConnectorError:
+            return False
+        return True
+
+    # -- small lists ---------------------------------------------------------------------------------
+    def _pull_profile(self, _cursor: str | None) -> Batch:
+        try:
+            me = cw.profile(self.http.json("GET", "/api/v1/profile"), self.account_id)
+        except cw.Unmappable as exc:  # without the signed-in user nothing else can be attributed
+            raise PayloadError(f"profile: {exc}") from exc
+        self._my_id = me.external_id
+        return Batch([me], None, True)
+
+    def my_id(self) -> str | None:
+        if self._my_id is None:
+            self._pull_profile(None)
+        return self._my_id
+
+    def _pull_agents(self, _cursor: str | None) -> Batch:
+        items = page_items(self.http.json("GET", f"{self.prefix}/agents"), "agents")
+        me = self.my_id()
+        return Batch(map_each(items, lambda a: cw.agent(a, my_id=me), "agent"), None, True)
+
+    def _pull_teams(self, _cursor: str | None) -> Batch:
+        items = page_items(self.http.json("GET", f"{self.prefix}/teams"), "teams")
+        return Batch(map_each(items, cw.team, "team"), None, True)
+
+    def _pull_inboxes(self, _cursor: str | None) -> Batch:
+        items = page_items(self.http.json("GET", f"{self.prefix}/inboxes"), "inboxes")
+        inboxes = {}
+        for inbox in items:
+            inbox_id = id_text(inbox.get("id")) if isinstance(inbox, dict) else None
+            if inbox_id is None:
+                log.warning("skipping an inbox without an id")
+                continue
+            inboxes[inbox_id] = (cw.channel_of_inbox(inbox), str(inbox.get("name") or ""))
+        self._inboxes = inboxes
+        return Batch([], None, True)  # internal: only fills the inbox -> channel map
+
+    def inbox_map(self) -> dict[str, tuple[Channel, str]]:
+        if self._inboxes is None:
+            self._pull_inboxes(None)
+        return self._inboxes or {}
+
+    def _pull_templates(self, _cursor: str | None) -> Batch:
+        items = page_items(self.http.json("GET", f"{self.prefix}/canned_responses"), "canned_responses")
+        return Batch(map_each(items, cw.template, "canned response"), None, True)
+
+    # -- paged streams -------------------------------------------------------------------------------
+    def _paged(self, cursor: str | None, path: str, params: Callable[[dict[str, Any]], dict[str, Any]],
+               mapper: Callable[[list[Any]], list[Any]], what: str,
+               stop_early: Callable[[list[Any], dict[str, Any]], bool] | None = None) -> Batch:
+        """One page of a page-numbered stream. Done on an empty page, a page repeating the previous one
+        (a server ignoring ``page``), or a page shorter than the page size learned on an earlier page
+        (``size``; a walk of changes uses the size its full walk learned, and also ends on an answer
+        longer than that). Stated totals are not trusted: a wrong one would end a walk early."""
+        state = load_cursor(cursor)
+        page = max(1, as_int(state.get("page"), 1))
+        if "page" not in state:  # a new run: a full walk, or a walk of what changed since ``since``
+            since, now = state.get("since"), self.clock()
+            if isinstance(since, int | float) and since > now + self.margin:
+                # the cursor is ahead of our clock (the clock went back): what changed since is unknowable
+                log.warning("%s cursor %s is ahead of the clock (%s): walking the whole stream again", what,
+                            since, now)
+                since = None
+            state = {"since": since, "started": now, "full_size": state.get("size")}
+        body = self.http.json("GET", f"{self.prefix}/{path}", params={**params(state), "page": page})
+        raw = page_items(body, what)
+        signature = [id_text(dig(raw, 0, "id")), id_text(dig(raw, -1, "id")), len(raw)]
+        if raw and signature == state.get("sig"):
+            log.warning("%s page %d repeats the previous page: treating the stream as complete", what, page)
+            raw = []
+        incremental = isinstance(state.get("since"), int | float)
+        known = as_int(state.get("full_size") if incremental else state.get("size"))
+        # an answer to a "what changed" query that is longer than a page is all of it (Chatwoot does not
+        # page ``updated_within``): asking for page 2 would only fetch the same list again
+        unpaged = incremental and known > 0 and len(raw) > known
+        done = (not raw or len(raw) < known or unpaged or (stop_early is not None and stop_early(raw, state)))
+        items = mapper(raw)
+        size = max(as_int(state.get("size")), len(raw))
+        if done:
+            learned = state.get("full_size") if incremental else size
+            return Batch(items, json.dumps({"since": state["started"], "size": learned}), True)
+        nxt = {**state, "page": page + 1, "size": size, "sig": signature}
+        return Batch(items, json.dumps(nxt), False)
+
+    def _since_window(self, state: dict[str, Any]) -> int | None:
+        since = state.get("since")
+        if not isinstance(since, int | float):
+            return None
+        return max(1, math.ceil(state["started"] - since + self.margin))
+
+    def _pull_conversations(self, cursor: str | None) -> Batch:
+        def params(state: dict[str, Any]) -> dict[str, Any]:
+            query: dict[str, Any] = {"status": "all", "assignee_type": "all"}
+            window = self._since_window(state)
+            if window is None:
+                query["sort_by"] = "created_at_asc"  # stable pages while new conversations arrive
+            else:
+                query["updated_within"] = window
+            return query
+
+        inboxes = self.inbox_map()
+
+        def mapper(raw: list[Any]) -> list[Any]:
+            # senders first, so a conversation's contact is in the same batch even if it is brand new
+            contacts = {c.external_id: c for c in (cw.sender_contact(r) for r in raw) if c is not None}
+            conversations = map_each(raw, lambda r: cw.conversation(r, inboxes), "conversation")
+            return [*contacts.values(), *conversations]
+
+        return self._paged(cursor, "conversations", params, mapper, "conversations")
+
+    def _pull_contacts(self, cursor: str | None) -> Batch:
+        def params(state: dict[str, Any]) -> dict[str, Any]:
+            return {"sort": "-last_activity_at"} if self._since_window(state) else {}
+
+        def older_than_since(raw: list[Any], state: dict[str, Any]) -> bool:
+            if not isinstance(state.get("since"), int | float):
+                return False
+            cutoff = state["since"] - self.margin
+            times = [parse_time(c.get("last_activity_at")) for c in raw if isinstance(c, dict)]
+            return all(t is None or t.timestamp() < cutoff for t in times)
+
+        return self._paged(cursor, "contacts", params, lambda raw: map_each(raw, cw.contact, "contact"),
+                           "contacts", stop_early=older_than_since)
+
+    def _pull_csat(self, cursor: str | None) -> Batch:
+        def params(state: dict[str, Any]) -> dict[str, Any]:
+            if not isinstance(state.get("since"), int | float):
+                return {}
+            return {"since": int(state["since"] - self.margin), "until": int(state["started"] + 86400)}
+
+        try:
+            return self._paged(cursor, "csat_survey_responses", params,
+                               lambda raw: map_each(raw, cw.survey, "csat response"), "csat")
+        except HttpStatusError as exc:
+            if exc.status_code != 404:
+                raise
+            log.warning("this Chatwoot serves no csat_survey_responses (404): no CSAT from it")
+            return Batch([], cursor, True)
+
+    # -- messages ------------------------------------------------------------------------------------
+    def _messages_page(self, conversation_id: str, params: dict[str, Any]) -> list[dict[str, Any]] | None:
+        """One page of messages, ascending by id; None when the conversation is gone (404)."""
+        path = f"{self.prefix}/conversations/{conversation_id}/messages"
+        try:
+            raw = page_items(self.http.json("GET", path, params=params), f"messages of {conversation_id}")
+        except HttpStatusError as exc:
+            if exc.status_code == 404:
+                log.info("conversation %s is gone (404): no messages to pull", conversation_id)
+                return None
+            raise
+        good = [m for m in raw if isinstance(m, dict) and id_text(m.get("id")) and id_text(m["id"]).isdigit()]
+        if len(good) != len(raw):
+            log.warning("skipping %d message records without a numeric id", len(raw) - len(good))
+        return sorted(good, key=lambda m: int(m["id"]))
+
+    def _pull_messages(self, conversation_id: str, cursor: str | None) -> Batch:
+        """First pull: the latest page, then ``before=`` back to the start (whole conversation in one
+        batch, so KPIs never see half a thread). Later pulls: ``after=<cursor>``, oldest first."""
+        last = int(cursor) if cursor and cursor.strip().isdigit() else None
+        if last is None:
+            collected: dict[int, dict[str, Any]] = {}
+            page = self._messages_page(conversation_id, {})
+            for _ in range(MAX_BACK_PAGES):
+                if not page:
+                    break
+                oldest = min(collected) if collected else None
+                fresh = [m for m in page if int(m["id"]) not in collected]
+                collected.update((int(m["id"]), m) for m in page)
+                if len(page) < MESSAGE_PAGE_MIN or not fresh or (oldest and min(collected) >= oldest):
+                    break
+                page = self._messages_page(conversation_id, {"before": min(collected)})
+            raw = [collected[k] for k in sorted(collected)]
+            done = True
+        else:
+            page = self._messages_page(conversation_id, {"after": last}) or []
+            raw = [m for m in page if int(m["id"]) > last]
+            if len(raw) != len(page):
+                log.warning("messages of %s: %d records at or before cursor %d ignored", conversation_id,
+                            len(page) - len(raw), last)
+            done = len(raw) < MESSAGE_PAGE_MIN
+        items = map_each(raw, lambda m: cw.message(m, conversation_id), "message")
+        newest = max([int(m["id"]) for m in raw] + ([last] if last is not None else []), default=None)
+        return Batch(items, str(newest) if newest is not None else cursor, done)

@@ -1,0 +1,192 @@
+"""The ONE retry layer every connector's HTTP goes through (DESIGN §3): timeouts, backoff, error mapping.
+
+``HttpClient.request`` retries 429 (honouring ``Retry-After`` as seconds or an HTTP date), 408/5xx,
+timeouts and connection resets with exponential backoff, full jitter and a cap, for a bounded number of
+attempts; 401/403 raise ``AuthError``; exhaustion raises ``TransientError(retry_after=...)``.
+``HttpClient.call`` runs any single-attempt function under the same policy, for connectors whose
+attempt is more than one request (check-then-send) or that read their own throttle signal (Shopify).
+Secrets travel only in headers, which are never logged (``mask_headers`` is what may be shown).
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import logging
+import time
+from collections.abc import Callable, Mapping
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+import requests
+import tenacity
+
+from deskapp.connectors.base import AuthError, PayloadError, TransientError
+
+log = logging.getLogger("deskapp.connectors.http")
+
+T = TypeVar("T")
+
+SECRET_HEADERS = frozenset({
+    "authorization", "proxy-authorization", "cookie", "api_access_token", "x-shopify-access-token",
+})
+RETRY_STATUSES = frozenset({408, 429})
+
+
+def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers safe to show in a log or an error: secret values replaced by ``***``."""
+    return {k: ("***" if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date); None if absent/garbled."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+class RetryableError(TransientError):
+    """One attempt failed in a way worth retrying (429, 5xx, timeout, reset); ``retry_after`` is a hint."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None,
+                 response: requests.Response | None = None) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.response = response
+
+
+class HttpStatusError(PayloadError):
+    """A non-2xx answer the caller did not expect (``.json()`` only; ``.request()`` returns those)."""
+
+    def __init__(self, message: str, *, response: requests.Response) -> None:
+        super().__init__(message)
+        self.response = response
+        self.status_code = response.status_code
+
+
+class HttpClient:
+    """A ``requests.Session`` bound to one service: base URL, auth headers, TLS verification, the retry policy."""
+
+    def __init__(self, base_url: str, headers: Mapping[str, str], *, timeout: float | tuple[float, float] = (5, 30),
+                 max_attempts: int = 5, backoff_cap: float = 30.0, sleep: Callable[[float], None] = time.sleep,
+                 verify: bool | str = True, backoff_base: float = 0.5, max_wait: float | None = None,
+                 max_body_bytes: int = 256 * 1024 * 1024) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.max_attempts = max(1, max_attempts)
+        self.backoff_cap = backoff_cap
+        self.backoff_base = backoff_base
+        # a Retry-After longer than this is not slept through in-line: the engine gets it as a hint
+        self.max_wait = backoff_cap if max_wait is None else max_wait
+        self.sleep = sleep
+        self.max_body_bytes = max_body_bytes  # a runaway answer must not take the desktop's memory
+        self.session = requests.Session()
+        self.session.headers.update(headers)
+        self.session.verify = verify
+        self._jitter = tenacity.wait_random_exponential(multiplier=backoff_base, max=backoff_cap)
+
+    def __repr__(self) -> str:
+        return f"HttpClient({self.base_url!r}, headers={mask_headers(self.session.headers)})"
+
+    def close(self) -> None:
+        self.session.close()
+
+    def url(self, path: str) -> str:
+        if path.startswith(("http://", "https://")):
+            return path
+        return f"{self.base_url}/{path.lstrip('/')}"
+
+    # -- one attempt ---------------------------------------------------------------------------------
+    def attempt(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None,
+                headers: Mapping[str, str] | None = None, timeout: float | tuple[float, float] | None = None,
+                ) -> requests.Response:
+        """Exactly one request. Raises RetryableError / AuthError / TransientError; returns other answers."""
+        what = f"{method} {path}"
+        started = time.monotonic()
+        try:
+            # no redirects: requests strips only Authorization on a cross-host hop, not our token headers
+            response = self.session.request(method, self.url(path), params=params, json=json, headers=headers,
+                                            timeout=timeout or self.timeout, allow_redirects=False, stream=True)
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self.max_body_bytes:
+                response.close()
+                raise PayloadError(f"{what}: answer of {declared} bytes is over the {self.max_body_bytes} limit")
+            _ = response.content  # read the body here, where a reset mid-body is caught and retried
+        except requests.exceptions.SSLError as exc:
+            raise TransientError(f"{what}: TLS verification failed ({type(exc).__name__})") from exc
+        except (requests.Timeout, requests.ConnectionError, requests.exceptions.ChunkedEncodingError,
+                requests.exceptions.ContentDecodingError) as exc:
+            raise RetryableError(f"{what}: {type(exc).__name__}") from exc
+        except requests.RequestException as exc:
+            raise TransientError(f"{what}: {type(exc).__name__}: {exc}") from exc
+        status = response.status_code
+        log.debug("%s -> %s (%.0f ms, %d bytes)", what, status, (time.monotonic() - started) * 1000,
+                  len(response.content))
+        if status in (401, 403):
+            raise AuthError(f"{what}: HTTP {status} (credential rejected)")
+        if status in RETRY_STATUSES or status >= 500:
+            hint = parse_retry_after(response.headers.get("Retry-After"))
+            raise RetryableError(f"{what}: HTTP {status}", retry_after=hint, response=response)
+        return response
+
+    # -- the retry policy ----------------------------------------------------------------------------
+    def call(self, attempt: Callable[[], T], *, what: str = "request") -> T:
+        """Run ``attempt`` until it returns, retrying RetryableError with backoff; bounded by max_attempts."""
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(RetryableError),
+            stop=tenacity.stop_after_attempt(self.max_attempts) | self._stop_if_hint_too_long,
+            wait=self._wait, sleep=self.sleep, before_sleep=self._log_retry, reraise=True,
+        )
+        try:
+            return retrying(attempt)
+        except RetryableError as exc:
+            hint = exc.retry_after if exc.retry_after is not None else min(
+                self.backoff_cap, self.backoff_base * 2 ** self.max_attempts)
+            raise TransientError(f"{what} gave up: {exc}", retry_after=hint) from exc
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RetryableError) and exc.retry_after is not None:
+            return exc.retry_after
+        return float(self._jitter(state))
+
+    def _stop_if_hint_too_long(self, state: tenacity.RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome else None
+        return isinstance(exc, RetryableError) and (exc.retry_after or 0.0) > self.max_wait
+
+    def _log_retry(self, state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        delay = state.next_action.sleep if state.next_action else 0.0
+        log.warning("%s; retry %d/%d in %.2f s", exc, state.attempt_number + 1, self.max_attempts, delay)
+
+    # -- conveniences --------------------------------------------------------------------------------
+    def request(self, method: str, path: str, *, retry: bool = True, **kw: Any) -> requests.Response:
+        """One logical request under the retry policy (``retry=False``: a single attempt)."""
+        if not retry:
+            return self.attempt(method, path, **kw)
+        return self.call(lambda: self.attempt(method, path, **kw), what=f"{method} {path}")
+
+    def json(self, method: str, path: str, **kw: Any) -> Any:
+        """``request`` + decoded JSON; any non-2xx answer raises HttpStatusError (a PayloadError)."""
+        response = self.request(method, path, **kw)
+        if not 200 <= response.status_code < 300:
+            raise HttpStatusError(f"{method} {path}: HTTP {response.status_code}", response=response)
+        return decode_json(response, f"{method} {path}")
+
+
+def decode_json(response: requests.Response, what: str = "response") -> Any:
+    """The JSON body, or PayloadError when it is empty, truncated or not JSON at all."""
+    try:
+        return jsonlib.loads(response.content)  # bytes: json detects UTF-8/16/32 itself
+    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError are both ValueErrors
+        size = len(response.content)
+        raise PayloadError(f"{what}: undecodable JSON body ({size} bytes): {type(exc).__name__}") from exc

@@ -1,0 +1,231 @@
+"""The imap_smtp connector for the sync engine: one stream per folder, pulled incrementally; replies sent
+over SMTP and appended to Sent, exactly once.
+
+A folder's cursor is JSON ``{"v": UIDVALIDITY, "h": last UID seen, "b": last UID with body,
+"m": HIGHESTMODSEQ}``. A pass over a folder: one page with the headers of the newest new mail (the
+inbox fills at once), then pages of bodies of every new mail, then one last page with flag changes
+(CONDSTORE CHANGEDSINCE when offered) and a snapshot of the folder's UIDs (the preprocessor turns
+missing ones into deletions). A new UIDVALIDITY starts the folder over; message ids come from
+Message-ID, so nothing is duplicated.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+
+from deskapp.connectors.base import PayloadError
+from deskapp.connectors.imap_smtp.config import MailConfig
+from deskapp.connectors.imap_smtp.imap import ImapSession
+from deskapp.connectors.imap_smtp.mapping import client_message_id, map_message, message_key, root_message_id
+from deskapp.connectors.imap_smtp.smtp import SmtpRejected, send_message
+from deskapp.connectors.mime import parse_headers, parse_message
+from deskapp.domain import Batch, OutboxItem, OutboxKind, PushResult
+from deskapp.domain.mail import FolderSnapshot, MailFlags
+
+log = logging.getLogger(__name__)
+
+HEADERS_FIRST = 300
+BODY_PAGE = 250
+_HEADER_ITEMS = ["UID", "FLAGS", "INTERNALDATE", "BODY.PEEK[HEADER]"]
+_BODY_ITEMS = ["UID", "FLAGS", "INTERNALDATE", "BODY.PEEK[]"]
+
+
+def _flags(values) -> tuple[str, ...]:
+    return tuple(sorted(v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v) for v in values or ()))
+
+
+class ImapSmtpConnector:
+    """Connector protocol (deskapp.connectors.base) for one mailbox."""
+
+    messages_per_conversation = False  # folders are streams; no per-conversation message pulls
+
+    def __init__(self, config: MailConfig, secret: Callable[[], str], *, account_name: str = "") -> None:
+        self.config = config
+        self._secret = secret
+        self.account_name = account_name
+        self.session = ImapSession(config, secret)
+        # One IMAP connection: the outbox replays conversations on several threads, so calls take turns.
+        self._lock = threading.RLock()
+
+    # --- pulls -----------------------------------------------------------------------------------
+
+    def streams(self) -> list[str]:
+        return list(self.config.folders)
+
+    def pull(self, stream: str, cursor: str | None) -> Batch:
+        with self._lock:
+            return self._pull(stream, cursor)
+
+    def _pull(self, stream: str, cursor: str | None) -> Batch:
+        folder = stream
+        state = _read_cursor(cursor)
+        info = self.session.select(folder)
+        if info is None:  # e.g. no Sent folder yet: nothing to pull
+            return Batch([], cursor, True)
+        validity = int(info.get(b"UIDVALIDITY", 0))
+        if state.get("v") != validity:
+            if state.get("v") is not None:
+                log.warning("folder %s: UIDVALIDITY changed %s -> %s, resyncing", folder, state.get("v"), validity)
+            state = {"v": validity, "h": 0, "b": 0, "m": 0}
+        highest_modseq = int(info.get(b"HIGHESTMODSEQ", 0) or 0)
+        new_uids = self._uids_after(state["h"])
+        if new_uids:
+            # Headers of the newest mail first, so the inbox shows what just arrived at once; the body
+            # pages that follow cover every new UID, oldest first.
+            page = new_uids[-HEADERS_FIRST:]
+            items = self._fetch(folder, validity, page, full=False)
+            state["h"] = page[-1]
+            return Batch(items, json.dumps(state), False)
+        body_uids = [uid for uid in self._uids_after(state["b"]) if uid <= state["h"]]
+        if body_uids:
+            page = body_uids[:BODY_PAGE]
+            items = self._fetch(folder, validity, page, full=True)
+            state["b"] = page[-1]
+            return Batch(items, json.dumps(state), False)
+        items = self._flag_changes(folder, validity, state)
+        uids = self.session.run(lambda c: c.search(["UNDELETED"]))
+        items.append(FolderSnapshot(folder, validity, frozenset(int(u) for u in uids)))
+        state["m"] = highest_modseq
+        return Batch(items, json.dumps(state), True)
+
+    def _uids_after(self, uid: int) -> list[int]:
+        found = self.session.run(lambda c: c.search(["UID", f"{uid + 1}:*"]))
+        return sorted(int(u) for u in found if int(u) > uid)  # "n:*" always matches the last message
+
+    def _fetch(self, folder: str, validity: int, uids: list[int], *, full: bool) -> list:
+        response = self.session.run(lambda c: c.fetch(uids, _BODY_ITEMS if full else _HEADER_ITEMS))
+        fetched = []
+        for uid in sorted(response):
+            raw = response[uid].get(b"BODY[]" if full else b"BODY[HEADER]")
+            if raw is None:
+                log.warning("folder %s uid %s: no %s in FETCH response", folder, uid, "body" if full else "header")
+                continue
+            fetched.append((uid, response[uid], raw))
+        raws = [raw for _uid, _data, raw in fetched]
+        parsed = [parse_message(raw) if full else parse_headers(raw) for raw in raws]
+        records: list = []
+        for (uid, data, raw), mail in zip(fetched, parsed, strict=True):
+            internal = data.get(b"INTERNALDATE")
+            records.extend(map_message(
+                folder=folder, uid=int(uid), uidvalidity=validity, flags=_flags(data.get(b"FLAGS")),
+                internal_date=internal if isinstance(internal, datetime) else None,
+                raw_headers=raw.split(b"\r\n\r\n", 1)[0] if full else raw,
+                headers=mail, own_address=self.config.own_address, sent_folder=self.config.sent_folder,
+                max_attachment_bytes=self.config.max_attachment_bytes, account_name=self.account_name,
+            ))
+        return records
+
+    def _flag_changes(self, folder: str, validity: int, state: dict) -> list:
+        if not state["h"] or (self.session.condstore and not state.get("m")):
+            return []  # nothing yet, or the first pass: every flag was just fetched with its message
+        modifiers = [f"CHANGEDSINCE {state['m']}"] if self.session.condstore and state.get("m") else None
+        response = self.session.run(lambda c: c.fetch(f"1:{state['h']}", ["UID", "FLAGS"], modifiers=modifiers))
+        return [MailFlags(folder, int(uid), validity, _flags(data.get(b"FLAGS"))) for uid, data in response.items()]
+
+    # --- pushes ----------------------------------------------------------------------------------
+
+    def push(self, item: OutboxItem) -> PushResult:
+        with self._lock:
+            return self._push(item)
+
+    def _push(self, item: OutboxItem) -> PushResult:
+        if item.kind != OutboxKind.REPLY:
+            # Notes, status, assignment, labels, priority, snooze: a mailbox has no such thing; they stay local.
+            return PushResult(ok=True, detail={"local": True})
+        message_id = client_message_id(item.client_id)
+        external_id = message_key(message_id, b"")
+        if self._in_folder(self.config.sent_folder, message_id):
+            return PushResult(ok=True, external_id=external_id, detail={"already_sent": True})
+        text = str(item.payload.get("text") or "")
+        target = self._reply_target(item.conversation_external_id or "")
+        if target is None:
+            return PushResult(ok=False, conflict="the message to reply to is no longer in the mailbox")
+        reply = self._compose(target, text, message_id)
+        try:
+            send_message(self.config, self._secret(), reply)
+        except SmtpRejected as exc:
+            return PushResult(ok=False, conflict=str(exc))
+        if self.config.append_to_sent:
+            self._append_sent(reply)
+        return PushResult(ok=True, external_id=external_id, detail={"message_id": message_id})
+
+    def _in_folder(self, folder: str, message_id: str) -> bool:
+        if self.session.select(folder) is None:
+            return False
+        return bool(self.session.run(lambda c: c.search(["HEADER", "Message-ID", message_id])))
+
+    def _reply_target(self, conversation_external_id: str):
+        """The newest message of the thread (the customer's, when there is one) from INBOX and Sent."""
+        root = root_message_id(conversation_external_id)
+        if root is None:
+            return None
+        found = []
+        for folder in dict.fromkeys((*self.config.folders, self.config.sent_folder)):
+            if self.session.select(folder) is None:
+                continue
+            uids = self.session.run(lambda c, r=root: c.search(
+                ["OR", "HEADER", "Message-ID", r, "HEADER", "References", r]))
+            if not uids:
+                continue
+            response = self.session.run(lambda c, u=uids: c.fetch(u, ["BODY.PEEK[HEADER]"]))
+            for data in response.values():
+                headers = parse_headers(data.get(b"BODY[HEADER]", b""))
+                if headers.message_id and (headers.message_id == root or root in headers.references):
+                    from_us = headers.sender is not None and headers.sender.email == self.config.own_address
+                    found.append((not from_us, headers.date or datetime.min.replace(tzinfo=UTC), headers))
+        if not found:
+            return None
+        inbound = [f for f in found if f[0]]
+        return max(inbound or found, key=lambda f: f[1])[2]
+
+    def _compose(self, target, text: str, message_id: str) -> EmailMessage:
+        cfg = self.config
+        reply = EmailMessage()
+        reply["From"] = formataddr((cfg.display_name, cfg.own_address)) if cfg.display_name else cfg.own_address
+        recipients = target.reply_to or ((target.sender,) if target.sender else ())
+        if target.sender is not None and target.sender.email == cfg.own_address:
+            recipients = target.to  # our own last message: write to whom it went
+        addresses = [formataddr((a.name, a.email)) for a in recipients if a.email]
+        if not addresses:
+            raise PayloadError("the message to reply to has no address to answer")
+        reply["To"] = ", ".join(addresses)
+        subject = target.subject or ""
+        reply["Subject"] = subject if subject.lower().startswith("re:") else f"Re: {subject}".strip()
+        reply["Message-ID"] = message_id
+        reply["Date"] = format_datetime(datetime.now(UTC))
+        if target.message_id:
+            reply["In-Reply-To"] = target.message_id
+            refs = [*target.references, target.message_id]
+            reply["References"] = " ".join(dict.fromkeys(refs[:1] + refs[-19:]))  # first + most recent
+        reply["Auto-Submitted"] = "no"
+        reply.set_content(text)
+        return reply
+
+    def _append_sent(self, reply: EmailMessage) -> None:
+        folder = self.config.sent_folder
+
+        def do(client):
+            if not client.folder_exists(folder):
+                client.create_folder(folder)
+            client.append(folder, reply.as_bytes(), flags=(b"\\Seen",), msg_time=datetime.now(UTC))
+        self.session.run(do)
+        self.session.selected = None
+
+    def close(self) -> None:
+        with self._lock:
+            self.session.close()
+
+
+def _read_cursor(cursor: str | None) -> dict:
+    try:
+        state = json.loads(cursor) if cursor else {}
+        return {"v": state.get("v"), "h": int(state.get("h", 0)), "b": int(state.get("b", 0)),
+                "m": int(state.get("m", 0))}
+    except (ValueError, TypeError, AttributeError):
+        return {"v": None, "h": 0, "b": 0, "m": 0}

@@ -1,0 +1,121 @@
+"""Builds the template context (customer, named or latest order, agent) of one conversation from the cache."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from deskapp.copilot.templating import LineItem
+
+_ORDER_REF = re.compile(r"#?\b(\d{3,10})\b")
+
+
+def order_status_text(financial: str, fulfillment: str, cancelled: bool) -> str:
+    """The words a customer understands, from Shopify's financial and fulfillment states."""
+    f, ful = (financial or "").lower(), (fulfillment or "").lower()
+    if cancelled:
+        return "cancelled"
+    if f in ("refunded",):
+        return "refunded"
+    if f in ("partially_refunded",):
+        return "partially refunded"
+    if ful in ("fulfilled", "shipped", "delivered"):
+        return "shipped"
+    if ful in ("partial", "partially_fulfilled"):
+        return "partly shipped"
+    if f in ("pending", "authorized"):
+        return "awaiting payment"
+    if ful in ("in_progress", "on_hold", "scheduled"):
+        return "being prepared"
+    return "being prepared" if f == "paid" else (ful or f or "received").replace("_", " ")
+
+
+def _first_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or "@" in name:
+        return ""
+    return name.split()[0].capitalize() if name.islower() else name.split()[0]
+
+
+def _order_dict(conn: Connection, row: Any) -> dict[str, Any]:
+    lines = conn.execute(text("SELECT title, quantity, sku FROM order_line WHERE order_id = :id ORDER BY id"),
+                         {"id": row.id}).all()
+    urls = json.loads(row.tracking_urls or "[]")
+    numbers = json.loads(row.tracking_numbers or "[]")
+    values: dict[str, Any] = {
+        "number": row.number,
+        "status": order_status_text(row.financial_status, row.fulfillment_status, row.cancelled_at is not None),
+        "financial_status": row.financial_status,
+        "fulfillment_status": row.fulfillment_status,
+        "tracking_urls": urls,
+        "items": [LineItem(line.title, int(line.quantity), line.sku) for line in lines],
+        "total": f"{row.total:.2f}",
+        "currency": row.currency,
+        "placed_at": datetime.fromtimestamp(row.placed_at, UTC).strftime("%Y-%m-%d"),
+    }
+    # Absent rather than empty, so a template using it is reported as missing data, not sent blank.
+    if urls:
+        values["tracking_url"] = urls[0]
+    if numbers:
+        values["tracking_number"] = numbers[0]
+    return values
+
+
+def build_context(conn: Connection, conversation_id: int, *, agent_name: str | None = None,
+                  mention_text: str | None = None) -> dict[str, Any]:
+    """Everything a reply template may read about one conversation; keys without data are left out."""
+    conv = conn.execute(text(
+        "SELECT c.id, c.account_id, c.customer_id, c.subject, c.channel, c.intent, cu.name AS customer_name"
+        " FROM conversation c LEFT JOIN customer cu ON cu.id = c.customer_id WHERE c.id = :id"),
+        {"id": conversation_id}).first()
+    if conv is None:
+        return {}
+    ctx: dict[str, Any] = {"conversation": {"id": conv.id, "subject": conv.subject, "channel": conv.channel,
+                                            "intent": conv.intent or ""}}
+    if conv.customer_id is not None:
+        ids = conn.execute(text("SELECT kind, value FROM customer_identity WHERE customer_id = :c"),
+                           {"c": conv.customer_id}).all()
+        customer: dict[str, Any] = {"name": conv.customer_name or ""}
+        first = _first_name(conv.customer_name or "")
+        if first:
+            customer["first_name"] = first
+            customer["last_name"] = " ".join((conv.customer_name or "").split()[1:])
+        for kind, value in ids:
+            if kind in ("email", "phone") and kind not in customer:
+                customer[kind] = value
+        ctx["customer"] = customer
+        orders = conn.execute(text(
+            'SELECT id, number, placed_at, total, currency, financial_status, fulfillment_status, tracking_urls,'
+            ' tracking_numbers, cancelled_at FROM "order" WHERE customer_id = :c ORDER BY placed_at DESC LIMIT 20'),
+            {"c": conv.customer_id}).all()
+        if orders:
+            chosen = orders[0]
+            if mention_text is None:
+                mention_text = conn.execute(text(
+                    "SELECT text FROM message WHERE conversation_id = :c AND direction = 'in'"
+                    " ORDER BY sent_at DESC, id DESC LIMIT 1"), {"c": conversation_id}).scalar() or ""
+            mentioned = set(_ORDER_REF.findall(mention_text))
+            for o in orders:  # the order the customer names beats the most recent one
+                if o.number.lstrip("#") in mentioned:
+                    chosen = o
+                    break
+            ctx["order"] = _order_dict(conn, chosen)
+    if agent_name is None:
+        agent_name = conn.execute(text(
+            "SELECT name FROM agent WHERE is_me = 1 ORDER BY (account_id = :a) DESC, id LIMIT 1"),
+            {"a": conv.account_id}).scalar()
+    if agent_name:
+        ctx["agent"] = {"name": agent_name, "first_name": agent_name.split()[0]}
+    return ctx
+
+
+def order_summary(conn: Connection, order_id: int) -> dict[str, Any]:
+    """One order as the LLM prompt describes it."""
+    row = conn.execute(text(
+        'SELECT id, number, placed_at, total, currency, financial_status, fulfillment_status, tracking_urls,'
+        ' tracking_numbers, cancelled_at FROM "order" WHERE id = :id'), {"id": order_id}).first()
+    return _order_dict(conn, row) if row is not None else {}

@@ -1,0 +1,162 @@
+"""Finds the team's past replies to similar inbound messages (FTS5 bm25), other customers' data swapped out.
+
+A reply written for another customer names that customer and their order: those are replaced by this
+customer's details (or neutral words) so a suggestion never leaks someone else's data.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from deskapp.copilot.features import fold
+
+MAX_TERMS = 8
+_WORD = re.compile(r"[a-z][a-z0-9']{2,}")
+# Words too common in support mail to say what a message is about (en, de, es, fr).
+_STOPWORD_TEXT = (
+    "the and for you your are was were have has had not but can could would should will with this that "
+    "there what when where which who how why from about into out just please thanks thank hello dear "
+    "regards best kind get got any some all one two our ours they them their his her she him its it's i'm "
+    "i've don't can't order orders ordered hi hey yes okay also still very much really since been being "
+    "does did done make made der die das und ist ich nicht mit sie ein eine bitte danke hallo meine mein "
+    "haben habe wie was los las que por para con una hola gracias pedido mis the del est les des une pour "
+    "avec pas bonjour merci commande "
+)
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+
+
+@dataclass(frozen=True)
+class PastReply:
+    text: str
+    conversation_id: int
+    inbound_message_id: int
+    reply_message_id: int
+    score: float  # 0..1 relative to the best hit of this search
+    intent: str | None
+
+
+MAX_MATCHED_DOCS = 20_000  # bm25 scores every match: keep the rare words whose matches stay under this
+RECENT_MESSAGES = 300_000  # search the newest messages only: recent replies reflect today's policies
+
+
+def candidate_terms(message: str, limit: int = 12) -> list[str]:
+    words = [w.strip("'") for w in _WORD.findall(fold(message))]
+    picked = [w for w in sorted(dict.fromkeys(words), key=len, reverse=True) if w not in STOPWORDS and len(w) > 2]
+    return picked[:limit]
+
+
+def _doc_counts(conn: Connection, terms: list[str]) -> list[tuple[int, str]]:
+    counted = []
+    for term in terms:
+        doc = conn.exec_driver_sql("SELECT doc FROM message_fts_vocab WHERE term = ?", (term,)).scalar()
+        if doc:
+            counted.append((doc, term))
+    return sorted(counted)
+
+
+def rare_terms(conn: Connection, terms: list[str]) -> list[str]:
+    """The rarest of ``terms`` (by document count in message_fts), as many as keep the match count bounded."""
+    chosen, total = [], 0
+    for doc, term in _doc_counts(conn, terms):
+        if chosen and (total + doc > MAX_MATCHED_DOCS or len(chosen) == MAX_TERMS):
+            break
+        chosen.append(term)
+        total += doc
+    return chosen
+
+
+def fts_query(message: str, terms: list[str] | None = None, *, all_of: bool = False) -> str | None:
+    """An OR (or AND) query of the message's most telling words, quoted so customer text is never FTS syntax."""
+    picked = terms if terms is not None else candidate_terms(message, MAX_TERMS)
+    if not picked:
+        return None
+    return "text : (" + (" AND " if all_of else " OR ").join(f'"{w}"' for w in picked) + ")"
+
+
+def bounded_query(conn: Connection, message: str) -> str | None:
+    """The FTS query for a message: its rare words OR'ed; when even the rarest is common, the two rarest AND'ed."""
+    counted = _doc_counts(conn, candidate_terms(message))
+    if not counted:
+        return None
+    if counted[0][0] > MAX_MATCHED_DOCS and len(counted) > 1:
+        return fts_query(message, [counted[0][1], counted[1][1]], all_of=True)
+    return fts_query(message, rare_terms(conn, [t for _d, t in counted]))
+
+
+def find_past_replies(conn: Connection, conversation_id: int, message: str, *, limit: int = 3,
+                      scan: int = 150) -> list[PastReply]:
+    query = bounded_query(conn, message)
+    if query is None:
+        return []
+    newest = conn.exec_driver_sql("SELECT max(id) FROM message").scalar() or 0
+    hits = conn.execute(text(
+        "WITH hits AS (SELECT rowid AS id, bm25(message_fts) AS s FROM message_fts"
+        " WHERE message_fts MATCH :q AND rowid >= :floor ORDER BY s LIMIT :scan)"
+        " SELECT m.id, m.conversation_id, m.sent_at, h.s, c.intent FROM hits h"
+        " JOIN message m ON m.id = h.id JOIN conversation c ON c.id = m.conversation_id"
+        " WHERE m.direction = 'in' AND m.conversation_id != :cid ORDER BY h.s LIMIT :n"),
+        {"q": query, "floor": newest - RECENT_MESSAGES, "scan": scan, "cid": conversation_id,
+         "n": limit * 6}).all()
+    if not hits:
+        return []
+    best = hits[0].s or -1.0
+    out: list[PastReply] = []
+    seen_conversations: set[int] = set()
+    seen_texts: set[str] = set()
+    for h in hits:
+        if h.conversation_id in seen_conversations:
+            continue
+        seen_conversations.add(h.conversation_id)
+        reply = conn.execute(text(
+            "SELECT id, text FROM message WHERE conversation_id = :c AND direction = 'out' AND automated = 0"
+            " AND sent_at >= :t AND id != :m AND trim(text) != '' ORDER BY sent_at, id LIMIT 1"),
+            {"c": h.conversation_id, "t": h.sent_at, "m": h.id}).first()
+        if reply is None:
+            continue
+        key = " ".join(reply.text.split())[:120].lower()
+        if key in seen_texts:
+            continue
+        seen_texts.add(key)
+        relative = (h.s / best) if best < 0 else 0.0  # bm25 is negative: closer to the best is better
+        out.append(PastReply(reply.text, h.conversation_id, h.id, reply.id, max(0.0, min(1.0, relative)), h.intent))
+        if len(out) == limit:
+            break
+    return out
+
+
+def _people_and_orders(conn: Connection, conversation_id: int) -> tuple[list[str], list[str], list[str]]:
+    row = conn.execute(text("SELECT c.customer_id, coalesce(cu.name, '') FROM conversation c"
+                            " LEFT JOIN customer cu ON cu.id = c.customer_id WHERE c.id = :id"),
+                       {"id": conversation_id}).first()
+    if row is None or row[0] is None:
+        return [], [], []
+    names = [row[1], *row[1].split()] if row[1] else []
+    orders = conn.execute(text('SELECT number, tracking_urls FROM "order" WHERE customer_id = :c'), {"c": row[0]}).all()
+    numbers = [o.number for o in orders] + [o.number.lstrip("#") for o in orders]
+    urls = [u for o in orders for u in json.loads(o.tracking_urls or "[]")]
+    idents = conn.execute(text("SELECT value FROM customer_identity WHERE customer_id = :c"), {"c": row[0]}).scalars()
+    return [n for n in names if len(n) > 1], numbers, urls + list(idents)
+
+
+def depersonalise(conn: Connection, reply: PastReply, context: dict[str, Any]) -> str:
+    """The past reply with the other customer's name, order numbers, links and contact details replaced."""
+    names, numbers, private = _people_and_orders(conn, reply.conversation_id)
+    out = reply.text
+    customer = context.get("customer") or {}
+    order = context.get("order") or {}
+    for value in sorted(private, key=len, reverse=True):
+        if value.startswith("http"):
+            out = out.replace(value, order.get("tracking_url") or "[tracking link]")
+        elif value:
+            out = out.replace(value, customer.get("email") or "[email]" if "@" in value else "[contact]")
+    for number in sorted(numbers, key=len, reverse=True):
+        if number:
+            out = re.sub(r"(?<![\w#])#?" + re.escape(number.lstrip("#")) + r"\b", order.get("number") or "[order]", out)
+    for name in sorted(names, key=len, reverse=True):
+        out = re.sub(r"\b" + re.escape(name) + r"\b", customer.get("first_name") or "there", out)
+    return out

@@ -1,0 +1,135 @@
+"""The sync apply-hook that triages new inbound messages and rolls the labels up to their conversations.
+
+Runs inside the sync write transaction (``SyncEngine(apply_hooks=[triage_applied])``), so labels
+land atomically with the messages they describe and the Urgent view is right as soon as rows appear.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from sqlalchemy import Connection, text
+
+from deskapp.copilot.model import LinearModel
+from deskapp.copilot.triage import URGENCY_ORDER, Triager, TriageResult, default_triager
+
+_CHUNK = 500
+# Follow-ups ("thanks!", "hello??", "can I talk to a person?") say little about what a conversation is about.
+_FOLLOW_UP_INTENTS = frozenset({"other", "feedback", "human_agent"})
+_SUBSTANTIVE_WORDS = 4
+_WEAK_SCORE = 0.35
+
+
+class HasNewInbound(Protocol):
+    new_inbound_message_ids: Iterable[int]
+
+
+_cache_lock = threading.Lock()
+_cache: dict[tuple[str, int], Triager] = {}
+
+
+def triager_for(conn: Connection) -> Triager:
+    """The newest retrained model in this cache, or the shipped one; loaded once per model row."""
+    row = conn.execute(text("SELECT id FROM triage_model ORDER BY id DESC LIMIT 1")).first()
+    if row is None:
+        return default_triager()
+    key = (str(conn.engine.url.database), int(row[0]))
+    with _cache_lock:
+        found = _cache.get(key)
+    if found is not None:
+        return found
+    blob = conn.execute(text("SELECT model FROM triage_model WHERE id = :id"), {"id": row[0]}).scalar_one()
+    triager = Triager(LinearModel.loads(blob))
+    with _cache_lock:
+        _cache.clear()  # one model per cache file in practice; don't keep old ones alive
+        _cache[key] = triager
+    return triager
+
+
+def scores_json(result: TriageResult) -> str:
+    return json.dumps(result.as_json()["scores"], separators=(",", ":"))
+
+
+def triage_messages(conn: Connection, message_ids: Iterable[int], *, triager: Triager | None = None) -> set[int]:
+    """Label the given inbound messages; returns the conversation ids they belong to."""
+    ids = [int(i) for i in message_ids]
+    if not ids:
+        return set()
+    triager = triager or triager_for(conn)
+    touched: set[int] = set()
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start:start + _CHUNK]
+        marks = ",".join("?" * len(chunk))
+        rows = conn.exec_driver_sql(
+            f"SELECT id, conversation_id, text FROM message WHERE id IN ({marks}) AND direction = 'in'",
+            tuple(chunk),
+        ).all()
+        updates = []
+        for mid, conv_id, body in rows:
+            if not (body or "").strip():
+                continue  # an attachment alone: nothing to read, leave it unlabelled
+            r = triager.triage(body)
+            updates.append((r.intent, r.urgency, r.sentiment, scores_json(r), mid))
+            touched.add(conv_id)
+        if updates:
+            conn.exec_driver_sql(
+                "UPDATE message SET intent = ?, urgency = ?, sentiment = ?, triage_scores = ? WHERE id = ?",
+                updates,
+            )
+    return touched
+
+
+def _substantive(intent: str, scores: dict, body: str) -> bool:
+    return intent not in _FOLLOW_UP_INTENTS and len(body.split()) >= _SUBSTANTIVE_WORDS \
+        and scores.get("intent", 0.0) >= _WEAK_SCORE
+
+
+def _roll_up_one(conn: Connection, conversation_id: int) -> dict[str, Any] | None:
+    rows = conn.exec_driver_sql(
+        "SELECT intent, urgency, sentiment, triage_scores, text FROM message"
+        " WHERE conversation_id = ? AND direction = 'in' AND intent IS NOT NULL"
+        " ORDER BY sent_at DESC, id DESC LIMIT 50",
+        (conversation_id,),
+    ).all()
+    if not rows:
+        return None
+    parsed = [(r[0], r[1], r[2], json.loads(r[3] or "{}"), r[4] or "") for r in rows]  # newest first
+    latest = parsed[0]
+    # The topic is what the customer opened with; "thanks!", "any update?" or "hello??" later do not change it.
+    opening = next((p for p in reversed(parsed) if _substantive(p[0], p[3], p[4])), latest)
+    # Urgency: the worst of the last two messages, so a polite "any news?" does not calm an angry thread;
+    # but a happy last word ("perfect, thanks!") means the fire is out.
+    calm = latest[0] == "feedback" or latest[2] == "positive"
+    worst = latest if calm else max(parsed[:2], key=lambda p: URGENCY_ORDER.get(p[1], 0))
+    urgency, urgency_score = worst[1], worst[3].get("urgency")
+    # An upset customer who had to chase us again is urgent even if no single message says so.
+    upset = [p for p in parsed[:3] if p[2] == "negative" and URGENCY_ORDER.get(p[1], 0) >= URGENCY_ORDER["high"]]
+    if not calm and urgency == "high" and len(upset) >= 2:
+        urgency, urgency_score = "urgent", max(urgency_score or 0.0, 0.8)
+    return {
+        "intent": opening[0], "intent_score": opening[3].get("intent"),
+        "urgency": urgency, "urgency_score": urgency_score,
+        "sentiment": latest[2], "sentiment_score": latest[3].get("sentiment"),
+        "id": conversation_id,
+    }
+
+
+def roll_up(conn: Connection, conversation_ids: Iterable[int]) -> None:
+    """Conversation labels from their latest inbound messages; an agent-corrected (locked) one is left alone."""
+    params = [p for cid in sorted(set(conversation_ids)) if (p := _roll_up_one(conn, cid)) is not None]
+    if params:
+        conn.execute(text(
+            "UPDATE conversation SET intent = :intent, intent_score = :intent_score, urgency = :urgency,"
+            " urgency_score = :urgency_score, sentiment = :sentiment, sentiment_score = :sentiment_score"
+            " WHERE id = :id AND triage_locked = 0"
+        ), params)
+
+
+def triage_applied(conn: Connection, changes: HasNewInbound) -> None:
+    """Apply-hook for helper C's SyncEngine: label ``changes.new_inbound_message_ids`` and roll them up."""
+    ids = list(getattr(changes, "new_inbound_message_ids", None) or ())
+    if ids:
+        roll_up(conn, triage_messages(conn, ids))

@@ -1,0 +1,92 @@
+"""Live traffic for the demo backend: new inbound messages, new conversations and shop updates, one per tick."""
+
+from __future__ import annotations
+
+import random
+import time
+
+from deskapp.demo import texts
+from deskapp.demo.seed import CHANNELS, Conversation, Order
+from deskapp.demo.state import INCOMING, OUTGOING, DemoState
+from deskapp.demo.timeline import Event, render_text
+
+_KIND_OF = {c[0]: c[3] for c in CHANNELS}
+
+
+def live_tick(state: DemoState, rng: random.Random) -> str:
+    """Make one thing happen now; returns what it was (message | conversation | order)."""
+    with state.lock:
+        roll = rng.random()
+        if roll < 0.55:
+            kind = _message_on_recent(state, rng)
+        elif roll < 0.9:
+            kind = _new_conversation(state, rng)
+        else:
+            kind = _order_update(state, rng)
+        state.live_events += 1
+        return kind
+
+
+def _message_on_recent(state: DemoState, rng: random.Random) -> str:
+    recent = state.conversations[-300:]
+    conv = rng.choice(recent)
+    person = state.world.people[conv.person_idx]
+    text = rng.choice(texts.FOLLOW_UPS[conv.lang])
+    if conv.status in ("resolved", "snoozed"):
+        order = state.world.orders[conv.order_idx] if conv.order_idx >= 0 else None
+        text = rng.choice(texts.REOPEN_MESSAGES[conv.lang]).format(order=order.name if order else "my order")
+        conv.status, conv.snoozed_until = "open", None
+        state.activity(conv, "Conversation was reopened")
+    if person.typos and rng.random() < 0.5:
+        text = text.lower()
+    state.add_message(conv, content=text, message_type=INCOMING, sender_type="contact", sender_id=conv.contact_id)
+    return "message"
+
+
+def _new_conversation(state: DemoState, rng: random.Random) -> str:
+    w = state.world
+    person = rng.choice(w.people)
+    channel = rng.choice(person.channels)
+    topic = rng.choice(list(texts.TOPICS))
+    order_idx = person.order_idxs[-1] if person.order_idxs and texts.TOPICS[topic][2] else -1
+    if order_idx < 0 and texts.TOPICS[topic][2]:
+        topic = "product_question"
+    lang = person.lang if topic in texts.OPENINGS.get(person.lang, {}) else "en"
+    now = int(time.time())
+    inbox_id = next(b["id"] for b in w.inboxes if b["key"] == channel)
+    cseed = rng.getrandbits(48)
+    conv = Conversation(
+        id=len(w.conversations) + 1, seed=cseed, inbox_id=inbox_id, channel=channel,
+        contact_id=person.contact_ids[_KIND_OF[channel]],
+        person_idx=person.idx, topic=topic, lang=lang, order_idx=order_idx, created_at=now, status="open",
+        assignee_id=None, team_id=None, labels=[texts.TOPICS[topic][0]], priority=None, updated_at=now,
+        last_activity_at=now, first_reply_at=None, waiting_since=None, snoozed_until=None, msg_base=0, n_seeded=0)
+    w.conversations.append(conv)
+    order = w.orders[order_idx] if order_idx >= 0 else None
+    opening = Event("in_open", now, None, rng.getrandbits(16))
+    state.add_message(conv, content=render_text(opening, conv, person, order, w.agents), message_type=INCOMING,
+                      sender_type="contact", sender_id=conv.contact_id)
+    if channel != "email" and rng.random() < 0.5:
+        state.add_message(conv, content=rng.choice(texts.BOT_REPLIES), message_type=OUTGOING,
+                          sender_type="agent_bot", sender_id=1)
+    return "conversation"
+
+
+def _order_update(state: DemoState, rng: random.Random) -> str:
+    w = state.world
+    state.shop_version += 1
+    now = int(time.time())
+    pending = [o for o in w.orders[-200:] if o.fulfilled_at is None and o.cancelled_at is None]
+    if pending:
+        order = rng.choice(pending)
+        order.fulfilled_at, order.fulfillment, order.updated_at = now, "FULFILLED", now
+        if order.financial in ("AUTHORIZED", "PENDING"):
+            order.financial = "PAID"
+        return "order"
+    person = rng.choice(w.people)
+    idx = len(w.orders)
+    order = Order(idx, 1001 + idx, person.idx, now, now, rng.getrandbits(40), "PAID", "UNFULFILLED", None, None,
+                  rng.randrange(len(texts.CARRIERS)))
+    w.orders.append(order)
+    person.order_idxs.append(idx)
+    return "order"

@@ -1,0 +1,101 @@
+"""The Shopify Admin GraphQL API 2025-01 over the demo state: graphql-core executes queries against the schema
+subset in `shopify_schema`, with Relay cursors, search-syntax filters and cost-based throttling."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from graphql import GraphQLError, build_schema, execute, parse, validate
+
+from deskapp.demo.shopify_cost import requested_cost
+from deskapp.demo.shopify_nodes import NodeFactory, connection, parse_search
+from deskapp.demo.shopify_schema import SDL
+from deskapp.demo.state import DemoState
+
+MAX_AVAILABLE = 2000.0
+RESTORE_RATE = 100.0  # points per second
+MAX_QUERY_COST = 1000
+
+
+class ShopifyApi:
+    """`execute(body)` -> (HTTP status, JSON body) for one POST to /admin/api/2025-01/graphql.json."""
+
+    def __init__(self, state: DemoState) -> None:
+        self.state = state
+        self.schema = build_schema(SDL)
+        self.nodes = NodeFactory(state)
+        self._lock = threading.Lock()
+        self._available = MAX_AVAILABLE
+        self._stamp = time.monotonic()
+
+    def _cost_ext(self, requested: int, actual: int | None) -> dict:
+        return {"cost": {"requestedQueryCost": requested, "actualQueryCost": actual,
+                         "throttleStatus": {"maximumAvailable": MAX_AVAILABLE,
+                                            "currentlyAvailable": int(self._available),
+                                            "restoreRate": RESTORE_RATE}}}
+
+    def _refill(self) -> None:
+        now = time.monotonic()
+        self._available = min(MAX_AVAILABLE, self._available + (now - self._stamp) * RESTORE_RATE)
+        self._stamp = now
+
+    def execute(self, body: dict, *, bucket_override: int | None = None) -> tuple[int, dict]:
+        query, variables = body.get("query"), body.get("variables") or {}
+        if not isinstance(query, str) or not isinstance(variables, dict):
+            return 400, {"errors": {"query": "Required parameter missing or invalid"}}
+        try:
+            document = parse(query)
+        except GraphQLError as exc:
+            return 200, {"errors": [exc.formatted]}
+        errors = validate(self.schema, document)
+        if errors:
+            return 200, {"errors": [e.formatted for e in errors]}
+        try:
+            cost = requested_cost(self.schema, document, variables, body.get("operationName"))
+        except GraphQLError as exc:
+            return 200, {"errors": [exc.formatted]}
+        with self._lock:
+            self._refill()
+            if bucket_override is not None:
+                self._available = float(bucket_override)
+            if cost > MAX_QUERY_COST:
+                return 200, {"errors": [{"message": f"Query cost is {cost}, which exceeds the single query max "
+                                                    f"cost limit ({MAX_QUERY_COST}).",
+                                         "extensions": {"code": "MAX_COST_EXCEEDED", "cost": cost,
+                                                        "maxCost": MAX_QUERY_COST}}],
+                             "extensions": self._cost_ext(cost, None)}
+            if cost > self._available:
+                with self.state.lock:
+                    self.state.faults_injected["THROTTLED"] += 1
+                return 200, {"errors": [{"message": "Throttled", "extensions": {
+                    "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
+                    "extensions": self._cost_ext(cost, None)}
+            self._available -= cost
+        with self.state.lock:
+            result = execute(self.schema, document, root_value=self._root(), variable_values=variables,
+                             operation_name=body.get("operationName"))
+        payload: dict[str, Any] = {"data": result.data}
+        if result.errors:
+            payload["errors"] = [e.formatted for e in result.errors]
+        with self._lock:
+            payload["extensions"] = self._cost_ext(cost, cost)
+        return 200, payload
+
+    def _root(self) -> dict:
+        nodes = self.nodes
+
+        def customers(info: Any, **args: Any) -> dict:
+            view = nodes.view("customers", args.get("sortKey"), "ID")
+            return connection(view, args, sort_keys=nodes.customer_sort_keys, default_sort="ID",
+                              matches=parse_search(args.get("query"), nodes.customer_field), node=nodes.customer)
+
+        def orders(info: Any, **args: Any) -> dict:
+            view = nodes.view("orders", args.get("sortKey"), "PROCESSED_AT")
+            return connection(view, args, sort_keys=nodes.order_sort_keys, default_sort="PROCESSED_AT",
+                              matches=parse_search(args.get("query"), nodes.order_field), node=nodes.order)
+
+        return {"customers": customers, "orders": orders,
+                "customer": lambda info, id: nodes.customer_by_gid(id),
+                "order": lambda info, id: nodes.order_by_gid(id)}

@@ -1,0 +1,209 @@
+"""Computes every DESIGN §7 figure for a period and filters: ``compute_dashboard(conn, period, filters)``.
+
+Returns a ``Dashboard`` whose ``figures`` are plain JSON (what `deskapp kpi --json` prints and the
+charts draw). The conversations behind a figure come from ``deskapp.kpi.drilldown.conversation_ids``
+with the figure's key, on demand.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from deskapp.kpi import queries
+from deskapp.kpi.definitions import (
+    BACKLOG_BUCKETS,
+    SETTING_SLA_TARGETS,
+    ces_of,
+    csat_of,
+    nps_of,
+    percentiles,
+    share,
+    sla_targets,
+)
+from deskapp.kpi.period import Period
+from deskapp.kpi.rules import DEFAULT_SLA_S
+from deskapp.kpi.scope import Filters
+
+
+@dataclass
+class Dashboard:
+    figures: dict[str, Any]
+    period: Period | None = None
+    filters: Filters | None = None
+    now: int = 0
+
+
+class _Created:
+    """One pass over the conversations created in the period: FRT, SLA, volume and per-agent figures.
+
+    The SLA rule is the one of deskapp.kpi.rules.sla_measured_breached: measured = answered, or
+    unanswered, unresolved and past target; breached = answered later than the target, or unanswered,
+    unresolved and past it.
+    """
+
+    def __init__(self, created: list[tuple], days: int, targets: dict[str, int], now: int) -> None:
+        self.total = len(created)
+        self.frt: list[int] = []
+        self.frt_by_day: list[list[int]] = [[] for _ in range(days)]
+        self.frt_by_agent: dict[int | None, list[int]] = defaultdict(list)
+        self.assigned: dict[int | None, int] = defaultdict(int)
+        self.per_day: list[dict[str, int]] = [defaultdict(int) for _ in range(days)]
+        self.by_channel: dict[str, int] = defaultdict(int)
+        self.by_intent: dict[str, int] = defaultdict(int)
+        self.unanswered = self.measured = self.breached = 0
+        default = targets.get("other", DEFAULT_SLA_S)
+        for day, agent, channel, intent, frt, first_in, resolved in created:
+            self.per_day[day][channel] += 1
+            self.by_intent[intent or "unknown"] += 1
+            self.assigned[agent] += 1
+            if frt is not None:
+                self.frt.append(frt)
+                self.frt_by_day[day].append(frt)
+                self.frt_by_agent[agent].append(frt)
+                self.measured += 1
+                self.breached += frt > targets.get(channel, default)
+            elif first_in is not None and not resolved:
+                self.unanswered += 1
+                if now - first_in > targets.get(channel, default):
+                    self.measured += 1
+                    self.breached += 1
+        for counts in self.per_day:
+            for channel, n in counts.items():
+                self.by_channel[channel] += n
+
+
+def _expand(counts: dict[int, int]) -> list[int]:
+    return [score for score, n in counts.items() for _ in range(n)]
+
+
+class _Surveys:
+    """Survey answers grouped by kind, day and agent."""
+
+    def __init__(self, answers: list[tuple], days: int) -> None:
+        self.total: dict[str, list[int]] = defaultdict(list)
+        self.by_day = {k: [[] for _ in range(days)] for k in ("csat", "nps")}
+        self.csat_by_agent: dict[int | None, list[int]] = defaultdict(list)
+        for kind, score, day, agent in answers:
+            self.total[kind].append(score)
+            if kind in self.by_day:
+                self.by_day[kind][day].append(score)
+            if kind == "csat":
+                self.csat_by_agent[agent].append(score)
+
+    def figures(self) -> dict[str, Any]:
+        return {"csat": csat_of(self.total["csat"]), "nps": nps_of(self.total["nps"]),
+                "ces": ces_of(self.total["ces"]),
+                "survey_responses": {k: len(v) for k, v in sorted(self.total.items()) if v}}
+
+
+def _by_day(values: list[tuple], days: int, column: int) -> list[list[int]]:
+    buckets: list[list[int]] = [[] for _ in range(days)]
+    for row in values:
+        buckets[row[0]].append(row[column])
+    return buckets
+
+
+def headline(conn: Connection, period: Period, filters: Filters, *, now: int | None = None,
+             targets: dict[str, int] | None = None) -> dict[str, Any]:
+    """The tile figures only (FRT, resolution, FCR, surveys, contact rate, SLA breach rate, volume)."""
+    return compute_dashboard(conn, period, filters, now=now, targets=targets, full=False).figures
+
+
+def compute_dashboard(conn: Connection, period: Period, filters: Filters | None = None, *,
+                      now: int | None = None, targets: dict[str, int] | None = None,
+                      full: bool = True, with_previous: bool = False) -> Dashboard:
+    """Every figure of DESIGN §7 for ``period``; ``now`` (Unix seconds) drives backlog and SLA clocks.
+
+    ``full=False`` gives the tile figures only; ``with_previous`` adds them for the period just before.
+    """
+    filters = filters or Filters()
+    now = int(time.time()) if now is None else now
+    if targets is None:
+        targets = sla_targets(queries.setting(conn, SETTING_SLA_TARGETS))
+    days = len(period.buckets())
+    created = _Created(queries.created_rows(conn, period, filters, detail=full), days, targets, now)
+    resolved = queries.resolution_rows(conn, period, filters, detail=full)
+    surveys = _Surveys(queries.survey_rows(conn, period, filters, detail=full), days)
+    orders, contacted = queries.contact_counts(conn, period, filters)
+    frt_median, frt_p90 = percentiles(created.frt)
+    res_median, res_p90 = percentiles([r[2] for r in resolved])
+    n_fcr = sum(r[3] for r in resolved)
+    figures: dict[str, Any] = {
+        "period": {"from": period.first_day.isoformat(), "to": period.end_day.isoformat(), "tz": period.tz.key,
+                   "start_utc": period.start, "end_utc": period.end},
+        "filters": filters.describe(),
+        "frt": {"median_s": frt_median, "p90_s": frt_p90, "unanswered": created.unanswered,
+                "answered": len(created.frt)},
+        "resolution": {"median_s": res_median, "p90_s": res_p90, "count": len(resolved)},
+        "fcr": share(n_fcr, len(resolved)),
+        "fcr_counts": {"fcr": n_fcr, "resolved": len(resolved)},
+        **surveys.figures(),
+        "contact_rate": share(contacted, orders),
+        "contact_counts": {"orders": orders, "contacted": contacted},
+        "sla": {"breach_rate": share(created.breached, created.measured), "breached": created.breached,
+                "measured": created.measured, "targets_s": targets},
+        "volume": {"total": created.total},
+    }
+    if full:
+        _add_full(conn, figures, period, filters, targets, now, created, resolved, surveys)
+    if with_previous:
+        figures["previous"] = headline(conn, period.previous(), filters, now=now, targets=targets)
+    return Dashboard(figures=figures, period=period, filters=filters, now=now)
+
+
+def _add_full(conn: Connection, figures: dict, period: Period, filters: Filters, targets: dict[str, int], now: int,
+              created: _Created, resolved: list[tuple], surveys: _Surveys) -> None:
+    """The charts' figures: volume breakdowns, backlog and clocks now, trends, the agent table."""
+    day_names = [d.isoformat() for d in period.buckets()]
+    by_label = dict(queries.volume_by_label(conn, period, filters))
+    figures["volume"].update({
+        "granularity": period.granularity,  # by_day holds weeks or months for long periods
+        "by_day": [{"day": d, "total": sum(c.values()), "channels": dict(sorted(c.items()))}
+                   for d, c in zip(day_names, created.per_day, strict=True)],
+        "by_channel": dict(sorted(created.by_channel.items())),
+        "by_intent": dict(sorted(created.by_intent.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "by_label": dict(sorted(by_label.items(), key=lambda kv: (-kv[1], kv[0]))),
+    })
+    backlog = {name: 0 for name, _ in BACKLOG_BUCKETS}
+    clocks = {"at_risk": 0, "breaching": 0}
+    for bucket, state, n in queries.open_counts(conn, filters, targets, now):
+        backlog[bucket] += n
+        if state in clocks:
+            clocks[state] += n
+    figures["sla"].update({"at_risk": clocks["at_risk"], "breaching_now": clocks["breaching"]})
+    figures["backlog"] = {"open": sum(backlog.values()),
+                          "by_age": [{"bucket": k, "count": v} for k, v in backlog.items()]}
+    frt_days = [percentiles(v) for v in created.frt_by_day]
+    res_days = [percentiles(v) for v in _by_day(resolved, len(day_names), 2)]
+    figures["trends"] = {
+        "days": day_names,
+        "granularity": period.granularity,
+        "frt_median_s": [m for m, _ in frt_days], "frt_p90_s": [p for _, p in frt_days],
+        "resolution_median_s": [m for m, _ in res_days], "resolution_p90_s": [p for _, p in res_days],
+        "csat": [csat_of(v) for v in surveys.by_day["csat"]],
+        "nps": [nps_of(v) for v in surveys.by_day["nps"]],
+    }
+    replies = queries.replies_by_agent(conn, period, filters)
+    figures["replies"] = sum(v for k, v in replies.items() if k is not None)
+    figures["agents"] = _agent_table(conn, filters, created, resolved, replies, surveys)
+
+
+def _agent_table(conn: Connection, filters: Filters, created: _Created, resolved: list[tuple], replies: dict,
+                 surveys: _Surveys) -> list[dict[str, Any]]:
+    resolutions: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
+    for _day, agent, _duration, fcr in resolved:
+        resolutions[agent][0] += 1
+        resolutions[agent][1] += fcr
+    table = []
+    for aid, name, email in queries.agents(conn, filters.agent_ids):
+        n_resolved, n_fcr = resolutions.get(aid, (0, 0))
+        table.append({"agent_id": aid, "name": name, "email": email, "assigned": created.assigned.get(aid, 0),
+                      "replies": replies.get(aid, 0), "frt_median_s": percentiles(created.frt_by_agent.get(aid, []))[0],
+                      "resolutions": n_resolved, "fcr": share(n_fcr, n_resolved),
+                      "csat": csat_of(surveys.csat_by_agent.get(aid, []))})
+    return table

@@ -1,0 +1,132 @@
+"""The KPI vocabulary of DESIGN §7 for every layer: formulas shown on hover, SLA targets, statistics.
+
+Percentiles are exact over the period's values: the median averages the two middle values when the
+count is even; p90 is nearest-rank (the smallest value with at least 90 % of values at or below it).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from deskapp.domain.enums import Channel
+
+SETTING_SLA_TARGETS = "kpi.sla_targets"  # JSON {channel: seconds}, merged over the defaults
+SETTING_TIMEZONE = "kpi.timezone"
+SETTING_SUPERVISOR = "kpi.supervisor"  # "1" shows Team performance whatever the account role says
+CONTACT_WINDOW_S = 30 * 86400
+AT_RISK_SHARE = 0.5  # an unanswered conversation is "at risk" once half its SLA time has gone
+
+BACKLOG_BUCKETS: tuple[tuple[str, int], ...] = (
+    ("under 1 h", 3600), ("1–4 h", 4 * 3600), ("4–24 h", 86400), ("1–3 d", 3 * 86400),
+    ("3–7 d", 7 * 86400), ("over 7 d", 10**12),
+)
+
+FORMULAS: dict[str, str] = {
+    "frt": "First response time, per conversation created in the period: first public human agent reply "
+           "(not a bot, not a note, not an activity) − first inbound message. Median and p90 (nearest rank).",
+    "unanswered": "Conversations created in the period with an inbound message, no public human reply yet, "
+                  "and not resolved.",
+    "resolution": "Resolution time, per conversation resolved in the period (status resolved, resolved_at in "
+                  "the period): resolved_at − created_at. Median and p90 (nearest rank).",
+    "fcr": "First contact resolution: conversations resolved in the period with exactly one public human "
+           "reply and no reopening within 7 days of a resolution ÷ conversations resolved in the period.",
+    "csat": "CSAT: survey answers (1–5) in the period scoring 4 or 5 ÷ all CSAT answers 1–5 in the period.",
+    "nps": "NPS: share of promoters (9–10) − share of detractors (0–6) among NPS answers 0–10 in the period "
+           "(a fraction from −1 to 1).",
+    "ces": "CES: mean customer effort score (1–7, 7 = very easy) of answers in the period.",
+    "contact_rate": "Contact rate: orders placed in the period whose customer opened a conversation within "
+                    "30 days after the order ÷ orders placed in the period (shop-wide; channel filter applies "
+                    "to the conversations).",
+    "sla_breach_rate": "SLA breach rate: conversations created in the period whose first response took longer "
+                       "than the channel's target (or are unanswered past it) ÷ those answered or past target. "
+                       "Resolved-without-reply conversations are not counted.",
+    "sla_at_risk": "At risk now: open, unanswered conversations with at least half of their channel's "
+                   "first-response target used up and the deadline not yet passed.",
+    "sla_breaching": "Breaching now: open, unanswered conversations past their channel's first-response target.",
+    "volume": "Conversations created in the period, by local day of creation × channel.",
+    "intent": "Conversations created in the period, by triaged intent.",
+    "label": "Conversations created in the period, by label (a conversation counts once per label).",
+    "backlog": "Open now (open, pending or snoozed), by age since creation.",
+    "assigned": "Conversations created in the period and assigned to the agent.",
+    "replies": "Public human replies the agent sent in the period.",
+    "resolutions": "Conversations resolved in the period and assigned to the agent.",
+}
+
+
+def default_sla_targets() -> dict[str, int]:
+    """Seconds to first response per channel: chat-like 2 min, social and SMS 1 h, email and others 12 h."""
+    targets = {}
+    for channel in Channel:
+        if channel.is_chat_like:
+            targets[channel.value] = 120
+        elif channel.is_social_or_sms:
+            targets[channel.value] = 3600
+        else:
+            targets[channel.value] = 12 * 3600
+    return targets
+
+
+def sla_targets(setting_value: str | None) -> dict[str, int]:
+    """The defaults with the user's overrides (a JSON object of channel -> seconds) applied."""
+    targets = default_sla_targets()
+    if setting_value:
+        try:
+            overrides: Any = json.loads(setting_value)
+        except ValueError:
+            overrides = {}
+        if isinstance(overrides, dict):
+            for key, value in overrides.items():
+                if isinstance(value, int | float) and value > 0:
+                    targets[str(key)] = int(value)
+    return targets
+
+
+def median(values: Sequence[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return float(ordered[mid])
+    return (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def p90(values: Sequence[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return float(ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)])
+
+
+def percentiles(values: Sequence[float]) -> tuple[float | None, float | None]:
+    """(median, p90) with one sort."""
+    if not values:
+        return None, None
+    ordered = sorted(values)
+    n, mid = len(ordered), len(ordered) // 2
+    middle = float(ordered[mid]) if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+    return middle, float(ordered[max(0, math.ceil(0.9 * n) - 1)])
+
+
+def share(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def csat_of(scores: Sequence[int]) -> float | None:
+    valid = [s for s in scores if 1 <= s <= 5]
+    return share(sum(1 for s in valid if s >= 4), len(valid))
+
+
+def nps_of(scores: Sequence[int]) -> float | None:
+    valid = [s for s in scores if 0 <= s <= 10]
+    if not valid:
+        return None
+    return (sum(1 for s in valid if s >= 9) - sum(1 for s in valid if s <= 6)) / len(valid)
+
+
+def ces_of(scores: Sequence[int]) -> float | None:
+    valid = [s for s in scores if 1 <= s <= 7]
+    return sum(valid) / len(valid) if valid else None

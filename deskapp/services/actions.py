@@ -1,0 +1,282 @@
+"""Agent actions (reply, note, status, assign, label, priority, snooze) for the UI and `deskapp act`.
+
+Each action is written to the durable outbox FIRST, then applied to the cache as optimistic state,
+both before the call returns. A crash between the two writes loses nothing: at start-up
+``restore()`` re-applies every open outbox item to the cache. The replayer (deskapp.sync.replay)
+sends the items later; the agent settles rejected ones here (retry / keep as draft / discard).
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from deskapp.domain import DeliveryState, OutboxKind, OutboxState, Priority, Status
+from deskapp.store import optimistic
+from deskapp.store.engine import Database
+from deskapp.store.outbox import (
+    OPEN_STATES,
+    PROBLEM_STATES,
+    UNDO_WINDOW_S,
+    OutboxRow,
+    OutboxStore,
+    StorageError,
+    storage_message,
+)
+from deskapp.store.work_offline import is_work_offline, set_work_offline
+
+log = logging.getLogger(__name__)
+
+__all__ = ["ActionError", "ActionService", "StorageError", "is_work_offline", "set_work_offline"]
+
+class ActionError(ValueError):
+    """The action makes no sense (unknown conversation, empty reply, unknown agent)."""
+
+
+class ActionService:
+    """Queue agent actions offline-first; settle the ones the server rejected."""
+
+    def __init__(self, db: Database, outbox: OutboxStore, *,
+                 on_change: Callable[[int | None], None] | None = None, undoable: bool = True) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.on_change = on_change
+        # Scripts have no undo: their items skip the replayer's undo-window hold (dated that much earlier).
+        self._date_back = 0.0 if undoable else UNDO_WINDOW_S
+
+    # --- the actions ------------------------------------------------------------------------------
+
+    def reply(self, conversation_id: int, text_: str) -> str:
+        return self._message(conversation_id, OutboxKind.REPLY, text_)
+
+    def note(self, conversation_id: int, text_: str) -> str:
+        return self._message(conversation_id, OutboxKind.NOTE, text_)
+
+    def resolve(self, conversation_id: int) -> str:
+        return self._queue(conversation_id, OutboxKind.STATUS, {"status": str(Status.RESOLVED)})
+
+    def reopen(self, conversation_id: int) -> str:
+        return self._queue(conversation_id, OutboxKind.STATUS, {"status": str(Status.OPEN)})
+
+    def set_status(self, conversation_id: int, status: Status | str) -> str:
+        return self._queue(conversation_id, OutboxKind.STATUS, {"status": str(Status(status))})
+
+    def snooze(self, conversation_id: int, until: datetime) -> str:
+        if until.tzinfo is None:
+            raise ActionError("snooze needs a timezone-aware time")
+        return self._queue(conversation_id, OutboxKind.SNOOZE, {"until": until.isoformat()})
+
+    def assign(self, conversation_id: int, agent_id: int | None, team_id: int | None = None) -> str:
+        with self.db.read() as conn:
+            payload: dict[str, Any] = {"assignee_external_id": self._external_of(conn, "agent", agent_id)}
+            if team_id is not None:
+                payload["team_external_id"] = self._external_of(conn, "team", team_id)
+        return self._queue(conversation_id, OutboxKind.ASSIGN, payload)
+
+    def set_labels(self, conversation_id: int, labels: list[str] | tuple[str, ...]) -> str:
+        clean = sorted(dict.fromkeys(label.strip() for label in labels if label.strip()))
+        return self._queue(conversation_id, OutboxKind.LABEL, {"labels": clean})
+
+    def set_priority(self, conversation_id: int, priority: Priority | str) -> str:
+        return self._queue(conversation_id, OutboxKind.PRIORITY, {"priority": str(Priority(priority))})
+
+    def undo(self, client_id: str) -> bool:
+        """Take back an action within UNDO_WINDOW_S while nobody has started sending it."""
+        row = self.outbox.get(client_id)
+        if row is None or row.state != OutboxState.PENDING:
+            return False
+        if not self.outbox.remove_if_pending(client_id, newer_than=time.time() - UNDO_WINDOW_S):
+            return False
+        self._roll_back(row)
+        return True
+
+    # --- the agent's decisions on failed / conflicting items ----------------------------------------
+
+    def retry(self, client_id: str) -> bool:
+        """Send it again (the local change is kept / put back)."""
+        row = self.outbox.get(client_id)
+        if row is None or not self.outbox.retry(client_id):
+            return False
+        with self._cache_write() as conn:
+            optimistic.apply_item(conn, account_id=row.account_id,
+                                  conversation_external_id=row.conversation_external_id, kind=row.kind,
+                                  payload=row.payload, client_id=row.client_id, created_at=row.created_at)
+            optimistic.set_delivery(conn, row.account_id, row.client_id, DeliveryState.QUEUED)
+        self._changed(row)
+        return True
+
+    def keep_as_draft(self, client_id: str) -> bool:
+        """Move a reply's/note's text into the conversation's draft; other kinds roll back like discard."""
+        row = self.outbox.get(client_id)
+        if row is None or row.state not in PROBLEM_STATES:
+            return False
+        if row.kind in (OutboxKind.REPLY, OutboxKind.NOTE):
+            with self._cache_write() as conn:
+                optimistic.keep_as_draft(conn, row.account_id, row.conversation_external_id,
+                                         str(row.payload.get("text", "")), is_note=row.kind == OutboxKind.NOTE)
+        return self.discard(client_id)
+
+    def discard(self, client_id: str) -> bool:
+        """Drop the item for good and roll its local change back (only what was never acknowledged)."""
+        row = self.outbox.get(client_id)
+        if row is None or row.state not in PROBLEM_STATES:
+            return False
+        # Cache first: if we crash after it, the item is still there to decide on again.
+        self._roll_back(row, delete_after=True)
+        return True
+
+    # --- reading and start-up -----------------------------------------------------------------------
+
+    def items(self, states: tuple[str, ...] | None = None) -> list[OutboxRow]:
+        return self.outbox.items(states=states)
+
+    def problems(self) -> list[OutboxRow]:
+        return self.outbox.items(states=tuple(str(s) for s in PROBLEM_STATES))
+
+    def restore(self) -> int:
+        """Start-up: rebuild the optimistic state from the outbox; returns how many items were re-applied."""
+        self.outbox.recover_sending()
+        self.outbox.prune_done()
+        rows = self.outbox.open_items()
+        known = {r.client_id for r in self.outbox.items()}
+        done = self.outbox.items(states=(str(OutboxState.DONE),))
+        with self._cache_write() as conn:
+            optimistic.drop_orphan_local_messages(conn, known)
+            applied = optimistic.reapply_open(conn, rows)
+            for row in rows:  # a crash mid-push left "sending" on screen: it is queued again
+                optimistic.set_delivery(conn, row.account_id, row.client_id, DeliveryState.QUEUED)
+            for row in done:  # acknowledged in the outbox, but the crash beat the cache update
+                if row.kind in (OutboxKind.REPLY, OutboxKind.NOTE):
+                    optimistic.set_delivery(conn, row.account_id, row.client_id, DeliveryState.SENT,
+                                            row.external_id)
+        return applied
+
+    # --- internals ----------------------------------------------------------------------------------
+
+    def _message(self, conversation_id: int, kind: OutboxKind, body: str) -> str:
+        if not body or not body.strip():
+            raise ActionError("the message is empty")
+        return self._queue(conversation_id, kind, {"text": body})
+
+    def _queue(self, conversation_id: int, kind: OutboxKind, payload: dict[str, Any]) -> str:
+        row: OutboxRow | None = None
+        try:
+            with self.db.write() as conn:
+                ref = optimistic.conversation_ref(conn, int(conversation_id))
+                if ref is None:
+                    raise ActionError(f"no conversation with id {conversation_id}")
+                account_id, external_id = ref
+                prior = optimistic.prior_state(conn, account_id, external_id, kind)
+                # The outbox commit (synchronous=FULL) comes first: from here on the action is safe.
+                row = self.outbox.append(account_id=account_id, conversation_external_id=external_id,
+                                         kind=kind, payload=payload, prior=prior,
+                                         now=time.time() - self._date_back)
+                optimistic.apply_item(conn, account_id=account_id, conversation_external_id=external_id,
+                                      kind=kind, payload=payload, client_id=row.client_id,
+                                      created_at=row.created_at)
+        except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+            if row is not None:  # the cache refused it: do not leave an action the agent was told failed
+                try:
+                    self.outbox.delete(row.client_id)
+                except StorageError:
+                    log.warning("outbox item %s kept; it will be re-applied at start-up", row.client_id)
+            raise StorageError(storage_message(exc, "cache")) from exc
+        self._changed(row)
+        return row.client_id
+
+    def _roll_back(self, row: OutboxRow, *, delete_after: bool = False) -> None:
+        with self._cache_write() as conn:
+            optimistic.rollback_item(conn, account_id=row.account_id,
+                                     conversation_external_id=row.conversation_external_id, kind=row.kind,
+                                     prior=row.prior, client_id=row.client_id)
+            # Later open items of the same conversation still stand on top of the rolled-back state.
+            later = [r for r in self.outbox.items(states=tuple(str(s) for s in OPEN_STATES),
+                                                  account_id=row.account_id,
+                                                  conversation_external_id=row.conversation_external_id)
+                     if r.client_id != row.client_id]
+            optimistic.reapply_open(conn, later)
+        if delete_after:
+            self.outbox.delete(row.client_id)
+        self._changed(row)
+
+    def _cache_write(self):
+        return _GuardedWrite(self.db)
+
+    def _external_of(self, conn, table: str, local_id: int | None) -> str | None:
+        if local_id is None:
+            return None
+        value = conn.execute(text(f"SELECT external_id FROM {table} WHERE id=:id"), {"id": local_id}).scalar()
+        if value is None:
+            raise ActionError(f"no {table} with id {local_id}")
+        return str(value)
+
+    def _changed(self, row: OutboxRow) -> None:
+        if self.on_change is None:
+            return
+        try:
+            with self.db.read() as conn:
+                conv_id = conn.execute(text("SELECT id FROM conversation WHERE account_id=:a AND external_id=:e"),
+                                       {"a": row.account_id, "e": row.conversation_external_id}).scalar()
+            self.on_change(conv_id)
+        except Exception:  # a listener's bug must not undo a durable action
+            log.exception("on_change listener failed")
+
+
+class _GuardedWrite:
+    """db.write() whose storage failures become StorageError with a message for the agent."""
+
+    def __init__(self, db: Database) -> None:
+        self._cm = db.write()
+
+    def __enter__(self):
+        try:
+            return self._cm.__enter__()
+        except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+            raise StorageError(storage_message(exc, "cache")) from exc
+
+    def __exit__(self, *exc_info):
+        try:
+            return self._cm.__exit__(*exc_info)
+        except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+            raise StorageError(storage_message(exc, "cache")) from exc
+
+
+# --- one outbox per file per process, for the UI, the CLI and the sync runtime -----------------------
+
+_OUTBOXES: dict[str, OutboxStore] = {}
+_OUTBOXES_LOCK = threading.Lock()
+
+
+def outbox_for(ws) -> OutboxStore:
+    """The workspace's OutboxStore (``ws.paths.outbox_db``), opened once per process."""
+    key = str(ws.paths.outbox_db)
+    with _OUTBOXES_LOCK:
+        if key not in _OUTBOXES:
+            _OUTBOXES[key] = OutboxStore(ws.paths.outbox_db)
+        return _OUTBOXES[key]
+
+
+def close_outbox(ws) -> None:
+    with _OUTBOXES_LOCK:
+        store = _OUTBOXES.pop(str(ws.paths.outbox_db), None)
+    if store is not None:
+        store.close()
+
+
+def action_service(ws, *, on_change: Callable[[int | None], None] | None = None,
+                   undoable: bool = True) -> ActionService:
+    """An ActionService over the workspace's cache and outbox (what the UI and `deskapp act` use)."""
+    return ActionService(ws.db, outbox_for(ws), on_change=on_change, undoable=undoable)
+
+
+def restore_on_start(ws) -> int:
+    """Start-up: re-apply open outbox items to the cache (also after a cache rebuild); returns the count."""
+    return action_service(ws).restore()

@@ -1,0 +1,111 @@
+"""The demo workspace behind `deskapp --demo` and the first-run dialog: an in-process demo backend plus a
+Chatwoot and a Shopify account pointing at it (tokens in the keyring), and account edits for the UI.
+
+The demo server is seeded deterministically, so a second run reuses the accounts (and the cache)
+of the first: only the server's address and tokens are refreshed.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy import text
+
+from deskapp.credentials import SecretStore
+from deskapp.domain import AccountKind
+from deskapp.services import accounts as account_service
+from deskapp.store.engine import Database
+
+log = logging.getLogger(__name__)
+
+DEMO_FLAG = "demo"
+
+
+class _Workspace(Protocol):
+    db: Database
+    secrets: SecretStore
+
+
+@dataclass
+class DemoWorkspace:
+    """A running demo backend and the two account ids registered for it."""
+
+    server: Any
+    info: dict[str, Any]
+    chatwoot_account_id: int
+    shopify_account_id: int
+
+    def stop(self) -> None:
+        try:
+            self.server.stop()
+        except Exception:  # stopping on exit must never turn a clean exit into a crash
+            log.exception("stopping the demo server failed")
+
+
+def _demo_accounts(ws: _Workspace) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for account in account_service.list_accounts(ws):
+        if account.settings.get(DEMO_FLAG):
+            found.setdefault(str(account.kind), account.id)
+    return found
+
+
+def has_accounts(ws: _Workspace) -> bool:
+    with ws.db.read() as conn:
+        return conn.execute(text("SELECT 1 FROM account LIMIT 1")).first() is not None
+
+
+def update_account(ws: _Workspace, account_id: int, *, name: str | None = None, base_url: str | None = None,
+                   settings: dict[str, Any] | None = None, secret: str | None = None) -> None:
+    """Edit an account in place (the accounts dialog); a new secret replaces the keyring's."""
+    import json
+
+    account_service.get_account(ws, account_id)
+    fields: dict[str, Any] = {}
+    if name is not None:
+        fields["name"] = name.strip() or "account"
+    if base_url is not None:
+        url = base_url.strip().rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise account_service.AccountError(f"the URL must start with http:// or https:// (got {url!r})")
+        fields["base_url"] = url
+    if settings is not None:
+        fields["settings"] = json.dumps(settings)
+    if fields:
+        assignments = ", ".join(f"{key} = :{key}" for key in fields)
+        with ws.db.write() as conn:
+            conn.execute(text(f"UPDATE account SET {assignments} WHERE id = :id"), {**fields, "id": account_id})
+    if secret:
+        ws.secrets.set(account_id, secret.strip())
+
+
+def start_demo(ws: _Workspace, *, seed: int = 1, scale: str = "small", live: bool = True,
+               live_interval: float = 5.0) -> DemoWorkspace:
+    """Start the demo backend on loopback and make sure both demo accounts point at it."""
+    from deskapp.demo.server import DemoServer
+
+    server = DemoServer(seed=seed, scale=scale, live=live, live_interval=live_interval, port=0, host="127.0.0.1")
+    info = server.start()
+    try:
+        existing = _demo_accounts(ws)
+        chatwoot_settings = {"account_id": info["chatwoot_account_id"], DEMO_FLAG: True}
+        if "chatwoot" in existing:
+            chatwoot = existing["chatwoot"]
+            update_account(ws, chatwoot, base_url=info["url"], settings=chatwoot_settings,
+                           secret=info["chatwoot_token"])
+        else:
+            chatwoot = account_service.add_account(ws, AccountKind.CHATWOOT, "Demo support hub", info["url"],
+                                                   info["chatwoot_token"], chatwoot_settings)
+        shop_url = info.get("shop_url") or info["url"]
+        if "shopify" in existing:
+            shopify = existing["shopify"]
+            update_account(ws, shopify, base_url=shop_url, settings={DEMO_FLAG: True}, secret=info["shopify_token"])
+        else:
+            shopify = account_service.add_account(ws, AccountKind.SHOPIFY, "Demo shop", shop_url,
+                                                  info["shopify_token"], {DEMO_FLAG: True})
+    except Exception:
+        server.stop()
+        raise
+    return DemoWorkspace(server=server, info=info, chatwoot_account_id=chatwoot, shopify_account_id=shopify)

@@ -1,0 +1,349 @@
+"""Inbox views for the UI and the `conversations` verb: view filters, live counts, id lists and list rows.
+
+The conversation list holds only ids (``view_ids``); rows are read in small pages by id
+(``rows_for``) as the viewport needs them, so memory follows the screen, not the cache.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, text
+
+from deskapp.domain.enums import Channel, Status
+from deskapp.store.engine import Database
+
+OPEN_STATUSES = (Status.OPEN.value, Status.PENDING.value)
+SAVED_VIEWS_KEY = "ui.saved_views"
+
+# Sort keys the list offers, mapped to SQL (never user text in SQL: only these strings).
+SORT_COLUMNS = {
+    "last_message_at": "c.last_message_at",  # plain column: ix_conversation_status_last serves the sort
+    "created_at": "c.created_at",
+    "customer": "cu.name COLLATE NOCASE",
+    "channel": "c.channel",
+    "subject": "c.subject COLLATE NOCASE",
+    "status": "c.status",
+    "sla_due_at": "coalesce(c.sla_due_at, 9999999999)",
+    "assignee": "ag.name COLLATE NOCASE",
+    "priority": "CASE c.priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2"
+                " WHEN 'low' THEN 1 ELSE 0 END",
+}
+
+
+@dataclass(frozen=True)
+class ViewFilter:
+    """A view of the inbox: every set field narrows it. Saved views are these, named."""
+
+    statuses: tuple[str, ...] = ()
+    channel: str | None = None
+    assignee: str | None = None  # "me" | "none" | agent id as text
+    team_id: int | None = None
+    label: str | None = None
+    intent: str | None = None
+    urgent: bool = False
+    since: int | None = None  # created_at >= since (Unix seconds)
+    until: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()
+                if v not in (None, (), False)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ViewFilter:
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        if "statuses" in known:
+            known["statuses"] = tuple(known["statuses"])
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class View:
+    key: str
+    title: str
+    filter: ViewFilter
+    saved: bool = False
+
+
+@dataclass
+class ConversationRow:
+    """What one line of the conversation list shows."""
+
+    id: int
+    customer: str
+    channel: str
+    subject: str
+    snippet: str
+    labels: list[str]
+    status: str
+    priority: str
+    assignee: str
+    unread: int
+    last_message_at: int | None
+    created_at: int
+    sla_due_at: int | None
+    first_response_at: int | None
+    intent: str | None
+    account_id: int = 0
+    external_id: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def builtin_views(channels: list[str]) -> list[View]:
+    """Mine, Unassigned, All open, Urgent, one per channel present, Snoozed, Resolved."""
+    views = [
+        View("mine", "Mine", ViewFilter(statuses=OPEN_STATUSES, assignee="me")),
+        View("unassigned", "Unassigned", ViewFilter(statuses=OPEN_STATUSES, assignee="none")),
+        View("open", "All open", ViewFilter(statuses=OPEN_STATUSES)),
+        View("urgent", "Urgent", ViewFilter(statuses=OPEN_STATUSES, urgent=True)),
+    ]
+    order = [c.value for c in Channel]
+    for ch in sorted(channels, key=lambda c: order.index(c) if c in order else len(order)):
+        views.append(View(f"channel:{ch}", channel_title(ch), ViewFilter(statuses=OPEN_STATUSES, channel=ch)))
+    views.append(View("snoozed", "Snoozed", ViewFilter(statuses=(Status.SNOOZED.value,))))
+    views.append(View("resolved", "Resolved", ViewFilter(statuses=(Status.RESOLVED.value,))))
+    return views
+
+
+def channel_title(channel: str) -> str:
+    return {"web_chat": "Web chat", "whatsapp": "WhatsApp", "sms": "SMS", "api": "API"}.get(
+        channel, channel.replace("_", " ").capitalize())
+
+
+def _where(f: ViewFilter) -> tuple[str, dict[str, Any]]:
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if f.statuses:
+        names = []
+        for i, s in enumerate(f.statuses):
+            params[f"st{i}"] = s
+            names.append(f":st{i}")
+        clauses.append(f"c.status IN ({', '.join(names)})")
+    if f.channel:
+        clauses.append("c.channel = :channel")
+        params["channel"] = f.channel
+    if f.assignee == "me":
+        clauses.append("c.assignee_id IN (SELECT id FROM agent WHERE is_me = 1)")
+    elif f.assignee == "none":
+        clauses.append("c.assignee_id IS NULL")
+    elif f.assignee:
+        clauses.append("c.assignee_id = :assignee")
+        params["assignee"] = int(f.assignee)
+    if f.team_id is not None:
+        clauses.append("c.team_id = :team")
+        params["team"] = f.team_id
+    if f.label:
+        clauses.append("c.id IN (SELECT conversation_id FROM conversation_label WHERE label = :label)")
+        params["label"] = f.label
+    if f.intent:
+        clauses.append("c.intent = :intent")
+        params["intent"] = f.intent
+    if f.urgent:
+        clauses.append("(c.priority = 'urgent' OR c.urgency = 'urgent')")
+    if f.since is not None:
+        clauses.append("c.created_at >= :since")
+        params["since"] = f.since
+    if f.until is not None:
+        clauses.append("c.created_at < :until")
+        params["until"] = f.until
+    return (" AND ".join(clauses) or "1"), params
+
+
+def view_counts(db: Database, views: list[View]) -> dict[str, int]:
+    """Every view's count in ONE scan (a SUM per view), so the sidebar costs one query."""
+    if not views:
+        return {}
+    parts, params = [], {}
+    for i, view in enumerate(views):
+        where, p = _where(view.filter)
+        for k, v in p.items():
+            where = where.replace(f":{k}", f":v{i}_{k}")
+            params[f"v{i}_{k}"] = v
+        parts.append(f"coalesce(sum(CASE WHEN {where} THEN 1 ELSE 0 END), 0)")
+    with db.read() as conn:
+        row = conn.execute(text(f"SELECT {', '.join(parts)} FROM conversation c"), params).one()
+    return {view.key: int(row[i]) for i, view in enumerate(views)}
+
+
+def channels_present(db: Database) -> list[str]:
+    with db.read() as conn:
+        return [r[0] for r in conn.execute(text("SELECT DISTINCT channel FROM conversation ORDER BY channel"))]
+
+
+def view_ids(db: Database, f: ViewFilter, *, sort: str = "last_message_at", descending: bool = True,
+             limit: int | None = None) -> list[int]:
+    """The ids of a view in display order (the list model's backbone)."""
+    where, params = _where(f)
+    order = SORT_COLUMNS.get(sort, SORT_COLUMNS["last_message_at"])
+    direction = "DESC" if descending else "ASC"
+    joins = ""
+    if sort == "customer":
+        joins += " LEFT JOIN customer cu ON cu.id = c.customer_id"
+    if sort == "assignee":
+        joins += " LEFT JOIN agent ag ON ag.id = c.assignee_id"
+    sql = f"SELECT c.id FROM conversation c{joins} WHERE {where} ORDER BY {order} {direction}, c.id {direction}"
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    with db.read() as conn:
+        return [r[0] for r in conn.execute(text(sql), params)]
+
+
+_ROW_SQL = text(
+    "SELECT c.id, coalesce(nullif(cu.name, ''), '(unknown)') AS customer, c.channel, c.subject, c.snippet,"
+    " c.labels, c.status, c.priority, coalesce(ag.name, '') AS assignee, c.unread, c.last_message_at,"
+    " c.created_at, c.sla_due_at, c.first_response_at, c.intent, c.account_id, c.external_id"
+    " FROM conversation c LEFT JOIN customer cu ON cu.id = c.customer_id"
+    " LEFT JOIN agent ag ON ag.id = c.assignee_id WHERE c.id IN :ids"
+).bindparams(bindparam("ids", expanding=True))
+
+
+def _labels(raw: str) -> list[str]:
+    try:
+        value = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def rows_for(db: Database, ids: list[int]) -> dict[int, ConversationRow]:
+    """The list rows of these ids (a page: primary-key lookups, a millisecond or two)."""
+    if not ids:
+        return {}
+    with db.read() as conn:
+        result = conn.execute(_ROW_SQL, {"ids": list(ids)}).all()
+    return {
+        r.id: ConversationRow(
+            id=r.id, customer=r.customer, channel=r.channel, subject=r.subject or "", snippet=r.snippet or "",
+            labels=_labels(r.labels), status=r.status, priority=r.priority, assignee=r.assignee,
+            unread=r.unread or 0, last_message_at=r.last_message_at, created_at=r.created_at,
+            sla_due_at=r.sla_due_at, first_response_at=r.first_response_at, intent=r.intent,
+            account_id=r.account_id, external_id=r.external_id,
+        )
+        for r in result
+    }
+
+
+def sla_text(row: ConversationRow, now: float | None = None) -> str:
+    """'SLA 12m' before the first response is due, 'SLA -5m' once breached, '' when answered or none."""
+    if row.sla_due_at is None or row.first_response_at is not None or row.status not in OPEN_STATUSES:
+        return ""
+    left = int(row.sla_due_at - (now or time.time()))
+    return f"SLA {'-' if left < 0 else ''}{short_duration(abs(left))}"
+
+
+def short_duration(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    return f"{seconds // 86400}d"
+
+
+def mark_read(db: Database, conversation_id: int) -> None:
+    """Opening a conversation clears its unread count locally (the hub tracks its own)."""
+    with db.write() as conn:
+        conn.execute(text("UPDATE conversation SET unread = 0 WHERE id = :id AND unread != 0"),
+                     {"id": conversation_id})
+
+
+def updated_since(db: Database, ids: list[int], since: int) -> list[int]:
+    """Those of ``ids`` changed at or after ``since`` (Unix seconds), in the given order."""
+    if not ids:
+        return []
+    with db.read() as conn:
+        fresh = {r[0] for r in conn.execute(text(
+            "SELECT id FROM conversation WHERE id IN :ids AND updated_at >= :since"
+        ).bindparams(bindparam("ids", expanding=True)), {"ids": list(ids), "since": since})}
+    return [i for i in ids if i in fresh]
+
+
+# --- people to assign to, labels to offer ---------------------------------------------------------
+
+
+def agents(db: Database) -> list[dict[str, Any]]:
+    with db.read() as conn:
+        rows = conn.execute(text(
+            "SELECT id, account_id, name, email, role, is_me FROM agent ORDER BY is_me DESC, name COLLATE NOCASE"
+        )).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def teams(db: Database) -> list[dict[str, Any]]:
+    with db.read() as conn:
+        rows = conn.execute(text("SELECT id, account_id, name FROM team ORDER BY name COLLATE NOCASE")).all()
+    return [dict(r._mapping) for r in rows]
+
+
+def known_labels(db: Database) -> list[str]:
+    with db.read() as conn:
+        return [r[0] for r in conn.execute(text(
+            "SELECT label FROM conversation_label GROUP BY label ORDER BY count(*) DESC, label LIMIT 200"))]
+
+
+def me_is_supervisor(db: Database) -> bool:
+    with db.read() as conn:
+        return bool(conn.execute(text(
+            "SELECT 1 FROM agent WHERE is_me = 1 AND role IN ('administrator', 'supervisor') LIMIT 1")).first())
+
+
+def my_agent_ids(db: Database) -> set[int]:
+    with db.read() as conn:
+        return {r[0] for r in conn.execute(text("SELECT id FROM agent WHERE is_me = 1"))}
+
+
+# --- saved views ------------------------------------------------------------------------------------
+
+
+def saved_views(db: Database) -> list[View]:
+    with db.read() as conn:
+        raw = conn.execute(text("SELECT value FROM setting WHERE key = :k"), {"k": SAVED_VIEWS_KEY}).scalar()
+    try:
+        items = json.loads(raw) if raw else []
+    except ValueError:
+        items = []
+    return [View(f"saved:{item['name']}", item["name"], ViewFilter.from_json(item.get("filter", {})), saved=True)
+            for item in items if isinstance(item, dict) and item.get("name")]
+
+
+def save_view(db: Database, name: str, f: ViewFilter) -> None:
+    """Add or replace a saved view by name."""
+    name = name.strip()
+    if not name:
+        raise ValueError("a saved view needs a name")
+    items = [{"name": v.title, "filter": v.filter.to_json()} for v in saved_views(db) if v.title != name]
+    items.append({"name": name, "filter": f.to_json()})
+    _write_saved(db, items)
+
+
+def delete_view(db: Database, name: str) -> None:
+    _write_saved(db, [{"name": v.title, "filter": v.filter.to_json()} for v in saved_views(db) if v.title != name])
+
+
+def _write_saved(db: Database, items: list[dict[str, Any]]) -> None:
+    with db.write() as conn:
+        conn.execute(text("INSERT INTO setting(key, value) VALUES (:k, :v)"
+                          " ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+                     {"k": SAVED_VIEWS_KEY, "v": json.dumps(items)})
+
+
+# --- the `conversations` verb -----------------------------------------------------------------------
+
+
+def list_conversations(db: Database, *, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """Newest first: local id, account, external_id, channel, status, customer, subject, last activity."""
+    where, params = ("c.status = :status", {"status": status}) if status else ("1", {})
+    params["limit"] = max(1, int(limit))
+    with db.read() as conn:
+        rows = conn.execute(text(
+            "SELECT c.id, c.account_id AS account, c.external_id, c.channel, c.status,"
+            " coalesce(cu.name, '') AS customer, c.subject, c.priority, c.last_message_at"
+            " FROM conversation c LEFT JOIN customer cu ON cu.id = c.customer_id"
+            f" WHERE {where} ORDER BY coalesce(c.last_message_at, c.created_at) DESC, c.id DESC LIMIT :limit"
+        ), params).all()
+    return [dict(r._mapping) for r in rows]

@@ -1,0 +1,216 @@
+"""Reports for the performance tabs and `deskapp kpi`: dashboards, filter choices, survey import, outage view.
+
+``ReportService(db, outbox=None)`` is what the UI and the CLI hold; every method opens its own read
+connection, so it can run on a worker thread.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from deskapp.domain.enums import Intent
+from deskapp.kpi import queries
+from deskapp.kpi.compute import Dashboard, compute_dashboard, headline
+from deskapp.kpi.definitions import (
+    AT_RISK_SHARE,
+    FORMULAS,
+    SETTING_SLA_TARGETS,
+    SETTING_SUPERVISOR,
+    SETTING_TIMEZONE,
+    sla_targets,
+)
+from deskapp.kpi.drilldown import conversation_ids
+from deskapp.kpi.period import Period, parse_period, resolve_timezone
+from deskapp.kpi.rollup import rebuild
+from deskapp.kpi.rules import OPEN_STATUSES
+from deskapp.kpi.scope import Filters
+from deskapp.kpi.surveys_csv import SurveyImport, import_answers
+from deskapp.store.engine import Database
+
+SUPERVISOR_ROLES = ("administrator", "admin", "supervisor", "owner")
+
+
+class ReportError(ValueError):
+    """A report request that cannot be answered as asked (unknown agent, team or zone)."""
+
+
+@dataclass(frozen=True)
+class AgentRef:
+    id: int
+    name: str
+    email: str
+    role: str
+    is_me: bool
+
+
+def _distinct(conn: Any, table: str, column: str) -> list[str]:
+    """Distinct values of an indexed column by hopping from one to the next through the index
+    (a handful of seeks instead of reading every row: SQLite has no skip-scan for DISTINCT)."""
+    return [r[0] for r in conn.exec_driver_sql(
+        f"WITH RECURSIVE v(x) AS (SELECT min({column}) FROM {table} UNION ALL"
+        f" SELECT (SELECT min({column}) FROM {table} WHERE {column} > v.x) FROM v WHERE v.x IS NOT NULL)"
+        " SELECT x FROM v WHERE x IS NOT NULL")]
+
+
+class ReportService:
+    def __init__(self, db: Database, *, outbox: Any = None, timezone: str | None = None) -> None:
+        self.db = db
+        self.outbox = outbox  # deskapp.store.outbox.OutboxStore, for the outage view
+        self._timezone = timezone
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpi")
+
+    @classmethod
+    def for_workspace(cls, ws: Any) -> ReportService:
+        outbox = None
+        if getattr(ws, "paths", None) is not None:
+            from deskapp.services.actions import outbox_for
+
+            outbox = outbox_for(ws)
+        return cls(ws.db, outbox=outbox)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+    # --- who and where -----------------------------------------------------------------------------
+
+    def timezone(self) -> ZoneInfo:
+        name = self._timezone
+        if name is None:
+            with self.db.read() as conn:
+                name = queries.setting(conn, SETTING_TIMEZONE)
+        return resolve_timezone(name)
+
+    def agents(self) -> list[AgentRef]:
+        with self.db.read() as conn:
+            rows = conn.exec_driver_sql("SELECT id, name, email, role, is_me FROM agent ORDER BY name, id").all()
+        return [AgentRef(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
+
+    def me(self) -> list[AgentRef]:
+        """The signed-in agent on every account (is_me)."""
+        return [a for a in self.agents() if a.is_me]
+
+    def is_supervisor(self) -> bool:
+        with self.db.read() as conn:
+            if queries.setting(conn, SETTING_SUPERVISOR) == "1":
+                return True
+        return any(a.role.lower() in SUPERVISOR_ROLES for a in self.me())
+
+    def filter_choices(self) -> dict[str, list]:
+        """Values the filter boxes offer: channels, teams and agents (id, name), labels, intents."""
+        with self.db.read() as conn:
+            channels = _distinct(conn, "conversation", "channel")
+            teams = [(r[0], r[1]) for r in conn.exec_driver_sql("SELECT id, name FROM team ORDER BY name")]
+            labels = _distinct(conn, "conversation_label", "label")
+        intents = [i.value for i in Intent]  # a closed vocabulary (DESIGN §5): no scan needed
+        agents = [(a.id, a.name or a.email) for a in self.agents()]
+        return {"channels": channels, "teams": teams, "agents": agents, "labels": labels, "intents": intents}
+
+    # --- figures -----------------------------------------------------------------------------------
+
+    def sla_targets(self) -> dict[str, int]:
+        with self.db.read() as conn:
+            return sla_targets(queries.setting(conn, SETTING_SLA_TARGETS))
+
+    def dashboard(self, period: Period, filters: Filters | None = None, *, now: int | None = None,
+                  with_previous: bool = True) -> Dashboard:
+        """Every figure, plus the tiles' previous period computed at the same time on its own connection
+        (SQLite releases the GIL while it works, so the two overlap on a second core)."""
+        now = int(time.time()) if now is None else now
+        previous = None
+        if with_previous:
+            previous = self._pool.submit(self._headline, period.previous(), filters, now)
+        with self.db.read() as conn:
+            dashboard = compute_dashboard(conn, period, filters, now=now)
+        if previous is not None:
+            dashboard.figures["previous"] = previous.result()
+        return dashboard
+
+    def _headline(self, period: Period, filters: Filters | None, now: int) -> dict[str, Any]:
+        with self.db.read() as conn:
+            return headline(conn, period, filters or Filters(), now=now)
+
+    def conversation_ids(self, period: Period, filters: Filters | None, key: str, *,
+                         now: int | None = None) -> list[int]:
+        """The conversations behind one figure (keys: see deskapp.kpi.drilldown), for a click on it."""
+        with self.db.read() as conn:
+            return conversation_ids(conn, period, filters, key, now=now)
+
+    def resolve_filters(self, *, agent_email: str | None = None, team_name: str | None = None) -> Filters:
+        with self.db.read() as conn:
+            if agent_email:
+                ids = tuple(r[0] for r in conn.exec_driver_sql(
+                    "SELECT id FROM agent WHERE lower(email) = lower(?) OR lower(name) = lower(?)",
+                    (agent_email, agent_email)))
+                if not ids:
+                    raise ReportError(f"no agent with email {agent_email!r} in the cache")
+                return Filters(agent_ids=ids)
+            if team_name:
+                ids = tuple(r[0] for r in conn.exec_driver_sql(
+                    "SELECT id FROM team WHERE lower(name) = lower(?)", (team_name,)))
+                if not ids:
+                    raise ReportError(f"no team named {team_name!r} in the cache")
+                return Filters(team_ids=ids)
+        return Filters()
+
+    def kpi_report(self, *, start: str | None = None, end: str | None = None, agent_email: str | None = None,
+                   team_name: str | None = None, tz: str | None = None, now: int | None = None) -> dict[str, Any]:
+        """What `deskapp kpi --json` prints: every figure, rates as fractions 0..1, null when undefined."""
+        try:
+            zone = resolve_timezone(tz) if tz else self.timezone()
+            period = parse_period(start, end, zone)
+        except ValueError as exc:
+            raise ReportError(str(exc)) from None
+        filters = self.resolve_filters(agent_email=agent_email, team_name=team_name)
+        figures = self.dashboard(period, filters, now=now).figures
+        figures["formulas"] = FORMULAS
+        return figures
+
+    # --- maintenance and input -------------------------------------------------------------------
+
+    def rebuild_rollups(self) -> float:
+        started = time.perf_counter()
+        with self.db.write() as conn:
+            rebuild(conn)
+        return time.perf_counter() - started
+
+    def import_surveys(self, path: str | Path, *, tz: str | None = None) -> SurveyImport:
+        zone = resolve_timezone(tz) if tz else self.timezone()
+        with self.db.write() as conn:
+            return import_answers(conn, Path(path), zone)
+
+    # --- outage view -------------------------------------------------------------------------------
+
+    def outage_snapshot(self, *, now: int | None = None) -> dict[str, Any]:
+        """Queued outbox items, and unanswered open conversations whose SLA clock runs out while offline."""
+        now = int(time.time()) if now is None else now
+        targets = self.sla_targets()
+        with self.db.read() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT c.id, c.external_id, c.subject, c.channel, k.first_inbound_at, a.name"
+                " FROM conversation c JOIN kpi_conversation k ON k.conversation_id = c.id"
+                " LEFT JOIN agent a ON a.id = c.assignee_id"
+                f" WHERE c.status IN ({','.join('?' * len(OPEN_STATUSES))})"
+                " AND k.first_inbound_at IS NOT NULL AND k.first_reply_at IS NULL", OPEN_STATUSES).all()
+        clocks = []
+        for cid, ext, subject, channel, first_in, assignee in rows:
+            target = targets.get(channel, targets.get("other", 12 * 3600))
+            due = first_in + target
+            left = due - now
+            state = "breached" if left < 0 else "at_risk" if now - first_in >= AT_RISK_SHARE * target else "ok"
+            clocks.append({"conversation_id": cid, "external_id": ext, "subject": subject, "channel": channel,
+                           "assignee": assignee or "", "due_at": due, "seconds_left": left, "state": state})
+        clocks.sort(key=lambda c: c["seconds_left"])
+        queued: list[dict[str, Any]] = []
+        if self.outbox is not None:
+            try:
+                queued = [r.to_json() for r in self.outbox.open_items()]
+            except Exception as exc:  # the outbox file is someone else's; show why it is missing
+                queued = [{"error": str(exc)}]
+        return {"now": now, "queued": queued, "sla_clocks": clocks,
+                "at_risk": sum(1 for c in clocks if c["state"] == "at_risk"),
+                "breached": sum(1 for c in clocks if c["state"] == "breached")}

@@ -1,0 +1,101 @@
+"""Shared pieces of ingest (store.ingest, store.ingest_extras): time and enum coercion, batching, ids.
+
+``AppliedChanges`` is what one applied batch changed; the sync engine hands it to apply hooks.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection
+
+from deskapp.domain import Message, Template
+
+log = logging.getLogger("deskapp.store.ingest")
+
+LOCAL_PREFIX = "local:"  # external ids of rows written offline before the service gave them one
+SNIPPET_CHARS = 160
+_CHUNK = 500
+
+E = TypeVar("E", bound=StrEnum)
+
+
+@dataclass
+class AppliedChanges:
+    """What one applied batch changed, for hooks that run in the same transaction (triage, KPI)."""
+
+    account_id: int
+    stream: str = ""
+    conversation_ids: list[int] = field(default_factory=list)
+    new_message_ids: list[int] = field(default_factory=list)
+    new_inbound_message_ids: list[int] = field(default_factory=list)
+    order_ids: list[int] = field(default_factory=list)
+    customer_ids: list[int] = field(default_factory=list)
+    survey_ids: list[int] = field(default_factory=list)
+    records: int = 0
+
+    @property
+    def empty(self) -> bool:
+        return not (self.conversation_ids or self.new_message_ids or self.order_ids or self.customer_ids
+                    or self.survey_ids)
+
+
+def ts(value: datetime | None) -> int | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # connectors should send aware times; a naive one is taken as UTC
+        value = value.replace(tzinfo=UTC)
+    return int(value.timestamp())
+
+
+def enum_or(kind: type[E], value: Any, default: E) -> E:
+    try:
+        return kind(value)
+    except ValueError:
+        log.debug("unknown %s value %r, using %s", kind.__name__, value, default)
+        return default
+
+
+def chunks(values: list, size: int = _CHUNK) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def many(conn: Connection, sql: str, rows: list) -> None:
+    """executemany, skipped when there is nothing to write (an empty page is normal)."""
+    if rows:
+        conn.exec_driver_sql(sql, rows)
+
+
+def dedupe(records: list, key: str = "external_id") -> list:
+    """The same item on two pages or twice in one page: the last copy wins, order kept."""
+    return list({getattr(r, key): r for r in records}.values())
+
+
+def id_map(conn: Connection, table: str, account_id: int, external_ids: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in chunks(external_ids):
+        marks = ",".join("?" * len(chunk))
+        found.update(conn.exec_driver_sql(
+            f'SELECT external_id, id FROM "{table}" WHERE account_id = ? AND external_id IN ({marks})',
+            (account_id, *chunk),
+        ).all())
+    return found
+
+
+def valid(record: Any) -> bool:
+    """A record without its own id (or a message without its conversation's) cannot be upserted."""
+    if isinstance(record, Template):
+        return bool(record.name)
+    if not isinstance(getattr(record, "external_id", None), str) or not record.external_id:
+        return not hasattr(record, "external_id")  # foreign objects are reported as unknown types
+    if isinstance(record, Message):
+        return isinstance(record.conversation_external_id, str) and bool(record.conversation_external_id)
+    return True
+
+

@@ -1,0 +1,228 @@
+"""Applies outbox items to the cache as optimistic state (and takes them back), for actions and replay.
+
+Every function runs inside the caller's cache write transaction and is idempotent, so the same item
+can be applied again at start-up, after a pull overwrote the conversation with the server's state,
+or after the cache was rebuilt from the server ("rebuild optimistic state from the outbox").
+Items refer to conversations and agents by their external ids, which survive a cache rebuild.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+from deskapp.domain import DeliveryState, Direction, OutboxKind
+
+LOCAL_PREFIX = "local:"
+_MESSAGE_KINDS = (OutboxKind.REPLY, OutboxKind.NOTE)
+
+
+def local_external_id(client_id: str) -> str:
+    return LOCAL_PREFIX + client_id
+
+
+def _epoch(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, int | float):
+        return int(value)
+    return int(datetime.fromisoformat(str(value)).timestamp())
+
+
+def conversation_row(conn: Connection, account_id: int, external_id: str) -> Any:
+    return conn.execute(text(
+        "SELECT c.id, c.status, c.resolved_at, c.snoozed_until, c.priority, c.labels,"
+        " a.external_id AS assignee_ext, t.external_id AS team_ext"
+        " FROM conversation c LEFT JOIN agent a ON a.id=c.assignee_id LEFT JOIN team t ON t.id=c.team_id"
+        " WHERE c.account_id=:acc AND c.external_id=:ext"), {"acc": account_id, "ext": external_id}).first()
+
+
+def conversation_ref(conn: Connection, conversation_id: int) -> tuple[int, str] | None:
+    """(account_id, external_id) of a cached conversation."""
+    row = conn.execute(text("SELECT account_id, external_id FROM conversation WHERE id=:id"),
+                       {"id": conversation_id}).first()
+    return (row[0], row[1]) if row else None
+
+
+def prior_state(conn: Connection, account_id: int, conversation_external_id: str, kind: OutboxKind) -> dict:
+    """What the fields ``kind`` changes hold now, so a rejected item can be rolled back."""
+    row = conversation_row(conn, account_id, conversation_external_id)
+    if row is None or kind in _MESSAGE_KINDS:
+        return {}
+    if kind in (OutboxKind.STATUS, OutboxKind.SNOOZE):
+        return {"status": row.status, "resolved_at": row.resolved_at, "snoozed_until": row.snoozed_until}
+    if kind == OutboxKind.ASSIGN:
+        return {"assignee_external_id": row.assignee_ext, "team_external_id": row.team_ext}
+    if kind == OutboxKind.LABEL:
+        return {"labels": json.loads(row.labels or "[]")}
+    if kind == OutboxKind.PRIORITY:
+        return {"priority": row.priority}
+    return {}
+
+
+def _set_status(conn: Connection, conv_id: int, status: str, resolved_at: int | None,
+                snoozed_until: int | None) -> None:
+    conn.execute(text("UPDATE conversation SET status=:s, resolved_at=:r, snoozed_until=:u WHERE id=:id"),
+                 {"s": status, "r": resolved_at, "u": snoozed_until, "id": conv_id})
+
+
+def _set_assignee(conn: Connection, account_id: int, conv_id: int, assignee_ext: str | None,
+                  team_ext: str | None, *, keep_team: bool) -> None:
+    agent_id = None
+    if assignee_ext is not None:
+        agent_id = conn.execute(text("SELECT id FROM agent WHERE account_id=:a AND external_id=:e"),
+                                {"a": account_id, "e": str(assignee_ext)}).scalar()
+    params = {"ag": agent_id, "id": conv_id}
+    sql = "UPDATE conversation SET assignee_id=:ag"
+    if not keep_team:
+        team_id = None
+        if team_ext is not None:
+            team_id = conn.execute(text("SELECT id FROM team WHERE account_id=:a AND external_id=:e"),
+                                   {"a": account_id, "e": str(team_ext)}).scalar()
+        sql += ", team_id=:tm"
+        params["tm"] = team_id
+    conn.execute(text(sql + " WHERE id=:id"), params)
+
+
+def _set_labels(conn: Connection, conv_id: int, labels: list[str]) -> None:
+    labels = sorted(dict.fromkeys(str(x) for x in labels))
+    conn.execute(text("UPDATE conversation SET labels=:l WHERE id=:id"), {"l": json.dumps(labels), "id": conv_id})
+    conn.execute(text("DELETE FROM conversation_label WHERE conversation_id=:id"), {"id": conv_id})
+    for label in labels:
+        conn.execute(text("INSERT INTO conversation_label (conversation_id, label) VALUES (:id, :l)"),
+                     {"id": conv_id, "l": label})
+
+
+def _insert_local_message(conn: Connection, account_id: int, conv_id: int, kind: OutboxKind,
+                          payload: dict, client_id: str, created_at: float) -> None:
+    exists = conn.execute(text("SELECT 1 FROM message WHERE account_id=:a AND client_id=:c"),
+                          {"a": account_id, "c": client_id}).first()
+    if exists:  # already applied, or the server's copy was pulled and matched by client_id
+        return
+    me = conn.execute(text("SELECT name, external_id FROM agent WHERE account_id=:a AND is_me=1"),
+                      {"a": account_id}).first()
+    conn.execute(text(
+        "INSERT INTO message (account_id, external_id, conversation_id, direction, author_name,"
+        " author_external_id, text, sent_at, delivery, client_id)"
+        " VALUES (:a, :ext, :conv, :dir, :author, :author_ext, :text, :at, :delivery, :cid)"), {
+        "a": account_id, "ext": local_external_id(client_id), "conv": conv_id,
+        "dir": str(Direction.NOTE if kind == OutboxKind.NOTE else Direction.OUT),
+        "author": me[0] if me else "", "author_ext": me[1] if me else None,
+        "text": str(payload.get("text", "")), "at": int(created_at),
+        "delivery": str(DeliveryState.QUEUED), "cid": client_id,
+    })
+
+
+def apply_item(conn: Connection, *, account_id: int, conversation_external_id: str | None, kind: OutboxKind,
+               payload: dict, client_id: str, created_at: float) -> bool:
+    """Put one item's effect into the cache; False when its conversation is not (yet) cached."""
+    if conversation_external_id is None:
+        return False
+    row = conversation_row(conn, account_id, conversation_external_id)
+    if row is None:
+        return False
+    if kind in _MESSAGE_KINDS:
+        _insert_local_message(conn, account_id, row.id, kind, payload, client_id, created_at)
+    elif kind == OutboxKind.STATUS:
+        status = str(payload["status"])
+        resolved_at = (row.resolved_at or int(created_at)) if status == "resolved" else None
+        _set_status(conn, row.id, status, resolved_at, _epoch(payload.get("snoozed_until")))
+    elif kind == OutboxKind.SNOOZE:
+        _set_status(conn, row.id, "snoozed", None, _epoch(payload.get("until")))
+    elif kind == OutboxKind.ASSIGN:
+        _set_assignee(conn, account_id, row.id, payload.get("assignee_external_id"),
+                      payload.get("team_external_id"), keep_team="team_external_id" not in payload)
+    elif kind == OutboxKind.LABEL:
+        _set_labels(conn, row.id, list(payload.get("labels", [])))
+    elif kind == OutboxKind.PRIORITY:
+        conn.execute(text("UPDATE conversation SET priority=:p WHERE id=:id"),
+                     {"p": str(payload["priority"]), "id": row.id})
+    return True
+
+
+def rollback_item(conn: Connection, *, account_id: int, conversation_external_id: str | None,
+                  kind: OutboxKind, prior: dict, client_id: str) -> None:
+    """Undo one item's effect: the local message row goes, changed fields get their prior values."""
+    if kind in _MESSAGE_KINDS:
+        conn.execute(text("DELETE FROM message WHERE account_id=:a AND external_id=:e"),
+                     {"a": account_id, "e": local_external_id(client_id)})
+        return
+    if conversation_external_id is None or not prior:
+        return
+    row = conversation_row(conn, account_id, conversation_external_id)
+    if row is None:
+        return
+    if kind in (OutboxKind.STATUS, OutboxKind.SNOOZE):
+        _set_status(conn, row.id, prior["status"], prior.get("resolved_at"), prior.get("snoozed_until"))
+    elif kind == OutboxKind.ASSIGN:
+        _set_assignee(conn, account_id, row.id, prior.get("assignee_external_id"),
+                      prior.get("team_external_id"), keep_team=False)
+    elif kind == OutboxKind.LABEL:
+        _set_labels(conn, row.id, prior.get("labels", []))
+    elif kind == OutboxKind.PRIORITY:
+        conn.execute(text("UPDATE conversation SET priority=:p WHERE id=:id"), {"p": prior["priority"], "id": row.id})
+
+
+def set_delivery(conn: Connection, account_id: int, client_id: str, delivery: DeliveryState,
+                 external_id: str | None = None) -> None:
+    """The thread's queued / sending / sent / failed for the local row of a reply or note."""
+    if external_id:
+        # The pull may already have matched our row (same client_id) and given it the server id.
+        taken = conn.execute(text(
+            "SELECT 1 FROM message WHERE account_id=:a AND external_id=:e AND (client_id IS NULL OR client_id<>:c)"),
+            {"a": account_id, "e": external_id, "c": client_id}).first()
+        if taken:  # the server's copy arrived as a separate row: keep it, drop our local twin
+            conn.execute(text("DELETE FROM message WHERE account_id=:a AND external_id=:e"),
+                         {"a": account_id, "e": local_external_id(client_id)})
+            conn.execute(text("UPDATE message SET client_id=:c, delivery=:d WHERE account_id=:a AND external_id=:e"),
+                         {"a": account_id, "e": external_id, "c": client_id, "d": str(delivery)})
+            return
+        conn.execute(text("UPDATE message SET external_id=:e, delivery=:d WHERE account_id=:a AND client_id=:c"),
+                     {"a": account_id, "e": external_id, "c": client_id, "d": str(delivery)})
+    else:
+        conn.execute(text("UPDATE message SET delivery=:d WHERE account_id=:a AND client_id=:c"
+                          " AND delivery NOT IN ('sent','delivered','read')"),
+                     {"a": account_id, "c": client_id, "d": str(delivery)})
+
+
+def keep_as_draft(conn: Connection, account_id: int, conversation_external_id: str | None, body: str,
+                  *, is_note: bool) -> bool:
+    """Move a rejected reply's text into the conversation's draft (appended to any draft there)."""
+    if conversation_external_id is None:
+        return False
+    row = conversation_row(conn, account_id, conversation_external_id)
+    if row is None:
+        return False
+    existing = conn.execute(text("SELECT body FROM draft WHERE conversation_id=:id"), {"id": row.id}).scalar()
+    if existing and body not in existing:
+        body = existing.rstrip() + "\n\n" + body
+    conn.execute(text(
+        "INSERT INTO draft (conversation_id, body, is_note, updated_at) VALUES (:id, :b, :n, :t)"
+        " ON CONFLICT(conversation_id) DO UPDATE SET body=excluded.body, is_note=excluded.is_note,"
+        " updated_at=excluded.updated_at"), {"id": row.id, "b": body, "n": int(is_note), "t": int(time.time())})
+    return True
+
+
+def reapply_open(conn: Connection, rows: list, *, conversation_external_ids: set[str] | None = None) -> int:
+    """Re-apply open outbox rows (in queue order) over whatever the cache holds now; returns how many."""
+    applied = 0
+    for row in rows:
+        if conversation_external_ids is not None and row.conversation_external_id not in conversation_external_ids:
+            continue
+        applied += apply_item(conn, account_id=row.account_id, conversation_external_id=row.conversation_external_id,
+                              kind=row.kind, payload=row.payload, client_id=row.client_id,
+                              created_at=row.created_at)
+    return applied
+
+
+def drop_orphan_local_messages(conn: Connection, known_client_ids: set[str]) -> int:
+    """Local rows whose outbox item is gone (undone or discarded before a crash): remove them."""
+    rows = conn.execute(text("SELECT id, client_id FROM message WHERE external_id LIKE 'local:%'")).all()
+    orphans = [r[0] for r in rows if r[1] not in known_client_ids]
+    for message_id in orphans:
+        conn.execute(text("DELETE FROM message WHERE id=:id"), {"id": message_id})
+    return len(orphans)

@@ -1,0 +1,62 @@
+"""The shapes the sync engine hands to its extension points (apply hooks, preprocessors, progress).
+
+Other features plug in through these without the engine knowing them: copilot triage and KPI
+rollups as apply hooks, email threading as a preprocessor, outbox replay as a before-pull step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from deskapp.connectors.base import Connector
+from deskapp.domain import Connectivity
+from deskapp.store.ingest import AppliedChanges
+
+# Runs inside the write transaction after each applied batch; an exception is logged and only
+# that hook's writes are rolled back (a savepoint), so a buggy hook never stalls the sync.
+ApplyHook = Callable[[Connection, AppliedChanges], None]
+# Runs inside the write transaction before apply: (conn, account_id, records) -> records.
+Preprocessor = Callable[[Connection, int, list], list]
+# Runs before an account's pulls (outbox replay): (account_id, connector).
+BeforePull = Callable[[int, Connector], None]
+
+
+@dataclass(frozen=True)
+class SyncEvent:
+    """Progress and state of one account, sent from worker threads (the UI marshals it to Qt)."""
+
+    account_id: int
+    state: Connectivity
+    done: int
+    total: int
+    message: str
+    last_sync: datetime | None = None
+
+
+@dataclass
+class SyncSummary:
+    """What one pass over an account did."""
+
+    account_id: int
+    kind: str = ""
+    state: Connectivity = Connectivity.UNKNOWN
+    pages: int = 0
+    records: int = 0
+    new_messages: int = 0
+    conversations: int = 0
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    last_sync: datetime | None = None
+
+    def as_dict(self) -> dict:
+        return {"account_id": self.account_id, "kind": self.kind, "state": str(self.state), "pages": self.pages,
+                "records": self.records, "new_messages": self.new_messages, "conversations": self.conversations,
+                "errors": list(self.errors), "seconds": round(self.seconds, 3),
+                "last_sync": self.last_sync.isoformat() if self.last_sync else None}
+
+
+__all__ = ["AppliedChanges", "ApplyHook", "BeforePull", "Preprocessor", "SyncEvent", "SyncSummary"]

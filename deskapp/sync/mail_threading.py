@@ -1,0 +1,284 @@
+"""The email preprocessor for the sync engine: threads IMAP messages into conversations, applies deletions
+and flag changes, and stores attachment bytes, inside the batch's write transaction.
+
+``preprocess_mail(conn, account_id, records) -> records`` consumes the mail-only records
+(deskapp.domain.mail) and returns the Contacts/Conversations/Messages for the generic ingest, with
+each message's conversation resolved: by Message-ID / In-Reply-To / References against the
+mail_header table (and the batch itself), else after the thread's root (References[0]) even before
+the root arrives, else by the same subject from the same customer within 30 days, else a new
+conversation named after the message. Existing conversations are never
+overwritten from mail (their status, assignee and labels are the agents'); a new inbound message
+reopens a resolved or snoozed one.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from dataclasses import replace
+
+from sqlalchemy import Connection
+
+from deskapp.domain import Conversation, Message, Status
+from deskapp.domain.mail import AttachmentBlob, FolderSnapshot, MailFlags, MailHeaders
+from deskapp.store.ingest import refresh_conversation_summaries
+from deskapp.store.mail_blobs import blob_dir_for, blob_path, named_path, store_blob
+
+log = logging.getLogger(__name__)
+
+SUBJECT_WINDOW = 30 * 24 * 3600
+_CHUNK = 400
+_REPLY_PREFIX = re.compile(r"^\s*((re|fwd?|aw|wg|sv|vs|antw|tr|rif|r)\s*(\[\d+\])?\s*[:：]\s*)+", re.IGNORECASE)
+
+
+def subject_key(subject: str) -> str:
+    """A subject without Re:/Fwd:/AW:... prefixes, lower-cased: what replies keep of the original."""
+    return _REPLY_PREFIX.sub("", subject or "").strip().lower()[:200]
+
+
+def _chunks(values: list, size: int = _CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _select_in(conn: Connection, sql: str, account_id: int, values: list) -> list:
+    rows: list = []
+    for chunk in _chunks(list(dict.fromkeys(values))):
+        rows.extend(conn.exec_driver_sql(sql.format(marks=",".join("?" * len(chunk))), (account_id, *chunk)).all())
+    return rows
+
+
+def preprocess_mail(conn: Connection, account_id: int, records: list) -> list:
+    headers = [r for r in records if isinstance(r, MailHeaders)]
+    flags = [r for r in records if isinstance(r, MailFlags)]
+    snapshots = [r for r in records if isinstance(r, FolderSnapshot)]
+    blobs = [r for r in records if isinstance(r, AttachmentBlob)]
+    rest = [r for r in records if not isinstance(r, MailHeaders | MailFlags | FolderSnapshot | AttachmentBlob)]
+    if blobs:
+        _store_blobs(conn, blobs)
+    if headers:
+        rest = _thread(conn, account_id, headers, rest)
+    touched: set[str] = set()
+    if flags:
+        touched |= _apply_flags(conn, account_id, flags)
+    for snapshot in snapshots:
+        touched |= _apply_snapshot(conn, account_id, snapshot)
+    if touched:
+        _recount_unread(conn, account_id, sorted(touched))
+    return rest
+
+
+def _store_blobs(conn: Connection, blobs: list[AttachmentBlob]) -> None:
+    root = blob_dir_for(conn)
+    for blob in {b.sha256: b for b in blobs}.values():
+        store_blob(root, blob.data, blob.sha256)
+
+
+# --- threading ---------------------------------------------------------------------------------
+
+
+def _thread(conn: Connection, account_id: int, headers: list[MailHeaders], rest: list) -> list:
+    keys = [h.message_external_id for h in headers]
+    located = dict(_select_in(conn, "SELECT message_external_id, conversation_external_id FROM mail_header"
+                                    " WHERE account_id = ? AND message_external_id IN ({marks})", account_id, keys))
+    stored = {row[0] for row in _select_in(conn, "SELECT external_id FROM message WHERE account_id = ?"
+                                                 " AND external_id IN ({marks})", account_id, keys)}
+    wanted = [i for h in headers if h.message_external_id not in located for i in (h.in_reply_to, *h.references) if i]
+    by_rfc_id = dict(_select_in(conn, "SELECT rfc_message_id, conversation_external_id FROM mail_header"
+                                      " WHERE account_id = ? AND rfc_message_id IN ({marks})", account_id, wanted))
+    loose = [h for h in headers if h.message_external_id not in located and not (h.references or h.in_reply_to)]
+    named = {row[0] for row in _select_in(
+        conn, "SELECT DISTINCT conversation_external_id FROM mail_header WHERE account_id = ?"
+              " AND conversation_external_id IN ({marks})", account_id,
+        ["mail:" + h.message_external_id for h in loose])}
+    earlier: dict[tuple[str, str], list[tuple[str, int]]] = {}
+    for topic_subject, counterpart, conversation, at in _select_in(
+            conn, "SELECT subject_key, counterpart, conversation_external_id, sent_at FROM mail_header"
+                  " WHERE account_id = ? AND subject_key IN ({marks})", account_id,
+            [k for k in (subject_key(h.subject) for h in loose) if k]):
+        earlier.setdefault((topic_subject, counterpart), []).append((conversation, at))
+    resolved: dict[str, str] = {}  # message external id -> conversation external id
+    batch_subjects: dict[tuple[str, str], tuple[str, int]] = {}
+    for h in sorted(headers, key=lambda h: (h.sent_at_epoch, h.message_external_id)):
+        key = h.message_external_id
+        conversation = located.get(key) or resolved.get(key)
+        if conversation is None:
+            for ref in (h.in_reply_to, *reversed(h.references)):
+                if ref and ref in by_rfc_id:
+                    conversation = by_rfc_id[ref]
+                    break
+        root = h.references[0] if h.references else h.in_reply_to
+        if conversation is None and root:
+            # The thread's first message is not here (yet): name the conversation after it, as the
+            # root itself will name it when it arrives, so arrival order never splits a thread.
+            conversation = "mail:mid:" + root.strip("<>")
+        topic = (subject_key(h.subject), h.counterpart)
+        if conversation is None and "mail:" + key in named:
+            conversation = "mail:" + key  # replies that came first already opened it under our name
+        if conversation is None and all(topic):
+            conversation = _same_subject(topic, h.sent_at_epoch, batch_subjects, earlier)
+        conversation = conversation or "mail:" + key
+        resolved[key] = conversation
+        named.add(conversation)
+        if h.rfc_message_id:
+            by_rfc_id.setdefault(h.rfc_message_id, conversation)
+        if all(topic):
+            batch_subjects[topic] = (conversation, h.sent_at_epoch)
+    new_inbound = {h.message_external_id for h in headers
+                   if h.inbound and h.message_external_id not in located and h.message_external_id not in stored}
+    _upsert_locations(conn, account_id, headers, resolved)
+    header_only = {h.message_external_id for h in headers if not h.has_body}
+    provisional = {"mail:" + k: v for k, v in resolved.items()}
+    existing = set(row[0] for row in _select_in(conn, "SELECT external_id FROM conversation WHERE account_id = ?"
+                                                       " AND external_id IN ({marks})", account_id,
+                                                list(set(resolved.values()))))
+    out: list = []
+    merged: dict[str, Conversation] = {}
+    for record in rest:
+        if isinstance(record, Message) and record.external_id in resolved:
+            if record.external_id in header_only and record.external_id in stored:
+                continue  # we hold its body already: a headers-first copy must not blank it
+            out.append(replace(record, conversation_external_id=resolved[record.external_id]))
+        elif isinstance(record, Conversation) and record.external_id in provisional:
+            target = provisional[record.external_id]
+            if target in existing:
+                continue  # the agents own an existing conversation's state; reopen is handled below
+            mine = replace(record, external_id=target,
+                           unread=record.unread if record.external_id[5:] in new_inbound else 0)
+            merged[target] = _merge(merged.get(target), mine)
+        else:
+            out.append(record)
+    out[0:0] = list(merged.values())  # conversations before the messages that point at them
+    _reopen(conn, account_id, {resolved[k] for k in new_inbound if resolved[k] in existing}, new_inbound, resolved)
+    return out
+
+
+def _same_subject(topic: tuple[str, str], at: int, batch: dict[tuple[str, str], tuple[str, int]],
+                  earlier: dict[tuple[str, str], list[tuple[str, int]]]) -> str | None:
+    """The conversation of the nearest mail with the same subject from the same customer, within the window."""
+    if topic in batch and abs(batch[topic][1] - at) <= SUBJECT_WINDOW:
+        return batch[topic][0]
+    near = [(abs(sent - at), conversation) for conversation, sent in earlier.get(topic, ())
+            if abs(sent - at) <= SUBJECT_WINDOW]
+    return min(near)[1] if near else None
+
+
+def _merge(old: Conversation | None, new: Conversation) -> Conversation:
+    """Several messages of one new thread in a batch: one conversation, dated by its first message."""
+    if old is None:
+        return new
+    first, last = (old, new) if old.created_at <= new.created_at else (new, old)
+    return replace(first, updated_at=max(old.updated_at, new.updated_at), unread=old.unread + new.unread,
+                   last_message_at=max(old.last_message_at or old.updated_at, new.last_message_at or new.updated_at),
+                   contact_external_id=first.contact_external_id or last.contact_external_id)
+
+
+def _upsert_locations(conn: Connection, account_id: int, headers: list[MailHeaders], resolved: dict[str, str]) -> None:
+    conn.exec_driver_sql(
+        "INSERT INTO mail_header (account_id, folder, message_external_id, uid, uidvalidity, rfc_message_id,"
+        " in_reply_to, refs, subject_key, counterpart, conversation_external_id, sent_at, inbound, flags)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT(account_id, folder, message_external_id) DO UPDATE SET uid = excluded.uid,"
+        " uidvalidity = excluded.uidvalidity, flags = excluded.flags",
+        [(account_id, h.folder, h.message_external_id, h.uid, h.uidvalidity, h.rfc_message_id, h.in_reply_to,
+          " ".join(h.references), subject_key(h.subject), h.counterpart, resolved[h.message_external_id],
+          h.sent_at_epoch, int(h.inbound), " ".join(h.flags)) for h in headers],
+    )
+
+
+def _reopen(conn: Connection, account_id: int, conversations: set[str], new_inbound: set[str],
+            resolved: dict[str, str]) -> None:
+    """The customer wrote again: a resolved or snoozed conversation opens, its unread count grows."""
+    now = int(time.time())
+    for external_id in conversations:
+        row = conn.exec_driver_sql("SELECT id, status FROM conversation WHERE account_id = ? AND external_id = ?",
+                                   (account_id, external_id)).first()
+        if row is None:
+            continue
+        arrived = sum(1 for k in new_inbound if resolved[k] == external_id)
+        if row[1] in (Status.RESOLVED, Status.SNOOZED):
+            conn.exec_driver_sql(
+                "UPDATE conversation SET status = 'open', resolved_at = NULL, snoozed_until = NULL,"
+                " updated_at = max(updated_at, ?) WHERE id = ?", (now, row[0]))
+            conn.exec_driver_sql("INSERT INTO conversation_event (conversation_id, kind, at, value)"
+                                 " VALUES (?, 'reopened', ?, 'open')", (row[0], now))
+        conn.exec_driver_sql("UPDATE conversation SET unread = unread + ? WHERE id = ?", (arrived, row[0]))
+
+
+# --- flags and deletions -----------------------------------------------------------------------
+
+
+def _apply_flags(conn: Connection, account_id: int, changes: list[MailFlags]) -> set[str]:
+    touched: set[str] = set()
+    for change in changes:
+        flags = " ".join(change.flags)
+        row = conn.exec_driver_sql(
+            "UPDATE mail_header SET flags = ? WHERE account_id = ? AND folder = ? AND uid = ? AND uidvalidity = ?"
+            " AND flags IS NOT ? RETURNING conversation_external_id",
+            (flags, account_id, change.folder, change.uid, change.uidvalidity, flags)).first()
+        if row is not None:
+            touched.add(row[0])
+    return touched
+
+
+def _apply_snapshot(conn: Connection, account_id: int, snapshot: FolderSnapshot) -> set[str]:
+    """Locations the folder no longer has are dropped; messages left with no location are deleted."""
+    gone = [(ext, conv) for ext, uid, validity, conv in conn.exec_driver_sql(
+        "SELECT message_external_id, uid, uidvalidity, conversation_external_id FROM mail_header"
+        " WHERE account_id = ? AND folder = ?", (account_id, snapshot.folder)).all()
+        if validity != snapshot.uidvalidity or uid not in snapshot.uids]
+    if not gone:
+        return set()
+    conn.exec_driver_sql("DELETE FROM mail_header WHERE account_id = ? AND folder = ? AND message_external_id = ?",
+                         [(account_id, snapshot.folder, ext) for ext, _conv in gone])
+    still_there = {row[0] for row in _select_in(
+        conn, "SELECT message_external_id FROM mail_header WHERE account_id = ? AND message_external_id IN ({marks})",
+        account_id, [ext for ext, _conv in gone])}
+    deleted = [ext for ext, _conv in gone if ext not in still_there]
+    conversation_ids = [row[0] for row in _select_in(
+        conn, "SELECT DISTINCT conversation_id FROM message WHERE account_id = ? AND external_id IN ({marks})",
+        account_id, deleted)]
+    for chunk in _chunks(deleted):
+        marks = ",".join("?" * len(chunk))
+        conn.exec_driver_sql(f"DELETE FROM message WHERE account_id = ? AND external_id IN ({marks})",
+                             (account_id, *chunk))
+    if conversation_ids:
+        refresh_conversation_summaries(conn, conversation_ids)
+        for chunk in _chunks(conversation_ids):
+            conn.exec_driver_sql(
+                f"DELETE FROM conversation WHERE id IN ({','.join('?' * len(chunk))})"
+                " AND NOT EXISTS (SELECT 1 FROM message m WHERE m.conversation_id = conversation.id)", tuple(chunk))
+    log.info("account %s folder %s: %d location(s) gone, %d message(s) deleted", account_id, snapshot.folder,
+             len(gone), len(deleted))
+    return {conv for _ext, conv in gone}
+
+
+def _recount_unread(conn: Connection, account_id: int, conversations: list[str]) -> None:
+    for chunk in _chunks(conversations):
+        conn.exec_driver_sql(
+            "UPDATE conversation SET unread = (SELECT count(DISTINCT h.message_external_id) FROM mail_header h"
+            " WHERE h.account_id = conversation.account_id AND h.conversation_external_id = conversation.external_id"
+            " AND h.inbound = 1 AND (' ' || h.flags || ' ') NOT LIKE '% \\Seen %')"
+            f" WHERE account_id = ? AND external_id IN ({','.join('?' * len(chunk))})", (account_id, *chunk))
+
+
+# --- attachments -------------------------------------------------------------------------------
+
+
+def link_mail_attachments(conn: Connection, changes) -> None:
+    """Apply hook: attachment rows of the batch whose bytes we hold get ``local_path`` (a named link), so
+    the thread view opens and saves them like any downloaded attachment."""
+    if not changes.conversation_ids:
+        return
+    root = blob_dir_for(conn)
+    found = _select_in(
+        conn, "SELECT a.id, a.sha256, a.filename FROM attachment a JOIN message m ON m.id = a.message_id"
+              " WHERE a.local_path IS NULL AND a.sha256 != '' AND m.account_id = ?"
+              " AND m.conversation_id IN ({marks})", changes.account_id, list(changes.conversation_ids))
+    updates = []
+    for attachment_id, sha, filename in found:
+        if blob_path(root, sha).is_file():
+            updates.append((str(named_path(root, sha, filename)), attachment_id))
+    if updates:
+        conn.exec_driver_sql("UPDATE attachment SET local_path = ? WHERE id = ?", updates)

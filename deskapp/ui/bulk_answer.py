@@ -1,0 +1,143 @@
+"""The bulk-answer dialog: one template for many conversations of an intent, each reply reviewed, all queued."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+)
+
+from deskapp.copilot.model import HEADS
+from deskapp.services import templates as template_service
+from deskapp.services.templates import BulkItem
+
+
+class BulkAnswerDialog(QDialog):
+    """``sent(list_of_client_ids)`` after the agent confirmed; replies go through ``actions.reply`` (the outbox)."""
+
+    sent = Signal(list)
+
+    def __init__(self, db: Any, actions: Any, *, intent: str = "order_status", template_id: int | None = None,
+                 agent_name: str | None = None, confirm: bool = True, parent=None) -> None:
+        super().__init__(parent)
+        self.db, self.actions, self.agent_name, self.confirm = db, actions, agent_name, confirm
+        self.items: list[BulkItem] = []
+        self.setWindowTitle("Bulk answer")
+        self.resize(900, 560)
+        self.intent_box = QComboBox()
+        self.intent_box.addItems(list(HEADS["intent"]))
+        self.intent_box.setCurrentText(intent)
+        self.template_box = QComboBox()
+        self.load_button = QPushButton("Preview replies")
+        self.list = QListWidget()
+        self.list.setAccessibleName("Conversations to answer; uncheck to skip one")
+        self.preview = QPlainTextEdit()
+        self.preview.setReadOnly(True)
+        self.summary = QLabel("")
+        self.send_button = QPushButton("Send")
+        self.send_button.setEnabled(False)
+        cancel = QPushButton("Close")
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Intent"))
+        top.addWidget(self.intent_box)
+        top.addWidget(QLabel("Template"))
+        top.addWidget(self.template_box, 1)
+        top.addWidget(self.load_button)
+        split = QSplitter()
+        split.addWidget(self.list)
+        split.addWidget(self.preview)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.summary, 1)
+        bottom.addWidget(cancel)
+        bottom.addWidget(self.send_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(split, 1)
+        layout.addLayout(bottom)
+
+        self.intent_box.currentTextChanged.connect(self._fill_templates)
+        self.load_button.clicked.connect(self.load)
+        self.list.currentRowChanged.connect(self._show)
+        self.list.itemChanged.connect(lambda _i: self._count())
+        self.send_button.clicked.connect(self.send)
+        cancel.clicked.connect(self.reject)
+        self._fill_templates(intent, select=template_id)
+
+    def _fill_templates(self, intent: str, select: int | None = None) -> None:
+        self.template_box.clear()
+        for t in template_service.list_templates(self.db, intent=intent):
+            self.template_box.addItem(t.name, t.id)
+            if t.id == select:
+                self.template_box.setCurrentIndex(self.template_box.count() - 1)
+
+    def load(self) -> int:
+        """Render the chosen template for every waiting conversation of the intent; returns how many."""
+        tid = self.template_box.currentData()
+        template = template_service.get_template(self.db, tid) if tid is not None else None
+        self.list.clear()
+        if template is None:
+            self.items = []
+            self.summary.setText("Choose a template that answers this intent.")
+            self._count()
+            return 0
+        ids = template_service.bulk_candidates(self.db, self.intent_box.currentText())
+        self.items = template_service.bulk_preview(self.db, template.body, ids, agent_name=self.agent_name)
+        self.list.blockSignals(True)
+        for n, item in enumerate(self.items):
+            flag = "" if item.result.ok else "  ⚠ " + (item.result.error or "missing " + ", ".join(item.result.missing))
+            row = QListWidgetItem(f"{item.customer or 'Unknown customer'} — {item.subject}{flag}")
+            row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            row.setCheckState(Qt.CheckState.Checked if item.selected else Qt.CheckState.Unchecked)
+            row.setData(Qt.ItemDataRole.UserRole, n)
+            self.list.addItem(row)
+        self.list.blockSignals(False)
+        if self.items:
+            self.list.setCurrentRow(0)
+        self._count()
+        return len(self.items)
+
+    def _show(self, row: int) -> None:
+        if 0 <= row < len(self.items):
+            item = self.items[row]
+            notes = []
+            if item.result.error:
+                notes.append(f"Template error: {item.result.error}")
+            if item.result.missing:
+                notes.append("Missing data: " + ", ".join(item.result.missing))
+            self.preview.setPlainText(item.text + ("\n\n— " + "\n— ".join(notes) if notes else ""))
+
+    def _count(self) -> int:
+        for row in range(self.list.count()):
+            self.items[row].selected = self.list.item(row).checkState() == Qt.CheckState.Checked
+        chosen = sum(1 for i in self.items if i.selected and i.result.error is None and i.text.strip())
+        self.summary.setText(f"{chosen} of {len(self.items)} replies selected. Review them, then send.")
+        self.send_button.setText(f"Send {chosen} replies")
+        self.send_button.setEnabled(chosen > 0)
+        return chosen
+
+    def send(self) -> list[str]:
+        chosen = self._count()
+        if not chosen:
+            return []
+        if self.confirm and QMessageBox.question(
+                self, "Bulk answer", f"Queue {chosen} replies in the outbox? They are sent when you are online."
+        ) != QMessageBox.StandardButton.Yes:
+            return []
+        client_ids = template_service.bulk_send(self.actions, self.items)
+        self.summary.setText(f"Queued {len(client_ids)} replies in the outbox.")
+        self.send_button.setEnabled(False)
+        self.sent.emit(client_ids)
+        return client_ids

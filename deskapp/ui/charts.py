@@ -1,0 +1,182 @@
+"""Chart cards for the performance tabs (QtCharts): stacked bars, bars and trend lines that explain themselves.
+
+Each card shows its formula on hover, reports the drill-down key of a clicked bar or point through
+``drill(str)`` (the tab turns it into conversation ids off the GUI thread: deskapp.kpi.drilldown),
+and exports its chart as PNG and its data as CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+
+from PySide6.QtCharts import (
+    QBarCategoryAxis,
+    QBarSeries,
+    QBarSet,
+    QChart,
+    QChartView,
+    QHorizontalBarSeries,
+    QLineSeries,
+    QScatterSeries,
+    QStackedBarSeries,
+    QValueAxis,
+)
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QCursor, QPainter
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QToolButton, QToolTip, QVBoxLayout, QWidget
+
+Keys = Sequence[Sequence[str]]  # [series][category] -> drill-down key of the figure drawn there
+
+
+def short_day(iso: str, granularity: str = "day") -> str:
+    """Axis label of a trend bucket: MM-DD for days and weeks, YYYY-MM for months."""
+    if len(iso) != 10:
+        return iso
+    return iso[:7] if granularity == "month" else iso[5:]
+
+
+class ChartCard(QWidget):
+    """A titled chart with PNG/CSV export; subclasses fill it with ``show_*``."""
+
+    drill = Signal(str)
+
+    def __init__(self, title: str, formula: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title, self.formula = title, formula
+        self.csv_header: list[str] = []
+        self.csv_rows: list[list] = []
+        self._keys: list[list[str]] = []
+        self._tips: list[list[str]] = []
+        self.chart = QChart()
+        self.chart.setTitle(title)
+        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+        self.view = QChartView(self.chart)
+        self.view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.view.setMinimumHeight(240)
+        self.view.setToolTip(formula)
+        head = QHBoxLayout()
+        caption = QLabel(f"<b>{title}</b>")
+        caption.setToolTip(formula)
+        head.addWidget(caption, 1)
+        for text, slot in (("PNG", self._ask_png), ("CSV", self._ask_csv)):
+            button = QToolButton(text=text)
+            button.setToolTip(f"Export this chart as {text}")
+            button.clicked.connect(slot)
+            head.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(head)
+        layout.addWidget(self.view)
+
+    # --- exports -----------------------------------------------------------------------------------
+
+    def export_png(self, path: str | Path) -> bool:
+        return self.view.grab().save(str(path), "PNG")
+
+    def export_csv(self, path: str | Path) -> None:
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(self.csv_header)
+            writer.writerows(self.csv_rows)
+
+    def _ask_png(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export chart", f"{self.title}.png", "PNG image (*.png)")
+        if path:
+            self.export_png(path)
+
+    def _ask_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export data", f"{self.title}.csv", "CSV (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    # --- drawing -----------------------------------------------------------------------------------
+
+    def _reset(self) -> None:
+        self.chart.removeAllSeries()
+        for axis in self.chart.axes():
+            self.chart.removeAxis(axis)
+        self._keys, self._tips = [], []
+
+    def _hover(self, series_index: int, index: int) -> None:
+        tip = self._tips[series_index][index] if index < len(self._tips[series_index]) else ""
+        QToolTip.showText(QCursor.pos(), f"{tip}\n\n{self.formula}", self.view)
+
+    def click(self, series_index: int, index: int) -> None:
+        """What a click on a bar or point does: ask for the conversations behind it (tests call it too)."""
+        keys = self._keys[series_index] if series_index < len(self._keys) else []
+        if 0 <= index < len(keys) and keys[index]:
+            self.drill.emit(keys[index])
+
+    def _axes(self, categories: list[str], horizontal: bool, series, max_value: float,
+              min_value: float = 0.0) -> None:
+        cat_axis = QBarCategoryAxis()
+        cat_axis.append(categories)
+        cat_axis.setTruncateLabels(False)  # intent names must stay readable beside horizontal bars
+        if len(categories) > 14:
+            cat_axis.setLabelsAngle(-90)
+        value_axis = QValueAxis()
+        value_axis.setRange(min(0.0, min_value * 1.1), max(1.0, max_value * 1.1))
+        value_axis.setLabelFormat("%.0f")
+        value_axis.applyNiceNumbers()
+        self.chart.addAxis(cat_axis, Qt.AlignmentFlag.AlignLeft if horizontal else Qt.AlignmentFlag.AlignBottom)
+        self.chart.addAxis(value_axis, Qt.AlignmentFlag.AlignBottom if horizontal else Qt.AlignmentFlag.AlignLeft)
+        for s in series:
+            s.attachAxis(cat_axis)
+            s.attachAxis(value_axis)
+
+    def show_bars(self, categories: list[str], series: dict[str, list[float]], keys: Keys, *,
+                  stacked: bool = False, horizontal: bool = False, unit: str = "") -> None:
+        """One bar set per entry of ``series`` over ``categories``; ``keys[s][c]`` behind each bar."""
+        self._reset()
+        kind = QStackedBarSeries if stacked else QHorizontalBarSeries if horizontal else QBarSeries
+        bars = kind()
+        totals = [0.0] * len(categories)
+        for s_index, (name, values) in enumerate(series.items()):
+            bar_set = QBarSet(name)
+            bar_set.append([float(v or 0) for v in values])
+            bar_set.hovered.connect(lambda on, i, s=s_index: on and self._hover(s, i))
+            bar_set.clicked.connect(lambda i, s=s_index: self.click(s, i))
+            bars.append(bar_set)
+            self._keys.append(list(keys[s_index]))
+            self._tips.append([f"{name} · {c}: {v:g}{unit}" for c, v in zip(categories, values, strict=True)])
+            for i, v in enumerate(values):
+                totals[i] = totals[i] + float(v or 0) if stacked else max(totals[i], float(v or 0))
+        self.chart.addSeries(bars)
+        self._axes(categories, horizontal and not stacked, [bars], max(totals, default=0))
+        self.chart.legend().setVisible(len(series) > 1)
+        self.csv_header = ["category", *series]
+        self.csv_rows = [[c, *(series[n][i] for n in series)] for i, c in enumerate(categories)]
+
+    def show_lines(self, categories: list[str], series: dict[str, list[float | None]], keys: Keys, *,
+                   scale: float = 1.0, unit: str = "", granularity: str = "day") -> None:
+        """Trend lines (gaps where a day has no value); values are divided by ``scale`` for display."""
+        self._reset()
+        drawn, top, bottom = [], 0.0, 0.0
+        for s_index, (name, values) in enumerate(series.items()):
+            line, dots = QLineSeries(), QScatterSeries()
+            line.setName(name)
+            dots.setMarkerSize(7)
+            tips = []
+            for i, v in enumerate(values):
+                shown = None if v is None else float(v) / scale
+                tips.append(f"{name} · {categories[i]}: " + ("no data" if shown is None else f"{shown:.2f}{unit}"))
+                if shown is not None:
+                    line.append(QPointF(i, shown))
+                    dots.append(QPointF(i, shown))
+                    top, bottom = max(top, shown), min(bottom, shown)
+            for item in (line, dots):
+                item.hovered.connect(lambda p, on, s=s_index: on and self._hover(s, round(p.x())))
+                item.clicked.connect(lambda p, s=s_index: self.click(s, round(p.x())))
+                self.chart.addSeries(item)
+                drawn.append(item)
+            dots.setColor(line.color())
+            self.chart.legend().markers(dots)[0].setVisible(False)
+            self._keys.append(list(keys[s_index]))
+            self._tips.append(tips)
+        self._axes([short_day(c, granularity) for c in categories], False, drawn, top, bottom)
+        self.chart.legend().setVisible(True)
+        self.csv_header = ["day", *series]
+        self.csv_rows = [[c, *(series[n][i] for n in series)] for i, c in enumerate(categories)]

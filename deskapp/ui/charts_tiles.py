@@ -1,0 +1,186 @@
+"""KPI tiles and the sortable agent table of the performance tabs, each explaining itself on hover.
+
+A tile shows a figure and its change against the previous period, and on click asks for the
+conversations behind it with its drill-down key (``drill(str)``); the table exports as CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+def fmt_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    s = float(seconds)
+    if s < 120:
+        return f"{s:.0f} s"
+    if s < 7200:
+        return f"{s / 60:.1f} min"
+    if s < 172800:
+        return f"{s / 3600:.1f} h"
+    return f"{s / 86400:.1f} d"
+
+
+def fmt_rate(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:.1f} %"
+
+
+def fmt_nps(value: float | None) -> str:
+    return "–" if value is None else f"{value * 100:+.0f}"
+
+
+def fmt_number(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.2f}" if isinstance(value, float) and not value.is_integer() else f"{value:.0f}"
+
+
+class KpiTile(QFrame):
+    """One figure: value, change vs the previous period, formula on hover, conversations on click."""
+
+    drill = Signal(str)
+
+    def __init__(self, title: str, formula: str, fmt: Callable[[Any], str], *, lower_is_better: bool = False,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fmt, self.lower_is_better, self.key = fmt, lower_is_better, ""
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setToolTip(f"<b>{title}</b><br>{formula}")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.title_label = QLabel(title)
+        self.value_label = QLabel("…")
+        font = self.value_label.font()
+        font.setPointSizeF(font.pointSizeF() * 1.6)
+        font.setBold(True)
+        self.value_label.setFont(font)
+        self.change_label = QLabel("")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        for label in (self.title_label, self.value_label, self.change_label):
+            layout.addWidget(label)
+
+    def set_value(self, value: Any, previous: Any, key: str) -> None:
+        self.key = key
+        self.value_label.setText(self.fmt(value))
+        if value is None or previous is None:
+            self.change_label.setText("no previous figure" if previous is None else "")
+            self.change_label.setStyleSheet("")
+            return
+        delta = float(value) - float(previous)
+        if delta == 0:
+            self.change_label.setText("= previous period")
+            self.change_label.setStyleSheet("")
+            return
+        better = (delta < 0) == self.lower_is_better
+        arrow = "▲" if delta > 0 else "▼"
+        self.change_label.setText(f"{arrow} {self.fmt(abs(delta)).lstrip('+')} vs previous ({self.fmt(previous)})")
+        self.change_label.setStyleSheet(f"color: {'#2e7d32' if better else '#c62828'}")
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton and self.key:
+            self.drill.emit(self.key)
+        super().mousePressEvent(event)
+
+
+class _SortItem(QTableWidgetItem):
+    """Sorts by the raw number (None last), shows the formatted text."""
+
+    def __init__(self, text: str, key: Any) -> None:
+        super().__init__(text)
+        self.key = key
+        self.setFlags(self.flags() & ~Qt.ItemFlag.ItemIsEditable)
+
+    def __lt__(self, other: QTableWidgetItem) -> bool:
+        mine, theirs = self.key, getattr(other, "key", None)
+        if mine is None or theirs is None:
+            return theirs is not None and mine is None
+        return mine < theirs
+
+
+AGENT_COLUMNS: list[tuple[str, str, Callable[[Any], str], str]] = [
+    ("name", "Agent", str, "The agent (name, or email when the name is unknown)."),
+    ("assigned", "Assigned", fmt_number, "assigned"),
+    ("replies", "Replies", fmt_number, "replies"),
+    ("frt_median_s", "Median FRT", fmt_duration, "frt"),
+    ("resolutions", "Resolutions", fmt_number, "resolutions"),
+    ("fcr", "FCR", fmt_rate, "fcr"),
+    ("csat", "CSAT", fmt_rate, "csat"),
+]
+
+
+class AgentTable(QWidget):
+    """Sortable agent table; a double-click asks for the agent's conversations (``drill``); exports as CSV."""
+
+    drill = Signal(str)
+
+    def __init__(self, formulas: dict[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.rows: list[dict[str, Any]] = []
+        self.table = QTableWidget(0, len(AGENT_COLUMNS))
+        self.table.setHorizontalHeaderLabels([c[1] for c in AGENT_COLUMNS])
+        for i, (_, _, _, key) in enumerate(AGENT_COLUMNS):
+            self.table.horizontalHeaderItem(i).setToolTip(formulas.get(key, key))
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSortingEnabled(True)
+        self.table.setMinimumHeight(180)
+        self.table.cellDoubleClicked.connect(self._open_row)
+        export = QToolButton(text="CSV")
+        export.setToolTip("Export the agent table as CSV")
+        export.clicked.connect(self._ask_csv)
+        head = QHBoxLayout()
+        head.addWidget(QLabel("<b>Agents</b>"), 1)
+        head.addWidget(export)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(head)
+        layout.addWidget(self.table)
+
+    def set_rows(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+        self.table.setSortingEnabled(False)
+        self.table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, (key, _, fmt, _) in enumerate(AGENT_COLUMNS):
+                value = row.get(key) if key != "name" else (row.get("name") or row.get("email"))
+                item = _SortItem(fmt(value) if key != "name" else str(value), value)
+                item.setData(Qt.ItemDataRole.UserRole, row["agent_id"])
+                self.table.setItem(r, c, item)
+        self.table.setSortingEnabled(True)
+
+    def _open_row(self, row: int, _column: int) -> None:
+        agent_id = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        self.drill.emit(f"agent:{agent_id}:all")
+
+    def export_csv(self, path: str | Path) -> None:
+        """The rows as currently sorted, raw numbers (seconds, fractions) for spreadsheets."""
+        with open(path, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow([c[0] for c in AGENT_COLUMNS])
+            for r in range(self.table.rowCount()):
+                writer.writerow([self.table.item(r, c).key for c in range(len(AGENT_COLUMNS))])
+
+    def _ask_csv(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export agent table", "agents.csv", "CSV (*.csv)")
+        if path:
+            self.export_csv(path)

@@ -1,0 +1,231 @@
+"""The agent's actions on conversations for the main window: send with a 5-second undo, resolve, reopen,
+snooze, assign, label, priority — single or bulk — all through the ActionService, on a worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtWidgets import QDialog, QWidget
+
+from deskapp.services import drafts as draft_service
+from deskapp.services import inbox
+from deskapp.ui import icons
+from deskapp.ui.inbox_page import InboxPage
+from deskapp.ui.pickers import ChoiceDialog, LabelDialog
+from deskapp.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+UNDO_SECONDS = 5
+
+
+def snooze_choices(now: datetime | None = None) -> list[tuple[str, datetime]]:
+    """Snooze targets in local time, returned as aware UTC datetimes."""
+    local = (now or datetime.now().astimezone()).astimezone()
+    tomorrow = (local + timedelta(days=1)).replace(hour=9, minute=0, second=0, microsecond=0)
+    monday = (local + timedelta(days=(7 - local.weekday()) or 7)).replace(hour=9, minute=0, second=0, microsecond=0)
+    choices = [("In 1 hour", local + timedelta(hours=1)), ("In 4 hours", local + timedelta(hours=4)),
+               ("Tomorrow 9:00", tomorrow), ("Next Monday 9:00", monday), ("In one week", local + timedelta(days=7))]
+    return [(label, when.astimezone(UTC)) for label, when in choices]
+
+
+def _bulk(fn_name: str, actions, ids: list[int], *args: Any) -> list[str]:
+    return [getattr(actions, fn_name)(cid, *args) for cid in ids]
+
+
+def _add_labels(actions, db, ids: list[int], labels: list[str], exact: bool) -> list[str]:
+    rows = inbox.rows_for(db, ids)
+    out = []
+    for cid in ids:
+        current = rows[cid].labels if cid in rows else []
+        wanted = labels if exact else sorted(set(current) | set(labels))
+        out.append(actions.set_labels(cid, wanted))
+    return out
+
+
+class ConversationActions(QObject):
+    """Owns the pending-send undo and runs every action for ``page``'s current or selected conversations."""
+
+    message = Signal(str)  # status text for the window
+    actionDone = Signal(str, object)  # action name, affected ids
+
+    def __init__(self, page: InboxPage, tasks: TaskRunner, actions: Any | None, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.page, self.tasks, self.actions, self.window = page, tasks, actions, parent
+        self.db = page.db
+        self.last_send: tuple[str, int, str, bool] | None = None  # client id, conversation, text, note
+        self._undo_left = 0
+        self._undo_timer = QTimer(self)
+        self._undo_timer.setInterval(1000)
+        self._undo_timer.timeout.connect(self._tick)
+        page.composer.sendRequested.connect(self.send)
+        page.composer.undoRequested.connect(self.undo_send)
+        self.just_assigned_to_me: set[int] = set()
+
+    def _ready(self) -> bool:
+        if self.actions is None:
+            self.message.emit("Actions are unavailable: the outbox could not be opened")
+            return False
+        return True
+
+    def _run(self, name: str, fn, *args: Any, ids: list[int], done_text: str) -> None:
+        def finished(_result: Any) -> None:
+            self.message.emit(done_text)
+            self.page.refresh(changed=set(ids))
+            self.actionDone.emit(name, ids)
+
+        self.tasks.submit(fn, *args, on_done=finished, on_error=lambda m: self.message.emit(f"{name} failed: {m}"))
+
+    # --- send with undo ---------------------------------------------------------------------------
+
+    def send(self, text: str, is_note: bool) -> None:
+        cid = self.page.current_id
+        if cid is None or not self._ready():
+            return
+        method = self.actions.note if is_note else self.actions.reply
+        composer = self.page.composer
+        composer.load("", is_note)
+
+        def queued(client_id: str) -> None:
+            self.last_send = (client_id, cid, text, is_note)
+            self._undo_left = UNDO_SECONDS
+            composer.show_pending(self._undo_left)
+            self._undo_timer.start()
+            self.tasks.submit(draft_service.discard, self.db, cid)
+            self.page.model.drafts.discard(cid)
+            self.page.refresh(changed={cid})
+            self.actionDone.emit("note" if is_note else "reply", [cid])
+
+        def failed(message: str) -> None:
+            composer.load(text, is_note)  # nothing is lost: the text goes back where it was
+            self.message.emit(f"Not sent: {message}")
+
+        self.tasks.submit(method, cid, text, on_done=queued, on_error=failed)
+
+    def _tick(self) -> None:
+        self._undo_left -= 1
+        if self._undo_left <= 0:
+            self._undo_timer.stop()
+            note = self.last_send[3] if self.last_send else False
+            self.page.composer.show_status("Note added" if note else "Queued for sending ✓")
+            self.last_send = None
+        else:
+            self.page.composer.show_pending(self._undo_left)
+
+    def undo_send(self) -> None:
+        if self.last_send is None or self.actions is None:
+            return
+        client_id, cid, text, is_note = self.last_send
+        self._undo_timer.stop()
+        self.last_send = None
+
+        def undone(ok: bool) -> None:
+            if ok:
+                if self.page.current_id == cid:
+                    self.page.composer.load(text, is_note)
+                    self.page.composer.editor.setFocus()
+                self.tasks.submit(draft_service.save, self.db, cid, text, is_note=is_note)
+                self.page.composer.show_status("Sending undone — the text is back in the composer")
+                self.page.refresh(changed={cid})
+            else:
+                self.page.composer.show_status("Too late to undo: it is already on its way")
+
+        self.tasks.submit(self.actions.undo, client_id, on_done=undone,
+                          on_error=lambda m: self.page.composer.show_status(f"Undo failed: {m}"))
+
+    # --- conversation actions ---------------------------------------------------------------------
+
+    def resolve(self) -> None:
+        ids = self.page.selected_ids()
+        if ids and self._ready():
+            self.page.advance_from.update(ids)
+            self._run("resolve", _bulk, "resolve", self.actions, ids, ids=ids,
+                      done_text=f"Resolved {len(ids)} conversation(s)")
+
+    def reopen(self) -> None:
+        ids = self.page.selected_ids()
+        if ids and self._ready():
+            self._run("reopen", _bulk, "reopen", self.actions, ids, ids=ids,
+                      done_text=f"Reopened {len(ids)} conversation(s)")
+
+    def snooze(self, until: datetime | None = None) -> None:
+        ids = self.page.selected_ids()
+        if not ids or not self._ready():
+            return
+        if until is None:
+            dialog = ChoiceDialog("Snooze until", [(label, when) for label, when in snooze_choices()],
+                                  parent=self.window)
+            if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen is None:
+                return
+            until = dialog.chosen
+        self.page.advance_from.update(ids)
+        self._run("snooze", _bulk, "snooze", self.actions, ids, until, ids=ids,
+                  done_text=f"Snoozed {len(ids)} conversation(s) until {until.astimezone():%a %d %b %H:%M}")
+
+    def assign(self, agent_id: int | str | None = "ask", team_id: int | None = None) -> None:
+        ids = self.page.selected_ids()
+        if not ids or not self._ready():
+            return
+        if agent_id == "ask":
+            head = self.page.opened.thread.header if self.page.opened else None
+            account = head.account_id if head else None
+            agents = [a for a in inbox.agents(self.db) if account is None or a["account_id"] == account]
+            teams = [t for t in inbox.teams(self.db) if account is None or t["account_id"] == account]
+            items: list[tuple[str, Any]] = []
+            for a in agents:
+                items.append((f"{a['name']} (me)" if a["is_me"] else a["name"], ("agent", a["id"])))
+            for t in teams:
+                items.append((f"Team: {t['name']}", ("team", t["id"])))
+            items.append(("Unassign", ("agent", None)))
+            dialog = ChoiceDialog("Assign to", items, parent=self.window)
+            if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen is None:
+                return
+            kind, value = dialog.chosen
+            if kind == "team":
+                agent_id = head.assignee_id if head else None
+                team_id = value
+            else:
+                agent_id = value
+        if agent_id is not None and agent_id in inbox.my_agent_ids(self.db):
+            self.just_assigned_to_me.update(ids)
+        self._run("assign", _bulk, "assign", self.actions, ids, agent_id, team_id, ids=ids,
+                  done_text=f"Assigned {len(ids)} conversation(s)")
+
+    def assign_to_me(self) -> None:
+        head = self.page.opened.thread.header if self.page.opened else None
+        mine = [a for a in inbox.agents(self.db) if a["is_me"] and (head is None or a["account_id"] == head.account_id)]
+        if not mine:
+            self.message.emit("Your own agent profile has not been synced yet")
+            return
+        self.assign(mine[0]["id"])
+
+    def label(self, labels: list[str] | None = None) -> None:
+        ids = self.page.selected_ids()
+        if not ids or not self._ready():
+            return
+        exact = len(ids) == 1
+        if labels is None:
+            head = self.page.opened.thread.header if self.page.opened else None
+            current = head.labels if head is not None and exact and head.id == ids[0] else []
+            dialog = LabelDialog(current, inbox.known_labels(self.db), parent=self.window)
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return
+            labels = dialog.labels()
+        self._run("label", _add_labels, self.actions, self.db, ids, labels, exact, ids=ids,
+                  done_text=f"Labels set on {len(ids)} conversation(s)")
+
+    def priority(self, value: str | None = None) -> None:
+        ids = self.page.selected_ids()
+        if not ids or not self._ready():
+            return
+        if value is None:
+            items = [(p.capitalize(), p) for p in ("urgent", "high", "medium", "low", "none")]
+            dialog = ChoiceDialog("Priority", items, parent=self.window, icons={"Urgent": icons.icon("urgent")})
+            if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen is None:
+                return
+            value = dialog.chosen
+        self._run("priority", _bulk, "set_priority", self.actions, ids, value, ids=ids,
+                  done_text=f"Priority {value} on {len(ids)} conversation(s)")

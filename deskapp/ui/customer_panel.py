@@ -1,0 +1,187 @@
+"""The customer panel beside the thread: identities, merge proposals, lifetime value, orders, past conversations."""
+
+from __future__ import annotations
+
+import html as html_lib
+from datetime import datetime
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from deskapp.services.customers import CustomerProfile
+from deskapp.services.inbox import channel_title
+from deskapp.ui import icons
+
+
+def _date(epoch: int | None) -> str:
+    return datetime.fromtimestamp(epoch).strftime("%d %b %Y") if epoch else ""
+
+
+def money(amount: float, currency: str) -> str:
+    return f"{amount:,.2f} {currency}".strip()
+
+
+class CustomerPanel(QWidget):
+    """Signals: ``openConversation(id)``, ``mergeDecision(proposal_id, other_customer_id, accepted)``."""
+
+    openConversation = Signal(int)
+    mergeDecision = Signal(int, int, bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAccessibleName("Customer panel")
+        self.setMinimumWidth(240)
+        self.profile: CustomerProfile | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.name = QLabel("No conversation open")
+        self.name.setObjectName("customerName")
+        self.name.setWordWrap(True)
+        self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.identities = QLabel()
+        self.identities.setWordWrap(True)
+        self.identities.setAccessibleName("Customer identities")
+        self.identities.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.value = QLabel()
+        self.value.setWordWrap(True)
+        self.value.setAccessibleName("Lifetime value")
+        self.proposals = QVBoxLayout()
+        self.orders = QTreeWidget()
+        self.orders.setAccessibleName("Orders")
+        self.orders.setHeaderLabels(["Order", "Status", "Total"])
+        self.orders.setRootIsDecorated(True)
+        self.orders.setUniformRowHeights(True)
+        self.orders.header().setStretchLastSection(False)
+        self.orders.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.orders.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.orders.header().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.orders.itemActivated.connect(self._order_activated)
+        self.orders.itemDoubleClicked.connect(self._order_activated)
+        self.past = QListWidget()
+        self.past.setAccessibleName("Previous conversations")
+        self.past.itemActivated.connect(self._past_activated)
+        self.past.itemDoubleClicked.connect(self._past_activated)
+        layout.addWidget(self.name)
+        layout.addWidget(self.identities)
+        layout.addWidget(self.value)
+        layout.addLayout(self.proposals)
+        self.orders_title = QLabel("<b>Orders</b>")
+        layout.addWidget(self.orders_title)
+        layout.addWidget(self.orders, 3)
+        self.past_title = QLabel("<b>Previous conversations</b>")
+        layout.addWidget(self.past_title)
+        layout.addWidget(self.past, 2)
+
+    def clear(self) -> None:
+        self.profile = None
+        self.name.setText("No customer")
+        self.identities.clear()
+        self.value.clear()
+        self.orders.clear()
+        self.past.clear()
+        self._clear_proposals()
+
+    def _clear_proposals(self) -> None:
+        while self.proposals.count():
+            item = self.proposals.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+
+    def show_profile(self, p: CustomerProfile | None, current_conversation: int | None = None) -> None:
+        if p is None:
+            self.clear()
+            return
+        self.profile = p
+        self.name.setText(f"<h3 style='margin:0'>{html_lib.escape(p.name)}</h3>"
+                          f"<span style='color:gray'>customer since {_date(p.first_seen)}</span>")
+        idents = [f"{html_lib.escape(kind)}: {html_lib.escape(value)}" for kind, value in p.identities]
+        self.identities.setText("<br>".join(idents) or "<i>no identities</i>")
+        ltv = " + ".join(money(v, c) for c, v in sorted(p.lifetime_value.items())) or "0"
+        self.value.setText(f"<b>Lifetime value:</b> {ltv} · {p.order_count} order(s)")
+        self._clear_proposals()
+        for prop in p.proposals:
+            self.proposals.addWidget(self._proposal_widget(prop))
+        self._fill_orders(p)
+        self.past.clear()
+        for conv in p.conversations:
+            if conv.id == current_conversation:
+                continue
+            item = QListWidgetItem(icons.icon(conv.channel),
+                                   f"{_date(conv.last_message_at or conv.created_at)} · {conv.status} · "
+                                   f"{(conv.subject or conv.snippet)[:80]}")
+            item.setData(Qt.ItemDataRole.UserRole, conv.id)
+            item.setToolTip(f"{channel_title(conv.channel)}: {conv.snippet[:300]}")
+            self.past.addItem(item)
+        self.past_title.setText(f"<b>Previous conversations</b> ({self.past.count()})")
+
+    def _fill_orders(self, p: CustomerProfile) -> None:
+        self.orders.setUpdatesEnabled(False)
+        self.orders.clear()
+        items = []
+        for o in p.orders:
+            status = o.financial_status
+            if o.fulfillment_status:
+                status += f" / {o.fulfillment_status}"
+            if o.cancelled_at:
+                status = f"cancelled ({status})"
+            item = QTreeWidgetItem([f"{o.number} · {_date(o.placed_at)}", status, money(o.total, o.currency)])
+            item.setToolTip(0, f"{o.number} placed {_date(o.placed_at)}: {status}")
+            item.setData(0, Qt.ItemDataRole.UserRole, None)
+            for title, qty, sku, price in o.lines:
+                line = QTreeWidgetItem([f"{qty} × {title}", sku, money(price * qty, o.currency)])
+                item.addChild(line)
+            for number, url in zip(o.tracking_numbers or [""] * len(o.tracking_urls), o.tracking_urls, strict=False):
+                track = QTreeWidgetItem([f"Track {number}".strip(), "open in browser", ""])
+                track.setData(0, Qt.ItemDataRole.UserRole, url)
+                track.setIcon(0, icons.icon("open_external"))
+                track.setToolTip(0, url)
+                item.addChild(track)
+            items.append(item)
+        self.orders.addTopLevelItems(items)
+        self.orders.setUpdatesEnabled(True)
+        self.orders_title.setText(f"<b>Orders</b> ({len(p.orders)})")
+
+    def _proposal_widget(self, prop) -> QWidget:
+        box = QFrame()
+        box.setFrameShape(QFrame.Shape.StyledPanel)
+        box.setAccessibleName(f"Merge proposal with {prop.other_name}")
+        row = QVBoxLayout(box)
+        ids = ", ".join(v for _, v in prop.other_identities[:3])
+        label = QLabel(f"Same person as <b>{html_lib.escape(prop.other_name)}</b> ({html_lib.escape(ids)})?"
+                       f"<br><small>{html_lib.escape(prop.reason)}</small>")
+        label.setWordWrap(True)
+        buttons = QHBoxLayout()
+        yes = QPushButton("Merge")
+        yes.setAccessibleName(f"Confirm merge with {prop.other_name}")
+        no = QPushButton("Not the same")
+        no.setAccessibleName(f"Reject merge with {prop.other_name}")
+        yes.clicked.connect(lambda: self.mergeDecision.emit(prop.id, prop.other_customer_id, True))
+        no.clicked.connect(lambda: self.mergeDecision.emit(prop.id, prop.other_customer_id, False))
+        buttons.addWidget(yes)
+        buttons.addWidget(no)
+        row.addWidget(label)
+        row.addLayout(buttons)
+        return box
+
+    def _order_activated(self, item: QTreeWidgetItem, _col: int = 0) -> None:
+        url = item.data(0, Qt.ItemDataRole.UserRole)
+        if url and str(url).lower().startswith(("http://", "https://")):
+            QDesktopServices.openUrl(QUrl(str(url)))
+
+    def _past_activated(self, item: QListWidgetItem) -> None:
+        cid = item.data(Qt.ItemDataRole.UserRole)
+        if cid:
+            self.openConversation.emit(int(cid))

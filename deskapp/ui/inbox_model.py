@@ -1,0 +1,235 @@
+"""The conversation list's model for the main window: a QAbstractTableModel over ids with an on-demand row cache.
+
+Like Anki's browser table: the model holds only the view's ids; rows are read by id, a page at a
+time, when the view first asks for them (a primary-key lookup of a millisecond or two), and the
+cache is dropped wholesale once it grows past a few screens. Memory follows the viewport.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+
+from deskapp.services.inbox import ConversationRow, channel_title, short_duration, sla_text
+from deskapp.ui import icons
+
+Index = QModelIndex | QPersistentModelIndex
+COLUMNS = [("Customer", "customer"), ("Subject", "subject"), ("Labels", None), ("Status", "sla_due_at"),
+           ("Age", "last_message_at"), ("Assignee", "assignee")]
+PAGE = 64
+MAX_CACHED = 2048
+ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+RowsCallback = Callable[[dict[int, ConversationRow]], None]
+
+
+class ConversationModel(QAbstractTableModel):
+    """Rows = ids of the current view; ``fetch_rows(ids) -> {id: ConversationRow}`` fills the cache.
+
+    With ``submit(ids, callback)`` the pages are read on a worker instead: the view shows the row's
+    previous (stale) content or a placeholder for a few milliseconds, and the GUI thread never waits
+    for SQLite while a sync is writing.
+    """
+
+    sortRequested = Signal(str, bool)  # sort key, descending
+    rowsArrived = Signal(int)  # how many rows a page brought (tests wait on it)
+
+    def __init__(self, fetch_rows: Callable[[list[int]], dict[int, ConversationRow]], parent=None, *,
+                 submit: Callable[[list[int], RowsCallback], None] | None = None) -> None:
+        super().__init__(parent)
+        self._fetch = fetch_rows
+        self._submit = submit
+        self._ids: list[int] = []
+        self._pos: dict[int, int] = {}
+        self._cache: dict[int, ConversationRow] = {}
+        self._stale: set[int] = set()
+        self._inflight: set[int] = set()  # ids requested and not yet back
+        self.drafts: set[int] = set()
+        self.fetches = 0  # pages read: benchmarks and tests look at it
+        self._bold = QFont()
+        self._bold.setBold(True)
+        self._urgent = QBrush(QColor("#d93025"))
+        self.sort_key, self.sort_descending = "last_message_at", True
+
+    # --- ids -----------------------------------------------------------------------------------------
+
+    def ids(self) -> list[int]:
+        return list(self._ids)
+
+    def set_ids(self, ids: list[int], *, keep_cache: bool = False) -> None:
+        self.beginResetModel()
+        self._ids = list(ids)
+        self._pos = {cid: row for row, cid in enumerate(self._ids)}
+        if keep_cache:  # shown as they were until their fresh copy arrives
+            self._stale.update(self._cache)
+        else:
+            self._cache.clear()
+            self._stale.clear()
+        self.endResetModel()
+
+    def append_ids(self, more: list[int]) -> None:
+        """More rows at the end (the rest of a big view, read after its first screens)."""
+        if not more:
+            return
+        start = len(self._ids)
+        self.beginInsertRows(QModelIndex(), start, start + len(more) - 1)
+        self._ids.extend(more)
+        for offset, cid in enumerate(more):
+            self._pos[cid] = start + offset
+        self.endInsertRows()
+
+    def update_ids(self, ids: list[int], changed: set[int] | None = None) -> bool:
+        """New ids for the same view after a sync: a reset only when membership or order changed."""
+        if ids == self._ids:
+            self.invalidate(changed)
+            return False
+        self.set_ids(ids, keep_cache=self._submit is not None)
+        return True
+
+    def invalidate(self, ids: set[int] | None = None) -> None:
+        """Mark cached rows (all, or these) out of date so the next paint reads them again."""
+        if not self._ids:
+            return
+        if ids is None:
+            if self._submit is None:
+                self._cache.clear()
+            else:
+                self._stale.update(self._cache)
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
+            return
+        for cid in ids:
+            if self._submit is None:
+                self._cache.pop(cid, None)
+            else:
+                self._stale.add(cid)
+            row = self._pos.get(cid)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
+
+    def id_at(self, row: int) -> int | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of(self, conversation_id: int) -> int:
+        return self._pos.get(conversation_id, -1)
+
+    def cached_row(self, conversation_id: int) -> ConversationRow | None:
+        return self._cache.get(conversation_id)
+
+    def cache_size(self) -> int:
+        return len(self._cache)
+
+    # --- Qt model ---------------------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's own signature
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
+                and 0 <= section < len(COLUMNS):
+            return COLUMNS[section][0]
+        return None
+
+    # flags(): QAbstractTableModel's own (enabled, selectable, never has children) — kept in C++ on purpose,
+    # the view asks for it per cell on every paint.
+
+    def row_at(self, row: int) -> ConversationRow | None:
+        """The row's record for the delegate (may be stale or None while a page is on its way)."""
+        return self._row(row) if 0 <= row < len(self._ids) else None
+
+    def urgent_cell(self, r: ConversationRow, col: int) -> bool:
+        return (col == 3 and sla_text(r).startswith("SLA -")) or (col == 1 and r.priority == "urgent")
+
+    def _row(self, row: int) -> ConversationRow | None:
+        cid = self._ids[row]
+        hit = self._cache.get(cid)
+        if hit is not None and cid not in self._stale:
+            return hit
+        if cid in self._inflight:
+            return hit
+        if len(self._cache) > MAX_CACHED:
+            self._cache = {i: r for i, r in self._cache.items() if i in self._inflight}
+            self._stale &= set(self._cache)
+        start = row - row % PAGE
+        page = [i for i in self._ids[start:start + PAGE]
+                if (i not in self._cache or i in self._stale) and i not in self._inflight]
+        self.fetches += 1
+        if self._submit is None:
+            self._cache.update(self._fetch(page))
+            self._stale.difference_update(page)
+            return self._cache.get(cid)
+        self._inflight.update(page)
+        self._submit(page, lambda rows, asked=page: self._arrived(asked, rows))
+        return hit
+
+    def _arrived(self, asked: list[int], rows: dict[int, ConversationRow]) -> None:
+        self._inflight.difference_update(asked)
+        self._stale.difference_update(asked)
+        for cid in asked:
+            if cid not in rows:
+                self._cache.pop(cid, None)
+        self._cache.update(rows)
+        positions = [self._pos[c] for c in asked if c in self._pos]
+        if positions:
+            self.dataChanged.emit(self.index(min(positions), 0), self.index(max(positions), len(COLUMNS) - 1))
+        self.rowsArrived.emit(len(rows))
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+            return None
+        if role == ID_ROLE:
+            return self._ids[index.row()]
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.FontRole,
+                        Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.ForegroundRole,
+                        Qt.ItemDataRole.AccessibleTextRole):
+            return None
+        r = self._row(index.row())
+        if r is None:  # on its way from a worker (or deleted since the ids were read)
+            return "…" if role == Qt.ItemDataRole.DisplayRole and index.column() == 1 else None
+        col = index.column()
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.AccessibleTextRole):
+            return self.text(r, col)
+        if role == Qt.ItemDataRole.DecorationRole:
+            return icons.icon(r.channel) if col == 0 else None
+        if role == Qt.ItemDataRole.FontRole:
+            return self._bold if r.unread else None
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return self._urgent if self.urgent_cell(r, col) else None
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{channel_title(r.channel)} · {r.customer}\n{r.subject}\n{r.snippet}"[:500]
+        return None
+
+    def text(self, r: ConversationRow, col: int) -> str:
+        if col == 0:
+            return r.customer
+        if col == 1:
+            subject = r.subject or r.snippet
+            if r.subject and r.snippet:
+                subject = f"{r.subject} — {r.snippet}"
+            prefix = "✎ " if r.id in self.drafts else ""
+            return prefix + " ".join(subject.split())[:200]
+        if col == 2:
+            return ", ".join(r.labels)
+        if col == 3:
+            sla = sla_text(r)
+            return f"{r.status} · {sla}" if sla else r.status
+        if col == 4:
+            at = r.last_message_at or r.created_at
+            return short_duration(max(0, time.time() - at)) if at else ""
+        if col == 5:
+            return r.assignee or "—"
+        return ""
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        key = COLUMNS[column][1] if 0 <= column < len(COLUMNS) else None
+        if key is None:
+            return
+        self.sort_key = key
+        self.sort_descending = order == Qt.SortOrder.DescendingOrder
+        self.sortRequested.emit(key, self.sort_descending)

@@ -1,0 +1,544 @@
+"""The Inbox tab of the main window: views sidebar | conversation list | thread + composer | customer panel.
+
+Every database read that can grow runs on the TaskRunner; the GUI thread only applies results.
+``listLoaded(rows)`` and ``conversationShown(id)`` tell tests and ``--screenshot`` when a pane is ready.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QSizePolicy,
+    QSplitter,
+    QToolBar,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from deskapp.services import customers as customer_service
+from deskapp.services import drafts as draft_service
+from deskapp.services import inbox
+from deskapp.services import thread as thread_service
+from deskapp.services.customers import CustomerProfile
+from deskapp.services.drafts import Draft
+from deskapp.services.thread import Thread
+from deskapp.ui import icons, theme
+from deskapp.ui.composer import Composer
+from deskapp.ui.conversation_list import ConversationListView
+from deskapp.ui.customer_panel import CustomerPanel
+from deskapp.ui.inbox_model import ConversationModel
+from deskapp.ui.sidebar import ViewsSidebar
+from deskapp.ui.tasks import TaskRunner
+from deskapp.ui.thread_html import RenderedMessage, render_all
+from deskapp.ui.thread_view import ThreadView
+
+log = logging.getLogger(__name__)
+FIRST_IDS = 400  # a view switch shows this many rows at once; the other ids follow from a second query
+THREAD_PAGE = 200  # newest messages shown when a conversation opens
+OLDER_PAGE = 1000  # "show earlier" pages back this many (the view never holds more than this)
+
+
+@dataclass
+class Opened:
+    """Everything the panes need to show one conversation, read and rendered on a worker."""
+
+    thread: Thread
+    blocks: list[RenderedMessage]
+    profile: CustomerProfile | None
+    draft: Draft | None
+
+
+def load_sidebar(db) -> tuple[list[inbox.View], dict[str, int], set[int]]:
+    views = inbox.builtin_views(inbox.channels_present(db)) + inbox.saved_views(db)
+    counts = inbox.view_counts(db, views)
+    mine = set(inbox.view_ids(db, views[0].filter, limit=5000))
+    return views, counts, mine
+
+
+def load_conversation(db, conversation_id: int, *, timeline: bool, limit: int | None, scheme: str,
+                      allowed: frozenset[int], mark_read: bool = True, offset: int = 0) -> Opened:
+    thread = (thread_service.load_timeline if timeline else thread_service.load_thread)(
+        db, conversation_id, limit=limit, offset=offset)
+    blocks = render_all(thread.messages, scheme=scheme, allowed=allowed, timeline=thread.timeline)
+    head = thread.header
+    profile = customer_service.profile(db, head.customer_id) if head and head.customer_id else None
+    draft = draft_service.load(db, conversation_id)
+    if mark_read and head is not None:
+        inbox.mark_read(db, conversation_id)
+    return Opened(thread, blocks, profile, draft)
+
+
+class InboxPage(QWidget):
+    listLoaded = Signal(int)
+    conversationShown = Signal(int)
+    viewChanged = Signal(str)
+
+    def __init__(self, db, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.tasks = db, tasks
+        self.setAccessibleName("Inbox")
+        self.current_view: inbox.View | None = None
+        self.current_id: int | None = None
+        self.opened: Opened | None = None
+        self.timeline = False
+        self.thread_limit: int | None = THREAD_PAGE
+        self.thread_offset = 0
+        self.allowed_images: set[int] = set()
+        self.mine_ids: set[int] | None = None
+        self.counts: dict[str, int] = {}
+        self.auto_open_first = True
+        self._pending_open: int | None = None
+        self.id_list: list[int] = []
+        self.advance_from: set[int] = set()  # conversations whose leaving the view opens the next one
+        self.pending_view: str | None = None
+        self._build()
+
+    # --- layout ----------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        self.sidebar = ViewsSidebar()
+        self.sidebar.viewSelected.connect(self.select_view)
+        self.model = ConversationModel(lambda ids: inbox.rows_for(self.db, ids), self, submit=self._fetch_rows)
+        self.model.sortRequested.connect(lambda *_: self.reload_list())
+        self.table = ConversationListView(self.model)
+        self.table.setObjectName("conversationList")
+        self.table.setAccessibleName("Conversation list")
+        for col, width in ((0, 130), (2, 64), (3, 92), (4, 40), (5, 84)):
+            self.table.setColumnWidth(col, width)
+        self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
+        self.table.activated.connect(lambda _i: self.focus_thread())
+
+        self.header = QLabel()
+        self.header.setObjectName("threadHeader")
+        self.header.setAccessibleName("Conversation details")
+        self.header.setWordWrap(True)
+        self.header.setTextFormat(Qt.TextFormat.RichText)
+        self.toolbar = QToolBar()
+        self.toolbar.setAccessibleName("Conversation actions")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.setIconSize(QSize(16, 16))
+        self.toolbar.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.buttons: dict[str, QAction] = {}
+        self.timeline_button = QToolButton()
+        self.timeline_button.setText("Customer timeline")
+        self.timeline_button.setCheckable(True)
+        self.timeline_button.setAccessibleName("Show the customer's whole timeline")
+        self.timeline_button.setToolTip("Toggle between this conversation and the customer's timeline (t)")
+        self.timeline_button.toggled.connect(self.set_timeline)
+        self.thread_view = ThreadView()
+        self.thread_view.renderFinished.connect(self._render_finished)
+        self.composer = Composer()
+        self.composer.draftChanged.connect(self._save_draft)
+        self.composer.escapePressed.connect(self.focus_list)
+        self.suggestions_slot = QVBoxLayout()
+        self.suggestions_slot.setContentsMargins(0, 0, 0, 0)
+
+        thread_pane = QWidget()
+        thread_pane.setAccessibleName("Thread pane")
+        top = QVBoxLayout(thread_pane)
+        top.setContentsMargins(4, 0, 4, 0)
+        top.addWidget(self.header)
+        top.addWidget(self.toolbar)
+        self.thread_split = QSplitter(Qt.Orientation.Vertical)
+        self.thread_split.setObjectName("threadSplit")
+        self.thread_split.addWidget(self.thread_view)
+        bottom = QWidget()
+        bottom_layout = QVBoxLayout(bottom)
+        bottom_layout.setContentsMargins(0, 0, 0, 0)
+        bottom_layout.addLayout(self.suggestions_slot)
+        bottom_layout.addWidget(self.composer)
+        self.thread_split.addWidget(bottom)
+        self.thread_split.setStretchFactor(0, 4)
+        self.thread_split.setStretchFactor(1, 1)
+        top.addWidget(self.thread_split, 1)
+
+        self.customer = CustomerPanel()
+        self.customer.openConversation.connect(self.open_conversation_anywhere)
+        self.customer.mergeDecision.connect(self._merge_decision)
+
+        self.split = QSplitter(Qt.Orientation.Horizontal)
+        self.split.setObjectName("mainSplit")
+        self.split.addWidget(self.sidebar)
+        self.split.addWidget(self.table)
+        self.split.addWidget(thread_pane)
+        self.split.addWidget(self.customer)
+        self._sizes_restored = False
+        for i, stretch in enumerate((0, 2, 3, 1)):
+            self.split.setStretchFactor(i, stretch)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.split)
+        self.thread_view.show_placeholder("Select a conversation")
+        self._sla_timer = QTimer(self)
+        self._sla_timer.setInterval(30_000)
+        self._sla_timer.timeout.connect(lambda: self.model.invalidate())
+        self._sla_timer.start()
+
+    def _fetch_rows(self, ids: list[int], callback) -> None:
+        self.tasks.submit(inbox.rows_for, self.db, ids, on_done=callback, priority=10)
+
+    def add_tool_button(self, key: str, action: QAction) -> None:
+        """Actions overflow into the toolbar's » menu when the pane is narrow (never a minimum width)."""
+        self.toolbar.addAction(action)
+        self.buttons[key] = action
+
+    def finish_toolbar(self) -> None:
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.toolbar.addWidget(spacer)
+        self.toolbar.addWidget(self.timeline_button)
+
+    # --- views and list --------------------------------------------------------------------------
+
+    def refresh(self, *, changed: set[int] | None = None) -> None:
+        """Counts, the current view's ids and (when it changed) the open thread: after sync or an action."""
+        self.tasks.submit(load_sidebar, self.db, on_done=self._sidebar_loaded, key="sidebar")
+        self.reload_list(changed=changed)
+        if self.current_id is not None and (changed is None or self.current_id in changed):
+            self.reload_conversation()
+
+    def _sidebar_loaded(self, result: tuple[list[inbox.View], dict[str, int], set[int]]) -> None:
+        views, counts, mine = result
+        self.counts = counts
+        self.sidebar.set_views(views, current=self.current_view.key if self.current_view else "open")
+        self.sidebar.set_counts(counts)
+        new_mine = set() if self.mine_ids is None else mine - self.mine_ids
+        self.mine_ids = mine
+        notify = getattr(self.window(), "notify_assigned", None)
+        if new_mine and notify is not None:
+            notify(sorted(new_mine))
+        if self.pending_view and self.pending_view in counts:
+            self.sidebar.select(self.pending_view)  # a view just saved: show it
+            self.pending_view = None
+        elif self.current_view is None:
+            start = views[2] if counts.get("mine", 0) == 0 else views[0]
+            self.sidebar.select(start.key)
+
+    def select_view(self, view: inbox.View) -> None:
+        self.current_view = view
+        self.auto_open_first = True
+        self.viewChanged.emit(view.key)
+        self.reload_list(reset=True)
+
+    def select_view_key(self, key: str) -> None:
+        self.sidebar.select(key)
+
+    def show_id_list(self, ids: list[int], title: str) -> None:
+        """The conversations behind a KPI figure (or any list of ids) as a temporary view."""
+        self.id_list = list(ids)
+        self.sidebar.clearSelection()
+        self.current_view = inbox.View("ids", title, inbox.ViewFilter())
+        self.auto_open_first = True
+        self.viewChanged.emit("ids")
+        self._ids_loaded(self.id_list, True, None)
+
+    def reload_list(self, *, reset: bool = False, changed: set[int] | None = None) -> None:
+        if self.current_view is None:
+            return
+        if self.current_view.key == "ids":
+            self._ids_loaded(self.id_list, reset, changed)
+            return
+        view_filter, sort, descending = self.current_view.filter, self.model.sort_key, self.model.sort_descending
+
+        def load_rest() -> None:
+            self.tasks.submit(inbox.view_ids, self.db, view_filter, sort=sort, descending=descending,
+                              priority=5, on_done=self._all_ids_loaded, key="list")
+
+        def rest(first: list[int]) -> None:
+            self._ids_loaded(first, reset, changed)
+            if len(first) == FIRST_IDS:  # a big view: once its first rows are on screen, the rest of its ids
+                self._after_rows(load_rest)
+
+        if reset:
+            self.tasks.submit(inbox.view_ids, self.db, view_filter, sort=sort, descending=descending,
+                              limit=FIRST_IDS, priority=5, on_done=rest, key="list")
+        else:
+            self.tasks.submit(inbox.view_ids, self.db, view_filter, sort=sort, descending=descending, priority=5,
+                              on_done=lambda ids: self._ids_loaded(ids, reset, changed), key="list")
+
+    def _after_rows(self, then) -> None:
+        """Run ``then`` once the next page of rows has arrived (or soon, if none was needed)."""
+        done = {"ran": False}
+
+        def once(*_args) -> None:
+            if not done["ran"]:
+                done["ran"] = True
+                self.model.rowsArrived.disconnect(once)
+                then()
+
+        self.model.rowsArrived.connect(once)
+        QTimer.singleShot(300, self, once)  # tied to the page: never fires after it is gone
+
+    def _all_ids_loaded(self, ids: list[int]) -> None:
+        shown = self.model.rowCount()
+        if self.model.ids() == ids[:shown]:
+            self.model.append_ids(ids[shown:])
+            self.listLoaded.emit(len(ids))
+        else:  # it changed in between (a sync): a normal refresh
+            self._ids_loaded(ids, False, None)
+
+    def _ids_loaded(self, ids: list[int], reset: bool, changed: set[int] | None) -> None:
+        keep = self.current_id
+        old_row = self.model.row_of(keep) if keep is not None else -1
+        selected = set(self.selected_ids())
+        if reset:
+            self.model.set_ids(ids)
+        else:
+            self.model.update_ids(ids, changed)
+        self.model.drafts = set()  # read lazily below: drafts are few
+        self.tasks.submit(draft_service.with_drafts, self.db, on_done=self._drafts_loaded, key="drafts")
+        selection = self.table.selectionModel()
+        row = self.model.row_of(keep) if keep is not None else -1
+        if row >= 0:
+            selection.blockSignals(True)
+            self.table.set_current_row(row)
+            for cid in selected - {keep}:
+                r = self.model.row_of(cid)
+                if r >= 0:
+                    self.table.select_row(r)
+            selection.blockSignals(False)
+            self.table.viewport().update()
+        elif ids and self.auto_open_first and (reset or keep is None):
+            self.table.set_current_row(0)
+        elif ids and keep is not None and keep in self.advance_from and old_row >= 0:
+            # The agent resolved or snoozed it and it left the view: on to the next one, like an archive.
+            self.advance_from.discard(keep)
+            self.table.set_current_row(min(old_row, len(ids) - 1))
+        if ids:
+            self.auto_open_first = False
+        self.listLoaded.emit(len(ids))
+
+    def _drafts_loaded(self, ids: set[int]) -> None:
+        self.model.drafts = ids
+        self.model.invalidate(ids)
+
+    def selected_ids(self) -> list[int]:
+        ids = [self.model.id_at(r) for r in self.table.selected_rows()]
+        result = [i for i in ids if i is not None]
+        if self.current_id is not None and self.current_id not in result:
+            result = [self.current_id]  # opened from search or the customer panel: act on what is shown
+        return result
+
+    def move(self, step: int) -> None:
+        """j / k: the next or previous conversation in the list, opened."""
+        if not self.model.rowCount():
+            return
+        row = self.table.current_row()
+        row = 0 if row < 0 else max(0, min(self.model.rowCount() - 1, row + step))
+        self.table.set_current_row(row)
+        self.table.scroll_to_row(row)
+
+    def focus_list(self) -> None:
+        self.table.setFocus()
+
+    def focus_thread(self) -> None:
+        self.thread_view.setFocus()
+
+    # --- the open conversation ---------------------------------------------------------------------
+
+    def _current_row_changed(self, current, _previous) -> None:
+        cid = self.model.id_at(current.row()) if current.isValid() else None
+        if cid is not None and cid != self.current_id:
+            self.open_conversation(cid)
+
+    def open_conversation_anywhere(self, conversation_id: int) -> None:
+        """From search, the customer panel or a notification: select it in the list when it is there."""
+        row = self.model.row_of(conversation_id)
+        if row >= 0:
+            self.table.set_current_row(row)
+            self.table.scroll_to_row(row)
+        self.open_conversation(conversation_id)
+
+    def open_conversation(self, conversation_id: int) -> None:
+        if self.current_id is not None and self.current_id != conversation_id:
+            self.composer.flush_draft()
+        if self.current_id != conversation_id:
+            self.thread_limit, self.thread_offset = THREAD_PAGE, 0
+            self.allowed_images = set()
+        self.current_id = conversation_id
+        self._pending_open = conversation_id
+        self._load(conversation_id, fresh=True)
+
+    def reload_conversation(self) -> None:
+        if self.current_id is not None:
+            self._load(self.current_id, fresh=False)
+
+    def _load(self, conversation_id: int, *, fresh: bool) -> None:
+        self.tasks.submit(load_conversation, self.db, conversation_id, timeline=self.timeline,
+                          limit=self.thread_limit, offset=self.thread_offset,
+                          scheme="dark" if theme.is_dark() else "light",
+                          allowed=frozenset(self.allowed_images), mark_read=fresh,
+                          on_done=lambda o: self._show(o, fresh), key="open")
+
+    def _show(self, opened: Opened, fresh: bool) -> None:
+        head = opened.thread.header
+        if head is None or head.id != self.current_id:
+            return
+        previous = self.opened
+        self.opened = opened
+        self._show_header()
+        unchanged = (not fresh and previous is not None and previous.thread.total == opened.thread.total
+                     and [b.parts for b in previous.blocks] == [b.parts for b in opened.blocks])
+        if not unchanged:
+            t = opened.thread
+            older = t.total - t.offset - len(t.messages)
+            preface = (f'<p align="center"><a href="deskapp:more">Show {min(older, OLDER_PAGE)} earlier '
+                       f"message(s) of {t.total}</a></p>") if older > 0 else ""
+            footer = (f'<p align="center"><a href="deskapp:newer">Show newer messages ({t.offset} more)</a></p>'
+                      if t.offset else "")
+            self.thread_view.show_messages(opened.blocks, preface=preface, footer=footer)
+        self.customer.show_profile(opened.profile, head.id)
+        if fresh:
+            self.composer.set_channel(head.channel)
+            draft = opened.draft
+            self.composer.load(draft.body if draft else "", draft.is_note if draft else False)
+            self.model.invalidate({head.id})
+        if unchanged and self._pending_open == head.id:
+            self._render_finished()
+
+    def _render_finished(self) -> None:
+        if self.opened and self.opened.thread.header and self._pending_open == self.opened.thread.header.id:
+            self._pending_open = None
+            self.conversationShown.emit(self.opened.thread.header.id)
+
+    def _show_header(self) -> None:
+        head = self.opened.thread.header if self.opened else None
+        if head is None:
+            self.header.clear()
+            return
+        chips = [inbox.channel_title(head.channel), head.status]
+        if head.priority and head.priority != "none":
+            chips.append(f"priority {head.priority}")
+        chips.append(f"assigned to {head.assignee}" if head.assignee else "unassigned")
+        if head.team:
+            chips.append(f"team {head.team}")
+        if head.intent:
+            chips.append(head.intent.replace("_", " "))
+        if head.urgency and head.urgency not in ("normal", "low"):
+            chips.append(f"urgency {head.urgency}")
+        labels = " ".join(f"<span style='background:{theme.ACCENT}; color:white;'>&nbsp;{html_lib.escape(x)}"
+                          f"&nbsp;</span>" for x in head.labels)
+        subject = html_lib.escape(head.subject or f"Conversation with {head.customer}")
+        self.header.setText(f"<b style='font-size:large'>{subject}</b><br>{html_lib.escape(head.customer)} · "
+                            f"{html_lib.escape(' · '.join(chips))} {labels}")
+
+    def set_timeline(self, on: bool) -> None:
+        if self.timeline_button.isChecked() != on:
+            self.timeline_button.setChecked(on)
+            return
+        self.timeline = on
+        self.thread_limit, self.thread_offset = THREAD_PAGE, 0
+        if self.current_id is not None:
+            self._pending_open = self.current_id
+            self._load(self.current_id, fresh=False)
+
+    def show_more(self) -> None:
+        """Page back: the next OLDER_PAGE older messages replace the ones shown."""
+        shown = len(self.opened.thread.messages) if self.opened else 0
+        self.thread_offset += shown
+        self.thread_limit = OLDER_PAGE
+        self._pending_open = self.current_id
+        self.reload_conversation_render()
+
+    def show_newer(self) -> None:
+        self.thread_offset = max(0, self.thread_offset - OLDER_PAGE)
+        self.thread_limit = OLDER_PAGE if self.thread_offset else THREAD_PAGE
+        self._pending_open = self.current_id
+        self.reload_conversation_render()
+
+    def allow_images(self, message_id: int) -> None:
+        """The agent chose to load one message's remote images: fetch them on a worker, then re-render."""
+        self.allowed_images.add(message_id)
+        message = next((m for m in (self.opened.thread.messages if self.opened else []) if m.id == message_id), None)
+        if message is None:
+            return
+        from deskapp.services.html_safety import sanitize_html
+
+        urls = thread_service.remote_image_urls(sanitize_html(message.html, allow_remote=True))
+
+        def fetch() -> dict[str, bytes]:
+            return {u: data for u in urls[:50] if (data := thread_service.fetch_remote(u)) is not None}
+
+        def done(images: dict[str, bytes]) -> None:
+            for url, data in images.items():
+                self.thread_view.add_image(url, data)
+            self.reload_conversation_render()
+
+        self.tasks.submit(fetch, on_done=done)
+
+    def reload_conversation_render(self) -> None:
+        if self.current_id is not None:
+            self.opened = None  # force a re-render
+            self._load(self.current_id, fresh=False)
+
+    # --- drafts and merges -------------------------------------------------------------------------
+
+    def _save_draft(self, body: str, is_note: bool) -> None:
+        cid = self.current_id
+        if cid is None:
+            return
+        self.tasks.submit(draft_service.save, self.db, cid, body, is_note=is_note)
+        had = cid in self.model.drafts
+        if bool(body.strip()) != had:
+            (self.model.drafts.add if body.strip() else self.model.drafts.discard)(cid)
+            self.model.invalidate({cid})
+
+    def _merge_decision(self, proposal_id: int, other_customer_id: int, accepted: bool) -> None:
+        profile = self.customer.profile
+        if profile is None:
+            return
+        if accepted:
+            self.tasks.submit(customer_service.confirm_merge, self.db, proposal_id, profile.id,
+                              on_done=lambda _r: self.refresh(), on_error=self._error)
+        else:
+            self.tasks.submit(customer_service.reject_merge, self.db, proposal_id,
+                              on_done=lambda _r: self.reload_conversation(), on_error=self._error)
+
+    def _error(self, message: str) -> None:
+        window: Any = self.window()
+        if hasattr(window, "show_error"):
+            window.show_error(message)
+
+    # --- persistence -------------------------------------------------------------------------------
+
+    def save_state(self, settings) -> None:
+        settings.setValue("inbox/split", self.split.saveState())
+        settings.setValue("inbox/threadSplit", self.thread_split.saveState())
+        settings.setValue("inbox/columns", self.table.header.saveState())
+        if self.current_view is not None:
+            settings.setValue("inbox/view", self.current_view.key)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._sizes_restored:  # first show without saved sizes: a sensible split of the width
+            self._sizes_restored = True
+            QTimer.singleShot(0, self._default_sizes)
+
+    def _default_sizes(self) -> None:
+        width = max(self.width(), 1000)
+        side, customer = 170, 300
+        rest = width - side - customer
+        self.split.setSizes([side, int(rest * 0.55), rest - int(rest * 0.55), customer])
+
+    def restore_state(self, settings) -> None:
+        if settings.value("inbox/split") is not None:
+            self._sizes_restored = True
+        for key, widget in (("inbox/split", self.split), ("inbox/threadSplit", self.thread_split),
+                            ("inbox/columns", self.table.header)):
+            value = settings.value(key)
+            if value is not None:
+                widget.restoreState(value)
+        self.table.header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+
+    def update_icons(self) -> None:
+        for key, action in self.buttons.items():
+            action.setIcon(icons.icon(key))

@@ -1,0 +1,598 @@
+"""The main window for ui.app: tabs (Inbox, My/Team performance, Templates, Settings), keyboard shortcuts,
+command palette, search, status bar, tray notifications, and the sync engine's events marshalled to Qt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QSystemTrayIcon,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from deskapp.services import inbox
+from deskapp.services import thread as thread_service
+from deskapp.ui import icons
+from deskapp.ui.accounts_dialog import AccountsDialog, AccountsWidget
+from deskapp.ui.conversation_actions import ConversationActions
+from deskapp.ui.inbox_page import InboxPage
+from deskapp.ui.pickers import ChoiceDialog, HelpDialog
+from deskapp.ui.search_popup import SearchPopup
+from deskapp.ui.status_bar import SyncStatusBar
+from deskapp.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+class SyncBridge(QObject):
+    """Carries the engine's events from its threads to the GUI thread (a queued signal of plain data)."""
+
+    event = Signal(int, str, int, int, str, object)
+
+    def __call__(self, ev: Any) -> None:  # called on sync threads
+        with contextlib.suppress(RuntimeError):  # the window is gone while the engine winds down
+            self.event.emit(int(ev.account_id), str(ev.state), int(ev.done or 0), int(ev.total or 0),
+                            str(ev.message or ""), ev.last_sync)
+
+
+def optional_widget(module: str, name: str, *args: Any, enabled: bool = True, **kwargs: Any) -> QWidget | None:
+    """Another feature's widget when its module exists and builds; None otherwise (logged)."""
+    if not enabled:
+        return None
+    try:
+        cls = getattr(importlib.import_module(module), name)
+    except ImportError:
+        log.info("optional widget %s.%s is not part of this build", module, name)
+        return None
+    try:
+        return cls(*args, **kwargs)
+    except Exception:
+        log.warning("optional widget %s.%s unavailable", module, name, exc_info=True)
+        return None
+
+
+def load_status(db, outbox: Any) -> tuple[list[dict[str, Any]], int, int, bool]:
+    with db.read() as conn:
+        rows = conn.exec_driver_sql("SELECT id, name, kind, state, last_sync, last_error FROM account"
+                                    " ORDER BY id").all()
+        offline = conn.exec_driver_sql("SELECT value FROM setting WHERE key = 'work_offline'").scalar()
+    accounts = [dict(r._mapping) for r in rows]
+    pending = problems = 0
+    if outbox is not None:
+        counts = outbox.counts()
+        pending = counts.get("pending", 0) + counts.get("sending", 0)
+        problems = counts.get("failed", 0) + counts.get("conflict", 0)
+    return accounts, pending, problems, str(offline or "").lower() in ("1", "true", "yes", "on")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ws: Any, *, actions: Any | None = None, outbox: Any | None = None,
+                 settings: QSettings | None = None, engine: Any | None = None, extras: bool = True) -> None:
+        super().__init__()
+        self.extras = extras  # other features' widgets (KPI, templates, suggestions, outbox): off in pane tests
+        self.ws, self.db, self.outbox, self.engine = ws, ws.db, outbox, engine
+        self.settings = settings or QSettings(str(Path(ws.paths.data_dir) / "ui.ini"), QSettings.Format.IniFormat)
+        self.setWindowTitle("deskapp")
+        self.setWindowIcon(icons.icon("deskapp"))
+        self.setAccessibleName("deskapp main window")
+        self.tasks = TaskRunner(self)
+        self.page = InboxPage(self.db, self.tasks, self)
+        self.actions_ctl = ConversationActions(self.page, self.tasks, actions, self)
+        self.actions_ctl.message.connect(self.show_message)
+        self.page.thread_view.linkActivated.connect(self._link)
+        self.page.composer.templateRequested.connect(self.pick_template)
+        self.bridge = SyncBridge()
+        self.bridge.event.connect(self._sync_event)
+        self.status = SyncStatusBar(self)
+        self.setStatusBar(self.status)
+        self.status.outboxClicked.connect(self.show_outbox)
+        self.commands: list[QAction] = []
+        self.passes_done: set[int] = set()
+        self.started_at = time.time()
+        self._build_tabs()
+        self._build_actions()
+        self._build_tray()
+        self._refresh_timer = QTimer(self)
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(600)
+        self._refresh_timer.timeout.connect(self.page.refresh)
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(3000)
+        self._status_timer.timeout.connect(self.refresh_status)
+        self._status_timer.start()
+        self._poll_timer = QTimer(self)  # live traffic lands even when no sync event reaches us
+        self._poll_timer.setInterval(15_000)
+        self._poll_timer.timeout.connect(self.schedule_refresh)
+        self._poll_timer.start()
+        self.restore_state()
+        self.page.refresh()
+        self.refresh_status()
+
+    # --- layout ------------------------------------------------------------------------------------
+
+    def _build_tabs(self) -> None:
+        self.tabs = QTabWidget()
+        self.tabs.setAccessibleName("Main tabs")
+        self.tabs.setDocumentMode(True)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.banner = optional_widget("deskapp.ui.offline_banner", "OfflineBanner", enabled=self.extras)
+        if self.banner is not None:
+            layout.addWidget(self.banner)
+            self.banner.workOfflineToggled.connect(self._work_offline)
+            self.banner.signInRequested.connect(lambda _account_id: self.open_accounts())
+        layout.addWidget(self.tabs)
+        self.setCentralWidget(central)
+        self.tabs.addTab(self.page, icons.icon("inbox"), "Inbox")
+        supervisor = inbox.me_is_supervisor(self.db)
+        # H's tab holds "My performance" and, for supervisors, "Team performance" as inner tabs.
+        self.performance = None
+        try:
+            from deskapp.services.reports import ReportService
+
+            self.performance = optional_widget("deskapp.ui.performance_tab", "PerformanceTab",
+                                               ReportService(self.db, outbox=self.outbox), supervisor,
+                                               runner=self.tasks, enabled=self.extras)
+        except ImportError:
+            log.info("KPI reports are not part of this build")
+        if self.performance is not None and hasattr(self.performance, "open_conversations"):
+            self.performance.open_conversations.connect(self._open_kpi_conversations)
+        self.tabs.addTab(self.performance or self._placeholder("KPIs are not available in this build."),
+                         icons.icon("performance"), "My && team performance" if supervisor else "My performance")
+        templates = optional_widget("deskapp.ui.templates_tab", "TemplatesTab", self.ws,
+                                    actions=self.actions_ctl.actions, runner=self.tasks, enabled=self.extras)
+        self.tabs.addTab(templates or self._placeholder("Template editing is not available in this build."),
+                         icons.icon("templates"), "Templates")
+        self.tabs.addTab(self._settings_tab(), icons.icon("settings"), "Settings")
+        suggestions = optional_widget("deskapp.ui.suggestions_panel", "SuggestionsPanel", self.ws, enabled=self.extras)
+        if suggestions is not None:
+            self.suggestions = suggestions
+            self.page.suggestions_slot.addWidget(suggestions)
+            if hasattr(suggestions, "accepted"):
+                suggestions.accepted.connect(self.page.composer.insert_text)
+            self.page.conversationShown.connect(self._suggest_for)
+        else:
+            self.suggestions = None
+        self.outbox_panel = optional_widget("deskapp.ui.outbox_panel", "OutboxPanel", self.actions_ctl.actions,
+                                            enabled=self.extras)
+        if self.outbox_panel is not None:
+            self.outbox_panel.decided.connect(lambda *_: (self.page.refresh(), self.refresh_status()))
+            self.outbox_panel.openConversation.connect(self._open_external)
+
+    def _open_external(self, external_id: str) -> None:
+        with self.db.read() as conn:  # one indexed lookup
+            row = conn.exec_driver_sql("SELECT id FROM conversation WHERE external_id = ? ORDER BY id LIMIT 1",
+                                       (external_id,)).first()
+        if row is not None:
+            self.tabs.setCurrentWidget(self.page)
+            self.page.open_conversation_anywhere(int(row[0]))
+
+    def _work_offline(self, on: bool) -> None:
+        from deskapp.services.actions import set_work_offline
+
+        set_work_offline(self.db, on)
+        if not on and self.engine is not None:
+            self.engine.request_sync()
+        self.refresh_status()
+
+    def _open_kpi_conversations(self, ids: list) -> None:
+        self.tabs.setCurrentWidget(self.page)
+        self.page.show_id_list([int(i) for i in ids], "From the dashboard")
+
+    def _suggest_for(self, conversation_id: int) -> None:
+        for name in ("set_conversation", "show_conversation", "load"):
+            method = getattr(self.suggestions, name, None)
+            if callable(method):
+                try:
+                    method(conversation_id)
+                except Exception:
+                    log.exception("suggestions panel failed for %s", conversation_id)
+                return
+
+    def _placeholder(self, text: str) -> QWidget:
+        label = QLabel(text)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return label
+
+    def _settings_tab(self) -> QWidget:
+        box = QWidget()
+        box.setAccessibleName("Settings")
+        layout = QVBoxLayout(box)
+        layout.addWidget(QLabel("<h3>Accounts</h3>"))
+        self.accounts_widget = AccountsWidget(self.ws, self.tasks, box)
+        self.accounts_widget.changed.connect(self._accounts_changed)
+        layout.addWidget(self.accounts_widget, 1)
+        folder_url = QUrl.fromLocalFile(str(self.ws.paths.data_dir)).toString()
+        data = QLabel(f"<h3>Data</h3><p>Data folder: <a href='{folder_url}'>{self.ws.paths.data_dir}</a><br>"
+                      "Light and dark follow your operating system.</p>")
+        data.setOpenExternalLinks(True)
+        layout.addWidget(data)
+        return box
+
+    def _accounts_changed(self) -> None:
+        if self.engine is not None:
+            try:
+                self.engine.request_sync()
+            except Exception:
+                log.exception("sync request failed")
+        self.refresh_status()
+        self.schedule_refresh()
+
+    def _build_actions(self) -> None:
+        a = self.actions_ctl
+        page = self.page
+        spec: list[tuple[str, str, str | None, Callable[[], Any], str | None]] = [
+            ("next", "Next conversation", "J", lambda: page.move(1), None),
+            ("previous", "Previous conversation", "K", lambda: page.move(-1), None),
+            ("reply", "Reply", "R", lambda: page.composer.set_mode(False), "reply"),
+            ("note", "Internal note", "N", lambda: page.composer.set_mode(True), "note"),
+            ("resolve", "Resolve", "E", a.resolve, "resolve"),
+            ("reopen", "Reopen", "Shift+O", a.reopen, "reopen"),
+            ("snooze", "Snooze…", "S", lambda: a.snooze(), "snooze"),
+            ("assign", "Assign…", "A", lambda: a.assign(), "assign"),
+            ("assign_me", "Assign to me", "I", a.assign_to_me, "mine"),
+            ("label", "Labels…", "L", lambda: a.label(), "label"),
+            ("priority", "Priority…", "P", lambda: a.priority(), "priority"),
+            ("search", "Search", "/", self.open_search, "search"),
+            ("palette", "Command palette", "Ctrl+K", self.open_palette, "palette"),
+            ("help", "Keyboard shortcuts", "?", self.show_help, "help"),
+            ("timeline", "Toggle customer timeline", "T", lambda: page.set_timeline(not page.timeline), None),
+            ("focus_list", "Go to the conversation list", "Esc", page.focus_list, None),
+            ("template", "Insert a template", "Ctrl+T", lambda: self.pick_template(""), "templates"),
+            ("undo_send", "Undo send", "U", a.undo_send, None),
+            ("refresh", "Refresh / sync now", "F5", self.sync_now, "sync"),
+            ("save_view", "New saved view…", "Ctrl+Shift+S", self.new_saved_view, "saved"),
+            ("delete_view", "Delete this saved view", None, self.delete_saved_view, None),
+            ("accounts", "Accounts…", "Ctrl+,", self.open_accounts, "account"),
+            ("outbox", "Show the outbox", None, self.show_outbox, None),
+            ("about", "About deskapp", None, self.show_about, None),
+            ("quit", "Quit", "Ctrl+Q", self.close, None),
+        ]
+        self.action_by_key: dict[str, QAction] = {}
+        for key, text, shortcut, slot, icon_name in spec:
+            action = QAction(text, self)
+            if shortcut:
+                action.setShortcut(QKeySequence(shortcut))
+                action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            if icon_name:
+                action.setIcon(icons.icon(icon_name))
+            action.triggered.connect(lambda _checked=False, f=slot: f())
+            self.addAction(action)
+            self.commands.append(action)
+            self.action_by_key[key] = action
+        for i in range(1, 10):  # Ctrl+1..9: the sidebar's views in order
+            action = QAction(f"View {i}", self)
+            action.setShortcut(QKeySequence(f"Ctrl+{i}"))
+            action.triggered.connect(lambda _c=False, n=i - 1: self._view_by_number(n))
+            self.addAction(action)
+        for key in ("reply", "note", "resolve", "reopen", "snooze", "assign", "label", "priority"):
+            page.add_tool_button(key, self.action_by_key[key])
+        page.finish_toolbar()
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        for key in ("accounts", "refresh", "quit"):
+            file_menu.addAction(self.action_by_key[key])
+        conv_menu = menu.addMenu("&Conversation")
+        for key in ("reply", "note", "template", "undo_send", "resolve", "reopen", "snooze", "assign", "assign_me",
+                    "label", "priority", "timeline"):
+            conv_menu.addAction(self.action_by_key[key])
+        go_menu = menu.addMenu("&Go")
+        for key in ("next", "previous", "search", "palette", "focus_list", "outbox", "save_view", "delete_view"):
+            go_menu.addAction(self.action_by_key[key])
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self.action_by_key["help"])
+        help_menu.addAction(self.action_by_key["about"])
+
+    def _view_by_number(self, n: int) -> None:
+        views = self.page.sidebar.views()
+        if 0 <= n < len(views):
+            self.tabs.setCurrentWidget(self.page)
+            self.page.select_view_key(views[n].key)
+
+    def _build_tray(self) -> None:
+        self.tray: QSystemTrayIcon | None = None
+        if QSystemTrayIcon.isSystemTrayAvailable():
+            self.tray = QSystemTrayIcon(icons.icon("deskapp"), self)
+            self.tray.setToolTip("deskapp")
+            menu = QMenu(self)
+            menu.addAction("Show deskapp", self._raise)
+            menu.addAction(self.action_by_key["quit"])
+            self.tray.setContextMenu(menu)
+            self.tray.activated.connect(lambda _r: self._raise())
+            self.tray.messageClicked.connect(self._notification_clicked)
+            self.tray.show()
+        self.notified: list[tuple[str, str]] = []
+        self._last_notified: list[int] = []
+
+    def _raise(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def notify_assigned(self, conversation_ids: list[int]) -> None:
+        """A conversation was assigned to me by someone else (sync brought it): tray + desktop notification."""
+        ids = [c for c in conversation_ids if c not in self.actions_ctl.just_assigned_to_me]
+        self.actions_ctl.just_assigned_to_me.difference_update(conversation_ids)
+        # The first sync brings old assignments too: only changes made while we run are news.
+        ids = inbox.updated_since(self.db, ids, int(self.started_at) - 60)
+        if not ids:
+            return
+        rows = inbox.rows_for(self.db, ids[:5])
+        first = rows.get(ids[0])
+        title = "Conversation assigned to you" if len(ids) == 1 else f"{len(ids)} conversations assigned to you"
+        body = f"{first.customer}: {first.subject or first.snippet}"[:200] if first else ""
+        self.notified.append((title, body))
+        self._last_notified = ids
+        if self.tray is not None:
+            self.tray.showMessage(title, body, icons.icon("deskapp"), 8000)
+        else:
+            self.show_message(f"{title} — {body}")
+
+    def _notification_clicked(self) -> None:
+        self._raise()
+        if self._last_notified:
+            self.tabs.setCurrentWidget(self.page)
+            self.page.open_conversation_anywhere(self._last_notified[0])
+
+    # --- commands ------------------------------------------------------------------------------------
+
+    def new_saved_view(self, *, dialog: Any | None = None) -> None:
+        from deskapp.ui.view_dialog import SavedViewDialog
+
+        dialog = dialog or SavedViewDialog(inbox.agents(self.db), inbox.teams(self.db), inbox.known_labels(self.db),
+                                           self)
+        if dialog.exec() != SavedViewDialog.DialogCode.Accepted:
+            return
+        name = dialog.name.text().strip()
+        inbox.save_view(self.db, name, dialog.view_filter())
+        self.page.refresh()
+        self.page.pending_view = f"saved:{name}"
+
+    def delete_saved_view(self) -> None:
+        view = self.page.current_view
+        if view is None or not view.saved:
+            self.show_message("The current view is not a saved view")
+            return
+        inbox.delete_view(self.db, view.title)
+        self.page.current_view = None
+        self.page.refresh()
+
+    def open_search(self) -> None:
+        self.tabs.setCurrentWidget(self.page)
+        popup = SearchPopup(self.db, self.tasks, self)
+        popup.openConversation.connect(lambda cid, _mid: self.page.open_conversation_anywhere(cid))
+        self.search_popup = popup
+        popup.start()
+        popup.exec()
+
+    def open_palette(self) -> None:
+        items = [(action.text().replace("&", ""), action, action.shortcut().toString())
+                 for action in self.commands if action.isEnabled()]
+        items += [(f"Go to view: {v.title}", ("view", v.key), "") for v in self.page.sidebar.views()]
+        dialog = ChoiceDialog("Command palette", items, parent=self, placeholder="Type a command")
+        self.palette = dialog
+        if dialog.exec() == ChoiceDialog.DialogCode.Accepted and dialog.chosen is not None:
+            chosen = dialog.chosen
+            if isinstance(chosen, tuple):
+                self.tabs.setCurrentWidget(self.page)
+                self.page.select_view_key(chosen[1])
+            else:
+                QTimer.singleShot(0, chosen.trigger)
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        rows = [(a.shortcut().toString() or "—", a.text().replace("&", "")) for a in self.commands]
+        rows += [("Enter", "Open the selected conversation"), ("Ctrl+Enter", "Send (in the composer)"),
+                 ("/word then Tab", "Insert the template with that shortcut (in the composer)"),
+                 ("Ctrl+1…9", "Switch to the sidebar's views")]
+        return rows
+
+    def show_help(self) -> None:
+        self.help_dialog = HelpDialog(self.shortcut_rows(), self)
+        self.help_dialog.exec()
+
+    def show_about(self) -> None:
+        from deskapp.ui.about import AboutDialog
+
+        AboutDialog(self.ws.paths.data_dir, self.ws.paths.log_dir, self).exec()
+
+    def open_accounts(self) -> None:
+        dialog = AccountsDialog(self.ws, self.tasks, self)
+        dialog.widget.changed.connect(self._accounts_changed)
+        dialog.exec()
+        self.accounts_widget.reload()
+
+    def show_outbox(self) -> None:
+        if self.outbox_panel is None:
+            self.show_message("The outbox panel is not available in this build")
+            return
+        self.outbox_panel.setWindowFlag(Qt.WindowType.Window, True)
+        self.outbox_panel.setWindowTitle("Outbox")
+        self.outbox_panel.resize(640, 400)
+        self.outbox_panel.refresh()
+        self.outbox_panel.show()
+        self.outbox_panel.raise_()
+
+    def sync_now(self) -> None:
+        if self.engine is not None:
+            self.engine.request_sync()
+        self.page.refresh()
+        self.refresh_status()
+
+    def pick_template(self, filter_text: str) -> None:
+        cid = self.page.current_id
+        if cid is None:
+            return
+        shortcut = filter_text[1:] if filter_text.startswith("/") else None
+        all_templates = self._templates()
+        if shortcut:
+            exact = [t for t in all_templates if t["shortcut"].lstrip("/") == shortcut]
+            if len(exact) == 1:
+                self._insert_template(cid, exact[0])
+                return
+        items = [(f"{t['name']}" + (f"  /{t['shortcut'].lstrip('/')}" if t["shortcut"] else ""), t, t["body"][:400])
+                 for t in all_templates]
+        dialog = ChoiceDialog("Insert a template", items, parent=self, filter_text=shortcut or "", preview=True,
+                              placeholder="Search templates by name or shortcut")
+        self.template_dialog = dialog
+        if dialog.exec() == ChoiceDialog.DialogCode.Accepted and dialog.chosen is not None:
+            self._insert_template(cid, dialog.chosen)
+
+    def _templates(self) -> list[dict[str, Any]]:
+        """The copilot's templates (with its defaults) when that feature is there, else the table as it is."""
+        try:
+            from deskapp.services import templates as copilot_templates
+
+            return [{"id": t.id, "name": t.name, "body": t.body, "shortcut": t.shortcut or ""}
+                    for t in copilot_templates.list_templates(self.db)]
+        except ImportError:
+            return thread_service.templates(self.db)
+
+    def _insert_template(self, conversation_id: int, template: dict[str, Any]) -> None:
+        """Variables filled from the customer and their latest order (sandboxed Jinja2)."""
+        try:
+            from deskapp.services import templates as copilot_templates
+
+            text = copilot_templates.preview(self.db, template["body"], conversation_id).text
+        except ImportError:
+            context = thread_service.template_context(self.db, conversation_id)
+            text = thread_service.render_template(template["body"], context)
+        self.page.composer.insert_text(text)
+
+    def _link(self, url: str) -> None:
+        if url == "deskapp:more":
+            self.page.show_more()
+        elif url == "deskapp:newer":
+            self.page.show_newer()
+        elif url.startswith("deskapp:load-images/"):
+            self.page.allow_images(int(url.rsplit("/", 1)[1]))
+        elif url.startswith("deskapp:conversation/"):
+            self.page.open_conversation_anywhere(int(url.rsplit("/", 1)[1]))
+        elif url.startswith("deskapp:attachment/"):
+            self._attachment(int(url.rsplit("/", 1)[1]))
+        elif url.startswith("deskapp:full-message/"):
+            self._full_message(int(url.rsplit("/", 1)[1]))
+        elif url.lower().startswith(("http://", "https://", "mailto:")):
+            QDesktopServices.openUrl(QUrl(url))
+
+    def _attachment(self, attachment_id: int) -> None:
+        info = thread_service.attachment(self.db, attachment_id)
+        if info is None:
+            return
+        menu = QMenu(self)
+        open_action = menu.addAction("Open")
+        menu.addAction("Save as…")
+        chosen = menu.exec(self.cursor().pos())
+        if chosen is None:
+            return
+
+        def got(path: Path | None) -> None:
+            if path is None:
+                self.show_message(f"{info.filename} could not be downloaded")
+            elif chosen is open_action:
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+            else:
+                target, _ = QFileDialog.getSaveFileName(self, "Save attachment", info.filename)
+                if target:
+                    Path(target).write_bytes(path.read_bytes())
+
+        self.tasks.submit(thread_service.fetch_attachment, self.db, self.ws.paths.attachments_dir, attachment_id,
+                          on_done=got, on_error=self.show_error)
+
+    def _full_message(self, message_id: int) -> None:
+        """A too-big message opens, sanitized, in the browser (it would freeze the thread view)."""
+        message = next((m for m in (self.page.opened.thread.messages if self.page.opened else [])
+                        if m.id == message_id), None)
+        if message is None:
+            return
+
+        def write() -> str:
+            from deskapp.services.html_safety import sanitize_html
+
+            folder = Path(tempfile.mkdtemp(prefix="deskapp-message-"))
+            path = folder / f"message-{message_id}.html"
+            body = sanitize_html(message.html) if message.html else f"<pre>{message.text}</pre>"
+            path.write_text(f"<meta charset='utf-8'>{body}", encoding="utf-8")
+            return str(path)
+
+        self.tasks.submit(write, on_done=lambda p: QDesktopServices.openUrl(QUrl.fromLocalFile(p)))
+
+    # --- sync and status ---------------------------------------------------------------------------
+
+    def _sync_event(self, account_id: int, state: str, done: int, total: int, message: str, last_sync) -> None:
+        if total and done >= total and last_sync is not None:
+            self.passes_done.add(account_id)  # one whole pass over this account finished
+        self.status.on_event(account_id, state, done, total, message, last_sync)
+        if self.banner is not None:
+            self.banner.set_account_state(account_id, state)
+        self.schedule_refresh()
+
+    def schedule_refresh(self) -> None:
+        if not self._refresh_timer.isActive():
+            self._refresh_timer.start()
+
+    def refresh_status(self) -> None:
+        self.tasks.submit(load_status, self.db, self.outbox, on_done=self._status_loaded, key="status")
+
+    def _status_loaded(self, result: tuple[list[dict[str, Any]], int, int, bool]) -> None:
+        accounts, pending, problems, offline = result
+        self.status.set_accounts(accounts)
+        self.status.set_outbox(pending, problems)
+        if self.banner is not None:
+            self.banner.set_accounts(accounts)
+            self.banner.set_work_offline(offline)
+            self.banner.set_queued(pending)
+        if self.outbox_panel is not None and self.outbox_panel.isVisible():
+            self.outbox_panel.refresh()
+
+    def show_message(self, text: str) -> None:
+        self.status.showMessage(text, 6000)
+
+    def show_error(self, text: str) -> None:
+        self.show_message(text)
+        log.warning("%s", text)
+
+    def confirm(self, title: str, text: str) -> bool:
+        return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
+
+    # --- persistence -------------------------------------------------------------------------------
+
+    def restore_state(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 860)
+        self.page.restore_state(self.settings)
+
+    def save_state(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.page.save_state(self.settings)
+        self.settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.page.composer.flush_draft()
+        self.save_state()
+        for timer in (self._refresh_timer, self._status_timer, self._poll_timer):
+            timer.stop()
+        self.tasks.wait(10_000)
+        if self.tray is not None:
+            self.tray.hide()
+        super().closeEvent(event)

@@ -1,0 +1,98 @@
+"""Moves work off the GUI thread for every pane: a QThreadPool runner whose results come back as queued signals.
+
+Workers return plain data (dataclasses, lists); the GUI thread only applies them. A ``key`` makes a
+task "latest wins": a result whose key was submitted again since is dropped, so typing fast in the
+search box or holding j never shows a stale answer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+
+log = logging.getLogger(__name__)
+SWITCH_INTERVAL_S = 0.001
+
+
+class _Relay(QObject):
+    done = Signal(int, object)
+    failed = Signal(int, str)
+
+
+class _Job(QRunnable):
+    def __init__(self, task_id: int, relay: _Relay, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+        super().__init__()
+        self.task_id, self.relay, self.fn, self.args, self.kwargs = task_id, relay, fn, args, kwargs
+
+    def run(self) -> None:
+        try:
+            result = self.fn(*self.args, **self.kwargs)
+        except Exception as exc:  # reported to the caller's on_error; the pool thread must survive
+            log.warning("background task %s failed: %s\n%s", getattr(self.fn, "__name__", self.fn), exc,
+                        traceback.format_exc())
+            with contextlib.suppress(RuntimeError):  # the runner went away while we worked
+                self.relay.failed.emit(self.task_id, f"{type(exc).__name__}: {exc}")
+            return
+        with contextlib.suppress(RuntimeError):
+            self.relay.done.emit(self.task_id, result)
+
+
+class TaskRunner(QObject):
+    """Runs callables on a private pool; ``on_done``/``on_error`` are called on the GUI thread."""
+
+    def __init__(self, parent: QObject | None = None, *, max_threads: int = 2) -> None:
+        super().__init__(parent)
+        # Workers and sync threads share the GIL with the GUI thread: hand it over every millisecond
+        # (Python's default is 5 ms per waiting thread, which adds up to visible stalls).
+        if sys.getswitchinterval() > SWITCH_INTERVAL_S:
+            sys.setswitchinterval(SWITCH_INTERVAL_S)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(max_threads)
+        self._relay = _Relay(self)
+        self._relay.done.connect(self._on_done)
+        self._relay.failed.connect(self._on_failed)
+        self._next = 0
+        self._pending: dict[int, tuple[Callable | None, Callable | None, str | None]] = {}
+        self._latest: dict[str, int] = {}
+
+    def submit(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
+               on_error: Callable[[str], None] | None = None, key: str | None = None, priority: int = 0,
+               **kwargs: Any) -> int:
+        """Queue ``fn(*args, **kwargs)``; higher ``priority`` runs first (rows on screen before the rest)."""
+        self._next += 1
+        task_id = self._next
+        self._pending[task_id] = (on_done, on_error, key)
+        if key is not None:
+            self._latest[key] = task_id
+        self.pool.start(_Job(task_id, self._relay, fn, args, kwargs), priority)
+        return task_id
+
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    def _take(self, task_id: int):
+        on_done, on_error, key = self._pending.pop(task_id, (None, None, None))
+        if key is not None and self._latest.get(key) != task_id:
+            return None, None  # superseded by a newer task with the same key
+        if key is not None:
+            self._latest.pop(key, None)
+        return on_done, on_error
+
+    def _on_done(self, task_id: int, result: object) -> None:
+        on_done, _ = self._take(task_id)
+        if on_done is not None:
+            on_done(result)
+
+    def _on_failed(self, task_id: int, message: str) -> None:
+        _, on_error = self._take(task_id)
+        if on_error is not None:
+            on_error(message)
+
+    def wait(self, msecs: int = 30000) -> bool:
+        return self.pool.waitForDone(msecs)

@@ -1,0 +1,288 @@
+"""The Templates tab: team or personal templates, Chatwoot import, JSON files, live preview, bulk answer."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from deskapp.copilot.model import HEADS
+from deskapp.copilot.templating import check, render
+from deskapp.services import templates as template_service
+from deskapp.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+
+class TemplatesTab(QWidget):
+    changed = Signal()  # templates were added, edited, deleted or imported
+
+    def __init__(self, ws: Any, parent: QWidget | None = None, *, actions: Any = None,
+                 runner: TaskRunner | None = None) -> None:
+        super().__init__(parent)
+        self.ws = ws
+        self.db = getattr(ws, "db", ws)
+        self._actions = actions
+        self.runner = runner or TaskRunner(self)
+        self.conversation_id: int | None = None
+        self.context: dict[str, Any] = {}
+        self.current_id: int | None = None
+        template_service.ensure_default_templates(self.db)
+        self.setAccessibleName("Templates")
+
+        self.list = QListWidget()
+        self.list.setAccessibleName("Templates")
+        self.list.currentItemChanged.connect(lambda cur, _prev: self._load(cur))
+        new = QPushButton("New")
+        new.clicked.connect(self.new_template)
+        self.delete_button = QPushButton("Delete")
+        self.delete_button.clicked.connect(self.delete_current)
+        chatwoot = QPushButton("Import Chatwoot canned responses")
+        chatwoot.clicked.connect(self.import_chatwoot)
+        export = QPushButton("Export JSON…")
+        export.clicked.connect(self._export_dialog)
+        import_ = QPushButton("Import JSON…")
+        import_.clicked.connect(self._import_dialog)
+        self.bulk_button = QPushButton("Bulk answer…")
+        self.bulk_button.clicked.connect(self.open_bulk_answer)
+
+        self.name = QLineEdit()
+        self.shortcut = QLineEdit()
+        self.shortcut.setPlaceholderText("/status")
+        self.scope = QComboBox()
+        self.scope.addItems(list(template_service.SCOPES))
+        self.intents = QListWidget()
+        self.intents.setMaximumHeight(120)
+        for intent in HEADS["intent"]:
+            item = QListWidgetItem(intent)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Unchecked)
+            self.intents.addItem(item)
+        self.body = QPlainTextEdit()
+        self.body.setAccessibleName("Template body (Jinja2)")
+        self.body.setPlaceholderText("Hi {{ customer.first_name }}, order {{ order.number }} is {{ order.status }}…")
+        self.problems = QLabel("")
+        self.problems.setWordWrap(True)
+        self.problems.setAccessibleName("Template problems")
+        self.preview = QPlainTextEdit()
+        self.preview.setReadOnly(True)
+        self.preview.setAccessibleName("Preview on the open conversation")
+        self.save_button = QPushButton("Save")
+        self.save_button.clicked.connect(self.save)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self._preview_timer = QTimer(self)
+        self._preview_timer.setSingleShot(True)
+        self._preview_timer.setInterval(120)
+        self._preview_timer.timeout.connect(self.refresh_preview)
+        self.body.textChanged.connect(self._preview_timer.start)
+
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.addWidget(self.list, 1)
+        for row in ((new, self.delete_button), (chatwoot,), (import_, export), (self.bulk_button,)):
+            line = QHBoxLayout()
+            for button in row:
+                line.addWidget(button)
+            left_layout.addLayout(line)
+        right = QWidget()
+        form = QFormLayout(right)
+        form.addRow("Name", self.name)
+        form.addRow("Shortcut", self.shortcut)
+        form.addRow("Scope", self.scope)
+        form.addRow("Answers intents", self.intents)
+        form.addRow("Body", self.body)
+        form.addRow("", self.problems)
+        self.preview_label = QLabel("Preview (no conversation open)")
+        form.addRow(self.preview_label, self.preview)
+        form.addRow("", self.save_button)
+        form.addRow("", self.status)
+        split = QSplitter()
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(1, 2)
+        layout = QVBoxLayout(self)
+        layout.addWidget(split)
+        self.reload()
+
+    # --- list ------------------------------------------------------------------------------------------
+
+    def reload(self, select: int | None = None) -> None:
+        select = select if select is not None else self.current_id
+        self.list.blockSignals(True)
+        self.list.clear()
+        chosen = None
+        for t in template_service.list_templates(self.db):
+            tag = " (Chatwoot, read-only)" if t.synced else (" (personal)" if t.scope == "personal" else "")
+            item = QListWidgetItem(f"{t.name}{tag}")
+            item.setData(Qt.ItemDataRole.UserRole, t.id)
+            self.list.addItem(item)
+            if t.id == select:
+                chosen = item
+        self.list.blockSignals(False)
+        if chosen is not None:
+            self.list.setCurrentItem(chosen)
+        elif self.list.count():
+            self.list.setCurrentRow(0)
+
+    def _load(self, item: QListWidgetItem | None) -> None:
+        template = template_service.get_template(self.db, item.data(Qt.ItemDataRole.UserRole)) if item else None
+        self.current_id = template.id if template else None
+        self.name.setText(template.name if template else "")
+        self.shortcut.setText(template.shortcut if template else "")
+        self.scope.setCurrentText(template.scope if template else "team")
+        wanted = set(template.intents) if template else set()
+        for row in range(self.intents.count()):
+            it = self.intents.item(row)
+            it.setCheckState(Qt.CheckState.Checked if it.text() in wanted else Qt.CheckState.Unchecked)
+        self.body.setPlainText(template.body if template else "")
+        editable = template is None or not template.synced
+        for widget in (self.name, self.shortcut, self.scope, self.intents, self.save_button, self.delete_button):
+            widget.setEnabled(editable)
+        self.body.setReadOnly(not editable)
+        self.refresh_preview()
+
+    def new_template(self) -> None:
+        self.list.clearSelection()
+        self._load(None)
+        self.name.setFocus()
+
+    def selected_intents(self) -> list[str]:
+        return [self.intents.item(r).text() for r in range(self.intents.count())
+                if self.intents.item(r).checkState() == Qt.CheckState.Checked]
+
+    def save(self) -> bool:
+        try:
+            tid = template_service.save_template(
+                self.db, name=self.name.text(), body=self.body.toPlainText(), shortcut=self.shortcut.text(),
+                scope=self.scope.currentText(), intents=self.selected_intents(), template_id=self.current_id)
+        except template_service.TemplateError as exc:
+            self.status.setText(f"Not saved: {exc}")
+            return False
+        self.status.setText("Saved.")
+        self.reload(select=tid)
+        self.changed.emit()
+        return True
+
+    def delete_current(self) -> bool:
+        if self.current_id is None or not template_service.delete_template(self.db, self.current_id):
+            return False
+        self.current_id = None
+        self.status.setText("Deleted.")
+        self.reload()
+        self.changed.emit()
+        return True
+
+    # --- preview ---------------------------------------------------------------------------------------
+
+    def showEvent(self, event) -> None:
+        # Opened from the main window: preview on whatever conversation the inbox has open.
+        current = getattr(getattr(self.window(), "page", None), "current_id", None)
+        if isinstance(current, int) and current != self.conversation_id:
+            self.set_conversation(current)
+        super().showEvent(event)
+
+    def set_conversation(self, conversation_id: int | None) -> None:
+        """Preview templates on this conversation (its context is read off the GUI thread)."""
+        self.conversation_id = conversation_id
+        if conversation_id is None:
+            self.context = {}
+            self.preview_label.setText("Preview (no conversation open)")
+            self.refresh_preview()
+            return
+        self.runner.submit(self._read_context, conversation_id, key="template-context",
+                           on_done=lambda ctx, cid=conversation_id: self._context_ready(cid, ctx))
+
+    def _read_context(self, conversation_id: int) -> dict[str, Any]:
+        with self.db.read() as conn:
+            return template_service.context_for(conn, conversation_id)
+
+    def _context_ready(self, conversation_id: int, context: dict[str, Any]) -> None:
+        if conversation_id != self.conversation_id:
+            return
+        self.context = context
+        who = (context.get("customer") or {}).get("name") or f"conversation {conversation_id}"
+        self.preview_label.setText(f"Preview for {who}")
+        self.refresh_preview()
+
+    def refresh_preview(self) -> None:
+        body = self.body.toPlainText()
+        result = render(body, self.context)  # pure Python on cached data: no SQL on the GUI thread
+        notes = [p for p in check(body)]
+        if result.error:
+            notes.insert(0, f"Error: {result.error}")
+        for name in result.missing:
+            note = f"no value for {name} in this conversation"
+            if f"unknown variable {name}" not in notes:
+                notes.append(note)
+        self.problems.setText("\n".join(f"⚠ {n}" for n in notes))
+        self.preview.setPlainText(result.text)
+
+    # --- import / export / bulk ------------------------------------------------------------------------
+
+    def import_chatwoot(self) -> int:
+        count = template_service.import_chatwoot_canned(self.db)
+        self.status.setText(f"Imported {count} canned responses from Chatwoot." if count
+                            else "No Chatwoot canned responses synced yet.")
+        self.reload()
+        self.changed.emit()
+        return count
+
+    def export_to(self, path: str | Path) -> None:
+        Path(path).write_text(template_service.export_json(self.db), encoding="utf-8")
+        self.status.setText(f"Exported to {path}.")
+
+    def import_from(self, path: str | Path) -> int:
+        try:
+            count = template_service.import_json(self.db, Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, template_service.TemplateError) as exc:
+            self.status.setText(f"Nothing imported: {exc}")
+            return 0
+        self.status.setText(f"Imported {count} templates.")
+        self.reload()
+        self.changed.emit()
+        return count
+
+    def _export_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export templates", "templates.json", "JSON (*.json)")
+        if path:
+            self.export_to(path)
+
+    def _import_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import templates", "", "JSON (*.json)")
+        if path:
+            self.import_from(path)
+
+    def actions(self) -> Any:
+        if self._actions is None:
+            from deskapp.services.actions import action_service
+
+            self._actions = action_service(self.ws)
+        return self._actions
+
+    def open_bulk_answer(self, *, show: bool = True):
+        from deskapp.ui.bulk_answer import BulkAnswerDialog
+
+        intents = self.selected_intents()
+        dialog = BulkAnswerDialog(self.db, self.actions(), intent=intents[0] if intents else "order_status",
+                                  template_id=self.current_id, parent=self)
+        if show:
+            dialog.open()
+        return dialog

@@ -1,0 +1,153 @@
+"""Triage during sync: the apply hook labels new inbound messages, rolls up, respects locks; corrections and retrain."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from deskapp.copilot.triage_hook import triage_applied
+from deskapp.services import triage as triage_service
+from deskapp.store.ingest import AppliedChanges
+from tests.copilot.helpers import T0, add_account, add_conversation, add_customer, add_message
+
+
+def _seed(db):
+    with db.write() as conn:
+        add_account(conn)
+        cust = add_customer(conn, "Zoë Álvarez", "zoe@example.com")
+        c1 = add_conversation(conn, "c1", cust, subject="Order")
+        c2 = add_conversation(conn, "c2", cust, subject="Broken")
+        m1 = add_message(conn, c1, "in", "Hi, where is my order #1042? Ordered a week ago", at=T0)
+        out = add_message(conn, c1, "out", "Let me check that for you", at=T0 + 60)
+        m2 = add_message(conn, c2, "in", "The vase ARRIVED SHATTERED and I need it for the wedding TOMORROW!!!",
+                         at=T0 + 120)
+        empty = add_message(conn, c2, "in", "   ", at=T0 + 130)
+    return c1, c2, m1, m2, out, empty
+
+
+def _conv(db, cid):
+    with db.read() as conn:
+        return conn.exec_driver_sql("SELECT intent, intent_score, urgency, sentiment, sentiment_score, triage_locked"
+                                    " FROM conversation WHERE id = ?", (cid,)).one()
+
+
+def test_hook_labels_new_inbound_messages_and_rolls_up(db):
+    c1, c2, m1, m2, out, empty = _seed(db)
+    with db.write() as conn:
+        triage_applied(conn, AppliedChanges(account_id=1, new_inbound_message_ids=[m1, m2, out, empty]))
+    with db.read() as conn:
+        rows = {r[0]: r for r in conn.exec_driver_sql(
+            "SELECT id, intent, urgency, sentiment, triage_scores FROM message").all()}
+    assert rows[m1][1] == "order_status"
+    assert rows[m2][1] == "damaged_or_wrong_item" and rows[m2][2] == "urgent" and rows[m2][3] == "negative"
+    assert json.loads(rows[m2][4])["intent"] > 0.3
+    assert rows[out][1] is None, "agent replies are never triaged"
+    assert rows[empty][1] is None, "an empty message has nothing to label"
+    assert _conv(db, c1)[0] == "order_status"
+    intent, _score, urgency, sentiment, sentiment_score, locked = _conv(db, c2)
+    assert (intent, urgency, sentiment, locked) == ("damaged_or_wrong_item", "urgent", "negative", 0)
+    assert sentiment_score < 0
+
+
+def test_follow_ups_keep_the_conversation_topic_and_its_urgency(db):
+    _c1, c2, m1, m2, *_ = _seed(db)
+    with db.write() as conn:
+        triage_applied(conn, AppliedChanges(account_id=1, new_inbound_message_ids=[m1, m2]))
+        follow = add_message(conn, c2, "in", "hello?", at=T0 + 500)
+        triage_applied(conn, AppliedChanges(account_id=1, new_inbound_message_ids=[follow]))
+    intent, _s, urgency, *_ = _conv(db, c2)
+    assert intent == "damaged_or_wrong_item" and urgency == "urgent"
+    with db.write() as conn:
+        ids = [add_message(conn, c2, "in", text, at=T0 + 600 + n) for n, text in enumerate(
+            ("Any update on this?", "Can I talk to a real person please", "Perfect, thanks a lot for the quick help!"))]
+        triage_applied(conn, AppliedChanges(account_id=1, new_inbound_message_ids=ids))
+    intent, _s, urgency, sentiment, *_ = _conv(db, c2)
+    assert intent == "damaged_or_wrong_item", "follow-ups never replace the opening topic"
+    assert sentiment == "positive" and urgency != "urgent", "mood and urgency follow the latest messages"
+
+
+def test_hook_with_no_new_inbound_messages_does_nothing(db):
+    _seed(db)
+    with db.write() as conn:
+        triage_applied(conn, AppliedChanges(account_id=1))
+    with db.read() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM message WHERE intent IS NOT NULL").scalar() == 0
+
+
+def test_correction_is_stored_locks_the_label_and_survives_the_next_sync(db):
+    c1, _c2, m1, m2, *_ = _seed(db)
+    with db.write() as conn:
+        triage_applied(conn, AppliedChanges(account_id=1, new_inbound_message_ids=[m1, m2]))
+    triage_service.correct_label(db, c1, "intent", "delivery_problem")
+    assert _conv(db, c1)[0] == "delivery_problem" and _conv(db, c1)[5] == 1
+    with db.write() as conn:
+        m3 = add_message(conn, c1, "in", "Please cancel my order", at=T0 + 900)
+        triage_applied(conn, AppliedChanges(account_id=1, new_inbound_message_ids=[m3]))
+    assert _conv(db, c1)[0] == "delivery_problem", "a locked conversation keeps the agent's label"
+    with db.read() as conn:
+        row = conn.exec_driver_sql("SELECT message_id, field, old_value, new_value, text FROM triage_correction").one()
+    assert row == (m1, "intent", "order_status", "delivery_problem", "Hi, where is my order #1042? Ordered a week ago")
+    triage_service.unlock(db, c1)
+    with db.write() as conn:
+        m4 = add_message(conn, c1, "in", "Please cancel my order now", at=T0 + 1000)
+        triage_applied(conn, AppliedChanges(account_id=1, new_inbound_message_ids=[m4]))
+    # Unlocked, the rollup runs again: the opening message keeps the label the agent gave it.
+    assert _conv(db, c1)[0] == "delivery_problem"
+    with db.read() as conn:
+        assert conn.exec_driver_sql("SELECT intent FROM message WHERE id = ?", (m4,)).scalar() == "cancel_order"
+
+
+def test_bad_corrections_are_refused(db):
+    c1, *_ = _seed(db)
+    import pytest
+
+    for field, value, cid in (("colour", "red", c1), ("intent", "weather", c1), ("urgency", "urgent", 999)):
+        with pytest.raises(triage_service.TriageError):
+            triage_service.correct_label(db, cid, field, value)
+
+
+def test_retrain_folds_corrections_in_and_sync_uses_the_new_model(db):
+    c1, *_ = _seed(db)
+    phrase = "zorblax quibble flange"  # words the shipped model has never seen
+    with db.write() as conn:
+        ids = [add_message(conn, c1, "in", f"{phrase} number {i}", at=T0 + 10 * i) for i in range(4)]
+    before = triage_service.triage_texts(db, [phrase])[0].intent
+    assert before != "invoice"
+    for mid in ids:
+        triage_service.correct_label(db, c1, "intent", "invoice", message_id=mid)
+    report = triage_service.retrain(db)
+    assert report.corrections == 4 and report.corrections_learned == 4
+    assert triage_service.triage_texts(db, [phrase])[0].intent == "invoice"
+    c_new = None
+    with db.write() as conn:
+        c_new = add_conversation(conn, "c9", None)
+        m = add_message(conn, c_new, "in", f"{phrase} again", at=T0 + 5000)
+        triage_applied(conn, AppliedChanges(account_id=1, new_inbound_message_ids=[m]))
+    assert _conv(db, c_new)[0] == "invoice"
+
+
+def _cli(data_dir, *args, stdin=""):
+    return subprocess.run([sys.executable, "-m", "deskapp", "--data-dir", str(data_dir), *args], input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_triage_json_one_object_per_line(data_dir):
+    out = _cli(data_dir, "triage", "--json", stdin="where is my order\n\nTHIS IS A SCAM, refund me NOW!!!\nmerci\n")
+    assert out.returncode == 0, out.stderr
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert len(lines) == 4
+    for obj in lines:
+        assert set(obj) == {"intent", "urgency", "sentiment", "scores"}
+        assert {"intent", "urgency", "sentiment"} <= set(obj["scores"])
+    assert lines[0]["intent"] == "order_status"
+    assert lines[2]["urgency"] == "urgent" and lines[2]["sentiment"] == "negative"
+    plain = _cli(data_dir, "triage", stdin="cancel my order please\n")
+    assert plain.stdout.split("\t")[0] == "cancel_order"
+
+
+def test_cli_triage_retrain(data_dir):
+    out = _cli(data_dir, "triage", "retrain", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["corrections"] == 0 and report["model_id"] == 1

@@ -1,0 +1,244 @@
+"""Real mail servers for the email tests: Debian's Dovecot with a private config (DESIGN §9) and aiosmtpd,
+both on 127.0.0.1, started per module and stopped by the fixture."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+import pytest
+from imapclient import IMAPClient
+
+MAIL_UID = 5000
+PASSWORD = "s3cret"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+_CONFIG = """\
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+info_log_path = {root}/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+{ssl}
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+auth_failure_delay = 0
+auth_cache_size = 0
+first_valid_uid = {uid}
+mail_location = maildir:~/Maildir
+mail_fsync = never
+default_login_user = dovenull
+default_internal_user = dovecot
+default_internal_group = dovecot
+imap_idle_notify_interval = 1 secs
+passdb {{
+  driver = static
+  args = password={password}
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={uid} home={root}/home/%u
+}}
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox Sent {{
+    special_use = \\Sent
+    auto = subscribe
+  }}
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    address = 127.0.0.1
+    port = {tls_port}
+    ssl = yes
+  }}
+}}
+service anvil {{
+  chroot =
+}}
+service imap-login {{
+  chroot =
+}}
+service stats {{
+  unix_listener stats-writer {{
+    mode = 0666
+  }}
+}}
+"""
+
+
+class Dovecot:
+    """A private Dovecot: ``add_user`` then talk IMAP to ``port``; ``client(user)`` is "another mail client"."""
+
+    def __init__(self, *, tls: bool = False) -> None:
+        self.tls = tls
+        if not shutil.which("dovecot"):
+            pytest.fail("dovecot is required (apt-get install dovecot-imapd)")
+        self.root = Path(tempfile.mkdtemp(prefix="deskapp-dovecot-"))
+        os.chmod(self.root, 0o755)  # noqa: S103 - Dovecot's own users must reach the config and mail
+        self.port = free_port()
+        self.tls_port = free_port() if tls else 0
+        self.ca_file = self.root / "cert.pem"
+        self.config = self.root / "dovecot.conf"
+        self.users: dict[str, str] = {}
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Dovecot:
+        for name in ("run", "state", "home"):
+            (self.root / name).mkdir(exist_ok=True)
+            os.chmod(self.root / name, 0o755)  # noqa: S103 - as above
+        os.chmod(self.root / "home", 0o1777)  # noqa: S103 - Dovecot creates each user's home as that user
+        ssl_setting = "ssl = no"
+        if self.tls:  # a self-signed certificate for 127.0.0.1: trusted only through the account's ca_file
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                            "-keyout", str(self.root / "key.pem"), "-out", str(self.ca_file)],
+                           check=True, capture_output=True, timeout=60)
+            ssl_setting = f"ssl = yes\nssl_cert = <{self.ca_file}\nssl_key = <{self.root / 'key.pem'}"
+        self.config.write_text(_CONFIG.format(root=self.root, port=self.port, uid=MAIL_UID, password=PASSWORD,
+                                              ssl=ssl_setting, tls_port=self.tls_port))
+        self.process = subprocess.Popen(["dovecot", "-F", "-c", str(self.config)], stdout=subprocess.DEVNULL,
+                                        stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"dovecot exited: {self.process.stderr.read().decode()} {self.log()}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return self
+            time.sleep(0.05)
+        raise RuntimeError(f"dovecot did not listen: {self.log()}")
+
+    def log(self) -> str:
+        path = self.root / "dovecot.log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+    def add_user(self, user: str, password: str = "") -> None:
+        """Every user shares PASSWORD (a static passdb: no file for Dovecot to re-read); any other is wrong."""
+        assert password in ("", PASSWORD), "test users log in with PASSWORD"
+        self.users[user] = PASSWORD
+
+    def client(self, user: str) -> IMAPClient:
+        client = IMAPClient("127.0.0.1", port=self.port, ssl=False, timeout=30)
+        client.login(user, self.users[user])
+        return client
+
+    def doveadm(self, *args: str) -> str:
+        done = subprocess.run(["doveadm", "-c", str(self.config), *args], capture_output=True, text=True,
+                              timeout=60, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[Dovecot]:
+    server = Dovecot().start()
+    yield server
+    server.stop()
+
+
+class SmtpSink:
+    """aiosmtpd on loopback with AUTH (any user, PASSWORD; no TLS needed on loopback); keeps what it accepted.
+    Recipients at refused.example are refused with a 550."""
+
+    def __init__(self, *, cert: Path | None = None, key: Path | None = None) -> None:
+        import ssl
+
+        from aiosmtpd.controller import Controller
+        from aiosmtpd.smtp import AuthResult
+
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        self.logins: list[str] = []
+        sink = self
+
+        class Handler:
+            async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                if address.endswith("@refused.example"):
+                    return "550 5.1.1 no such user"
+                envelope.rcpt_tos.append(address)
+                return "250 OK"
+
+            async def handle_DATA(self, server, session, envelope):
+                sink.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
+                                      envelope.original_content or envelope.content))
+                return "250 OK"
+
+        def authenticator(server, session, envelope, mechanism, auth_data):
+            ok = auth_data.password.decode() == PASSWORD
+            if ok:
+                sink.logins.append(auth_data.login.decode())
+            return AuthResult(success=ok)
+
+        self.port = free_port()
+        # AUTH without TLS ("can lead to security vulnerabilities"): fine on loopback, all this binds to.
+        tls: dict = {}
+        if cert is not None:  # STARTTLS required, AUTH only after it
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(cert, key)
+            tls = {"tls_context": context, "require_starttls": True}
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticator,
+                                     auth_require_tls=cert is not None, auth_required=True, **tls)
+
+    def __enter__(self) -> SmtpSink:
+        self.controller.start()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.controller.stop()
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    with SmtpSink() as sink:
+        yield sink
+
+
+def make_mail(*, sender: str = "Zoe Client <zoe@customer.example>", to: str = "support@shop.example",
+              subject: str = "Where is my order #1042?", body: str = "Hello, my parcel has not arrived.",
+              message_id: str | None = None, in_reply_to: str | None = None, references: str | None = None,
+              date: datetime | None = None, attachment: tuple[str, bytes] | None = None) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Message-ID"] = message_id or make_msgid(domain="customer.example")
+    msg["Date"] = format_datetime(date or datetime.now(UTC))
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = references
+    msg.set_content(body)
+    if attachment:
+        msg.add_attachment(attachment[1], maintype="application", subtype="octet-stream", filename=attachment[0])
+    return msg.as_bytes()

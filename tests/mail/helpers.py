@@ -1,0 +1,52 @@
+"""Shared set-up of the email tests: a mailbox user on the test Dovecot, its account, and a sync engine."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+from deskapp.credentials import SecretStore
+from deskapp.domain import AccountKind
+from deskapp.services.mail_accounts import add_imap_account
+from deskapp.sync.engine import SyncEngine
+from deskapp.sync.mail_threading import link_mail_attachments, preprocess_mail
+from tests.mail.conftest import PASSWORD
+
+_numbers = itertools.count(1)
+
+
+@dataclass
+class Mailbox:
+    user: str
+    password: str
+    account_id: int
+
+
+def new_mailbox(dovecot, ws, *, smtp_port: int | None = None, password: str = PASSWORD, **settings) -> Mailbox:
+    """A fresh Dovecot user (its own Maildir) and a deskapp account pointing at it."""
+    user = f"support{next(_numbers)}@shop.example"
+    dovecot.add_user(user, password)
+    account_id = add_imap_account(ws, host="127.0.0.1", port=dovecot.port, user=user, secret=password,
+                                  security="plain", smtp_port=smtp_port or 1, email=user,
+                                  name=f"Support {user}", **settings)
+    return Mailbox(user, password, account_id)
+
+
+def workspace(db) -> SimpleNamespace:
+    return SimpleNamespace(db=db, secrets=SecretStore())
+
+
+def engine_for(ws, **kw) -> SyncEngine:
+    return SyncEngine(ws.db, ws.secrets, preprocessors={AccountKind.IMAP_SMTP: preprocess_mail},
+                      apply_hooks=[link_mail_attachments], **kw)
+
+
+def rows(db, sql: str, *params):
+    with db.read() as conn:
+        return conn.exec_driver_sql(sql, params).all()
+
+
+def scalar(db, sql: str, *params):
+    with db.read() as conn:
+        return conn.exec_driver_sql(sql, params).scalar()

@@ -1,0 +1,87 @@
+"""Inbox views, counts, id lists and rows over a cache filled with plain INSERTs."""
+
+from __future__ import annotations
+
+import pytest
+
+from deskapp.services import inbox
+from tests.ui.fill import fill
+
+
+@pytest.fixture
+def filled(db):
+    fill(db, conversations=30)
+    return db
+
+
+def test_builtin_views_count_like_a_direct_query(filled):
+    views = inbox.builtin_views(inbox.channels_present(filled))
+    counts = inbox.view_counts(filled, views)
+    with filled.read() as conn:
+        def q(sql):
+            return conn.exec_driver_sql(sql).scalar()
+        assert counts["open"] == q("SELECT count(*) FROM conversation WHERE status IN ('open','pending')")
+        assert counts["mine"] == q("SELECT count(*) FROM conversation WHERE status IN ('open','pending')"
+                                   " AND assignee_id = 1")
+        assert counts["unassigned"] == q("SELECT count(*) FROM conversation WHERE status IN ('open','pending')"
+                                         " AND assignee_id IS NULL")
+        assert counts["resolved"] == q("SELECT count(*) FROM conversation WHERE status = 'resolved'")
+        assert counts["channel:email"] == q("SELECT count(*) FROM conversation WHERE status IN ('open','pending')"
+                                            " AND channel = 'email'")
+    keys = [v.key for v in views]
+    assert keys[:4] == ["mine", "unassigned", "open", "urgent"] and keys[-2:] == ["snoozed", "resolved"]
+    assert len(inbox.view_ids(filled, views[2].filter)) == counts["open"]
+
+
+def test_ids_sorted_and_rows_by_page(filled):
+    f = inbox.ViewFilter(statuses=inbox.OPEN_STATUSES)
+    ids = inbox.view_ids(filled, f)
+    rows = inbox.rows_for(filled, ids[:5])
+    times = [rows[i].last_message_at for i in ids[:5]]
+    assert times == sorted(times, reverse=True)
+    asc = inbox.view_ids(filled, f, sort="customer", descending=False)
+    names = [r.customer for r in inbox.rows_for(filled, asc).values()]
+    assert sorted(asc) == sorted(ids) and names
+    assert rows[ids[0]].customer.startswith("Customer")
+    assert inbox.rows_for(filled, []) == {}
+
+
+def test_filters_label_intent_team_dates(filled):
+    assert inbox.view_ids(filled, inbox.ViewFilter(label="vip")) == inbox.view_ids(
+        filled, inbox.ViewFilter(label="vip"))
+    vip = inbox.view_ids(filled, inbox.ViewFilter(label="vip"))
+    assert vip and all(i % 4 == 0 for i in vip)
+    assert len(inbox.view_ids(filled, inbox.ViewFilter(intent="order_status"))) == 30
+    assert inbox.view_ids(filled, inbox.ViewFilter(intent="refund")) == []
+    assert len(inbox.view_ids(filled, inbox.ViewFilter(team_id=1))) == 30
+    assert inbox.view_ids(filled, inbox.ViewFilter(assignee="2"))
+
+
+def test_saved_views_round_trip(filled):
+    inbox.save_view(filled, "VIP open", inbox.ViewFilter(statuses=("open",), label="vip"))
+    inbox.save_view(filled, "VIP open", inbox.ViewFilter(statuses=("open",), label="vip", channel="email"))
+    views = inbox.saved_views(filled)
+    assert [v.title for v in views] == ["VIP open"] and views[0].filter.channel == "email"
+    assert inbox.view_counts(filled, views)[views[0].key] >= 0
+    inbox.delete_view(filled, "VIP open")
+    assert inbox.saved_views(filled) == []
+    with pytest.raises(ValueError):
+        inbox.save_view(filled, "  ", inbox.ViewFilter())
+
+
+def test_list_conversations_for_the_cli(filled):
+    items = inbox.list_conversations(filled, status="resolved", limit=3)
+    assert len(items) == 3 and {i["status"] for i in items} == {"resolved"}
+    assert set(items[0]) >= {"id", "account", "external_id", "channel", "status", "customer"}
+
+
+def test_sla_text_and_mark_read(filled):
+    row = inbox.rows_for(filled, [1])[1]
+    row.status, row.first_response_at, row.sla_due_at = "open", None, 1000
+    assert inbox.sla_text(row, now=1000 - 300) == "SLA 5m"
+    assert inbox.sla_text(row, now=1000 + 7200) == "SLA -2h"
+    inbox.mark_read(filled, 1)
+    assert inbox.rows_for(filled, [1])[1].unread == 0
+    assert inbox.me_is_supervisor(filled) and inbox.my_agent_ids(filled) == {1}
+    assert next(a["name"] for a in inbox.agents(filled)) == "Maya Agent"
+    assert inbox.known_labels(filled) == ["vip"]

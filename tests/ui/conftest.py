@@ -1,0 +1,106 @@
+"""UI fixtures: a workspace over a cache filled with plain INSERTs, the real ActionService and outbox,
+the main window, and a GUI-thread heartbeat that measures stalls."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from tests.ui.fill import fill
+
+
+@pytest.fixture
+def ws(data_dir, db):
+    from deskapp.bootstrap import Workspace
+    from deskapp.credentials import SecretStore
+    from deskapp.paths import resolve_paths
+
+    return Workspace(paths=resolve_paths(data_dir).ensure(), db=db, secrets=SecretStore())
+
+
+@pytest.fixture
+def filled(ws):
+    fill(ws.db, conversations=30)
+    return ws
+
+
+@pytest.fixture
+def actions(ws):
+    from deskapp.services.actions import ActionService
+    from deskapp.store.outbox import OutboxStore
+
+    outbox = OutboxStore(ws.paths.outbox_db)
+    yield ActionService(ws.db, outbox)
+    outbox.close()
+
+
+@pytest.fixture
+def window(qtbot, filled, actions) -> Iterator:
+    from PySide6.QtCore import QSettings
+
+    from deskapp.ui.main_window import MainWindow
+
+    settings = QSettings(str(filled.paths.data_dir / "ui.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(filled, actions=actions, outbox=actions.outbox, settings=settings, extras=False)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.page.model.rowCount() > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: win.page.opened is not None and not win.page.thread_view.rendering, timeout=10_000)
+    yield win
+    win.close()
+    win.tasks.wait(10_000)
+
+
+class Heartbeat:
+    """A 5 ms QTimer on the GUI thread. ``worst`` is the longest wall-clock gap between ticks; ``worst_busy``
+    the most CPU the GUI thread itself spent inside one gap — the part that is our code blocking the
+    thread, as opposed to the OS running other processes on a loaded 2-core machine."""
+
+    def __init__(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.timer = QTimer()
+        self.timer.setInterval(5)
+        self.timer.timeout.connect(self._tick)
+        self.last = 0.0
+        self.last_cpu = 0.0
+        self.worst = 0.0
+        self.worst_busy = 0.0
+
+    def _tick(self) -> None:
+        now, cpu = time.perf_counter(), time.thread_time()
+        if self.last:
+            self.worst = max(self.worst, now - self.last)
+            self.worst_busy = max(self.worst_busy, cpu - self.last_cpu)
+        self.last, self.last_cpu = now, cpu
+
+    def __enter__(self) -> Heartbeat:
+        self.last = 0.0
+        self.worst = 0.0
+        self.worst_busy = 0.0
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.timer.stop()
+
+    @property
+    def worst_ms(self) -> float:
+        return self.worst * 1000
+
+    @property
+    def busy_ms(self) -> float:
+        return self.worst_busy * 1000
+
+
+@pytest.fixture
+def heartbeat() -> Heartbeat:
+    return Heartbeat()
+
+
+@pytest.fixture(autouse=True)
+def _qapp(qapp):
+    """Every UI test runs with the QApplication (icons and fonts need it even in model tests)."""
+    return qapp

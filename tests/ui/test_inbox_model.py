@@ -1,0 +1,75 @@
+"""The conversation list model: qtmodeltester, on-demand pages, bounded cache, sort requests, live updates."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from deskapp.services import inbox
+from deskapp.ui.inbox_model import ID_ROLE, MAX_CACHED, PAGE, ConversationModel
+
+
+def test_model_passes_qtmodeltester(qtmodeltester, filled):
+    model = ConversationModel(lambda ids: inbox.rows_for(filled.db, ids))
+    model.set_ids(inbox.view_ids(filled.db, inbox.ViewFilter()))
+    qtmodeltester.check(model, force_py=True)
+    model.update_ids(list(reversed(model.ids())))
+    qtmodeltester.check(model, force_py=True)
+
+
+def test_rows_are_read_a_page_at_a_time(filled):
+    fetched: list[list[int]] = []
+
+    def fetch(ids):
+        fetched.append(list(ids))
+        return inbox.rows_for(filled.db, ids)
+
+    model = ConversationModel(fetch)
+    ids = list(range(1, 31)) * 10  # 300 rows (ids repeat; enough to cross pages)
+    model.set_ids(ids[:30])
+    assert fetched == []  # nothing read until something is shown
+    assert model.data(model.index(0, 0)) == inbox.rows_for(filled.db, [1])[1].customer
+    assert len(fetched) == 1 and len(fetched[0]) <= PAGE
+    model.data(model.index(5, 1))
+    assert len(fetched) == 1  # same page: served from the cache
+    assert model.data(model.index(3, 0), ID_ROLE) == 4
+
+
+def test_cache_is_bounded_and_unread_is_bold(filled):
+    rows = inbox.rows_for(filled.db, list(range(1, 31)))
+    model = ConversationModel(lambda ids: {i: rows[(i - 1) % 30 + 1] for i in ids})
+    model.set_ids(list(range(1, 20_001)))
+    for row in range(0, 20_000, PAGE):
+        model.data(model.index(row, 0))
+    assert model.cache_size() <= MAX_CACHED + PAGE
+    unread = next(r for r in rows.values() if r.unread)
+    model2 = ConversationModel(lambda ids: {i: rows[i] for i in ids})
+    model2.set_ids([unread.id])
+    assert model2.data(model2.index(0, 0), Qt.ItemDataRole.FontRole).bold()
+
+
+def test_sort_header_requests_new_ids(filled):
+    model = ConversationModel(lambda ids: inbox.rows_for(filled.db, ids))
+    got = []
+    model.sortRequested.connect(lambda key, desc: got.append((key, desc)))
+    model.sort(0, Qt.SortOrder.AscendingOrder)
+    model.sort(2, Qt.SortOrder.AscendingOrder)  # labels: not sortable, ignored
+    assert got == [("customer", False)]
+
+
+def test_update_ids_resets_only_when_needed(filled, qtbot):
+    model = ConversationModel(lambda ids: inbox.rows_for(filled.db, ids))
+    model.set_ids([1, 2, 3])
+    with qtbot.assertNotEmitted(model.modelReset):
+        assert model.update_ids([1, 2, 3], {2}) is False
+    with qtbot.waitSignal(model.modelReset):
+        assert model.update_ids([3, 1, 2]) is True
+    assert model.row_of(3) == 0 and model.id_at(5) is None
+
+
+def test_append_ids_extends_without_a_reset(filled, qtbot, qtmodeltester):
+    model = ConversationModel(lambda ids: inbox.rows_for(filled.db, ids))
+    model.set_ids([1, 2, 3])
+    with qtbot.assertNotEmitted(model.modelReset), qtbot.waitSignal(model.rowsInserted):
+        model.append_ids([4, 5])
+    assert model.rowCount() == 5 and model.row_of(5) == 4
+    qtmodeltester.check(model, force_py=True)

@@ -1,0 +1,171 @@
+"""The performance tabs: figures computed off the GUI thread, tiles with change, drill-down, exports."""
+
+from datetime import date
+
+import pytest
+
+from deskapp.kpi.definitions import FORMULAS
+from deskapp.kpi.rollup import rebuild
+from deskapp.services.reports import ReportService
+from deskapp.ui.performance_tab import PerformanceTab, PerformanceView
+from tests.kpi.builder import CacheBuilder, local
+
+
+@pytest.fixture
+def reports(db):
+    ids = {}
+    with db.write() as conn:
+        b = CacheBuilder(conn)
+        me = ids["me"] = b.agent("Mia", is_me=True, role="administrator")
+        other = ids["oz"] = b.agent("Oz")
+        for day, who, channel, reply_after in ((2, me, "email", 600), (2, other, "web_chat", 60),
+                                               (3, me, "sms", 1200), (9, other, "email", None)):
+            at = local(f"2026-03-0{day} 10:00", "UTC")
+            c = b.conversation(created=at, assignee=who, channel=channel, intent="refund", labels='["vip"]')
+            ids.setdefault("convs", []).append(c)
+            b.message(c, "in", at)
+            if reply_after is not None:
+                b.message(c, "out", at + reply_after, author="Mia" if who == me else "Oz")
+        b.survey("csat", 5, local("2026-03-02 12:00", "UTC"), ids["convs"][0])
+        conn.exec_driver_sql("INSERT INTO setting (key, value) VALUES ('kpi.timezone', 'UTC')")
+        rebuild(conn)
+    return ReportService(db), ids
+
+
+def _wait_computed(qtbot, view: PerformanceView, first: date, last: date) -> dict:
+    with qtbot.waitSignal(view.computed, timeout=10_000) as blocker:
+        view.set_custom_period(first, last)
+    return blocker.args[0]
+
+
+def test_team_tab_shows_every_figure_and_opens_conversations(qtbot, reports, tmp_path):
+    service, ids = reports
+    tab = PerformanceTab(service, supervisor=True)
+    qtbot.addWidget(tab)
+    assert [tab.tabs.tabText(i) for i in range(tab.tabs.count())] == [
+        "My performance", "Team performance", "Outage view"]
+    view = tab.team
+    figures = _wait_computed(qtbot, view, date(2026, 3, 1), date(2026, 3, 7))
+    assert figures["volume"]["total"] == 3
+    assert view.tiles["frt"].value_label.text() == "10.0 min"  # median of 60, 600, 1200 s
+    assert view.tiles["volume"].value_label.text() == "3"
+    assert "no previous figure" in view.tiles["frt"].change_label.text()
+    assert FORMULAS["frt"] in view.tiles["frt"].toolTip()
+    # a click on a tile opens the conversations behind it
+    with qtbot.waitSignal(tab.open_conversations) as opened:
+        qtbot.mouseClick(view.tiles["volume"], qtbot_button())
+    assert opened.args[0] == sorted(ids["convs"][:3])
+    # a bar of the stacked volume chart: series 'email' on the first day of the period
+    with qtbot.waitSignal(tab.open_conversations) as opened:
+        view.charts["volume"].click(0, 1)
+    assert opened.args[0] == [ids["convs"][0]]
+    # the agent table sorts by the raw numbers and exports CSV
+    table = view.agent_table.table
+    table.sortItems(3)  # median FRT
+    assert [table.item(r, 0).text() for r in range(table.rowCount())] == ["Oz", "Mia"]
+    view.agent_table.export_csv(tmp_path / "agents.csv")
+    lines = (tmp_path / "agents.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("name,assigned,replies,frt_median_s") and lines[1].startswith("Oz,1,1,60.0,0,,")
+    # every chart exports a PNG and its data as CSV
+    for name, card in view.charts.items():
+        assert card.export_png(tmp_path / f"{name}.png"), name
+        assert (tmp_path / f"{name}.png").stat().st_size > 1000
+        card.export_csv(tmp_path / f"{name}.csv")
+        assert (tmp_path / f"{name}.csv").read_text(encoding="utf-8").count("\n") >= 2
+
+
+def test_tiles_show_change_against_the_previous_period(qtbot, reports):
+    service, _ = reports
+    tab = PerformanceTab(service, supervisor=True)
+    qtbot.addWidget(tab)
+    view = tab.team
+    _wait_computed(qtbot, view, date(2026, 3, 8), date(2026, 3, 14))
+    # 9 March: one conversation; the 7 days before: three
+    assert view.tiles["volume"].value_label.text() == "1"
+    assert view.tiles["volume"].change_label.text().startswith("▼ 2")
+    assert view.tiles["unanswered"].value_label.text() == "1"
+
+
+def test_my_performance_is_the_signed_in_agent_only(qtbot, reports):
+    service, _ids = reports
+    tab = PerformanceTab(service, supervisor=False)
+    qtbot.addWidget(tab)
+    assert tab.team is None and "agent" not in tab.mine.filters
+    figures = _wait_computed(qtbot, tab.mine, date(2026, 3, 1), date(2026, 3, 7))
+    assert figures["volume"]["total"] == 2 and figures["frt"]["median_s"] == 900.0
+    assert [a["name"] for a in figures["agents"]] == ["Mia"]
+    assert figures["csat"] == 1.0
+
+
+def test_filters_and_presets_recompute(qtbot, reports):
+    service, _ = reports
+    tab = PerformanceTab(service, supervisor=True)
+    qtbot.addWidget(tab)
+    view = tab.team
+    _wait_computed(qtbot, view, date(2026, 3, 1), date(2026, 3, 7))
+    box = view.filters["channel"]
+    with qtbot.waitSignal(view.computed, timeout=10_000) as blocker:
+        box.setCurrentIndex(box.findData("web_chat"))
+    assert blocker.args[0]["volume"]["total"] == 1
+    with qtbot.waitSignal(view.computed, timeout=10_000) as blocker:
+        view.preset.setCurrentIndex(0)  # today: nothing in this cache
+    assert blocker.args[0]["volume"]["total"] == 0 and view.tiles["frt"].value_label.text() == "–"
+
+
+def test_outage_view_lists_clocks_and_queued_items(qtbot, db, tmp_path):
+    import time
+
+    now = int(time.time())
+    with db.write() as conn:
+        b = CacheBuilder(conn)
+        c = b.conversation(created=now - 100, channel="web_chat")
+        b.message(c, "in", now - 100)
+        rebuild(conn)
+
+    class FakeOutboxRow:
+        def to_json(self):
+            return {"created_at": "2026-03-01T10:00:00+00:00", "kind": "reply", "conversation": "c1",
+                    "state": "pending", "attempts": 2, "last_error": "connection refused"}
+
+    class Outbox:
+        def open_items(self):
+            return [FakeOutboxRow()]
+
+    tab = PerformanceTab(ReportService(db, outbox=Outbox()), supervisor=False)
+    qtbot.addWidget(tab)
+    with qtbot.waitSignal(tab.outage.updated, timeout=10_000):
+        tab.tabs.setCurrentWidget(tab.outage)
+    assert tab.outage.clocks.rowCount() == 1 and tab.outage.clocks.item(0, 5).text() == "at risk"
+    assert tab.outage.queued.item(0, 5).text() == "connection refused"
+    from deskapp.ui.outage_view import export_table_csv
+
+    export_table_csv(tab.outage.queued, tmp_path / "queued.csv")
+    assert (tmp_path / "queued.csv").read_text(encoding="utf-8").splitlines()[1].endswith("connection refused")
+    with qtbot.waitSignal(tab.open_conversations) as opened:
+        tab.outage.clocks.cellDoubleClicked.emit(0, 0)
+    assert opened.args[0] == [c]
+
+
+def qtbot_button():
+    from PySide6.QtCore import Qt
+
+    return Qt.MouseButton.LeftButton
+
+
+def test_agent_row_and_sla_bar_open_their_conversations(qtbot, reports):
+    service, ids = reports
+    tab = PerformanceTab(service, supervisor=True)
+    qtbot.addWidget(tab)
+    view = tab.team
+    _wait_computed(qtbot, view, date(2026, 3, 1), date(2026, 3, 14))
+    table = view.agent_table.table
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "Oz")
+    with qtbot.waitSignal(tab.open_conversations, timeout=10_000) as opened:
+        table.cellDoubleClicked.emit(row, 0)
+    assert opened.args[0] == [ids["convs"][1], ids["convs"][3]]
+    with qtbot.waitSignal(tab.open_conversations, timeout=10_000) as opened:
+        view.charts["sla"].click(0, 0)  # breached in the period: the unanswered email of the 9th
+    assert opened.args[0] == [ids["convs"][3]]
+    with qtbot.waitSignal(tab.open_conversations, timeout=10_000) as opened:
+        view.charts["frt"].click(1, 1)  # p90 line, 2 March
+    assert opened.args[0] == ids["convs"][:2]

@@ -1,0 +1,158 @@
+"""The suggestions panel: sources shown, Tab inserts, an AI draft streamed from a loopback LLM, cancel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from deskapp.services.suggestions import SuggestionService
+from deskapp.ui.suggestions_panel import SuggestionsPanel
+from tests.copilot.helpers import T0, add_account, add_conversation, add_customer, add_message, add_order
+from tests.copilot.llm_server import FakeLLM
+
+
+def _conversation(db):
+    with db.write() as conn:
+        add_account(conn, agent_name="Sam Rivers")
+        cust = add_customer(conn, "Zoë Álvarez", "zoe@example.com")
+        add_order(conn, cust, "#1042", tracking_url="https://track.example/1042")
+        cid = add_conversation(conn, "c1", cust, subject="Where is my order")
+        add_message(conn, cid, "in", "Where is my order? No tracking yet", at=T0)
+        conn.exec_driver_sql("UPDATE conversation SET intent = 'order_status' WHERE id = ?", (cid,))
+    return cid
+
+
+def test_panel_lists_suggestions_with_source_and_tab_inserts(qtbot, ws):
+    cid = _conversation(ws.db)
+    panel = SuggestionsPanel(ws)
+    qtbot.addWidget(panel)
+    got: list[str] = []
+    panel.accepted.connect(got.append)
+    with qtbot.waitSignal(panel.suggestions_shown, timeout=10_000):
+        panel.set_conversation(cid)
+    assert panel.list.count() >= 1
+    assert "[Template]" in panel.list.item(0).text()
+    panel.list.setFocus()
+    qtbot.keyClick(panel.list, Qt.Key.Key_Tab)
+    assert len(got) == 1 and "#1042" in got[0] and "https://track.example/1042" in got[0]
+    panel.set_conversation(None)
+    assert panel.list.count() == 0 and not panel.accept_current()
+
+
+def test_panel_streams_an_ai_draft_and_can_cancel(qtbot, ws):
+    cid = _conversation(ws.db)
+    with FakeLLM() as server:
+        service = SuggestionService(ws.db, ws.secrets)
+        panel = SuggestionsPanel(ws, service=service)
+        qtbot.addWidget(panel)
+        with qtbot.waitSignal(panel.suggestions_shown, timeout=10_000):
+            panel.set_conversation(cid)
+        assert not panel.start_draft() and "AI settings" in panel.status.text()
+        service.save_llm_config(url=server.url, model="tiny", enabled=True)
+        pieces: list[str] = []
+        panel.accepted.connect(pieces.append)
+        with qtbot.waitSignal(panel.draft_finished, timeout=10_000) as finished:
+            assert panel.start_draft()
+        assert finished.args[0] == server.reply and "".join(pieces) == server.reply
+        server.mode = "slow"
+        pieces.clear()
+        assert panel.start_draft() and panel.draft_button.text() == "Stop"
+        qtbot.waitUntil(lambda: bool(pieces), timeout=5_000)
+        panel.draft_button.click()
+        assert panel.draft_button.text() == "Draft with AI" and "cancelled" in panel.status.text()
+        qtbot.wait(300)
+        count = len(pieces)
+        qtbot.wait(300)
+        assert len(pieces) == count, "nothing more arrives after cancel"
+        server.mode = "status:500"
+        with qtbot.waitSignal(panel.draft_failed, timeout=10_000):
+            panel.start_draft()
+        assert "HTTP 500" in panel.status.text()
+        panel.runner.wait(5_000)
+
+
+def test_correcting_a_label_from_the_panel_locks_it_and_refreshes(qtbot, ws):
+    cid = _conversation(ws.db)
+    panel = SuggestionsPanel(ws)
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.suggestions_shown, timeout=10_000):
+        panel.set_conversation(cid)
+    box = panel.label_boxes["intent"]
+    assert box.currentData() == "order_status"
+    box.setCurrentIndex(box.findData("delivery_problem"))
+    with qtbot.waitSignal(panel.triage_corrected, timeout=10_000):
+        box.activated.emit(box.currentIndex())
+    with ws.db.read() as conn:
+        row = conn.exec_driver_sql("SELECT intent, triage_locked FROM conversation WHERE id = ?", (cid,)).one()
+        stored = conn.exec_driver_sql("SELECT new_value FROM triage_correction").scalar()
+    assert tuple(row) == ("delivery_problem", 1) and stored == "delivery_problem"
+    qtbot.waitUntil(lambda: panel.label_boxes["intent"].currentData() == "delivery_problem", timeout=10_000)
+
+
+def test_llm_settings_dialog_saves_url_model_and_key(qtbot, ws):
+    from deskapp.ui.copilot_settings import LLMSettingsBox
+
+    service = SuggestionService(ws.db, ws.secrets)
+    box = LLMSettingsBox(service)
+    qtbot.addWidget(box)
+    assert box.url.text() == "http://localhost:11434/v1"
+    box.url.setText("ftp://nope")
+    assert not box.save() and "Not saved" in box.status.text()
+    box.url.setText("http://127.0.0.1:8080/v1")
+    box.model.setText("qwen")
+    box.enabled.setChecked(True)
+    box.key.setText("sk-abc")
+    assert box.save() and box.key.text() == ""
+    cfg = service.llm_config()
+    assert (cfg.url, cfg.model, cfg.enabled, cfg.has_key) == ("http://127.0.0.1:8080/v1", "qwen", True, True)
+    assert ws.secrets.get(0, "llm") == "sk-abc"
+
+
+def test_tab_in_an_empty_composer_inserts_the_selected_suggestion(qtbot, ws):
+    from PySide6.QtWidgets import QPlainTextEdit
+
+    cid = _conversation(ws.db)
+    panel = SuggestionsPanel(ws)
+    editor = QPlainTextEdit()
+    editor.setTabChangesFocus(False)
+    qtbot.addWidget(panel)
+    qtbot.addWidget(editor)
+    panel.attach_composer(editor)
+    panel.accepted.connect(editor.insertPlainText)
+    with qtbot.waitSignal(panel.suggestions_shown, timeout=10_000):
+        panel.set_conversation(cid)
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)
+    assert "#1042" in editor.toPlainText()
+    before = editor.toPlainText()
+    qtbot.keyClick(editor, Qt.Key.Key_Tab)  # the composer has text now: Tab is the editor's again
+    assert editor.toPlainText() == before + "\t"
+
+
+def test_in_the_main_window_suggestions_follow_the_open_conversation_and_tab_inserts(qtbot, filled, actions):
+    from PySide6.QtCore import QSettings
+
+    from deskapp.ui.main_window import MainWindow
+
+    settings = QSettings(str(filled.paths.data_dir / "ui-g.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(filled, actions=actions, outbox=actions.outbox, settings=settings, extras=True)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        panel = win.suggestions
+        assert isinstance(panel, SuggestionsPanel)
+        qtbot.waitUntil(lambda: win.page.current_id is not None, timeout=10_000)
+        cid = win.page.current_id
+        with filled.db.write() as conn:
+            conn.exec_driver_sql("UPDATE conversation SET intent = 'order_status' WHERE id = ?", (cid,))
+        with qtbot.waitSignal(panel.suggestions_shown, timeout=10_000):
+            win.page.open_conversation(cid)
+        assert panel.suggestions and panel.conversation_id == cid
+        editor = win.page.composer.editor
+        editor.clear()
+        editor.setFocus()
+        qtbot.keyClick(editor, Qt.Key.Key_Tab)
+        assert editor.toPlainText().strip() == panel.suggestions[0].text.strip()
+    finally:
+        win.close()
+        win.tasks.wait(10_000)
+        panel.runner.wait(10_000)
+

@@ -1,0 +1,115 @@
+"""The Templates tab: CRUD, live preview with problems shown (never a crash), JSON, Chatwoot import, bulk."""
+
+from __future__ import annotations
+
+import json
+
+from PySide6.QtCore import Qt
+
+from deskapp.services import templates as svc
+from deskapp.ui.bulk_answer import BulkAnswerDialog
+from deskapp.ui.templates_tab import TemplatesTab
+from tests.copilot.helpers import T0, add_account, add_conversation, add_customer, add_message, add_order
+
+
+def _wismo(db, n=40):
+    ids = []
+    with db.write() as conn:
+        add_account(conn, agent_name="Sam Rivers")
+        for i in range(n):
+            cust = add_customer(conn, f"Cust{i} Doe")
+            add_order(conn, cust, f"#{3000 + i}", tracking_url=f"https://track.example/{3000 + i}")
+            cid = add_conversation(conn, f"w{i}", cust, subject=f"Order {i}")
+            add_message(conn, cid, "in", "where is my order", at=T0 + i)
+            conn.exec_driver_sql("UPDATE conversation SET intent = 'order_status' WHERE id = ?", (cid,))
+            ids.append(cid)
+    return ids
+
+
+def test_edit_save_preview_and_delete(qtbot, ws):
+    ids = _wismo(ws.db, 1)
+    tab = TemplatesTab(ws)
+    qtbot.addWidget(tab)
+    assert tab.list.count() >= 20  # the default set
+    tab.set_conversation(ids[0])
+    qtbot.waitUntil(lambda: "Cust0" in tab.preview_label.text(), timeout=5000)
+    tab.new_template()
+    tab.name.setText("Tracking")
+    tab.body.setPlainText("Hi {{ customer.first_name }}, {{ order.number }}: {{ order.tracking_url }}"
+                          " {{ order.colour }}")
+    tab.refresh_preview()
+    assert tab.preview.toPlainText().startswith("Hi Cust0, #3000: https://track.example/3000")
+    assert "unknown variable order.colour" in tab.problems.text()
+    tab.body.setPlainText("{% for x in %}")
+    tab.refresh_preview()
+    assert "Error" in tab.problems.text() and tab.preview.toPlainText() == ""
+    assert not tab.save() and "Not saved" in tab.status.text()
+    tab.body.setPlainText("Hello {{ customer.first_name }}")
+    tab.intents.item(0).setCheckState(Qt.CheckState.Checked)
+    assert tab.save()
+    saved = svc.get_template(ws.db, tab.current_id)
+    assert saved.name == "Tracking" and saved.intents == ("order_status",)
+    assert tab.delete_current() and svc.get_template(ws.db, saved.id) is None
+    tab.body.setPlainText("{{ ''.__class__.__mro__ }} {{ 'x' * 10000000 }}")
+    tab.refresh_preview()
+    assert "Error" in tab.problems.text()
+
+
+def test_json_files_and_chatwoot_import(qtbot, ws, tmp_path):
+    with ws.db.write() as conn:
+        add_account(conn)
+        conn.exec_driver_sql("INSERT INTO template(account_id, external_id, name, body, shortcut, updated_at)"
+                             " VALUES (1, '5', 'thanks', 'Thanks {{contact.name}}!', 'thx', 0)")
+    tab = TemplatesTab(ws)
+    qtbot.addWidget(tab)
+    before = tab.list.count()
+    assert tab.import_chatwoot() == 1 and tab.list.count() == before + 1
+    path = tmp_path / "t.json"
+    tab.export_to(path)
+    assert len(json.loads(path.read_text())["templates"]) == before  # synced originals are not exported
+    bad = tmp_path / "bad.json"
+    bad.write_text("{ nope")
+    assert tab.import_from(bad) == 0 and "Nothing imported" in tab.status.text()
+    assert tab.import_from(tmp_path / "missing.json") == 0
+    assert tab.import_from(path) == before
+
+
+def test_bulk_answer_dialog_queues_forty_personalised_replies(qtbot, ws, actions):
+    ids = _wismo(ws.db, 40)
+    svc.ensure_default_templates(ws.db)
+    template = next(t for t in svc.list_templates(ws.db, intent="order_status") if "tracking_url" in t.body)
+    dialog = BulkAnswerDialog(ws.db, actions, intent="order_status", template_id=template.id, confirm=False)
+    qtbot.addWidget(dialog)
+    assert dialog.load() == 40
+    dialog.list.setCurrentRow(5)
+    assert "#3005" in dialog.preview.toPlainText() and "https://track.example/3005" in dialog.preview.toPlainText()
+    dialog.list.item(3).setCheckState(Qt.CheckState.Unchecked)
+    assert dialog.send_button.text() == "Send 39 replies"
+    dialog.list.item(3).setCheckState(Qt.CheckState.Checked)
+    with qtbot.waitSignal(dialog.sent) as sent:
+        dialog.send_button.click()
+    assert len(sent.args[0]) == 40
+    with ws.db.read() as conn:
+        rows = conn.exec_driver_sql("SELECT conversation_id, text FROM message WHERE direction = 'out'").all()
+    assert len(rows) == 40
+    assert all(f"#{3000 + ids.index(cid)}" in text for cid, text in rows)
+
+
+def test_in_the_main_window_the_preview_uses_the_open_conversation(qtbot, filled, actions):
+    from PySide6.QtCore import QSettings
+
+    from deskapp.ui.main_window import MainWindow
+
+    settings = QSettings(str(filled.paths.data_dir / "ui-t.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(filled, actions=actions, outbox=actions.outbox, settings=settings, extras=True)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        qtbot.waitUntil(lambda: win.page.current_id is not None, timeout=10_000)
+        tab = next(win.tabs.widget(i) for i in range(win.tabs.count()) if isinstance(win.tabs.widget(i), TemplatesTab))
+        win.tabs.setCurrentWidget(tab)
+        qtbot.waitUntil(lambda: tab.conversation_id == win.page.current_id and bool(tab.context), timeout=10_000)
+        assert tab.preview_label.text().startswith("Preview for")
+    finally:
+        win.close()
+        win.tasks.wait(10_000)

@@ -1,0 +1,188 @@
+"""Pane widgets on their own: safe browser, thread HTML, composer, pickers, search, status bar, accounts, app."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QTextDocument
+from PySide6.QtTest import QTest
+
+from deskapp.services.thread import AttachmentInfo, ThreadMessage
+from deskapp.ui.thread_html import render_message
+
+
+def _msg(**kw) -> ThreadMessage:
+    base = {"id": 1, "conversation_id": 1, "channel": "email", "direction": "in", "author": "Ann", "text": "",
+            "html": "", "sent_at": 1_700_000_000, "delivery": "received", "automated": False}
+    base.update(kw)
+    return ThreadMessage(**base)
+
+
+def test_safe_browser_loads_nothing_remote(qtbot):
+    from deskapp.ui.thread_view import SafeBrowser
+
+    view = SafeBrowser()
+    qtbot.addWidget(view)
+    for url in ("https://tracker.example.com/p.gif", "http://x/y.png", "file:///etc/passwd", "cid:part1"):
+        assert view.loadResource(int(QTextDocument.ResourceType.ImageResource), QUrl(url)) is None
+    assert len(view.blocked) == 4
+    view.setHtml('<img src="https://tracker.example.com/pixel.gif"><p>hi</p>')
+    view.show()
+    view.document().documentLayout().documentSize()  # lays out: the image is asked for, and refused
+    qtbot.waitUntil(lambda: "https://tracker.example.com/pixel.gif" in view.blocked, timeout=3000)
+
+
+def test_rendered_html_is_sanitized_and_remote_images_wait_for_the_agent():
+    m = _msg(html='<p onclick="x()">Hi <script>alert(1)</script><img src="https://t.example/p.gif"></p>')
+    r = render_message(m)
+    assert "alert" not in r.html and "onclick" not in r.html and "t.example" not in r.html
+    assert r.remote_images and "deskapp:load-images/1" in r.html
+    allowed = render_message(m, allow_remote=True)
+    assert "https://t.example/p.gif" in allowed.html and not allowed.remote_images
+
+
+def test_notes_activity_attachments_and_long_text():
+    note = render_message(_msg(direction="note", text="internal"))
+    assert "Internal note" in note.html and "#fff4c2" in note.html
+    activity = render_message(_msg(direction="activity", text="Assigned to Sam"))
+    assert "Assigned to Sam" in activity.html and "<table" not in activity.html
+    files = _msg(text="", attachments=[AttachmentInfo(5, "<b>x</b>.pdf", "application/pdf", 2048, "", None)])
+    rendered = render_message(files)
+    assert "deskapp:attachment/5" in rendered.html and "&lt;b&gt;x&lt;/b&gt;.pdf" in rendered.html
+    long = render_message(_msg(text=("line of text\n" * 20_000)))
+    assert long.more and all(len(part) < 20_000 for part in long.parts)
+    assert "open the whole message" in long.html
+
+
+def test_composer_ctrl_enter_slash_template_and_drafts(qtbot):
+    from deskapp.ui.composer import Composer
+
+    composer = Composer()
+    qtbot.addWidget(composer)
+    composer.set_channel("whatsapp")
+    assert "WhatsApp" in composer.channel_label.text()
+    sent, asked, drafts = [], [], []
+    composer.sendRequested.connect(lambda t, n: sent.append((t, n)))
+    composer.templateRequested.connect(asked.append)
+    composer.draftChanged.connect(lambda t, n: drafts.append((t, n)))
+    QTest.keyClicks(composer.editor, "Hello /ship")
+    QTest.keyClick(composer.editor, Qt.Key.Key_Tab)
+    assert asked == ["/ship"]
+    composer.insert_text("Your parcel ships today.")
+    assert composer.text() == "Hello Your parcel ships today."
+    composer.flush_draft()
+    assert drafts[-1] == ("Hello Your parcel ships today.", False)
+    composer.set_mode(True)
+    QTest.keyClick(composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert sent == [("Hello Your parcel ships today.", True)]
+    composer.load("", False)
+    composer.send()
+    assert len(sent) == 1  # nothing to send
+
+
+def test_choice_dialog_filters_and_enter_chooses(qtbot):
+    from deskapp.ui.pickers import ChoiceDialog, LabelDialog
+
+    dialog = ChoiceDialog("Assign to", [("Maya (me)", 1), ("Sam", 2), ("Team: Tier 1", 3)])
+    qtbot.addWidget(dialog)
+    QTest.keyClicks(dialog.filter, "tier")
+    assert dialog.list.count() == 1
+    QTest.keyClick(dialog.filter, Qt.Key.Key_Return)
+    assert dialog.chosen == 3
+    labels = LabelDialog(["vip"], ["vip", "refund"])
+    qtbot.addWidget(labels)
+    QTest.keyClicks(labels.new, "urgent-return")
+    QTest.keyClick(labels.new, Qt.Key.Key_Return)
+    assert sorted(labels.labels()) == ["urgent-return", "vip"]
+
+
+def test_search_popup_as_you_type_opens_a_conversation(qtbot, filled):
+    from deskapp.ui.search_popup import SearchPopup
+    from deskapp.ui.tasks import TaskRunner
+
+    tasks = TaskRunner()
+    popup = SearchPopup(filled.db, tasks)
+    qtbot.addWidget(popup)
+    popup.show()
+    opened = []
+    popup.openConversation.connect(lambda cid, mid: opened.append(cid))
+    QTest.keyClicks(popup.query, "conversation 7 parc")
+    qtbot.waitUntil(lambda: popup.results.count() > 0, timeout=5000)
+    assert "result(s) in" in popup.info.text()
+    QTest.keyClick(popup.query, Qt.Key.Key_Return)
+    assert opened and opened[0] == popup.last_hits[0].conversation_id
+    tasks.wait()
+
+
+def test_status_bar_shows_accounts_progress_and_outbox(qtbot):
+    from deskapp.ui.status_bar import SyncStatusBar
+
+    bar = SyncStatusBar()
+    qtbot.addWidget(bar)
+    bar.set_accounts([{"id": 1, "name": "Hub", "state": "online", "last_sync": 1_700_000_000, "last_error": None},
+                      {"id": 2, "name": "Shop", "state": "auth_needed", "last_sync": None, "last_error": "401"}])
+    text = bar.accounts_label.text()
+    assert "Hub: online" in text and "Shop: sign-in needed" in text and "401" in text
+    bar.on_event(1, "online", 3, 10, "pulling conversations", None)
+    assert not bar.progress.isHidden() and bar.progress.value() == 3 and "Hub: syncing" in bar.accounts_label.text()
+    bar.on_event(1, "online", 1, 1, "synced", None)
+    assert bar.progress.isHidden()
+    bar.set_outbox(4, 1)
+    assert bar.outbox.text() == "Outbox: 4 · 1 need you"
+
+
+def test_accounts_widget_add_edit_remove(qtbot, ws, monkeypatch):
+    from PySide6.QtWidgets import QDialog
+
+    from deskapp.services import accounts
+    from deskapp.ui import accounts_dialog
+    from deskapp.ui.tasks import TaskRunner
+
+    widget = accounts_dialog.AccountsWidget(ws, TaskRunner())
+    qtbot.addWidget(widget)
+    values = {"kind": "chatwoot", "name": "Hub", "base_url": "http://127.0.0.1:9", "secret": "tok",
+              "settings": {"account_id": 3}}
+    monkeypatch.setattr(accounts_dialog.AccountEditDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
+    monkeypatch.setattr(accounts_dialog.AccountEditDialog, "values", lambda self: dict(values))
+    widget.add()
+    assert widget.list.count() == 1
+    account_id = accounts.list_accounts(ws)[0].id
+    assert ws.secrets.get(account_id) == "tok"
+    values.update(name="Hub renamed", secret="")
+    widget.edit()
+    assert accounts.get_account(ws, account_id).name == "Hub renamed" and ws.secrets.get(account_id) == "tok"
+    widget.test()
+    qtbot.waitUntil(lambda: widget.result.text().startswith("✘"), timeout=20_000)  # nothing listens on :9
+    widget.remove(confirm=False)
+    assert widget.list.count() == 0 and accounts.list_accounts(ws) == []
+
+
+def test_account_edit_dialog_validates(qtbot):
+    from deskapp.ui.accounts_dialog import AccountEditDialog
+
+    dialog = AccountEditDialog()
+    qtbot.addWidget(dialog)
+    dialog.url.setText("hub.example.com")
+    dialog._check()
+    assert "http" in dialog.error.text() and dialog.result() == 0
+    dialog.url.setText("https://hub.example.com")
+    dialog._check()
+    assert "token" in dialog.error.text()
+    dialog.token.setText("t")
+    dialog.kind.setCurrentIndex(1)
+    assert dialog.chatwoot_id.isHidden()
+    dialog._check()
+    assert dialog.values()["kind"] == "shopify"
+
+
+def test_app_smoke_run_offscreen(filled):
+    from deskapp.ui import app
+
+    assert app.run(filled, {"smoke": True}) == 0
+
+
+def test_app_screenshot_of_a_filled_cache(filled, tmp_path):
+    from deskapp.ui import app
+
+    target = tmp_path / "shot.png"
+    assert app.run(filled, {"screenshot": str(target)}) == 0
+    assert target.read_bytes()[:4] == b"\x89PNG" and target.stat().st_size > 20_000
