@@ -29,6 +29,9 @@ class Workspace:
     secrets: SecretStore
 
     def close(self) -> None:
+        from deskapp.services.actions import close_outbox  # the outbox file opened at start-up
+
+        close_outbox(self)
         self.db.close()
 
 

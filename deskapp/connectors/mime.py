@@ -159,16 +159,8 @@ def header_text(msg: Message, name: str, hint: str | None = None) -> str:
     raw = _raw_header(msg, name)
     if raw is None:
         return ""
-    if _has_raw_bytes(raw):  # the policy would turn those bytes into U+FFFD: decode them ourselves
-        text = _decode_words(_unsurrogate(raw, hint))
-    else:
-        try:
-            value = msg.get(name)
-            text = "" if value is None else str(value)
-        except Exception:  # policy.default's header parser gave up on it
-            text = _decode_words(raw)
-        if "=?" in text:  # encoded words the policy did not decode (inside quotes, glued to text)
-            text = _decode_words(text)
+    # Raw 8-bit bytes decoded by us (the policy would make them U+FFFD), then RFC 2047 words, leniently.
+    text = _decode_words(_unsurrogate(raw, hint))
     return _SPACE.sub(" ", text.replace("\r", " ").replace("\n", " ")).strip()
 
 

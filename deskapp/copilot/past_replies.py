@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +42,7 @@ class PastReply:
     intent: str | None
 
 
-MAX_MATCHED_DOCS = 20_000  # bm25 scores every match: keep the rare words whose matches stay under this
+MAX_MATCHED_DOCS = 5_000  # bm25 scores every match: keep the rare words whose matches stay under this
 RECENT_MESSAGES = 300_000  # search the newest messages only: recent replies reflect today's policies
 
 
@@ -50,19 +52,38 @@ def candidate_terms(message: str, limit: int = 12) -> list[str]:
     return picked[:limit]
 
 
+# fts5vocab counts a term's documents by walking its whole doclist (tens of ms for a common word in 1M
+# messages), so counts are kept for a while: they change slowly and only steer which words to query.
+_COUNT_TTL_S = 600.0
+_COUNT_CACHE_MAX = 50_000
+_counts: dict[tuple[str, str], tuple[int, float]] = {}
+_counts_lock = threading.Lock()
+
+
 def _doc_counts(conn: Connection, terms: list[str]) -> list[tuple[int, str]]:
+    db = str(conn.engine.url.database)
+    now = time.monotonic()
     counted = []
     for term in terms:
-        doc = conn.exec_driver_sql("SELECT doc FROM message_fts_vocab WHERE term = ?", (term,)).scalar()
+        with _counts_lock:
+            cached = _counts.get((db, term))
+        if cached is not None and cached[1] > now:
+            doc = cached[0]
+        else:
+            doc = conn.exec_driver_sql("SELECT doc FROM message_fts_vocab WHERE term = ?", (term,)).scalar() or 0
+            with _counts_lock:
+                if len(_counts) >= _COUNT_CACHE_MAX:
+                    _counts.clear()
+                _counts[(db, term)] = (doc, now + _COUNT_TTL_S)
         if doc:
             counted.append((doc, term))
     return sorted(counted)
 
 
-def rare_terms(conn: Connection, terms: list[str]) -> list[str]:
+def rare_terms(conn: Connection, terms: list[str], counted: list[tuple[int, str]] | None = None) -> list[str]:
     """The rarest of ``terms`` (by document count in message_fts), as many as keep the match count bounded."""
     chosen, total = [], 0
-    for doc, term in _doc_counts(conn, terms):
+    for doc, term in counted if counted is not None else _doc_counts(conn, terms):
         if chosen and (total + doc > MAX_MATCHED_DOCS or len(chosen) == MAX_TERMS):
             break
         chosen.append(term)
@@ -85,7 +106,7 @@ def bounded_query(conn: Connection, message: str) -> str | None:
         return None
     if counted[0][0] > MAX_MATCHED_DOCS and len(counted) > 1:
         return fts_query(message, [counted[0][1], counted[1][1]], all_of=True)
-    return fts_query(message, rare_terms(conn, [t for _d, t in counted]))
+    return fts_query(message, rare_terms(conn, [], counted))
 
 
 def find_past_replies(conn: Connection, conversation_id: int, message: str, *, limit: int = 3,

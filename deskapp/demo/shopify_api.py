@@ -14,9 +14,20 @@ from deskapp.demo.shopify_nodes import NodeFactory, connection, parse_search
 from deskapp.demo.shopify_schema import SDL
 from deskapp.demo.state import DemoState
 
-MAX_AVAILABLE = 2000.0
-RESTORE_RATE = 100.0  # points per second
+# A Shopify Plus store's bucket: the demo's first sync of its 1,500 orders should take seconds, not
+# minutes. Throttling is still exercised: tests empty the bucket with the `shopify_bucket` fault.
+MAX_AVAILABLE = 20000.0
+RESTORE_RATE = 1000.0  # points per second
 MAX_QUERY_COST = 1000
+
+
+def _objects_returned(data: Any) -> int:
+    """The actual cost of an answer: one point per object it holds (connections' pageInfo included)."""
+    if isinstance(data, dict):
+        return 1 + sum(_objects_returned(v) for v in data.values())
+    if isinstance(data, list):
+        return sum(_objects_returned(v) for v in data)
+    return 0
 
 
 class ShopifyApi:
@@ -79,8 +90,11 @@ class ShopifyApi:
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = [e.formatted for e in result.errors]
+        actual = min(cost, _objects_returned(result.data))
         with self._lock:
-            payload["extensions"] = self._cost_ext(cost, cost)
+            # Like Shopify: the requested cost is taken up front, the part not used is refunded.
+            self._available = min(MAX_AVAILABLE, self._available + (cost - actual))
+            payload["extensions"] = self._cost_ext(cost, actual)
         return 200, payload
 
     def _root(self) -> dict:

@@ -11,7 +11,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
-from deskapp.demo.seed import Conversation, World, build_world
+from deskapp.demo.seed import DAY, Conversation, World, build_world
 from deskapp.demo.timeline import INBOUND, Event, render_text
 
 ACTIVITY, INCOMING, OUTGOING = 2, 0, 1
@@ -23,7 +23,10 @@ class DemoState:
 
     def __init__(self, seed: int = 1, scale: str = "small", now: int | None = None) -> None:
         self.lock = threading.RLock()
-        self.started = int(time.time()) if now is None else now
+        # The seeded history ends at `now`, by default today's midnight (UTC): every start on the same day, and
+        # every later day shifted by whole days, yields the same ids and words, so a cache from an earlier run
+        # stays valid. Live traffic brings the hours since midnight.
+        self.started = int(time.time()) // DAY * DAY if now is None else now
         self.world: World = build_world(seed, scale, self.started)
         self.account_id = 3
         self.tokens = {f"cw-demo-token-{a['id']}": a["id"] for a in self.world.agents}

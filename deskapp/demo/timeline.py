@@ -30,11 +30,10 @@ INBOUND = frozenset({"in_open", "in_follow", "in_impatient", "in_thanks", "in_re
 
 
 def _in_hours(ts: int, rng: random.Random) -> int:
-    """Move a reply time into the agents' shift: nobody answers at 3 a.m. or on Sunday."""
-    hour, weekday = ts % DAY // 3600, (ts // DAY + 3) % 7  # 1970-01-01 was a Thursday
-    if weekday == 6:
-        ts += (24 - hour) * 3600 + OPEN_HOUR * 3600
-    elif hour < OPEN_HOUR:
+    """Move a reply time into the agents' shift: nobody answers at 3 a.m. (The shop's support works every
+    day, so the history does not depend on the weekday: shifted by whole days it stays the same.)"""
+    hour = ts % DAY // 3600
+    if hour < OPEN_HOUR:
         ts += (OPEN_HOUR - hour) * 3600
     elif hour >= CLOSE_HOUR:
         ts += (24 - hour + OPEN_HOUR) * 3600
@@ -188,7 +187,7 @@ def _pick(options: tuple[str, ...], variant: int) -> str:
 
 def render_text(e: Event, conv: Conversation, person: Person, order: Order | None, agents: list[dict]) -> str:
     """The words of one event, in the customer's language, with order number and tracking link filled in."""
-    rng = random.Random(conv.seed ^ (e.variant << 20) ^ e.t)
+    rng = random.Random(conv.seed ^ (e.variant << 20) ^ (e.t - conv.created_at))
     lang = conv.lang
     product = texts.PRODUCTS[(order.seed if order else conv.seed) % len(texts.PRODUCTS)]
     carrier = texts.CARRIERS[order.carrier][0] if order else "DHL Express"

@@ -78,7 +78,10 @@ class ReplayLock:
             if self._holders:
                 self._holders += 1
                 return True
-            fd = os.open(self.path, os.O_CREAT | os.O_RDWR, _OWNER_ONLY)
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_RDWR, _OWNER_ONLY)
+            except OSError as exc:
+                raise StorageError(storage_message(exc, "outbox")) from exc
             if not _try_lock(fd):
                 os.close(fd)
                 return False

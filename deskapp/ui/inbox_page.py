@@ -65,15 +65,13 @@ def load_sidebar(db) -> tuple[list[inbox.View], dict[str, int], set[int]]:
 
 
 def load_conversation(db, conversation_id: int, *, timeline: bool, limit: int | None, scheme: str,
-                      allowed: frozenset[int], mark_read: bool = True, offset: int = 0) -> Opened:
+                      allowed: frozenset[int], offset: int = 0) -> Opened:
     thread = (thread_service.load_timeline if timeline else thread_service.load_thread)(
         db, conversation_id, limit=limit, offset=offset)
     blocks = render_all(thread.messages, scheme=scheme, allowed=allowed, timeline=thread.timeline)
     head = thread.header
     profile = customer_service.profile(db, head.customer_id) if head and head.customer_id else None
     draft = draft_service.load(db, conversation_id)
-    if mark_read and head is not None:
-        inbox.mark_read(db, conversation_id)
     return Opened(thread, blocks, profile, draft)
 
 
@@ -359,6 +357,7 @@ class InboxPage(QWidget):
         self.open_conversation(conversation_id)
 
     def open_conversation(self, conversation_id: int) -> None:
+        self.advance_from.discard(conversation_id)  # opened on purpose: stays open even if it leaves the view
         if self.current_id is not None and self.current_id != conversation_id:
             self.composer.flush_draft()
         if self.current_id != conversation_id:
@@ -376,7 +375,7 @@ class InboxPage(QWidget):
         self.tasks.submit(load_conversation, self.db, conversation_id, timeline=self.timeline,
                           limit=self.thread_limit, offset=self.thread_offset,
                           scheme="dark" if theme.is_dark() else "light",
-                          allowed=frozenset(self.allowed_images), mark_read=fresh,
+                          allowed=frozenset(self.allowed_images),
                           on_done=lambda o: self._show(o, fresh), key="open")
 
     def _show(self, opened: Opened, fresh: bool) -> None:
@@ -401,7 +400,9 @@ class InboxPage(QWidget):
             self.composer.set_channel(head.channel)
             draft = opened.draft
             self.composer.load(draft.body if draft else "", draft.is_note if draft else False)
-            self.model.invalidate({head.id})
+            # A write: done after showing, so a sync holding the write lock never delays opening.
+            self.tasks.submit(inbox.mark_read, self.db, head.id,
+                              on_done=lambda _r, cid=head.id: self.model.invalidate({cid}))
         if unchanged and self._pending_open == head.id:
             self._render_finished()
 

@@ -87,9 +87,13 @@ class SearchPopup(QDialog):
             snippet = _MARK.sub("", str(getattr(hit, "snippet", "") or ""))
             who = getattr(hit, "customer", "") or ""
             subject = getattr(hit, "subject", "") or ""
+            kind = getattr(hit, "kind", "message")
             label = f"{who} — {subject}\n{' '.join(snippet.split())[:200]}"
-            item = QListWidgetItem(label)
-            item.setData(Qt.ItemDataRole.UserRole, (int(hit.conversation_id), int(getattr(hit, "message_id", 0) or 0)))
+            item = QListWidgetItem(label if kind == "message" else f"[{kind}] {label}")
+            item.setData(Qt.ItemDataRole.UserRole, (int(hit.conversation_id or 0),
+                                                    int(getattr(hit, "message_id", 0) or 0)))
+            if not hit.conversation_id:  # a customer or order with no conversation yet: shown, not openable
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
             item.setToolTip(html_lib.escape(snippet[:400]))
             self.results.addItem(item)
         if self.results.count():
@@ -116,5 +120,7 @@ class SearchPopup(QDialog):
         if item is None:
             return
         conversation_id, message_id = item.data(Qt.ItemDataRole.UserRole)
+        if not conversation_id:
+            return
         self.openConversation.emit(conversation_id, message_id)
         self.accept()

@@ -20,6 +20,8 @@ MAX_TEXT_CHARS = 60_000  # text beyond this: the start, and a link to the whole 
 TEXT_PART_CHARS = 6_000  # long text is inserted in parts of this size, one event-loop turn each
 _REMOTE_IMG = re.compile(r"<img[^>]+src\s*=\s*[\"']?\s*https?:", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
+# An <img> whose src the sanitizer removed would show Qt's broken-image box: drop the tag itself.
+_SRCLESS_IMG = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)
 _URL = re.compile(r"(https?://[^\s<>&\"']+)")
 _STYLE_BLOCKS = re.compile(r"<(style|script|head)[^>]*>.*?</\1>", re.IGNORECASE | re.DOTALL)
 
@@ -86,7 +88,7 @@ def body_html(m: ThreadMessage, *, allow_remote: bool = False) -> tuple[list[str
     if m.html:
         remote = bool(_REMOTE_IMG.search(m.html)) and not allow_remote
         if len(m.html) <= MAX_HTML_CHARS * 4:
-            clean = sanitize_html(m.html, allow_remote=allow_remote)
+            clean = _SRCLESS_IMG.sub("", sanitize_html(m.html, allow_remote=allow_remote))
             if len(clean) <= MAX_HTML_CHARS:
                 return [clean], remote, False
         plain = m.text or html_to_text(m.html)
@@ -141,8 +143,15 @@ def render_message(m: ThreadMessage, *, scheme: str = "light", allow_remote: boo
     if files:
         parts.append("<p>" + "<br>".join(files) + "</p>")
     border = "#e0b400" if m.direction == "note" else ("#2f6fde" if m.direction == "out" else "#c8ccd0")
-    block = (f'<table width="100%" cellspacing="0" cellpadding="8" style="margin-top:6px; margin-bottom:6px;'
-             f' border-left: 3px solid {border};" bgcolor="{bg}"><tr><td>{"".join(parts)}</td></tr></table>')
+    if m.html and len(bodies) == 1:
+        # Mail HTML brings its own tables; nested in our card's table cell they cost several times more to
+        # lay out, so an HTML message gets a coloured header line and an indented body instead.
+        block = (f'<p style="background-color:{bg}; margin-top:8px; margin-bottom:0px;">'
+                 f'<span style="color:{border};">▍</span>{head}</p>'
+                 f'<div style="margin-left:12px; margin-right:6px; margin-bottom:6px;">{"".join(parts[1:])}</div>')
+    else:
+        block = (f'<table width="100%" cellspacing="0" cellpadding="8" style="margin-top:6px; margin-bottom:6px;'
+                 f' border-left: 3px solid {border};" bgcolor="{bg}"><tr><td>{"".join(parts)}</td></tr></table>')
     # A table cell is laid out in one go: a long body continues below it in separate parts instead.
     more = tuple(f'<div style="margin-left:11px; margin-right:8px;">{b}</div>' for b in bodies[1:])
     return RenderedMessage(m.id, block, remote, truncated or len(bodies) > 1, more)

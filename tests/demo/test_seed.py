@@ -149,3 +149,21 @@ def test_exact_merge_count_the_stats_promise(state: DemoState) -> None:
     groups = {find(f"contact:{c.id}") for c in w.contacts} | {find(f"shop:{p.idx}") for p in w.people}
     assert len(groups) == state.stats()["counts"]["customers_after_exact_merge"]
     assert sum(1 for _ in state.iter_messages()) == state.message_count()
+
+
+def test_a_later_day_shifts_times_but_keeps_ids_and_words(state: DemoState) -> None:
+    """A cache filled on Monday stays valid on Thursday: same ids, same words, times moved by whole days."""
+    later = DemoState(seed=11, scale="small", now=PINNED_NOW + 3 * 86400)
+    shift = 3 * 86400
+    for a, b in zip(state.world.conversations[::50], later.world.conversations[::50], strict=True):
+        assert (a.id, a.uuid, a.status, a.labels, a.msg_base, a.n_seeded) == \
+               (b.id, b.uuid, b.status, b.labels, b.msg_base, b.n_seeded)
+        assert b.created_at - a.created_at == shift and b.updated_at - a.updated_at == shift
+        ma, mb = state.messages(a), later.messages(b)
+        def words(msgs: list[dict]) -> list[tuple[int, str]]:  # dates written in notes move with the world
+            return [(m["id"], re.sub(r"\b\d{2} [A-Z][a-z]{2}\b", "<date>", m["content"])) for m in msgs]
+
+        assert words(ma) == words(mb)
+        assert {mb_["created_at"] - ma_["created_at"] for ma_, mb_ in zip(ma, mb, strict=True)} == {shift}
+    default = DemoState(seed=11, scale="small")
+    assert default.world.now % 86400 == 0  # anchored at midnight UTC unless told otherwise

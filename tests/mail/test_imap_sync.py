@@ -157,3 +157,28 @@ def test_attachments_are_stored_once_by_content(dovecot, db, data_dir):
 
     first_id = rows(db, "SELECT id FROM attachment ORDER BY id")[0][0]
     assert fetch_attachment(db, data_dir / "attachments", first_id).read_bytes() == invoice
+
+
+def test_flag_changes_without_condstore(dovecot, db, monkeypatch):
+    """Servers without CONDSTORE: every pass compares all flags instead of asking what changed."""
+    from deskapp.connectors.imap_smtp.imap import ImapSession
+
+    connect = ImapSession._connect
+
+    def without_condstore(self):
+        client = connect(self)
+        self.condstore = False
+        return client
+    monkeypatch.setattr(ImapSession, "_connect", without_condstore)
+    ws = workspace(db)
+    box = new_mailbox(dovecot, ws)
+    other = dovecot.client(box.user)
+    other.append("INBOX", make_mail(message_id="<nc1@customer.example>", date=T0))
+    engine = engine_for(ws)
+    _sync(engine, box.account_id)
+    assert scalar(db, "SELECT unread FROM conversation") == 1
+    other.select_folder("INBOX")
+    other.add_flags(other.search(["ALL"]), [b"\\Seen"])
+    _sync(engine, box.account_id)
+    assert scalar(db, "SELECT unread FROM conversation") == 0
+    other.logout()

@@ -189,3 +189,24 @@ def test_concurrent_pushes_share_one_connection_safely(thread, smtp_sink):
     with ThreadPoolExecutor(4) as pool:  # every retry finds its copy in Sent
         assert all(r.detail.get("already_sent") for r in pool.map(connector.push, items))
     assert len(smtp_sink.messages) == 8
+
+
+def test_sent_folder_found_by_special_use(dovecot, db, smtp_sink):
+    """Servers name it "Sent Items", "[Gmail]/Sent Mail"...: when the configured name is missing, the
+    \\Sent special-use folder is used for the check, the copy and the pull."""
+    ws = workspace(db)
+    box = new_mailbox(dovecot, ws, smtp_port=smtp_sink.port, sent_folder="Sent Items",
+                      folders=["INBOX", "Sent Items"])
+    other = dovecot.client(box.user)
+    other.append("INBOX", make_mail(message_id="<su1@customer.example>", subject="Special"))
+    engine = engine_for(ws)
+    assert engine.sync_account_once(box.account_id).state == "online"
+    item = _item(box.account_id, conversation="mail:mid:su1@customer.example")
+    assert _connector(ws, box.account_id).push(item).ok
+    assert not other.folder_exists("Sent Items")
+    other.select_folder("Sent")
+    assert len(other.search(["HEADER", "Message-ID", f"<{item.client_id}@deskapp>"])) == 1
+    other.logout()
+    assert engine.sync_account_once(box.account_id).state == "online"
+    assert rows(ws.db, "SELECT folder, inbound FROM mail_header WHERE message_external_id = ?",
+                f"mid:{item.client_id}@deskapp") == [("Sent", 0)]

@@ -96,8 +96,9 @@ def test_empty_and_nul() -> None:
 
 
 @pytest.mark.parametrize("name, huge", [
-    ("10 MB newsletter", '<div style="color:red"><p>hello <b>world</b> ' + "lorem ipsum " * 20
-     + ' <img src="http://x.example/y.png"></p></div>' * 40_000),
+    ("10 MB newsletter", ('<div style="color:red"><p>hello <b>world</b> ' + "lorem ipsum " * 50
+                          + ' <img src="http://x.example/y.png"></p></div>') * 14_000),
+    ("10 MB of markup", '<div style="color:red"><p>hi <b>x</b> <img src="http://x.example/y.png"></p></div>' * 150_000),
     ("10 MB inline image", '<img src="data:image/png;base64,' + "A" * 10_000_000 + '">'),
     ("10 MB of text", "x" * 10_000_000),
     ("2M nested divs", "<div>" * 2_000_000),

@@ -85,3 +85,22 @@ def test_sla_text_and_mark_read(filled):
     assert inbox.me_is_supervisor(filled) and inbox.my_agent_ids(filled) == {1}
     assert next(a["name"] for a in inbox.agents(filled)) == "Maya Agent"
     assert inbox.known_labels(filled) == ["vip"]
+
+
+def test_conversations_verb_prints_json_and_text(data_dir, capsys):
+    import json
+
+    from deskapp import cli
+    from deskapp.store import migrate
+    from deskapp.store.engine import Database
+
+    database = Database(data_dir / "cache.sqlite3")
+    migrate.upgrade(database)
+    fill(database, conversations=8)
+    database.close()
+    assert cli.main(["--data-dir", str(data_dir), "conversations", "--status", "open", "--limit", "2", "--json"]) == 0
+    items = json.loads(capsys.readouterr().out)
+    assert len(items) == 2 and all(i["status"] == "open" for i in items)
+    assert {"id", "account", "external_id", "channel", "status", "customer"} <= set(items[0])
+    assert cli.main(["--data-dir", str(data_dir), "conversations", "--limit", "3"]) == 0
+    assert len(capsys.readouterr().out.strip().splitlines()) == 3

@@ -100,8 +100,12 @@ def test_snooze_assign_label_priority(window, filled, actions, qtbot):
     ctl.label(["vip", "refund"])
     ctl.priority("urgent")
     qtbot.waitUntil(lambda: len(actions.items()) == 4, timeout=5000)
-    row = inbox.rows_for(filled.db, [cid])[cid]
-    assert row.assignee == "Sam Other" and sorted(row.labels) == ["refund", "vip"] and row.priority == "urgent"
+
+    def applied() -> bool:  # the outbox commits first, the cache right after it
+        row = inbox.rows_for(filled.db, [cid])[cid]
+        return row.assignee == "Sam Other" and sorted(row.labels) == ["refund", "vip"] and row.priority == "urgent"
+
+    qtbot.waitUntil(applied, timeout=5000)
 
 
 def test_bulk_resolve_of_selected_rows(window, filled, actions, qtbot):

@@ -36,6 +36,7 @@ def test_rendered_html_is_sanitized_and_remote_images_wait_for_the_agent():
     r = render_message(m)
     assert "alert" not in r.html and "onclick" not in r.html and "t.example" not in r.html
     assert r.remote_images and "deskapp:load-images/1" in r.html
+    assert "<img" not in r.html  # no broken-image box where the blocked image was
     allowed = render_message(m, allow_remote=True)
     assert "https://t.example/p.gif" in allowed.html and not allowed.remote_images
 
@@ -186,3 +187,51 @@ def test_app_screenshot_of_a_filled_cache(filled, tmp_path):
     target = tmp_path / "shot.png"
     assert app.run(filled, {"screenshot": str(target)}) == 0
     assert target.read_bytes()[:4] == b"\x89PNG" and target.stat().st_size > 20_000
+
+
+def test_dark_and_light_palettes_and_tinted_icons(qapp):
+    from PySide6.QtGui import QPalette
+
+    from deskapp.ui import icons, theme
+
+    dark, light = theme._palette(True), theme._palette(False)
+    assert dark.color(QPalette.ColorRole.Window).lightness() < 60 < light.color(QPalette.ColorRole.Window).lightness()
+    theme.apply(qapp)
+    for name in ("email", "whatsapp", "resolve", "snooze", "deskapp"):
+        assert not icons.icon(name).isNull(), name
+    assert icons.icon("no-such-icon").isNull()
+
+
+def test_first_run_dialog_offers_demo_or_an_account(qtbot):
+    from PySide6.QtWidgets import QPushButton
+
+    from deskapp.ui.accounts_dialog import FirstRunDialog
+
+    dialog = FirstRunDialog()
+    qtbot.addWidget(dialog)
+    buttons = {b.accessibleName(): b for b in dialog.findChildren(QPushButton)}
+    buttons["Open the demo workspace"].click()
+    assert dialog.choice == FirstRunDialog.DEMO and dialog.result() == 1
+    again = FirstRunDialog()
+    qtbot.addWidget(again)
+    {b.accessibleName(): b for b in again.findChildren(QPushButton)}["Add an account"].click()
+    assert again.choice == FirstRunDialog.ADD
+
+
+def test_search_hits_without_a_conversation_are_shown_but_not_opened(qtbot, filled):
+    from deskapp.services.search import SearchHit
+    from deskapp.ui.search_popup import SearchPopup
+    from deskapp.ui.tasks import TaskRunner
+
+    popup = SearchPopup(filled.db, TaskRunner())
+    qtbot.addWidget(popup)
+    opened = []
+    popup.openConversation.connect(lambda cid, mid: opened.append(cid))
+    popup.query.setText("k")
+    popup._show(("k", [SearchHit(None, None, "order #1 paid", "Kim", "", -1.0, kind="order", order_id=1),
+                       SearchHit(3, 9, "hello", "Customer 3", "Where", 1.0)], 0.001))
+    assert popup.results.item(0).text().startswith("[order]")
+    popup._open(popup.results.item(0))
+    assert opened == []
+    popup._open(popup.results.item(1))
+    assert opened == [3]

@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 
+from imapclient.imapclient import SENT as SENT_FLAG
+
 from deskapp.connectors.base import PayloadError
 from deskapp.connectors.imap_smtp.config import MailConfig
 from deskapp.connectors.imap_smtp.imap import ImapSession
@@ -52,6 +54,25 @@ class ImapSmtpConnector:
         self.session = ImapSession(config, secret)
         # One IMAP connection: the outbox replays conversations on several threads, so calls take turns.
         self._lock = threading.RLock()
+        self._sent: str | None = None
+        self._queue: dict[str, tuple[int, int, list[int]]] = {}  # folder -> (validity, after uid, uids)
+
+    @property
+    def sent_folder(self) -> str:
+        """The configured Sent folder, or the server's \\Sent special-use folder when that name does not
+        exist ("Sent Items", "[Gmail]/Sent Mail"...); looked up once per connector."""
+        if self._sent is None:
+            name = self.config.sent_folder
+
+            def find(client):
+                if client.folder_exists(name):
+                    return name
+                return client.find_special_folder(SENT_FLAG) or name
+            self._sent = self.session.run(find)
+        return self._sent
+
+    def _folder(self, stream: str) -> str:
+        return self.sent_folder if stream == self.config.sent_folder else stream
 
     # --- pulls -----------------------------------------------------------------------------------
 
@@ -63,7 +84,7 @@ class ImapSmtpConnector:
             return self._pull(stream, cursor)
 
     def _pull(self, stream: str, cursor: str | None) -> Batch:
-        folder = stream
+        folder = self._folder(stream)
         state = _read_cursor(cursor)
         info = self.session.select(folder)
         if info is None:  # e.g. no Sent folder yet: nothing to pull
@@ -82,11 +103,12 @@ class ImapSmtpConnector:
             items = self._fetch(folder, validity, page, full=False)
             state["h"] = page[-1]
             return Batch(items, json.dumps(state), False)
-        body_uids = [uid for uid in self._uids_after(state["b"]) if uid <= state["h"]]
+        body_uids = self._body_queue(folder, validity, state)
         if body_uids:
             page = body_uids[:BODY_PAGE]
             items = self._fetch(folder, validity, page, full=True)
             state["b"] = page[-1]
+            self._queue[folder] = (validity, state["b"], body_uids[BODY_PAGE:])
             return Batch(items, json.dumps(state), False)
         items = self._flag_changes(folder, validity, state)
         uids = self.session.run(lambda c: c.search(["UNDELETED"]))
@@ -94,12 +116,22 @@ class ImapSmtpConnector:
         state["m"] = highest_modseq
         return Batch(items, json.dumps(state), True)
 
+    def _body_queue(self, folder: str, validity: int, state: dict) -> list[int]:
+        """UIDs still waiting for their body, oldest first (one SEARCH per pass, not one per page)."""
+        queued = self._queue.get(folder)
+        if queued is not None and queued[0] == validity and queued[1] == state["b"]:
+            return queued[2]
+        return [uid for uid in self._uids_after(state["b"]) if uid <= state["h"]]
+
     def _uids_after(self, uid: int) -> list[int]:
         found = self.session.run(lambda c: c.search(["UID", f"{uid + 1}:*"]))
         return sorted(int(u) for u in found if int(u) > uid)  # "n:*" always matches the last message
 
     def _fetch(self, folder: str, validity: int, uids: list[int], *, full: bool) -> list:
         response = self.session.run(lambda c: c.fetch(uids, _BODY_ITEMS if full else _HEADER_ITEMS))
+        return self._records(folder, validity, response, full=full)
+
+    def _records(self, folder: str, validity: int, response: dict, *, full: bool) -> list:
         fetched = []
         for uid in sorted(response):
             raw = response[uid].get(b"BODY[]" if full else b"BODY[HEADER]")
@@ -116,7 +148,7 @@ class ImapSmtpConnector:
                 folder=folder, uid=int(uid), uidvalidity=validity, flags=_flags(data.get(b"FLAGS")),
                 internal_date=internal if isinstance(internal, datetime) else None,
                 raw_headers=raw.split(b"\r\n\r\n", 1)[0] if full else raw,
-                headers=mail, own_address=self.config.own_address, sent_folder=self.config.sent_folder,
+                headers=mail, own_address=self.config.own_address, sent_folder=self.sent_folder,
                 max_attachment_bytes=self.config.max_attachment_bytes, account_name=self.account_name,
             ))
         return records
@@ -140,7 +172,7 @@ class ImapSmtpConnector:
             return PushResult(ok=True, detail={"local": True})
         message_id = client_message_id(item.client_id)
         external_id = message_key(message_id, b"")
-        if self._in_folder(self.config.sent_folder, message_id):
+        if self._in_folder(self.sent_folder, message_id):
             return PushResult(ok=True, external_id=external_id, detail={"already_sent": True})
         text = str(item.payload.get("text") or "")
         target = self._reply_target(item.conversation_external_id or "")
@@ -166,7 +198,7 @@ class ImapSmtpConnector:
         if root is None:
             return None
         found = []
-        for folder in dict.fromkeys((*self.config.folders, self.config.sent_folder)):
+        for folder in dict.fromkeys((*(self._folder(f) for f in self.config.folders), self.sent_folder)):
             if self.session.select(folder) is None:
                 continue
             uids = self.session.run(lambda c, r=root: c.search(
@@ -208,7 +240,7 @@ class ImapSmtpConnector:
         return reply
 
     def _append_sent(self, reply: EmailMessage) -> None:
-        folder = self.config.sent_folder
+        folder = self.sent_folder
 
         def do(client):
             if not client.folder_exists(folder):

@@ -1,0 +1,119 @@
+"""The main window's thread links and template picker: deskapp: links of the thread view (earlier/newer
+messages, remote images, attachments, whole messages, timeline conversations), http(s) links, and
+templates inserted into the composer. A mixin of MainWindow (it uses its page, db, tasks and workspace).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import QFileDialog, QMenu
+
+from deskapp.services import thread as thread_service
+from deskapp.ui.pickers import ChoiceDialog
+
+
+class ThreadLinksMixin:
+    """Needs ``self.page``, ``self.db``, ``self.ws``, ``self.tasks``, ``show_message`` and ``show_error``."""
+
+    def pick_template(self, filter_text: str) -> None:
+        cid = self.page.current_id
+        if cid is None:
+            return
+        shortcut = filter_text[1:] if filter_text.startswith("/") else None
+        all_templates = self._templates()
+        if shortcut:
+            exact = [t for t in all_templates if t["shortcut"].lstrip("/") == shortcut]
+            if len(exact) == 1:
+                self._insert_template(cid, exact[0])
+                return
+        items = [(f"{t['name']}" + (f"  /{t['shortcut'].lstrip('/')}" if t["shortcut"] else ""), t, t["body"][:400])
+                 for t in all_templates]
+        dialog = ChoiceDialog("Insert a template", items, parent=self, filter_text=shortcut or "", preview=True,
+                              placeholder="Search templates by name or shortcut")
+        self.template_dialog = dialog
+        if dialog.exec() == ChoiceDialog.DialogCode.Accepted and dialog.chosen is not None:
+            self._insert_template(cid, dialog.chosen)
+
+    def _templates(self) -> list[dict[str, Any]]:
+        """The copilot's templates (with its defaults) when that feature is there, else the table as it is."""
+        try:
+            from deskapp.services import templates as copilot_templates
+
+            return [{"id": t.id, "name": t.name, "body": t.body, "shortcut": t.shortcut or ""}
+                    for t in copilot_templates.list_templates(self.db)]
+        except ImportError:
+            return thread_service.templates(self.db)
+
+    def _insert_template(self, conversation_id: int, template: dict[str, Any]) -> None:
+        """Variables filled from the customer and their latest order (sandboxed Jinja2)."""
+        try:
+            from deskapp.services import templates as copilot_templates
+
+            text = copilot_templates.preview(self.db, template["body"], conversation_id).text
+        except ImportError:
+            context = thread_service.template_context(self.db, conversation_id)
+            text = thread_service.render_template(template["body"], context)
+        self.page.composer.insert_text(text)
+
+    def _link(self, url: str) -> None:
+        if url == "deskapp:more":
+            self.page.show_more()
+        elif url == "deskapp:newer":
+            self.page.show_newer()
+        elif url.startswith("deskapp:load-images/"):
+            self.page.allow_images(int(url.rsplit("/", 1)[1]))
+        elif url.startswith("deskapp:conversation/"):
+            self.page.open_conversation_anywhere(int(url.rsplit("/", 1)[1]))
+        elif url.startswith("deskapp:attachment/"):
+            self._attachment(int(url.rsplit("/", 1)[1]))
+        elif url.startswith("deskapp:full-message/"):
+            self._full_message(int(url.rsplit("/", 1)[1]))
+        elif url.lower().startswith(("http://", "https://", "mailto:")):
+            QDesktopServices.openUrl(QUrl(url))
+
+    def _attachment(self, attachment_id: int) -> None:
+        info = thread_service.attachment(self.db, attachment_id)
+        if info is None:
+            return
+        menu = QMenu(self)
+        open_action = menu.addAction("Open")
+        menu.addAction("Save as…")
+        chosen = menu.exec(self.cursor().pos())
+        if chosen is None:
+            return
+
+        def got(path: Path | None) -> None:
+            if path is None:
+                self.show_message(f"{info.filename} could not be downloaded")
+            elif chosen is open_action:
+                QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+            else:
+                target, _ = QFileDialog.getSaveFileName(self, "Save attachment", info.filename)
+                if target:
+                    Path(target).write_bytes(path.read_bytes())
+
+        self.tasks.submit(thread_service.fetch_attachment, self.db, self.ws.paths.attachments_dir, attachment_id,
+                          on_done=got, on_error=self.show_error)
+
+    def _full_message(self, message_id: int) -> None:
+        """A too-big message opens, sanitized, in the browser (it would freeze the thread view)."""
+        message = next((m for m in (self.page.opened.thread.messages if self.page.opened else [])
+                        if m.id == message_id), None)
+        if message is None:
+            return
+
+        def write() -> str:
+            from deskapp.services.html_safety import sanitize_html
+
+            folder = Path(tempfile.mkdtemp(prefix="deskapp-message-"))
+            path = folder / f"message-{message_id}.html"
+            body = sanitize_html(message.html) if message.html else f"<pre>{message.text}</pre>"
+            path.write_text(f"<meta charset='utf-8'>{body}", encoding="utf-8")
+            return str(path)
+
+        self.tasks.submit(write, on_done=lambda p: QDesktopServices.openUrl(QUrl.fromLocalFile(p)))
