@@ -11,27 +11,13 @@ import json
 import sys
 from typing import Any
 
+from deskapp.kpi.formatting import fmt_duration, fmt_rate
 from deskapp.services.reports import ReportError, ReportService
 
 
 def _out_json(value: Any) -> None:
     json.dump(value, sys.stdout, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
-
-
-def _fmt_s(value: float | None) -> str:
-    if value is None:
-        return "–"
-    value = float(value)
-    if value < 120:
-        return f"{value:.0f} s"
-    if value < 7200:
-        return f"{value / 60:.1f} min"
-    return f"{value / 3600:.1f} h"
-
-
-def _fmt_rate(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f} %"
 
 
 def _cmd_kpi(ws, args: argparse.Namespace) -> int:
@@ -47,22 +33,23 @@ def _cmd_kpi(ws, args: argparse.Namespace) -> int:
         return 0
     p = report["period"]
     print(f"period          {p['from']} – {p['to']} (exclusive, {p['tz']})")
-    print(f"FRT             median {_fmt_s(report['frt']['median_s'])}, p90 {_fmt_s(report['frt']['p90_s'])},"
+    frt = report["frt"]
+    print(f"FRT             median {fmt_duration(frt['median_s'])}, p90 {fmt_duration(frt['p90_s'])},"
           f" unanswered {report['frt']['unanswered']}")
-    print(f"resolution      median {_fmt_s(report['resolution']['median_s'])},"
-          f" p90 {_fmt_s(report['resolution']['p90_s'])}")
-    print(f"FCR             {_fmt_rate(report['fcr'])}")
+    print(f"resolution      median {fmt_duration(report['resolution']['median_s'])},"
+          f" p90 {fmt_duration(report['resolution']['p90_s'])}")
+    print(f"FCR             {fmt_rate(report['fcr'])}")
     nps = "–" if report["nps"] is None else f"{report['nps'] * 100:+.0f}"
     ces = "–" if report["ces"] is None else f"{report['ces']:.2f}"
-    print(f"CSAT / NPS / CES {_fmt_rate(report['csat'])} / {nps} / {ces}")
-    print(f"contact rate    {_fmt_rate(report['contact_rate'])}")
-    print(f"SLA             breach rate {_fmt_rate(report['sla']['breach_rate'])}, at risk now"
+    print(f"CSAT / NPS / CES {fmt_rate(report['csat'])} / {nps} / {ces}")
+    print(f"contact rate    {fmt_rate(report['contact_rate'])}")
+    print(f"SLA             breach rate {fmt_rate(report['sla']['breach_rate'])}, at risk now"
           f" {report['sla']['at_risk']}, breaching now {report['sla']['breaching_now']}")
     print(f"volume          {report['volume']['total']} conversations, backlog {report['backlog']['open']} open")
     for a in report["agents"]:
         print(f"  {a['name'] or a['email']:<24} assigned {a['assigned']:>5}  replies {a['replies']:>5}"
-              f"  FRT {_fmt_s(a['frt_median_s']):>9}  resolved {a['resolutions']:>5}  FCR {_fmt_rate(a['fcr'])}"
-              f"  CSAT {_fmt_rate(a['csat'])}")
+              f"  FRT {fmt_duration(a['frt_median_s']):>9}  resolved {a['resolutions']:>5}  FCR {fmt_rate(a['fcr'])}"
+              f"  CSAT {fmt_rate(a['csat'])}")
     return 0
 
 

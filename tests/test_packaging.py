@@ -34,5 +34,6 @@ def test_spec_bundles_migrations_and_resources():
 
 
 def test_version_flag():
-    out = subprocess.run([sys.executable, "-m", "deskapp", "--version"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([sys.executable, "-m", "deskapp", "--version"],
+                         capture_output=True, text=True, check=True).stdout
     assert out.strip() == f"deskapp {__version__}"

@@ -6,7 +6,7 @@ PACKAGES=(
   dovecot-imapd dbus gnome-keyring xvfb xauth
   libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xinerama0 libxcb-xkb1
   libxcb-randr0 libxcb-shape0 libxcb-cursor0 libxkbcommon-x11-0 libxkbcommon0 libegl1 libgl1
-  libfontconfig1 libdbus-1-3 fonts-dejavu-core libnss3 libasound2 appstream desktop-file-utils
+  libfontconfig1 libdbus-1-3 fonts-dejavu-core fonts-noto-color-emoji libnss3 libasound2 appstream desktop-file-utils
 )
 command -v dpkg-query >/dev/null || { echo "not a Debian system: install the equivalents of: ${PACKAGES[*]}" >&2; exit 0; }
 missing=()

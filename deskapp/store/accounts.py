@@ -89,6 +89,18 @@ def get_cursor(conn: Connection, account_id: int, stream: str) -> str | None:
     ).scalar()
 
 
+def get_cursors(conn: Connection, account_id: int, streams: list[str]) -> dict[str, str]:
+    """{stream: cursor} for the streams that have one."""
+    found: dict[str, str] = {}
+    for start in range(0, len(streams), 500):
+        chunk = streams[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        found.update(conn.exec_driver_sql(
+            f"SELECT stream, value FROM sync_cursor WHERE account_id = ? AND stream IN ({marks})",
+            (account_id, *chunk)).all())
+    return found
+
+
 def set_cursor(conn: Connection, account_id: int, stream: str, value: str | None) -> None:
     if value is None:
         return

@@ -9,6 +9,7 @@ becomes a ``merge_proposal`` an agent confirms with ``accept_proposal`` or dismi
 
 from __future__ import annotations
 
+import functools
 import time
 import unicodedata
 from collections.abc import Iterable
@@ -263,6 +264,7 @@ def propose_fuzzy_merges(conn: Connection, customer_ids: Iterable[int]) -> int:
     return pairs
 
 
+@functools.lru_cache(maxsize=65536)
 def _name_key(value: str) -> str:
     """Letters only, lower case, accents stripped: "Björn García" and "bjorn_garcia91" -> "bjorngarcia"."""
     decomposed = unicodedata.normalize("NFKD", value.split(":", 1)[-1])

@@ -211,6 +211,8 @@ class SyncEngine:
                     conn, account.id, _PENDING_CHUNK + len(visited)) if c not in visited]
             if not pending:
                 return
+            with self.db.read() as conn:  # one query for the chunk's cursors, not one per conversation
+                cursors = account_store.get_cursors(conn, account.id, [MESSAGES_PREFIX + e for e in pending])
             self._emit(account.id, Connectivity.ONLINE, index, total,
                        f"pulling messages of {len(pending)} conversation(s)", None)
             group: list[tuple[str, list, str | None, bool]] = []
@@ -220,7 +222,8 @@ class SyncEngine:
                         raise _Stopped
                     visited.add(ext)
                     try:
-                        group.append((ext, *self._pull_messages(account, connector, ext)))
+                        group.append((ext, *self._pull_messages(account, connector, ext,
+                                                                cursors.get(MESSAGES_PREFIX + ext))))
                     except PayloadError as exc:
                         # The mark stays: this conversation is tried again on the next pass.
                         summary.errors.append(f"messages of {ext}: {exc}")
@@ -231,11 +234,10 @@ class SyncEngine:
                 if group:
                     self._apply_message_group(account, group, summary)
 
-    def _pull_messages(self, account: Account, connector: Connector, ext: str) -> tuple[list, str | None, bool]:
-        """All new messages of one conversation: (items, cursor after them, reached the end)."""
+    def _pull_messages(self, account: Account, connector: Connector, ext: str,
+                       cursor: str | None) -> tuple[list, str | None, bool]:
+        """All new messages of one conversation after ``cursor``: (items, cursor after them, reached the end)."""
         stream = MESSAGES_PREFIX + ext
-        with self.db.read() as conn:
-            cursor = account_store.get_cursor(conn, account.id, stream)
         seen, items = {cursor}, []
         for _page in range(MAX_PAGES_PER_STREAM):
             if self._stopping.is_set():

@@ -27,26 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-
-def fmt_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    s = float(seconds)
-    if s < 120:
-        return f"{s:.0f} s"
-    if s < 7200:
-        return f"{s / 60:.1f} min"
-    if s < 172800:
-        return f"{s / 3600:.1f} h"
-    return f"{s / 86400:.1f} d"
-
-
-def fmt_rate(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f} %"
-
-
-def fmt_nps(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:+.0f}"
+from deskapp.kpi.formatting import fmt_duration, fmt_rate
 
 
 def fmt_number(value: float | None) -> str:

@@ -134,7 +134,7 @@ class ConversationListView(QListView):
         self.setModel(self.rows)
         model.modelReset.connect(self._sync_rows)
         model.rowsInserted.connect(lambda *_: self.rows.setRowCount(model.rowCount()))  # appended at the end
-        model.dataChanged.connect(lambda *_: self.viewport().update())
+        model.dataChanged.connect(self._data_changed)
         self._sync_rows()
         self.setUniformItemSizes(True)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
@@ -142,8 +142,8 @@ class ConversationListView(QListView):
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setAlternatingRowColors(True)
-        self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(2000)
+        self.setLayoutMode(QListView.LayoutMode.SinglePass)  # uniform rows of a C++ model: fast, and the
+        # scroll range is right at once (batched layout grows it step by step)
         self.setItemDelegate(RowDelegate(self))
         self.header = QHeaderView(Qt.Orientation.Horizontal, self)
         self.header.setModel(model)
@@ -191,8 +191,19 @@ class ConversationListView(QListView):
             self.selectionModel().clear()
             self.selectionModel().clearCurrentIndex()  # rows now mean other conversations
         wanted = self.conversations.rowCount()
-        if self.rows.rowCount() != wanted:
+        if self.rows.rowCount() != wanted:  # grown or shrunk at the end: the scroll position stays
             self.rows.setRowCount(wanted)
+        self.viewport().update()  # (accessible texts are rewritten as the rows' pages arrive)
+
+    def _data_changed(self, top: QModelIndex, bottom: QModelIndex, *_roles) -> None:
+        """Rows arrived or changed: repaint, and give screen readers their text (the mirror holds it)."""
+        model = self.conversations
+        if bottom.row() - top.row() < 256:
+            for row in range(top.row(), bottom.row() + 1):
+                r = model.cached_row(model.id_at(row) or -1)
+                if r is not None:
+                    text = ", ".join(t for t in (model.text(r, c) for c in range(len(COLUMNS))) if t)
+                    self.rows.setData(self.rows.index(row, 0), text, Qt.ItemDataRole.AccessibleTextRole)
         self.viewport().update()
 
     def _columns_changed(self) -> None:

@@ -25,8 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from deskapp.kpi.definitions import FORMULAS
+from deskapp.kpi.formatting import fmt_duration
 from deskapp.services.reports import ReportService
-from deskapp.ui.charts_tiles import fmt_duration
 from deskapp.ui.tasks import TaskRunner
 
 

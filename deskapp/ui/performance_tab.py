@@ -26,11 +26,12 @@ from PySide6.QtWidgets import (
 )
 
 from deskapp.kpi.definitions import FORMULAS
+from deskapp.kpi.formatting import fmt_duration, fmt_nps, fmt_rate
 from deskapp.kpi.period import Period, preset_period
 from deskapp.kpi.scope import Filters
 from deskapp.services.reports import ReportService
 from deskapp.ui.charts import ChartCard, short_day
-from deskapp.ui.charts_tiles import AgentTable, KpiTile, fmt_duration, fmt_nps, fmt_number, fmt_rate
+from deskapp.ui.charts_tiles import AgentTable, KpiTile, fmt_number
 from deskapp.ui.outage_view import OutageView
 from deskapp.ui.tasks import TaskRunner
 

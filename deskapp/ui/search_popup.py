@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListWidget, QListWidg
 
 from deskapp.ui.tasks import TaskRunner
 
+MIN_CHARS = 3  # searched as you type from the third letter (digits, as order numbers, at once)
 _MARK = re.compile(r"\[(/?)(b|mark)\]|<(/?)(b|mark)>")
 
 
@@ -70,6 +71,11 @@ class SearchPopup(QDialog):
         if not text:
             self.results.clear()
             self.info.clear()
+            return
+        if len(text) < MIN_CHARS and not text.lstrip("#").isdigit():
+            # One or two letters match a large share of a million messages; nobody reads those results.
+            self._shown_query = text
+            self.info.setText("Keep typing…")
             return
         self.tasks.submit(self.searcher, self.db, text, on_done=self._show, on_error=self._failed, key="search")
 

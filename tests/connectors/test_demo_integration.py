@@ -178,7 +178,7 @@ def test_conflicting_status_push_is_a_conflict(demo, faults):
 
 class BucketClock(list):
     """The connector's sleep: records each wait and, instead of waiting it out, refills the demo shop's
-    cost bucket as that much time would (the demo charges 100 points/s, like a standard Shopify plan)."""
+    cost bucket as that much time would."""
 
     def __init__(self, srv) -> None:
         super().__init__()
@@ -193,6 +193,7 @@ def test_shopify_orders_and_customers(demo, faults):
     srv, info = demo
     clock = BucketClock(srv)
     conn = shopify(info, clock)
+    srv.set_faults(shopify_bucket=0)  # an empty bucket: the first query must wait for it to refill
     customers, _ = drain(conn, "customers")
     records, cursor = drain(conn, "orders")
     orders = [r for r in records if isinstance(r, Order)]
@@ -201,6 +202,7 @@ def test_shopify_orders_and_customers(demo, faults):
     assert {c.external_id for c in customers} >= {o.customer_external_id for o in orders if o.customer_external_id}
     assert any(o.tracking_numbers for o in orders) and all(o.currency and o.number for o in orders)
     assert clock and all(0 < s < 30 for s in clock)  # it was throttled, and waited what the bucket said
+    assert srv.state.faults_injected["THROTTLED"] >= 1
     again, _ = drain(conn, "orders", cursor)  # incremental: only what changed in the margin, if anything
     assert len(again) < len(records)
 

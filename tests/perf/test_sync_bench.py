@@ -200,11 +200,9 @@ def test_network_sync_of_the_large_demo_set(tmp_path):
     import subprocess
     import sys
 
-    from deskapp.demo import server as demo_server
     from deskapp.demo.server import DemoServer
     from deskapp.services import accounts as account_service
 
-    demo_server._Handler.disable_nagle_algorithm = True  # see tests/test_cli_sync.py
     server = DemoServer(seed=1, scale="large", live=False)
     info = server.start()
     try:

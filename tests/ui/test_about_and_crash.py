@@ -1,6 +1,7 @@
 """About dialog facts and the crash handler (report written, dialog queued to the GUI thread)."""
 
 import threading
+from pathlib import Path
 
 from deskapp import __version__
 from deskapp.ui.about import AboutDialog
@@ -24,7 +25,7 @@ def test_uncaught_exception_in_a_worker_thread_writes_a_report(qtbot, tmp_path):
             worker.join()
         summary, path = blocker.args
         assert summary.startswith("ZeroDivisionError")
-        assert "sync-worker" in open(path, encoding="utf-8").read()
+        assert "sync-worker" in Path(path).read_text(encoding="utf-8")
         assert handler.reports and handler.reports[0].parent == tmp_path / "logs"
     finally:
         handler.uninstall()

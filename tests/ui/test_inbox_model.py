@@ -73,3 +73,18 @@ def test_append_ids_extends_without_a_reset(filled, qtbot, qtmodeltester):
         model.append_ids([4, 5])
     assert model.rowCount() == 5 and model.row_of(5) == 4
     qtmodeltester.check(model, force_py=True)
+
+
+def test_list_rows_carry_accessible_text_once_loaded(filled, qtbot):
+    from deskapp.ui.conversation_list import ConversationListView
+
+    model = ConversationModel(lambda ids: inbox.rows_for(filled.db, ids),
+                              submit=lambda ids, done: done(inbox.rows_for(filled.db, ids)))  # a worker, inline
+    view = ConversationListView(model)
+    qtbot.addWidget(view)
+    view.resize(600, 400)
+    view.show()
+    model.set_ids(inbox.view_ids(filled.db, inbox.ViewFilter()))
+    model.data(model.index(0, 0))  # asks for the first page; its arrival reports the rows changed
+    text = view.rows.data(view.rows.index(0, 0), Qt.ItemDataRole.AccessibleTextRole)
+    assert text and text.startswith(model.data(model.index(0, 0)))

@@ -235,3 +235,23 @@ def test_search_hits_without_a_conversation_are_shown_but_not_opened(qtbot, fill
     assert opened == []
     popup._open(popup.results.item(1))
     assert opened == [3]
+
+
+def test_search_waits_for_three_letters_but_not_for_order_numbers(qtbot, filled):
+    from deskapp.ui.search_popup import SearchPopup
+    from deskapp.ui.tasks import TaskRunner
+
+    calls = []
+
+    def searcher(db, text, limit=50):
+        calls.append(text)
+        return text, [], 0.0
+
+    popup = SearchPopup(filled.db, TaskRunner(), searcher=searcher)
+    qtbot.addWidget(popup)
+    for text in ("p", "pa", "#1", "12", "par"):
+        popup.query.setText(text)
+        popup._timer.stop()
+        popup._run()
+    qtbot.waitUntil(lambda: len(calls) == 3, timeout=3000)
+    assert sorted(calls) == ["#1", "12", "par"]
