@@ -97,10 +97,10 @@ def upsert_contacts(conn: Connection, account_id: int, contacts: list[Contact]) 
                 (contact.name or "", _ts(contact.created_at) or now, now),
             ).lastrowid)
             created = True
-        if contact.name and not created:
-            conn.exec_driver_sql(
-                "UPDATE customer SET name = ?, updated_at = ? WHERE id = ? AND name = ''", (contact.name, now, keep)
-            )
+        if contact.name and not created and conn.exec_driver_sql(
+            "UPDATE customer SET name = ?, updated_at = ? WHERE id = ? AND name = ''", (contact.name, now, keep)
+        ).rowcount:
+            reindex_customer_messages(conn, keep)  # messages indexed while the name was still unknown
         result[ext] = keep
         touched.add(keep)
         for pair in wanted[ext]:
@@ -210,6 +210,19 @@ def merge_customers(conn: Connection, keep: int, drop: int) -> None:
         "UPDATE customer SET name = (SELECT name FROM customer WHERE id = ?) WHERE id = ? AND name = ''", (drop, keep)
     )
     conn.exec_driver_sql("DELETE FROM customer WHERE id = ?", (drop,))
+    reindex_customer_messages(conn, keep)
+
+
+def reindex_customer_messages(conn: Connection, customer_id: int) -> None:
+    """Refresh the FTS rows (customer name, subject) of every message in the customer's conversations."""
+    scope = ("SELECT m.id FROM message m JOIN conversation c ON c.id = m.conversation_id"
+             " WHERE c.customer_id = ?")
+    conn.exec_driver_sql(f"DELETE FROM message_fts WHERE rowid IN ({scope})", (customer_id,))
+    conn.exec_driver_sql(
+        "INSERT INTO message_fts (rowid, text, subject, customer_name)"
+        " SELECT m.id, m.text, c.subject, coalesce(cu.name, '') FROM message m"
+        " JOIN conversation c ON c.id = m.conversation_id LEFT JOIN customer cu ON cu.id = c.customer_id"
+        " WHERE c.customer_id = ?", (customer_id,))
 
 
 def _propose(conn: Connection, a: int, b: int, reason: str) -> None:

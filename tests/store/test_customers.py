@@ -151,3 +151,16 @@ def test_social_only_contact_resembling_a_known_customer_is_a_proposal(db, accs)
     assert _one(db, "SELECT count(*) FROM customer") == [(4,)]  # never merged without an agent
     reasons = _one(db, "SELECT reason FROM merge_proposal")
     assert reasons == [("social contact resembling this customer's name",)]  # "jowu" is too short to propose
+
+
+def test_search_index_learns_names_that_arrive_later_and_merges(db, accs):
+    from deskapp.domain import Direction, Message
+
+    cw, shop, _ = accs
+    _apply(db, cw, [Conversation("c1", Channel.EMAIL, Status.OPEN, "99", T0, T0),
+                    Message("m1", "c1", Direction.IN, T0, text="where is my parcel")])
+    assert _one(db, "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'customer_name:zelda'") == [(0,)]
+    _apply(db, cw, [Contact("99", "Zelda Quist", (_email("zelda@example.com"),))])
+    assert _one(db, "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'customer_name:zelda'") == [(1,)]
+    _apply(db, shop, [Contact("s1", "Zelda Q.", (_email("zelda@example.com"),))])
+    assert _one(db, "SELECT count(*) FROM message_fts") == [(1,)]  # refreshed, never duplicated
