@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import subprocess
@@ -60,6 +61,19 @@ def real_keyring() -> Iterator[dict[str, str]]:
     os.environ.clear()
     os.environ.update(saved)
     shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def _drop_app_log_handlers() -> Iterator[None]:
+    """A test that opens a workspace installs the app's log handlers on the root logger; the stderr one
+    holds pytest's capture stream, closed after the test. Later tests must not log into it."""
+    root = logging.getLogger()
+    before, level = list(root.handlers), root.level
+    yield
+    for handler in [h for h in root.handlers if h not in before]:
+        root.removeHandler(handler)
+        handler.close()
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -226,9 +226,13 @@ def test_reconnect_with_1000_actions_is_rate_bounded(tmp_path, demo_server):
     elapsed = time.monotonic() - started
     peak = max(sum(1 for t in times if s <= t < s + 1.0) for s in times)
     requests_total = sum(server.state.stats()["requests"].values())
-    print(f"\nreconnect: 1000 actions in {elapsed:.1f} s, peak {peak} pushes/s (bound {rate + burst:.0f}), "
+    print(f"\nreconnect: 1000 actions in {elapsed:.1f} s, peak {peak} pushes/s (bound {rate + burst:.0f} + workers), "
           f"{requests_total} requests on the server in all")
-    assert len(times) == 1000 and peak <= rate + burst
+    # The bucket bounds when pushes start (burst + rate per second); times here are completions, so a
+    # window may also hold the pushes already in flight when it opened: at most one per worker.
+    bound = rate + burst + stack.replayer.concurrency
+    assert len(times) == 1000 and peak <= bound, (peak, bound)
+    assert elapsed >= (1000 - burst) / rate * 0.95  # the mean rate is held too: no storm
     _assert_once(server, ids)
     stack.close()
 
