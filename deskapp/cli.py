@@ -7,23 +7,17 @@ non-zero with a one-line message when something is wrong.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
 
 from deskapp import __version__, bootstrap, cli_copilot, cli_kpi, cli_offline, cli_sync
+from deskapp.cli_output import print_json
 from deskapp.demo import runner as demo_runner
 
 
 class UsageError(Exception):
     """A user mistake with a message worth printing as it is."""
-
-
-def _print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, ensure_ascii=False, indent=None, default=str)
-    sys.stdout.write("\n")
 
 
 # --- verbs -------------------------------------------------------------------------------------
@@ -34,7 +28,7 @@ def _cmd_stats(ws: bootstrap.Workspace, args: argparse.Namespace) -> int:
 
     stats = workspace_stats(ws.db)
     if args.json:
-        _print_json(stats)
+        print_json(stats)
     else:
         for key in ("conversations", "messages", "customers", "orders"):
             print(f"{key:>14}: {stats[key]}")
@@ -48,7 +42,7 @@ def _cmd_conversations(ws: bootstrap.Workspace, args: argparse.Namespace) -> int
 
     items = list_conversations(ws.db, status=args.status, limit=args.limit)
     if args.json:
-        _print_json(items)
+        print_json(items)
     else:
         for c in items:
             print(f"{c['id']:>7} {c['channel']:<10} {c['status']:<9} {c['customer'][:24]:<24} {c['subject'][:60]}")

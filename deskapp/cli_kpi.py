@@ -7,17 +7,11 @@ loads NPS/CES/CSAT answers from a survey tool's CSV (see deskapp/kpi/surveys_csv
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from typing import Any
 
+from deskapp.cli_output import fail, print_json
 from deskapp.kpi.formatting import fmt_duration, fmt_rate
 from deskapp.services.reports import ReportError, ReportService
-
-
-def _out_json(value: Any) -> None:
-    json.dump(value, sys.stdout, ensure_ascii=False, default=str)
-    sys.stdout.write("\n")
 
 
 def _cmd_kpi(ws, args: argparse.Namespace) -> int:
@@ -26,10 +20,9 @@ def _cmd_kpi(ws, args: argparse.Namespace) -> int:
         report = service.kpi_report(start=args.start, end=args.end, agent_email=args.agent, team_name=args.team,
                                     tz=args.tz)
     except ReportError as exc:
-        print(f"deskapp: {exc}", file=sys.stderr)
-        return 2
+        return fail(f"{exc}")
     if args.json:
-        _out_json(report)
+        print_json(report)
         return 0
     p = report["period"]
     print(f"period          {p['from']} – {p['to']} (exclusive, {p['tz']})")
@@ -58,12 +51,11 @@ def _cmd_import(ws, args: argparse.Namespace) -> int:
     try:
         result = service.import_surveys(args.file, tz=args.tz)
     except (OSError, UnicodeDecodeError, ValueError) as exc:
-        print(f"deskapp: cannot read {args.file}: {exc}", file=sys.stderr)
-        return 2
+        return fail(f"cannot read {args.file}: {exc}")
     for line, error in result.errors:
         print(f"{args.file}:{line}: {error}", file=sys.stderr)
     if args.json:
-        _out_json(result.as_dict())
+        print_json(result.as_dict())
     else:
         print(f"{result.imported} answers imported, {result.updated} updated, {len(result.errors)} rows rejected")
     return 1 if result.errors else 0

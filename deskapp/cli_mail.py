@@ -10,6 +10,7 @@ import argparse
 import getpass
 import sys
 
+from deskapp.cli_output import fail
 from deskapp.credentials.keyring_store import CredentialError
 from deskapp.services.mail_accounts import MailAccountError, add_imap_account
 
@@ -32,8 +33,7 @@ def account_add_imap(ws, args: argparse.Namespace) -> int:
             name=args.name, email=args.email or (args.user if "@" in args.user else ""), auth=args.auth,
             folders=args.folders or None, sent_folder=args.sent_folder, ca_file=args.ca_file or "")
     except (MailAccountError, CredentialError) as exc:
-        print(f"deskapp: {exc}", file=sys.stderr)
-        return 2
+        return fail(f"{exc}")
     print(account_id)
     return 0
 

@@ -8,14 +8,13 @@ script settle failed/conflicting items and flip the "work offline" switch.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import text
 
+from deskapp.cli_output import fail, print_json
 from deskapp.services.actions import (
     ActionError,
     StorageError,
@@ -26,16 +25,6 @@ from deskapp.services.actions import (
 
 ACT_VERBS = ("reply", "note", "resolve", "reopen", "assign", "label", "priority", "snooze")
 _DURATION = re.compile(r"^(\d+)([mhdw])$")
-
-
-def _out_json(value: Any) -> None:
-    json.dump(value, sys.stdout, ensure_ascii=False, default=str)
-    sys.stdout.write("\n")
-
-
-def _fail(message: str) -> int:
-    print(f"deskapp: {message}", file=sys.stderr)
-    return 2
 
 
 def parse_until(value: str, *, now: datetime | None = None) -> datetime:
@@ -82,7 +71,7 @@ def _cmd_act(ws, args: argparse.Namespace) -> int:
             client_id = getattr(service, verb)(cid)
         elif verb == "assign":
             if not rest:
-                return _fail("assign needs an agent (id, external id, email, name, 'me' or 'none')")
+                return fail("assign needs an agent (id, external id, email, name, 'me' or 'none')")
             team = _agent_id(ws, cid, args.team, "team") if args.team else None
             client_id = service.assign(cid, _agent_id(ws, cid, rest[0]), team)
         elif verb == "label":
@@ -90,19 +79,19 @@ def _cmd_act(ws, args: argparse.Namespace) -> int:
             client_id = service.set_labels(cid, labels)
         elif verb == "priority":
             if len(rest) != 1:
-                return _fail("priority needs one of none, low, medium, high, urgent")
+                return fail("priority needs one of none, low, medium, high, urgent")
             client_id = service.set_priority(cid, rest[0])
         else:  # snooze
             if len(rest) != 1:
-                return _fail("snooze needs a time: 2h, 3d, 1w or an ISO time")
+                return fail("snooze needs a time: 2h, 3d, 1w or an ISO time")
             client_id = service.snooze(cid, parse_until(rest[0]))
     except (ActionError, ValueError) as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     except StorageError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     row = service.outbox.get(client_id)
     if args.json:
-        _out_json(row.to_json() if row else {"client_id": client_id})
+        print_json(row.to_json() if row else {"client_id": client_id})
     else:
         print(client_id)
     return 0
@@ -116,12 +105,12 @@ def _cmd_outbox(ws, args: argparse.Namespace) -> int:
         for decision, client_id in (("retry", args.retry), ("discard", args.discard),
                                     ("keep_as_draft", args.keep_draft)):
             if client_id and not getattr(service, decision)(client_id):
-                return _fail(f"cannot {decision.replace('_', ' ')} {client_id}: not a failed or conflicting item")
+                return fail(f"cannot {decision.replace('_', ' ')} {client_id}: not a failed or conflicting item")
     except StorageError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     rows = service.items(tuple(args.state) if args.state else None)
     if args.json:
-        _out_json({"work_offline": is_work_offline(ws.db), "counts": service.outbox.counts(),
+        print_json({"work_offline": is_work_offline(ws.db), "counts": service.outbox.counts(),
                    "items": [r.to_json() for r in rows]})
         return 0
     if is_work_offline(ws.db):

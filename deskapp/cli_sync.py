@@ -8,26 +8,15 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import json
 import sys
 import threading
-from typing import Any
 
+from deskapp.cli_output import fail, print_json
 from deskapp.credentials.keyring_store import CredentialError
 from deskapp.domain import AccountKind, Connectivity
 from deskapp.services import accounts as account_service
 from deskapp.services.runtime import build_sync_engine
 from deskapp.services.search import search
-
-
-def _out_json(value: Any) -> None:
-    json.dump(value, sys.stdout, ensure_ascii=False, default=str)
-    sys.stdout.write("\n")
-
-
-def _fail(message: str) -> int:
-    print(f"deskapp: {message}", file=sys.stderr)
-    return 2
 
 
 def _read_token(label: str) -> str:
@@ -46,7 +35,7 @@ def _cmd_account(ws, args: argparse.Namespace) -> int:
         if args.account_verb == "list":
             accounts = [account_service.account_as_dict(a) for a in account_service.list_accounts(ws)]
             if args.json:
-                _out_json(accounts)
+                print_json(accounts)
             else:
                 for a in accounts:
                     print(f"{a['id']:>4}  {a['kind']:<10} {a['state']:<12} {a['name']}  {a['base_url']}"
@@ -57,8 +46,8 @@ def _cmd_account(ws, args: argparse.Namespace) -> int:
             print(f"removed account {args.id}")
             return 0
     except (account_service.AccountError, CredentialError) as exc:
-        return _fail(str(exc))
-    return _fail("say `account add`, `account list` or `account remove`")
+        return fail(str(exc))
+    return fail("say `account add`, `account list` or `account remove`")
 
 
 def _account_add(ws, args: argparse.Namespace) -> int:
@@ -72,7 +61,7 @@ def _account_add(ws, args: argparse.Namespace) -> int:
         url, settings = args.shop, {}
     token = _read_token(args.kind)
     if not token:
-        return _fail("no token given (pipe it on stdin or type it at the prompt)")
+        return fail("no token given (pipe it on stdin or type it at the prompt)")
     account_id = account_service.add_account(ws, AccountKind(args.kind), args.name or "", url, token, settings)
     print(account_id)
     return 0
@@ -90,15 +79,15 @@ def _cmd_sync(ws, args: argparse.Namespace) -> int:
     engine = build_sync_engine(ws, on_event=_progress, interval=float(args.interval))
     known = {a.id for a in account_service.list_accounts(ws)}
     if not known:
-        return _fail("no accounts yet: add one with `deskapp account add ...`")
+        return fail("no accounts yet: add one with `deskapp account add ...`")
     if args.account is not None and args.account not in known:
-        return _fail(f"no account with id {args.account}")
+        return fail(f"no account with id {args.account}")
     if args.once:
         ids = [args.account] if args.account is not None else sorted(known)
         summaries = [engine.sync_account_once(i) for i in ids]
         for s in summaries:
             if args.json:
-                _out_json(s.as_dict())
+                print_json(s.as_dict())
             else:
                 print(f"account {s.account_id} ({s.kind}): {s.state}; {s.pages} pages, {s.records} records,"
                       f" {s.new_messages} new messages in {s.seconds:.1f}s"
@@ -130,7 +119,7 @@ def _cmd_sync(ws, args: argparse.Namespace) -> int:
 def _cmd_search(ws, args: argparse.Namespace) -> int:
     hits = search(ws.db, args.query, limit=args.limit)
     if args.json:
-        _out_json([h.as_dict() for h in hits])
+        print_json([h.as_dict() for h in hits])
         return 0
     for h in hits:
         where = f"conversation {h.conversation_id}" if h.conversation_id else "no conversation"

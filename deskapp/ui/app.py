@@ -69,6 +69,19 @@ def start_engine(ws: Any, window: MainWindow) -> Any | None:
         return None
 
 
+def start_mail_push(ws: Any, engine: Any | None) -> Any | None:
+    """IMAP IDLE watchers: a mailbox's new mail syncs at once rather than at the next poll."""
+    if engine is None:
+        return None
+    try:
+        from deskapp.services.mail_push import start_mail_push as start_watchers
+
+        return start_watchers(ws, engine)
+    except Exception:  # push is a speed-up; the sync loop's polling still brings the mail
+        log.exception("IMAP push could not start; mailboxes are polled")
+        return None
+
+
 @dataclass
 class Session:
     """A running GUI: the window and what must be stopped when it closes (engine, demo backend, outbox)."""
@@ -80,9 +93,12 @@ class Session:
     demo: Any | None = None
     outbox: Any | None = None
     crash: Any | None = None
+    mail_push: Any | None = None
 
     def close(self) -> None:
         self.window.close()
+        if self.mail_push is not None:
+            self.mail_push.stop()
         if self.engine is not None:
             self.engine.stop()
         if self.demo is not None:
@@ -135,12 +151,13 @@ def start(workspace: Any, options: dict) -> Session | None:
     window = MainWindow(workspace, actions=actions, outbox=outbox, settings=settings)
     theme.follow_os(app, on_change=lambda: window.page.update_icons())
     window.engine = engine = start_engine(workspace, window) if demo_workspace.has_accounts(workspace) else None
+    mail_push = start_mail_push(workspace, engine)
     window.show()
     # Start-up objects live as long as the app: keep them out of the cyclic GC's full passes, which
     # otherwise walk them all (tens of ms) whenever a worker allocates a lot, stalling the GUI thread.
     gc.collect()
     gc.freeze()
-    return Session(app, window, workspace, engine, demo, outbox, crash)
+    return Session(app, window, workspace, engine, demo, outbox, crash, mail_push)
 
 
 def run(workspace: Any, options: dict) -> int:

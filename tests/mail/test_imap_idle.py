@@ -85,3 +85,26 @@ def test_app_push_wakes_the_engine_loop(dovecot, db):
     finally:
         push.stop()
         engine.stop()
+
+
+def test_desktop_app_starts_push_for_its_mailboxes(dovecot, tmp_path, qtbot):
+    """The GUI wires the same IDLE push as `deskapp sync`: a mail lands well before the next 30 s poll."""
+    from deskapp.bootstrap import open_workspace
+    from deskapp.ui import app as ui_app
+
+    ws = open_workspace(tmp_path / "data")
+    box = new_mailbox(dovecot, ws)
+    session = ui_app.start(ws, {"headless": True})
+    try:
+        watcher = session.mail_push.watchers[box.account_id]
+        assert watcher.connected.wait(10)
+        qtbot.waitUntil(lambda: scalar(ws.db, "SELECT last_sync FROM account") is not None, timeout=15_000)
+        client = dovecot.client(box.user)
+        client.append("INBOX", make_mail(message_id="<gui-push@customer.example>"))
+        client.logout()
+        qtbot.waitUntil(lambda: scalar(ws.db, "SELECT count(*) FROM message") == 1, timeout=15_000)
+        assert scalar(ws.db, "SELECT external_id FROM message") == "mid:gui-push@customer.example"
+    finally:
+        session.close()
+        ws.close()
+    assert not session.mail_push.watchers  # stopped with the window
