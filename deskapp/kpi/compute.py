@@ -20,8 +20,11 @@ from deskapp.kpi.definitions import (
     SETTING_SLA_TARGETS,
     ces_of,
     csat_of,
+    nps_from_counts,
     nps_of,
+    percentile_ranks,
     percentiles,
+    percentiles_at,
     share,
     sla_targets,
 )
@@ -108,49 +111,77 @@ def _by_day(values: list[tuple], days: int, column: int) -> list[list[int]]:
     return buckets
 
 
-def headline(conn: Connection, period: Period, filters: Filters, *, now: int | None = None,
+def headline(conn: Connection, period: Period, filters: Filters | None = None, *, now: int | None = None,
              targets: dict[str, int] | None = None) -> dict[str, Any]:
-    """The tile figures only (FRT, resolution, FCR, surveys, contact rate, SLA breach rate, volume)."""
-    return compute_dashboard(conn, period, filters, now=now, targets=targets, full=False).figures
+    """The tile figures only (FRT, resolution, FCR, surveys, contact rate, SLA breach rate, volume), the
+    same as ``compute_dashboard`` gives for them; counted and ranked in SQLite, so Python only sees a few
+    rows and the GIL stays free while another thread computes the charts."""
+    filters = filters or Filters()
+    now = int(time.time()) if now is None else now
+    if targets is None:
+        targets = sla_targets(queries.setting(conn, SETTING_SLA_TARGETS))
+    total, answered, unanswered, measured, breached = queries.created_summary(conn, period, filters, targets, now)
+    frt_at = queries.frt_at_ranks(conn, period, filters, percentile_ranks(answered))
+    n_resolved, n_fcr = queries.resolution_summary(conn, period, filters)
+    resolution_at = queries.resolution_at_ranks(conn, period, filters, percentile_ranks(n_resolved))
+    surveys = queries.survey_counts(conn, period, filters)
+    none = (0, 0, 0, 0, 0.0)
+    csat, nps, ces = (surveys.get(kind, none) for kind in ("csat", "nps", "ces"))
+    return _tiles(
+        period, filters, targets, total=total, frt=percentiles_at(answered, frt_at.__getitem__),
+        answered=answered, unanswered=unanswered, measured=measured, breached=breached,
+        resolution=percentiles_at(n_resolved, resolution_at.__getitem__), n_resolved=n_resolved, n_fcr=n_fcr,
+        survey_figures={"csat": share(csat[2], csat[1]), "nps": nps_from_counts(nps[2], nps[3], nps[1]),
+                        "ces": share(ces[4], ces[1]),
+                        "survey_responses": {k: v[0] for k, v in sorted(surveys.items()) if v[0]}},
+        contact=queries.contact_counts(conn, period, filters))
+
+
+def _tiles(period: Period, filters: Filters, targets: dict[str, int], *, total: int,
+           frt: tuple[float | None, float | None], answered: int, unanswered: int, measured: int, breached: int,
+           resolution: tuple[float | None, float | None], n_resolved: int, n_fcr: int,
+           survey_figures: dict[str, Any], contact: tuple[int, int]) -> dict[str, Any]:
+    """The headline figures as `deskapp kpi --json` prints them (the dashboard adds the charts' figures)."""
+    orders, contacted = contact
+    return {
+        "period": {"from": period.first_day.isoformat(), "to": period.end_day.isoformat(), "tz": period.tz.key,
+                   "start_utc": period.start, "end_utc": period.end},
+        "filters": filters.describe(),
+        "frt": {"median_s": frt[0], "p90_s": frt[1], "unanswered": unanswered, "answered": answered},
+        "resolution": {"median_s": resolution[0], "p90_s": resolution[1], "count": n_resolved},
+        "fcr": share(n_fcr, n_resolved),
+        "fcr_counts": {"fcr": n_fcr, "resolved": n_resolved},
+        **survey_figures,
+        "contact_rate": share(contacted, orders),
+        "contact_counts": {"orders": orders, "contacted": contacted},
+        "sla": {"breach_rate": share(breached, measured), "breached": breached, "measured": measured,
+                "targets_s": targets},
+        "volume": {"total": total},
+    }
 
 
 def compute_dashboard(conn: Connection, period: Period, filters: Filters | None = None, *,
                       now: int | None = None, targets: dict[str, int] | None = None,
-                      full: bool = True, with_previous: bool = False) -> Dashboard:
+                      with_previous: bool = False) -> Dashboard:
     """Every figure of DESIGN §7 for ``period``; ``now`` (Unix seconds) drives backlog and SLA clocks.
 
-    ``full=False`` gives the tile figures only; ``with_previous`` adds them for the period just before.
+    ``with_previous`` adds the tile figures of the period just before, for the tiles' change.
     """
     filters = filters or Filters()
     now = int(time.time()) if now is None else now
     if targets is None:
         targets = sla_targets(queries.setting(conn, SETTING_SLA_TARGETS))
     days = len(period.buckets())
-    created = _Created(queries.created_rows(conn, period, filters, detail=full), days, targets, now)
-    resolved = queries.resolution_rows(conn, period, filters, detail=full)
-    surveys = _Surveys(queries.survey_rows(conn, period, filters, detail=full), days)
-    orders, contacted = queries.contact_counts(conn, period, filters)
-    frt_median, frt_p90 = percentiles(created.frt)
-    res_median, res_p90 = percentiles([r[2] for r in resolved])
-    n_fcr = sum(r[3] for r in resolved)
-    figures: dict[str, Any] = {
-        "period": {"from": period.first_day.isoformat(), "to": period.end_day.isoformat(), "tz": period.tz.key,
-                   "start_utc": period.start, "end_utc": period.end},
-        "filters": filters.describe(),
-        "frt": {"median_s": frt_median, "p90_s": frt_p90, "unanswered": created.unanswered,
-                "answered": len(created.frt)},
-        "resolution": {"median_s": res_median, "p90_s": res_p90, "count": len(resolved)},
-        "fcr": share(n_fcr, len(resolved)),
-        "fcr_counts": {"fcr": n_fcr, "resolved": len(resolved)},
-        **surveys.figures(),
-        "contact_rate": share(contacted, orders),
-        "contact_counts": {"orders": orders, "contacted": contacted},
-        "sla": {"breach_rate": share(created.breached, created.measured), "breached": created.breached,
-                "measured": created.measured, "targets_s": targets},
-        "volume": {"total": created.total},
-    }
-    if full:
-        _add_full(conn, figures, period, filters, targets, now, created, resolved, surveys)
+    created = _Created(queries.created_rows(conn, period, filters), days, targets, now)
+    resolved = queries.resolution_rows(conn, period, filters)
+    surveys = _Surveys(queries.survey_rows(conn, period, filters), days)
+    figures = _tiles(
+        period, filters, targets, total=created.total, frt=percentiles(created.frt), answered=len(created.frt),
+        unanswered=created.unanswered, measured=created.measured, breached=created.breached,
+        resolution=percentiles([r[2] for r in resolved]), n_resolved=len(resolved),
+        n_fcr=sum(r[3] for r in resolved), survey_figures=surveys.figures(),
+        contact=queries.contact_counts(conn, period, filters))
+    _add_full(conn, figures, period, filters, targets, now, created, resolved, surveys)
     if with_previous:
         figures["previous"] = headline(conn, period.previous(), filters, now=now, targets=targets)
     return Dashboard(figures=figures, period=period, filters=filters, now=now)

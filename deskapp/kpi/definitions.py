@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from deskapp.domain.enums import Channel
@@ -103,12 +103,26 @@ def p90(values: Sequence[float]) -> float | None:
 
 def percentiles(values: Sequence[float]) -> tuple[float | None, float | None]:
     """(median, p90) with one sort."""
-    if not values:
-        return None, None
     ordered = sorted(values)
-    n, mid = len(ordered), len(ordered) // 2
-    middle = float(ordered[mid]) if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
-    return middle, float(ordered[max(0, math.ceil(0.9 * n) - 1)])
+    return percentiles_at(len(ordered), ordered.__getitem__)
+
+
+def percentile_ranks(n: int) -> tuple[int, ...]:
+    """The positions (0-based, ascending order) that the median and p90 of ``n`` values read: lets SQLite
+    sort and hand back two or three values instead of all of them."""
+    if n == 0:
+        return ()
+    mid = n // 2
+    return tuple(sorted({mid, mid - 1 if n % 2 == 0 else mid, max(0, math.ceil(0.9 * n) - 1)}))
+
+
+def percentiles_at(n: int, value_at: Callable[[int], float]) -> tuple[float | None, float | None]:
+    """(median, p90) of ``n`` values given the value at each of ``percentile_ranks(n)`` in ascending order."""
+    if n == 0:
+        return None, None
+    mid = n // 2
+    middle = float(value_at(mid)) if n % 2 else (value_at(mid - 1) + value_at(mid)) / 2
+    return middle, float(value_at(max(0, math.ceil(0.9 * n) - 1)))
 
 
 def share(part: int, whole: int) -> float | None:
@@ -122,11 +136,13 @@ def csat_of(scores: Sequence[int]) -> float | None:
 
 def nps_of(scores: Sequence[int]) -> float | None:
     valid = [s for s in scores if 0 <= s <= 10]
-    if not valid:
-        return None
-    return (sum(1 for s in valid if s >= 9) - sum(1 for s in valid if s <= 6)) / len(valid)
+    return nps_from_counts(sum(1 for s in valid if s >= 9), sum(1 for s in valid if s <= 6), len(valid))
+
+
+def nps_from_counts(promoters: int, detractors: int, valid: int) -> float | None:
+    return (promoters - detractors) / valid if valid else None
 
 
 def ces_of(scores: Sequence[int]) -> float | None:
     valid = [s for s in scores if 1 <= s <= 7]
-    return sum(valid) / len(valid) if valid else None
+    return share(sum(valid), len(valid))

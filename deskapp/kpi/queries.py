@@ -50,6 +50,46 @@ def created_rows(conn: Connection, period: Period, filters: Filters, *,
                       f" k.first_inbound_at, k.status = 'resolved' {source}", [*day_params, *params])
 
 
+def created_summary(conn: Connection, period: Period, filters: Filters, targets: dict[str, int],
+                    now: int) -> tuple[int, int, int, int, int]:
+    """(conversations, answered, unanswered, SLA measured, SLA breached) of the created cohort, counted in
+    SQLite: one result row, so the work runs with the GIL released (beside another query on a second core)."""
+    (measured, measured_params), (breached, breached_params) = rules.sla_measured_breached(targets, now)
+    source, params = _created(period, filters)
+    row = rows(conn, f"SELECT count(*), total({rules.ANSWERED}), total({rules.UNANSWERED}), total({measured}),"
+                     f" total({breached}) {source}", [*measured_params, *breached_params, *params])[0]
+    return tuple(int(v) for v in row)  # type: ignore[return-value]
+
+
+def frt_at_ranks(conn: Connection, period: Period, filters: Filters, ranks: tuple[int, ...]) -> dict[int, int]:
+    """First response seconds of the answered created cohort at the given ascending ``ranks`` (0-based)."""
+    source, params = _created(period, filters)
+    return _at_ranks(conn, "k.first_reply_at - k.first_inbound_at", f"{source} AND {rules.ANSWERED}", params, ranks)
+
+
+def resolution_summary(conn: Connection, period: Period, filters: Filters) -> tuple[int, int]:
+    """(conversations resolved in the period, of which first-contact resolved)."""
+    source, params = _resolved(period, filters)
+    row = rows(conn, f"SELECT count(*), total({rules.FCR}) {source}", params)[0]
+    return int(row[0]), int(row[1])
+
+
+def resolution_at_ranks(conn: Connection, period: Period, filters: Filters,
+                        ranks: tuple[int, ...]) -> dict[int, int]:
+    """Resolution seconds of the conversations resolved in the period at the given ascending ``ranks``."""
+    source, params = _resolved(period, filters)
+    return _at_ranks(conn, "k.resolved_at - k.created_at", source, params, ranks)
+
+
+def _at_ranks(conn: Connection, value: str, source: str, params: list, ranks: tuple[int, ...]) -> dict[int, int]:
+    if not ranks:
+        return {}
+    marks = ",".join("?" * len(ranks))
+    found = rows(conn, f"SELECT i, v FROM (SELECT row_number() OVER (ORDER BY v) - 1 AS i, v"
+                       f" FROM (SELECT {value} AS v {source})) WHERE i IN ({marks})", [*params, *ranks])
+    return {int(i): v for i, v in found}
+
+
 def volume_by_label(conn: Connection, period: Period, filters: Filters) -> list[tuple[str, int]]:
     source, params = _created(period, filters)
     source = source.replace("FROM kpi_conversation k", "FROM kpi_conversation k JOIN conversation_label lb"
@@ -67,19 +107,36 @@ def resolution_rows(conn: Connection, period: Period, filters: Filters, *,
                 [*day_params, *params])
 
 
-def survey_rows(conn: Connection, period: Period, filters: Filters, *,
-                detail: bool = True) -> list[tuple[str, int, int, int | None]]:
-    """(kind, score, local day index, assignee) per answer — day and assignee 0/None unless ``detail``; with a
-    conversation filter on, only answers tied to a matching conversation count."""
+def _surveys(period: Period, filters: Filters) -> tuple[str, list]:
+    """Answers in the period; with a conversation filter on, only those tied to a matching conversation."""
     where, params = conversation_where(filters)
-    day, day_params = rules.day_case(period, "s.at") if detail else ("0", [])
     join = "JOIN" if filters.any_conversation_filter else "LEFT JOIN"
     # naming the kinds lets SQLite use ix_survey_kind_at (kind, at) for the range
-    return rows(conn, f"SELECT s.kind, s.score, {day}, {'k.assignee_id' if detail else 'NULL'}"
-                      " FROM survey_response s"
-                      f" {join} kpi_conversation k ON k.conversation_id = s.conversation_id"
-                      f" WHERE s.kind IN ('csat', 'nps', 'ces') AND s.at >= ? AND s.at < ?{where}",
-                [*day_params, period.start, period.end, *params])
+    return (f"FROM survey_response s {join} kpi_conversation k ON k.conversation_id = s.conversation_id"
+            f" WHERE s.kind IN ('csat', 'nps', 'ces') AND s.at >= ? AND s.at < ?{where}",
+            [period.start, period.end, *params])
+
+
+def survey_rows(conn: Connection, period: Period, filters: Filters, *,
+                detail: bool = True) -> list[tuple[str, int, int, int | None]]:
+    """(kind, score, local day index, assignee) per answer — day and assignee 0/None unless ``detail``."""
+    day, day_params = rules.day_case(period, "s.at") if detail else ("0", [])
+    source, params = _surveys(period, filters)
+    return rows(conn, f"SELECT s.kind, s.score, {day}, {'k.assignee_id' if detail else 'NULL'} {source}",
+                [*day_params, *params])
+
+
+def survey_counts(conn: Connection, period: Period, filters: Filters) -> dict[str, tuple[int, int, int, int, float]]:
+    """Per kind: (answers, valid answers, top answers, bottom answers, sum of valid scores), where valid is 1–5
+    for CSAT (top 4–5), 0–10 for NPS (top 9–10, bottom 0–6) and 1–7 for CES."""
+    source, params = _surveys(period, filters)
+    valid = "CASE s.kind WHEN 'csat' THEN s.score BETWEEN 1 AND 5 WHEN 'nps' THEN s.score BETWEEN 0 AND 10" \
+            " ELSE s.score BETWEEN 1 AND 7 END"
+    found = rows(conn, f"SELECT s.kind, count(*), total({valid}),"
+                       " total(CASE s.kind WHEN 'csat' THEN s.score BETWEEN 4 AND 5 WHEN 'nps' THEN s.score"
+                       " BETWEEN 9 AND 10 END), total(s.kind = 'nps' AND s.score BETWEEN 0 AND 6),"
+                       f" total(CASE WHEN {valid} THEN s.score END) {source} GROUP BY s.kind", params)
+    return {kind: (int(n), int(ok), int(top), int(bottom), total) for kind, n, ok, top, bottom, total in found}
 
 
 def replies_by_agent(conn: Connection, period: Period, filters: Filters) -> dict[int | None, int]:

@@ -100,3 +100,28 @@ def test_incremental_rollups_equal_a_rebuild(db):
         rebuild(conn)
     assert snapshot() == incremental
     assert len(incremental[0]) > 20
+
+
+HEADLINE_KEYS = ("period", "filters", "frt", "resolution", "fcr", "fcr_counts", "csat", "nps", "ces",
+                 "survey_responses", "contact_rate", "contact_counts", "sla", "volume")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_headline_counted_in_sqlite_equals_the_dashboard_tiles(db, seed):
+    """The tiles' previous period is counted and ranked in SQL; it must give exactly the figures the full
+    dashboard computes in Python from the rows, for every filter and for odd and even counts."""
+    from deskapp.kpi.compute import headline
+    from deskapp.kpi.scope import Filters
+
+    _random_cache(db, seed)
+    tz = resolve_timezone(TZ)
+    with db.read() as conn:
+        agent = conn.exec_driver_sql("SELECT min(id) FROM agent").scalar()
+        for period in (Period(date(2026, 2, 25), date(2026, 3, 25), tz), Period(date(2026, 3, 1), date(2026, 3, 4), tz),
+                       Period(date(2025, 1, 1), date(2025, 1, 8), tz)):
+            for filters in (Filters(), Filters(channels=("email", "sms")), Filters(agent_ids=(agent,))):
+                full = compute_dashboard(conn, period, filters, now=NOW).figures
+                tiles = {k: v for k, v in full.items() if k in HEADLINE_KEYS}
+                tiles["volume"] = {"total": full["volume"]["total"]}
+                tiles["sla"] = {k: full["sla"][k] for k in ("breach_rate", "breached", "measured", "targets_s")}
+                assert headline(conn, period, filters, now=NOW) == tiles, (period, filters)

@@ -131,7 +131,9 @@ def test_kpi_dashboard_large(tmp_path):
     warm_ms, dash = _timed(warm30, repeat=7)
     best_ms = _BEST[id(warm30)]
     warm7_ms, _ = _timed(lambda: service.dashboard(period7, now=now), repeat=7)
-    warm90_ms, _ = _timed(lambda: service.dashboard(period90, now=now), repeat=5)
+    warm90 = lambda: service.dashboard(period90, now=now)  # noqa: E731 - its best run is asserted below
+    warm90_ms, _ = _timed(warm90, repeat=5)
+    best90_ms = _BEST[id(warm90)]
     me_ms, _ = _timed(lambda: service.dashboard(period30, Filters(agent_ids=(1,)), now=now), repeat=7)
     drill_ms, drilled = _timed(lambda: service.conversation_ids(period30, None, "sla_breached", now=now), repeat=5)
     assert len(drilled) == dash.figures["sla"]["breached"]
@@ -172,6 +174,7 @@ def test_kpi_dashboard_large(tmp_path):
     record("kpi_rollup_hook_per_500_message_batch_ms", round(hook_ms, 2), "ms", None, None)
     # the best of 7 warm runs: the median also measures whatever else is running on a shared 2-core machine
     assert best_ms <= 200, f"dashboard warm {best_ms:.0f} ms (best of 7) > 200 ms; median {warm_ms:.0f} ms"
+    assert best90_ms <= 200, f"90-day dashboard warm {best90_ms:.0f} ms (best of 5) > 200 ms"
 
 
 def _rebuild(db: Database) -> None:
