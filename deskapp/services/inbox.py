@@ -188,7 +188,10 @@ def view_ids(db: Database, f: ViewFilter, *, sort: str = "last_message_at", desc
     if limit:
         sql += f" LIMIT {int(limit)}"
     with db.read() as conn:
-        return [r[0] for r in conn.execute(text(sql), params)]
+        # the driver's own cursor: a big view has tens of thousands of ids, and per-row wrapping would
+        # hold the GIL long enough to delay the GUI thread and the next view's first page
+        raw: Any = conn.connection.driver_connection
+        return [r[0] for r in raw.execute(sql, params).fetchall()]
 
 
 _ROW_SQL = text(

@@ -102,19 +102,22 @@ def _orders(conn, query: str, limit: int) -> list[SearchHit]:
 def _customers(conn, query: str, limit: int) -> list[SearchHit]:
     if len(query) < 2:
         return []
+    # SQLite's LIKE ignores ASCII case by itself; lower() on every name would only cost time
     needle = _like(query.lower())
     digits = re.sub(r"\D", "", query)
     params: list[Any] = [needle + "%", "% " + needle + "%", needle + "%"]
     phone_clause = ""
     if len(digits) >= 6:
-        phone_clause = " OR (ci.kind = 'phone' AND ci.value LIKE ? ESCAPE '\\')"
+        phone_clause = (" UNION SELECT customer_id FROM customer_identity"
+                        " WHERE kind = 'phone' AND value LIKE ? ESCAPE '\\'")
         params.append("%" + digits + "%")
+    # one indexed range or scan per source, then the few matches joined: no customer × identity product
     rows = conn.exec_driver_sql(
-        "SELECT DISTINCT cu.id, cu.name, " + _latest_conversation_sql().format(col="cu.id") +
-        " FROM customer cu LEFT JOIN customer_identity ci ON ci.customer_id = cu.id"
-        " WHERE lower(cu.name) LIKE ? ESCAPE '\\' OR lower(cu.name) LIKE ? ESCAPE '\\'"
-        " OR (ci.kind = 'email' AND ci.value LIKE ? ESCAPE '\\')" + phone_clause +
-        " ORDER BY cu.name LIMIT ?",
+        "SELECT cu.id, cu.name, " + _latest_conversation_sql().format(col="cu.id") +
+        " FROM customer cu WHERE cu.id IN (SELECT id FROM customer WHERE name LIKE ? ESCAPE '\\'"
+        " OR name LIKE ? ESCAPE '\\'"
+        " UNION SELECT customer_id FROM customer_identity WHERE kind = 'email' AND value LIKE ? ESCAPE '\\'"
+        + phone_clause + ") ORDER BY cu.name LIMIT ?",
         (*params, limit),
     ).all()
     hits = []
@@ -127,32 +130,51 @@ def _customers(conn, query: str, limit: int) -> list[SearchHit]:
     return hits
 
 
+BROAD_MATCHES = 2000  # a query matching this many messages is ranked by recency, not bm25
+
+
 def _messages(conn, query: str, limit: int) -> list[SearchHit]:
+    """Best message per conversation. bm25 has to score every match, which for the first letters typed
+    ("pa": hundreds of thousands of messages) takes far longer than the next keystroke; such broad
+    queries list the newest matches first, which FTS5 reads straight off its index and stops early."""
     expression = fts_query(query)
     if expression is None:
         return []
     try:
-        rows = conn.exec_driver_sql(
-            "SELECT f.rowid, m.conversation_id,"
-            f" snippet(message_fts, 0, '{MARK_START}', '{MARK_END}', '…', 12),"
-            " f.rank, c.subject, coalesce(cu.name, ''), c.customer_id"
-            " FROM (SELECT rowid, rank FROM message_fts WHERE message_fts MATCH ?"
-            "       ORDER BY rank LIMIT ?) f"
-            " JOIN message_fts ON message_fts.rowid = f.rowid AND message_fts MATCH ?"
-            " JOIN message m ON m.id = f.rowid JOIN conversation c ON c.id = m.conversation_id"
-            " LEFT JOIN customer cu ON cu.id = c.customer_id ORDER BY f.rank",
-            (expression, limit * 4, expression),
-        ).all()
+        broad = conn.exec_driver_sql(
+            "SELECT count(*) FROM (SELECT 1 FROM message_fts WHERE message_fts MATCH ? LIMIT ?)",
+            (expression, BROAD_MATCHES)).scalar() >= BROAD_MATCHES
+        order = "rowid DESC" if broad else "rank"
+        candidates = conn.exec_driver_sql(
+            "SELECT f.rowid, f.rank, m.conversation_id FROM (SELECT rowid, rank FROM message_fts"
+            f" WHERE message_fts MATCH ? ORDER BY {order} LIMIT ?) f JOIN message m ON m.id = f.rowid"
+            f" ORDER BY f.{order}",
+            (expression, limit * 4)).all()
+        best: dict[int, tuple[int, float]] = {}
+        for message_id, rank, conversation_id in candidates:
+            if conversation_id not in best:
+                best[conversation_id] = (message_id, float(rank))
+                if len(best) >= limit:
+                    break
+        if not best:
+            return []
+        # snippets and conversation details only for what is shown
+        ids = [message_id for message_id, _rank in best.values()]
+        marks = ",".join("?" * len(ids))
+        snippets = dict(conn.exec_driver_sql(
+            f"SELECT rowid, snippet(message_fts, 0, '{MARK_START}', '{MARK_END}', '…', 12) FROM message_fts"
+            f" WHERE message_fts MATCH ? AND rowid IN ({marks})", (expression, *ids)).all())
     except OperationalError as exc:  # belt and braces: a query FTS5 still dislikes finds nothing
         log.debug("fts query %r failed: %s", expression, exc)
         return []
-    hits, seen = [], set()
-    for message_id, conversation_id, snippet, rank, subject, customer, customer_id in rows:
-        if conversation_id in seen:
-            continue
-        seen.add(conversation_id)
-        hits.append(SearchHit(conversation_id=conversation_id, message_id=message_id, snippet=snippet or "",
-                              customer=customer, subject=subject, rank=float(rank), customer_id=customer_id))
-        if len(hits) >= limit:
-            break
+    marks = ",".join("?" * len(best))
+    details = {r[0]: r[1:] for r in conn.exec_driver_sql(
+        "SELECT c.id, c.subject, coalesce(cu.name, ''), c.customer_id FROM conversation c"
+        f" LEFT JOIN customer cu ON cu.id = c.customer_id WHERE c.id IN ({marks})", tuple(best)).all()}
+    hits = []
+    for conversation_id, (message_id, rank) in best.items():
+        subject, customer, customer_id = details.get(conversation_id, ("", "", None))
+        hits.append(SearchHit(conversation_id=conversation_id, message_id=message_id,
+                              snippet=snippets.get(message_id) or "", customer=customer, subject=subject or "",
+                              rank=rank, customer_id=customer_id))
     return hits

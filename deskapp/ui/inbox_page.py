@@ -199,7 +199,7 @@ class InboxPage(QWidget):
 
     def refresh(self, *, changed: set[int] | None = None) -> None:
         """Counts, the current view's ids and (when it changed) the open thread: after sync or an action."""
-        self.tasks.submit(load_sidebar, self.db, on_done=self._sidebar_loaded, key="sidebar")
+        self.tasks.submit(load_sidebar, self.db, on_done=self._sidebar_loaded, key="sidebar", background=True)
         self.reload_list(changed=changed)
         if self.current_id is not None and (changed is None or self.current_id in changed):
             self.reload_conversation()
@@ -249,7 +249,7 @@ class InboxPage(QWidget):
 
         def load_rest() -> None:
             self.tasks.submit(inbox.view_ids, self.db, view_filter, sort=sort, descending=descending,
-                              priority=5, on_done=self._all_ids_loaded, key="list")
+                              on_done=self._all_ids_loaded, key="list", background=True)
 
         def rest(first: list[int]) -> None:
             self._ids_loaded(first, reset, changed)

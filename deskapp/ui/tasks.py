@@ -54,6 +54,10 @@ class TaskRunner(QObject):
             sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(max_threads)
+        # Long reads nobody is waiting for (a big view's full id list, the sidebar counts) get their own
+        # thread, so they never hold up what the agent just asked for (the next view, a conversation).
+        self.background_pool = QThreadPool(self)
+        self.background_pool.setMaxThreadCount(1)
         self._relay = _Relay(self)
         self._relay.done.connect(self._on_done)
         self._relay.failed.connect(self._on_failed)
@@ -63,14 +67,16 @@ class TaskRunner(QObject):
 
     def submit(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
                on_error: Callable[[str], None] | None = None, key: str | None = None, priority: int = 0,
-               **kwargs: Any) -> int:
-        """Queue ``fn(*args, **kwargs)``; higher ``priority`` runs first (rows on screen before the rest)."""
+               background: bool = False, **kwargs: Any) -> int:
+        """Queue ``fn(*args, **kwargs)``; higher ``priority`` runs first (rows on screen before the rest);
+        ``background`` work runs on its own thread, behind nothing the agent waits for."""
         self._next += 1
         task_id = self._next
         self._pending[task_id] = (on_done, on_error, key)
         if key is not None:
             self._latest[key] = task_id
-        self.pool.start(_Job(task_id, self._relay, fn, args, kwargs), priority)
+        pool = self.background_pool if background else self.pool
+        pool.start(_Job(task_id, self._relay, fn, args, kwargs), priority)
         return task_id
 
     def busy(self) -> bool:
@@ -95,4 +101,4 @@ class TaskRunner(QObject):
             on_error(message)
 
     def wait(self, msecs: int = 30000) -> bool:
-        return self.pool.waitForDone(msecs)
+        return self.pool.waitForDone(msecs) and self.background_pool.waitForDone(msecs)

@@ -176,20 +176,31 @@ def test_ui_benchmarks(qtbot, workspace):
     record("ui cold start to rows shown", round(cold * 1000, 1), "ms", round(baseline_start * 1000, 1), "<= 1500")
 
     # --- filter switch -----------------------------------------------------------------------------
-    switches = []
-    for key in ("open", "resolved", "unassigned", "channel:email", "urgent", "mine", "resolved", "open"):
-        if key not in {v.key for v in page.sidebar.views()}:
-            continue
-        with qtbot.waitSignal(page.model.rowsArrived, timeout=30_000):  # rows on screen, not just ids
-            start = time.perf_counter()
-            page.select_view_key(key)
-        switches.append(time.perf_counter() - start)
+    # Twice: once with the app idle between clicks (the previous view's full id list, its first
+    # conversation and the counts all loaded), once back to back, as fast as rows arrive (that work
+    # still in flight competes for the two cores).
+    switches: dict[str, list[float]] = {"idle": [], "back to back": []}
+    for mode, times in switches.items():
+        for key in ("open", "resolved", "unassigned", "channel:email", "urgent", "mine", "resolved", "open"):
+            if key not in {v.key for v in page.sidebar.views()}:
+                continue
+            if mode == "idle":
+                window.tasks.wait(30_000)
+                qtbot.wait(20)  # queued results applied
+            with qtbot.waitSignal(page.model.rowsArrived, timeout=30_000):  # rows on screen, not just ids
+                start = time.perf_counter()
+                page.select_view_key(key)
+            times.append(time.perf_counter() - start)
+            print(f"\nview {key} ({mode}): {times[-1] * 1000:.1f} ms", end="")
     baseline_switch = _best(lambda: raw.execute(
         "SELECT id FROM conversation WHERE status = 'resolved' ORDER BY last_message_at DESC, id DESC").fetchall(), 3)
-    record("ui filter switch (median of views)", round(statistics.median(switches) * 1000, 1), "ms",
-           round(baseline_switch * 1000, 1), "<= 50")
-    record("ui filter switch (worst view)", round(max(switches) * 1000, 1), "ms", round(baseline_switch * 1000, 1),
-           "<= 50")
+    for mode, times in switches.items():
+        suffix = "" if mode == "idle" else f", {mode}"
+        record(f"ui filter switch (median of views{suffix})", round(statistics.median(times) * 1000, 1), "ms",
+               round(baseline_switch * 1000, 1), "<= 50")
+        record(f"ui filter switch (worst view{suffix})", round(max(times) * 1000, 1), "ms",
+               round(baseline_switch * 1000, 1), "<= 50")
+    switches_all = switches["idle"] + switches["back to back"]
 
     # --- open a conversation (50 messages, sanitized) -----------------------------------------------
     page.select_view_key("open")
@@ -268,7 +279,7 @@ def test_ui_benchmarks(qtbot, workspace):
     rss = psutil.Process().memory_info().rss
     record("ui RSS with the large cache open (after scrolling it all)", round(rss / 2**20, 1), "MB",
            round(rss_before / 2**20, 1), "<= 350")
-    print(f"\ncold {cold * 1000:.0f} ms, switch median {statistics.median(switches) * 1000:.1f} ms, open "
+    print(f"\ncold {cold * 1000:.0f} ms, switch median {statistics.median(switches_all) * 1000:.1f} ms, open "
           f"{statistics.median(opens) * 1000:.1f} ms, search median {statistics.median(keystrokes) * 1000:.1f} ms,"
           f" frame median {frames[len(frames) // 2] * 1000:.2f} ms over {len(frames)} frames, RSS {rss / 2**20:.0f} MB")
     window.close()
