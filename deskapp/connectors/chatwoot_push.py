@@ -3,7 +3,7 @@
 Messages carry ``content_attributes.deskapp_client_id``. Each attempt first looks at the conversation's
 recent messages for that marker and only POSTs when it is not there, so a push retried after a lost
 acknowledgement (timeout, reset, 5xx after the write) never sends twice. Status, assignment, labels
-and priority are set-to-value calls, safe to repeat.
+and priority are set-to-value calls, safe to repeat; a contact merge checks first that the mergee still exists.
 
 Outcomes: ``PushResult(ok=True, external_id=...)``; a rejection becomes ``PushResult(ok=False,
 conflict=reason)`` (404 "deleted", 413 "too large", 422 the service's reason, a status someone else
@@ -77,6 +77,12 @@ def _unix(value: Any) -> int | None:
 
 
 def push(http: HttpClient, prefix: str, item: OutboxItem) -> PushResult:
+    if item.kind is OutboxKind.MERGE:  # about contacts, not a conversation
+        try:
+            return _push_merge(http, prefix, item.payload or {})
+        except Rejected as exc:
+            log.info("chatwoot rejected merge %s: %s", item.client_id, exc.reason)
+            return PushResult(ok=False, conflict=exc.reason, detail=exc.detail)
     conversation = item.conversation_external_id
     if not conversation:
         return PushResult(ok=False, conflict="no conversation to push to")
@@ -112,6 +118,25 @@ def push(http: HttpClient, prefix: str, item: OutboxItem) -> PushResult:
         log.info("chatwoot rejected %s %s: %s", item.kind.value, item.client_id, exc.reason)
         return PushResult(ok=False, conflict=exc.reason, detail=exc.detail)
     return PushResult(ok=False, conflict=f"{item.kind.value} is not supported by Chatwoot")
+
+
+def _push_merge(http: HttpClient, prefix: str, payload: dict[str, Any]) -> PushResult:
+    """Chatwoot's contact merge. It deletes the mergee, so a mergee that is already gone means an earlier
+    attempt landed (its answer was lost): checked first, the merge is never sent twice."""
+    base = id_text(payload.get("base_contact_id")) or ""
+    mergee = id_text(payload.get("mergee_contact_id")) or ""
+    if not base.isdigit() or not mergee.isdigit():
+        return PushResult(ok=False, conflict="the merge names no Chatwoot contacts")
+    body = {"base_contact_id": int(base), "mergee_contact_id": int(mergee)}
+
+    def attempt() -> PushResult:
+        if http.attempt("GET", f"{prefix}/contacts/{mergee}").status_code == 404:
+            log.info("contact %s is already merged away: not merging again", mergee)
+            return PushResult(ok=True, external_id=base, detail={"already_landed": True})
+        _check(http.attempt("POST", f"{prefix}/actions/contact_merge", json=body))
+        return PushResult(ok=True, external_id=base)
+
+    return http.call(attempt, what=f"POST {prefix}/actions/contact_merge")
 
 
 def _push_status(http: HttpClient, base: str, conversation: str, status: str, until: Any) -> PushResult:

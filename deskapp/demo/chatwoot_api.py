@@ -107,7 +107,8 @@ def contacts(state: DemoState, me: int, q: dict, body: Any, *, overlap: bool = F
         raise ApiError(400, f"unknown sort {sort!r}")
     page = max(1, _int(q, "page", 1) or 1)
     with state.lock:
-        rows = sorted(state.world.contacts, key=key, reverse=sort.startswith("-"))
+        live = [c for c in state.world.contacts if c.id not in state.merged_contacts]
+        rows = sorted(live, key=key, reverse=sort.startswith("-"))
         chunk = _page(rows, page, CONTACTS_PER_PAGE, overlap)
         return 200, {"meta": {"count": len(rows), "current_page": str(page)},
                      "payload": [contact_json(state, c) for c in chunk]}
@@ -119,18 +120,45 @@ def contacts_search(state: DemoState, me: int, q: dict, body: Any) -> Answer:
         raise ApiError(400, "q is required")
     page = max(1, _int(q, "page", 1) or 1)
     with state.lock:
-        rows = [c for c in state.world.contacts
-                if any(needle in (v or "").lower() for v in (c.name, c.email, c.phone, c.identifier))]
+        rows = [c for c in state.world.contacts if c.id not in state.merged_contacts
+                and any(needle in (v or "").lower() for v in (c.name, c.email, c.phone, c.identifier))]
         chunk = rows[(page - 1) * CONTACTS_PER_PAGE: page * CONTACTS_PER_PAGE]
         return 200, {"meta": {"count": len(rows), "current_page": str(page)},
                      "payload": [contact_json(state, c) for c in chunk]}
 
 
 def contact_show(state: DemoState, me: int, q: dict, body: Any, contact_id: str) -> Answer:
-    cid = int(contact_id)
-    if not 1 <= cid <= len(state.world.contacts):
+    with state.lock:
+        return 200, {"payload": contact_json(state, _contact(state, contact_id))}
+
+
+def _contact(state: DemoState, contact_id: Any) -> Any:
+    """A live contact (a merged-away one is gone, as Chatwoot deletes it), or 404."""
+    cid = int(contact_id) if str(contact_id).isdigit() else 0
+    if not 1 <= cid <= len(state.world.contacts) or cid in state.merged_contacts:
         raise ApiError(404, "Resource could not be found")
-    return 200, {"payload": contact_json(state, state.world.contacts[cid - 1])}
+    return state.world.contacts[cid - 1]
+
+
+def contact_merge(state: DemoState, me: int, q: dict, body: Any) -> Answer:
+    """The mergee's conversations move to the base contact; the mergee is deleted (Chatwoot's contact merge)."""
+    body = _body_dict(body)
+    base_id, mergee_id = body.get("base_contact_id"), body.get("mergee_contact_id")
+    if not isinstance(base_id, int) or not isinstance(mergee_id, int) or base_id == mergee_id:
+        raise ApiError(400, "base_contact_id and mergee_contact_id must be two different contact ids")
+    with state.lock:
+        try:
+            base, mergee = _contact(state, base_id), _contact(state, mergee_id)
+        except ApiError as exc:
+            raise ApiError(400, "invalid contact IDs") from exc
+        for conv in state.world.conversations:
+            if conv.contact_id == mergee.id:
+                conv.contact_id = base.id
+                state.touch(conv)
+        state.merged_contacts[mergee.id] = base.id
+        state.version += 1
+        state.record_push("contact_merge", 0, body)
+        return 200, contact_json(state, base)
 
 
 def _rank(priority: str | None) -> int:
@@ -410,6 +438,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Answer]]] = [
         ("GET", _ACC + r"/contacts", contacts),
         ("GET", _ACC + r"/contacts/search", contacts_search),
         ("GET", _ACC + r"/contacts/(?P<contact_id>\d+)", contact_show),
+        ("POST", _ACC + r"/actions/contact_merge", contact_merge),
         ("GET", _ACC + r"/canned_responses", canned_responses),
         ("GET", _ACC + r"/csat_survey_responses", csat_responses),
         ("GET", _ACC + r"/conversations", conversations),

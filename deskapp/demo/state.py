@@ -36,6 +36,7 @@ class DemoState:
         self.extra_messages: dict[int, list[dict]] = {}  # conversation id -> messages added after seeding
         self.next_message_id = self.world.next_message_id
         self.received_messages: list[dict] = []  # every message POSTed by a client, as received
+        self.merged_contacts: dict[int, int] = {}  # mergee contact id -> the contact it was merged into
         self.pushes: Counter[str] = Counter()  # kind -> count (reply, note, status, assign, labels, priority...)
         self.push_log: list[dict] = []  # every push in order: {"kind", "conversation_id", "body"}
         self.requests: Counter[str] = Counter()

@@ -1,4 +1,4 @@
-"""Agent actions (reply, note, status, assign, label, priority, snooze) for the UI and `deskapp act`.
+"""Agent actions (reply, note, status, assign, label, priority, snooze, merge) for the UI and `deskapp act`.
 
 Each action is written to the durable outbox FIRST, then applied to the cache as optimistic state,
 both before the call returns. A crash between the two writes loses nothing: at start-up
@@ -20,6 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from deskapp.domain import DeliveryState, OutboxKind, OutboxState, Priority, Status
+from deskapp.services import customers as customer_service
 from deskapp.store import optimistic
 from deskapp.store.engine import Database
 from deskapp.store.outbox import (
@@ -87,6 +88,55 @@ class ActionService:
 
     def set_priority(self, conversation_id: int, priority: Priority | str) -> str:
         return self._queue(conversation_id, OutboxKind.PRIORITY, {"priority": str(Priority(priority))})
+
+    def merge(self, proposal_id: int, keep_customer_id: int) -> list[str]:
+        """Confirm a merge proposal: the two customers are one in the cache at once, and where both had a
+        contact in the same Chatwoot account, a contact merge is queued for the hub too (there, the other
+        contact's conversations move to the kept one). Returns the queued items' client ids.
+
+        The cache merge is not rolled back if the hub refuses: the agent decided these are one person;
+        the conflict only says the hub keeps two contacts.
+        """
+        with self.db.read() as conn:
+            pair = conn.execute(text("SELECT customer_id, other_customer_id FROM merge_proposal"
+                                     " WHERE id = :id AND state = 'pending'"), {"id": proposal_id}).first()
+            if pair is None:
+                raise ActionError("this merge proposal is no longer pending")
+            if keep_customer_id not in tuple(pair):
+                raise ActionError("the kept customer is not part of this proposal")
+            gone = pair[1] if keep_customer_id == pair[0] else pair[0]
+            contacts = conn.execute(text(
+                "SELECT c.account_id, c.customer_id, c.external_id FROM contact c JOIN account a ON a.id = c.account_id"
+                " WHERE a.kind = 'chatwoot' AND c.customer_id IN (:keep, :gone) ORDER BY c.id"),
+                {"keep": keep_customer_id, "gone": gone}).all()
+        sides: dict[int, dict[int, str]] = {}
+        for account_id, customer_id, external_id in contacts:
+            sides.setdefault(account_id, {}).setdefault(customer_id, external_id)
+        queued: list[OutboxRow] = []
+        try:
+            # Outbox first, as for every action; the cache merge follows at once.
+            for account_id, by_customer in sides.items():
+                if keep_customer_id in by_customer and gone in by_customer:
+                    queued.append(self.outbox.append(
+                        account_id=account_id, conversation_external_id=None, kind=OutboxKind.MERGE,
+                        payload={"base_contact_id": by_customer[keep_customer_id],
+                                 "mergee_contact_id": by_customer[gone]},
+                        now=time.time() - self._date_back))
+            customer_service.confirm_merge(self.db, proposal_id, keep_customer_id)
+        except (ValueError, StorageError, SQLAlchemyError, sqlite3.Error, OSError) as exc:
+            for row in queued:  # the merge did not happen here: nothing may reach the hub
+                self.outbox.delete(row.client_id)
+            if isinstance(exc, StorageError):
+                raise
+            if isinstance(exc, ValueError):
+                raise ActionError(str(exc)) from exc
+            raise StorageError(storage_message(exc, "cache")) from exc
+        if self.on_change is not None:
+            try:
+                self.on_change(None)
+            except Exception:
+                log.exception("on_change listener failed")
+        return [row.client_id for row in queued]
 
     def undo(self, client_id: str) -> bool:
         """Take back an action within UNDO_WINDOW_S while nobody has started sending it."""

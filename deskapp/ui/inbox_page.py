@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html as html_lib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +87,7 @@ class InboxPage(QWidget):
         self.setAccessibleName("Inbox")
         self.current_view: inbox.View | None = None
         self.current_id: int | None = None
+        self.merge_customers: Callable[[int, int], Any] | None = None  # ActionService.merge, when there is one
         self.opened: Opened | None = None
         self.timeline = False
         self.thread_limit: int | None = THREAD_PAGE
@@ -498,8 +500,12 @@ class InboxPage(QWidget):
         if profile is None:
             return
         if accepted:
-            self.tasks.submit(customer_service.confirm_merge, self.db, proposal_id, profile.id,
-                              on_done=lambda _r: self.refresh(), on_error=self._error)
+            if self.merge_customers is not None:  # through the outbox: the hub merges the contacts too
+                self.tasks.submit(self.merge_customers, proposal_id, profile.id,
+                                  on_done=lambda _r: self.refresh(), on_error=self._error)
+            else:
+                self.tasks.submit(customer_service.confirm_merge, self.db, proposal_id, profile.id,
+                                  on_done=lambda _r: self.refresh(), on_error=self._error)
         else:
             self.tasks.submit(customer_service.reject_merge, self.db, proposal_id,
                               on_done=lambda _r: self.reload_conversation(), on_error=self._error)

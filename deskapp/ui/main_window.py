@@ -93,6 +93,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.tasks = TaskRunner(self)
         self.page = InboxPage(self.db, self.tasks, self)
         self.actions_ctl = ConversationActions(self.page, self.tasks, actions, self)
+        self.page.merge_customers = actions.merge if actions is not None else None
         self.actions_ctl.message.connect(self.show_message)
         self.page.thread_view.linkActivated.connect(self._link)
         self.page.composer.templateRequested.connect(self.pick_template)

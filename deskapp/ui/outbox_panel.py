@@ -47,6 +47,8 @@ def describe(row) -> str:
         return "Labels → " + (", ".join(p.get("labels", [])) or "none")
     if kind == "priority":
         return f"Priority → {p.get('priority')}"
+    if kind == "merge":
+        return f"Merge contact {p.get('mergee_contact_id')} into {p.get('base_contact_id')}"
     return _KIND_TEXT.get(kind, kind)
 
 

@@ -176,7 +176,7 @@ def test_assign_labels_priority(server, connector):
 
 
 def test_unsupported_and_incomplete_items(connector):
-    assert connector.push(item(OutboxKind.MERGE, {})).conflict == "merge is not supported by Chatwoot"
+    assert connector.push(item(OutboxKind.MERGE, {})).conflict == "the merge names no Chatwoot contacts"
     assert connector.push(item(OutboxKind.REPLY, {"text": " "})).conflict == "empty message"
     assert not connector.push(item(OutboxKind.REPLY, {"text": "x"}, conversation=None)).ok
     shop = ShopifyConnector("http://127.0.0.1:9", "t")

@@ -28,7 +28,7 @@ SERVED = {
     A + "/canned_responses", A + "/conversations", A + "/conversations/{conversation_id}",
     A + "/conversations/{conversation_id}/messages", A + "/conversations/{conversation_id}/toggle_status",
     A + "/conversations/{conversation_id}/toggle_priority", A + "/conversations/{conversation_id}/assignments",
-    A + "/conversations/{conversation_id}/labels",
+    A + "/conversations/{conversation_id}/labels", A + "/actions/contact_merge",
 }
 
 
@@ -101,6 +101,7 @@ def test_pushes_and_their_answers_match_the_spec(openapi: OpenAPI, fresh_client:
         ("POST", conv + "/assignments", {"team_id": 2}),
         ("POST", conv + "/labels", {"labels": ["refund", "vip"]}),
         ("PATCH", conv, {"priority": "low"}),
+        ("POST", f"{c.acc}/actions/contact_merge", {"base_contact_id": 1, "mergee_contact_id": 2}),
     ]
     for method, path, body in bodies:
         r = c.session.request(method, c.url + path, headers=c.headers, json=body, timeout=30)
@@ -138,6 +139,9 @@ def test_errors_are_json_with_the_right_status(client: DemoClient) -> None:
     assert client.post(client.acc + "/conversations/3/toggle_status", {"status": "closed"}).status_code == 422
     assert client.post(client.acc + "/conversations/3/labels", {"labels": "refund"}).status_code == 422
     assert client.post(client.acc + "/conversations/3/assignments", {"assignee_id": 99}).status_code == 404
+    assert client.post(client.acc + "/actions/contact_merge", {"base_contact_id": 1}).status_code == 400
+    assert client.post(client.acc + "/actions/contact_merge",
+                       {"base_contact_id": 1, "mergee_contact_id": 999999}).status_code == 400
     assert client.post(client.acc + "/conversations/3/toggle_priority", {"priority": "meh"}).status_code == 422
     assert client.session.delete(client.url + client.acc + "/agents", headers=client.headers,
                                  timeout=10).status_code == 405

@@ -138,7 +138,7 @@ def test_drafts_survive_switching_and_restart(window, filled, qtbot):
     assert page.model.data(page.model.index(page.model.row_of(cid), 1)).startswith("✎")
 
 
-def test_timeline_toggle_and_customer_panel_merge(window, filled, qtbot):
+def test_timeline_toggle_and_customer_panel_merge(window, filled, actions, qtbot):
     page = window.page
     page.set_timeline(True)
     qtbot.waitUntil(lambda: page.opened.thread.timeline, timeout=5000)
@@ -150,6 +150,9 @@ def test_timeline_toggle_and_customer_panel_merge(window, filled, qtbot):
     prop = page.customer.profile.proposals[0]
     page.customer.mergeDecision.emit(prop.id, prop.other_customer_id, True)
     qtbot.waitUntil(lambda: _customer_exists(filled, 2) is False, timeout=5000)
+    # through the action service: the hub is asked to merge the two customers' contacts too
+    [merge] = [row for row in actions.items() if row.kind == "merge"]
+    assert merge.payload == {"base_contact_id": "ct1", "mergee_contact_id": "ct2"}
 
 
 def _conversation_of_customer(ws, customer_id):
