@@ -3,12 +3,16 @@ both on 127.0.0.1, started per module and stopped by the fixture."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -38,7 +42,7 @@ protocols = imap
 listen = 127.0.0.1
 {ssl}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = {mechanisms}
 auth_failure_delay = 0
 auth_cache_size = 0
 first_valid_uid = {uid}
@@ -48,13 +52,10 @@ default_login_user = dovenull
 default_internal_user = dovecot
 default_internal_group = dovecot
 imap_idle_notify_interval = 1 secs
-passdb {{
-  driver = static
-  args = password={password}
-}}
+{passdb}
 userdb {{
   driver = static
-  args = uid={uid} gid={uid} home={root}/home/%u
+  args = uid={uid} gid={uid} home={root}/home/%u allow_all_users=yes
 }}
 namespace inbox {{
   inbox = yes
@@ -89,11 +90,36 @@ service stats {{
 """
 
 
-class Dovecot:
-    """A private Dovecot: ``add_user`` then talk IMAP to ``port``; ``client(user)`` is "another mail client"."""
+_STATIC_PASSDB = """\
+passdb {{
+  driver = static
+  mechanisms = plain login
+  args = password={password}
+}}"""
+# OAuth 2.0 (XOAUTH2 / OAUTHBEARER): Dovecot asks the identity provider to introspect each token (RFC 7662).
+_OAUTH_PASSDB = """\
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = {root}/oauth2.conf.ext
+}}"""
+_OAUTH_SETTINGS = """\
+introspection_mode = post
+introspection_url = {url}
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+"""
 
-    def __init__(self, *, tls: bool = False) -> None:
+
+class Dovecot:
+    """A private Dovecot: ``add_user`` then talk IMAP to ``port``; ``client(user)`` is "another mail client".
+    With ``oauth_url`` it also takes XOAUTH2 / OAUTHBEARER tokens, checked at that introspection endpoint."""
+
+    def __init__(self, *, tls: bool = False, oauth_url: str | None = None) -> None:
         self.tls = tls
+        self.oauth_url = oauth_url
         if not shutil.which("dovecot"):
             pytest.fail("dovecot is required (apt-get install dovecot-imapd)")
         self.root = Path(tempfile.mkdtemp(prefix="deskapp-dovecot-"))
@@ -117,8 +143,13 @@ class Dovecot:
                             "-keyout", str(self.root / "key.pem"), "-out", str(self.ca_file)],
                            check=True, capture_output=True, timeout=60)
             ssl_setting = f"ssl = yes\nssl_cert = <{self.ca_file}\nssl_key = <{self.root / 'key.pem'}"
-        self.config.write_text(_CONFIG.format(root=self.root, port=self.port, uid=MAIL_UID, password=PASSWORD,
-                                              ssl=ssl_setting, tls_port=self.tls_port))
+        passdb, mechanisms = _STATIC_PASSDB.format(password=PASSWORD), "plain login"
+        if self.oauth_url:
+            (self.root / "oauth2.conf.ext").write_text(_OAUTH_SETTINGS.format(url=self.oauth_url))
+            passdb = _OAUTH_PASSDB.format(root=self.root) + "\n" + passdb
+            mechanisms += " xoauth2 oauthbearer"
+        self.config.write_text(_CONFIG.format(root=self.root, port=self.port, uid=MAIL_UID, passdb=passdb,
+                                              mechanisms=mechanisms, ssl=ssl_setting, tls_port=self.tls_port))
         self.process = subprocess.Popen(["dovecot", "-F", "-c", str(self.config)], stdout=subprocess.DEVNULL,
                                         stderr=subprocess.PIPE)
         deadline = time.monotonic() + 20
@@ -168,15 +199,64 @@ def dovecot() -> Iterator[Dovecot]:
     server.stop()
 
 
+class IdentityProvider:
+    """An OAuth 2.0 token introspection endpoint (RFC 7662) on loopback, as Dovecot's oauth2 passdb calls it:
+    POST token=... -> {"active": true, "username": ...}. ``issue`` and ``revoke`` tokens; ``calls`` counts."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import parse_qs
+
+        self.tokens: dict[str, str] = {}
+        self.calls = 0
+        provider = self
+
+        class Introspect(BaseHTTPRequestHandler):
+            def do_POST(self):
+                provider.calls += 1
+                length = int(self.headers.get("Content-Length") or 0)
+                token = (parse_qs(self.rfile.read(length).decode()).get("token") or [""])[0]
+                user = provider.user_of(token)
+                body = json.dumps({"active": True, "username": user} if user else {"active": False}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Introspect)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/introspect"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def issue(self, user: str) -> str:
+        token = "ya29." + secrets.token_urlsafe(24)
+        self.tokens[token] = user
+        return token
+
+    def revoke(self, token: str) -> None:
+        self.tokens.pop(token, None)
+
+    def user_of(self, token: str) -> str | None:
+        return self.tokens.get(token)
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class SmtpSink:
     """aiosmtpd on loopback with AUTH (any user, PASSWORD; no TLS needed on loopback); keeps what it accepted.
-    Recipients at refused.example are refused with a 550."""
+    With ``identity``, AUTH XOAUTH2 too, with that provider's tokens. Recipients at refused.example get a 550."""
 
-    def __init__(self, *, cert: Path | None = None, key: Path | None = None) -> None:
+    def __init__(self, *, cert: Path | None = None, key: Path | None = None,
+                 identity: IdentityProvider | None = None) -> None:
         import ssl
 
         from aiosmtpd.controller import Controller
-        from aiosmtpd.smtp import AuthResult
+        from aiosmtpd.smtp import AuthResult, LoginPassword
 
         self.messages: list[tuple[str, list[str], bytes]] = []
         self.logins: list[str] = []
@@ -194,6 +274,20 @@ class SmtpSink:
                                       envelope.original_content or envelope.content))
                 return "250 OK"
 
+        class OAuthHandler(Handler):
+            async def auth_XOAUTH2(self, server, args):
+                """RFC-less but universal: base64("user=U^Aauth=Bearer T^A^A"), checked with the provider."""
+                try:
+                    fields = dict(part.split("=", 1) for part in
+                                  base64.b64decode(args[1]).decode().split("\x01") if part)
+                    user, token = fields["user"], fields["auth"].removeprefix("Bearer ")
+                except (IndexError, KeyError, ValueError):
+                    return AuthResult(success=False, message="501 5.5.2 malformed XOAUTH2 response")
+                if identity is None or identity.user_of(token) != user:
+                    return AuthResult(success=False)
+                sink.logins.append(user)
+                return AuthResult(success=True, auth_data=LoginPassword(user.encode(), token.encode()))
+
         def authenticator(server, session, envelope, mechanism, auth_data):
             ok = auth_data.password.decode() == PASSWORD
             if ok:
@@ -207,7 +301,8 @@ class SmtpSink:
             context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             context.load_cert_chain(cert, key)
             tls = {"tls_context": context, "require_starttls": True}
-        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port, authenticator=authenticator,
+        handler = OAuthHandler() if identity is not None else Handler()
+        self.controller = Controller(handler, hostname="127.0.0.1", port=self.port, authenticator=authenticator,
                                      auth_require_tls=cert is not None, auth_required=True, **tls)
 
     def __enter__(self) -> SmtpSink:
