@@ -25,7 +25,8 @@ lint: $(STAMP)
 test: system-deps $(STAMP) lint
 	$(BIN)/python -m pytest
 
-bench: system-deps $(STAMP)
+bench: $(STAMP)
+	./tools/install-system-deps.sh --bench
 	$(BIN)/python -m pytest tests/perf -q -s
 
 package: system-deps $(STAMP)
