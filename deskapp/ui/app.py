@@ -113,6 +113,16 @@ class Session:
         if self.crash is not None:
             self.crash.uninstall()
 
+    def accounts_changed(self) -> None:
+        """An account was added, edited or removed in the running app: the first one starts the sync
+        engine, and the mailboxes' IDLE push follows the new list."""
+        if self.engine is None and demo_workspace.has_accounts(self.workspace):
+            self.engine = self.window.engine = start_engine(self.workspace, self.window)
+        if self.engine is not None:
+            if self.mail_push is not None:
+                self.mail_push.stop()
+            self.mail_push = start_mail_push(self.workspace, self.engine)
+
 
 def start(workspace: Any, options: dict) -> Session | None:
     """Everything up to a shown main window (first-run dialog, demo backend, actions, sync engine)."""
@@ -157,7 +167,9 @@ def start(workspace: Any, options: dict) -> Session | None:
     # otherwise walk them all (tens of ms) whenever a worker allocates a lot, stalling the GUI thread.
     gc.collect()
     gc.freeze()
-    return Session(app, window, workspace, engine, demo, outbox, crash, mail_push)
+    session = Session(app, window, workspace, engine, demo, outbox, crash, mail_push)
+    window.accounts_hook = session.accounts_changed
+    return session
 
 
 def run(workspace: Any, options: dict) -> int:

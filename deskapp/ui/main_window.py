@@ -86,6 +86,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         super().__init__()
         self.extras = extras  # other features' widgets (KPI, templates, suggestions, outbox): off in pane tests
         self.ws, self.db, self.outbox, self.engine = ws, ws.db, outbox, engine
+        self.accounts_hook: Callable[[], None] | None = None
         self.settings = settings or QSettings(str(Path(ws.paths.data_dir) / "ui.ini"), QSettings.Format.IniFormat)
         self.setWindowTitle("deskapp")
         self.setWindowIcon(icons.icon("deskapp"))
@@ -227,6 +228,11 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         return box
 
     def _accounts_changed(self) -> None:
+        if self.accounts_hook is not None:  # the app starts sync for a first account, and IDLE for mailboxes
+            try:
+                self.accounts_hook()
+            except Exception:
+                log.exception("applying the account change failed")
         if self.engine is not None:
             try:
                 self.engine.request_sync()
