@@ -266,7 +266,9 @@ class ChatwootConnector:
 
     def _pull_messages(self, conversation_id: str, cursor: str | None) -> Batch:
         """First pull: the latest page, then ``before=`` back to the start (whole conversation in one
-        batch, so KPIs never see half a thread). Later pulls: ``after=<cursor>``, oldest first."""
+        batch, so KPIs never see half a thread). Later pulls: the latest page again when it reaches back
+        over the cursor (one request, as many as before; the recent messages it repeats carry any edit or
+        delete made on the hub since), else ``after=<cursor>``, oldest first."""
         last = int(cursor) if cursor and cursor.strip().isdigit() else None
         if last is None:
             collected: dict[int, dict[str, Any]] = {}
@@ -283,6 +285,11 @@ class ChatwootConnector:
             raw = [collected[k] for k in sorted(collected)]
             done = True
         else:
+            latest = self._messages_page(conversation_id, {}) or []
+            if latest and int(latest[0]["id"]) <= last:  # every new message is on it
+                items = map_each(latest, lambda m: cw.message(m, conversation_id), "message")
+                newest = max(last, int(latest[-1]["id"]))
+                return Batch(items, str(newest), True)
             page = self._messages_page(conversation_id, {"after": last}) or []
             raw = [m for m in page if int(m["id"]) > last]
             if len(raw) != len(page):

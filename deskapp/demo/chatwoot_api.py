@@ -259,6 +259,14 @@ def messages(state: DemoState, me: int, q: dict, body: Any, conv_id: str, *, ove
         return 200, {"meta": meta, "payload": [message_json(state, conv, m) for m in chosen]}
 
 
+def delete_message(state: DemoState, me: int, q: dict, body: Any, conv_id: str, message_id: str) -> Answer:
+    with state.lock:
+        message = state.delete_message(_conv(state, conv_id), int(message_id))
+        if message is None:
+            raise ApiError(404, "The message or conversation does not exist in the account")
+        return 200, message_json(state, _conv(state, conv_id), message)
+
+
 def labels_show(state: DemoState, me: int, q: dict, body: Any, conv_id: str) -> Answer:
     with state.lock:
         return 200, {"payload": list(_conv(state, conv_id).labels)}
@@ -446,6 +454,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Answer]]] = [
         ("PATCH", _ACC + r"/conversations/(?P<conv_id>\d+)", update_conversation),
         ("GET", _ACC + r"/conversations/(?P<conv_id>\d+)/messages", messages),
         ("POST", _ACC + r"/conversations/(?P<conv_id>\d+)/messages", send_message),
+        ("DELETE", _ACC + r"/conversations/(?P<conv_id>\d+)/messages/(?P<message_id>\d+)", delete_message),
         ("POST", _ACC + r"/conversations/(?P<conv_id>\d+)/toggle_status", toggle_status),
         ("POST", _ACC + r"/conversations/(?P<conv_id>\d+)/toggle_priority", toggle_priority),
         ("POST", _ACC + r"/conversations/(?P<conv_id>\d+)/assignments", assign),

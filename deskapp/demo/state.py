@@ -16,6 +16,7 @@ from deskapp.demo.timeline import INBOUND, Event, render_text
 
 ACTIVITY, INCOMING, OUTGOING = 2, 0, 1
 _CACHE_SIZE = 4096
+DELETED_CONTENT = "This message was deleted"  # what Chatwoot leaves in place of a deleted message
 
 
 class DemoState:
@@ -36,6 +37,7 @@ class DemoState:
         self.extra_messages: dict[int, list[dict]] = {}  # conversation id -> messages added after seeding
         self.next_message_id = self.world.next_message_id
         self.received_messages: list[dict] = []  # every message POSTed by a client, as received
+        self.deleted_messages: dict[int, dict[int, int]] = {}  # conversation id -> {message id: deleted at}
         self.merged_contacts: dict[int, int] = {}  # mergee contact id -> the contact it was merged into
         self.pushes: Counter[str] = Counter()  # kind -> count (reply, note, status, assign, labels, priority...)
         self.push_log: list[dict] = []  # every push in order: {"kind", "conversation_id", "body"}
@@ -86,7 +88,22 @@ class DemoState:
                     self._seeded_cache.popitem(last=False)
             else:
                 self._seeded_cache.move_to_end(conv.id)
-            return seeded + self.extra_messages.get(conv.id, [])
+            messages = seeded + self.extra_messages.get(conv.id, [])
+            deleted = self.deleted_messages.get(conv.id)
+            if deleted:  # as Chatwoot keeps a deleted message: its place, with the content gone
+                messages = [dict(m, content=DELETED_CONTENT, updated_at=deleted[m["id"]],
+                                 content_attributes={**m["content_attributes"], "deleted": True})
+                            if m["id"] in deleted else m for m in messages]
+            return messages
+
+    def delete_message(self, conv: Conversation, message_id: int) -> dict | None:
+        """Another agent deletes a message on the hub; None when the conversation has no such message."""
+        with self.lock:
+            if not any(m["id"] == message_id for m in self.messages(conv)):
+                return None
+            self.deleted_messages.setdefault(conv.id, {})[message_id] = int(time.time())
+            self.touch(conv)
+            return next(m for m in self.messages(conv) if m["id"] == message_id)
 
     def message_count(self) -> int:
         return self.world.next_message_id - 1 + sum(len(v) for v in self.extra_messages.values())

@@ -254,13 +254,30 @@ def test_messages_first_pull_pages_back_to_the_start(server, connector):
 
 
 def test_messages_after_cursor_ignores_records_behind_it(server, connector, caplog):
-    msgs = [cp.message(i) for i in (44, 46, 47)]
-    server.script("GET", f"{cp.PREFIX}/conversations/1/messages",
-                  Reply(200, {"meta": {}, "payload": [*msgs, cp.message(45)]}))
+    """More new messages than the latest page holds: ``after=`` paging, records at or behind it ignored."""
+    latest = [cp.message(i) for i in range(70, 90)]  # does not reach back to the cursor (45)
+    after = [cp.message(i) for i in (44, 46, 47)] + [cp.message(45)]
+    server.script("GET", f"{cp.PREFIX}/conversations/1/messages", Reply(200, {"meta": {}, "payload": latest}),
+                  Reply(200, {"meta": {}, "payload": after}))
     batch = connector.pull("messages/1", "45")
     assert [m.external_id for m in batch.items] == ["46", "47"] and batch.next_cursor == "47" and batch.done
-    assert server.requests_to(f"{cp.PREFIX}/conversations/1/messages")[0].arg("after") == "45"
+    assert [s.arg("after") for s in server.requests_to(f"{cp.PREFIX}/conversations/1/messages")] == [None, "45"]
     assert "ignored" in caplog.text
+
+
+def test_messages_later_pull_rereads_the_latest_page(server, connector):
+    """A few new messages: the latest page (one request, as before) holds them, and the recent ones again,
+    so an edit or a delete made on the hub reaches the cache."""
+    edited = cp.message(44)
+    edited["content"] = "This message was deleted"
+    edited["content_attributes"] = {"deleted": True}
+    latest = [cp.message(i) for i in range(30, 44)] + [edited, cp.message(45), cp.message(46), cp.message(47)]
+    server.script("GET", f"{cp.PREFIX}/conversations/1/messages", Reply(200, {"meta": {}, "payload": latest}))
+    batch = connector.pull("messages/1", "45")
+    by_id = {m.external_id: m for m in batch.items}
+    assert sorted(by_id, key=int) == [str(i) for i in range(30, 48)] and batch.next_cursor == "47" and batch.done
+    assert by_id["44"].text == "This message was deleted"
+    assert [s.arg("after") for s in server.requests_to(f"{cp.PREFIX}/conversations/1/messages")] == [None]
 
 
 def test_messages_empty_page_keeps_the_cursor(server, connector):

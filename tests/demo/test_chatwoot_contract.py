@@ -29,6 +29,7 @@ SERVED = {
     A + "/conversations/{conversation_id}/messages", A + "/conversations/{conversation_id}/toggle_status",
     A + "/conversations/{conversation_id}/toggle_priority", A + "/conversations/{conversation_id}/assignments",
     A + "/conversations/{conversation_id}/labels", A + "/actions/contact_merge",
+    A + "/conversations/{conversation_id}/messages/{message_id}",
 }
 
 
@@ -107,6 +108,18 @@ def test_pushes_and_their_answers_match_the_spec(openapi: OpenAPI, fresh_client:
         r = c.session.request(method, c.url + path, headers=c.headers, json=body, timeout=30)
         assert r.status_code == 200, (path, r.text)
         _check(openapi, r)
+
+
+def test_a_deleted_message_matches_the_spec(openapi: OpenAPI, fresh_client: DemoClient) -> None:
+    c = fresh_client
+    first = c.get(f"{c.acc}/conversations/12/messages").json()["payload"][0]["id"]
+    r = c.session.delete(f"{c.url}{c.acc}/conversations/12/messages/{first}", headers=c.headers, timeout=30)
+    assert r.status_code == 200, r.text
+    _check(openapi, r)
+    after = c.get(f"{c.acc}/conversations/12/messages")
+    _check(openapi, after)
+    gone = next(m for m in after.json()["payload"] if m["id"] == first)
+    assert gone["content"] == "This message was deleted" and gone["content_attributes"]["deleted"] is True
 
 
 def test_the_check_would_catch_a_wrong_shape(openapi: OpenAPI, client: DemoClient) -> None:
