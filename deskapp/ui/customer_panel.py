@@ -5,7 +5,7 @@ from __future__ import annotations
 import html as html_lib
 from datetime import datetime
 
-from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFrame,
@@ -24,6 +24,9 @@ from PySide6.QtWidgets import (
 from deskapp.services.customers import CustomerProfile
 from deskapp.services.inbox import channel_title
 from deskapp.ui import icons
+
+ORDERS_FIRST = 50  # shown at once; the rest follow a chunk per event-loop turn
+ORDERS_CHUNK = 150
 
 
 def _date(epoch: int | None) -> str:
@@ -59,6 +62,7 @@ class CustomerPanel(QWidget):
         self.value.setWordWrap(True)
         self.value.setAccessibleName("Lifetime value")
         self.proposals = QVBoxLayout()
+        self._orders_generation = 0
         self.orders = QTreeWidget()
         self.orders.setAccessibleName("Orders")
         self.orders.setHeaderLabels(["Order", "Status", "Total"])
@@ -90,6 +94,7 @@ class CustomerPanel(QWidget):
         self.name.setText("No customer")
         self.identities.clear()
         self.value.clear()
+        self._orders_generation += 1  # a chunked fill still under way stops
         self.orders.clear()
         self.past.clear()
         self._clear_proposals()
@@ -128,10 +133,27 @@ class CustomerPanel(QWidget):
         self.past_title.setText(f"<b>Previous conversations</b> ({self.past.count()})")
 
     def _fill_orders(self, p: CustomerProfile) -> None:
-        self.orders.setUpdatesEnabled(False)
+        """The first orders at once, the rest a chunk per event-loop turn: a customer with hundreds of
+        orders never holds the GUI thread for long (the list of a profile shown since stops filling)."""
+        self._orders_generation += 1
+        generation = self._orders_generation
         self.orders.clear()
+        self._add_orders(p.orders[:ORDERS_FIRST])
+        self.orders_title.setText(f"<b>Orders</b> ({len(p.orders)})")
+
+        def more(start: int) -> None:
+            if generation != self._orders_generation:
+                return
+            self._add_orders(p.orders[start:start + ORDERS_CHUNK])
+            if start + ORDERS_CHUNK < len(p.orders):
+                QTimer.singleShot(0, self, lambda: more(start + ORDERS_CHUNK))
+
+        if len(p.orders) > ORDERS_FIRST:
+            QTimer.singleShot(0, self, lambda: more(ORDERS_FIRST))
+
+    def _add_orders(self, orders: list) -> None:
         items = []
-        for o in p.orders:
+        for o in orders:
             status = o.financial_status
             if o.fulfillment_status:
                 status += f" / {o.fulfillment_status}"
@@ -150,9 +172,9 @@ class CustomerPanel(QWidget):
                 track.setToolTip(0, url)
                 item.addChild(track)
             items.append(item)
+        self.orders.setUpdatesEnabled(False)
         self.orders.addTopLevelItems(items)
         self.orders.setUpdatesEnabled(True)
-        self.orders_title.setText(f"<b>Orders</b> ({len(p.orders)})")
 
     def _proposal_widget(self, prop) -> QWidget:
         box = QFrame()

@@ -5,9 +5,22 @@ undoes the agent's local decision."""
 
 from __future__ import annotations
 
+import pytest
+
 from deskapp.domain import OutboxKind, OutboxState
 from tests.faults.conftest import trim_world
 from tests.faults.stack import Stack, api
+
+
+@pytest.fixture
+def synced(tmp_path, demo_server):
+    """(server, info, stack): a cache synced from the first 100 conversations of the demo hub."""
+    server, info = demo_server
+    trim_world(server, 100)
+    stack = Stack(tmp_path / "data", info)
+    stack.sync()
+    yield server, info, stack
+    stack.close()
 
 
 def _proposals(stack: Stack) -> list[tuple[int, int, int, str, str]]:
@@ -28,95 +41,72 @@ def _customer_of_contact(stack: Stack, external_id: str) -> int:
         return conn.exec_driver_sql("SELECT customer_id FROM contact WHERE external_id = ?", (external_id,)).scalar()
 
 
-def test_merge_reaches_the_hub_once_even_after_a_crash_before_the_ack(tmp_path, demo_server):
-    server, info = demo_server
-    trim_world(server, 100)
-    stack = Stack(tmp_path / "data", info)
-    try:
-        stack.sync()
-        conversations = server.state.world.conversations
-        proposal, keep, gone, base, mergee = next(
-            p for p in _proposals(stack) if any(c.contact_id == int(p[4]) for c in conversations))
-        moved = [c.id for c in conversations if c.contact_id == int(mergee)]
+def test_merge_reaches_the_hub_once_even_after_a_crash_before_the_ack(synced):
+    server, _info, stack = synced
+    conversations = server.state.world.conversations
+    proposal, keep, gone, base, mergee = next(
+        p for p in _proposals(stack) if any(c.contact_id == int(p[4]) for c in conversations))
+    moved = [c.id for c in conversations if c.contact_id == int(mergee)]
 
-        server.set_faults(outage=True)  # the agent decides while the hub is down
-        [client_id] = stack.actions.merge(proposal, keep)
-        assert _customer_of_contact(stack, mergee) == keep  # one customer in the cache at once
-        with stack.db.read() as conn:
-            assert conn.exec_driver_sql("SELECT count(*) FROM customer WHERE id = ?", (gone,)).scalar() == 0
-        item = stack.outbox.get(client_id)
-        assert item.kind == OutboxKind.MERGE and item.payload == {"base_contact_id": base, "mergee_contact_id": mergee}
-        assert stack.replay().stopped == "offline" and not server.state.merged_contacts
+    server.set_faults(outage=True)  # the agent decides while the hub is down
+    [client_id] = stack.actions.merge(proposal, keep)
+    assert _customer_of_contact(stack, mergee) == keep  # one customer in the cache at once
+    with stack.db.read() as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM customer WHERE id = ?", (gone,)).scalar() == 0
+    item = stack.outbox.get(client_id)
+    assert item.kind == OutboxKind.MERGE and item.payload == {"base_contact_id": base, "mergee_contact_id": mergee}
+    assert stack.replay().stopped == "offline" and not server.state.merged_contacts
 
-        server.set_faults()
-        # A crash between "the hub applied it" and "the outbox knows": the push lands, the ack is never written.
-        assert stack.connector().push(stack.outbox.get(client_id).to_item()).ok
-        assert server.state.merged_contacts == {int(mergee): int(base)}
-        assert stack.outbox.get(client_id).state == OutboxState.PENDING
+    server.set_faults()
+    # A crash between "the hub applied it" and "the outbox knows": the push lands, the ack is never written.
+    assert stack.connector().push(stack.outbox.get(client_id).to_item()).ok
+    assert server.state.merged_contacts == {int(mergee): int(base)}
+    assert stack.outbox.get(client_id).state == OutboxState.PENDING
 
-        stack.drain()  # the restarted replay checks first: the mergee is gone, so it is not merged again
-        assert stack.outbox.get(client_id).state == OutboxState.DONE
-        assert server.state.pushes["contact_merge"] == 1  # checked first: never merged twice
-        assert all(server.state.conversation(cid).contact_id == int(base) for cid in moved)
+    stack.drain()  # the restarted replay checks first: the mergee is gone, so it is not merged again
+    assert stack.outbox.get(client_id).state == OutboxState.DONE
+    assert server.state.pushes["contact_merge"] == 1  # checked first: never merged twice
+    assert all(server.state.conversation(cid).contact_id == int(base) for cid in moved)
 
-        stack.sync()  # the hub's new shape pulled back: still one customer with all the conversations
-        with stack.db.read() as conn:
-            marks = ",".join("?" * len(moved))
-            owners = {r[0] for r in conn.exec_driver_sql(
-                f"SELECT customer_id FROM conversation WHERE external_id IN ({marks})", tuple(map(str, moved)))}
-        assert owners == {keep}
-    finally:
-        stack.close()
+    stack.sync()  # the hub's new shape pulled back: still one customer with all the conversations
+    with stack.db.read() as conn:
+        marks = ",".join("?" * len(moved))
+        owners = {r[0] for r in conn.exec_driver_sql(
+            f"SELECT customer_id FROM conversation WHERE external_id IN ({marks})", tuple(map(str, moved)))}
+    assert owners == {keep}
 
 
-def test_merge_the_hub_refuses_is_a_conflict_and_the_local_merge_stands(tmp_path, demo_server):
-    server, info = demo_server
-    trim_world(server, 100)
-    stack = Stack(tmp_path / "data", info)
-    try:
-        stack.sync()
-        proposals = _proposals(stack)
-        proposal, keep, _gone, base, mergee = proposals[0]
-        third = next(p[3] for p in proposals[1:] if base not in (p[3], p[4]) and mergee not in (p[3], p[4]))
-        # meanwhile another agent merged our kept contact into a third one: it no longer exists on the hub
-        answer = api(info, "POST", "/actions/contact_merge",
-                     json={"base_contact_id": int(third), "mergee_contact_id": int(base)})
-        assert answer.status_code == 200
+def test_merge_the_hub_refuses_is_a_conflict_and_the_local_merge_stands(synced):
+    server, info, stack = synced
+    proposals = _proposals(stack)
+    proposal, keep, _gone, base, mergee = proposals[0]
+    third = next(p[3] for p in proposals[1:] if base not in (p[3], p[4]) and mergee not in (p[3], p[4]))
+    # meanwhile another agent merged our kept contact into a third one: it no longer exists on the hub
+    answer = api(info, "POST", "/actions/contact_merge",
+                 json={"base_contact_id": int(third), "mergee_contact_id": int(base)})
+    assert answer.status_code == 200
 
-        [client_id] = stack.actions.merge(proposal, keep)
-        stack.replay()
-        item = stack.outbox.get(client_id)
-        assert item.state == OutboxState.CONFLICT and "400" in (item.conflict or ""), item
-        assert server.state.pushes["contact_merge"] == 1  # only the other agent's
+    [client_id] = stack.actions.merge(proposal, keep)
+    stack.replay()
+    item = stack.outbox.get(client_id)
+    assert item.state == OutboxState.CONFLICT and "400" in (item.conflict or ""), item
+    assert server.state.pushes["contact_merge"] == 1  # only the other agent's
 
-        assert stack.actions.discard(client_id)  # settled by the agent
-        assert stack.outbox.get(client_id) is None
-        assert _customer_of_contact(stack, mergee) == keep  # the agent's decision in the cache stands
-    finally:
-        stack.close()
+    assert stack.actions.discard(client_id)  # settled by the agent
+    assert stack.outbox.get(client_id) is None
+    assert _customer_of_contact(stack, mergee) == keep  # the agent's decision in the cache stands
 
 
-def test_merge_without_two_hub_contacts_is_local_only(tmp_path, demo_server):
+def test_merge_without_two_hub_contacts_is_local_only(synced):
     """A proposal that is no longer pending is refused; with contacts in no common account nothing is queued."""
-    server, info = demo_server
-    trim_world(server, 100)
-    stack = Stack(tmp_path / "data", info)
-    try:
-        stack.sync()
-        proposal, keep, gone, _base, mergee = _proposals(stack)[0]
-        with stack.db.write() as conn:  # the other side's contact belongs to an account of another hub
-            conn.exec_driver_sql("INSERT INTO account (kind, name, base_url, created_at) VALUES"
-                                 " ('chatwoot', 'other hub', 'http://127.0.0.1:9', 0)")
-            other = conn.exec_driver_sql("SELECT max(id) FROM account").scalar()
-            conn.exec_driver_sql("UPDATE contact SET account_id = ? WHERE external_id = ?", (other, mergee))
-        assert stack.actions.merge(proposal, keep) == []
-        assert _customer_of_contact(stack, mergee) == keep and stack.open_count() == 0
-        try:
-            stack.actions.merge(proposal, keep)
-        except ValueError as exc:
-            assert "no longer pending" in str(exc)
-        else:
-            raise AssertionError("a settled proposal was merged twice")
-        assert gone != keep
-    finally:
-        stack.close()
+    _server, _info, stack = synced
+    proposal, keep, _gone, _base, mergee = _proposals(stack)[0]
+    with stack.db.write() as conn:  # the other side's contact belongs to an account of another hub
+        conn.exec_driver_sql("INSERT INTO account (kind, name, base_url, created_at) VALUES"
+                             " ('chatwoot', 'other hub', 'http://127.0.0.1:9', 0)")
+        other = conn.exec_driver_sql("SELECT max(id) FROM account").scalar()
+        conn.exec_driver_sql("UPDATE contact SET account_id = ? WHERE external_id = ?", (other, mergee))
+    assert stack.actions.merge(proposal, keep) == []
+    assert _customer_of_contact(stack, mergee) == keep and stack.open_count() == 0
+    with pytest.raises(ValueError, match="no longer pending"):  # a settled proposal is not merged twice
+        stack.actions.merge(proposal, keep)

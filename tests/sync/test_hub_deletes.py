@@ -3,26 +3,17 @@ full-text entry) becomes what Chatwoot shows in its place, so search no longer f
 
 from __future__ import annotations
 
-import pytest
-
 from tests.faults.conftest import trim_world
 from tests.faults.stack import Stack, api
+from tests.sync.demo_fixture import fast_demo_server
 
 
-@pytest.fixture
-def demo_server():
-    from deskapp.demo.server import DemoServer
-
-    server = DemoServer(seed=1, scale="small", live=False, port=0, host="127.0.0.1")
-    info = server.start()
-    try:
-        yield server, info
-    finally:
-        server.stop()
+def test_a_message_deleted_on_the_hub_is_deleted_in_the_cache(tmp_path):
+    with fast_demo_server(seed=1) as (server, info):
+        _delete_and_sync(tmp_path, server, info)
 
 
-def test_a_message_deleted_on_the_hub_is_deleted_in_the_cache(tmp_path, demo_server):
-    server, info = demo_server
+def _delete_and_sync(tmp_path, server, info) -> None:
     trim_world(server, 30)
     stack = Stack(tmp_path / "data", info)
     try:

@@ -26,6 +26,7 @@ def stall_free(heartbeat, run_once) -> tuple[float, float]:
         best = min(best, (heartbeat.busy_ms, heartbeat.worst_ms))
         if best[0] < STALL_MS and best[1] < WALL_MS:
             break
+    print(f"\nGUI thread: longest busy stretch {best[0]:.1f} ms, longest gap {best[1]:.1f} ms")
     assert best[0] < STALL_MS and best[1] < WALL_MS, best
     return best
 
