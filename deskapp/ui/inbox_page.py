@@ -308,7 +308,13 @@ class InboxPage(QWidget):
             selection.blockSignals(False)
             self.table.viewport().update()
         elif ids and self.auto_open_first and (reset or keep is None):
-            self.table.set_current_row(0)
+            view = self.current_view
+
+            def open_first() -> None:  # after the list's rows: they show first, then the conversation
+                if self.current_view is view and self.table.current_row() < 0 and self.model.rowCount():
+                    self.table.set_current_row(0)
+
+            self._after_rows(open_first)
         elif ids and keep is not None and keep in self.advance_from and old_row >= 0:
             # The agent resolved or snoozed it and it left the view: on to the next one, like an archive.
             self.advance_from.discard(keep)
