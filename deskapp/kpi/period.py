@@ -128,6 +128,13 @@ def preset_period(preset: str, tz: ZoneInfo, now: datetime | None = None) -> Per
 
 def parse_period(start: str | None, end: str | None, tz: ZoneInfo, now: datetime | None = None) -> Period:
     """From CLI-style dates (YYYY-MM-DD, ``to`` exclusive); defaults: the last 30 days including today."""
-    end_day = date.fromisoformat(end) if end else today(tz, now) + timedelta(days=1)
-    first_day = date.fromisoformat(start) if start else end_day - timedelta(days=30)
+    end_day = _day(end, "--to") if end else today(tz, now) + timedelta(days=1)
+    first_day = _day(start, "--from") if start else end_day - timedelta(days=30)
     return Period(first_day, end_day, tz)
+
+
+def _day(text: str, what: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{what}: {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01") from None

@@ -89,6 +89,8 @@ def test_cli_kpi_json(workspace_db, data_dir, capsys):
     assert code == 0 and "FRT" in text and "Mia" in text
     assert cli.main(["--data-dir", str(data_dir), "kpi", "--agent", "ghost@x", "--json"]) == 2
     assert "no agent" in capsys.readouterr().err
+    assert cli.main(["--data-dir", str(data_dir), "kpi", "--from", "1 March", "--json"]) == 2
+    assert "--from: '1 March' is not a date; write it as YYYY-MM-DD" in capsys.readouterr().err
 
 
 def test_cli_import_surveys_keeps_good_rows_and_reports_bad_ones(workspace_db, data_dir, tmp_path, capsys):
