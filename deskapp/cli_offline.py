@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from deskapp.cli_output import fail, print_json
+from deskapp.domain import Priority
 from deskapp.services.actions import (
     ActionError,
     StorageError,
@@ -34,7 +35,11 @@ def parse_until(value: str, *, now: datetime | None = None) -> datetime:
     if match:
         unit = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}[match.group(2)]
         return now + timedelta(**{unit: int(match.group(1))})
-    when = datetime.fromisoformat(value)
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(f"snooze: {value!r} is not a time; write 30m, 2h, 3d, 1w or an ISO time"
+                         " such as 2026-11-24T09:00") from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
@@ -78,9 +83,9 @@ def _cmd_act(ws, args: argparse.Namespace) -> int:
             labels = [label for part in rest for label in part.split(",")]
             client_id = service.set_labels(cid, labels)
         elif verb == "priority":
-            if len(rest) != 1:
+            if len(rest) != 1 or rest[0].lower() not in {str(p) for p in Priority}:
                 return fail("priority needs one of none, low, medium, high, urgent")
-            client_id = service.set_priority(cid, rest[0])
+            client_id = service.set_priority(cid, rest[0].lower())
         else:  # snooze
             if len(rest) != 1:
                 return fail("snooze needs a time: 2h, 3d, 1w or an ISO time")

@@ -50,7 +50,11 @@ def test_act_errors_are_one_line(capsys, data_dir):
     code, _, err = _run(capsys, data_dir, "act", "999", "resolve")
     assert code == 2 and "no conversation" in err
     code, _, err = _run(capsys, data_dir, "act", "1", "priority", "extreme")
-    assert code == 2 and "extreme" in err
+    assert code == 2 and "priority needs one of none, low, medium, high, urgent" in err
+    code, _, err = _run(capsys, data_dir, "act", "1", "snooze", "tomorrowish")
+    assert code == 2 and "'tomorrowish' is not a time; write 30m, 2h, 3d, 1w or an ISO time" in err
+    code, _, _err = _run(capsys, data_dir, "act", "1", "priority", "HIGH")
+    assert code == 0
     code, _, err = _run(capsys, data_dir, "act", "1", "assign", "ghost")
     assert code == 2 and "ghost" in err
     code, _, err = _run(capsys, data_dir, "outbox", "--retry", "nope")
