@@ -61,6 +61,7 @@ class ChatwootConnector:
     """One Chatwoot account. ``margin`` (seconds) widens every incremental window against clock skew."""
 
     messages_per_conversation = True  # the engine pulls ``messages/<id>`` for each conversation it receives
+    parallel_message_pulls = 4  # conversations whose messages the engine may fetch at once (429s still back off)
 
     def __init__(self, base_url: str, account_id: int | str, token: str, *, http: HttpClient | None = None,
                  margin: float = 120.0, clock: Callable[[], float] = time.time) -> None:

@@ -11,10 +11,15 @@ on), TransientError -> offline (or degraded when some pulls worked), PayloadErro
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import itertools
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
 from deskapp.connectors.base import AuthError, Connector, PayloadError, TransientError
@@ -216,23 +221,29 @@ class SyncEngine:
             self._emit(account.id, Connectivity.ONLINE, index, total,
                        f"pulling messages of {len(pending)} conversation(s)", None)
             group: list[tuple[str, list, str | None, bool]] = []
-            try:
-                for ext in pending:
-                    if self._stopping.is_set():
-                        raise _Stopped
-                    visited.add(ext)
-                    try:
-                        group.append((ext, *self._pull_messages(account, connector, ext,
-                                                                cursors.get(MESSAGES_PREFIX + ext))))
-                    except PayloadError as exc:
-                        # The mark stays: this conversation is tried again on the next pass.
-                        summary.errors.append(f"messages of {ext}: {exc}")
-                    if sum(len(g[1]) for g in group) >= GROUP_MESSAGES:
+            pull = functools.partial(self._pull_messages_at, account, connector, cursors)
+            workers = max(1, int(getattr(connector, "parallel_message_pulls", 1)))
+            with contextlib.closing(_in_order(pending, pull, workers)) as results:
+                try:
+                    for ext, result in results:
+                        if self._stopping.is_set():
+                            raise _Stopped
+                        visited.add(ext)
+                        try:
+                            group.append((ext, *result()))
+                        except PayloadError as exc:
+                            # The mark stays: this conversation is tried again on the next pass.
+                            summary.errors.append(f"messages of {ext}: {exc}")
+                        if sum(len(g[1]) for g in group) >= GROUP_MESSAGES:
+                            self._apply_message_group(account, group, summary)
+                            group = []
+                finally:  # what was pulled before a failure is kept
+                    if group:
                         self._apply_message_group(account, group, summary)
-                        group = []
-            finally:  # what was pulled before a failure is kept
-                if group:
-                    self._apply_message_group(account, group, summary)
+
+    def _pull_messages_at(self, account: Account, connector: Connector, cursors: Mapping[str, str | None],
+                          ext: str) -> tuple[list, str | None, bool]:
+        return self._pull_messages(account, connector, ext, cursors.get(MESSAGES_PREFIX + ext))
 
     def _pull_messages(self, account: Account, connector: Connector, ext: str,
                        cursor: str | None) -> tuple[list, str | None, bool]:
@@ -374,3 +385,25 @@ class SyncEngine:
             delay = min(self.max_backoff, self.interval * (2 ** min(failures, 8))) if failures else self.interval
             wake.wait(delay)
 
+
+def _in_order(pending: list[str], pull: Callable[[str], tuple[list, str | None, bool]],
+              workers: int) -> Iterator[tuple[str, Callable[[], tuple[list, str | None, bool]]]]:
+    """(conversation, its pull's result getter) in ``pending`` order. With ``workers`` > 1 a few
+    conversations are fetched side by side (their round trips overlap), at most 2 × workers ahead of
+    the caller, who applies them in order on its own thread: one writer, the order of a plain loop."""
+    if workers <= 1:
+        for ext in pending:
+            yield ext, functools.partial(pull, ext)
+        return
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="pull")
+    try:
+        fetches = iter(pending)
+        ahead = deque((ext, pool.submit(pull, ext)) for ext in itertools.islice(fetches, 2 * workers))
+        while ahead:
+            ext, future = ahead.popleft()
+            following = next(fetches, None)
+            if following is not None:
+                ahead.append((following, pool.submit(pull, following)))
+            yield ext, future.result
+    finally:  # closed early (a stop, an error): what is queued is dropped, what runs is waited for
+        pool.shutdown(wait=True, cancel_futures=True)
