@@ -260,3 +260,48 @@ def test_network_sync_of_the_large_demo_set(tmp_path):
         assert messages > 0
     finally:
         server.stop()
+
+
+# --- a hub across the internet: parallel message pulls against round-trip latency ---------------------
+
+LATENCY_MS = int(os.environ.get("DESKAPP_BENCH_LATENCY_MS", "30"))
+LATENCY_CONVERSATIONS = int(os.environ.get("DESKAPP_BENCH_LATENCY_CONVERSATIONS", "400"))
+
+
+def test_first_sync_over_a_slow_link(tmp_path):
+    """A first sync of LATENCY_CONVERSATIONS conversations from a demo hub answering after LATENCY_MS, with
+    the messages of four conversations fetched side by side, beside the same sync one conversation at a
+    time (the baseline), in the same run. Both end with the same cache."""
+    from deskapp.connectors.chatwoot import ChatwootConnector
+    from deskapp.demo.server import DemoServer
+    from tests.faults.conftest import trim_world
+    from tests.faults.stack import Stack
+
+    server = DemoServer(seed=1, scale="small", live=False, port=0, host="127.0.0.1")
+    info = server.start()
+    trim_world(server, LATENCY_CONVERSATIONS)
+    server.set_faults(latency_ms=LATENCY_MS)
+    timings, counts = {}, {}
+    try:
+        for workers in (1, ChatwootConnector.parallel_message_pulls):
+            original = ChatwootConnector.parallel_message_pulls
+            ChatwootConnector.parallel_message_pulls = workers
+            stack = Stack(tmp_path / f"data-{workers}", info, http={"timeout": (10.0, 10.0)})
+            try:
+                started = time.perf_counter()
+                summary = stack.sync()
+                timings[workers] = time.perf_counter() - started
+                with stack.db.read() as conn:
+                    counts[workers] = conn.exec_driver_sql("SELECT count(*) FROM message").scalar()
+            finally:
+                ChatwootConnector.parallel_message_pulls = original
+                stack.close()
+            assert summary.state == "online", summary.errors
+    finally:
+        server.stop()
+    sequential, parallel = timings[1], timings[max(timings)]
+    assert counts[1] == counts[max(counts)] > 0
+    print(f"\nfirst sync over a {LATENCY_MS} ms link ({LATENCY_CONVERSATIONS} conversations, {counts[1]} messages):"
+          f" {parallel:.1f} s with {max(timings)} conversations at once, {sequential:.1f} s one at a time")
+    record("sync_first_over_slow_link_s", round(parallel, 2), "s", round(sequential, 2),
+           f"report ({LATENCY_MS} ms per request; baseline one conversation at a time)")
