@@ -34,6 +34,7 @@ from deskapp.sync.engine import SyncEngine
 from deskapp.sync.mail_threading import preprocess_mail
 from tests.mail.conftest import MAIL_UID, PASSWORD, Dovecot
 from tests.perf.results import record
+from tests.perf.timing import best_of
 
 MAILS = int(os.environ.get("DESKAPP_BENCH_MAILS", "10000"))
 TARGET_PER_SECOND = 20_000 / 22.9
@@ -117,15 +118,6 @@ def _mbsync_then_notmuch(server: Dovecot, user: str, work: Path) -> tuple[float,
     return mbsync_s, time.perf_counter() - started, env
 
 
-def _best_of(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
 def test_import_mailbox_from_dovecot(tmp_path: Path) -> None:
     server = Dovecot().start()
     try:
@@ -158,8 +150,8 @@ def test_import_mailbox_from_dovecot(tmp_path: Path) -> None:
 
         mbsync_s, notmuch_s, notmuch_env = _mbsync_then_notmuch(server, user, tmp_path / "notmuch")
         query = ["parcel", "damaged"]
-        ours_ms = _best_of(lambda: search(db, " ".join(query))) * 1000
-        theirs_ms = _best_of(lambda: subprocess.run(["notmuch", "search", "--output=threads", *query], check=True,
+        ours_ms = best_of(lambda: search(db, " ".join(query))) * 1000
+        theirs_ms = best_of(lambda: subprocess.run(["notmuch", "search", "--output=threads", *query], check=True,
                                                     capture_output=True, env=notmuch_env)) * 1000
         db.close()
         print(f"\nIMAP import of {MAILS} mails ({size / 1e6:.1f} MB, {threads} conversations):"

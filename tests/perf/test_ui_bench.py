@@ -23,6 +23,7 @@ import psutil
 import pytest
 
 from tests.perf.results import record
+from tests.perf.timing import best_of
 
 CONVERSATIONS = int(os.environ.get("DESKAPP_BENCH_UI_CONVERSATIONS", "100000"))
 PER_CONVERSATION = 10
@@ -131,15 +132,6 @@ def _raw(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path)
 
 
-def _best(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
-
-
 def test_ui_benchmarks(qtbot, workspace):
     from PySide6.QtCore import QSettings
 
@@ -160,7 +152,7 @@ def test_ui_benchmarks(qtbot, workspace):
         conn.execute(page_sql.format(",".join(map(str, ids[:64])))).fetchall()
         conn.close()
 
-    baseline_start = _best(raw_start, 3)
+    baseline_start = best_of(raw_start, 3)
     outbox = OutboxStore(workspace.paths.outbox_db)
     actions = ActionService(workspace.db, outbox)
     settings = QSettings(str(workspace.paths.data_dir / "ui.ini"), QSettings.Format.IniFormat)
@@ -192,7 +184,7 @@ def test_ui_benchmarks(qtbot, workspace):
                 page.select_view_key(key)
             times.append(time.perf_counter() - start)
             print(f"\nview {key} ({mode}): {times[-1] * 1000:.1f} ms", end="")
-    baseline_switch = _best(lambda: raw.execute(
+    baseline_switch = best_of(lambda: raw.execute(
         "SELECT id FROM conversation WHERE status = 'resolved' ORDER BY last_message_at DESC, id DESC").fetchall(), 3)
     for mode, times in switches.items():
         suffix = "" if mode == "idle" else f", {mode}"
@@ -221,7 +213,7 @@ def test_ui_benchmarks(qtbot, workspace):
                 nh3.clean(html)
 
     record("ui open a conversation (50 messages, sanitized)", round(statistics.median(opens) * 1000, 1), "ms",
-           round(_best(raw_open) * 1000, 1), "<= 100")
+           round(best_of(raw_open) * 1000, 1), "<= 100")
 
     # --- search as you type --------------------------------------------------------------------------
     from deskapp.ui.search_popup import SearchPopup
@@ -236,12 +228,12 @@ def test_ui_benchmarks(qtbot, workspace):
         popup._run()
         qtbot.waitUntil(lambda p=prefix: popup._shown_query == p, timeout=30_000)
         keystrokes.append(time.perf_counter() - start)
-    baseline_search = _best(lambda: raw.execute(
+    baseline_search = best_of(lambda: raw.execute(
         "SELECT rowid FROM message_fts WHERE message_fts MATCH '\"parcel\"* \"dam\"*' ORDER BY rank LIMIT 50")
         .fetchall(), 3)
     from deskapp.services.search import search
 
-    service_alone = _best(lambda: search(workspace.db, "parcel dam"), 3)
+    service_alone = best_of(lambda: search(workspace.db, "parcel dam"), 3)
     record("ui search: services.search alone, same query (what the UI waits for)", round(service_alone * 1000, 1),
            "ms", round(baseline_search * 1000, 1), "<= 100")
     record("ui search as you type (median keystroke)", round(statistics.median(keystrokes) * 1000, 1), "ms",
@@ -267,7 +259,7 @@ def test_ui_benchmarks(qtbot, workspace):
         qtbot.wait(1)  # let the page of rows come back from the worker, as between two real frames
         value += step
     ids = page.model.ids()
-    baseline_frame = _best(lambda: raw.execute(page_sql.format(",".join(map(str, ids[:step // 26])))).fetchall(), 20)
+    baseline_frame = best_of(lambda: raw.execute(page_sql.format(",".join(map(str, ids[:step // 26])))).fetchall(), 20)
     frames.sort()
     record("ui scroll whole inbox: paint per frame (median)", round(frames[len(frames) // 2] * 1000, 2), "ms",
            round(baseline_frame * 1000, 2), "<= 16")
