@@ -25,10 +25,10 @@ lint: $(STAMP)
 test: system-deps $(STAMP) lint
 	$(BIN)/python -m pytest
 
+# The desktop benchmark runs in a process of its own: its RSS figure must not carry the others' memory.
 bench: $(STAMP)
 	./tools/install-system-deps.sh --bench
 	$(BIN)/python -m pytest tests/perf -q -s --ignore=tests/perf/test_ui_bench.py
-	# the desktop's own process: its RSS figure must not carry the other benchmarks' memory
 	$(BIN)/python -m pytest tests/perf/test_ui_bench.py -q -s
 
 package: system-deps $(STAMP)
