@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from deskapp.cli_output import fail, print_json
-from deskapp.domain import Priority
 from deskapp.services.actions import (
     ActionError,
     StorageError,
@@ -83,9 +82,9 @@ def _cmd_act(ws, args: argparse.Namespace) -> int:
             labels = [label for part in rest for label in part.split(",")]
             client_id = service.set_labels(cid, labels)
         elif verb == "priority":
-            if len(rest) != 1 or rest[0].lower() not in {str(p) for p in Priority}:
+            if len(rest) != 1:
                 return fail("priority needs one of none, low, medium, high, urgent")
-            client_id = service.set_priority(cid, rest[0].lower())
+            client_id = service.set_priority(cid, rest[0])
         else:  # snooze
             if len(rest) != 1:
                 return fail("snooze needs a time: 2h, 3d, 1w or an ISO time")

@@ -77,18 +77,14 @@ def _unix(value: Any) -> int | None:
 
 
 def push(http: HttpClient, prefix: str, item: OutboxItem) -> PushResult:
-    if item.kind is OutboxKind.MERGE:  # about contacts, not a conversation
-        try:
-            return _push_merge(http, prefix, item.payload or {})
-        except Rejected as exc:
-            log.info("chatwoot rejected merge %s: %s", item.client_id, exc.reason)
-            return PushResult(ok=False, conflict=exc.reason, detail=exc.detail)
     conversation = item.conversation_external_id
-    if not conversation:
+    if not conversation and item.kind is not OutboxKind.MERGE:  # a merge is about contacts
         return PushResult(ok=False, conflict="no conversation to push to")
     base = f"{prefix}/conversations/{conversation}"
     payload = item.payload or {}
     try:
+        if item.kind is OutboxKind.MERGE:
+            return _push_merge(http, prefix, payload)
         if item.kind in (OutboxKind.REPLY, OutboxKind.NOTE):
             return _push_message(http, base, item, private=item.kind is OutboxKind.NOTE)
         if item.kind is OutboxKind.STATUS:

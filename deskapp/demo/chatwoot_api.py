@@ -261,10 +261,11 @@ def messages(state: DemoState, me: int, q: dict, body: Any, conv_id: str, *, ove
 
 def delete_message(state: DemoState, me: int, q: dict, body: Any, conv_id: str, message_id: str) -> Answer:
     with state.lock:
-        message = state.delete_message(_conv(state, conv_id), int(message_id))
+        conv = _conv(state, conv_id)
+        message = state.delete_message(conv, int(message_id))
         if message is None:
             raise ApiError(404, "The message or conversation does not exist in the account")
-        return 200, message_json(state, _conv(state, conv_id), message)
+        return 200, message_json(state, conv, message)
 
 
 def labels_show(state: DemoState, me: int, q: dict, body: Any, conv_id: str) -> Answer:

@@ -87,7 +87,11 @@ class ActionService:
         return self._queue(conversation_id, OutboxKind.LABEL, {"labels": clean})
 
     def set_priority(self, conversation_id: int, priority: Priority | str) -> str:
-        return self._queue(conversation_id, OutboxKind.PRIORITY, {"priority": str(Priority(priority))})
+        try:
+            value = Priority(str(priority).strip().lower())
+        except ValueError:
+            raise ActionError(f"priority needs one of {', '.join(Priority)} (got {priority!r})") from None
+        return self._queue(conversation_id, OutboxKind.PRIORITY, {"priority": str(value)})
 
     def merge(self, proposal_id: int, keep_customer_id: int) -> list[str]:
         """Confirm a merge proposal: the two customers are one in the cache at once, and where both had a
@@ -98,13 +102,10 @@ class ActionService:
         the conflict only says the hub keeps two contacts.
         """
         with self.db.read() as conn:
-            pair = conn.execute(text("SELECT customer_id, other_customer_id FROM merge_proposal"
-                                     " WHERE id = :id AND state = 'pending'"), {"id": proposal_id}).first()
-            if pair is None:
-                raise ActionError("this merge proposal is no longer pending")
-            if keep_customer_id not in tuple(pair):
-                raise ActionError("the kept customer is not part of this proposal")
-            gone = pair[1] if keep_customer_id == pair[0] else pair[0]
+            try:
+                gone = customer_service.merged_away(conn, proposal_id, keep_customer_id)
+            except ValueError as exc:
+                raise ActionError(str(exc)) from exc
             contacts = conn.execute(text(
                 "SELECT c.account_id, c.customer_id, c.external_id FROM contact c JOIN account a ON a.id = c.account_id"
                 " WHERE a.kind = 'chatwoot' AND c.customer_id IN (:keep, :gone) ORDER BY c.id"),

@@ -132,16 +132,21 @@ def reject_merge(db: Database, proposal_id: int) -> None:
         conn.execute(text("UPDATE merge_proposal SET state = 'rejected' WHERE id = :id"), {"id": proposal_id})
 
 
+def merged_away(conn, proposal_id: int, keep_customer_id: int) -> int:
+    """The customer a pending proposal folds into ``keep_customer_id``; ValueError when it cannot."""
+    p = conn.execute(text("SELECT customer_id, other_customer_id, state FROM merge_proposal WHERE id = :id"),
+                     {"id": proposal_id}).first()
+    if p is None or p.state != "pending":
+        raise ValueError("this merge proposal is no longer pending")
+    if keep_customer_id not in (p.customer_id, p.other_customer_id):
+        raise ValueError("the kept customer is not part of this proposal")
+    return p.other_customer_id if keep_customer_id == p.customer_id else p.customer_id
+
+
 def confirm_merge(db: Database, proposal_id: int, keep_customer_id: int) -> int:
     """Fold the proposal's other customer into ``keep_customer_id``; returns the kept id."""
     with db.write() as conn:
-        p = conn.execute(text("SELECT customer_id, other_customer_id, state FROM merge_proposal WHERE id = :id"),
-                         {"id": proposal_id}).first()
-        if p is None or p.state != "pending":
-            raise ValueError("this merge proposal is no longer pending")
-        if keep_customer_id not in (p.customer_id, p.other_customer_id):
-            raise ValueError("the kept customer is not part of this proposal")
-        gone = p.other_customer_id if keep_customer_id == p.customer_id else p.customer_id
+        gone = merged_away(conn, proposal_id, keep_customer_id)
         args = {"keep": keep_customer_id, "gone": gone}
         for table in ("contact", "conversation", '"order"', "survey_response"):
             conn.execute(text(f"UPDATE {table} SET customer_id = :keep WHERE customer_id = :gone"), args)
