@@ -93,20 +93,23 @@ def _cmd_sync(ws, args: argparse.Namespace) -> int:
                       f" {s.new_messages} new messages in {s.seconds:.1f}s"
                       + (f"; last error: {s.errors[-1]}" if s.errors else ""))
         return 0 if all(s.state == Connectivity.ONLINE for s in summaries) else 1
-    if args.account is not None:
-        engine.request_sync(args.account)
-    else:
-        engine.start()
-    from deskapp.services.mail_push import start_mail_push  # IMAP IDLE: new mail syncs at once (issue 4)
+    from deskapp.services.mail_push import start_mail_push  # IMAP IDLE: new mail syncs at once
 
-    push = start_mail_push(ws, engine)
-    print("syncing; Ctrl+C stops", file=sys.stderr)
+    push = None
+    # Ctrl+C may come at any point once the loops run: everything started is stopped in `finally`.
     try:
+        if args.account is not None:
+            engine.request_sync(args.account)
+        else:
+            engine.start()
+        push = start_mail_push(ws, engine)
+        print("syncing; Ctrl+C stops", file=sys.stderr, flush=True)
         threading.Event().wait()
     except KeyboardInterrupt:
-        print("stopping...", file=sys.stderr)
+        print("stopping...", file=sys.stderr, flush=True)
     finally:
-        push.stop()
+        if push is not None:
+            push.stop()
         engine.stop()
     for a in account_service.list_accounts(ws):
         print(f"account {a.id} ({a.kind}): {a.state}; last sync {a.last_sync.isoformat() if a.last_sync else '-'}")
