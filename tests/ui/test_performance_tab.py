@@ -49,7 +49,7 @@ def test_team_tab_shows_every_figure_and_opens_conversations(qtbot, reports, tmp
     assert figures["volume"]["total"] == 3
     assert view.tiles["frt"].value_label.text() == "10.0 min"  # median of 60, 600, 1200 s
     assert view.tiles["volume"].value_label.text() == "3"
-    assert "no previous figure" in view.tiles["frt"].change_label.text()
+    assert "no figure for the previous period" in view.tiles["frt"].change_label.text()
     assert FORMULAS["frt"] in view.tiles["frt"].toolTip()
     # a click on a tile opens the conversations behind it
     with qtbot.waitSignal(tab.open_conversations) as opened:
