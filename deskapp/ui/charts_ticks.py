@@ -9,6 +9,8 @@ import math
 from dataclasses import dataclass
 
 STEPS = (1.0, 2.0, 5.0)
+HUGE = 1e300  # beyond this the axis stops (no chart draws such a figure; the arithmetic would overflow)
+TINY = 1e-300  # below this a value is treated as zero (its tenth would not be a float)
 
 
 @dataclass(frozen=True)
@@ -50,19 +52,29 @@ def _steps(raw: float, integer: bool):
         exponent += 1
 
 
+def _whole(quotient: float, direction) -> int:
+    """floor/ceil that does not step past a whole number because of float noise (0.3 / 0.1)."""
+    nearest = round(quotient)
+    return nearest if math.isclose(quotient, nearest, rel_tol=1e-9, abs_tol=1e-12) else direction(quotient)
+
+
 def nice_ticks(low: float, high: float, *, integer: bool = False, max_ticks: int = 6) -> Ticks:
     """Ticks covering [low, high] in steps of 1, 2 or 5 times a power of ten, at most ``max_ticks`` of
-    them (at least 2), no two labels alike; ``integer`` (counts) keeps every tick whole. A range with
-    no width (no data, or one value) is widened to reach 0, or to [0, 1]."""
+    them (raised to 3: a range across zero needs -step, 0, step), no two labels alike; ``integer``
+    (counts) keeps every tick whole. A range with no width (one value) is widened to reach 0, no data
+    at all gives [0, 1]; bounds past a tick by float noise only (under 1e-12 step) do not add a tick."""
     if not (math.isfinite(low) and math.isfinite(high)):
         low = high = 0.0
-    low, high = min(low, high), max(low, high)
-    if high - low < 1e-12:
-        low, high = (0.0, 1.0) if abs(high) < 1e-12 else (min(0.0, low), max(0.0, high))
-    max_ticks = max(2, max_ticks)
+    low, high = (max(-HUGE, min(HUGE, v)) for v in (min(low, high), max(low, high)))  # no overflow below
+    if max(abs(low), abs(high)) < TINY:  # nothing (or float dust): the unit axis
+        low, high = 0.0, 1.0
+    elif high - low <= 1e-12 * max(abs(low), abs(high)):  # one value: from zero to it
+        low, high = min(0.0, low), max(0.0, high)
+    max_ticks = max(3, max_ticks)
     for step in _steps((high - low) / (max_ticks - 1), integer):
-        first = math.floor(low / step + 1e-9) * step
-        last = math.ceil(high / step - 1e-9) * step
+        first = _whole(low / step, math.floor) * step
+        last = _whole(high / step, math.ceil) * step
+        last = max(last, first + step)  # a range narrower than the step still gets two ticks
         if round((last - first) / step) + 1 <= max_ticks:
             break
     decimals = 0 if step >= 1 else -math.floor(math.log10(step) + 1e-9)
