@@ -10,6 +10,8 @@ from __future__ import annotations
 import gc
 import logging
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,10 +126,11 @@ class Session:
             self.mail_push = start_mail_push(self.workspace, self.engine)
 
 
-def start(workspace: Any, options: dict, *, demo: Any | None = None) -> Session | None:
+def start(workspace: Any, options: dict, *, demo: Any | None = None,
+          clock: Callable[[], float] = time.time) -> Session | None:
     """Everything up to a shown main window (first-run dialog, demo backend, actions, sync engine).
     ``demo``: a demo workspace already started (demo_workspace.start_demo), used as --demo would be (the
-    session stops it when it closes)."""
+    session stops it when it closes); ``clock``: the dashboards' "now" (tests pin it)."""
     app = application()
     headless = bool(options.get("smoke") or options.get("screenshot") or options.get("headless"))
     crash = None
@@ -160,7 +163,7 @@ def start(workspace: Any, options: dict, *, demo: Any | None = None) -> Session 
             QMessageBox.critical(None, "Demo workspace", f"The demo workspace could not start:\n{exc}")
     actions, outbox = open_actions(workspace)
     settings = QSettings(str(Path(workspace.paths.data_dir) / "ui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(workspace, actions=actions, outbox=outbox, settings=settings)
+    window = MainWindow(workspace, actions=actions, outbox=outbox, settings=settings, clock=clock)
     if options.get("window_size"):
         window.resize(*options["window_size"])
     theme.follow_os(app, on_change=lambda: window.page.update_icons())
@@ -192,9 +195,10 @@ def open_tab(window: MainWindow, name: str) -> None:
         window.performance.supervisor_changed.connect(appeared)
 
 
-def run(workspace: Any, options: dict) -> int:
-    """Open the main window; returns the exit code. Options: see the module's docstring."""
-    session = start(workspace, options)
+def run(workspace: Any, options: dict, **start_kw: Any) -> int:
+    """Open the main window; returns the exit code. Options: see the module's docstring; ``start_kw``
+    go to ``start`` (a demo already started, a pinned clock)."""
+    session = start(workspace, options, **start_kw)
     if session is None:
         return 1
     app, window = session.app, session.window

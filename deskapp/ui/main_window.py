@@ -85,8 +85,10 @@ def load_status(db, outbox: Any) -> tuple[list[dict[str, Any]], int, int, bool]:
 
 class MainWindow(ThreadLinksMixin, QMainWindow):
     def __init__(self, ws: Any, *, actions: Any | None = None, outbox: Any | None = None,
-                 settings: QSettings | None = None, engine: Any | None = None, extras: bool = True) -> None:
+                 settings: QSettings | None = None, engine: Any | None = None, extras: bool = True,
+                 clock: Callable[[], float] = time.time) -> None:
         super().__init__()
+        self.clock = clock  # the dashboards' "now" (tests pin it)
         self.extras = extras  # other features' widgets (KPI, templates, suggestions, outbox): off in pane tests
         self.ws, self.db, self.outbox, self.engine = ws, ws.db, outbox, engine
         self.accounts_hook: Callable[[], None] | None = None
@@ -153,7 +155,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
 
             self.performance = optional_widget("deskapp.ui.performance_tab", "PerformanceTab",
                                                ReportService(self.db, outbox=self.outbox), False,
-                                               runner=self.tasks, enabled=self.extras)
+                                               runner=self.tasks, clock=self.clock, enabled=self.extras)
         except ImportError:
             log.info("KPI reports are not part of this build")
         if self.performance is not None:
