@@ -125,9 +125,10 @@ class PerformanceView(QWidget):
             box.addItem(f"All {key}s", None)
             self.filters[key] = box
             bar.addWidget(box)
-        refresh = QPushButton("Refresh")
-        refresh.clicked.connect(self.refresh)
-        bar.addWidget(refresh)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("Compute every figure again, for whoever is signed in now")
+        self.refresh_button.clicked.connect(self.refresh)
+        bar.addWidget(self.refresh_button)
         self.status = QLabel("")
         bar.addWidget(self.status, 1)
         self.tiles: dict[str, KpiTile] = {}

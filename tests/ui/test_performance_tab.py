@@ -169,3 +169,56 @@ def test_agent_row_and_sla_bar_open_their_conversations(qtbot, reports):
     with qtbot.waitSignal(tab.open_conversations, timeout=10_000) as opened:
         view.charts["frt"].click(1, 1)  # p90 line, 2 March
     assert opened.args[0] == ids["convs"][:2]
+
+
+def test_my_performance_follows_the_signed_in_agent_once_known_and_when_it_changes(qtbot, db, monkeypatch):
+    """The first run: the window opens before the first sync has pulled the profile. The tab says so,
+    then shows the agent's figures as soon as a sync brought them, and follows a change of user."""
+    from PySide6.QtCore import Qt
+
+    from deskapp.ui import performance_tab
+    from deskapp.ui.performance_tab import NOT_SIGNED_IN
+
+    monkeypatch.setattr(performance_tab, "REFRESH_EVERY_MS", 300)  # the throttle, shortened for the test
+
+    with db.write() as conn:
+        b = CacheBuilder(conn)
+        mia, oz = b.agent("Mia"), b.agent("Oz")
+        for day, who in ((2, mia), (3, mia), (4, oz)):
+            at = local(f"2026-03-0{day} 10:00", "UTC")
+            c = b.conversation(created=at, assignee=who)
+            b.message(c, "in", at)
+            b.message(c, "out", at + 300, author="Mia" if who == mia else "Oz")
+        conn.exec_driver_sql("INSERT INTO setting (key, value) VALUES ('kpi.timezone', 'UTC')")
+        rebuild(conn)
+    tab = PerformanceTab(ReportService(db), clock=lambda: local("2026-03-10 12:00", "UTC"))
+    qtbot.addWidget(tab)
+    tab.show()
+    view = tab.mine
+    qtbot.waitUntil(lambda: view.answered and not view.computing, timeout=10_000)
+    assert view.status.text() == NOT_SIGNED_IN and view.tiles["volume"].value_label.text() == "–"
+    assert tab.team is None and tab.tabs.count() == 2
+
+    with db.write() as conn:  # the first sync's profile: Mia is signed in
+        conn.exec_driver_sql("UPDATE agent SET is_me = 1 WHERE id = ?", (mia,))
+    with qtbot.waitSignal(view.computed, timeout=10_000) as shown:
+        tab.data_changed()  # what the main window does after sync events
+    assert shown.args[0]["volume"]["total"] == 2 and view.tiles["volume"].value_label.text() == "2"
+    assert shown.args[0]["replies"] == 2 and [a["name"] for a in shown.args[0]["agents"]] == ["Mia"]
+
+    with db.write() as conn:  # more of Mia's work arrives; Refresh always recomputes
+        b.conn = conn
+        b.conversation(created=local("2026-03-05 10:00", "UTC"), assignee=mia)
+        rebuild(conn)
+    with qtbot.waitSignal(view.computed, timeout=10_000) as shown:
+        qtbot.mouseClick(view.refresh_button, Qt.MouseButton.LeftButton)
+    assert shown.args[0]["volume"]["total"] == 3
+
+    with db.write() as conn:  # signed in as another user (a role switch): Oz, an administrator
+        conn.exec_driver_sql("UPDATE agent SET is_me = (id = ?), role = CASE id WHEN ? THEN 'administrator'"
+                             " ELSE 'agent' END", (oz, oz))
+    with qtbot.waitSignals([tab.supervisor_changed, view.computed], timeout=10_000):
+        tab.data_changed()
+    assert tab.team is not None and tab.tabs.tabText(1) == "Team performance"
+    assert [a["name"] for a in view.figures["agents"]] == ["Oz"] and view.figures["volume"]["total"] == 1
+    assert view.tiles["volume"].value_label.text() == "1"
