@@ -103,9 +103,6 @@ class ReportService:
         """The signed-in agent on every account (is_me)."""
         return [a for a in self.agents() if a.is_me]
 
-    def is_supervisor(self) -> bool:
-        return self.signed_in().supervisor
-
     def signed_in(self) -> SignedIn:
         """Read again on every call: the first sync brings the profile, and a demo role switch changes it."""
         me = self.me()

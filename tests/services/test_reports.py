@@ -67,13 +67,13 @@ def test_agent_and_team_filters_and_unknown_names(workspace_db):
 
 def test_supervisor_from_role_or_setting(workspace_db):
     service = ReportService(workspace_db)
-    assert service.is_supervisor()
+    assert service.signed_in().supervisor
     with workspace_db.write() as conn:
         conn.exec_driver_sql("UPDATE agent SET role = 'agent'")
-    assert not service.is_supervisor()
+    assert not service.signed_in().supervisor
     with workspace_db.write() as conn:
         conn.exec_driver_sql("INSERT INTO setting (key, value) VALUES ('kpi.supervisor', '1')")
-    assert service.is_supervisor()
+    assert service.signed_in().supervisor
     assert [a.name for a in service.me()] == ["Mia"]
 
 
