@@ -352,7 +352,7 @@ class PerformanceTab(QWidget):
         self.tabs.addTab(self.mine, "My performance")
         self.team: PerformanceView | None = None  # on screen for supervisors only
         self._team_view: PerformanceView | None = None
-        self.outage = OutageView(reports, self.runner)
+        self.outage = OutageView(reports, self.runner, clock=clock)
         self.outage.open_conversations.connect(self.open_conversations)
         self.tabs.addTab(self.outage, "Outage view")
         self.set_supervisor(supervisor)

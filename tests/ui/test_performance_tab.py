@@ -136,6 +136,7 @@ def test_outage_view_lists_clocks_and_queued_items(qtbot, db, tmp_path):
     with qtbot.waitSignal(tab.outage.updated, timeout=10_000):
         tab.tabs.setCurrentWidget(tab.outage)
     assert tab.outage.clocks.rowCount() == 1 and tab.outage.clocks.item(0, 5).text() == "at risk"
+    assert tab.outage.clocks.item(0, 0).text().startswith("#c") and tab.outage.clocks.item(0, 2).text() == "unassigned"
     assert tab.outage.queued.item(0, 5).text() == "connection refused"
     from deskapp.ui.outage_view import export_table_csv
 
