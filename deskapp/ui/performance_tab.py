@@ -130,6 +130,8 @@ class PerformanceView(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         bar.addWidget(self.refresh_button)
         self.status = QLabel("")
+        self.status.setWordWrap(True)  # a long message wraps; it must never widen the window
+        self.status.setMinimumWidth(120)
         bar.addWidget(self.status, 1)
         self.tiles: dict[str, KpiTile] = {}
         self.tile_specs = [t for t in TILES if scope == "team" or not t.team_only]

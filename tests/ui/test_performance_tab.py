@@ -198,6 +198,7 @@ def test_my_performance_follows_the_signed_in_agent_once_known_and_when_it_chang
     view = tab.mine
     qtbot.waitUntil(lambda: view.answered and not view.computing, timeout=10_000)
     assert view.status.text() == NOT_SIGNED_IN and view.tiles["volume"].value_label.text() == "–"
+    assert view.minimumSizeHint().width() < 1280  # the message wraps: it never widens a 1280 px window
     assert tab.team is None and tab.tabs.count() == 2
 
     with db.write() as conn:  # the first sync's profile: Mia is signed in
