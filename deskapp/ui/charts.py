@@ -213,35 +213,50 @@ class ChartCard(QWidget):
 
     def show_lines(self, categories: list[str], series: dict[str, list[float | None]], keys: Keys, *,
                    scale: float = 1.0, unit: str = "", granularity: str = "day") -> None:
-        """Trend lines (gaps where a day has no value); values are divided by ``scale`` for display."""
+        """Trend lines, broken where a day has no value (a line across it would invent one); values are
+        divided by ``scale`` for display."""
         self._reset()
         drawn, top, bottom, points = [], 0.0, 0.0, 0
         for s_index, (name, values) in enumerate(series.items()):
-            line, dots = QLineSeries(), QScatterSeries()
-            line.setName(name)
-            dots.setMarkerSize(7)
-            tips = []
-            for i, v in enumerate(values):
-                shown = None if v is None else float(v) / scale
-                tips.append(f"{name} · {categories[i]}: " + ("no data" if shown is None else f"{shown:.2f}{unit}"))
-                if shown is not None:
-                    points += 1
-                    line.append(QPointF(i, shown))
-                    dots.append(QPointF(i, shown))
-                    top, bottom = max(top, shown), min(bottom, shown)
+            shown = [None if v is None else float(v) / scale for v in values]
             self._keys.append(list(keys[s_index]))
-            self._tips.append(tips)
-            if line.count() == 0:  # a series without any value (no NPS answers) stays out of the legend
+            self._tips.append([f"{name} · {c}: " + ("no data" if v is None else f"{v:.2f}{unit}")
+                               for c, v in zip(categories, shown, strict=True)])
+            found = [(i, v) for i, v in enumerate(shown) if v is not None]
+            if not found:  # a series without any value (no NPS answers) stays out of the legend
                 continue
-            for item in (line, dots):
+            points += len(found)
+            top, bottom = max(top, *(v for _, v in found)), min(bottom, *(v for _, v in found))
+            dots = QScatterSeries()
+            dots.setMarkerSize(7)
+            for i, v in found:
+                dots.append(QPointF(i, v))
+            parts = [dots, *self._segments(found)]
+            for item in parts:
                 item.hovered.connect(lambda p, on, s=s_index: on and self._hover(s, round(p.x())))
                 item.clicked.connect(lambda p, s=s_index: self.click(s, round(p.x())))
                 self.chart.addSeries(item)
                 drawn.append(item)
-            dots.setColor(line.color())
-            self.chart.legend().markers(dots)[0].setVisible(False)
+            parts[1].setName(name)
+            for item in parts:
+                item.setColor(parts[1].color())
+                if item is not parts[1]:
+                    self.chart.legend().markers(item)[0].setVisible(False)
         self._axes([short_day(c, granularity) for c in categories], False, drawn, top, bottom)
         self._set_empty(points == 0)
         self.chart.legend().setVisible(True)
         self.csv_header = ["day", *series]
         self.csv_rows = [[c, *(series[n][i] for n in series)] for i, c in enumerate(categories)]
+
+    @staticmethod
+    def _segments(found: list[tuple[int, float]]) -> list[QLineSeries]:
+        """One line per run of consecutive days with a value (a lone day makes a one-point line: its dot
+        is all that shows)."""
+        segments: list[QLineSeries] = []
+        previous = None
+        for i, v in found:
+            if previous is None or i != previous + 1:
+                segments.append(QLineSeries())
+            segments[-1].append(QPointF(i, v))
+            previous = i
+        return segments

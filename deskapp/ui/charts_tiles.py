@@ -40,11 +40,12 @@ def fmt_number(value: float | None) -> str:
 
 
 class KpiTile(QFrame):
-    """One figure: value, change vs the previous period, formula on hover, conversations on click."""
+    """One figure: value, change vs the previous period (green when better, red when worse, plain when
+    ``lower_is_better`` is None), formula on hover, conversations on click."""
 
     drill = Signal(str)
 
-    def __init__(self, title: str, formula: str, fmt: Callable[[Any], str], *, lower_is_better: bool = False,
+    def __init__(self, title: str, formula: str, fmt: Callable[[Any], str], *, lower_is_better: bool | None = False,
                  compare: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.fmt, self.lower_is_better, self.compare, self.key = fmt, lower_is_better, compare, ""
@@ -91,9 +92,11 @@ class KpiTile(QFrame):
         if delta == 0:
             self.change_label.setText("= previous period")
             return
-        better = (delta < 0) == self.lower_is_better
         arrow = "▲" if delta > 0 else "▼"
         self.change_label.setText(f"{arrow} {self.fmt(abs(delta)).lstrip('+')} vs previous ({self.fmt(previous)})")
+        if self.lower_is_better is None:  # more or fewer conversations is neither good nor bad news
+            return
+        better = (delta < 0) == self.lower_is_better
         colours = CHANGE_COLOURS[theme.is_dark()]  # readable on the light and on the dark palette
         self.change_label.setStyleSheet(f"color: {colours[0] if better else colours[1]}")
 

@@ -55,7 +55,7 @@ class Tile:
     title: str
     formula: str  # key of deskapp.kpi.definitions.FORMULAS
     fmt: Callable[[Any], str]
-    lower_is_better: bool
+    lower_is_better: bool | None  # None: a change is neither better nor worse (volume)
     read: Callable[[dict], Any]
     drill: str = ""  # drill-down key (deskapp.kpi.drilldown); "" = the tile's key, None = nothing to open
     compare: bool = True  # shows its change against the previous period
@@ -63,8 +63,8 @@ class Tile:
 
 
 TILES: list[Tile] = [
-    Tile("volume", "Conversations", "volume", fmt_number, False, lambda f: f["volume"]["total"]),
-    Tile("replies", "Replies", "replies", fmt_number, False, lambda f: f["replies"], drill=None, compare=False),
+    Tile("volume", "Conversations", "volume", fmt_number, None, lambda f: f["volume"]["total"]),
+    Tile("replies", "Replies", "replies", fmt_number, None, lambda f: f["replies"], drill=None, compare=False),
     Tile("frt", "Median first response", "frt", fmt_duration, True, lambda f: f["frt"]["median_s"]),
     Tile("frt_p90", "p90 first response", "frt", fmt_duration, True, lambda f: f["frt"]["p90_s"], drill="frt"),
     Tile("unanswered", "Unanswered", "unanswered", fmt_number, True, lambda f: f["frt"]["unanswered"]),

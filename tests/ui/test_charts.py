@@ -115,3 +115,18 @@ def test_horizontal_bars_put_the_first_category_on_top_and_open_its_conversation
         card.click(0, 14)  # the top bar
     assert clicked.args == ["intent:intent_0"]
     assert card.csv_rows[0] == ["intent_0", 15]  # the CSV keeps the order it was given
+
+
+def test_trend_lines_break_where_a_day_has_no_value(qtbot):
+    from PySide6.QtCharts import QLineSeries, QScatterSeries
+
+    card = ChartCard("Resolution time", "formula")
+    qtbot.addWidget(card)
+    days = [f"2026-03-0{d}" for d in range(1, 7)]
+    card.show_lines(days, {"median": [3600, None, 7200, 3600, None, 1800]}, [[f"r:{d}" for d in days]], scale=3600)
+    lines = [s for s in card.chart.series() if isinstance(s, QLineSeries) and not isinstance(s, QScatterSeries)]
+    assert [[(p.x(), p.y()) for p in s.points()] for s in lines] == [[(0, 1)], [(2, 2), (3, 1)], [(5, 0.5)]]
+    assert [s.name() for s in card.chart.series() if s.name()] == ["median"]  # one legend entry
+    with qtbot.waitSignal(card.drill) as clicked:
+        card.click(0, 3)
+    assert clicked.args == ["r:2026-03-04"]
