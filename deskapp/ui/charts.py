@@ -25,7 +25,7 @@ from PySide6.QtCharts import (
     QValueAxis,
 )
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtGui import QCursor, QPainter, QPalette
+from PySide6.QtGui import QColor, QCursor, QPainter, QPalette
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -42,6 +42,8 @@ from deskapp.ui.charts_ticks import nice_ticks
 
 Keys = Sequence[Sequence[str]]  # [series][category] -> drill-down key of the figure drawn there
 MIN_HEIGHT = 240
+LINE_COLOURS = {False: ("#209fdf", "#f6a625", "#99ca53", "#6d5fd5"),  # from Qt's light and dark chart themes
+                True: ("#38ad6b", "#eb8817", "#3c84a7", "#bf593e")}
 ROW_HEIGHT = 22  # per category of a horizontal bar chart: every name gets its own readable line
 
 
@@ -231,17 +233,17 @@ class ChartCard(QWidget):
             dots.setMarkerSize(7)
             for i, v in found:
                 dots.append(QPointF(i, v))
-            parts = [dots, *self._segments(found)]
+            parts = [*self._segments(found), dots]
+            colours = LINE_COLOURS[theme.is_dark()]  # fixed per series: median and p90 look alike everywhere
             for item in parts:
                 item.hovered.connect(lambda p, on, s=s_index: on and self._hover(s, round(p.x())))
                 item.clicked.connect(lambda p, s=s_index: self.click(s, round(p.x())))
                 self.chart.addSeries(item)
+                item.setColor(QColor(colours[s_index % len(colours)]))
                 drawn.append(item)
-            parts[1].setName(name)
-            for item in parts:
-                item.setColor(parts[1].color())
-                if item is not parts[1]:
-                    self.chart.legend().markers(item)[0].setVisible(False)
+            parts[0].setName(name)
+            for item in parts[1:]:
+                self.chart.legend().markers(item)[0].setVisible(False)
         self._axes([short_day(c, granularity) for c in categories], False, drawn, top, bottom)
         self._set_empty(points == 0)
         self.chart.legend().setVisible(True)

@@ -491,6 +491,10 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         if self.performance is not None:
             self.performance.data_changed()
 
+    def refresh_pending(self) -> bool:
+        """A change (sync event, live traffic) the views have not been told about yet."""
+        return self._refresh_timer.isActive()
+
     def schedule_refresh(self) -> None:
         if not self._refresh_timer.isActive():
             self._refresh_timer.start()

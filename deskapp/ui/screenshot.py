@@ -69,10 +69,10 @@ def screenshot(app: QApplication, window: MainWindow, target: Path, tab: str = "
     reloaded: set[str] = set()
 
     def ready() -> bool:
-        if window.tasks.busy():
+        if window.tasks.busy() or window.refresh_pending():  # the views have not caught up yet
             return False
-        accounts = set(window.status.states)
-        synced = window.engine is None or accounts <= window.passes_done
+        accounts = set(window.status.states)  # every account, once the status bar has read them
+        synced = window.engine is None or (bool(accounts) and accounts <= window.passes_done)
         if not (synced or time.monotonic() - started > SYNC_WAIT_S):
             return False
         if tab == "inbox":
