@@ -104,9 +104,14 @@ def test_filters_and_presets_recompute(qtbot, reports):
     view = tab.team
     _wait_computed(qtbot, view, date(2026, 3, 1), date(2026, 3, 7))
     box = view.filters["channel"]
+    qtbot.waitUntil(lambda: box.findData("web_chat") >= 0, timeout=10_000)  # the choices load off the GUI thread
     with qtbot.waitSignal(view.computed, timeout=10_000) as blocker:
         box.setCurrentIndex(box.findData("web_chat"))
     assert blocker.args[0]["volume"]["total"] == 1
+    with qtbot.assertNotEmitted(view.computed, wait=300):  # a sync reloads the choices: the selection stays
+        view.reload_choices()
+        qtbot.waitUntil(lambda: not tab.runner.busy(), timeout=10_000)
+    assert box.currentData() == "web_chat" and box.count() == 4  # All channels, email, sms, web_chat
     with qtbot.waitSignal(view.computed, timeout=10_000) as blocker:
         view.preset.setCurrentIndex(0)  # today: nothing in this cache
     assert blocker.args[0]["volume"]["total"] == 0 and view.tiles["frt"].value_label.text() == "–"
