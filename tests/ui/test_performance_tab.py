@@ -7,7 +7,8 @@ import pytest
 from deskapp.kpi.definitions import FORMULAS
 from deskapp.kpi.rollup import rebuild
 from deskapp.services.reports import ReportService
-from deskapp.ui.performance_tab import PerformanceTab, PerformanceView
+from deskapp.ui.performance_tab import PerformanceTab
+from deskapp.ui.performance_view import PerformanceView
 from tests.kpi.builder import CacheBuilder, local
 
 
@@ -183,7 +184,7 @@ def test_my_performance_follows_the_signed_in_agent_once_known_and_when_it_chang
     from PySide6.QtCore import Qt
 
     from deskapp.ui import performance_tab
-    from deskapp.ui.performance_tab import NOT_SIGNED_IN
+    from deskapp.ui.performance_view import NOT_SIGNED_IN
 
     monkeypatch.setattr(performance_tab, "REFRESH_EVERY_MS", 300)  # the throttle, shortened for the test
 
