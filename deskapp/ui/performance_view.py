@@ -295,7 +295,7 @@ class PerformanceView(QWidget):
             self.tiles[spec.key].set_value(spec.read(f), prev, drill)
         self._draw_charts(f)
         self.agent_table.set_rows(f["agents"])
-        at = datetime.fromtimestamp(dashboard.now or self.clock(), self.reports.timezone())
+        at = datetime.fromtimestamp(dashboard.now or self.clock(), dashboard.period.tz)
         self.status.setText(f"Computed at {at:%H:%M} · days in {f['period']['tz']}")
         self.computed.emit(f)
 
