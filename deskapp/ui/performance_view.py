@@ -100,6 +100,7 @@ class PerformanceView(QWidget):
         self.stale = True  # the data changed since the figures on screen were computed (or none yet)
         self.computing = False
         self.answered = False  # a computation came back (figures, or "not signed in yet")
+        self._choices: dict[str, list] | None = None  # what the filter boxes offer
         self.preset = QComboBox()
         for text, key in PRESETS:
             self.preset.addItem(text, key)
@@ -187,6 +188,9 @@ class PerformanceView(QWidget):
         self.runner.submit(self.reports.filter_choices, on_done=self._fill_choices, key=f"choices-{id(self)}")
 
     def _fill_choices(self, choices: dict[str, list]) -> None:
+        if choices == self._choices:  # the usual case after a sync pass: leave the boxes (and open popups) alone
+            return
+        self._choices = choices
         pairs = {"channel": [(c, c) for c in choices["channels"]], "team": [(n, i) for i, n in choices["teams"]],
                  "agent": [(n, i) for i, n in choices["agents"]], "label": [(x, x) for x in choices["labels"]],
                  "intent": [(x, x) for x in choices["intents"]]}
