@@ -99,7 +99,7 @@ def test_my_performance_is_the_signed_in_agent_only(qtbot, reports):
 
 
 def test_filters_and_presets_recompute(qtbot, reports):
-    service, _ = reports
+    service, ids = reports
     tab = PerformanceTab(service, supervisor=True)
     qtbot.addWidget(tab)
     view = tab.team
@@ -109,10 +109,12 @@ def test_filters_and_presets_recompute(qtbot, reports):
     with qtbot.waitSignal(view.computed, timeout=10_000) as blocker:
         box.setCurrentIndex(box.findData("web_chat"))
     assert blocker.args[0]["volume"]["total"] == 1
-    with qtbot.assertNotEmitted(view.computed, wait=300):  # a sync reloads the choices: the selection stays
+    with service.db.write() as conn:  # a sync brings a new channel
+        conn.exec_driver_sql("UPDATE conversation SET channel = 'whatsapp' WHERE id = ?", (ids["convs"][3],))
+    with qtbot.assertNotEmitted(view.computed, wait=300):  # the boxes offer it; the selection stays
         view.reload_choices()
-        qtbot.waitUntil(lambda: not tab.runner.busy(), timeout=10_000)
-    assert box.currentData() == "web_chat" and box.count() == 4  # All channels, email, sms, web_chat
+        qtbot.waitUntil(lambda: box.findData("whatsapp") >= 0, timeout=10_000)
+    assert box.currentData() == "web_chat" and box.count() == 5  # All, email, sms, web_chat, whatsapp
     with qtbot.waitSignal(view.computed, timeout=10_000) as blocker:
         view.preset.setCurrentIndex(0)  # today: nothing in this cache
     assert blocker.args[0]["volume"]["total"] == 0 and view.tiles["frt"].value_label.text() == "–"
