@@ -20,6 +20,21 @@ class UsageError(Exception):
     """A user mistake with a message worth printing as it is."""
 
 
+TABS = ("inbox", "me", "team", "templates", "settings")  # the main screens (ui.main_window.TAB_NAMES)
+
+
+def window_size(text: str) -> tuple[int, int]:
+    """``--window-size 1440x860`` -> (1440, 860)."""
+    width, sep, height = text.lower().partition("x")
+    try:
+        size = (int(width), int(height)) if sep else None
+    except ValueError:
+        size = None
+    if size is None or not (320 <= size[0] <= 10_000 and 240 <= size[1] <= 10_000):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a window size like 1440x860")
+    return size
+
+
 # --- verbs -------------------------------------------------------------------------------------
 
 
@@ -67,7 +82,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data-dir", help="data folder (default: DESKAPP_DATA_DIR or the OS's data folder)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
     parser.add_argument("--demo", action="store_true", help="start the embedded demo backend and use it")
+    parser.add_argument("--as", dest="demo_role", choices=["agent", "supervisor"],
+                        help="with --demo: sign in as the demo's agent (the default) or its supervisor, who also"
+                             " sees Team performance")
     parser.add_argument("--screenshot", metavar="FILE", help="save a PNG of the main window and exit")
+    parser.add_argument("--tab", choices=TABS, help="the screen to open (and to --screenshot): inbox (default),"
+                                                    " me (My performance), team, templates or settings")
+    parser.add_argument("--window-size", type=window_size, metavar="WxH",
+                        help="the window's size in pixels, e.g. 1440x860")
     parser.add_argument("--smoke", action="store_true", help="start, open the main window, exit 0")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
 
@@ -87,7 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.demo_role and not args.demo:
+        parser.error("--as goes with --demo (the demo's agent or supervisor)")
     if args.verb == "demo-server":  # a server, not a cache user: no data folder needed
         return demo_runner.run(args)
     try:

@@ -2,7 +2,8 @@
 Chatwoot and a Shopify account pointing at it (tokens in the keyring), and account edits for the UI.
 
 The demo server is seeded deterministically, so a second run reuses the accounts (and the cache)
-of the first: only the server's address and tokens are refreshed.
+of the first: only the server's address and tokens are refreshed. The demo hub account signs in as
+the demo's agent or, to show what a supervisor gets, as its administrator (``switch_demo_role``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from deskapp.store.engine import Database
 log = logging.getLogger(__name__)
 
 DEMO_FLAG = "demo"
+ROLE_SETTING = "demo_role"
+DEMO_ROLES = ("agent", "supervisor")  # the demo server's default token (agent 2) and its supervisor_token
 
 
 class _Workspace(Protocol):
@@ -36,6 +39,7 @@ class DemoWorkspace:
     info: dict[str, Any]
     chatwoot_account_id: int
     shopify_account_id: int
+    role: str = "agent"
 
     def stop(self) -> None:
         try:
@@ -81,23 +85,35 @@ def update_account(ws: _Workspace, account_id: int, *, name: str | None = None, 
         ws.secrets.set(account_id, secret.strip())
 
 
+def _check_role(role: str) -> None:
+    if role not in DEMO_ROLES:
+        raise ValueError(f"unknown demo role {role!r} (expected one of {', '.join(DEMO_ROLES)})")
+
+
+def _role_token(info: dict[str, Any], role: str) -> str:
+    return info["supervisor_token"] if role == "supervisor" else info["chatwoot_token"]
+
+
 def start_demo(ws: _Workspace, *, seed: int = 1, scale: str = "small", live: bool = True,
-               live_interval: float = 5.0) -> DemoWorkspace:
-    """Start the demo backend on loopback and make sure both demo accounts point at it."""
+               live_interval: float = 5.0, role: str = "agent", now: int | None = None) -> DemoWorkspace:
+    """Start the demo backend on loopback and make sure both demo accounts point at it, the hub account
+    signed in as ``role`` ("agent" or "supervisor"); ``now`` pins the end of the seeded history."""
     from deskapp.demo.server import DemoServer
 
-    server = DemoServer(seed=seed, scale=scale, live=live, live_interval=live_interval, port=0, host="127.0.0.1")
+    _check_role(role)
+    server = DemoServer(seed=seed, scale=scale, live=live, live_interval=live_interval, port=0, host="127.0.0.1",
+                        now=now)
     info = server.start()
     try:
         existing = _demo_accounts(ws)
-        chatwoot_settings = {"account_id": info["chatwoot_account_id"], DEMO_FLAG: True}
+        chatwoot_settings = {"account_id": info["chatwoot_account_id"], DEMO_FLAG: True, ROLE_SETTING: role}
         if "chatwoot" in existing:
             chatwoot = existing["chatwoot"]
             update_account(ws, chatwoot, base_url=info["url"], settings=chatwoot_settings,
-                           secret=info["chatwoot_token"])
+                           secret=_role_token(info, role))
         else:
             chatwoot = account_service.add_account(ws, AccountKind.CHATWOOT, "Demo support hub", info["url"],
-                                                   info["chatwoot_token"], chatwoot_settings)
+                                                   _role_token(info, role), chatwoot_settings)
         shop_url = info.get("shop_url") or info["url"]
         if "shopify" in existing:
             shopify = existing["shopify"]
@@ -108,4 +124,20 @@ def start_demo(ws: _Workspace, *, seed: int = 1, scale: str = "small", live: boo
     except Exception:
         server.stop()
         raise
-    return DemoWorkspace(server=server, info=info, chatwoot_account_id=chatwoot, shopify_account_id=shopify)
+    return DemoWorkspace(server=server, info=info, chatwoot_account_id=chatwoot, shopify_account_id=shopify,
+                         role=role)
+
+
+def switch_demo_role(ws: _Workspace, demo: DemoWorkspace, role: str, *, engine: Any = None) -> None:
+    """Sign the demo hub account in as ``role``: its token in the keyring is replaced and the sync
+    ``engine``, if given, starts a pass of the account (after the one running, if any) with the new token;
+    the pass's first stream, the profile, tells the cache who is signed in now. Touches the keyring:
+    call it off the GUI thread."""
+    _check_role(role)
+    account = account_service.get_account(ws, demo.chatwoot_account_id)
+    update_account(ws, account.id, settings={**account.settings, ROLE_SETTING: role},
+                   secret=_role_token(demo.info, role))
+    demo.role = role
+    if engine is not None:
+        engine.forget_connector(account.id)  # the next pass builds its connector with the new token
+        engine.request_sync(account.id)

@@ -289,12 +289,6 @@ def known_labels(db: Database) -> list[str]:
             "SELECT label FROM conversation_label GROUP BY label ORDER BY count(*) DESC, label LIMIT 200"))]
 
 
-def me_is_supervisor(db: Database) -> bool:
-    with db.read() as conn:
-        return bool(conn.execute(text(
-            "SELECT 1 FROM agent WHERE is_me = 1 AND role IN ('administrator', 'supervisor') LIMIT 1")).first())
-
-
 def my_agent_ids(db: Database) -> set[int]:
     with db.read() as conn:
         return {r[0] for r in conn.execute(text("SELECT id FROM agent WHERE is_me = 1"))}

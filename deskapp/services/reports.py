@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,6 +46,15 @@ class AgentRef:
     email: str
     role: str
     is_me: bool
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """Who the performance tabs are for: the signed-in agent ids (empty until a sync brought the
+    profile) and whether they see the team's figures."""
+
+    agent_ids: tuple[int, ...]
+    supervisor: bool
 
 
 def _distinct(conn: Any, table: str, column: str) -> list[str]:
@@ -94,11 +103,12 @@ class ReportService:
         """The signed-in agent on every account (is_me)."""
         return [a for a in self.agents() if a.is_me]
 
-    def is_supervisor(self) -> bool:
+    def signed_in(self) -> SignedIn:
+        """Read again on every call: the first sync brings the profile, and a demo role switch changes it."""
+        me = self.me()
         with self.db.read() as conn:
-            if queries.setting(conn, SETTING_SUPERVISOR) == "1":
-                return True
-        return any(a.role.lower() in SUPERVISOR_ROLES for a in self.me())
+            forced = queries.setting(conn, SETTING_SUPERVISOR) == "1"
+        return SignedIn(tuple(a.id for a in me), forced or any(a.role.lower() in SUPERVISOR_ROLES for a in me))
 
     def filter_choices(self) -> dict[str, list]:
         """Values the filter boxes offer: channels, teams and agents (id, name), labels, intents."""
@@ -129,6 +139,16 @@ class ReportService:
         if previous is not None:
             dashboard.figures["previous"] = previous.result()
         return dashboard
+
+    def my_dashboard(self, period: Period, filters: Filters | None = None, *, now: int | None = None,
+                     with_previous: bool = True) -> Dashboard | None:
+        """The dashboard of the signed-in agent as the cache knows them now (None before any sync brought
+        the profile): ``filters``' agents are replaced by them, as `kpi --agent <me>` would select."""
+        mine = self.signed_in().agent_ids
+        if not mine:
+            return None
+        return self.dashboard(period, replace(filters or Filters(), agent_ids=mine), now=now,
+                              with_previous=with_previous)
 
     def _headline(self, period: Period, filters: Filters | None, now: int) -> dict[str, Any]:
         with self.db.read() as conn:

@@ -15,6 +15,10 @@ from deskapp.store.ingest_util import AppliedChanges, chunks, enum_or, id_map, m
 
 
 def apply_agents(conn: Connection, account_id: int, agents: list[Agent]) -> None:
+    mine = [a.external_id for a in agents if a.is_me]
+    if mine:  # an account has one signed-in user: a new token (another user) unmarks the previous one
+        conn.exec_driver_sql("UPDATE agent SET is_me = 0 WHERE account_id = ? AND is_me = 1 AND external_id != ?",
+                             (account_id, mine[-1]))
     many(
         conn,
         "INSERT INTO agent (account_id, external_id, name, email, role, is_me) VALUES (?, ?, ?, ?, ?, ?)"

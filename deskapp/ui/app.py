@@ -1,5 +1,8 @@
 """The GUI entry point for bootstrap.run_gui: QApplication, theme, demo workspace or first run, the action
 service over the outbox, the sync engine, and the main window (plus --smoke and --screenshot runs).
+
+Options (cli.py's flags): demo, demo_role ("agent" | "supervisor"), tab (a main screen: inbox, me, team,
+templates, settings), window_size ((width, height)), screenshot (a PNG path), smoke, headless.
 """
 
 from __future__ import annotations
@@ -8,6 +11,7 @@ import gc
 import logging
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,12 +23,10 @@ from deskapp.services import demo_workspace
 from deskapp.ui import icons, theme
 from deskapp.ui.accounts_dialog import AccountsDialog, FirstRunDialog
 from deskapp.ui.main_window import MainWindow
+from deskapp.ui.screenshot import screenshot
 from deskapp.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
-SCREENSHOT_TIMEOUT_MS = 120_000
-SETTLE_MS = 1200
-SYNC_WAIT_S = 25
 
 
 def application() -> QApplication:
@@ -124,8 +126,11 @@ class Session:
             self.mail_push = start_mail_push(self.workspace, self.engine)
 
 
-def start(workspace: Any, options: dict) -> Session | None:
-    """Everything up to a shown main window (first-run dialog, demo backend, actions, sync engine)."""
+def start(workspace: Any, options: dict, *, demo: Any | None = None,
+          clock: Callable[[], float] = time.time) -> Session | None:
+    """Everything up to a shown main window (first-run dialog, demo backend, actions, sync engine).
+    ``demo``: a demo workspace already started (demo_workspace.start_demo), used as --demo would be (the
+    session stops it when it closes); ``clock``: the dashboards' "now" (tests pin it)."""
     app = application()
     headless = bool(options.get("smoke") or options.get("screenshot") or options.get("headless"))
     crash = None
@@ -135,8 +140,7 @@ def start(workspace: Any, options: dict) -> Session | None:
         crash = CrashHandler(workspace.paths.log_dir, show_dialog=not headless).install()
     except Exception:
         log.exception("crash handler unavailable")
-    demo = None
-    want_demo = bool(options.get("demo"))
+    want_demo = bool(options.get("demo")) and demo is None
     if not want_demo and not headless and not demo_workspace.has_accounts(workspace):
         first = FirstRunDialog()
         first.setWindowIcon(icons.icon("deskapp"))
@@ -147,7 +151,8 @@ def start(workspace: Any, options: dict) -> Session | None:
                 AccountsDialog(workspace, TaskRunner()).exec()
     if want_demo:
         try:
-            demo = demo_workspace.start_demo(workspace, **options.get("demo_options", {}))
+            demo = demo_workspace.start_demo(workspace, role=options.get("demo_role") or "agent",
+                                             **options.get("demo_options", {}))
         except Exception as exc:
             log.exception("the demo workspace could not start")
             if headless:
@@ -158,11 +163,18 @@ def start(workspace: Any, options: dict) -> Session | None:
             QMessageBox.critical(None, "Demo workspace", f"The demo workspace could not start:\n{exc}")
     actions, outbox = open_actions(workspace)
     settings = QSettings(str(Path(workspace.paths.data_dir) / "ui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(workspace, actions=actions, outbox=outbox, settings=settings)
+    window = MainWindow(workspace, actions=actions, outbox=outbox, settings=settings, clock=clock)
+    if options.get("window_size"):
+        window.resize(*options["window_size"])
     theme.follow_os(app, on_change=lambda: window.page.update_icons())
     window.engine = engine = start_engine(workspace, window) if demo_workspace.has_accounts(workspace) else None
     mail_push = start_mail_push(workspace, engine)
+    if demo is not None:
+        window.enable_demo_roles(
+            lambda role: demo_workspace.switch_demo_role(workspace, demo, role, engine=window.engine), demo.role)
     window.show()
+    if options.get("tab"):
+        open_tab(window, options["tab"])
     # Start-up objects live as long as the app: keep them out of the cyclic GC's full passes, which
     # otherwise walk them all (tens of ms) whenever a worker allocates a lot, stalling the GUI thread.
     gc.collect()
@@ -172,9 +184,21 @@ def start(workspace: Any, options: dict) -> Session | None:
     return session
 
 
-def run(workspace: Any, options: dict) -> int:
-    """Open the main window; returns the exit code. Options: demo, screenshot (path), smoke."""
-    session = start(workspace, options)
+def open_tab(window: MainWindow, name: str) -> None:
+    """Show a main screen; the Team tab appears once the sync has told who is signed in."""
+    if window.select_tab(name) is None and name == "team" and window.performance is not None:
+        def appeared(supervisor: bool) -> None:
+            if supervisor:
+                window.performance.supervisor_changed.disconnect(appeared)
+                window.select_tab(name)
+
+        window.performance.supervisor_changed.connect(appeared)
+
+
+def run(workspace: Any, options: dict, **start_kw: Any) -> int:
+    """Open the main window; returns the exit code. Options: see the module's docstring; ``start_kw``
+    go to ``start`` (a demo already started, a pinned clock)."""
+    session = start(workspace, options, **start_kw)
     if session is None:
         return 1
     app, window = session.app, session.window
@@ -183,56 +207,7 @@ def run(workspace: Any, options: dict) -> int:
             QTimer.singleShot(300, lambda: app.exit(0))
             return app.exec()
         if options.get("screenshot"):
-            return _screenshot(app, window, Path(options["screenshot"]))
+            return screenshot(app, window, Path(options["screenshot"]), options.get("tab") or "inbox")
         return app.exec()
     finally:
         session.close()
-
-
-def _screenshot(app: QApplication, window: MainWindow, target: Path) -> int:
-    """Wait for rows, the first conversation open with its messages and (up to a minute) the first sync
-    pass of every account; let the panes settle; save the window as PNG."""
-    started = time.monotonic()
-    state = {"done": False}
-
-    def ready() -> bool:
-        page = window.page
-        opened = page.opened is not None and bool(page.opened.thread.messages)
-        if page.model.rowCount() == 0 or not opened or page.thread_view.rendering or window.tasks.busy():
-            return False
-        accounts = set(window.status.states)
-        synced = window.engine is None or accounts <= window.passes_done
-        if not (synced or time.monotonic() - started > SYNC_WAIT_S):
-            return False
-        first = page.model.id_at(0)
-        if page.opened.thread.header is None or page.opened.thread.header.id != first:
-            page.table.set_current_row(0)  # the sync reordered the list: show its first conversation
-            page.table.scroll_to_row(0)
-            return False
-        return True
-
-    def poll() -> None:
-        if state["done"]:
-            return
-        if ready():
-            state["done"] = True
-            timer.stop()
-            QTimer.singleShot(SETTLE_MS, save)
-        elif time.monotonic() - started > SCREENSHOT_TIMEOUT_MS / 1000:
-            timer.stop()
-            print(f"deskapp: no conversation to show after {SCREENSHOT_TIMEOUT_MS // 1000} s "
-                  f"(rows={window.page.model.rowCount()})", file=sys.stderr)
-            app.exit(1)
-
-    def save() -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        ok = window.grab().save(str(target), "PNG")
-        if not ok:
-            print(f"deskapp: could not write {target}", file=sys.stderr)
-        app.exit(0 if ok else 1)
-
-    timer = QTimer(window)
-    timer.setInterval(200)
-    timer.timeout.connect(poll)
-    timer.start()
-    return app.exec()

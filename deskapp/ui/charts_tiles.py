@@ -28,6 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from deskapp.kpi.formatting import fmt_duration, fmt_rate
+from deskapp.ui import theme
+
+CHANGE_COLOURS = {False: ("#2e7d32", "#c62828"), True: ("#81c784", "#ef9a9a")}  # dark?: (better, worse)
 
 
 def fmt_number(value: float | None) -> str:
@@ -37,17 +40,17 @@ def fmt_number(value: float | None) -> str:
 
 
 class KpiTile(QFrame):
-    """One figure: value, change vs the previous period, formula on hover, conversations on click."""
+    """One figure: value, change vs the previous period (green when better, red when worse, plain when
+    ``lower_is_better`` is None), formula on hover, conversations on click."""
 
     drill = Signal(str)
 
-    def __init__(self, title: str, formula: str, fmt: Callable[[Any], str], *, lower_is_better: bool = False,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, title: str, formula: str, fmt: Callable[[Any], str], *, lower_is_better: bool | None = False,
+                 compare: bool = True, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.fmt, self.lower_is_better, self.key = fmt, lower_is_better, ""
+        self.fmt, self.lower_is_better, self.compare, self.key = fmt, lower_is_better, compare, ""
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setToolTip(f"<b>{title}</b><br>{formula}")
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.title_label = QLabel(title)
         self.value_label = QLabel("…")
         font = self.value_label.font()
@@ -60,22 +63,42 @@ class KpiTile(QFrame):
         for label in (self.title_label, self.value_label, self.change_label):
             layout.addWidget(label)
 
-    def set_value(self, value: Any, previous: Any, key: str) -> None:
+    def clear(self) -> None:
+        """No figure (none computed yet): a dash, nothing to open."""
+        self._set_key("")
+        self.value_label.setText("–")
+        self.change_label.setText("")
+        self.change_label.setStyleSheet("")
+
+    def _set_key(self, key: str) -> None:
         self.key = key
+        if key:
+            self.setCursor(Qt.CursorShape.PointingHandCursor)
+        else:
+            self.unsetCursor()
+
+    def set_value(self, value: Any, previous: Any, key: str) -> None:
+        """``key``: what a click opens (deskapp.kpi.drilldown), "" for nothing."""
+        self._set_key(key)
         self.value_label.setText(self.fmt(value))
-        if value is None or previous is None:
-            self.change_label.setText("no previous figure" if previous is None else "")
-            self.change_label.setStyleSheet("")
+        self.change_label.setStyleSheet("")
+        if value is None:  # e.g. NPS without any survey answer: say why there is no figure
+            self.change_label.setText("no data in this period")
+            return
+        if not self.compare or previous is None:
+            self.change_label.setText("" if not self.compare else "no figure for the previous period")
             return
         delta = float(value) - float(previous)
         if delta == 0:
             self.change_label.setText("= previous period")
-            self.change_label.setStyleSheet("")
             return
-        better = (delta < 0) == self.lower_is_better
         arrow = "▲" if delta > 0 else "▼"
         self.change_label.setText(f"{arrow} {self.fmt(abs(delta)).lstrip('+')} vs previous ({self.fmt(previous)})")
-        self.change_label.setStyleSheet(f"color: {'#2e7d32' if better else '#c62828'}")
+        if self.lower_is_better is None:  # more or fewer conversations is neither good nor bad news
+            return
+        better = (delta < 0) == self.lower_is_better
+        colours = CHANGE_COLOURS[theme.is_dark()]  # readable on the light and on the dark palette
+        self.change_label.setStyleSheet(f"color: {colours[0] if better else colours[1]}")
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.key:
@@ -109,6 +132,9 @@ AGENT_COLUMNS: list[tuple[str, str, Callable[[Any], str], str]] = [
 ]
 
 
+MAX_ROWS = 15
+
+
 class AgentTable(QWidget):
     """Sortable agent table; a double-click asks for the agent's conversations (``drill``); exports as CSV."""
 
@@ -123,8 +149,9 @@ class AgentTable(QWidget):
             self.table.horizontalHeaderItem(i).setToolTip(formulas.get(key, key))
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)  # by name until clicked
         self.table.setSortingEnabled(True)
-        self.table.setMinimumHeight(180)
         self.table.cellDoubleClicked.connect(self._open_row)
         export = QToolButton(text="CSV")
         export.setToolTip("Export the agent table as CSV")
@@ -136,6 +163,7 @@ class AgentTable(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(head)
         layout.addWidget(self.table)
+        self._fit_rows()
 
     def set_rows(self, rows: list[dict[str, Any]]) -> None:
         self.rows = rows
@@ -148,6 +176,14 @@ class AgentTable(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, row["agent_id"])
                 self.table.setItem(r, c, item)
         self.table.setSortingEnabled(True)
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Tall enough for every row up to MAX_ROWS (then it scrolls): no empty box, no scrolling for a team."""
+        table = self.table
+        shown = min(max(table.rowCount(), 2), MAX_ROWS)
+        row = table.verticalHeader().defaultSectionSize()
+        table.setFixedHeight(table.horizontalHeader().sizeHint().height() + shown * row + 2 * table.frameWidth() + 2)
 
     def _open_row(self, row: int, _column: int) -> None:
         agent_id = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)

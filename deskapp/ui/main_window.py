@@ -1,5 +1,6 @@
 """The main window for ui.app: tabs (Inbox, My/Team performance, Templates, Settings), keyboard shortcuts,
-command palette, search, status bar, tray notifications, and the sync engine's events marshalled to Qt.
+command palette, search, status bar, tray notifications, the sync engine's events marshalled to Qt, and
+in the demo workspace a Demo menu that signs in as the demo's agent or its supervisor.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from deskapp.services import inbox
 from deskapp.ui import icons
 from deskapp.ui.accounts_dialog import AccountsDialog, AccountsWidget
 from deskapp.ui.conversation_actions import ConversationActions
+from deskapp.ui.demo_roles import DemoRoles
 from deskapp.ui.inbox_page import InboxPage
 from deskapp.ui.pickers import ChoiceDialog, HelpDialog
 from deskapp.ui.search_popup import SearchPopup
@@ -37,6 +39,7 @@ from deskapp.ui.tasks import TaskRunner
 from deskapp.ui.window_links import ThreadLinksMixin
 
 log = logging.getLogger(__name__)
+TAB_NAMES = ("inbox", "me", "team", "templates", "settings")  # what --tab and select_tab accept
 
 
 class SyncBridge(QObject):
@@ -82,8 +85,10 @@ def load_status(db, outbox: Any) -> tuple[list[dict[str, Any]], int, int, bool]:
 
 class MainWindow(ThreadLinksMixin, QMainWindow):
     def __init__(self, ws: Any, *, actions: Any | None = None, outbox: Any | None = None,
-                 settings: QSettings | None = None, engine: Any | None = None, extras: bool = True) -> None:
+                 settings: QSettings | None = None, engine: Any | None = None, extras: bool = True,
+                 clock: Callable[[], float] = time.time) -> None:
         super().__init__()
+        self.clock = clock  # the dashboards' "now" (tests pin it)
         self.extras = extras  # other features' widgets (KPI, templates, suggestions, outbox): off in pane tests
         self.ws, self.db, self.outbox, self.engine = ws, ws.db, outbox, engine
         self.accounts_hook: Callable[[], None] | None = None
@@ -112,7 +117,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(600)
-        self._refresh_timer.timeout.connect(self.page.refresh)
+        self._refresh_timer.timeout.connect(self._data_changed)
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(3000)
         self._status_timer.timeout.connect(self.refresh_status)
@@ -142,26 +147,28 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         layout.addWidget(self.tabs)
         self.setCentralWidget(central)
         self.tabs.addTab(self.page, icons.icon("inbox"), "Inbox")
-        supervisor = inbox.me_is_supervisor(self.db)
-        # H's tab holds "My performance" and, for supervisors, "Team performance" as inner tabs.
+        # The performance tab holds "My performance" and, while the signed-in agent is a supervisor,
+        # "Team performance" as inner tabs; it reads who is signed in itself, off the GUI thread.
         self.performance = None
         try:
             from deskapp.services.reports import ReportService
 
             self.performance = optional_widget("deskapp.ui.performance_tab", "PerformanceTab",
-                                               ReportService(self.db, outbox=self.outbox), supervisor,
-                                               runner=self.tasks, enabled=self.extras)
+                                               ReportService(self.db, outbox=self.outbox), False,
+                                               runner=self.tasks, clock=self.clock, enabled=self.extras)
         except ImportError:
             log.info("KPI reports are not part of this build")
-        if self.performance is not None and hasattr(self.performance, "open_conversations"):
+        if self.performance is not None:
             self.performance.open_conversations.connect(self._open_kpi_conversations)
+            self.performance.supervisor_changed.connect(self._supervisor_changed)
         self.tabs.addTab(self.performance or self._placeholder("KPIs are not available in this build."),
-                         icons.icon("performance"), "My && team performance" if supervisor else "My performance")
-        templates = optional_widget("deskapp.ui.templates_tab", "TemplatesTab", self.ws,
-                                    actions=self.actions_ctl.actions, runner=self.tasks, enabled=self.extras)
-        self.tabs.addTab(templates or self._placeholder("Template editing is not available in this build."),
+                         icons.icon("performance"), "My performance")
+        self.templates = optional_widget("deskapp.ui.templates_tab", "TemplatesTab", self.ws,
+                                         actions=self.actions_ctl.actions, runner=self.tasks, enabled=self.extras)
+        self.tabs.addTab(self.templates or self._placeholder("Template editing is not available in this build."),
                          icons.icon("templates"), "Templates")
-        self.tabs.addTab(self._settings_tab(), icons.icon("settings"), "Settings")
+        self.settings_tab = self._settings_tab()
+        self.tabs.addTab(self.settings_tab, icons.icon("settings"), "Settings")
         suggestions = optional_widget("deskapp.ui.suggestions_panel", "SuggestionsPanel", self.ws, enabled=self.extras)
         if suggestions is not None:
             self.suggestions = suggestions
@@ -192,6 +199,25 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         if not on and self.engine is not None:
             self.engine.request_sync()
         self.refresh_status()
+
+    def _supervisor_changed(self, supervisor: bool) -> None:
+        index = self.tabs.indexOf(self.performance)
+        self.tabs.setTabText(index, "My && team performance" if supervisor else "My performance")
+
+    def select_tab(self, name: str) -> QWidget | None:
+        """Bring a main screen to the front by its --tab name (TAB_NAMES); None when this build or this
+        agent has no such screen (the Team tab is for supervisors)."""
+        if name not in TAB_NAMES:
+            raise ValueError(f"unknown tab {name!r} (expected one of {', '.join(TAB_NAMES)})")
+        if name in ("me", "team"):
+            if self.performance is None or self.performance.show_view(name) is None:
+                return None
+            widget: QWidget | None = self.performance
+        else:
+            widget = {"inbox": self.page, "templates": self.templates, "settings": self.settings_tab}[name]
+        if widget is not None:
+            self.tabs.setCurrentWidget(widget)
+        return widget
 
     def _open_kpi_conversations(self, ids: list) -> None:
         self.tabs.setCurrentWidget(self.page)
@@ -302,9 +328,16 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         go_menu = menu.addMenu("&Go")
         for key in ("next", "previous", "search", "palette", "focus_list", "outbox", "save_view", "delete_view"):
             go_menu.addAction(self.action_by_key[key])
-        help_menu = menu.addMenu("&Help")
-        help_menu.addAction(self.action_by_key["help"])
-        help_menu.addAction(self.action_by_key["about"])
+        self.help_menu = menu.addMenu("&Help")
+        self.help_menu.addAction(self.action_by_key["help"])
+        self.help_menu.addAction(self.action_by_key["about"])
+        self.demo_roles = None  # the Demo menu, in the demo workspace (enable_demo_roles)
+
+    def enable_demo_roles(self, switch: Callable[[str], Any], role: str) -> None:
+        """The Demo menu and palette entries that sign the demo in as its agent or its supervisor."""
+        self.demo_roles = DemoRoles(self, switch, role)
+        self.menuBar().insertMenu(self.help_menu.menuAction(), self.demo_roles.menu)
+        self.commands.extend(self.demo_roles.actions.values())
 
     def _view_by_number(self, n: int) -> None:
         views = self.page.sidebar.views()
@@ -450,6 +483,17 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         if self.banner is not None:
             self.banner.set_account_state(account_id, state)
         self.schedule_refresh()
+
+    def _data_changed(self) -> None:
+        """The cache changed (sync events, live traffic): the list, and the performance tab (which also
+        re-reads who is signed in: the first sync or a role switch changes it)."""
+        self.page.refresh()
+        if self.performance is not None:
+            self.performance.data_changed()
+
+    def refresh_pending(self) -> bool:
+        """A change (sync event, live traffic) the views have not been told about yet."""
+        return self._refresh_timer.isActive()
 
     def schedule_refresh(self) -> None:
         if not self._refresh_timer.isActive():

@@ -7,6 +7,8 @@ worker thread; double-clicking a clock opens its conversation.
 from __future__ import annotations
 
 import csv
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -61,6 +63,7 @@ def _table(headers: list[str]) -> QTableWidget:
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.verticalHeader().setVisible(False)
     return table
 
 
@@ -68,9 +71,10 @@ class OutageView(QWidget):
     open_conversations = Signal(list)
     updated = Signal(dict)
 
-    def __init__(self, reports: ReportService, runner: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, reports: ReportService, runner: TaskRunner, parent: QWidget | None = None, *,
+                 clock: Callable[[], float] = time.time) -> None:
         super().__init__(parent)
-        self.reports, self.runner = reports, runner
+        self.reports, self.runner, self.clock = reports, runner, clock
         self.snapshot: dict = {}
         self.summary = QLabel("…")
         self.summary.setToolTip(FORMULAS["sla_at_risk"] + "\n" + FORMULAS["sla_breaching"])
@@ -96,7 +100,7 @@ class OutageView(QWidget):
         super().hideEvent(event)
 
     def refresh(self) -> None:
-        self.runner.submit(self.reports.outage_snapshot, on_done=self._show,
+        self.runner.submit(self.reports.outage_snapshot, now=int(self.clock()), on_done=self._show,
                            on_error=lambda e: self.summary.setText(f"could not read: {e}"), key=f"outage-{id(self)}")
 
     def _show(self, snap: dict) -> None:
@@ -108,7 +112,8 @@ class OutageView(QWidget):
             due = datetime.fromtimestamp(c["due_at"], UTC).astimezone().strftime("%Y-%m-%d %H:%M")
             seconds = c["seconds_left"]
             left = fmt_duration(seconds) if seconds >= 0 else f"{fmt_duration(-seconds)} late"
-            for col, text in enumerate([c["subject"] or c["external_id"], c["channel"], c["assignee"], due, left,
+            name = f"#{c['external_id']}" + (f" · {c['subject']}" if c["subject"] else "")
+            for col, text in enumerate([name, c["channel"], c["assignee"] or "unassigned", due, left,
                                         c["state"].replace("_", " ")]):
                 item = QTableWidgetItem(str(text))
                 item.setData(Qt.ItemDataRole.UserRole, c["conversation_id"])

@@ -56,3 +56,47 @@ def test_update_account_checks_the_url_and_replaces_the_secret(ws_plain):
         assert "http" in str(exc)
     else:
         raise AssertionError("a bad URL was accepted")
+
+
+def test_switching_the_demo_role_signs_in_as_the_supervisor_and_back(ws_plain):
+    import time
+
+    from deskapp.services.reports import ReportService
+    from deskapp.services.runtime import build_sync_engine
+    from tests.demo.conftest import PINNED_NOW
+    from tests.faults.conftest import trim_world
+
+    ws = ws_plain
+    demo = demo_workspace.start_demo(ws, live=False, now=PINNED_NOW)
+    trim_world(demo.server, 30)
+    engine = build_sync_engine(ws, replay=False)
+    reports = ReportService(ws.db)
+
+    def signed_in_as(email: str) -> None:
+        deadline = time.monotonic() + 30
+        while [a.email for a in reports.me()] != [email]:  # exactly one signed-in user, the new one
+            assert time.monotonic() < deadline, [a.email for a in reports.me()]
+            time.sleep(0.05)
+
+    try:
+        assert demo.role == "agent" and ws.secrets.get(demo.chatwoot_account_id) == demo.info["chatwoot_token"]
+        engine.sync_account_once(demo.chatwoot_account_id)
+        signed_in_as("alex@shop.example.com")
+        assert not reports.signed_in().supervisor
+
+        demo_workspace.switch_demo_role(ws, demo, "supervisor", engine=engine)  # the engine's next pass
+        assert ws.secrets.get(demo.chatwoot_account_id) == demo.info["supervisor_token"]
+        assert accounts.get_account(ws, demo.chatwoot_account_id).settings["demo_role"] == "supervisor"
+        signed_in_as("sam@shop.example.com")
+        assert reports.signed_in().supervisor
+
+        with pytest.raises(ValueError, match="unknown demo role"):
+            demo_workspace.switch_demo_role(ws, demo, "owner", engine=engine)
+        assert ws.secrets.get(demo.chatwoot_account_id) == demo.info["supervisor_token"]
+
+        demo_workspace.switch_demo_role(ws, demo, "agent", engine=engine)
+        signed_in_as("alex@shop.example.com")
+        assert not reports.signed_in().supervisor and demo.role == "agent"
+    finally:
+        engine.stop()
+        demo.stop()

@@ -67,13 +67,13 @@ def test_agent_and_team_filters_and_unknown_names(workspace_db):
 
 def test_supervisor_from_role_or_setting(workspace_db):
     service = ReportService(workspace_db)
-    assert service.is_supervisor()
+    assert service.signed_in().supervisor
     with workspace_db.write() as conn:
         conn.exec_driver_sql("UPDATE agent SET role = 'agent'")
-    assert not service.is_supervisor()
+    assert not service.signed_in().supervisor
     with workspace_db.write() as conn:
         conn.exec_driver_sql("INSERT INTO setting (key, value) VALUES ('kpi.supervisor', '1')")
-    assert service.is_supervisor()
+    assert service.signed_in().supervisor
     assert [a.name for a in service.me()] == ["Mia"]
 
 
@@ -176,3 +176,28 @@ def test_dashboard_previous_period_matches_a_sequential_computation(workspace_db
     assert parallel["previous"]["volume"]["total"] == 1  # 1–2 March: the conversation of the 2nd
     assert service.conversation_ids(period, None, "volume", now=now) == [2]
     service.close()
+
+
+def test_my_dashboard_is_for_whoever_is_signed_in_now(workspace_db):
+    from deskapp.kpi.period import parse_period, resolve_timezone
+    from deskapp.kpi.scope import Filters
+
+    service = ReportService(workspace_db)
+    period = parse_period("2026-03-01", "2026-04-01", resolve_timezone("UTC"))
+    now = local("2026-03-10 12:00", "UTC")
+    mine = service.my_dashboard(period, now=now)
+    expected = service.kpi_report(start="2026-03-01", end="2026-04-01", tz="UTC", now=now,
+                                  agent_email="mia@shop.test")
+    expected.pop("formulas")
+    assert mine.figures == expected and mine.figures["volume"]["total"] == 1
+    web_chat = service.my_dashboard(period, Filters(channels=("web_chat",)), now=now)  # Oz's channel
+    assert web_chat.filters == Filters(channels=("web_chat",), agent_ids=service.signed_in().agent_ids)
+    assert web_chat.figures["volume"]["total"] == 0
+    with workspace_db.write() as conn:
+        conn.exec_driver_sql("UPDATE agent SET is_me = 0")
+    assert service.signed_in().agent_ids == () and service.my_dashboard(period, now=now) is None
+    with workspace_db.write() as conn:
+        conn.exec_driver_sql("UPDATE agent SET is_me = 1 WHERE name = 'Oz'")
+    theirs = service.my_dashboard(period, now=now)
+    assert [a["name"] for a in theirs.figures["agents"]] == ["Oz"] and theirs.figures["volume"]["total"] == 1
+    assert not service.signed_in().supervisor  # Oz is an agent; Mia was the administrator

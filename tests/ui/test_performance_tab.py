@@ -7,7 +7,8 @@ import pytest
 from deskapp.kpi.definitions import FORMULAS
 from deskapp.kpi.rollup import rebuild
 from deskapp.services.reports import ReportService
-from deskapp.ui.performance_tab import PerformanceTab, PerformanceView
+from deskapp.ui.performance_tab import PerformanceTab
+from deskapp.ui.performance_view import PerformanceView
 from tests.kpi.builder import CacheBuilder, local
 
 
@@ -49,7 +50,7 @@ def test_team_tab_shows_every_figure_and_opens_conversations(qtbot, reports, tmp
     assert figures["volume"]["total"] == 3
     assert view.tiles["frt"].value_label.text() == "10.0 min"  # median of 60, 600, 1200 s
     assert view.tiles["volume"].value_label.text() == "3"
-    assert "no previous figure" in view.tiles["frt"].change_label.text()
+    assert "no figure for the previous period" in view.tiles["frt"].change_label.text()
     assert FORMULAS["frt"] in view.tiles["frt"].toolTip()
     # a click on a tile opens the conversations behind it
     with qtbot.waitSignal(tab.open_conversations) as opened:
@@ -98,15 +99,22 @@ def test_my_performance_is_the_signed_in_agent_only(qtbot, reports):
 
 
 def test_filters_and_presets_recompute(qtbot, reports):
-    service, _ = reports
+    service, ids = reports
     tab = PerformanceTab(service, supervisor=True)
     qtbot.addWidget(tab)
     view = tab.team
     _wait_computed(qtbot, view, date(2026, 3, 1), date(2026, 3, 7))
     box = view.filters["channel"]
+    qtbot.waitUntil(lambda: box.findData("web_chat") >= 0, timeout=10_000)  # the choices load off the GUI thread
     with qtbot.waitSignal(view.computed, timeout=10_000) as blocker:
         box.setCurrentIndex(box.findData("web_chat"))
     assert blocker.args[0]["volume"]["total"] == 1
+    with service.db.write() as conn:  # a sync brings a new channel
+        conn.exec_driver_sql("UPDATE conversation SET channel = 'whatsapp' WHERE id = ?", (ids["convs"][3],))
+    with qtbot.assertNotEmitted(view.computed, wait=300):  # the boxes offer it; the selection stays
+        view.reload_choices()
+        qtbot.waitUntil(lambda: box.findData("whatsapp") >= 0, timeout=10_000)
+    assert box.currentData() == "web_chat" and box.count() == 5  # All, email, sms, web_chat, whatsapp
     with qtbot.waitSignal(view.computed, timeout=10_000) as blocker:
         view.preset.setCurrentIndex(0)  # today: nothing in this cache
     assert blocker.args[0]["volume"]["total"] == 0 and view.tiles["frt"].value_label.text() == "–"
@@ -136,6 +144,7 @@ def test_outage_view_lists_clocks_and_queued_items(qtbot, db, tmp_path):
     with qtbot.waitSignal(tab.outage.updated, timeout=10_000):
         tab.tabs.setCurrentWidget(tab.outage)
     assert tab.outage.clocks.rowCount() == 1 and tab.outage.clocks.item(0, 5).text() == "at risk"
+    assert tab.outage.clocks.item(0, 0).text().startswith("#c") and tab.outage.clocks.item(0, 2).text() == "unassigned"
     assert tab.outage.queued.item(0, 5).text() == "connection refused"
     from deskapp.ui.outage_view import export_table_csv
 
@@ -169,3 +178,57 @@ def test_agent_row_and_sla_bar_open_their_conversations(qtbot, reports):
     with qtbot.waitSignal(tab.open_conversations, timeout=10_000) as opened:
         view.charts["frt"].click(1, 1)  # p90 line, 2 March
     assert opened.args[0] == ids["convs"][:2]
+
+
+def test_my_performance_follows_the_signed_in_agent_once_known_and_when_it_changes(qtbot, db, monkeypatch):
+    """The first run: the window opens before the first sync has pulled the profile. The tab says so,
+    then shows the agent's figures as soon as a sync brought them, and follows a change of user."""
+    from PySide6.QtCore import Qt
+
+    from deskapp.ui import performance_tab
+    from deskapp.ui.performance_view import NOT_SIGNED_IN
+
+    monkeypatch.setattr(performance_tab, "REFRESH_EVERY_MS", 300)  # the throttle, shortened for the test
+
+    with db.write() as conn:
+        b = CacheBuilder(conn)
+        mia, oz = b.agent("Mia"), b.agent("Oz")
+        for day, who in ((2, mia), (3, mia), (4, oz)):
+            at = local(f"2026-03-0{day} 10:00", "UTC")
+            c = b.conversation(created=at, assignee=who)
+            b.message(c, "in", at)
+            b.message(c, "out", at + 300, author="Mia" if who == mia else "Oz")
+        conn.exec_driver_sql("INSERT INTO setting (key, value) VALUES ('kpi.timezone', 'UTC')")
+        rebuild(conn)
+    tab = PerformanceTab(ReportService(db), clock=lambda: local("2026-03-10 12:00", "UTC"))
+    qtbot.addWidget(tab)
+    tab.show()
+    view = tab.mine
+    qtbot.waitUntil(lambda: view.answered and not view.computing, timeout=10_000)
+    assert view.status.text() == NOT_SIGNED_IN and view.tiles["volume"].value_label.text() == "–"
+    assert view.minimumSizeHint().width() < 1280  # the message wraps: it never widens a 1280 px window
+    assert tab.team is None and tab.tabs.count() == 2
+
+    with db.write() as conn:  # the first sync's profile: Mia is signed in
+        conn.exec_driver_sql("UPDATE agent SET is_me = 1 WHERE id = ?", (mia,))
+    with qtbot.waitSignal(view.computed, timeout=10_000) as shown:
+        tab.data_changed()  # what the main window does after sync events
+    assert shown.args[0]["volume"]["total"] == 2 and view.tiles["volume"].value_label.text() == "2"
+    assert shown.args[0]["replies"] == 2 and [a["name"] for a in shown.args[0]["agents"]] == ["Mia"]
+
+    with db.write() as conn:  # more of Mia's work arrives; Refresh always recomputes
+        b.conn = conn
+        b.conversation(created=local("2026-03-05 10:00", "UTC"), assignee=mia)
+        rebuild(conn)
+    with qtbot.waitSignal(view.computed, timeout=10_000) as shown:
+        qtbot.mouseClick(view.refresh_button, Qt.MouseButton.LeftButton)
+    assert shown.args[0]["volume"]["total"] == 3
+
+    with db.write() as conn:  # signed in as another user (a role switch): Oz, an administrator
+        conn.exec_driver_sql("UPDATE agent SET is_me = (id = ?), role = CASE id WHEN ? THEN 'administrator'"
+                             " ELSE 'agent' END", (oz, oz))
+    with qtbot.waitSignals([tab.supervisor_changed, view.computed], timeout=10_000):
+        tab.data_changed()
+    assert tab.team is not None and tab.tabs.tabText(1) == "Team performance"
+    assert [a["name"] for a in view.figures["agents"]] == ["Oz"] and view.figures["volume"]["total"] == 1
+    assert view.tiles["volume"].value_label.text() == "1"

@@ -1,0 +1,58 @@
+"""The demo workspace's Demo menu for the main window: sign in as the demo's agent or as its supervisor.
+
+``DemoRoles(window, switch, role)`` runs ``switch(role)`` (services.demo_workspace.switch_demo_role with
+the session's engine) off the GUI thread; the performance tab then follows the profile the sync pulls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QMenu
+
+ROLE_TEXT = {"agent": "Sign in as agent", "supervisor": "Sign in as supervisor"}
+
+
+class DemoRoles(QObject):
+    """Two exclusive actions (also in the command palette); ``role`` is the one signed in."""
+
+    def __init__(self, window: Any, switch: Callable[[str], Any], role: str) -> None:
+        super().__init__(window)
+        self.window, self.switch, self.role = window, switch, role
+        self.menu = QMenu("&Demo", window)
+        group = QActionGroup(self)
+        group.setExclusive(True)
+        self.actions: dict[str, QAction] = {}
+        for key, text in ROLE_TEXT.items():
+            action = QAction(text, window, checkable=True)
+            action.setChecked(key == role)
+            action.setToolTip(f"Sign the demo workspace in as its {key}; the Team performance tab is for supervisors")
+            action.triggered.connect(lambda _checked=False, r=key: self.sign_in_as(r))
+            group.addAction(action)
+            self.menu.addAction(action)
+            self.actions[key] = action
+
+    def sign_in_as(self, role: str) -> None:
+        for action in self.actions.values():
+            action.setEnabled(False)
+        self.window.show_message(f"Signing in to the demo as {role}…")
+        self.window.tasks.submit(self.switch, role, on_done=lambda _r: self._switched(role), on_error=self._failed)
+
+    def _settle(self) -> None:
+        for key, action in self.actions.items():
+            action.setEnabled(True)
+            action.setChecked(key == self.role)
+
+    def _switched(self, role: str) -> None:
+        self.role = role
+        self._settle()
+        self.window.show_message(f"Signed in to the demo as {role}")
+        self.window.refresh_status()
+        self.window.schedule_refresh()  # the performance tab re-reads who is signed in
+
+    def _failed(self, message: str) -> None:
+        self._settle()
+        self.window.show_error(f"Could not sign in to the demo as another role: {message}")
