@@ -106,7 +106,7 @@ def _push_labels(http: HttpClient, base: str, conversation: str, labels: list[st
     dropped = [label for label in labels if label.strip().lower() not in kept_keys]
     if dropped:
         names = ", ".join(dropped)
-        return PushResult(ok=False, external_id=conversation, conflict="labels dropped by the hub", detail={
+        return PushResult(ok=False, external_id=conversation, conflict=f"labels dropped by the hub: {names}", detail={
             "dropped": dropped, "kept": sorted(kept_keys),
             "message": f"The hub did not keep the label(s) {names}: they do not exist on this Chatwoot account."
                        " Create them there, or remove them here."})

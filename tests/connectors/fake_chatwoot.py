@@ -16,6 +16,7 @@ The clock is the test's (``now``); ``hold_post`` makes a create wait after it ap
 
 from __future__ import annotations
 
+import random
 import threading
 from email.utils import formatdate
 from typing import Any
@@ -28,14 +29,20 @@ ME = 3
 
 
 class Clock:
+    """The server's (and, where a test wires it so, the client's) clock; ``sleep`` moves it on."""
+
     def __init__(self, now: float) -> None:
         self.now = now
+        self.slept: list[float] = []
+        self._lock = threading.Lock()
 
     def __call__(self) -> float:
         return self.now
 
     def sleep(self, seconds: float) -> None:
-        self.now += seconds
+        with self._lock:
+            self.slept.append(seconds)
+            self.now += seconds
 
 
 class FakeChatwoot:
@@ -50,6 +57,7 @@ class FakeChatwoot:
         self.contacts: dict[int, dict[str, Any]] = {}
         self.next_message = 1000
         self.posted: list[dict[str, Any]] = []  # every create the server applied, in order
+        self.human: set[int] = set()  # ids of messages Message#human_response? calls human
         self.hold_post: threading.Event | None = None  # set: creates wait for it after applying
         self.applied = threading.Event()
         self.lock = threading.RLock()
@@ -86,8 +94,9 @@ class FakeChatwoot:
             self.server.script(method, f"{base}/{path}", self._guard(lambda s, h=handler, c=cid: h(s, c)))
 
     def add_message(self, cid: int, kind: str, *, at: float, sender: dict | None = None, content: str = "",
-                    private: bool = False, **extra: Any) -> dict[str, Any]:
-        """A message as the server stores and lists it; a human's first public reply is remembered."""
+                    private: bool = False, campaign: bool = False, **extra: Any) -> dict[str, Any]:
+        """A message as the server stores and lists it (a campaign's: its ``campaign_id`` is not listed);
+        a human's first public reply is remembered as Message#valid_first_reply? does."""
         with self.lock:
             self.next_message += 1
             conv = self.conversations[cid]
@@ -97,16 +106,54 @@ class FakeChatwoot:
                              sender=sender or False, content=content or f"message {self.next_message}",
                              created_at=int(at), **extra)
             self.messages[cid].append(msg)
-            human = (kind == "outgoing" and not private and (sender or {}).get("type") == "user"
+            human = (kind == "outgoing" and not private and (sender or {}).get("type") == "user" and not campaign
                      and not (extra.get("content_attributes") or {}).get("automation_rule_id"))
-            if human and conv["first_reply"] is None:
-                conv["first_reply"] = at
+            if human:
+                self.human.add(msg["id"])
+                if conv["first_reply"] is None:
+                    conv["first_reply"] = at
             conv["updated_at"] = conv["last_activity_at"] = at
             if kind == "incoming" and conv["status"] == "resolved":  # Message#reopen_conversation
                 conv["status"] = "open"
             if kind == "incoming":
                 self.contacts[conv["contact_id"]]["last_activity_at"] = int(at)
             return msg
+
+    def resolve(self, cid: int, at: float, by: str = "Ann") -> None:
+        """An agent resolves: the status, and the notice Conversation#create_activity writes."""
+        self.conversations[cid]["status"] = "resolved"
+        self.add_message(cid, "activity", at=at, content=f"Conversation was marked resolved by {by}")
+
+    def populate(self, count: int, *, start: float, rng: random.Random) -> None:
+        """``count`` conversations of every kind a real account holds: bot answers before (or instead of) a
+        human's, campaigns, automation messages, notes, resolutions with a CSAT survey after them, reopenings."""
+        for cid in range(1, count + 1):
+            opened = start + cid * 600
+            kind = rng.choice(["bot_then_human", "bot_only", "human", "none", "campaign", "automation"])
+            self.add_conversation(cid, created_at=opened, campaign_id=7 if kind == "campaign" else None)
+            at = opened
+            if kind == "campaign":
+                self.add_message(cid, "outgoing", at=opened + 1, sender=cp.sender_user(4, "Bob"),
+                                 content="Spring sale: 20% off", campaign=True)
+                at += 120
+            self.add_message(cid, "incoming", at=at + 10, content="Where is my parcel?")
+            reply_at = at + 10 + rng.randint(60, 7200)
+            if kind in ("bot_then_human", "bot_only"):
+                self.add_message(cid, "outgoing", at=at + 12, sender=cp.sender_bot(ME), content="Let me check.")
+            if kind == "automation":
+                self.add_message(cid, "outgoing", at=at + 11, content="We got your message.",
+                                 content_attributes={"automation_rule_id": 2})
+            if kind in ("bot_then_human", "human", "campaign"):
+                self.add_message(cid, "outgoing", at=reply_at - 30, sender=cp.sender_user(ME), private=True,
+                                 content="checking the carrier")
+                self.add_message(cid, "outgoing", at=reply_at, sender=cp.sender_user(rng.choice([ME, 4])),
+                                 content="It ships today.")
+                if rng.random() < 0.6:
+                    self.resolve(cid, reply_at + 600)
+                    self.add_message(cid, "template", at=reply_at + 3600, content="Please rate the conversation",
+                                     content_type="input_csat")
+                    if rng.random() < 0.3:  # the customer writes again: reopened
+                        self.add_message(cid, "incoming", at=reply_at + 7200, content="It did not arrive")
 
     def rendered(self, cid: int) -> dict[str, Any]:
         conv = self.conversations[cid]

@@ -247,7 +247,7 @@ def test_labels_the_hub_drops_are_reported(server, clock, make_http):
     fake = hub(server, clock)
     conn = connect(server, make_http)
     result = conn.push(item(OutboxKind.LABEL, {"labels": ["refund", "vip", "gold-tier"]}))
-    assert not result.ok and result.conflict == "labels dropped by the hub"
+    assert not result.ok and result.conflict == "labels dropped by the hub: gold-tier"
     assert result.detail["dropped"] == ["gold-tier"] and "gold-tier" in result.detail["message"]
     assert fake.conversations[5]["labels"] == ["refund", "vip"]
     assert conn.push(item(OutboxKind.LABEL, {"labels": ["refund"]})).ok
