@@ -129,6 +129,11 @@ def _enum(value: Any, table: dict[str, Any], default: Any, field: str) -> Any:
     return default
 
 
+def _bot_assignee(meta: dict[str, Any]) -> bool:
+    return (text(meta.get("assignee_type")).lower() == "agentbot"
+            or text(dig(meta, "assignee", "type")).lower() == "agent_bot")
+
+
 def conversation(payload: Any, inboxes: dict[str, tuple[Channel, str]]) -> Conversation:
     """A conversation list item (``_conversation.json.jbuilder``); ``inboxes`` maps inbox id -> (channel, inbox
     name). Its ``updated_at`` (v4; older servers send none) orders copies of it, nothing more."""
@@ -152,7 +157,9 @@ def conversation(payload: Any, inboxes: dict[str, tuple[Channel, str]]) -> Conve
         created_at=created, updated_at=updated,
         subject=text(dig(payload, "additional_attributes", "mail_subject")),
         priority=_enum(payload.get("priority"), PRIORITIES, Priority.NONE, "chatwoot priority"),
-        assignee_external_id=id_text(dig(meta, "assignee", "id")) or id_text(payload.get("assignee_id")),
+        # some v4 builds may assign a conversation to an agent bot (``meta.assignee_type``): not an agent
+        assignee_external_id=None if _bot_assignee(meta) else (
+            id_text(dig(meta, "assignee", "id")) or id_text(payload.get("assignee_id"))),
         team_external_id=id_text(dig(meta, "team", "id")) or id_text(payload.get("team_id")),
         labels=labels, last_message_at=last_message,
         # 0 (``.to_i`` of nil) until a human replied; the messages pulled later are the better witness

@@ -6,7 +6,7 @@ kill -9 between "server applied" and "local ack") first looks through the conver
 for it, by two signals, because what the server keeps depends on its version (Messages::MessageBuilder):
 
 - v4.x keeps the whole ``content_attributes``: the marker finds the message;
-- v2.x-v3.x builders keep only ``items``, ``in_reply_to`` (and ``automation_rule_id``): the marker is
+- older builders (before v4) keep only ``items``, ``in_reply_to`` (and ``automation_rule_id``): the marker is
   dropped, so the message is found as an outgoing message with the same content and private flag, sent by
   us (``sender: {type: "user", id: <profile id>}``), created since the item was queued (with a margin
   for clock skew), carrying no marker, and not already matched to another item. Once the server is known

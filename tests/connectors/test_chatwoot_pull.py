@@ -462,6 +462,14 @@ def test_no_human_reply_yet_is_unanswered_never_1970(server, connector, value):
     assert got.first_response_at is None
 
 
+def test_a_conversation_assigned_to_a_bot_has_no_agent(server, connector):
+    conv = cp.conversation(1)
+    conv["meta"]["assignee"], conv["meta"]["assignee_type"] = cp.sender_bot(3), "AgentBot"
+    server.script("GET", f"{cp.PREFIX}/conversations", cp.pages_handler([[conv]], cp.conversation_page))
+    got = next(c for c in drain(connector, "conversations")[0] if isinstance(c, Conversation))
+    assert got.assignee_external_id is None  # bot 3 is not agent 3
+
+
 def test_a_real_first_reply_time_is_kept(server, connector):
     server.script("GET", f"{cp.PREFIX}/conversations", cp.pages_handler(
         [[cp.conversation(1, first_reply=cp.T0 + 40)]], cp.conversation_page))
