@@ -284,12 +284,12 @@ class ChatwootConnector:
         inboxes = self.inbox_map()
 
         def mapper(raw: list[Any]) -> list[Any]:
-            raw_by_id = {id_text(r.get("id")): r for r in raw if isinstance(r, dict)}
             # senders first, so a conversation's contact is in the same batch even if it is brand new
             contacts = {c.external_id: c for c in (cw.sender_contact(r) for r in raw) if c is not None}
             conversations = map_each(raw, lambda r: cw.conversation(r, inboxes), "conversation")
+            opened_by_campaign = {id_text(r.get("id")) for r in raw if isinstance(r, dict) and r.get("campaign_id")}
             for conv in conversations:
-                if isinstance(raw_by_id.get(conv.external_id), dict) and raw_by_id[conv.external_id].get("campaign_id"):
+                if conv.external_id in opened_by_campaign:
                     self._campaign_conversations[conv.external_id] = conv.created_at.timestamp()
             return [*contacts.values(), *conversations]
 
