@@ -17,7 +17,16 @@ class ConnectorError(Exception):
 
 
 class AuthError(ConnectorError):
-    """401/403: the credential is bad or revoked. The engine stops that account ("auth needed")."""
+    """401/403: the credential is bad or revoked. The engine stops that account ("auth needed").
+
+    ``status`` and ``body`` (the start of the answer) let a connector tell a revoked token apart from a
+    refusal of one action, which some services (Chatwoot) also answer with 401.
+    """
+
+    def __init__(self, message: str, *, status: int | None = None, body: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
 
 
 class TransientError(ConnectorError):

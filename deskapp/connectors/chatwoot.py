@@ -3,10 +3,18 @@
 Streams, in order: profile, agents, teams, inboxes, contacts, canned_responses, conversations, csat;
 plus ``messages/<conversation id>`` per conversation. Cursors are opaque JSON text, except messages,
 whose cursor is the last message id seen (decimal text). Paged streams walk ``page=1..`` (cursor
-``{"page", "started", "since", "size", "sig", "full_size"}``) and, once through, keep
-``{"since": <unix time the walk started>, "size": <page size learned>}``;
-later pulls ask only for what changed since then (conversations: ``updated_within``; contacts: most
-recent activity first; csat: ``since``/``until``), with a safety margin, so nothing slips between pulls.
+``{"page", "started", "since", "size", "sig", "full_size", "full_at"}``) and, once through, keep
+``{"since": <unix time the walk started>, "size": <page size learned>, "full_at": <last full walk>}``;
+later pulls ask only for what changed since then, with a safety margin, so nothing slips between pulls:
+
+- conversations: ``updated_within`` (ConversationFinder: every conversation with ``updated_at`` in the
+  window, unpaged) while the window is short; after a longer absence a walk by ``last_activity_at`` desc,
+  paged, to the first page older than the window (every message, activity notices included, moves it);
+- contacts: they have no ``updated_at`` and ``last_activity_at`` moves only when the contact writes (and
+  sorts NULLS LAST); so the contact records conversations and messages carry (``meta.sender``, ``sender``)
+  refresh them, the walk by ``-last_activity_at`` finds the new ones, and every ``contact_walk_every``
+  seconds the whole list is walked again sorted by name (15 per page): an edit on the hub reaches the cache;
+- csat: ``since``/``until``.
 """
 
 from __future__ import annotations
@@ -18,16 +26,27 @@ from collections.abc import Callable
 from typing import Any
 
 from deskapp.connectors import chatwoot_mapping as cw
+from deskapp.connectors import chatwoot_messages as cm
 from deskapp.connectors import chatwoot_push
 from deskapp.connectors.base import AuthError, ConnectorError, PayloadError
+from deskapp.connectors.chatwoot_answers import service_words
 from deskapp.connectors.http import HttpClient, HttpStatusError
 from deskapp.connectors.wire import as_int, dig, id_text, log, map_each, parse_time
-from deskapp.domain import Batch, Channel, OutboxItem, PushResult
+from deskapp.domain import Batch, Channel, OutboxItem, OutboxKind, PushResult
 
 STREAMS = ["profile", "agents", "teams", "inboxes", "contacts", "canned_responses", "conversations", "csat"]
 MESSAGE_STREAM_PREFIX = "messages/"
 MESSAGE_PAGE_MIN = 20  # Chatwoot's smallest message page: fewer than this means we reached the end
 MAX_BACK_PAGES = 500  # 10k messages: a first pull of one conversation never loops forever
+THROTTLE_WINDOW = 60.0  # Rack::Attack 'req/ip': RACK_ATTACK_LIMIT (3000) requests per fixed minute
+MAX_UPDATED_WITHIN = 3600  # seconds: a longer window could answer with thousands of conversations at once
+CONTACT_WALK_EVERY = 6 * 3600.0
+CAMPAIGN_SECONDS = 10.0  # a campaign's message is written in the transaction that opens its conversation
+
+# 401 bodies (RequestExceptionHandler, AccessTokenAuthHelper, EnsureCurrentAccountHelper): a bad token, or
+# a token that works but may not do this (Pundit, or an agent-bot token on a user-only endpoint)
+REFUSED_TOKEN = ("invalid access token", "not authorized to access this account")
+REFUSED_ACTION = ("not authorized to do this action", "not authorized for bots")
 
 
 def load_cursor(cursor: str | None) -> dict[str, Any]:
@@ -64,14 +83,21 @@ class ChatwootConnector:
     parallel_message_pulls = 4  # conversations whose messages the engine may fetch at once (429s still back off)
 
     def __init__(self, base_url: str, account_id: int | str, token: str, *, http: HttpClient | None = None,
-                 margin: float = 120.0, clock: Callable[[], float] = time.time) -> None:
+                 margin: float = 120.0, clock: Callable[[], float] = time.time,
+                 contact_walk_every: float = CONTACT_WALK_EVERY) -> None:
         self.account_id = str(account_id)
-        self.http = http or HttpClient(base_url, {"api_access_token": token, "Accept": "application/json"})
+        self.http = http or HttpClient(base_url, {"api_access_token": token, "Accept": "application/json"},
+                                       throttle_window=THROTTLE_WINDOW)
         self.prefix = f"/api/v1/accounts/{self.account_id}"
         self.margin = margin
         self.clock = clock
+        self.contact_walk_every = contact_walk_every
         self._inboxes: dict[str, tuple[Channel, str]] | None = None
         self._my_id: str | None = None
+        # conversations a campaign opened (payload's campaign_id) -> their creation time, as seen by this
+        # process: the message list cannot tell the campaign's message from an agent's (see _map_messages)
+        self._campaign_conversations: dict[str, float] = {}
+        self._ledger = chatwoot_push.Ledger()  # what this connector learned about its sends
 
     def streams(self) -> list[str]:
         return list(STREAMS)
@@ -87,8 +113,8 @@ class ChatwootConnector:
             raise ValueError(f"unknown chatwoot stream {stream!r}")
         try:
             return pulls[stream](cursor)
-        except AuthError:
-            if stream == "profile" or not self.token_works():
+        except AuthError as exc:
+            if stream == "profile" or not self.refused_action(exc):
                 raise
             # Chatwoot answers 401 for "not allowed" too (e.g. CSAT reports for a non-admin): the token
             # is fine, so this one stream is skipped rather than the whole account stopped
@@ -97,15 +123,32 @@ class ChatwootConnector:
 
     def push(self, item: OutboxItem) -> PushResult:
         try:
-            return chatwoot_push.push(self.http, self.prefix, item)
+            if item.kind in (OutboxKind.REPLY, OutboxKind.NOTE):
+                self._ledger.my_id = self.my_id_or_none()  # who "we" are for the exactly-once check
+            return chatwoot_push.push(self.http, self.prefix, item, ledger=self._ledger)
         except AuthError as exc:
-            if not self.token_works():
+            if not self.refused_action(exc):
                 raise
-            return PushResult(ok=False, conflict="not permitted", detail={"message": str(exc)})
+            words = service_words(exc.body) or "this user may not do this"
+            return PushResult(ok=False, conflict="not permitted",
+                              detail={"status": exc.status, "message": words})
+
+    def refused_action(self, exc: AuthError) -> bool:
+        """Whether a 401/403 refused one action of a working token (True) or the token itself (False).
+
+        Chatwoot answers both with 401: ``{"error": "Invalid Access Token"}`` for a bad token, Pundit's
+        ``{"error": "You are not authorized to do this action"}`` for a refusal. An answer that says
+        neither is settled by asking for the profile, which any valid token may read.
+        """
+        body = exc.body.lower()
+        if any(words in body for words in REFUSED_TOKEN):
+            return False
+        if any(words in body for words in REFUSED_ACTION):
+            return True
+        return self.token_works()
 
     def token_works(self) -> bool:
-        """Whether the token itself is accepted (the profile answers), telling a revoked token apart from
-        an action this user may not take, which Chatwoot also answers with 401/403."""
+        """Whether the token itself is accepted (the profile answers)."""
         try:
             self.http.json("GET", "/api/v1/profile")
         except ConnectorError:
@@ -125,6 +168,14 @@ class ChatwootConnector:
         if self._my_id is None:
             self._pull_profile(None)
         return self._my_id
+
+    def my_id_or_none(self) -> str | None:
+        """The signed-in user's id for the exactly-once check; None when the profile cannot be read now
+        (the check then relies on the marker alone, and says so in the log)."""
+        try:
+            return self.my_id()
+        except PayloadError:
+            return None
 
     def _pull_agents(self, _cursor: str | None) -> Batch:
         items = page_items(self.http.json("GET", f"{self.prefix}/agents"), "agents")
@@ -159,22 +210,29 @@ class ChatwootConnector:
     # -- paged streams -------------------------------------------------------------------------------
     def _paged(self, cursor: str | None, path: str, params: Callable[[dict[str, Any]], dict[str, Any]],
                mapper: Callable[[list[Any]], list[Any]], what: str,
-               stop_early: Callable[[list[Any], dict[str, Any]], bool] | None = None) -> Batch:
+               stop_early: Callable[[list[Any], dict[str, Any]], bool] | None = None,
+               full_every: float | None = None) -> Batch:
         """One page of a page-numbered stream. Done on an empty page, a page repeating the previous one
-        (a server ignoring ``page``), or a page shorter than the page size learned on an earlier page
-        (``size``; a walk of changes uses the size its full walk learned, and also ends on an answer
-        longer than that). Stated totals are not trusted: a wrong one would end a walk early."""
+        (a server ignoring ``page``), a page shorter than the page size learned on an earlier page
+        (``size``; a walk of changes uses the size its full walk learned), ``stop_early``, or after the one
+        answer of an unpaged query (``updated_within``). Stated totals are not trusted: a wrong one would
+        end a walk early. ``full_every``: walk everything again once the last full walk is that old."""
         state = load_cursor(cursor)
         page = max(1, as_int(state.get("page"), 1))
         if "page" not in state:  # a new run: a full walk, or a walk of what changed since ``since``
             since, now = state.get("since"), self.clock()
+            full_at = state.get("full_at") if isinstance(state.get("full_at"), int | float) else since
             if isinstance(since, int | float) and since > now + self.margin:
                 # the cursor is ahead of our clock (the clock went back): what changed since is unknowable
                 log.warning("%s cursor %s is ahead of the clock (%s): walking the whole stream again", what,
                             since, now)
                 since = None
-            state = {"since": since, "started": now, "full_size": state.get("size")}
-        body = self.http.json("GET", f"{self.prefix}/{path}", params={**params(state), "page": page})
+            elif full_every is not None and isinstance(full_at, int | float) and now - full_at >= full_every:
+                log.info("%s: last full walk %.0f s ago, walking the whole list again", what, now - full_at)
+                since = None
+            state = {"since": since, "started": now, "full_size": state.get("size"), "full_at": full_at}
+        query = params(state)
+        body = self.http.json("GET", f"{self.prefix}/{path}", params={**query, "page": page})
         raw = page_items(body, what)
         signature = [id_text(dig(raw, 0, "id")), id_text(dig(raw, -1, "id")), len(raw)]
         if raw and signature == state.get("sig"):
@@ -182,15 +240,14 @@ class ChatwootConnector:
             raw = []
         incremental = isinstance(state.get("since"), int | float)
         known = as_int(state.get("full_size") if incremental else state.get("size"))
-        # an answer to a "what changed" query that is longer than a page is all of it (Chatwoot does not
-        # page ``updated_within``): asking for page 2 would only fetch the same list again
-        unpaged = incremental and known > 0 and len(raw) > known
-        done = (not raw or len(raw) < known or unpaged or (stop_early is not None and stop_early(raw, state)))
+        done = (not raw or len(raw) < known or "updated_within" in query
+                or (stop_early is not None and stop_early(raw, state)))
         items = mapper(raw)
         size = max(as_int(state.get("size")), len(raw))
         if done:
             learned = state.get("full_size") if incremental else size
-            return Batch(items, json.dumps({"since": state["started"], "size": learned}), True)
+            full_at = state.get("full_at") if incremental else state["started"]
+            return Batch(items, json.dumps({"since": state["started"], "size": learned, "full_at": full_at}), True)
         nxt = {**state, "page": page + 1, "size": size, "sig": signature}
         return Batch(items, json.dumps(nxt), False)
 
@@ -200,14 +257,28 @@ class ChatwootConnector:
             return None
         return max(1, math.ceil(state["started"] - since + self.margin))
 
+    def _older_than_since(self, field: str) -> Callable[[list[Any], dict[str, Any]], bool]:
+        """stop_early for walks sorted by ``field`` descending: the page holds nothing newer than the cursor."""
+
+        def older(raw: list[Any], state: dict[str, Any]) -> bool:
+            if not isinstance(state.get("since"), int | float):
+                return False
+            cutoff = state["since"] - self.margin
+            times = [parse_time(r.get(field)) for r in raw if isinstance(r, dict)]
+            return all(t is None or t.timestamp() < cutoff for t in times)
+
+        return older
+
     def _pull_conversations(self, cursor: str | None) -> Batch:
         def params(state: dict[str, Any]) -> dict[str, Any]:
             query: dict[str, Any] = {"status": "all", "assignee_type": "all"}
             window = self._since_window(state)
             if window is None:
                 query["sort_by"] = "created_at_asc"  # stable pages while new conversations arrive
-            else:
+            elif window <= MAX_UPDATED_WITHIN:
                 query["updated_within"] = window
+            else:  # a long absence: paged, newest activity first, down to the cursor (see module docstring)
+                query["sort_by"] = "last_activity_at_desc"
             return query
 
         inboxes = self.inbox_map()
@@ -216,23 +287,24 @@ class ChatwootConnector:
             # senders first, so a conversation's contact is in the same batch even if it is brand new
             contacts = {c.external_id: c for c in (cw.sender_contact(r) for r in raw) if c is not None}
             conversations = map_each(raw, lambda r: cw.conversation(r, inboxes), "conversation")
+            opened_by_campaign = {id_text(r.get("id")) for r in raw if isinstance(r, dict) and r.get("campaign_id")}
+            for conv in conversations:
+                if conv.external_id in opened_by_campaign:
+                    self._campaign_conversations[conv.external_id] = conv.created_at.timestamp()
             return [*contacts.values(), *conversations]
 
-        return self._paged(cursor, "conversations", params, mapper, "conversations")
+        return self._paged(cursor, "conversations", params, mapper, "conversations",
+                           stop_early=self._older_than_since("last_activity_at"))
 
     def _pull_contacts(self, cursor: str | None) -> Batch:
         def params(state: dict[str, Any]) -> dict[str, Any]:
-            return {"sort": "-last_activity_at"} if self._since_window(state) else {}
-
-        def older_than_since(raw: list[Any], state: dict[str, Any]) -> bool:
-            if not isinstance(state.get("since"), int | float):
-                return False
-            cutoff = state["since"] - self.margin
-            times = [parse_time(c.get("last_activity_at")) for c in raw if isinstance(c, dict)]
-            return all(t is None or t.timestamp() < cutoff for t in times)
+            # ContactsController sorts on name, email, phone_number, last_activity_at (+ created_at in v4),
+            # never on id: name is the stable order every version accepts
+            return {"sort": "-last_activity_at"} if self._since_window(state) else {"sort": "name"}
 
         return self._paged(cursor, "contacts", params, lambda raw: map_each(raw, cw.contact, "contact"),
-                           "contacts", stop_early=older_than_since)
+                           "contacts", stop_early=self._older_than_since("last_activity_at"),
+                           full_every=self.contact_walk_every)
 
     def _pull_csat(self, cursor: str | None) -> Batch:
         def params(state: dict[str, Any]) -> dict[str, Any]:
@@ -288,15 +360,30 @@ class ChatwootConnector:
         else:
             latest = self._messages_page(conversation_id, {}) or []
             if latest and int(latest[0]["id"]) <= last:  # every new message is on it
-                items = map_each(latest, lambda m: cw.message(m, conversation_id), "message")
                 newest = max(last, int(latest[-1]["id"]))
-                return Batch(items, str(newest), True)
+                return Batch(self._map_messages(latest, conversation_id), str(newest), True)
             page = self._messages_page(conversation_id, {"after": last}) or []
             raw = [m for m in page if int(m["id"]) > last]
             if len(raw) != len(page):
                 log.warning("messages of %s: %d records at or before cursor %d ignored", conversation_id,
                             len(page) - len(raw), last)
             done = len(raw) < MESSAGE_PAGE_MIN
-        items = map_each(raw, lambda m: cw.message(m, conversation_id), "message")
         newest = max([int(m["id"]) for m in raw] + ([last] if last is not None else []), default=None)
-        return Batch(items, str(newest) if newest is not None else cursor, done)
+        return Batch(self._map_messages(raw, conversation_id), str(newest) if newest is not None else cursor, done)
+
+    def _map_messages(self, raw: list[dict[str, Any]], conversation_id: str) -> list[Any]:
+        """Messages, preceded by the contact records their customer senders carry.
+
+        CampaignConversationBuilder creates the conversation and the campaign's message (sent as the
+        campaign's User) in one transaction; the list shows no ``campaign_id`` on the message, so in a
+        conversation a campaign opened an agent message from its first seconds is the campaign's.
+        """
+        opened = self._campaign_conversations.get(conversation_id)
+
+        def one(payload: dict[str, Any]) -> Any:
+            at = parse_time(payload.get("created_at"))
+            campaign = opened is not None and at is not None and at.timestamp() <= opened + CAMPAIGN_SECONDS
+            return cm.message(payload, conversation_id, campaign=campaign)
+
+        contacts = {c.external_id: c for c in (cw.sender_contact(m) for m in raw) if c is not None}
+        return [*contacts.values(), *map_each(raw, one, "message")]

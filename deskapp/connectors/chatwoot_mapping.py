@@ -1,4 +1,5 @@
-"""Chatwoot application-API payloads -> domain records, for ChatwootConnector. Pure functions, no I/O.
+"""Chatwoot application-API payloads -> domain records (account, contacts, conversations, CSAT), for
+ChatwootConnector. Pure functions, no I/O; messages are mapped by chatwoot_messages.
 
 Every mapper tolerates missing and extra fields; an unknown enum value becomes a safe default with one
 log line; a payload that cannot be mapped at all (no id, not an object) raises ``Unmappable`` so the
@@ -7,22 +8,16 @@ caller skips that one record, never the page.
 
 from __future__ import annotations
 
-import posixpath
 from typing import Any
-from urllib.parse import urlsplit
 
-from deskapp.connectors.wire import as_int, dig, id_text, identities, parse_time, text, warn_once
+from deskapp.connectors.wire import as_int, dig, id_text, identities, parse_time, real_time, text, warn_once
 from deskapp.domain import (
     Agent,
-    Attachment,
     Channel,
     Contact,
     Conversation,
-    DeliveryState,
-    Direction,
     Identity,
     IdentityKind,
-    Message,
     Priority,
     Status,
     SurveyKind,
@@ -30,8 +25,6 @@ from deskapp.domain import (
     Team,
     Template,
 )
-
-CLIENT_ID_KEY = "deskapp_client_id"
 
 CHANNEL_TYPES = {
     "channel::webwidget": Channel.WEB_CHAT,
@@ -46,11 +39,6 @@ CHANNEL_TYPES = {
 }
 STATUSES = {s.value: s for s in Status}
 PRIORITIES = {p.value: p for p in Priority}
-# Chatwoot serialises message_type as its integer in lists and as the name elsewhere
-MESSAGE_TYPES = {0: "incoming", 1: "outgoing", 2: "activity", 3: "template",
-                 "incoming": "incoming", "outgoing": "outgoing", "activity": "activity", "template": "template"}
-DELIVERY = {"sent": DeliveryState.SENT, "delivered": DeliveryState.DELIVERED, "read": DeliveryState.READ,
-            "failed": DeliveryState.FAILED, "progress": DeliveryState.SENDING}
 
 
 class Unmappable(ValueError):
@@ -125,8 +113,9 @@ def contact(payload: Any) -> Contact:
         found.append(Identity(IdentityKind.EXTERNAL, text(payload.get("identifier")).strip()))
     name = (text(payload.get("name")) or text(payload.get("email")) or text(payload.get("phone_number"))
             or f"Contact {ext}")
+    # Contacts carry no updated_at (the list is refreshed by walking it, see ChatwootConnector)
     created = parse_time(payload.get("created_at"))
-    updated = parse_time(payload.get("updated_at")) or parse_time(payload.get("last_activity_at")) or created
+    updated = parse_time(payload.get("updated_at"))
     return Contact(external_id=ext, name=name, identities=tuple(dict.fromkeys(found)),
                    created_at=created, updated_at=updated)
 
@@ -140,8 +129,14 @@ def _enum(value: Any, table: dict[str, Any], default: Any, field: str) -> Any:
     return default
 
 
+def _bot_assignee(meta: dict[str, Any]) -> bool:
+    return (text(meta.get("assignee_type")).lower() == "agentbot"
+            or text(dig(meta, "assignee", "type")).lower() == "agent_bot")
+
+
 def conversation(payload: Any, inboxes: dict[str, tuple[Channel, str]]) -> Conversation:
-    """A conversation list item; ``inboxes`` maps inbox id -> (channel, inbox name)."""
+    """A conversation list item (``_conversation.json.jbuilder``); ``inboxes`` maps inbox id -> (channel, inbox
+    name). Its ``updated_at`` (v4; older servers send none) orders copies of it, nothing more."""
     ext = _require_id(payload, "conversation")
     meta = payload.get("meta") if isinstance(payload.get("meta"), dict) else {}
     inbox_id = id_text(payload.get("inbox_id"))
@@ -155,9 +150,6 @@ def conversation(payload: Any, inboxes: dict[str, tuple[Channel, str]]) -> Conve
     activity = parse_time(payload.get("last_activity_at")) or parse_time(payload.get("timestamp"))
     updated = parse_time(payload.get("updated_at")) or activity or created
     last_message = parse_time(dig(payload, "last_non_activity_message", "created_at")) or activity
-    resolved_at = parse_time(payload.get("resolved_at"))
-    if status is Status.RESOLVED and resolved_at is None:
-        resolved_at = updated  # the list has no resolved_at; the last update is when it was resolved
     labels = tuple(str(x) for x in payload.get("labels") or [] if isinstance(x, str | int))
     return Conversation(
         external_id=ext, channel=channel, status=status,
@@ -165,86 +157,33 @@ def conversation(payload: Any, inboxes: dict[str, tuple[Channel, str]]) -> Conve
         created_at=created, updated_at=updated,
         subject=text(dig(payload, "additional_attributes", "mail_subject")),
         priority=_enum(payload.get("priority"), PRIORITIES, Priority.NONE, "chatwoot priority"),
-        assignee_external_id=id_text(dig(meta, "assignee", "id")) or id_text(payload.get("assignee_id")),
+        # some v4 builds may assign a conversation to an agent bot (``meta.assignee_type``): not an agent
+        assignee_external_id=None if _bot_assignee(meta) else (
+            id_text(dig(meta, "assignee", "id")) or id_text(payload.get("assignee_id"))),
         team_external_id=id_text(dig(meta, "team", "id")) or id_text(payload.get("team_id")),
         labels=labels, last_message_at=last_message,
-        first_response_at=parse_time(payload.get("first_reply_created_at")),
-        resolved_at=resolved_at if status is Status.RESOLVED else None,
+        # 0 (``.to_i`` of nil) until a human replied; the messages pulled later are the better witness
+        first_response_at=real_time(payload.get("first_reply_created_at")),
+        # Chatwoot keeps no resolution time, and updated_at moves with every later message or note: the
+        # moment comes from the resolution notice among the messages (see chatwoot_messages)
+        resolved_at=None,
         snoozed_until=parse_time(payload.get("snoozed_until")) if status is Status.SNOOZED else None,
         unread=as_int(payload.get("unread_count")), inbox_name=inbox_name,
     )
 
 
 def sender_contact(payload: Any) -> Contact | None:
-    """The contact embedded in a conversation list item (``meta.sender``), if it can be mapped."""
-    sender = dig(payload, "meta", "sender")
+    """The contact embedded in a conversation (``meta.sender``) or a message (``sender`` of type contact),
+    if it can be mapped: how a contact edited on the hub reaches the cache between contact walks."""
+    sender = dig(payload, "meta", "sender") if isinstance(dig(payload, "meta", "sender"), dict) else None
+    if sender is None and text(dig(payload, "sender", "type")).lower() == "contact":
+        sender = payload["sender"]
     if not isinstance(sender, dict):
         return None
     try:
         return contact(sender)
     except Unmappable:
         return None
-
-
-def _attachments(payload: dict[str, Any]) -> tuple[Attachment, ...]:
-    items = payload.get("attachments")
-    if not isinstance(items, list):  # the spec's singular form
-        items = [payload["attachment"]] if isinstance(payload.get("attachment"), dict) else []
-    found: list[Attachment] = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        url = text(item.get("data_url")) or text(item.get("file_url"))
-        name = posixpath.basename(urlsplit(url).path) or f"attachment-{id_text(item.get('id')) or len(found)}"
-        kind, ext = text(item.get("file_type")) or "file", text(item.get("extension")).lstrip(".")
-        content_type = f"{kind}/{ext}" if kind in ("image", "audio", "video") and ext else (
-            "application/octet-stream")
-        found.append(Attachment(filename=name, content_type=content_type, size=as_int(item.get("file_size")),
-                                url=url))
-    return tuple(found)
-
-
-def message(payload: Any, conversation_external_id: str) -> Message:
-    ext = _require_id(payload, "message")
-    raw_type = payload.get("message_type")
-    kind = MESSAGE_TYPES.get(raw_type) if isinstance(raw_type, int | str) and not isinstance(raw_type, bool) else None
-    if kind is None:
-        warn_once("chatwoot message_type", payload.get("message_type"), "activity")
-        kind = "activity"
-    sender_type = text(payload.get("sender_type")).lower().replace("_", "")
-    sender = payload.get("sender") if isinstance(payload.get("sender"), dict) else {}
-    automated = sender_type == "agentbot" or kind == "template" or bool(
-        dig(payload, "content_attributes", "automation_rule_id"))
-    if kind == "activity":
-        direction = Direction.ACTIVITY
-    elif payload.get("private") is True:
-        direction = Direction.NOTE
-    elif kind == "incoming":
-        direction = Direction.IN
-    else:
-        direction = Direction.OUT
-    if direction is Direction.IN:
-        delivery = DeliveryState.RECEIVED
-    else:
-        status = text(payload.get("status")).lower()
-        delivery = DELIVERY.get(status, DeliveryState.SENT)
-        if status and status not in DELIVERY:
-            warn_once("chatwoot message status", status, DeliveryState.SENT.value)
-    attributes = payload.get("content_attributes") if isinstance(payload.get("content_attributes"), dict) else {}
-    sent_at = parse_time(payload.get("created_at")) or parse_time(payload.get("updated_at"))
-    if sent_at is None:  # placed nowhere in time it would corrupt threads and KPIs
-        raise Unmappable(f"message {ext} without created_at")
-    return Message(
-        external_id=ext,
-        # the stream's id, not payload.conversation_id: some versions put the internal id there
-        conversation_external_id=conversation_external_id,
-        direction=direction, sent_at=sent_at, text=text(payload.get("content")),
-        html=text(dig(attributes, "email", "html_content", "full")),
-        author_name=text(sender.get("available_name")) or text(sender.get("name")),
-        author_external_id=id_text(payload.get("sender_id")) or id_text(sender.get("id")),
-        delivery=delivery, attachments=_attachments(payload),
-        client_id=text(attributes.get(CLIENT_ID_KEY)) or None, automated=automated,
-    )
 
 
 def survey(payload: Any) -> SurveyResponse:

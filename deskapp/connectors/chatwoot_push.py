@@ -1,74 +1,40 @@
-"""Outbox item -> Chatwoot API call(s), for ChatwootConnector.push; exactly-once for messages.
+"""Outbox item -> Chatwoot API call(s), for ChatwootConnector.push.
 
-Messages carry ``content_attributes.deskapp_client_id``. Each attempt first looks at the conversation's
-recent messages for that marker and only POSTs when it is not there, so a push retried after a lost
-acknowledgement (timeout, reset, 5xx after the write) never sends twice. Status, assignment, labels
-and priority are set-to-value calls, safe to repeat; a contact merge checks first that the mergee still exists.
+Replies and notes go through chatwoot_replies (exactly once). Status, assignment, labels and priority are
+set-to-value calls, safe to repeat; a contact merge checks first that the mergee still exists.
+
+What the server does with them (Chatwoot v3-v4 controllers): ``toggle_priority`` assigns the value to the
+priority enum, so "none" raises (HTTP 500) and null clears it; ``labels`` stores the list it is given and
+answers ``{"payload": [labels kept]}``, and some versions keep only labels the account defines (dropped
+silently, or refused with 422 "Labels do not exist"): what was kept is read back and a dropped label is
+shown to the agent.
 
 Outcomes: ``PushResult(ok=True, external_id=...)``; a rejection becomes ``PushResult(ok=False,
 conflict=reason)`` (404 "deleted", 413 "too large", 422 the service's reason, a status someone else
-changed); AuthError (401/403) and TransientError (network, 5xx, 429 after retries) are raised.
+changed, labels the hub dropped); an HTTP 500 that outlasts the retries is ``retryable`` (the outbox
+gives up after a few tries and shows the item as failed: the server cannot apply it); AuthError
+(401/403) and TransientError (network, 502-504, 429 after retries) are raised.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-import requests
-
-from deskapp.connectors.base import PayloadError
-from deskapp.connectors.chatwoot_mapping import CLIENT_ID_KEY
-from deskapp.connectors.http import HttpClient, decode_json
+from deskapp.connectors.base import PayloadError, TransientError
+from deskapp.connectors.chatwoot_answers import Rejected, check, service_words
+from deskapp.connectors.chatwoot_replies import Ledger, push_message
+from deskapp.connectors.http import HttpClient, RetryableError, decode_json
 from deskapp.connectors.wire import dig, id_text, log, parse_time, text
 from deskapp.domain import OutboxItem, OutboxKind, PushResult
 
-LANDED_LOOKBACK = timedelta(minutes=10)  # how far before the item's creation the marker check looks
-LANDED_MAX_PAGES = 10
 STATUS_VALUES = ("open", "resolved", "pending", "snoozed")
-PRIORITY_VALUES = ("none", "low", "medium", "high", "urgent")
-
-
-class Rejected(Exception):
-    """The service refused the item; ``reason`` is shown to the agent as the conflict."""
-
-    def __init__(self, reason: str, detail: dict[str, Any] | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.detail = detail or {}
-
+PRIORITY_VALUES = ("low", "medium", "high", "urgent")
+CLEARED_PRIORITY = ("", "none")  # sent as null: the enum knows no "none"
 
 def _wire_id(value: str | None) -> int | str | None:
     """Chatwoot ids are integers on the wire; keep anything else as given."""
     return int(value) if value is not None and value.isdigit() else value
-
-
-def _error_reason(response: requests.Response) -> str:
-    try:
-        body = decode_json(response)
-    except PayloadError:
-        return ""
-    for key in ("message", "error", "errors"):
-        value = body.get(key) if isinstance(body, dict) else None
-        if value:
-            return "; ".join(map(str, value)) if isinstance(value, list) else str(value)
-    return ""
-
-
-def _check(response: requests.Response) -> requests.Response:
-    """Turn 4xx answers into Rejected with the agent-facing reason."""
-    status = response.status_code
-    if 200 <= status < 300:
-        return response
-    reason = _error_reason(response)
-    detail = {"status": status, "message": reason}  # the service's own words, for the conflict view
-    if status in (404, 410):
-        raise Rejected("deleted", detail)
-    if status == 413:
-        raise Rejected("too large", detail)
-    if status == 422:
-        raise Rejected(f"rejected: {reason}" if reason else "rejected", detail)
-    raise Rejected(f"HTTP {status}{': ' + reason if reason else ''}", detail)
 
 
 def _unix(value: Any) -> int | None:
@@ -76,7 +42,7 @@ def _unix(value: Any) -> int | None:
     return int(when.timestamp()) if when else None
 
 
-def push(http: HttpClient, prefix: str, item: OutboxItem) -> PushResult:
+def push(http: HttpClient, prefix: str, item: OutboxItem, *, ledger: Ledger | None = None) -> PushResult:
     conversation = item.conversation_external_id
     if not conversation and item.kind is not OutboxKind.MERGE:  # a merge is about contacts
         return PushResult(ok=False, conflict="no conversation to push to")
@@ -86,7 +52,7 @@ def push(http: HttpClient, prefix: str, item: OutboxItem) -> PushResult:
         if item.kind is OutboxKind.MERGE:
             return _push_merge(http, prefix, payload)
         if item.kind in (OutboxKind.REPLY, OutboxKind.NOTE):
-            return _push_message(http, base, item, private=item.kind is OutboxKind.NOTE)
+            return push_message(http, base, item, private=item.kind is OutboxKind.NOTE, ledger=ledger or Ledger())
         if item.kind is OutboxKind.STATUS:
             return _push_status(http, base, conversation, text(payload.get("status")),
                                 payload.get("snoozed_until"))
@@ -94,26 +60,57 @@ def push(http: HttpClient, prefix: str, item: OutboxItem) -> PushResult:
             return _push_status(http, base, conversation, "snoozed", payload.get("until"))
         if item.kind is OutboxKind.ASSIGN:
             if payload.get("team_external_id") is not None:
-                _check(http.request("POST", f"{base}/assignments",
-                                    json={"team_id": _wire_id(str(payload["team_external_id"]))}))
+                check(http.request("POST", f"{base}/assignments",
+                                   json={"team_id": _wire_id(str(payload["team_external_id"]))}))
             if "assignee_external_id" in payload or payload.get("team_external_id") is None:
                 assignee = id_text(payload.get("assignee_external_id"))
-                _check(http.request("POST", f"{base}/assignments", json={"assignee_id": _wire_id(assignee)}))
+                check(http.request("POST", f"{base}/assignments", json={"assignee_id": _wire_id(assignee)}))
             return PushResult(ok=True, external_id=conversation)
         if item.kind is OutboxKind.LABEL:
-            labels = [str(x) for x in payload.get("labels") or []]
-            _check(http.request("POST", f"{base}/labels", json={"labels": labels}))
-            return PushResult(ok=True, external_id=conversation)
+            return _push_labels(http, base, conversation, [str(x) for x in payload.get("labels") or []])
         if item.kind is OutboxKind.PRIORITY:
-            priority = text(payload.get("priority")).lower() or "none"
-            if priority not in PRIORITY_VALUES:
+            priority = text(payload.get("priority")).strip().lower()
+            if priority not in PRIORITY_VALUES and priority not in CLEARED_PRIORITY:
                 return PushResult(ok=False, conflict=f"unknown priority {priority!r}")
-            _check(http.request("POST", f"{base}/toggle_priority", json={"priority": priority}))
+            check(http.request("POST", f"{base}/toggle_priority",
+                               json={"priority": None if priority in CLEARED_PRIORITY else priority}))
             return PushResult(ok=True, external_id=conversation)
     except Rejected as exc:
         log.info("chatwoot rejected %s %s: %s", item.kind.value, item.client_id, exc.reason)
         return PushResult(ok=False, conflict=exc.reason, detail=exc.detail)
+    except TransientError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, RetryableError) and cause.status_code == 500:
+            # the application itself failed on this change (not a proxy or an outage): retried a few
+            # times by the outbox, then shown to the agent as failed instead of blocking the queue for ever
+            words = service_words(cause.response.content if cause.response is not None else b"")
+            log.warning("chatwoot answered HTTP 500 to %s %s", item.kind.value, item.client_id)
+            message = "the hub failed to apply this change (HTTP 500" + (f": {words})" if words else ")")
+            return PushResult(ok=False, retryable=True, detail={"status": 500, "message": message})
+        raise
     return PushResult(ok=False, conflict=f"{item.kind.value} is not supported by Chatwoot")
+
+
+def _push_labels(http: HttpClient, base: str, conversation: str, labels: list[str]) -> PushResult:
+    response = check(http.request("POST", f"{base}/labels", json={"labels": labels}))
+    try:
+        kept = dig(decode_json(response), "payload")
+    except PayloadError:
+        kept = None
+    if not isinstance(kept, list):  # an older answer without the list: read it back
+        kept = dig(decode_json(check(http.request("GET", f"{base}/labels")), "labels"), "payload")
+    kept_keys = {str(x).strip().lower() for x in kept} if isinstance(kept, list) else None
+    if kept_keys is None:
+        log.warning("labels of %s: the hub did not say which it kept", conversation)
+        return PushResult(ok=True, external_id=conversation)
+    dropped = [label for label in labels if label.strip().lower() not in kept_keys]
+    if dropped:
+        names = ", ".join(dropped)
+        return PushResult(ok=False, external_id=conversation, conflict=f"labels dropped by the hub: {names}", detail={
+            "dropped": dropped, "kept": sorted(kept_keys),
+            "message": f"The hub did not keep the label(s) {names}: they do not exist on this Chatwoot account."
+                       " Create them there, or remove them here."})
+    return PushResult(ok=True, external_id=conversation)
 
 
 def _push_merge(http: HttpClient, prefix: str, payload: dict[str, Any]) -> PushResult:
@@ -129,7 +126,7 @@ def _push_merge(http: HttpClient, prefix: str, payload: dict[str, Any]) -> PushR
         if http.attempt("GET", f"{prefix}/contacts/{mergee}").status_code == 404:
             log.info("contact %s is already merged away: not merging again", mergee)
             return PushResult(ok=True, external_id=base, detail={"already_landed": True})
-        _check(http.attempt("POST", f"{prefix}/actions/contact_merge", json=body))
+        check(http.attempt("POST", f"{prefix}/actions/contact_merge", json=body))
         return PushResult(ok=True, external_id=base)
 
     return http.call(attempt, what=f"POST {prefix}/actions/contact_merge")
@@ -142,7 +139,7 @@ def _push_status(http: HttpClient, base: str, conversation: str, status: str, un
     body: dict[str, Any] = {"status": status}
     if status == "snoozed" and _unix(until) is not None:
         body["snoozed_until"] = _unix(until)
-    response = _check(http.request("POST", f"{base}/toggle_status", json=body))
+    response = check(http.request("POST", f"{base}/toggle_status", json=body))
     try:
         current = text(dig(decode_json(response), "payload", "current_status")).lower()
     except PayloadError:
@@ -151,47 +148,3 @@ def _push_status(http: HttpClient, base: str, conversation: str, status: str, un
         return PushResult(ok=False, external_id=conversation, conflict=f"status is {current}",
                           detail={"current_status": current})
     return PushResult(ok=True, external_id=conversation)
-
-
-def find_landed(http: HttpClient, base: str, client_id: str, since: datetime) -> str | None:
-    """The id of a message in this conversation carrying our marker, looking back to ``since``.
-
-    Single attempts: this runs inside the caller's retry loop, which retries the check with the send.
-    """
-    params: dict[str, Any] = {}
-    for _ in range(LANDED_MAX_PAGES):
-        response = _check(http.attempt("GET", f"{base}/messages", params=params))
-        page = dig(decode_json(response, "messages"), "payload")
-        page = [m for m in page if isinstance(m, dict)] if isinstance(page, list) else []
-        for message in page:
-            if text(dig(message, "content_attributes", CLIENT_ID_KEY)) == client_id:
-                return id_text(message.get("id")) or ""
-        ids = [int(m["id"]) for m in page if text(m.get("id")).isdigit()]
-        times = [t for t in (parse_time(m.get("created_at")) for m in page) if t]
-        if len(page) < 20 or not ids or (times and min(times) < since):
-            return None
-        params = {"before": min(ids)}
-    return None
-
-
-def _push_message(http: HttpClient, base: str, item: OutboxItem, *, private: bool) -> PushResult:
-    content = text(item.payload.get("text"))
-    if not content.strip():
-        return PushResult(ok=False, conflict="empty message")
-    body = {"content": content, "message_type": "outgoing", "private": private, "content_type": "text",
-            "content_attributes": {CLIENT_ID_KEY: item.client_id}}
-    since = item.created_at - LANDED_LOOKBACK
-
-    def attempt() -> PushResult:
-        landed = find_landed(http, base, item.client_id, since)
-        if landed is not None:
-            log.info("message %s already landed as %s: not sending it again", item.client_id, landed)
-            return PushResult(ok=True, external_id=landed or None, detail={"already_landed": True})
-        response = _check(http.attempt("POST", f"{base}/messages", json=body))
-        try:
-            return PushResult(ok=True, external_id=id_text(dig(decode_json(response), "id")))
-        except PayloadError:
-            # it landed; the next pull links it by its marker
-            return PushResult(ok=True, detail={"unreadable_ack": True})
-
-    return http.call(attempt, what=f"POST {base}/messages")

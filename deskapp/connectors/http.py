@@ -3,6 +3,10 @@
 ``HttpClient.request`` retries 429 (honouring ``Retry-After`` as seconds or an HTTP date), 408/5xx,
 timeouts and connection resets with exponential backoff, full jitter and a cap, for a bounded number of
 attempts; 401/403 raise ``AuthError``; exhaustion raises ``TransientError(retry_after=...)``.
+A service that throttles in fixed windows and says nothing about when (Chatwoot's Rack::Attack: 429,
+``text/plain`` "Retry later", no ``Retry-After``, counters reset on every whole minute of its clock) is
+given ``throttle_window``: a 429 then waits for the window's end (read from the answer's ``Date``, else
+our clock), plus a little jitter, and such waits do not use up the attempts kept for failures.
 ``HttpClient.call`` runs any single-attempt function under the same policy, for connectors whose
 attempt is more than one request (check-then-send) or that read their own throttle signal (Shopify).
 Secrets travel only in headers, which are never logged (``mask_headers`` is what may be shown).
@@ -12,13 +16,13 @@ from __future__ import annotations
 
 import json as jsonlib
 import logging
+import random
 import time
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import requests
-import tenacity
 
 from deskapp.connectors.base import AuthError, PayloadError, TransientError
 
@@ -55,13 +59,28 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+def server_time(response: requests.Response) -> float | None:
+    """The answer's ``Date`` as Unix seconds (the server's clock), or None."""
+    try:
+        when = parsedate_to_datetime(response.headers.get("Date", ""))
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when.timestamp() if when is not None else None
+
+
 class RetryableError(TransientError):
-    """One attempt failed in a way worth retrying (429, 5xx, timeout, reset); ``retry_after`` is a hint."""
+    """One attempt failed in a way worth retrying (429, 5xx, timeout, reset); ``retry_after`` is a hint.
+    ``throttled``: a 429 with no hint, to wait out with the service's throttle window."""
 
     def __init__(self, message: str, *, retry_after: float | None = None,
-                 response: requests.Response | None = None) -> None:
+                 response: requests.Response | None = None, throttled: bool = False) -> None:
         super().__init__(message, retry_after=retry_after)
         self.response = response
+        self.throttled = throttled
+
+    @property
+    def status_code(self) -> int | None:
+        return self.response.status_code if self.response is not None else None
 
 
 class HttpStatusError(PayloadError):
@@ -79,7 +98,9 @@ class HttpClient:
     def __init__(self, base_url: str, headers: Mapping[str, str], *, timeout: float | tuple[float, float] = (5, 30),
                  max_attempts: int = 5, backoff_cap: float = 30.0, sleep: Callable[[float], None] = time.sleep,
                  verify: bool | str = True, backoff_base: float = 0.5, max_wait: float | None = None,
-                 max_body_bytes: int = 256 * 1024 * 1024) -> None:
+                 max_body_bytes: int = 256 * 1024 * 1024, throttle_window: float | None = None,
+                 max_throttled: int = 30, clock: Callable[[], float] = time.time,
+                 jitter: Callable[[float, float], float] = random.uniform) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_attempts = max(1, max_attempts)
@@ -89,10 +110,13 @@ class HttpClient:
         self.max_wait = backoff_cap if max_wait is None else max_wait
         self.sleep = sleep
         self.max_body_bytes = max_body_bytes  # a runaway answer must not take the desktop's memory
+        self.throttle_window = throttle_window
+        self.max_throttled = max_throttled  # windows waited in a row for one request before giving up
+        self.clock = clock
+        self.jitter = jitter
         self.session = requests.Session()
         self.session.headers.update(headers)
         self.session.verify = verify
-        self._jitter = tenacity.wait_random_exponential(multiplier=backoff_base, max=backoff_cap)
 
     def __repr__(self) -> str:
         return f"HttpClient({self.base_url!r}, headers={mask_headers(self.session.headers)})"
@@ -132,41 +156,54 @@ class HttpClient:
         log.debug("%s -> %s (%.0f ms, %d bytes)", what, status, (time.monotonic() - started) * 1000,
                   len(response.content))
         if status in (401, 403):
-            raise AuthError(f"{what}: HTTP {status} (credential rejected)")
+            body = response.content[:500].decode("utf-8", "replace")
+            raise AuthError(f"{what}: HTTP {status} (credential rejected)", status=status, body=body)
         if status in RETRY_STATUSES or status >= 500:
             hint = parse_retry_after(response.headers.get("Retry-After"))
-            raise RetryableError(f"{what}: HTTP {status}", retry_after=hint, response=response)
+            throttled = status == 429 and hint is None and self.throttle_window is not None
+            raise RetryableError(f"{what}: HTTP {status}", retry_after=hint, response=response, throttled=throttled)
         return response
 
     # -- the retry policy ----------------------------------------------------------------------------
     def call(self, attempt: Callable[[], T], *, what: str = "request") -> T:
-        """Run ``attempt`` until it returns, retrying RetryableError with backoff; bounded by max_attempts."""
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(RetryableError),
-            stop=tenacity.stop_after_attempt(self.max_attempts) | self._stop_if_hint_too_long,
-            wait=self._wait, sleep=self.sleep, before_sleep=self._log_retry, reraise=True,
-        )
-        try:
-            return retrying(attempt)
-        except RetryableError as exc:
-            hint = exc.retry_after if exc.retry_after is not None else min(
-                self.backoff_cap, self.backoff_base * 2 ** self.max_attempts)
-            raise TransientError(f"{what} gave up: {exc}", retry_after=hint) from exc
+        """Run ``attempt`` until it returns, retrying RetryableError: at most ``max_attempts`` failures and
+        ``max_throttled`` throttle windows in a row; a hint longer than ``max_wait`` goes to the caller."""
+        failures = throttled = 0
+        while True:
+            try:
+                return attempt()
+            except RetryableError as exc:
+                if exc.throttled:
+                    throttled += 1
+                    delay: float | None = self.window_wait(exc.response)
+                    spent = throttled > self.max_throttled
+                else:
+                    failures += 1
+                    delay = self._backoff(exc, failures)
+                    spent = failures >= self.max_attempts
+                if spent or delay is None:
+                    hint = exc.retry_after if exc.retry_after is not None else (
+                        delay if exc.throttled else min(self.backoff_cap, self.backoff_base * 2 ** self.max_attempts))
+                    raise TransientError(f"{what} gave up: {exc}", retry_after=hint) from exc
+                log.warning("%s; retry in %.2f s (%s)", exc, delay,
+                            f"throttle window {throttled}/{self.max_throttled}" if exc.throttled
+                            else f"attempt {failures + 1}/{self.max_attempts}")
+                self.sleep(delay)
 
-    def _wait(self, state: tenacity.RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, RetryableError) and exc.retry_after is not None:
-            return exc.retry_after
-        return float(self._jitter(state))
+    def _backoff(self, exc: RetryableError, failures: int) -> float | None:
+        """The service's own hint when it fits in ``max_wait`` (None: too long to wait here), else
+        exponential backoff with full jitter and a cap."""
+        if exc.retry_after is not None:
+            return exc.retry_after if exc.retry_after <= self.max_wait else None
+        return self.jitter(0.0, min(self.backoff_cap, self.backoff_base * 2 ** (failures - 1)))
 
-    def _stop_if_hint_too_long(self, state: tenacity.RetryCallState) -> bool:
-        exc = state.outcome.exception() if state.outcome else None
-        return isinstance(exc, RetryableError) and (exc.retry_after or 0.0) > self.max_wait
-
-    def _log_retry(self, state: tenacity.RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        delay = state.next_action.sleep if state.next_action else 0.0
-        log.warning("%s; retry %d/%d in %.2f s", exc, state.attempt_number + 1, self.max_attempts, delay)
+    def window_wait(self, response: requests.Response | None) -> float:
+        """Seconds to the end of the service's throttle window (by its clock when it says the time), plus
+        1-3 s of jitter so parallel pulls do not all knock at the same instant."""
+        window = float(self.throttle_window or 60.0)
+        now = server_time(response) if response is not None else None
+        now = self.clock() if now is None else now
+        return window - (now % window) + self.jitter(1.0, 3.0)
 
     # -- conveniences --------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, retry: bool = True, **kw: Any) -> requests.Response:

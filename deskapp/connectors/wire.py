@@ -50,6 +50,17 @@ def parse_time(value: Any) -> datetime | None:
         return None
 
 
+EARLIEST_REAL = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def real_time(value: Any) -> datetime | None:
+    """A time that marks an event, or None for the "never" encodings: null, absent, garbage, and 0 or a
+    negative number. Chatwoot renders unset times with ``.to_i``, so "no human replied yet" arrives as 0;
+    read as a time that would be 1970-01-01 (no help desk recorded anything before 2000)."""
+    when = parse_time(value)
+    return when if when is not None and when >= EARLIEST_REAL else None
+
+
 def id_text(value: Any) -> str | None:
     """A remote id as the text the store keys on (3 and "3" are the same id); None when absent."""
     if value is None or isinstance(value, bool) or value == "":

@@ -2,6 +2,7 @@
 
 from deskapp.domain.enums import (
     AccountKind,
+    AuthorKind,
     Channel,
     Connectivity,
     DeliveryState,
@@ -13,6 +14,7 @@ from deskapp.domain.enums import (
     Priority,
     Sentiment,
     Status,
+    StatusEvent,
     SurveyKind,
     Urgency,
 )
@@ -35,8 +37,8 @@ from deskapp.domain.models import (
 )
 
 __all__ = [
-    "Account", "AccountKind", "Agent", "Attachment", "Batch", "Channel", "Connectivity", "Contact",
+    "Account", "AccountKind", "Agent", "Attachment", "AuthorKind", "Batch", "Channel", "Connectivity", "Contact",
     "Conversation", "DeliveryState", "Direction", "Identity", "IdentityKind", "Intent", "Message",
     "Order", "OrderLine", "OutboxItem", "OutboxKind", "OutboxState", "Priority", "PushResult",
-    "Sentiment", "Status", "SurveyKind", "SurveyResponse", "Team", "Template", "Urgency",
+    "Sentiment", "Status", "StatusEvent", "SurveyKind", "SurveyResponse", "Team", "Template", "Urgency",
 ]

@@ -55,6 +55,23 @@ class Direction(StrEnum):
     ACTIVITY = "activity"
 
 
+class AuthorKind(StrEnum):
+    """Who wrote a message. Only AGENT (a human) counts as a response in FRT, FCR, SLA and the agent table."""
+
+    AGENT = "agent"
+    BOT = "bot"  # an agent bot or AI assistant
+    CONTACT = "contact"  # the customer
+    SYSTEM = "system"  # automation rules, campaigns, templates (greeting, CSAT), activity notices
+    UNKNOWN = ""
+
+
+class StatusEvent(StrEnum):
+    """A status change a message records (a service's activity notice): the source of resolution times."""
+
+    RESOLVED = "resolved"
+    REOPENED = "reopened"
+
+
 class DeliveryState(StrEnum):
     RECEIVED = "received"
     QUEUED = "queued"

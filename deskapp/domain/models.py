@@ -12,6 +12,7 @@ from typing import Any
 
 from deskapp.domain.enums import (
     AccountKind,
+    AuthorKind,
     Channel,
     Connectivity,
     DeliveryState,
@@ -21,6 +22,7 @@ from deskapp.domain.enums import (
     OutboxState,
     Priority,
     Status,
+    StatusEvent,
     SurveyKind,
 )
 
@@ -115,6 +117,9 @@ class Message:
     attachments: tuple[Attachment, ...] = ()
     client_id: str | None = None  # the outbox id this message was sent with, when we sent it
     automated: bool = False  # bot or automation reply: never a human response
+    author_kind: AuthorKind = AuthorKind.UNKNOWN
+    deleted: bool = False  # removed on the service: shown as deleted, never searched
+    status_event: StatusEvent | None = None  # the status change this (activity) message records
 
 
 @dataclass(frozen=True, slots=True)

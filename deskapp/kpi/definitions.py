@@ -24,15 +24,22 @@ BACKLOG_BUCKETS: tuple[tuple[str, int], ...] = (
     ("3–7 d", 7 * 86400), ("over 7 d", 10**12),
 )
 
+# "Human reply" throughout: a public outgoing message written by a person. Bot and AI-assistant replies,
+# automation-rule and campaign messages, templates (greeting, CSAT survey), notes and activity notices never
+# count: not as a first response, not in FCR, the agent table or the SLA clocks.
 FORMULAS: dict[str, str] = {
-    "frt": "First response time, per conversation created in the period: first public human agent reply "
-           "(not a bot, not a note, not an activity) − first inbound message. Median and p90 (nearest rank).",
-    "unanswered": "Conversations created in the period with an inbound message, no public human reply yet, "
-                  "and not resolved.",
+    "frt": "First response time, per conversation created in the period: first public human reply (never a bot, "
+           "an automation, a campaign or template message, a note or an activity notice) − first inbound "
+           "message, computed from the messages. Median and p90 (nearest rank).",
+    "unanswered": "Conversations created in the period with an inbound message, no public human reply yet "
+                  "(a bot's answer does not count), and not resolved.",
     "resolution": "Resolution time, per conversation resolved in the period (status resolved, resolved_at in "
-                  "the period): resolved_at − created_at. Median and p90 (nearest rank).",
+                  "the period): resolved_at − created_at, where resolved_at is the last resolution the service "
+                  "recorded (Chatwoot: its \"marked resolved\" notice), never the last update. Median and p90 "
+                  "(nearest rank).",
     "fcr": "First contact resolution: conversations resolved in the period with exactly one public human "
-           "reply and no reopening within 7 days of a resolution ÷ conversations resolved in the period.",
+           "reply (bot replies not counted) and no reopening within 7 days of a resolution (a reopening notice, "
+           "or a customer message after it) ÷ conversations resolved in the period.",
     "csat": "CSAT: survey answers (1–5) in the period scoring 4 or 5 ÷ all CSAT answers 1–5 in the period.",
     "nps": "NPS: share of promoters (9–10) − share of detractors (0–6) among NPS answers 0–10 in the period "
            "(a fraction from −1 to 1).",
@@ -40,18 +47,20 @@ FORMULAS: dict[str, str] = {
     "contact_rate": "Contact rate: orders placed in the period whose customer opened a conversation within "
                     "30 days after the order ÷ orders placed in the period (shop-wide; channel filter applies "
                     "to the conversations).",
-    "sla_breach_rate": "SLA breach rate: conversations created in the period whose first response took longer "
-                       "than the channel's target (or are unanswered past it) ÷ those answered or past target. "
-                       "Resolved-without-reply conversations are not counted.",
-    "sla_at_risk": "At risk now: open, unanswered conversations with at least half of their channel's "
+    "sla_breach_rate": "SLA breach rate: conversations created in the period whose first human response took "
+                       "longer than the channel's target (or are unanswered past it) ÷ those answered or past "
+                       "target. Resolved-without-reply conversations are not counted; a bot's answer does not "
+                       "stop the clock.",
+    "sla_at_risk": "At risk now: open conversations without a human reply, with at least half of their channel's "
                    "first-response target used up and the deadline not yet passed.",
-    "sla_breaching": "Breaching now: open, unanswered conversations past their channel's first-response target.",
+    "sla_breaching": "Breaching now: open conversations without a human reply past their channel's first-response "
+                     "target.",
     "volume": "Conversations created in the period, by local day of creation × channel.",
     "intent": "Conversations created in the period, by triaged intent.",
     "label": "Conversations created in the period, by label (a conversation counts once per label).",
     "backlog": "Open now (open, pending or snoozed), by age since creation.",
     "assigned": "Conversations created in the period and assigned to the agent.",
-    "replies": "Public human replies the agent sent in the period.",
+    "replies": "Public human replies the agent sent in the period (bots and automations are not agents).",
     "resolutions": "Conversations resolved in the period and assigned to the agent.",
 }
 

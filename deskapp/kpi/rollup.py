@@ -15,8 +15,10 @@ from sqlalchemy import Connection
 _SCOPE = "{scope}"
 
 # What counts as a response (DESIGN §7): outbound, written by a human, actually sent. Notes and
-# activity rows have their own directions; bot replies are flagged automated; queued or failed local
-# replies have not reached the customer yet.
+# activity rows have their own directions; bot, automation, campaign and template messages are flagged
+# automated (and a bot's author id never matches an agent's); queued or failed local replies have not
+# reached the customer yet. Reopenings include those read from the service's status notices (value
+# 'notice', store.ingest_status).
 PUBLIC_HUMAN_REPLY = (
     "m.direction = 'out' AND m.automated = 0 AND m.delivery NOT IN ('queued', 'sending', 'failed')"
 )

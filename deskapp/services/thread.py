@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, text
 
+from deskapp.connectors import filetype
 from deskapp.store.engine import Database
 
 MAX_REMOTE_BYTES = 8_000_000
@@ -43,6 +44,8 @@ class ThreadMessage:
     delivery: str
     automated: bool
     attachments: list[AttachmentInfo] = field(default_factory=list)
+    author_kind: str = ""  # agent | bot | contact | system | '' (unknown)
+    deleted: bool = False
 
 
 @dataclass
@@ -112,14 +115,15 @@ def _messages(conn, where: str, params: dict[str, Any], limit: int | None,
     total = conn.execute(text(f"SELECT count(*) FROM message m JOIN conversation c ON c.id = m.conversation_id"
                               f" WHERE {where}"), params).scalar() or 0
     sql = (f"SELECT m.id, m.conversation_id, c.channel, m.direction, m.author_name, m.text, m.html, m.sent_at,"
-           f" m.delivery, m.automated, m.has_attachments FROM message m JOIN conversation c"
+           f" m.delivery, m.automated, m.has_attachments, m.author_kind, m.deleted FROM message m JOIN conversation c"
            f" ON c.id = m.conversation_id WHERE {where} ORDER BY m.sent_at DESC, m.id DESC")
     if limit:
         sql += f" LIMIT {int(limit)} OFFSET {max(0, int(offset))}"
     rows = list(reversed(conn.execute(text(sql), params).all()))
     messages = [ThreadMessage(id=r.id, conversation_id=r.conversation_id, channel=r.channel, direction=r.direction,
                               author=r.author_name or "", text=r.text or "", html=r.html or "", sent_at=r.sent_at,
-                              delivery=r.delivery, automated=bool(r.automated)) for r in rows]
+                              delivery=r.delivery, automated=bool(r.automated), author_kind=r.author_kind or "",
+                              deleted=bool(r.deleted)) for r in rows]
     with_files = [m.id for m, r in zip(messages, rows, strict=True) if r.has_attachments]
     if with_files:
         by_id = {m.id: m for m in messages}
@@ -208,9 +212,11 @@ def fetch_attachment(db: Database, attachments_dir: Path, attachment_id: int) ->
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / _safe_name(info.filename)
     path.write_bytes(data)
+    # services often name only the family ("image") or nothing: the bytes say what the file is
+    sniffed = filetype.sniff(data) if filetype.is_vague(info.content_type) else None
     with db.write() as conn:
-        conn.execute(text("UPDATE attachment SET local_path = :p, sha256 = :s WHERE id = :id"),
-                     {"p": str(path), "s": digest, "id": attachment_id})
+        conn.execute(text("UPDATE attachment SET local_path = :p, sha256 = :s, content_type = :t WHERE id = :id"),
+                     {"p": str(path), "s": digest, "t": sniffed or info.content_type, "id": attachment_id})
     return path
 
 

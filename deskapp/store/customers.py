@@ -72,6 +72,7 @@ def upsert_contacts(conn: Connection, account_id: int, contacts: list[Contact]) 
         return {}
     by_ext = {c.external_id: c for c in contacts}  # the same contact twice in a page: the last wins
     existing = _contact_customers(conn, account_id, list(by_ext))
+    known_names = _contact_names(conn, account_id, list(by_ext))
     wanted = {ext: _identity_rows(c) for ext, c in by_ext.items()}
     matches = _customers_by_identity(conn, [p for rows in wanted.values() for p in rows])
     now = _now()
@@ -97,10 +98,14 @@ def upsert_contacts(conn: Connection, account_id: int, contacts: list[Contact]) 
                 (contact.name or "", _ts(contact.created_at) or now, now),
             ).lastrowid)
             created = True
+        previous = known_names.get(ext) or ""
+        # a name still unknown, or the one this contact gave before and now changed on the service (a name
+        # taken from another account, or merged by hand, stays)
         if contact.name and not created and conn.exec_driver_sql(
-            "UPDATE customer SET name = ?, updated_at = ? WHERE id = ? AND name = ''", (contact.name, now, keep)
+            "UPDATE customer SET name = ?, updated_at = ? WHERE id = ? AND (name = '' OR (name = ? AND ? != ?))",
+            (contact.name, now, keep, previous, previous, contact.name),
         ).rowcount:
-            reindex_customer_messages(conn, keep)  # messages indexed while the name was still unknown
+            reindex_customer_messages(conn, keep)  # messages indexed under the old name
         result[ext] = keep
         touched.add(keep)
         for pair in wanted[ext]:
@@ -135,6 +140,17 @@ def ensure_contacts(conn: Connection, account_id: int, external_ids: Iterable[st
     if missing:
         found.update(upsert_contacts(conn, account_id, [Contact(external_id=e, name="") for e in missing]))
     return found
+
+
+def _contact_names(conn: Connection, account_id: int, external_ids: list[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for chunk in _chunks(external_ids):
+        marks = ",".join("?" * len(chunk))
+        names.update(conn.exec_driver_sql(
+            f"SELECT external_id, name FROM contact WHERE account_id = ? AND external_id IN ({marks})",
+            (account_id, *chunk),
+        ).all())
+    return names
 
 
 def _contact_customers(conn: Connection, account_id: int, external_ids: list[str]) -> dict[str, int]:

@@ -17,6 +17,7 @@ from sqlalchemy import Connection
 
 from deskapp.domain import (
     Agent,
+    AuthorKind,
     Channel,
     Contact,
     Conversation,
@@ -26,11 +27,13 @@ from deskapp.domain import (
     Order,
     Priority,
     Status,
+    StatusEvent,
     SurveyResponse,
     Team,
     Template,
 )
 from deskapp.store import accounts, customers, ingest_extras
+from deskapp.store.ingest_status import refresh_resolutions
 from deskapp.store.ingest_util import (
     LOCAL_PREFIX,
     SNIPPET_CHARS,
@@ -40,6 +43,7 @@ from deskapp.store.ingest_util import (
     enum_or,
     id_map,
     many,
+    real_ts,
     ts,
     valid,
 )
@@ -133,11 +137,14 @@ def _apply_conversations(conn: Connection, account_id: int, convs: list[Conversa
         assignee = agents.get(c.assignee_external_id) if c.assignee_external_id else None
         resolved_at = None
         if status == Status.RESOLVED:
+            # never the last update (it moves with every later message): the service's own time, the one
+            # we hold, or what the conversation's status notices say (refresh_resolutions, below)
             kept = old[5] if old is not None and old[2] == Status.RESOLVED else None
-            resolved_at = ts(c.resolved_at) or kept or updated
+            resolved_at = ts(c.resolved_at) or kept
         if old is None or old[2] != status:
             if status == Status.RESOLVED:
-                events.append((c.external_id, "resolved", resolved_at, None, None))
+                if resolved_at is not None:  # else the status notices will say when (refresh_resolutions)
+                    events.append((c.external_id, "resolved", resolved_at, None, None))
             elif old is not None and old[2] == Status.RESOLVED:
                 events.append((c.external_id, "reopened", updated, None, str(status)))
             elif old is not None:
@@ -154,7 +161,7 @@ def _apply_conversations(conn: Connection, account_id: int, convs: list[Conversa
             str(enum_or(Channel, c.channel, Channel.OTHER)), c.inbox_name or "", c.subject or "", str(status),
             str(enum_or(Priority, c.priority or Priority.NONE, Priority.NONE)), assignee,
             teams.get(c.team_external_id) if c.team_external_id else None, json.dumps(label_set),
-            ts(c.created_at) or updated, updated, ts(c.first_response_at), resolved_at,
+            ts(c.created_at) or updated, updated, real_ts(c.first_response_at), resolved_at,
             ts(c.last_message_at), ts(c.snoozed_until), max(0, int(c.unread or 0)),
         ))
     if not rows:
@@ -178,6 +185,7 @@ def _apply_conversations(conn: Connection, account_id: int, convs: list[Conversa
         )
     if reindex:
         _reindex_messages(conn, reindex)
+    refresh_resolutions(conn, applied)
     return set(applied)
 
 
@@ -223,7 +231,7 @@ def _ensure_conversations(conn: Connection, account_id: int, messages: list[Mess
 # --- messages ----------------------------------------------------------------------------------
 
 _MESSAGE_COLUMNS = ("account_id, external_id, conversation_id, direction, author_name, author_external_id, text, html,"
-                    " sent_at, delivery, client_id, automated, has_attachments")
+                    " sent_at, delivery, client_id, automated, has_attachments, author_kind, deleted, status_event")
 # Rows are staged in a temp table and upserted with ONE statement: the FTS trigger then fires inside
 # a single statement. Row-by-row executemany would open a statement savepoint per row, and FTS5
 # flushes its pending index data at every savepoint (measured: about 2.5x slower).
@@ -236,13 +244,15 @@ _MESSAGE_UPSERT = (
     " author_external_id = excluded.author_external_id, text = excluded.text, html = excluded.html,"
     " sent_at = excluded.sent_at, delivery = excluded.delivery,"
     " client_id = coalesce(excluded.client_id, message.client_id), automated = excluded.automated,"
-    " has_attachments = excluded.has_attachments"
+    " has_attachments = excluded.has_attachments, author_kind = excluded.author_kind, deleted = excluded.deleted,"
+    " status_event = excluded.status_event"
     # an identical copy (the same item on two pages) rewrites nothing
     " WHERE message.text IS NOT excluded.text OR message.html IS NOT excluded.html"
     " OR message.delivery IS NOT excluded.delivery OR message.conversation_id IS NOT excluded.conversation_id"
     " OR message.direction IS NOT excluded.direction OR message.sent_at IS NOT excluded.sent_at"
     " OR message.author_name IS NOT excluded.author_name OR message.automated IS NOT excluded.automated"
-    " OR message.has_attachments IS NOT excluded.has_attachments"
+    " OR message.has_attachments IS NOT excluded.has_attachments OR message.author_kind IS NOT excluded.author_kind"
+    " OR message.deleted IS NOT excluded.deleted OR message.status_event IS NOT excluded.status_event"
     " OR message.client_id IS NOT coalesce(excluded.client_id, message.client_id)"
 )
 
@@ -281,16 +291,21 @@ def _apply_messages(conn: Connection, account_id: int, messages: list[Message], 
         delivery = enum_or(DeliveryState, m.delivery, DeliveryState.RECEIVED)
         if direction != Direction.IN and delivery in (DeliveryState.RECEIVED, DeliveryState.QUEUED):
             delivery = DeliveryState.SENT  # it is on the service, so it left us
+        author = enum_or(AuthorKind, m.author_kind, AuthorKind.UNKNOWN)
+        event = enum_or(StatusEvent, m.status_event, None) if m.status_event else None
         rows.append((
             account_id, m.external_id, conv_ids[m.conversation_external_id], str(direction), m.author_name or "",
-            m.author_external_id, m.text or "", m.html or "", ts(m.sent_at) or 0, str(delivery), m.client_id,
-            int(bool(m.automated)), int(bool(m.attachments)),
+            # a deleted message keeps no words: nothing of it is shown or found by search
+            m.author_external_id, "" if m.deleted else m.text or "", "" if m.deleted else m.html or "",
+            ts(m.sent_at) or 0, str(delivery), m.client_id, int(bool(m.automated)),
+            int(bool(m.attachments) and not m.deleted), str(author), int(bool(m.deleted)),
+            str(event) if event else None,
         ))
     high_water = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM message").scalar()
     if rows:
         conn.exec_driver_sql(_MESSAGE_STAGE)
         conn.exec_driver_sql("DELETE FROM temp.message_stage")
-        conn.exec_driver_sql(f"INSERT INTO temp.message_stage VALUES ({','.join('?' * 13)})", rows)
+        conn.exec_driver_sql(f"INSERT INTO temp.message_stage VALUES ({','.join('?' * 16)})", rows)
         conn.exec_driver_sql(_MESSAGE_UPSERT)
         conn.exec_driver_sql("DELETE FROM temp.message_stage")
     # One writer at a time: every row above the old maximum id was inserted just now.
@@ -300,7 +315,7 @@ def _apply_messages(conn: Connection, account_id: int, messages: list[Message], 
         changes.new_message_ids.append(row_id)
         if direction == Direction.IN:
             changes.new_inbound_message_ids.append(row_id)
-    with_files = [m for m in messages if m.attachments]
+    with_files = [m for m in messages if m.attachments or m.deleted]  # a deleted message loses its files
     if with_files:
         ids = id_map(conn, "message", account_id, [m.external_id for m in with_files])
         for chunk in chunks(list(ids.values())):
@@ -310,10 +325,12 @@ def _apply_messages(conn: Connection, account_id: int, messages: list[Message], 
         conn,
             "INSERT INTO attachment (message_id, filename, content_type, size, url, sha256) VALUES (?, ?, ?, ?, ?, ?)",
             [(ids[m.external_id], a.filename or "attachment", a.content_type or "application/octet-stream",
-              max(0, int(a.size or 0)), a.url or "", a.sha256 or "") for m in with_files for a in m.attachments],
+              max(0, int(a.size or 0)), a.url or "", a.sha256 or "") for m in with_files if not m.deleted
+             for a in m.attachments],
         )
     touched = sorted(set(conv_ids.values()))
     refresh_conversation_summaries(conn, touched)
+    refresh_resolutions(conn, touched)
     return set(touched)
 
 
@@ -328,7 +345,8 @@ def refresh_conversation_summaries(conn: Connection, conversation_ids: list[int]
             "   FROM message m WHERE m.conversation_id = conversation.id), 0)), 0),"
             f" snippet = coalesce((SELECT substr(replace(replace(m.text, char(13), ' '), char(10), ' '), 1,"
             f"   {SNIPPET_CHARS}) FROM message m WHERE m.conversation_id = conversation.id"
-            "   AND m.direction IN ('in', 'out') ORDER BY m.sent_at DESC, m.id DESC LIMIT 1), snippet),"
+            "   AND m.direction IN ('in', 'out') AND m.deleted = 0 ORDER BY m.sent_at DESC, m.id DESC LIMIT 1),"
+            "   snippet),"
             " first_response_at = coalesce((SELECT min(m.sent_at) FROM message m"
             "   WHERE m.conversation_id = conversation.id AND m.direction = 'out' AND m.automated = 0),"
             "   first_response_at)"

@@ -53,6 +53,15 @@ def ts(value: datetime | None) -> int | None:
     return int(value.timestamp())
 
 
+EARLIEST_REAL = 946684800  # 2000-01-01: an earlier "time" is an encoding of "never" (0 from Chatwoot's .to_i)
+
+
+def real_ts(value: datetime | None) -> int | None:
+    """ts() of a time that marks an event; None for 1970 and other impossible values."""
+    stamp = ts(value)
+    return stamp if stamp is not None and stamp >= EARLIEST_REAL else None
+
+
 def enum_or(kind: type[E], value: Any, default: E) -> E:
     try:
         return kind(value)

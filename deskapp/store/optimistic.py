@@ -107,8 +107,8 @@ def _insert_local_message(conn: Connection, account_id: int, conv_id: int, kind:
                       {"a": account_id}).first()
     conn.execute(text(
         "INSERT INTO message (account_id, external_id, conversation_id, direction, author_name,"
-        " author_external_id, text, sent_at, delivery, client_id)"
-        " VALUES (:a, :ext, :conv, :dir, :author, :author_ext, :text, :at, :delivery, :cid)"), {
+        " author_external_id, text, sent_at, delivery, client_id, author_kind)"
+        " VALUES (:a, :ext, :conv, :dir, :author, :author_ext, :text, :at, :delivery, :cid, 'agent')"), {
         "a": account_id, "ext": local_external_id(client_id), "conv": conv_id,
         "dir": str(Direction.NOTE if kind == OutboxKind.NOTE else Direction.OUT),
         "author": me[0] if me else "", "author_ext": me[1] if me else None,

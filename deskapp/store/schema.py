@@ -193,6 +193,9 @@ message = Table(
     Column("client_id", Text),
     Column("automated", Integer, nullable=False, server_default="0"),
     Column("has_attachments", Integer, nullable=False, server_default="0"),
+    Column("author_kind", Text, nullable=False, server_default=""),  # agent | bot | contact | system | ''
+    Column("deleted", Integer, nullable=False, server_default="0"),  # removed on the service
+    Column("status_event", Text),  # resolved | reopened: the status change an activity notice records
     Column("intent", Text),
     Column("urgency", Text),
     Column("sentiment", Text),

@@ -32,7 +32,7 @@ DEFAULT_RATE = 25.0  # pushes per second per account (a push is one or two reque
 DEFAULT_BURST = 10
 SHORT_WAIT_S = 5.0  # Retry-After up to this is slept through in the sync thread
 DEFAULT_CONCURRENCY = 4  # conversations replayed side by side
-MAX_ATTEMPTS = 8  # malformed answers in a row before an item is shown as failed
+MAX_ATTEMPTS = 8  # malformed answers or service failures (HTTP 500) before an item is shown as failed
 MAX_MESSAGE_CHARS = 150_000  # Chatwoot's limit on a message's content
 
 
@@ -230,15 +230,17 @@ class Replayer:
             report.add("sent")
             self._notify(row.client_id)
             return "sent"
+        words = result.detail.get("message") if isinstance(result.detail, dict) else None
         if result.conflict:
             self.outbox.mark_problem(row.client_id, OutboxState.CONFLICT, reason=result.conflict,
-                                     error=str(result.detail or result.conflict))
+                                     error=str(words or result.detail or result.conflict))
             self._delivery(row, DeliveryState.FAILED)
             report.add("conflicts")
             self._notify(row.client_id)
             return "conflict"
-        if result.retryable:
-            return self._retry_later(row, previous_attempts + 1, str(result.detail or "retry later"), report)
+        if result.retryable:  # e.g. the service failed on this change (HTTP 500): a few tries, then failed
+            return self._retry_later(row, previous_attempts + 1, str(words or result.detail or "retry later"), report,
+                                     reason=str(words or "failed"))
         self.outbox.mark_problem(row.client_id, OutboxState.FAILED, reason="rejected",
                                  error=str(result.detail or "rejected by the server"))
         self._delivery(row, DeliveryState.FAILED)
@@ -246,9 +248,12 @@ class Replayer:
         self._notify(row.client_id)
         return "failed"
 
-    def _retry_later(self, row: OutboxRow, attempts: int, error: str, report: ReplayReport) -> str:
+    def _retry_later(self, row: OutboxRow, attempts: int, error: str, report: ReplayReport, *,
+                     reason: str = "failed") -> str:
+        """Back to the queue, unless this was the ``max_attempts``-th try: then failed, for the agent."""
         if attempts >= self.max_attempts:
-            self.outbox.mark_problem(row.client_id, OutboxState.FAILED, reason="failed", error=error)
+            self.outbox.mark_problem(row.client_id, OutboxState.FAILED, reason=reason,
+                                     error=f"{error} (tried {attempts} times)")
             self._delivery(row, DeliveryState.FAILED)
             report.add("failed", error=error)
             self._notify(row.client_id)

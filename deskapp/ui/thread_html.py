@@ -98,6 +98,9 @@ def body_html(m: ThreadMessage, *, allow_remote: bool = False) -> tuple[list[str
     return parts, False, len(m.text) > MAX_TEXT_CHARS
 
 
+AUTOMATED_LABELS = {"bot": "Bot", "system": "Automated"}
+
+
 def render_message(m: ThreadMessage, *, scheme: str = "light", allow_remote: bool = False,
                    timeline: bool = False) -> RenderedMessage:
     muted = MUTED[scheme]
@@ -105,18 +108,22 @@ def render_message(m: ThreadMessage, *, scheme: str = "light", allow_remote: boo
         text = html_lib.escape(" ".join((m.text or html_to_text(m.html)).split())[:500])
         return RenderedMessage(m.id, f'<p align="center" style="color:{muted}; font-size:small;">'
                                      f'{text} · {when(m.sent_at)}</p>', False, False)
-    bodies, remote, truncated = body_html(m, allow_remote=allow_remote)
-    body = bodies[0] if bodies else ""
     if m.direction == "note":
         bg, label = NOTE_BG[scheme], "Internal note"
     elif m.direction == "out":
-        bg, label = OUT_BG[scheme], "Reply"
+        # a bot's, an automation's or a campaign's message is shown as theirs, never as an agent's reply
+        bg, label = OUT_BG[scheme], AUTOMATED_LABELS.get(m.author_kind, "Reply")
     else:
         bg, label = IN_BG[scheme], "Customer"
     marker = channel_title(m.channel)
     author = html_lib.escape(m.author or label)
+    if m.deleted:
+        return RenderedMessage(m.id, f'<p style="color:{muted};"><b>{author}</b> · {label} · [{marker}] · '
+                                     f"{when(m.sent_at)} · <i>message deleted</i></p>", False, False)
+    bodies, remote, truncated = body_html(m, allow_remote=allow_remote)
+    body = bodies[0] if bodies else ""
     extras = []
-    if m.automated:
+    if m.automated and m.author_kind not in AUTOMATED_LABELS:
         extras.append("automated")
     if m.direction in ("out", "note") and m.delivery not in ("received", "sent", "delivered", "read"):
         extras.append(m.delivery)

@@ -109,7 +109,11 @@ class ScriptedServer:
                 if reply.delay:
                     time.sleep(reply.delay)
                 data = reply.payload()
-                self.send_response(reply.status)
+                if "Date" in reply.headers:  # a scripted server clock replaces the real one
+                    self.log_request(reply.status)
+                    self.send_response_only(reply.status)
+                else:
+                    self.send_response(reply.status)
                 headers = {"Content-Type": "application/json", **reply.headers}
                 for name, value in headers.items():
                     self.send_header(name, value)

@@ -9,7 +9,19 @@ import pytest
 
 from deskapp.connectors.base import AuthError, PayloadError
 from deskapp.connectors.chatwoot import ChatwootConnector
-from deskapp.domain import Agent, Channel, Contact, Conversation, Direction, IdentityKind, Status, Template
+from deskapp.domain import (
+    Agent,
+    AuthorKind,
+    Channel,
+    Contact,
+    Conversation,
+    Direction,
+    IdentityKind,
+    Message,
+    Status,
+    StatusEvent,
+    Template,
+)
 from tests.connectors import chatwoot_payloads as cp
 from tests.connectors.scripted_server import Reply
 
@@ -50,6 +62,10 @@ def connector(server, make_http, clock):
     server.script("GET", "/api/v1/profile", Reply(200, PROFILE))
     return ChatwootConnector(server.url, cp.ACCOUNT, "tok", http=make_http({"api_access_token": "tok"}),
                              clock=clock)
+
+
+def messages_of(batch) -> list[Message]:
+    return [m for m in batch.items if isinstance(m, Message)]
 
 
 def drain(conn: ChatwootConnector, stream: str, cursor: str | None = None, limit: int = 50):
@@ -117,7 +133,7 @@ def test_conversations_full_paging_then_updated_within(server, connector, clock)
     first = server.requests_to(f"{cp.PREFIX}/conversations")[0]
     assert first.arg("status") == "all" and first.arg("assignee_type") == "all"
     assert first.arg("sort_by") == "created_at_asc" and first.arg("updated_within") is None
-    assert json.loads(cursor) == {"since": clock.now, "size": 25}
+    assert json.loads(cursor) == {"since": clock.now, "size": 25, "full_at": clock.now}
     # the sender of each conversation comes in the same batch, before it, as a Contact
     assert isinstance(items[0], Contact) and items[0].external_id == "101"
 
@@ -129,8 +145,10 @@ def test_conversations_full_paging_then_updated_within(server, connector, clock)
     asked = server.requests_to(f"{cp.PREFIX}/conversations")[0]
     assert int(asked.arg("updated_within")) == 300 + 120 and asked.arg("status") == "all"
     resolved = next(c for c in items if isinstance(c, Conversation))
-    assert resolved.status is Status.RESOLVED and resolved.resolved_at == resolved.updated_at
-    assert json.loads(cursor2) == {"since": clock.now, "size": 25}
+    # no resolved_at on the wire, and updated_at moves with every later message: the moment comes from the
+    # resolution notice among the messages (store.ingest), never from updated_at
+    assert resolved.status is Status.RESOLVED and resolved.resolved_at is None
+    assert json.loads(cursor2) == {"since": clock.now, "size": 25, "full_at": clock.now - 300}
 
 
 def test_conversation_mapping_details(server, connector):
@@ -247,7 +265,7 @@ def test_messages_first_pull_pages_back_to_the_start(server, connector):
     msgs = [cp.message(i, mtype=i % 2) for i in range(1, 46)]
     server.script("GET", f"{cp.PREFIX}/conversations/1/messages", cp.messages_handler(msgs))
     batch = connector.pull("messages/1", None)
-    assert [m.external_id for m in batch.items] == [str(i) for i in range(1, 46)]
+    assert [m.external_id for m in messages_of(batch)] == [str(i) for i in range(1, 46)]
     assert batch.done and batch.next_cursor == "45"
     befores = [s.arg("before") for s in server.requests_to(f"{cp.PREFIX}/conversations/1/messages")]
     assert befores == [None, "26", "6"]
@@ -260,7 +278,7 @@ def test_messages_after_cursor_ignores_records_behind_it(server, connector, capl
     server.script("GET", f"{cp.PREFIX}/conversations/1/messages", Reply(200, {"meta": {}, "payload": latest}),
                   Reply(200, {"meta": {}, "payload": after}))
     batch = connector.pull("messages/1", "45")
-    assert [m.external_id for m in batch.items] == ["46", "47"] and batch.next_cursor == "47" and batch.done
+    assert [m.external_id for m in messages_of(batch)] == ["46", "47"] and batch.next_cursor == "47" and batch.done
     assert [s.arg("after") for s in server.requests_to(f"{cp.PREFIX}/conversations/1/messages")] == [None, "45"]
     assert "ignored" in caplog.text
 
@@ -274,9 +292,9 @@ def test_messages_later_pull_rereads_the_latest_page(server, connector):
     latest = [cp.message(i) for i in range(30, 44)] + [edited, cp.message(45), cp.message(46), cp.message(47)]
     server.script("GET", f"{cp.PREFIX}/conversations/1/messages", Reply(200, {"meta": {}, "payload": latest}))
     batch = connector.pull("messages/1", "45")
-    by_id = {m.external_id: m for m in batch.items}
+    by_id = {m.external_id: m for m in messages_of(batch)}
     assert sorted(by_id, key=int) == [str(i) for i in range(30, 48)] and batch.next_cursor == "47" and batch.done
-    assert by_id["44"].text == "This message was deleted"
+    assert by_id["44"].deleted and by_id["44"].text == ""  # shown as deleted, never found by search
     assert [s.arg("after") for s in server.requests_to(f"{cp.PREFIX}/conversations/1/messages")] == [None]
 
 
@@ -288,28 +306,96 @@ def test_messages_empty_page_keeps_the_cursor(server, connector):
 
 def test_message_mapping(server, connector):
     msgs = [cp.message(1), cp.message(2, mtype=1, content_attributes={"deskapp_client_id": "abc"}),
-            cp.message(3, mtype=1, private=True), cp.message(4, mtype=2),
-            cp.message(5, mtype=3), cp.message(6, mtype="outgoing", sender_type="agent_bot"),
+            cp.message(3, mtype=1, private=True), cp.message(4, mtype=2, content="Assigned to Ann by Bob"),
             cp.message(7, mtype=42), cp.message(8, mtype=1, status="teleported"),
-            cp.message(9, attachments=[{"id": 1, "file_type": "image", "extension": "png", "file_size": 1234,
-                                        "data_url": "http://x.test/files/photo.png"}]),
-            cp.message(10, content=None, created_at=None), cp.message(11, created_at=None, updated_at=None),
+            cp.message(10, content=None), cp.message(11, created_at=None),
             {"content": "no id"}]
     server.script("GET", f"{cp.PREFIX}/conversations/1/messages", cp.messages_handler(msgs[:-1]))
-    got = {m.external_id: m for m in connector.pull("messages/1", None).items}
+    got = {m.external_id: m for m in messages_of(connector.pull("messages/1", None))}
     assert got["1"].direction is Direction.IN and got["1"].delivery.value == "received"
-    assert got["1"].author_external_id == "101"
+    assert (got["1"].author_external_id, got["1"].author_kind) == ("101", AuthorKind.CONTACT)
     assert got["2"].direction is Direction.OUT and got["2"].client_id == "abc" and got["2"].author_name == "Ann A."
+    assert (got["2"].author_kind, got["2"].automated) == (AuthorKind.AGENT, False)
     assert got["3"].direction is Direction.NOTE
-    assert got["4"].direction is Direction.ACTIVITY
-    assert got["5"].direction is Direction.OUT and got["5"].automated
-    assert got["6"].automated and got["6"].direction is Direction.OUT
+    assert got["4"].direction is Direction.ACTIVITY and got["4"].status_event is None
     assert got["7"].direction is Direction.ACTIVITY
     assert got["8"].delivery.value == "sent"
-    assert got["9"].attachments[0].filename == "photo.png" and got["9"].attachments[0].content_type == "image/png"
     assert got["10"].text == "" and got["10"].sent_at == got["10"].sent_at.fromtimestamp(cp.T0 + 10, UTC)
     assert "11" not in got  # no time at all: skipped (and logged), the rest of the page stands
     assert all(m.conversation_external_id == "1" for m in got.values())
+
+
+def test_bots_campaigns_and_templates_are_never_human_replies(server, connector):
+    """The author is ``sender.type``; a bot's id collides with a user's (both 3 here) and is kept apart."""
+    convs = [cp.conversation(1), cp.conversation(2, campaign_id=4)]
+    server.script("GET", f"{cp.PREFIX}/conversations", cp.pages_handler([convs], cp.conversation_page))
+    drain(connector, "conversations")
+    one = [cp.message(10, 1, mtype=1, sender=cp.sender_bot(3)),
+           cp.message(11, 1, mtype=1, sender=cp.sender_user(3)),
+           cp.message(12, 1, mtype=3, content="Please rate the conversation", content_type="input_csat"),
+           cp.message(13, 1, mtype=1, sender=None, content_attributes={"automation_rule_id": 9}),
+           cp.message(14, 1, mtype=1, sender={"id": 8, "name": "Captain", "type": "captain_assistant"}),
+           cp.message(15, 1, mtype=1, sender={"id": 9, "type": "hologram"}),
+           # a push_event_data-shaped record (websocket/webhook): the model name in sender_type
+           cp.message(16, 1, mtype=1, sender=None, sender_type="AgentBot", sender_id=5)]
+    server.script("GET", f"{cp.PREFIX}/conversations/1/messages", cp.messages_handler(one))
+    got = {m.external_id: m for m in messages_of(connector.pull("messages/1", None))}
+    assert (got["10"].author_kind, got["10"].author_external_id, got["10"].automated) == (AuthorKind.BOT, "bot:3", True)
+    assert (got["11"].author_kind, got["11"].author_external_id, got["11"].automated) == (AuthorKind.AGENT, "3", False)
+    assert (got["12"].author_kind, got["12"].direction, got["12"].automated) == (AuthorKind.SYSTEM, Direction.OUT, True)
+    assert (got["13"].author_kind, got["13"].automated) == (AuthorKind.SYSTEM, True)
+    assert got["14"].author_kind is AuthorKind.BOT and got["14"].automated
+    assert got["15"].author_kind is AuthorKind.UNKNOWN and got["15"].automated  # unknown: never counted as human
+    assert (got["16"].author_kind, got["16"].author_external_id) == (AuthorKind.BOT, "bot:5")
+    # a campaign's message is written as its User when the conversation opens; the agent's later reply is not
+    created = cp.T0 + 2
+    two = [cp.message(20, 2, mtype=1, created_at=created + 1), cp.message(21, 2, created_at=created + 60),
+           cp.message(22, 2, mtype=1, created_at=created + 90)]
+    server.script("GET", f"{cp.PREFIX}/conversations/2/messages", cp.messages_handler(two))
+    got = {m.external_id: m for m in messages_of(connector.pull("messages/2", None))}
+    assert (got["20"].author_kind, got["20"].automated) == (AuthorKind.SYSTEM, True)
+    assert (got["22"].author_kind, got["22"].automated) == (AuthorKind.AGENT, False)
+
+
+def test_status_changes_come_from_the_activity_notices(server, connector):
+    notices = ["Conversation was marked resolved by Ann", "Conversation was resolved by Customer 5",
+               "Conversation was marked resolved by system due to 3 days of inactivity",
+               "Conversation was marked resolved by Captain due to inactivity", "Conversation was reopened by Ann",
+               "System reopened the conversation due to a new incoming message.",
+               "Conversation was marked open by system due to an error with the agent bot.",
+               "Conversation was marked as pending by Ann", "Conversation was snoozed by Ann",
+               "Ann added billing", "Assigned to Ann by Bob", "Die Unterhaltung wurde von Ann gelöst"]
+    msgs = [cp.activity(i + 1, 1, text) for i, text in enumerate(notices)]
+    server.script("GET", f"{cp.PREFIX}/conversations/1/messages", cp.messages_handler(msgs))
+    events = [m.status_event for m in messages_of(connector.pull("messages/1", None))]
+    resolved, left = StatusEvent.RESOLVED, StatusEvent.REOPENED
+    assert events == [resolved] * 4 + [left] * 5 + [None] * 3
+
+
+def test_deleted_messages_and_attachments_without_extension(server, connector):
+    photo = {"id": 1, "message_id": 2, "file_type": "image", "account_id": cp.ACCOUNT, "extension": None,
+             "data_url": "http://hub.test/rails/active_storage/blobs/redirect/eyJf/IMG_2041.JPG",
+             "thumb_url": "", "file_size": 1234, "width": 10, "height": 10}
+    voice = {**photo, "id": 2, "file_type": "audio", "data_url": "http://hub.test/rails/active_storage/blobs/x/y"}
+    pdf = {**photo, "id": 3, "file_type": "file", "extension": "pdf", "data_url": "http://hub.test/f/invoice"}
+    msgs = [cp.message(1, content="This message was deleted", content_attributes={"deleted": True}),
+            cp.message(2, attachments=[photo, voice, pdf])]
+    server.script("GET", f"{cp.PREFIX}/conversations/1/messages", cp.messages_handler(msgs))
+    got = {m.external_id: m for m in messages_of(connector.pull("messages/1", None))}
+    assert got["1"].deleted and got["1"].text == "" and not got["1"].attachments
+    files = got["2"].attachments
+    assert [(a.filename, a.content_type) for a in files] == [
+        ("IMG_2041.JPG", "image/jpeg"), ("y", "audio/*"), ("invoice", "application/pdf")]
+
+
+def test_message_senders_refresh_their_contact(server, connector):
+    renamed = cp.sender_contact(101, name="Anna Renamed", email="anna@new.example")
+    server.script("GET", f"{cp.PREFIX}/conversations/1/messages",
+                  cp.messages_handler([cp.message(1, sender=renamed), cp.message(2, mtype=1)]))
+    batch = connector.pull("messages/1", None)
+    contacts = [c for c in batch.items if isinstance(c, Contact)]
+    assert [(c.external_id, c.name) for c in contacts] == [("101", "Anna Renamed")]
+    assert batch.items.index(contacts[0]) < min(batch.items.index(m) for m in messages_of(batch))
 
 
 def test_messages_of_a_deleted_conversation(server, connector):
@@ -351,7 +437,7 @@ def test_unpaginated_updated_within_answer_takes_one_request(server, connector, 
                   Reply(200, cp.conversation_page([cp.conversation(i) for i in range(1, 41)])))
     items, cursor2, batches = drain(connector, "conversations", cursor)
     assert batches == 1 and len([c for c in items if isinstance(c, Conversation)]) == 40
-    assert json.loads(cursor2) == {"since": clock.now, "size": 25}
+    assert json.loads(cursor2) == {"since": clock.now, "size": 25, "full_at": clock.now - 600}
     assert len(server.requests_to(f"{cp.PREFIX}/conversations")) == 1
 
 
@@ -363,3 +449,93 @@ def test_401_with_a_working_token_skips_only_that_stream(server, connector, capl
     server.script("GET", "/api/v1/profile", Reply(401, {"error": "Invalid Access Token"}))
     with pytest.raises(AuthError):
         connector.pull("csat", "prev")
+
+
+@pytest.mark.parametrize("value", [0, None, "absent", -5, "0", "garbage", {"at": 1}, 86400 * 365])
+def test_no_human_reply_yet_is_unanswered_never_1970(server, connector, value):
+    """``first_reply_created_at`` is rendered with ``.to_i``: 0 until a human replied."""
+    conv = cp.conversation(1, first_reply=value)
+    if value == "absent":
+        del conv["first_reply_created_at"]
+    server.script("GET", f"{cp.PREFIX}/conversations", cp.pages_handler([[conv]], cp.conversation_page))
+    got = next(c for c in drain(connector, "conversations")[0] if isinstance(c, Conversation))
+    assert got.first_response_at is None
+
+
+def test_a_conversation_assigned_to_a_bot_has_no_agent(server, connector):
+    conv = cp.conversation(1)
+    conv["meta"]["assignee"], conv["meta"]["assignee_type"] = cp.sender_bot(3), "AgentBot"
+    server.script("GET", f"{cp.PREFIX}/conversations", cp.pages_handler([[conv]], cp.conversation_page))
+    got = next(c for c in drain(connector, "conversations")[0] if isinstance(c, Conversation))
+    assert got.assignee_external_id is None  # bot 3 is not agent 3
+
+
+def test_a_real_first_reply_time_is_kept(server, connector):
+    server.script("GET", f"{cp.PREFIX}/conversations", cp.pages_handler(
+        [[cp.conversation(1, first_reply=cp.T0 + 40)]], cp.conversation_page))
+    got = next(c for c in drain(connector, "conversations")[0] if isinstance(c, Conversation))
+    assert got.first_response_at.timestamp() == cp.T0 + 40
+
+
+def test_a_long_absence_walks_by_activity_instead_of_an_unbounded_updated_within(server, connector, clock):
+    """``updated_within`` is unpaged: after more than an hour away the window is not asked for; the list
+    sorted by last activity is paged down to the first page older than the cursor."""
+    since = clock.now - 3 * 86400
+    newer = [cp.conversation(i, last_activity_at=int(clock.now) - i) for i in range(1, 26)]
+    older = [cp.conversation(i, last_activity_at=int(since) - 500 - i) for i in range(26, 51)]
+    server.script("GET", f"{cp.PREFIX}/conversations", cp.pages_handler([newer, older, older], cp.conversation_page))
+    _items, cursor, batches = drain(connector, "conversations", json.dumps({"since": since, "size": 25}))
+    asked = server.requests_to(f"{cp.PREFIX}/conversations")
+    assert [(s.arg("sort_by"), s.arg("page"), s.arg("updated_within")) for s in asked] == [
+        ("last_activity_at_desc", "1", None), ("last_activity_at_desc", "2", None)]
+    assert batches == 2 and json.loads(cursor)["since"] == clock.now
+    # an hour or less away: one unpaged updated_within request
+    server.seen.clear()
+    clock.now += 1800
+    server.script("GET", f"{cp.PREFIX}/conversations", Reply(200, cp.conversation_page(newer[:3])))
+    drain(connector, "conversations", cursor)
+    asked = server.requests_to(f"{cp.PREFIX}/conversations")
+    assert len(asked) == 1 and int(asked[0].arg("updated_within")) == 1800 + 120
+
+
+def test_contacts_walk_by_name_then_by_activity_then_by_name_again(server, connector, clock):
+    """Contacts have no updated_at and last_activity_at moves only when the contact writes: the whole list
+    is walked again (sorted by name, 15 a page) every few hours so an edit on the hub reaches the cache."""
+    everyone = [cp.contact(i) for i in range(1, 21)] + [cp.contact(i, last_activity_at=None) for i in (21, 22)]
+
+    def contacts(seen):
+        order = seen.arg("sort") or ""
+        key = (lambda c: c["name"].lower()) if order.endswith("name") else (
+            lambda c: (c.get("last_activity_at") is None, -(c.get("last_activity_at") or 0)))  # NULLS LAST
+        page = int(seen.arg("page") or 1)
+        return Reply(200, cp.contacts_page(sorted(everyone, key=key)[(page - 1) * 15:page * 15], page))
+
+    server.script("GET", f"{cp.PREFIX}/contacts", contacts)
+    items, cursor, _ = drain(connector, "contacts")
+    assert len({c.external_id for c in items}) == 22
+    assert {s.arg("sort") for s in server.requests_to(f"{cp.PREFIX}/contacts")} == {"name"}
+    # minutes later: by activity, newest first, stopping at the first page older than the cursor
+    clock.now += 600
+    everyone[0] = cp.contact(1, last_activity_at=int(clock.now) - 30)
+    server.seen.clear()
+    items, cursor, _ = drain(connector, "contacts", cursor)
+    asked = server.requests_to(f"{cp.PREFIX}/contacts")
+    assert [(s.arg("sort"), s.arg("page")) for s in asked] == [("-last_activity_at", "1"), ("-last_activity_at", "2")]
+    assert items[0].external_id == "1"
+    # an edit that moves nothing (a new name) is read at the next full walk
+    everyone[4] = cp.contact(5, name="Edited On The Hub")
+    clock.now += connector.contact_walk_every
+    server.seen.clear()
+    items, _, _ = drain(connector, "contacts", cursor)
+    assert {s.arg("sort") for s in server.requests_to(f"{cp.PREFIX}/contacts")} == {"name"}
+    assert "Edited On The Hub" in {c.name for c in items}
+
+
+def test_a_refused_stream_is_told_from_a_revoked_token_by_the_body(server, connector):
+    server.script("GET", f"{cp.PREFIX}/csat_survey_responses", Reply(401, cp.NOT_AUTHORIZED))
+    batch = connector.pull("csat", "prev")
+    assert batch.done and batch.items == [] and not server.requests_to("/api/v1/profile")  # no probe needed
+    server.script("GET", f"{cp.PREFIX}/teams", Reply(401, cp.INVALID_TOKEN))
+    with pytest.raises(AuthError):
+        connector.pull("teams", None)
+    assert not server.requests_to("/api/v1/profile")

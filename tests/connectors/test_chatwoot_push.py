@@ -1,9 +1,10 @@
-"""ChatwootConnector pushes against a scripted loopback Chatwoot: bodies, conflicts, exactly-once messages."""
+"""ChatwootConnector pushes against a loopback Chatwoot: bodies, conflicts, exactly-once on two server versions."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 
@@ -12,130 +13,176 @@ from deskapp.connectors.chatwoot import ChatwootConnector
 from deskapp.connectors.shopify import ShopifyConnector
 from deskapp.domain import OutboxItem, OutboxKind, PushResult
 from tests.connectors import chatwoot_payloads as cp
+from tests.connectors.fake_chatwoot import ME, TOKEN, Clock, FakeChatwoot
 from tests.connectors.scripted_server import Reply, Seen
 
 CONV = f"{cp.PREFIX}/conversations/5"
+NOW = cp.T0 + 50_000
+VERSIONS = pytest.mark.parametrize("keeps_marker", [True, False], ids=["v4-keeps-marker", "v3-drops-marker"])
 
 
-def item(kind: OutboxKind, payload: dict, *, conversation: str | None = "5") -> OutboxItem:
+def item(kind: OutboxKind, payload: dict, *, conversation: str | None = "5", attempts: int = 0,
+         at: float = NOW) -> OutboxItem:
     return OutboxItem(client_id=str(uuid.uuid4()), account_id=1, conversation_external_id=conversation,
-                      kind=kind, payload=payload, created_at=datetime.now(UTC))
-
-
-class FakeThread:
-    """One conversation's messages on the server; POSTs land (and may lose their answer)."""
-
-    def __init__(self, existing: int = 3) -> None:
-        self.messages = [cp.message(i, 5, created_at=int(datetime.now(UTC).timestamp()) - 100 + i)
-                         for i in range(1, existing + 1)]
-        self.ack_faults: list[Reply] = []  # how the next POSTs answer after landing
-
-    def get(self, seen: Seen) -> Reply:
-        return cp.messages_handler(self.messages)(seen)
-
-    def post(self, seen: Seen) -> Reply:
-        new = cp.message(len(self.messages) + 1, 5, mtype=1, private=seen.body.get("private", False),
-                         content=seen.body["content"], content_attributes=seen.body.get("content_attributes"),
-                         created_at=int(datetime.now(UTC).timestamp()))
-        self.messages.append(new)
-        if self.ack_faults:
-            return self.ack_faults.pop(0)
-        return Reply(200, new)
-
-    def marked(self, client_id: str) -> list[dict]:
-        return [m for m in self.messages if (m.get("content_attributes") or {}).get("deskapp_client_id") == client_id]
+                      kind=kind, payload=payload, created_at=datetime.fromtimestamp(at, UTC), attempts=attempts)
 
 
 @pytest.fixture
-def thread(server) -> FakeThread:
-    fake = FakeThread()
-    server.script("GET", f"{CONV}/messages", fake.get)
-    server.script("POST", f"{CONV}/messages", fake.post)
+def clock() -> Clock:
+    return Clock(NOW)
+
+
+def hub(server, clock, *, keeps_marker: bool = True) -> FakeChatwoot:
+    fake = FakeChatwoot(server, clock, keeps_marker=keeps_marker)
+    fake.add_conversation(5, created_at=NOW - 500)
+    for i in range(3):
+        fake.add_message(5, "incoming", at=NOW - 400 + i)
     return fake
 
 
+def connect(server, make_http, **http) -> ChatwootConnector:
+    client = make_http({"api_access_token": TOKEN}, **{"timeout": (1.0, 0.3), **http})
+    return ChatwootConnector(server.url, cp.ACCOUNT, TOKEN, http=client)
+
+
 @pytest.fixture
-def connector(server, make_http):
-    return ChatwootConnector(server.url, cp.ACCOUNT, "tok", http=make_http({"api_access_token": "tok"},
-                                                                          timeout=(1.0, 0.3)))
+def connector(server, make_http) -> ChatwootConnector:
+    server.script("GET", "/api/v1/profile", Reply(200, {"id": ME, "name": "Ann"}))
+    return connect(server, make_http)
 
 
-def test_reply_carries_the_marker_and_returns_the_new_id(server, thread, connector):
+def test_a_first_send_carries_the_marker_and_checks_nothing(server, clock, make_http):
+    fake = hub(server, clock)
     out = item(OutboxKind.REPLY, {"text": "On its way!"})
-    result = connector.push(out)
-    assert result == PushResult(ok=True, external_id="4")
-    body = server.requests_to(f"{CONV}/messages", "POST")[0].body
-    assert body == {"content": "On its way!", "message_type": "outgoing", "private": False, "content_type": "text",
-                    "content_attributes": {"deskapp_client_id": out.client_id}}
+    result = connect(server, make_http).push(out)
+    assert result.ok and result.external_id == str(fake.posted[0]["id"])
+    assert server.requests_to(f"{CONV}/messages", "POST")[0].body == {
+        "content": "On its way!", "message_type": "outgoing", "private": False, "content_type": "text",
+        "content_attributes": {"deskapp_client_id": out.client_id}}
+    assert not server.requests_to(f"{CONV}/messages", "GET")  # nothing of it can be there yet
 
 
-def test_note_is_private(server, thread, connector):
-    assert connector.push(item(OutboxKind.NOTE, {"text": "VIP"})).ok
-    assert server.requests_to(f"{CONV}/messages", "POST")[0].body["private"] is True
+def test_note_is_private(server, clock, make_http):
+    fake = hub(server, clock)
+    assert connect(server, make_http).push(item(OutboxKind.NOTE, {"text": "VIP"})).ok
+    assert fake.posted[0]["private"] is True
 
 
+@VERSIONS
 @pytest.mark.parametrize("lost_ack", [Reply(200, {}, delay=1.0), Reply(200, {"id": 1, "x": "y" * 5000},
-                                                                        reset_mid_body=True), Reply(502, {})])
-def test_a_lost_ack_is_not_sent_twice(server, thread, connector, sleeps, lost_ack):
-    thread.ack_faults = [lost_ack]
-    out = item(OutboxKind.REPLY, {"text": "Refund issued"})
-    result = connector.push(out)
-    assert result.ok and result.external_id == "4" and result.detail == {"already_landed": True}
-    assert len(thread.marked(out.client_id)) == 1
-    assert len(server.requests_to(f"{CONV}/messages", "POST")) == 1 and len(sleeps) == 1
+                                                                        reset_mid_body=True), Reply(502, {})],
+                         ids=["timeout", "reset-mid-body", "502-after-write"])
+def test_a_lost_ack_is_not_sent_twice(server, clock, make_http, sleeps, keeps_marker, lost_ack):
+    fake = hub(server, clock, keeps_marker=keeps_marker)
+    create = server.routes[("POST", f"{CONV}/messages")][0]
+    server.script("POST", f"{CONV}/messages", lambda seen: (create(seen), lost_ack)[1], create)
+    result = connect(server, make_http).push(item(OutboxKind.REPLY, {"text": "Refund issued"}))
+    assert len(fake.posted) == 1 and len(sleeps) == 1
+    assert result == PushResult(ok=True, external_id=str(fake.posted[0]["id"]), detail={
+        "already_landed": True, "matched_by": "marker" if keeps_marker else "content"})
 
 
-def test_a_push_retried_by_the_outbox_after_a_lost_ack_is_not_sent_twice(server, thread, make_http):
-    conn = ChatwootConnector(server.url, cp.ACCOUNT, "tok",
-                             http=make_http({"api_access_token": "tok"}, timeout=(1.0, 0.3), max_attempts=1))
-    thread.ack_faults = [Reply(200, {}, delay=1.0)]
+@VERSIONS
+def test_an_item_retried_by_the_outbox_after_a_lost_ack_is_not_sent_twice(server, clock, make_http, keeps_marker):
+    fake = hub(server, clock, keeps_marker=keeps_marker)
+    create = server.routes[("POST", f"{CONV}/messages")][0]
+    server.script("POST", f"{CONV}/messages", lambda seen: (create(seen), Reply(200, {}, delay=1.0))[1], create)
+    conn = connect(server, make_http, max_attempts=1)
     out = item(OutboxKind.REPLY, {"text": "Refund issued"})
     with pytest.raises(TransientError):
-        conn.push(out)  # the message landed, the answer did not: the outbox keeps the item pending
-    again = conn.push(out)  # the replay, later
-    assert again.ok and again.external_id == "4" and len(thread.marked(out.client_id)) == 1
+        conn.push(out)  # it landed, the answer did not: the outbox keeps the item pending
+    clock.now += 90
+    again = connect(server, make_http).push(replace(out, attempts=1))  # later, in a new process
+    assert again.ok and again.external_id == str(fake.posted[0]["id"]) and len(fake.posted) == 1
 
 
-def test_landed_check_looks_back_through_a_busy_conversation(server, thread, connector):
-    out = item(OutboxKind.REPLY, {"text": "first"})
-    thread.messages.append(cp.message(4, 5, mtype=1, content_attributes={"deskapp_client_id": out.client_id},
-                                      created_at=int(out.created_at.timestamp())))
-    thread.messages += [cp.message(i, 5, created_at=int(out.created_at.timestamp()) + i) for i in range(5, 40)]
-    result = connector.push(out)
-    assert result.ok and result.external_id == "4" and not server.requests_to(f"{CONV}/messages", "POST")
-    assert [s.arg("before") for s in server.requests_to(f"{CONV}/messages", "GET")] == [None, "20"]
+def test_the_content_check_takes_only_our_own_recent_identical_message(server, clock, make_http):
+    """On a server that drops the marker: another agent's, a note, an older one, or one already matched to
+    another item are not ours; with none left the reply is sent."""
+    fake = hub(server, clock, keeps_marker=False)
+    text = "Thanks, sorted!"
+    fake.add_message(5, "outgoing", at=NOW - 3600, sender=cp.sender_user(ME), content=text)  # before the item
+    fake.add_message(5, "outgoing", at=NOW + 5, sender=cp.sender_user(4, "Bob"), content=text)
+    fake.add_message(5, "outgoing", at=NOW + 6, sender=cp.sender_user(ME), content=text, private=True)
+    fake.add_message(5, "outgoing", at=NOW + 7, sender=cp.sender_bot(ME), content=text)  # bot 3, not user 3
+    conn = connect(server, make_http)
+    first = conn.push(item(OutboxKind.REPLY, {"text": text}, attempts=1, at=NOW + 1))
+    assert first.ok and not first.detail and len(fake.posted) == 1  # none of those was ours: sent
+    # a second item with the same words, retried: the message of the first item is not taken for it
+    second = conn.push(item(OutboxKind.REPLY, {"text": text}, attempts=1, at=NOW + 2))
+    assert second.ok and not second.detail and len(fake.posted) == 2
 
 
-def test_5xx_before_landing_is_retried_and_sends_once(server, thread, connector, sleeps):
-    server.script("POST", f"{CONV}/messages", Reply(503, {}), thread.post)
-    out = item(OutboxKind.REPLY, {"text": "hello"})
-    assert connector.push(out).ok and len(thread.marked(out.client_id)) == 1 and len(sleeps) == 1
+def test_on_a_server_keeping_markers_a_markerless_twin_is_someone_elses(server, clock, make_http):
+    fake = hub(server, clock, keeps_marker=True)
+    fake.add_message(5, "outgoing", at=NOW + 5, sender=cp.sender_user(ME), content="ok",
+                     content_attributes={"deskapp_client_id": "another-item"})
+    fake.add_message(5, "outgoing", at=NOW + 6, sender=cp.sender_user(ME), content="Hi")  # typed on the web
+    result = connect(server, make_http).push(item(OutboxKind.REPLY, {"text": "Hi"}, attempts=2))
+    assert result.ok and not result.detail and len(fake.posted) == 1
+
+
+def test_landed_check_looks_back_through_a_busy_conversation(server, clock, make_http):
+    fake = hub(server, clock)
+    out = item(OutboxKind.REPLY, {"text": "first"}, attempts=1)
+    landed = fake.add_message(5, "outgoing", at=NOW + 1, sender=cp.sender_user(ME), content="first",
+                              content_attributes={"deskapp_client_id": out.client_id})
+    for i in range(35):
+        fake.add_message(5, "incoming", at=NOW + 2 + i)
+    result = connect(server, make_http).push(out)
+    assert result.ok and result.external_id == str(landed["id"]) and not fake.posted
+    assert [s.arg("before") is None for s in server.requests_to(f"{CONV}/messages", "GET")] == [True, False]
+
+
+def test_5xx_before_landing_is_retried_and_sends_once(server, clock, make_http, sleeps):
+    fake = hub(server, clock)
+    create = server.routes[("POST", f"{CONV}/messages")][0]
+    server.script("POST", f"{CONV}/messages", Reply(503, {}), create)
+    assert connect(server, make_http).push(item(OutboxKind.REPLY, {"text": "hello"})).ok
+    assert len(fake.posted) == 1 and len(sleeps) == 1
 
 
 @pytest.mark.parametrize(("status", "body", "conflict"), [
-    (404, {"error": "Resource could not be found"}, "deleted"),
+    (404, cp.NOT_FOUND, "deleted"),
     (413, "", "too large"),
-    (422, {"message": "Content is too long (maximum is 150000 characters)"},
+    (422, {"error": "Content is too long (maximum is 150000 characters)"},
      "rejected: Content is too long (maximum is 150000 characters)"),
     (400, {"errors": ["bad", "worse"]}, "HTTP 400: bad; worse"),
 ])
 def test_rejections_become_conflicts(server, connector, status, body, conflict):
-    server.script("GET", f"{CONV}/messages", Reply(200, {"payload": []}))
     server.script("POST", f"{CONV}/messages", Reply(status, body))
     result = connector.push(item(OutboxKind.REPLY, {"text": "x" * 10}))
     assert not result.ok and result.conflict == conflict and result.detail["status"] == status
 
 
-def test_deleted_conversation_found_by_the_check(server, connector):
-    server.script("GET", f"{CONV}/messages", Reply(404, {"error": "not found"}))
-    assert connector.push(item(OutboxKind.NOTE, {"text": "x"})).conflict == "deleted"
+def test_a_bad_id_is_a_deleted_conversation(server, connector):
+    """Chatwoot finds conversations with find_by!: an unknown id is 404 "Resource could not be found"."""
+    server.script("GET", f"{CONV}/messages", Reply(404, cp.NOT_FOUND))
+    result = connector.push(item(OutboxKind.NOTE, {"text": "x"}, attempts=1))
+    assert result.conflict == "deleted" and result.detail["message"] == "Resource could not be found"
     assert not server.requests_to(f"{CONV}/messages", "POST")
+    server.script("POST", f"{CONV}/toggle_priority", Reply(404, cp.NOT_FOUND))
+    assert connector.push(item(OutboxKind.PRIORITY, {"priority": "high"})).conflict == "deleted"
 
 
-def test_401_raises_auth_error(server, connector):
-    server.script("POST", f"{CONV}/toggle_status", Reply(401, {"error": "Invalid Access Token"}))
+def test_a_revoked_token_raises_auth_error(server, connector):
+    server.script("POST", f"{CONV}/toggle_status", Reply(401, cp.INVALID_TOKEN))
     with pytest.raises(AuthError):
         connector.push(item(OutboxKind.STATUS, {"status": "resolved"}))
+
+
+def test_a_refused_action_is_a_conflict_not_a_dead_token(server, make_http):
+    """Pundit's refusal is 401 too; its body tells it from a bad token, without asking for the profile."""
+    conn = connect(server, make_http)
+    server.script("POST", f"{CONV}/toggle_status", Reply(401, cp.NOT_AUTHORIZED))
+    result = conn.push(item(OutboxKind.STATUS, {"status": "resolved"}))
+    assert not result.ok and result.conflict == "not permitted"
+    assert result.detail == {"status": 401, "message": "You are not authorized to do this action"}
+    assert not server.requests_to("/api/v1/profile")
+    # a 401 that says neither: the profile settles it
+    server.script("POST", f"{CONV}/toggle_status", Reply(401, "<html>nope</html>"))
+    server.script("GET", "/api/v1/profile", Reply(200, {"id": ME}))
+    assert conn.push(item(OutboxKind.STATUS, {"status": "resolved"})).conflict == "not permitted"
 
 
 def test_status_and_snooze(server, connector):
@@ -161,18 +208,58 @@ def test_status_changed_by_someone_else_is_a_conflict(server, connector):
     assert not result.ok and result.conflict == "status is resolved"
 
 
-def test_assign_labels_priority(server, connector):
-    for path in ("assignments", "labels", "toggle_priority"):
-        server.script("POST", f"{CONV}/{path}", Reply(200, {}))
+def test_assign_and_priority(server, connector):
+    for path in ("assignments", "toggle_priority"):
+        server.script("POST", f"{CONV}/{path}", Reply(200, b""))
     assert connector.push(item(OutboxKind.ASSIGN, {"assignee_external_id": "3", "team_external_id": "2"})).ok
     assert connector.push(item(OutboxKind.ASSIGN, {"assignee_external_id": None})).ok
     assert connector.push(item(OutboxKind.ASSIGN, {"team_external_id": "2"})).ok
-    assert connector.push(item(OutboxKind.LABEL, {"labels": ["refund", "vip"]})).ok
-    assert connector.push(item(OutboxKind.PRIORITY, {"priority": "urgent"})).ok
+    for value in ("urgent", "none", "", None, "NONE"):
+        assert connector.push(item(OutboxKind.PRIORITY, {"priority": value})).ok
+    assert connector.push(item(OutboxKind.PRIORITY, {"priority": "p0"})).conflict == "unknown priority 'p0'"
     assert [s.body for s in server.requests_to(f"{CONV}/assignments")] == [
         {"team_id": 2}, {"assignee_id": 3}, {"assignee_id": None}, {"team_id": 2}]
-    assert server.requests_to(f"{CONV}/labels")[0].body == {"labels": ["refund", "vip"]}
-    assert server.requests_to(f"{CONV}/toggle_priority")[0].body == {"priority": "urgent"}
+    # the enum has no "none": clearing is null
+    assert [s.body for s in server.requests_to(f"{CONV}/toggle_priority")] == [
+        {"priority": "urgent"}] + [{"priority": None}] * 4
+
+
+def test_clearing_a_priority_reaches_the_hub(server, clock, make_http):
+    fake = hub(server, clock)
+    fake.conversations[5]["priority"] = "high"
+    assert connect(server, make_http).push(item(OutboxKind.PRIORITY, {"priority": "none"})).ok
+    assert fake.conversations[5]["priority"] is None
+
+
+def test_a_500_is_retried_a_little_then_handed_back_not_raised(server, connector, sleeps):
+    """An application error (the enum refusing a value) will not go away by itself: the outbox counts it."""
+    server.script("POST", f"{CONV}/toggle_priority", Reply(500, {"status": 500, "error": "Internal Server Error"}))
+    result = connector.push(item(OutboxKind.PRIORITY, {"priority": "high"}))
+    assert not result.ok and result.retryable and result.detail["status"] == 500
+    assert "Internal Server Error" in result.detail["message"]
+    assert len(server.requests_to(f"{CONV}/toggle_priority")) == 5 and len(sleeps) == 4
+    server.script("POST", f"{CONV}/toggle_priority", Reply(503, "<html>maintenance</html>"))
+    with pytest.raises(TransientError):  # an outage: the account goes offline, the item waits
+        connector.push(item(OutboxKind.PRIORITY, {"priority": "high"}))
+
+
+def test_labels_the_hub_drops_are_reported(server, clock, make_http):
+    fake = hub(server, clock)
+    conn = connect(server, make_http)
+    result = conn.push(item(OutboxKind.LABEL, {"labels": ["refund", "vip", "gold-tier"]}))
+    assert not result.ok and result.conflict == "labels dropped by the hub: gold-tier"
+    assert result.detail["dropped"] == ["gold-tier"] and "gold-tier" in result.detail["message"]
+    assert fake.conversations[5]["labels"] == ["refund", "vip"]
+    assert conn.push(item(OutboxKind.LABEL, {"labels": ["refund"]})).ok
+
+
+def test_labels_refused_or_answered_without_the_list(server, connector):
+    server.script("POST", f"{CONV}/labels", Reply(422, {"error": "Labels do not exist: gold"}))
+    refused = connector.push(item(OutboxKind.LABEL, {"labels": ["gold"]}))
+    assert refused.conflict == "rejected: Labels do not exist: gold"
+    server.script("POST", f"{CONV}/labels", Reply(200, b""))  # no list in the answer: read back
+    server.script("GET", f"{CONV}/labels", Reply(200, {"payload": ["refund"]}))
+    assert connector.push(item(OutboxKind.LABEL, {"labels": ["Refund"]})).ok
 
 
 def test_unsupported_and_incomplete_items(connector):
@@ -183,15 +270,16 @@ def test_unsupported_and_incomplete_items(connector):
     assert not shop.push(item(OutboxKind.REPLY, {"text": "x"})).ok
 
 
-def test_old_outbox_items_look_back_only_so_far(server, thread, connector):
-    out = item(OutboxKind.REPLY, {"text": "late"})
-    out = OutboxItem(**{**{f: getattr(out, f) for f in out.__slots__}, "created_at": out.created_at - timedelta(
-        days=2)})
-    assert connector.push(out).ok and len(thread.marked(out.client_id)) == 1
+def test_old_outbox_items_look_back_only_so_far(server, clock, make_http):
+    fake = hub(server, clock)
+    out = item(OutboxKind.REPLY, {"text": "late"}, attempts=1, at=NOW - 2 * 86400)
+    assert connect(server, make_http).push(out).ok and len(fake.posted) == 1
+    assert len(server.requests_to(f"{CONV}/messages", "GET")) == 1  # the latest page is already older
 
 
-def test_401_for_an_action_the_user_may_not_take_is_a_conflict(server, connector):
-    server.script("POST", f"{CONV}/toggle_status", Reply(401, {"error": "You are not authorized"}))
-    server.script("GET", "/api/v1/profile", Reply(200, {"id": 3, "name": "Ann"}))
-    result = connector.push(item(OutboxKind.STATUS, {"status": "resolved"}))
-    assert not result.ok and result.conflict == "not permitted"
+def test_without_the_profile_the_check_uses_the_marker_alone(server, clock, make_http, caplog):
+    fake = hub(server, clock, keeps_marker=True)
+    server.script("GET", "/api/v1/profile", Reply(200, {"name": "no id"}))
+    out = item(OutboxKind.REPLY, {"text": "x"}, attempts=1)
+    assert connect(server, make_http).push(out).ok and len(fake.posted) == 1
+    assert "marker alone" in caplog.text

@@ -159,3 +159,42 @@ def test_redirects_are_not_followed_with_the_token(server, make_http):
     with pytest.raises(HttpStatusError) as err:
         make_http({"api_access_token": "tok"}).json("GET", "/x")
     assert err.value.status_code == 302 and not server.requests_to("/elsewhere")
+
+
+RETRY_LATER_AT_42S = Reply(429, "Retry later\n", {"Content-Type": "text/plain",
+                                                   "Date": "Thu, 09 Oct 2025 10:00:42 GMT"})
+
+
+def test_429_in_a_fixed_window_waits_for_the_windows_end_by_the_servers_clock(server, make_http, sleeps):
+    """Rack::Attack: no Retry-After, text/plain "Retry later", counters reset on each whole minute."""
+    server.script("GET", "/x", RETRY_LATER_AT_42S, OK)
+    assert make_http(throttle_window=60.0).json("GET", "/x") == {"ok": True}
+    assert len(sleeps) == 1 and 18 + 1 <= sleeps[0] <= 18 + 3
+
+
+def test_a_throttled_request_outlasts_the_attempts_kept_for_failures(server, make_http, sleeps):
+    server.script("GET", "/x", *[RETRY_LATER_AT_42S] * 7, Reply(503, {}), OK)
+    assert make_http(throttle_window=60.0, max_attempts=2).json("GET", "/x") == {"ok": True}
+    assert len(sleeps) == 8 and all(s > 18 for s in sleeps[:7])
+
+
+def test_without_a_date_the_window_is_read_on_our_clock(server, make_http, sleeps):
+    server.script("GET", "/x", Reply(429, "Retry later\n", {"Content-Type": "text/plain", "Date": "soon"}), OK)
+    http = make_http(throttle_window=60.0, clock=lambda: 1_760_000_090.0, jitter=lambda low, high: low)
+    assert http.json("GET", "/x") == {"ok": True}
+    assert sleeps == [10.0 + 1.0]
+
+
+def test_throttled_too_long_gives_up_with_the_next_window_as_hint(server, make_http, sleeps):
+    server.script("GET", "/x", RETRY_LATER_AT_42S)
+    with pytest.raises(TransientError) as err:
+        make_http(throttle_window=60.0, max_throttled=3).json("GET", "/x")
+    assert len(sleeps) == 3 and len(server.requests_to("/x")) == 4
+    assert 19 <= err.value.retry_after <= 21
+
+
+def test_401_carries_the_start_of_the_body(server, make_http):
+    server.script("GET", "/x", Reply(401, {"error": "You are not authorized to do this action"}))
+    with pytest.raises(AuthError) as err:
+        make_http().json("GET", "/x")
+    assert err.value.status == 401 and "not authorized to do this action" in err.value.body

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deskapp.connectors import chatwoot_mapping as cw
+from deskapp.connectors import chatwoot_messages as cm
 from deskapp.connectors import shopify_mapping as sm
 from deskapp.domain import Channel, Contact, Conversation, Message, Order, SurveyResponse
 
@@ -25,7 +26,8 @@ CONVERSATION_KEYS = ["id", "status", "priority", "inbox_id", "created_at", "upda
                      "last_activity_at", "meta", "snoozed_until", "unread_count", "additional_attributes",
                      "first_reply_created_at", "last_non_activity_message", "resolved_at", "assignee_id"]
 MESSAGE_KEYS = ["id", "message_type", "private", "content", "created_at", "status", "sender_type", "sender",
-                "sender_id", "content_attributes", "attachments", "attachment", "conversation_id"]
+                "sender_id", "content_attributes", "attachments", "attachment", "conversation_id",
+                "additional_attributes"]
 CONTACT_KEYS = ["id", "name", "email", "phone_number", "identifier", "additional_attributes", "created_at",
                 "last_activity_at"]
 ORDER_KEYS = ["id", "name", "createdAt", "updatedAt", "processedAt", "cancelledAt", "email", "phone", "customer",
@@ -50,13 +52,16 @@ def test_conversations(data):
 @settings(max_examples=300, deadline=None)
 @given(payload(MESSAGE_KEYS))
 def test_messages(data):
-    maps_or_refuses(lambda d: cw.message(d, "1"), data, Message)
+    maps_or_refuses(lambda d: cm.message(d, "1"), data, Message)
+    maps_or_refuses(lambda d: cm.message(d, "1", campaign=True), data, Message)
 
 
 @settings(max_examples=200, deadline=None)
 @given(payload(CONTACT_KEYS), payload(["id", "rating", "created_at", "conversation_id", "feedback_message"]))
 def test_contacts_and_surveys(contact, survey):
     maps_or_refuses(cw.contact, contact, Contact)
+    assert cw.sender_contact({"meta": {"sender": contact}}) is None or isinstance(
+        cw.sender_contact({"meta": {"sender": contact}}), Contact)
     maps_or_refuses(cw.survey, survey, SurveyResponse)
 
 

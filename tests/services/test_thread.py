@@ -51,6 +51,17 @@ def test_attachments_are_loaded_with_their_message(filled):
     assert [a.filename for a in last.attachments] == ["a.pdf", "b.png"]
 
 
+def test_messages_say_who_wrote_them_and_whether_they_were_deleted(filled):
+    with filled.write() as conn:
+        conn.exec_driver_sql("INSERT INTO message(id, account_id, external_id, conversation_id, direction, sent_at,"
+                             " author_name, text, automated, author_kind, deleted) VALUES"
+                             " (5100, 1, 'b1', 4, 'out', ?, 'ShopBot', 'Hi!', 1, 'bot', 0),"
+                             " (5101, 1, 'b2', 4, 'in', ?, 'Customer', '', 0, 'contact', 1)", (NOW + 5, NOW + 6))
+    bot, gone = thread.load_thread(filled, 4).messages[-2:]
+    assert (bot.author, bot.author_kind, bot.automated, bot.deleted) == ("ShopBot", "bot", True, False)
+    assert (gone.author_kind, gone.deleted, gone.text) == ("contact", True, "")
+
+
 def test_template_context_and_sandboxed_render(filled):
     ctx = thread.template_context(filled, 1)
     assert ctx["customer"]["first_name"] == "Customer" and ctx["order"]["number"].startswith("#")
@@ -69,6 +80,8 @@ def test_remote_urls_and_fetch_over_loopback(filled, tmp_path):
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
             body = b"x" * (100 if self.path == "/small" else 10_000)
+            if self.path.startswith("/blob"):  # a voice note served under a name that says nothing
+                body = b"OggS\x00\x02" + b"\x00" * 50
             self.send_response(200 if self.path != "/missing" else 404)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -94,5 +107,13 @@ def test_remote_urls_and_fetch_over_loopback(filled, tmp_path):
         assert path is not None and path.read_bytes() == b"x" * 100
         assert path.parent.parent.parent == tmp_path and ".." not in path.name
         assert thread.fetch_attachment(filled, tmp_path, 77) == path  # kept locally: no second download
+        with filled.write() as conn:
+            conn.exec_driver_sql("INSERT INTO attachment(id, message_id, filename, content_type, size, url) VALUES"
+                                 " (78, 6000, 'y', 'audio/*', 56, ?), (79, 6000, 'z.bin', 'application/x-mine', 56,"
+                                 " ?)", (base + "/blob/y", base + "/blob/z"))
+        thread.fetch_attachment(filled, tmp_path, 78)
+        thread.fetch_attachment(filled, tmp_path, 79)
+        assert thread.attachment(filled, 78).content_type == "audio/ogg"  # the bytes told what it is
+        assert thread.attachment(filled, 79).content_type == "application/x-mine"  # a precise type is kept
     finally:
         server.shutdown()

@@ -10,6 +10,7 @@ import pytest
 from deskapp.domain import (
     Agent,
     Attachment,
+    AuthorKind,
     Channel,
     Contact,
     Conversation,
@@ -21,6 +22,7 @@ from deskapp.domain import (
     Order,
     OrderLine,
     Status,
+    StatusEvent,
     SurveyKind,
     SurveyResponse,
     Team,
@@ -120,17 +122,77 @@ def test_stale_copy_never_rolls_a_conversation_back(db, acc):
     assert _rows(db, "SELECT status FROM conversation") == [("resolved",)]
 
 
-def test_status_events_resolved_at_and_reopen(db, acc):
+def test_status_transitions_never_take_the_last_update_for_the_resolution(db, acc):
     _apply(db, acc, [_conv(status=Status.OPEN, updated=0)])
-    _apply(db, acc, [_conv(status=Status.RESOLVED, updated=10)])
-    assert _rows(db, "SELECT resolved_at FROM conversation") == [(int(_at(10).timestamp()),)]
+    _apply(db, acc, [_conv(status=Status.RESOLVED, updated=10)])  # no time given: none is made up
+    assert _rows(db, "SELECT resolved_at FROM conversation") == [(None,)]
     _apply(db, acc, [_conv(status=Status.OPEN, updated=20)])
     _apply(db, acc, [_conv(status=Status.RESOLVED, updated=30, resolved_at=_at(29))])
-    _apply(db, acc, [_conv(status=Status.RESOLVED, updated=31)])  # no transition: no event
+    _apply(db, acc, [_conv(status=Status.RESOLVED, updated=31)])  # no transition: no event, the time is kept
     events = _rows(db, "SELECT kind, at FROM conversation_event ORDER BY id")
-    assert [k for k, _ in events] == ["resolved", "reopened", "resolved"]
-    assert events[1][1] == int(_at(20).timestamp())
+    assert [k for k, _ in events] == ["reopened", "resolved"]
+    assert events[0][1] == int(_at(20).timestamp())
     assert _rows(db, "SELECT resolved_at FROM conversation") == [(int(_at(29).timestamp()),)]
+
+
+def _notice(ext, minutes, text, event=None) -> Message:
+    return _msg(ext, direction=Direction.ACTIVITY, minutes=minutes, text=text, author_kind=AuthorKind.SYSTEM,
+                status_event=event)
+
+
+def test_resolution_and_reopening_come_from_the_status_notices(db, acc):
+    """updated_at moves with every later message (here a CSAT survey an hour later): never the resolution."""
+    _apply(db, acc, [_conv(status=Status.RESOLVED, updated=200), _msg("m1", minutes=0),
+                     _msg("m2", direction=Direction.OUT, minutes=5, author_kind=AuthorKind.AGENT),
+                     _notice("n1", 9, "Conversation was marked resolved by Ann", StatusEvent.RESOLVED),
+                     _msg("m3", minutes=30, text="thanks! one more thing"),  # reopens it (no notice)
+                     _notice("n2", 40, "Conversation was marked resolved by Ann", StatusEvent.RESOLVED),
+                     _msg("m4", direction=Direction.OUT, minutes=100, author_kind=AuthorKind.SYSTEM, automated=True,
+                          text="Please rate the conversation")])
+    assert _rows(db, "SELECT resolved_at FROM conversation") == [(int(_at(40).timestamp()),)]
+    events = _rows(db, "SELECT kind, at, value FROM conversation_event ORDER BY at")
+    assert events == [("resolved", int(_at(9).timestamp()), "notice"), ("reopened", int(_at(30).timestamp()), "notice"),
+                      ("resolved", int(_at(40).timestamp()), "notice")]
+    # the same page again: the events are rewritten, not added
+    _apply(db, acc, [_notice("n2", 40, "Conversation was marked resolved by Ann", StatusEvent.RESOLVED)])
+    assert len(_rows(db, "SELECT 1 FROM conversation_event")) == 3
+
+
+def test_a_notice_in_another_language_falls_back_to_the_last_notice_after_the_customer(db, acc):
+    _apply(db, acc, [_conv(status=Status.RESOLVED, updated=500), _msg("m1", minutes=0),
+                     _notice("n1", 3, "Ann hat die Unterhaltung zugewiesen"), _msg("m2", minutes=10),
+                     _notice("n2", 12, "Die Unterhaltung wurde von Ann als gelöst markiert")])
+    assert _rows(db, "SELECT resolved_at FROM conversation") == [(int(_at(12).timestamp()),)]
+
+
+def test_mail_without_notices_keeps_its_own_resolution(db, acc):
+    _apply(db, acc, [_conv(status=Status.RESOLVED, updated=9, resolved_at=_at(8), channel=Channel.EMAIL),
+                     _msg("m1", minutes=0)])
+    assert _rows(db, "SELECT resolved_at FROM conversation") == [(int(_at(8).timestamp()),)]
+    assert _rows(db, "SELECT count(*) FROM conversation_event") == [(1,)]
+
+
+def test_a_1970_first_response_is_no_response(db, acc):
+    _apply(db, acc, [_conv(first_response_at=datetime.fromtimestamp(0, UTC))])
+    assert _rows(db, "SELECT first_response_at FROM conversation") == [(None,)]
+
+
+def test_a_deleted_message_keeps_no_words_or_files(db, acc):
+    photo = Attachment("a.png", "image/png", 10, "http://x/a.png")
+    _apply(db, acc, [_conv(), _msg("m1", text="my card number is 4111", attachments=(photo,))])
+    assert _rows(db, "SELECT count(*) FROM message_fts WHERE message_fts MATCH '4111'") == [(1,)]
+    _apply(db, acc, [_msg("m1", text="", deleted=True)])
+    assert _rows(db, "SELECT text, deleted, has_attachments FROM message") == [("", 1, 0)]
+    assert _rows(db, "SELECT count(*) FROM message_fts WHERE message_fts MATCH '4111'") == [(0,)]
+    assert _rows(db, "SELECT count(*) FROM attachment") == [(0,)]
+
+
+def test_authors_are_stored(db, acc):
+    _apply(db, acc, [_conv(), _msg("m1", author_kind=AuthorKind.CONTACT),
+                     _msg("m2", direction=Direction.OUT, author_kind=AuthorKind.BOT, automated=True,
+                          author_external_id="bot:3")])
+    assert _rows(db, "SELECT external_id, author_kind, author_external_id, automated FROM message ORDER BY id") == [
+        ("m1", "contact", None, 0), ("m2", "bot", "bot:3", 1)]
 
 
 def test_labels_follow_the_latest_copy(db, acc):
@@ -241,3 +303,14 @@ def test_large_batch_is_one_statement_per_table(db, acc):
     assert len(changes.new_message_ids) == 3000 and len(changes.conversation_ids) == 300
     assert _rows(db, "SELECT sum(message_count) FROM conversation") == [(3000,)]
     assert _rows(db, "SELECT count(*) FROM message_fts") == [(3000,)]
+
+
+def test_a_contact_renamed_on_the_service_renames_its_customer(db, acc):
+    _apply(db, acc, [Contact("ct1", "Anna K"), _conv(), _msg("m1", text="parcel")])
+    _apply(db, acc, [Contact("ct1", "Anna Kowalska")])
+    assert _rows(db, "SELECT name FROM customer") == [("Anna Kowalska",)]
+    assert _rows(db, "SELECT customer_name FROM message_fts WHERE message_fts MATCH 'parcel'") == [("Anna Kowalska",)]
+    with db.write() as conn:  # an agent chose another name here: a later rename on the service keeps it
+        conn.exec_driver_sql("UPDATE customer SET name = 'Anna (VIP)'")
+    _apply(db, acc, [Contact("ct1", "Anna K.")])
+    assert _rows(db, "SELECT name FROM customer") == [("Anna (VIP)",)]

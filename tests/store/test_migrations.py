@@ -96,3 +96,31 @@ def test_fts_follows_message_writes(db):
     with db.write() as conn:
         conn.exec_driver_sql("DELETE FROM message WHERE id = 1")
     assert hits("refund") == []
+
+
+def test_0006_clears_1970_first_responses_and_reads_chatwoot_accounts_again(data_dir):
+    """Caches from before 0006 hold Chatwoot's "no reply yet" (0) as a 1970 reply and resolution times
+    taken from updated_at: those go, and Chatwoot accounts are read again to fill who wrote what."""
+    from alembic import command
+
+    database = Database(data_dir / "cache.sqlite3")
+    cfg = migrate._config()
+    with database.write() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+    with database.write() as conn:
+        conn.exec_driver_sql("INSERT INTO account(id, kind, name, created_at) VALUES (1, 'chatwoot', 'hub', 0),"
+                             " (2, 'imap_smtp', 'mail', 0)")
+        for cid, account in ((1, 1), (2, 2)):
+            conn.exec_driver_sql(
+                "INSERT INTO conversation(id, account_id, external_id, channel, status, created_at, updated_at,"
+                " first_response_at, resolved_at) VALUES (?, ?, ?, 'web_chat', 'resolved', 1760000000, 1760009999,"
+                " 0, 1760009999)", (cid, account, str(cid)))
+        conn.exec_driver_sql("INSERT INTO sync_cursor(account_id, stream, value, updated_at) VALUES"
+                             " (1, 'conversations', '{}', 0), (1, 'messages/1', '9', 0), (2, 'INBOX', '{}', 0)")
+    assert migrate.upgrade(database) == migrate.head_revision()
+    with database.read() as conn:
+        rows = conn.exec_driver_sql("SELECT id, first_response_at, resolved_at FROM conversation ORDER BY id").all()
+        assert rows == [(1, None, None), (2, None, 1760009999)]
+        assert conn.exec_driver_sql("SELECT account_id, stream FROM sync_cursor").all() == [(2, "INBOX")]
+    database.close()

@@ -1,5 +1,5 @@
-"""A message another agent deletes on the hub is deleted in the cache at the next sync: its text (and its
-full-text entry) becomes what Chatwoot shows in its place, so search no longer finds what was removed."""
+"""A message another agent deletes on the hub is deleted in the cache at the next sync: it is marked deleted
+and keeps no text (nor a full-text entry), so search no longer finds what was removed."""
 
 from __future__ import annotations
 
@@ -28,11 +28,11 @@ def _delete_and_sync(tmp_path, server, info) -> None:
         assert api(info, "DELETE", f"/conversations/{conv.id}/messages/{target['id']}").status_code == 200
         stack.sync()
         with stack.db.read() as conn:
-            text = conn.exec_driver_sql("SELECT text FROM message WHERE id = ?", (local_id,)).scalar()
+            text, deleted = conn.exec_driver_sql("SELECT text, deleted FROM message WHERE id = ?", (local_id,)).one()
             indexed = conn.exec_driver_sql("SELECT text FROM message_fts WHERE rowid = ?", (local_id,)).scalar()
             count = conn.exec_driver_sql("SELECT count(*) FROM message WHERE conversation_id ="
                                          " (SELECT conversation_id FROM message WHERE id = ?)", (local_id,)).scalar()
-        assert text == indexed == "This message was deleted"
+        assert text == indexed == "" and deleted == 1
         assert count == len(server.state.messages(conv))  # re-reading the latest page duplicated nothing
         assert api(info, "DELETE", f"/conversations/{conv.id}/messages/999999").status_code == 404
     finally:

@@ -54,6 +54,18 @@ def test_notes_activity_attachments_and_long_text():
     assert "open the whole message" in long.html
 
 
+def test_bot_and_automated_replies_are_theirs_and_deleted_messages_say_so():
+    bot = render_message(_msg(direction="out", author="ShopBot", text="Hi!", automated=True, author_kind="bot"))
+    assert "ShopBot" in bot.html and "· Bot ·" in bot.html and "Reply" not in bot.html
+    campaign = render_message(_msg(direction="out", author="Ann", text="Spring sale", automated=True,
+                                   author_kind="system"))
+    assert "· Automated ·" in campaign.html and "Reply" not in campaign.html
+    human = render_message(_msg(direction="out", author="Ann", text="On its way", author_kind="agent"))
+    assert "· Reply ·" in human.html and "automated" not in human.html
+    gone = render_message(_msg(text="", deleted=True))
+    assert "message deleted" in gone.html and "(no text)" not in gone.html
+
+
 def test_composer_ctrl_enter_slash_template_and_drafts(qtbot):
     from deskapp.ui.composer import Composer
 
