@@ -23,6 +23,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import requests
+import tenacity
 
 from deskapp.connectors.base import AuthError, PayloadError, TransientError
 
@@ -168,27 +169,15 @@ class HttpClient:
     def call(self, attempt: Callable[[], T], *, what: str = "request") -> T:
         """Run ``attempt`` until it returns, retrying RetryableError: at most ``max_attempts`` failures and
         ``max_throttled`` throttle windows in a row; a hint longer than ``max_wait`` goes to the caller."""
-        failures = throttled = 0
-        while True:
-            try:
-                return attempt()
-            except RetryableError as exc:
-                if exc.throttled:
-                    throttled += 1
-                    delay: float | None = self.window_wait(exc.response)
-                    spent = throttled > self.max_throttled
-                else:
-                    failures += 1
-                    delay = self._backoff(exc, failures)
-                    spent = failures >= self.max_attempts
-                if spent or delay is None:
-                    hint = exc.retry_after if exc.retry_after is not None else (
-                        delay if exc.throttled else min(self.backoff_cap, self.backoff_base * 2 ** self.max_attempts))
-                    raise TransientError(f"{what} gave up: {exc}", retry_after=hint) from exc
-                log.warning("%s; retry in %.2f s (%s)", exc, delay,
-                            f"throttle window {throttled}/{self.max_throttled}" if exc.throttled
-                            else f"attempt {failures + 1}/{self.max_attempts}")
-                self.sleep(delay)
+        budget = _RetryBudget(self)
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(RetryableError), stop=budget.spent, wait=budget.wait,
+            sleep=self.sleep, before_sleep=budget.log, reraise=True,
+        )
+        try:
+            return retrying(attempt)
+        except RetryableError as exc:
+            raise TransientError(f"{what} gave up: {exc}", retry_after=budget.hint(exc)) from exc
 
     def _backoff(self, exc: RetryableError, failures: int) -> float | None:
         """The service's own hint when it fits in ``max_wait`` (None: too long to wait here), else
@@ -218,6 +207,57 @@ class HttpClient:
         if not 200 <= response.status_code < 300:
             raise HttpStatusError(f"{method} {path}: HTTP {response.status_code}", response=response)
         return decode_json(response, f"{method} {path}")
+
+
+class _RetryBudget:
+    """One call's retry accounting for tenacity: failures and throttle windows are counted apart, so
+    waiting out a service's rate window never uses up the attempts kept for real failures."""
+
+    def __init__(self, client: HttpClient) -> None:
+        self.client = client
+        self.failures = self.throttled = 0
+        self.delay: float | None = None
+        self._over = False
+        self._counted = 0  # the attempt already counted: tenacity asks wait and stop in either order
+
+    def _count(self, state: tenacity.RetryCallState) -> None:
+        if state.attempt_number == self._counted:
+            return
+        self._counted = state.attempt_number
+        exc = state.outcome.exception() if state.outcome else None
+        if not isinstance(exc, RetryableError):
+            self.delay, self._over = None, True
+        elif exc.throttled:
+            self.throttled += 1
+            self.delay = self.client.window_wait(exc.response)
+            self._over = self.throttled > self.client.max_throttled
+        else:
+            self.failures += 1
+            self.delay = self.client._backoff(exc, self.failures)
+            self._over = self.failures >= self.client.max_attempts or self.delay is None
+
+    def spent(self, state: tenacity.RetryCallState) -> bool:
+        self._count(state)
+        return self._over
+
+    def wait(self, state: tenacity.RetryCallState) -> float:
+        self._count(state)
+        return self.delay or 0.0
+
+    def log(self, state: tenacity.RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        throttled = isinstance(exc, RetryableError) and exc.throttled
+        progress = (f"throttle window {self.throttled}/{self.client.max_throttled}" if throttled
+                    else f"attempt {self.failures + 1}/{self.client.max_attempts}")
+        log.warning("%s; retry in %.2f s (%s)", exc, self.delay or 0.0, progress)
+
+    def hint(self, exc: RetryableError) -> float:
+        """When the caller may try again: the service's hint, the window's end, or the backoff's cap."""
+        if exc.retry_after is not None:
+            return exc.retry_after
+        if exc.throttled and self.delay is not None:
+            return self.delay
+        return min(self.client.backoff_cap, self.client.backoff_base * 2 ** self.client.max_attempts)
 
 
 def decode_json(response: requests.Response, what: str = "response") -> Any:
