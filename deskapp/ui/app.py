@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
+from deskapp.services import accounts as account_service
 from deskapp.services import demo_workspace
 from deskapp.ui import icons, theme
 from deskapp.ui.accounts_dialog import AccountsDialog, FirstRunDialog
@@ -45,7 +46,7 @@ def open_actions(ws: Any) -> tuple[Any | None, Any | None]:
         from deskapp.services.actions import ActionService, outbox_for
 
         outbox = outbox_for(ws)  # the same store the sync engine's replayer uses
-        actions = ActionService(ws.db, outbox)
+        actions = ActionService(ws.db, outbox, ws.profile)
         try:
             actions.restore()
         except Exception:
@@ -116,7 +117,7 @@ class Session:
     def accounts_changed(self) -> None:
         """An account was added, edited or removed in the running app: the first one starts the sync
         engine, and the mailboxes' IDLE push follows the new list."""
-        if self.engine is None and demo_workspace.has_accounts(self.workspace):
+        if self.engine is None and account_service.has_accounts(self.workspace):
             self.engine = self.window.engine = start_engine(self.workspace, self.window)
         if self.engine is not None:
             if self.mail_push is not None:
@@ -137,7 +138,7 @@ def start(workspace: Any, options: dict) -> Session | None:
         log.exception("crash handler unavailable")
     demo = None
     want_demo = bool(options.get("demo"))
-    if not want_demo and not headless and not demo_workspace.has_accounts(workspace):
+    if not want_demo and not headless and not account_service.has_accounts(workspace):
         first = FirstRunDialog()
         first.setWindowIcon(icons.icon("deskapp"))
         if first.exec() == QDialog.DialogCode.Accepted:
@@ -160,9 +161,11 @@ def start(workspace: Any, options: dict) -> Session | None:
     settings = QSettings(str(Path(workspace.paths.data_dir) / "ui.ini"), QSettings.Format.IniFormat)
     window = MainWindow(workspace, actions=actions, outbox=outbox, settings=settings)
     theme.follow_os(app, on_change=lambda: window.page.update_icons())
-    window.engine = engine = start_engine(workspace, window) if demo_workspace.has_accounts(workspace) else None
+    window.engine = engine = start_engine(workspace, window) if account_service.has_accounts(workspace) else None
     mail_push = start_mail_push(workspace, engine)
     window.show()
+    if getattr(workspace, "notice", None):  # the cache was damaged or missing: say what happened to it
+        window.show_notice(workspace.notice, dialog=not headless)
     # Start-up objects live as long as the app: keep them out of the cyclic GC's full passes, which
     # otherwise walk them all (tens of ms) whenever a worker allocates a lot, stalling the GUI thread.
     gc.collect()

@@ -258,7 +258,8 @@ def test_running_app_sends_soon_after_the_undo_window(tmp_path, demo_server):
         time.sleep(0.1)
     conv = stack.local_id(server.state.conversations[0].id)
     queued_at = time.monotonic()
-    cid = ActionService(stack.db, stack.outbox).reply(conv, "sent soon after the undo window")  # as the UI does
+    actions = ActionService(stack.db, stack.outbox, stack.ws.profile)  # as the UI does
+    cid = actions.reply(conv, "sent soon after the undo window")
     while stack.outbox.get(cid).state != OutboxState.DONE and time.monotonic() - queued_at < 15:
         time.sleep(0.05)
     took = time.monotonic() - queued_at

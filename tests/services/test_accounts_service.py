@@ -14,8 +14,8 @@ from deskapp.sync import registry
 
 
 @pytest.fixture
-def ws(db):
-    return SimpleNamespace(db=db, secrets=SecretStore(service="deskapp-test-accounts"))
+def ws(db, profile):
+    return SimpleNamespace(db=db, profile=profile, secrets=SecretStore(service="deskapp-test-accounts"))
 
 
 def test_add_list_remove_keeps_the_secret_in_the_keyring_only(ws):
