@@ -4,7 +4,8 @@ Before the profile existed, accounts, the agent's own templates, saved views, dr
 corrections and settings lived in cache.sqlite3. On the first start of a data folder with a cache but
 no carried-over profile, they are copied (read-only, table by table, so a damaged cache still gives
 what it can) into the profile in one transaction, marked done in the same transaction. Works on a
-cache of any schema revision: tables a revision lacks are simply not there to copy.
+cache of any schema revision: tables a revision lacks are simply not there to copy. Rows the profile
+already holds (same id) are left as the profile has them.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def _tables(old: sqlite3.Connection) -> set[str]:
 
 def _accounts(old: sqlite3.Connection, new: sqlite3.Connection) -> int:
     rows = old.execute("SELECT id, kind, name, base_url, settings, created_at FROM account ORDER BY id").fetchall()
+    rows = [r for r in rows if records.get_account(new, r["id"]) is None]  # the profile's own row wins
     for r in rows:
         try:
             settings = json.loads(r["settings"] or "{}")
@@ -78,6 +80,8 @@ def _settings(old: sqlite3.Connection, new: sqlite3.Connection) -> int:
 def _templates(old: sqlite3.Connection, new: sqlite3.Connection) -> int:
     rows = old.execute("SELECT id, external_id, name, body, shortcut, scope, intents, updated_at FROM template"
                        " WHERE account_id IS NULL ORDER BY id").fetchall()
+    rows = [r for r in rows if records.template(new, r["id"]) is None
+            and (r["external_id"] is None or records.template_id_by(new, origin=r["external_id"]) is None)]
     for r in rows:
         try:
             intents = json.loads(r["intents"] or "[]")
@@ -103,9 +107,11 @@ def _corrections(old: sqlite3.Connection, new: sqlite3.Connection) -> int:
         " t.field, t.old_value, t.new_value, t.text, t.at, coalesce(c.triage_locked, 0)"
         " FROM triage_correction t LEFT JOIN message m ON m.id = t.message_id"
         " LEFT JOIN conversation c ON c.id = coalesce(t.conversation_id, m.conversation_id) ORDER BY t.id").fetchall()
-    for r in rows:
-        records.add_correction(new, records.Correction(*r[:8], locks=bool(r[8])))
-    return len(rows)
+    known = set(records.corrections(new))
+    fresh = [c for r in rows if (c := records.Correction(*r[:8], locks=bool(r[8]))) not in known]
+    for c in fresh:
+        records.add_correction(new, c)
+    return len(fresh)
 
 
 def _retrained(old: sqlite3.Connection, new: sqlite3.Connection) -> int:
