@@ -16,7 +16,7 @@ from deskapp.store import profile_records as records
 from deskapp.store.cache_integrity import CacheDamage
 from deskapp.store.engine import Database
 from deskapp.store.profile import ProfileStore
-from deskapp.store.profile_carry_over import CarryOver, carried_over, carry_over
+from deskapp.store.profile_carry_over import EVERYTHING, CarryOver, carried_over, carry_over
 from deskapp.store.work_offline import WORK_OFFLINE_KEY
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,6 @@ class OpenedStores:
     profile: ProfileStore
     db: Database
     notice: str | None = None  # for the agent: the cache was damaged or missing, and what became of it
-    rebuilt: bool = False
 
 
 def open_stores(paths: AppPaths) -> OpenedStores:
@@ -66,7 +65,7 @@ def open_stores(paths: AppPaths) -> OpenedStores:
             log.info("triage model retrained from %s kept corrections", report.corrections)
         except Exception:  # the shipped model still labels; `deskapp triage retrain` can try again
             log.exception("retraining the triage model after the cache rebuild failed")
-    return OpenedStores(profile, db, notice, rebuilt)
+    return OpenedStores(profile, db, notice)
 
 
 def start_notice(damage: CacheDamage | None, carry: CarryOver | None) -> str | None:
@@ -78,7 +77,10 @@ def start_notice(damage: CacheDamage | None, carry: CarryOver | None) -> str | N
                          "a fresh one is being rebuilt from the servers.")
         else:
             parts.append("The cache was missing; a fresh one is being rebuilt from the servers.")
-    if carry is not None and carry.unreadable:
+    if carry is not None and EVERYTHING in carry.unreadable:
+        parts.append("The cache of the previous deskapp could not be read, so nothing of it was carried over "
+                     "into the profile: add your accounts again.")
+    elif carry is not None and carry.unreadable:
         parts.append(f"Part of the old cache could not be read, so these were not carried over into the profile: "
                      f"{', '.join(carry.unreadable)}.")
     elif damage is not None:

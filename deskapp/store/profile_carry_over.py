@@ -23,6 +23,7 @@ from deskapp.store.profile import ProfileStore
 
 log = logging.getLogger(__name__)
 
+EVERYTHING = "everything"  # in CarryOver.unreadable: the old file could not be opened or read at all
 # Keys the old cache kept among the settings that the profile keeps in their own places.
 _OLD_SAVED_VIEWS = "ui.saved_views"
 _OLD_DEFAULTS_SEEDED = "copilot.default_templates_seeded"
@@ -140,7 +141,7 @@ def carry_over(profile: ProfileStore, cache_path: Path) -> CarryOver:
                 old = sqlite3.connect(f"file:{cache_path}?mode=ro", uri=True, timeout=30)
             except sqlite3.Error as exc:
                 log.error("the old cache %s cannot be opened to carry its data over: %s", cache_path, exc)
-                result.unreadable.append("everything")
+                result.unreadable.append(EVERYTHING)
             else:
                 try:
                     _copy_parts(old, new, result)
@@ -159,7 +160,7 @@ def _copy_parts(old: sqlite3.Connection, new: sqlite3.Connection, result: CarryO
         present = _tables(old)
     except sqlite3.DatabaseError as exc:
         log.error("the old cache cannot be read to carry its data over: %s", exc)
-        result.unreadable.append("everything")
+        result.unreadable.append(EVERYTHING)
         return
     for label, table, copy in _PARTS:
         if table not in present:

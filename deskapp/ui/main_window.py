@@ -222,6 +222,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         layout.addWidget(self.accounts_widget, 1)
         folder_url = QUrl.fromLocalFile(str(self.ws.paths.data_dir)).toString()
         data = QLabel(f"<h3>Data</h3><p>Data folder: <a href='{folder_url}'>{self.ws.paths.data_dir}</a><br>"
+                      "What you wrote (accounts, templates, saved views, drafts, settings) is kept in "
+                      "profile.sqlite3 there; the cache is rebuilt from the servers if it is ever damaged.<br>"
                       "Light and dark follow your operating system.</p>")
         data.setOpenExternalLinks(True)
         layout.addWidget(data)

@@ -129,3 +129,20 @@ def test_a_damaged_old_cache_gives_what_it_reads_and_says_what_it_could_not(data
         assert any(p.name.startswith("cache.sqlite3.corrupt-") for p in data_dir.iterdir())
     finally:
         ws.close()
+
+
+def test_an_old_cache_that_is_garbage_is_said_plainly_and_the_app_still_starts(data_dir):
+    (data_dir / "cache.sqlite3").write_bytes(os.urandom(64 * 1024))
+    ws = bootstrap.open_workspace(data_dir)
+    try:
+        assert accounts.list_accounts(ws) == []
+        assert "could not be read" in ws.notice and "add your accounts again" in ws.notice
+        with ws.db.read() as conn:
+            assert conn.exec_driver_sql("PRAGMA quick_check").scalar() == "ok"
+    finally:
+        ws.close()
+    again = bootstrap.open_workspace(data_dir)  # carried over (as far as it went) once: not again
+    try:
+        assert again.notice is None
+    finally:
+        again.close()
