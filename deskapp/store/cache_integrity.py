@@ -65,5 +65,6 @@ def ensure_cache_usable(path: Path) -> CacheDamage | None:
     if verdict == "ok":
         return None
     moved = move_aside(path)
-    log.error("cache %s failed its integrity check (%s); moved to %s", path, verdict, moved)
+    # The agent is told by bootstrap (services.profile.start_notice); the full paths go to the log file.
+    log.info("cache %s failed its integrity check (%s); moved to %s", path, verdict, moved)
     return CacheDamage(verdict, moved)
