@@ -1,4 +1,4 @@
-"""Composition root for the CLI: paths, logging, the migrated cache, secrets, and (for the GUI) Qt.
+"""Composition root for the CLI: paths, logging, the profile and the migrated cache, secrets, and (for the GUI) Qt.
 
 Headless verbs call ``open_workspace``; only ``run_gui`` imports the ui package, and lazily, so
 scripts never pay for Qt.
@@ -14,25 +14,29 @@ from pathlib import Path
 from deskapp.credentials import SecretStore
 from deskapp.diagnostics import RedactingFormatter
 from deskapp.paths import AppPaths, resolve_paths
-from deskapp.store import cache_integrity, migrate
+from deskapp.services.profile import open_stores
 from deskapp.store.engine import Database
+from deskapp.store.profile import ProfileStore
 
 log = logging.getLogger("deskapp")
 
 
 @dataclass
 class Workspace:
-    """Everything a use case needs: where files are, the cache, and the secret store."""
+    """Everything a use case needs: where files are, the cache, the agent's profile, and the secret store."""
 
     paths: AppPaths
     db: Database
     secrets: SecretStore
+    profile: ProfileStore
+    notice: str | None = None  # what start-up had to do about the cache, for the window to say
 
     def close(self) -> None:
         from deskapp.services.actions import close_outbox  # the outbox file opened at start-up
 
         close_outbox(self)
         self.db.close()
+        self.profile.close()
 
 
 def setup_logging(log_dir: Path, *, verbose: bool = False) -> None:
@@ -61,17 +65,14 @@ def setup_logging(log_dir: Path, *, verbose: bool = False) -> None:
 
 
 def open_workspace(data_dir: str | Path | None = None, *, verbose: bool = False) -> Workspace:
-    """Resolve the data folder, start logging, open and migrate the cache."""
+    """Resolve the data folder, start logging, open the profile, open and migrate the cache.
+
+    A damaged or missing cache starts afresh with the profile's accounts and settings in it; the sync
+    (the GUI's, or `deskapp sync`) refills it from the servers, and ``notice`` says so."""
     paths = resolve_paths(data_dir).ensure()
     setup_logging(paths.log_dir, verbose=verbose)
-    # A cache failing PRAGMA quick_check is moved aside and rebuilt by the next sync (offline, issue 5).
-    salvaged_accounts = cache_integrity.ensure_cache_usable(paths.cache_db)
-    db = Database(paths.cache_db)
-    migrate.upgrade(db)
-    if salvaged_accounts:
-        with db.write() as conn:
-            cache_integrity.restore_accounts(conn, salvaged_accounts)
-    ws = Workspace(paths=paths, db=db, secrets=SecretStore())
+    stores = open_stores(paths)
+    ws = Workspace(paths=paths, db=stores.db, secrets=SecretStore(), profile=stores.profile, notice=stores.notice)
     from deskapp.services.actions import restore_on_start  # queued work back on top of the cache
 
     restore_on_start(ws)

@@ -15,7 +15,7 @@ def _cmd_triage(ws, args: argparse.Namespace) -> int:
     from deskapp.services import triage as triage_service
 
     if args.action == "retrain":
-        report = triage_service.retrain(ws.db)
+        report = triage_service.retrain(ws.db, ws.profile)
         summary = {"examples": report.examples, "corrections": report.corrections,
                    "corrections_learned": report.corrections_learned, "model_id": report.model_id}
         if args.json:

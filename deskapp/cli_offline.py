@@ -15,13 +15,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import text
 
 from deskapp.cli_output import fail, print_json
-from deskapp.services.actions import (
-    ActionError,
-    StorageError,
-    action_service,
-    is_work_offline,
-    set_work_offline,
-)
+from deskapp.services.actions import ActionError, StorageError, action_service, is_work_offline
+from deskapp.services.profile import set_work_offline
 
 ACT_VERBS = ("reply", "note", "resolve", "reopen", "assign", "label", "priority", "snooze")
 _DURATION = re.compile(r"^(\d+)([mhdw])$")
@@ -105,7 +100,7 @@ def _cmd_outbox(ws, args: argparse.Namespace) -> int:
     service = action_service(ws)
     try:
         if args.work_offline is not None:
-            set_work_offline(ws.db, args.work_offline == "on")
+            set_work_offline(ws.db, ws.profile, args.work_offline == "on")
         for decision, client_id in (("retry", args.retry), ("discard", args.discard),
                                     ("keep_as_draft", args.keep_draft)):
             if client_id and not getattr(service, decision)(client_id):

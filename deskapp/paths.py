@@ -1,4 +1,4 @@
-"""Where deskapp keeps its files (cache, outbox, attachments, logs): platformdirs, overridable."""
+"""Where deskapp keeps its files (cache, outbox, profile, attachments, logs): platformdirs, overridable."""
 
 from __future__ import annotations
 
@@ -23,6 +23,12 @@ class AppPaths:
     def outbox_db(self) -> Path:
         # Kept apart from the cache so rebuilding a corrupt cache never touches queued work.
         return self.data_dir / "outbox.sqlite3"
+
+    @property
+    def profile_db(self) -> Path:
+        # What only the agent wrote (accounts, templates, views, drafts, corrections, settings): durable,
+        # never moved aside with a damaged cache.
+        return self.data_dir / "profile.sqlite3"
 
     @property
     def attachments_dir(self) -> Path:

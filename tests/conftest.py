@@ -1,4 +1,4 @@
-"""Fixtures every test may use: an isolated real OS keyring, a migrated cache, offscreen Qt."""
+"""Fixtures every test may use: an isolated real OS keyring, a migrated cache, a profile, offscreen Qt."""
 
 from __future__ import annotations
 
@@ -93,6 +93,16 @@ def db(data_dir: Path):
     migrate.upgrade(database)
     yield database
     database.close()
+
+
+@pytest.fixture
+def profile(data_dir: Path):
+    """The agent's profile file, beside the cache in the same data folder."""
+    from deskapp.store.profile import ProfileStore
+
+    store = ProfileStore(data_dir / "profile.sqlite3")
+    yield store
+    store.close()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -8,6 +8,8 @@ from keyring.errors import KeyringError
 from deskapp.diagnostics import register_secret
 
 SERVICE = "deskapp"
+# Every kind of secret an account may have: API token (Chatwoot, Shopify), mailbox password, XOAUTH2 token.
+ACCOUNT_SECRET_KINDS = ("token", "password", "oauth2")
 
 
 class CredentialError(RuntimeError):
@@ -47,3 +49,8 @@ class SecretStore:
             pass  # already gone: deleting is idempotent
         except KeyringError as exc:
             raise CredentialError(f"the OS keyring could not delete the secret: {exc}") from exc
+
+    def delete_account(self, account_id: int) -> None:
+        """Every secret of a removed account; raises CredentialError if the keyring refuses."""
+        for kind in ACCOUNT_SECRET_KINDS:
+            self.delete(account_id, kind)

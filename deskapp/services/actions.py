@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from deskapp.domain import DeliveryState, OutboxKind, OutboxState, Priority, Status
 from deskapp.services import customers as customer_service
+from deskapp.services import drafts
 from deskapp.store import optimistic
 from deskapp.store.engine import Database
 from deskapp.store.outbox import (
@@ -32,11 +33,12 @@ from deskapp.store.outbox import (
     StorageError,
     storage_message,
 )
-from deskapp.store.work_offline import is_work_offline, set_work_offline
+from deskapp.store.profile import ProfileStore
+from deskapp.store.work_offline import is_work_offline
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ActionError", "ActionService", "StorageError", "is_work_offline", "set_work_offline"]
+__all__ = ["ActionError", "ActionService", "StorageError", "is_work_offline"]
 
 class ActionError(ValueError):
     """The action makes no sense (unknown conversation, empty reply, unknown agent)."""
@@ -45,10 +47,11 @@ class ActionError(ValueError):
 class ActionService:
     """Queue agent actions offline-first; settle the ones the server rejected."""
 
-    def __init__(self, db: Database, outbox: OutboxStore, *,
+    def __init__(self, db: Database, outbox: OutboxStore, profile: ProfileStore, *,
                  on_change: Callable[[int | None], None] | None = None, undoable: bool = True) -> None:
         self.db = db
         self.outbox = outbox
+        self.profile = profile  # where "keep as draft" puts a rejected reply
         self.on_change = on_change
         # Scripts have no undo: their items skip the replayer's undo-window hold (dated that much earlier).
         self._date_back = 0.0 if undoable else UNDO_WINDOW_S
@@ -169,10 +172,10 @@ class ActionService:
         row = self.outbox.get(client_id)
         if row is None or row.state not in PROBLEM_STATES:
             return False
-        if row.kind in (OutboxKind.REPLY, OutboxKind.NOTE):
-            with self._cache_write() as conn:
-                optimistic.keep_as_draft(conn, row.account_id, row.conversation_external_id,
-                                         str(row.payload.get("text", "")), is_note=row.kind == OutboxKind.NOTE)
+        if row.kind in (OutboxKind.REPLY, OutboxKind.NOTE) and row.conversation_external_id is not None:
+            # The profile first: the text is safe before the outbox item goes.
+            drafts.keep_text(self.profile, row.account_id, row.conversation_external_id,
+                             str(row.payload.get("text", "")), is_note=row.kind == OutboxKind.NOTE)
         return self.discard(client_id)
 
     def discard(self, client_id: str) -> bool:
@@ -325,7 +328,7 @@ def close_outbox(ws) -> None:
 def action_service(ws, *, on_change: Callable[[int | None], None] | None = None,
                    undoable: bool = True) -> ActionService:
     """An ActionService over the workspace's cache and outbox (what the UI and `deskapp act` use)."""
-    return ActionService(ws.db, outbox_for(ws), on_change=on_change, undoable=undoable)
+    return ActionService(ws.db, outbox_for(ws), ws.profile, on_change=on_change, undoable=undoable)
 
 
 def restore_on_start(ws) -> int:

@@ -1,5 +1,5 @@
 """The demo workspace behind `deskapp --demo` and the first-run dialog: an in-process demo backend plus a
-Chatwoot and a Shopify account pointing at it (tokens in the keyring), and account edits for the UI.
+Chatwoot and a Shopify account pointing at it (accounts in the profile, tokens in the keyring).
 
 The demo server is seeded deterministically, so a second run reuses the accounts (and the cache)
 of the first: only the server's address and tokens are refreshed. The demo hub account signs in as
@@ -12,12 +12,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import text
-
 from deskapp.credentials import SecretStore
 from deskapp.domain import AccountKind
 from deskapp.services import accounts as account_service
 from deskapp.store.engine import Database
+from deskapp.store.profile import ProfileStore
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +28,7 @@ DEMO_ROLES = ("agent", "supervisor")  # the demo server's default token (agent 2
 class _Workspace(Protocol):
     db: Database
     secrets: SecretStore
+    profile: ProfileStore
 
 
 @dataclass
@@ -56,35 +56,6 @@ def _demo_accounts(ws: _Workspace) -> dict[str, int]:
     return found
 
 
-def has_accounts(ws: _Workspace) -> bool:
-    with ws.db.read() as conn:
-        return conn.execute(text("SELECT 1 FROM account LIMIT 1")).first() is not None
-
-
-def update_account(ws: _Workspace, account_id: int, *, name: str | None = None, base_url: str | None = None,
-                   settings: dict[str, Any] | None = None, secret: str | None = None) -> None:
-    """Edit an account in place (the accounts dialog); a new secret replaces the keyring's."""
-    import json
-
-    account_service.get_account(ws, account_id)
-    fields: dict[str, Any] = {}
-    if name is not None:
-        fields["name"] = name.strip() or "account"
-    if base_url is not None:
-        url = base_url.strip().rstrip("/")
-        if not url.startswith(("http://", "https://")):
-            raise account_service.AccountError(f"the URL must start with http:// or https:// (got {url!r})")
-        fields["base_url"] = url
-    if settings is not None:
-        fields["settings"] = json.dumps(settings)
-    if fields:
-        assignments = ", ".join(f"{key} = :{key}" for key in fields)
-        with ws.db.write() as conn:
-            conn.execute(text(f"UPDATE account SET {assignments} WHERE id = :id"), {**fields, "id": account_id})
-    if secret:
-        ws.secrets.set(account_id, secret.strip())
-
-
 def _check_role(role: str) -> None:
     if role not in DEMO_ROLES:
         raise ValueError(f"unknown demo role {role!r} (expected one of {', '.join(DEMO_ROLES)})")
@@ -109,15 +80,16 @@ def start_demo(ws: _Workspace, *, seed: int = 1, scale: str = "small", live: boo
         chatwoot_settings = {"account_id": info["chatwoot_account_id"], DEMO_FLAG: True, ROLE_SETTING: role}
         if "chatwoot" in existing:
             chatwoot = existing["chatwoot"]
-            update_account(ws, chatwoot, base_url=info["url"], settings=chatwoot_settings,
-                           secret=_role_token(info, role))
+            account_service.update_account(ws, chatwoot, base_url=info["url"], settings=chatwoot_settings,
+                                           secret=_role_token(info, role))
         else:
             chatwoot = account_service.add_account(ws, AccountKind.CHATWOOT, "Demo support hub", info["url"],
                                                    _role_token(info, role), chatwoot_settings)
         shop_url = info.get("shop_url") or info["url"]
         if "shopify" in existing:
             shopify = existing["shopify"]
-            update_account(ws, shopify, base_url=shop_url, settings={DEMO_FLAG: True}, secret=info["shopify_token"])
+            account_service.update_account(ws, shopify, base_url=shop_url, settings={DEMO_FLAG: True},
+                                           secret=info["shopify_token"])
         else:
             shopify = account_service.add_account(ws, AccountKind.SHOPIFY, "Demo shop", shop_url,
                                                   info["shopify_token"], {DEMO_FLAG: True})
@@ -135,8 +107,8 @@ def switch_demo_role(ws: _Workspace, demo: DemoWorkspace, role: str, *, engine: 
     call it off the GUI thread."""
     _check_role(role)
     account = account_service.get_account(ws, demo.chatwoot_account_id)
-    update_account(ws, account.id, settings={**account.settings, ROLE_SETTING: role},
-                   secret=_role_token(demo.info, role))
+    account_service.update_account(ws, account.id, settings={**account.settings, ROLE_SETTING: role},
+                                   secret=_role_token(demo.info, role))
     demo.role = role
     if engine is not None:
         engine.forget_connector(account.id)  # the next pass builds its connector with the new token

@@ -1,13 +1,17 @@
-"""Composer drafts per conversation, kept in the cache's ``draft`` table so they survive a restart."""
+"""Composer drafts per conversation for the UI, kept in the profile so they survive a restart and a rebuilt cache.
+
+A draft is keyed by the conversation's account and external id, not by its cache row id: after the
+cache is rebuilt it shows again as soon as its conversation has been synced back.
+"""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
-from sqlalchemy import text
-
+from deskapp.store import optimistic
+from deskapp.store import profile_records as records
 from deskapp.store.engine import Database
+from deskapp.store.profile import ProfileStore
 
 
 @dataclass(frozen=True)
@@ -18,32 +22,56 @@ class Draft:
     updated_at: int
 
 
-def load(db: Database, conversation_id: int) -> Draft | None:
+def _key(db: Database, conversation_id: int) -> tuple[int, str] | None:
     with db.read() as conn:
-        r = conn.execute(text("SELECT conversation_id, body, is_note, updated_at FROM draft"
-                              " WHERE conversation_id = :id"), {"id": conversation_id}).first()
-    return Draft(r.conversation_id, r.body, bool(r.is_note), r.updated_at) if r else None
+        return optimistic.conversation_ref(conn, conversation_id)
 
 
-def save(db: Database, conversation_id: int, body: str, *, is_note: bool = False) -> None:
+def load(db: Database, profile: ProfileStore, conversation_id: int) -> Draft | None:
+    key = _key(db, conversation_id)
+    if key is None:
+        return None
+    with profile.read() as conn:
+        found = records.draft(conn, *key)
+    return Draft(conversation_id, found.body, found.is_note, found.updated_at) if found else None
+
+
+def save(db: Database, profile: ProfileStore, conversation_id: int, body: str, *, is_note: bool = False) -> None:
     """Keep the draft; an empty body removes it."""
-    if not body.strip():
-        discard(db, conversation_id)
+    key = _key(db, conversation_id)
+    if key is None:
         return
-    with db.write() as conn:
-        conn.execute(text(
-            "INSERT INTO draft(conversation_id, body, is_note, updated_at) VALUES (:id, :body, :note, :now)"
-            " ON CONFLICT(conversation_id) DO UPDATE SET body = excluded.body, is_note = excluded.is_note,"
-            " updated_at = excluded.updated_at"),
-            {"id": conversation_id, "body": body, "note": int(is_note), "now": int(time.time())})
+    with profile.write() as conn:
+        if body.strip():
+            records.put_draft(conn, *key, body, is_note=is_note)
+        else:
+            records.delete_draft(conn, *key)
 
 
-def discard(db: Database, conversation_id: int) -> None:
-    with db.write() as conn:
-        conn.execute(text("DELETE FROM draft WHERE conversation_id = :id"), {"id": conversation_id})
+def discard(db: Database, profile: ProfileStore, conversation_id: int) -> None:
+    key = _key(db, conversation_id)
+    if key is not None:
+        with profile.write() as conn:
+            records.delete_draft(conn, *key)
 
 
-def with_drafts(db: Database) -> set[int]:
-    """Conversations that have a draft (the list marks them)."""
+def keep_text(profile: ProfileStore, account_id: int, conversation_external_id: str, body: str, *,
+              is_note: bool) -> None:
+    """Add a rejected reply's text to the conversation's draft (after what is already there)."""
+    with profile.write() as conn:
+        existing = records.draft(conn, account_id, conversation_external_id)
+        if existing and body in existing.body:
+            return  # kept already (the agent chose "keep as draft" twice)
+        if existing:
+            body = existing.body.rstrip() + "\n\n" + body
+        records.put_draft(conn, account_id, conversation_external_id, body, is_note=is_note)
+
+
+def with_drafts(db: Database, profile: ProfileStore) -> set[int]:
+    """Conversations of the cache that have a draft (the list marks them)."""
+    with profile.read() as conn:
+        keys = records.draft_keys(conn)
+    if not keys:
+        return set()
     with db.read() as conn:
-        return {r[0] for r in conn.execute(text("SELECT conversation_id FROM draft"))}
+        return set(optimistic.conversation_ids(conn, keys).values())

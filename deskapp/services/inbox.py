@@ -1,5 +1,7 @@
 """Inbox views for the UI and the `conversations` verb: view filters, live counts, id lists and list rows.
 
+Saved views are the agent's own and live in the profile; everything else here reads the cache.
+
 The conversation list holds only ids (``view_ids``); rows are read in small pages by id
 (``rows_for``) as the viewport needs them, so memory follows the screen, not the cache.
 """
@@ -14,10 +16,11 @@ from typing import Any
 from sqlalchemy import bindparam, text
 
 from deskapp.domain.enums import Channel, Status
+from deskapp.store import profile_records
 from deskapp.store.engine import Database
+from deskapp.store.profile import ProfileStore
 
 OPEN_STATUSES = (Status.OPEN.value, Status.PENDING.value)
-SAVED_VIEWS_KEY = "ui.saved_views"
 
 # Sort keys the list offers, mapped to SQL (never user text in SQL: only these strings).
 SORT_COLUMNS = {
@@ -297,36 +300,25 @@ def my_agent_ids(db: Database) -> set[int]:
 # --- saved views ------------------------------------------------------------------------------------
 
 
-def saved_views(db: Database) -> list[View]:
-    with db.read() as conn:
-        raw = conn.execute(text("SELECT value FROM setting WHERE key = :k"), {"k": SAVED_VIEWS_KEY}).scalar()
-    try:
-        items = json.loads(raw) if raw else []
-    except ValueError:
-        items = []
-    return [View(f"saved:{item['name']}", item["name"], ViewFilter.from_json(item.get("filter", {})), saved=True)
-            for item in items if isinstance(item, dict) and item.get("name")]
+def saved_views(profile: ProfileStore) -> list[View]:
+    """The agent's saved views (kept in the profile), in the order they were made."""
+    with profile.read() as conn:
+        items = profile_records.saved_views(conn)
+    return [View(f"saved:{name}", name, ViewFilter.from_json(f), saved=True) for name, f in items]
 
 
-def save_view(db: Database, name: str, f: ViewFilter) -> None:
+def save_view(profile: ProfileStore, name: str, f: ViewFilter) -> None:
     """Add or replace a saved view by name."""
     name = name.strip()
     if not name:
         raise ValueError("a saved view needs a name")
-    items = [{"name": v.title, "filter": v.filter.to_json()} for v in saved_views(db) if v.title != name]
-    items.append({"name": name, "filter": f.to_json()})
-    _write_saved(db, items)
+    with profile.write() as conn:
+        profile_records.put_saved_view(conn, name, f.to_json())
 
 
-def delete_view(db: Database, name: str) -> None:
-    _write_saved(db, [{"name": v.title, "filter": v.filter.to_json()} for v in saved_views(db) if v.title != name])
-
-
-def _write_saved(db: Database, items: list[dict[str, Any]]) -> None:
-    with db.write() as conn:
-        conn.execute(text("INSERT INTO setting(key, value) VALUES (:k, :v)"
-                          " ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
-                     {"k": SAVED_VIEWS_KEY, "v": json.dumps(items)})
+def delete_view(profile: ProfileStore, name: str) -> None:
+    with profile.write() as conn:
+        profile_records.delete_saved_view(conn, name)
 
 
 # --- the `conversations` verb -----------------------------------------------------------------------

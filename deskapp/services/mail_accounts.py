@@ -6,25 +6,18 @@ security modes are refused, and an account never exists without its secret.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from deskapp.connectors.imap_smtp.config import ConfigError, MailConfig
-from deskapp.credentials import SecretStore
 from deskapp.domain import AccountKind
-from deskapp.store import accounts as account_store
-from deskapp.store.engine import Database
-
-
-class _Workspace(Protocol):
-    db: Database
-    secrets: SecretStore
+from deskapp.services import accounts as account_service
 
 
 class MailAccountError(ValueError):
     """The mailbox cannot be added as given; the message says why."""
 
 
-def add_imap_account(ws: _Workspace, *, host: str, port: int | None, user: str, secret: str,
+def add_imap_account(ws: account_service.AccountWorkspace, *, host: str, port: int | None, user: str, secret: str,
                      security: str = "tls", smtp_host: str | None = None, smtp_port: int | None = None,
                      smtp_security: str | None = None, name: str = "", email: str = "", auth: str = "password",
                      **extra: Any) -> int:
@@ -40,13 +33,6 @@ def add_imap_account(ws: _Workspace, *, host: str, port: int | None, user: str, 
         raise MailAccountError(str(exc)) from exc
     scheme = "imaps" if config.security == "tls" else "imap"
     base_url = f"{scheme}://{config.host}:{config.port}"
-    with ws.db.write() as conn:
-        account_id = account_store.insert_account(conn, AccountKind.IMAP_SMTP, name or config.own_address or user,
-                                                  base_url, config.as_settings())
-    try:
-        ws.secrets.set(account_id, secret.strip(), "oauth2" if config.auth == "xoauth2" else "password")
-    except Exception:
-        with ws.db.write() as conn:
-            account_store.delete_account(conn, account_id)
-        raise
-    return account_id
+    return account_service.register_account(
+        ws, AccountKind.IMAP_SMTP, name or config.own_address or user, base_url, config.as_settings(),
+        secret.strip(), "oauth2" if config.auth == "xoauth2" else "password")

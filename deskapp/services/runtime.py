@@ -34,6 +34,11 @@ def build_sync_engine(ws: _Workspace, **kw: Any) -> SyncEngine:
         from deskapp.copilot.triage_hook import triage_applied
 
         apply_hooks.append(triage_applied)
+        if getattr(ws, "profile", None) is not None:
+            # The agent's kept corrections go back on conversations pulled again (a rebuilt cache).
+            from deskapp.services.triage import corrections_hook
+
+            apply_hooks.append(corrections_hook(ws.profile))
     if kw.pop("kpi_rollups", True):
         # KPI rollups (issue 7): kept current in the batch's own transaction, so dashboards never scan messages.
         from deskapp.kpi.rollup_hook import update_rollups

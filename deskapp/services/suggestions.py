@@ -6,7 +6,6 @@ an LLM reply for the composer. Neither sends anything: the agent inserts, edits 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,8 +18,10 @@ from deskapp.copilot.prompt import build_messages
 from deskapp.copilot.templating import render
 from deskapp.copilot.triage_hook import triager_for
 from deskapp.credentials import SecretStore
-from deskapp.services.templates import ensure_default_templates
+from deskapp.services import profile as profile_service
+from deskapp.services.templates import TemplateRow, ensure_default_templates, list_templates
 from deskapp.store.engine import Database
+from deskapp.store.profile import ProfileStore
 
 __all__ = ["DraftStream", "LLMConfig", "LLMError", "Suggestion", "SuggestionService"]
 
@@ -60,15 +61,20 @@ def _normal(value: str) -> str:
 
 
 class SuggestionService:
-    def __init__(self, db: Database, secrets: SecretStore | None = None, *, agent_name: str | None = None) -> None:
+    def __init__(self, db: Database, profile: ProfileStore, secrets: SecretStore | None = None, *,
+                 agent_name: str | None = None) -> None:
         self.db = db
+        self.profile = profile  # the agent's templates and LLM settings
         self.secrets = secrets
         self.agent_name = agent_name
-        ensure_default_templates(db)
+        ensure_default_templates(profile)
 
     # --- suggestions ---------------------------------------------------------------------------------
 
     def suggest(self, conversation_id: int, *, limit: int = 3) -> list[Suggestion]:
+        # In the order they were made (the shipped set in its own order): equal scores keep that order.
+        templates = sorted((t for t in list_templates(self.db, self.profile) if t.intents),
+                           key=lambda t: (t.synced, abs(t.id)))
         with self.db.read() as conn:
             conv = conn.execute(text("SELECT intent FROM conversation WHERE id = :id"), {"id": conversation_id}).first()
             if conv is None:
@@ -83,7 +89,7 @@ class SuggestionService:
             if conv.intent:
                 intents[conv.intent] = max(intents.get(conv.intent, 0.0), 0.9)
             ctx = build_context(conn, conversation_id, agent_name=self.agent_name, mention_text=latest)
-            candidates = self._from_templates(conn, intents, ctx)
+            candidates = self._from_templates(templates, intents, ctx)
             if latest:
                 for past in find_past_replies(conn, conversation_id, latest, limit=3):
                     bonus = 0.15 if past.intent and past.intent in intents else 0.0
@@ -92,17 +98,12 @@ class SuggestionService:
                         0.35 + 0.4 * past.score + bonus, conversation_id=past.conversation_id))
         return self._rank(candidates, limit)
 
-    def _from_templates(self, conn, intents: dict[str, float], ctx: dict) -> list[Suggestion]:
+    def _from_templates(self, templates: list[TemplateRow], intents: dict[str, float], ctx: dict) -> list[Suggestion]:
         if not intents:
             return []
         out = []
-        rows = conn.execute(text("SELECT id, name, body, intents FROM template WHERE intents != '[]'")).all()
-        for row in rows:
-            try:
-                answers = set(json.loads(row.intents))
-            except ValueError:
-                continue
-            weight = max((p for i, p in intents.items() if i in answers), default=0.0)
+        for row in templates:
+            weight = max((p for i, p in intents.items() if i in row.intents), default=0.0)
             if weight <= 0:
                 continue
             result = render(row.body, ctx)
@@ -134,8 +135,7 @@ class SuggestionService:
     # --- LLM drafts ------------------------------------------------------------------------------------
 
     def llm_config(self) -> LLMConfig:
-        with self.db.read() as conn:
-            values = dict(conn.execute(text("SELECT key, value FROM setting WHERE key LIKE 'copilot.llm.%'")).all())
+        values = profile_service.settings(self.profile, "copilot.llm.")
         has_key = False
         if self.secrets is not None:
             try:
@@ -148,14 +148,12 @@ class SuggestionService:
 
     def save_llm_config(self, *, url: str, model: str, enabled: bool, timeout_s: float = 60.0,
                         api_key: str | None = None) -> None:
-        """URL and model go to the cache's settings; the key only ever to the keyring ("" removes it)."""
+        """URL and model go to the profile's settings; the key only ever to the keyring ("" removes it)."""
         if not url.startswith(("http://", "https://")):
             raise ValueError("the LLM URL must start with http:// or https://")
-        with self.db.write() as conn:
-            for key, value in ((_KEYS["url"], url.strip()), (_KEYS["model"], model.strip() or DEFAULT_MODEL),
-                               (_KEYS["enabled"], "1" if enabled else "0"), (_KEYS["timeout"], str(float(timeout_s)))):
-                conn.execute(text("INSERT INTO setting(key, value) VALUES (:k, :v)"
-                                  " ON CONFLICT(key) DO UPDATE SET value = excluded.value"), {"k": key, "v": value})
+        profile_service.put_settings(self.db, self.profile, {
+            _KEYS["url"]: url.strip(), _KEYS["model"]: model.strip() or DEFAULT_MODEL,
+            _KEYS["enabled"]: "1" if enabled else "0", _KEYS["timeout"]: str(float(timeout_s))})
         if api_key is not None and self.secrets is not None:
             if api_key:
                 self.secrets.set(LLM_SECRET_ACCOUNT, api_key, LLM_SECRET_KIND)

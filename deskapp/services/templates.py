@@ -1,5 +1,8 @@
 """Reply templates for the UI: CRUD, defaults, Chatwoot canned responses, JSON export/import, previews, bulk answer.
 
+The agent's own templates (typed in, imported, or the shipped defaults) live in the profile and survive
+a rebuilt cache; canned responses synced from Chatwoot live in the cache and come back with the sync.
+
 Bulk answer renders one template for many conversations, lets the agent review every reply, and
 queues the approved ones through the outbox (``ActionService.reply``): nothing is sent by itself.
 """
@@ -19,9 +22,11 @@ from deskapp.copilot.context import build_context
 from deskapp.copilot.model import HEADS
 from deskapp.copilot.templating import RenderResult, check, render
 from deskapp.copilot.triage import default_triager
+from deskapp.store import canned_responses
+from deskapp.store import profile_records as records
 from deskapp.store.engine import Database
+from deskapp.store.profile import ProfileStore
 
-SEEDED_FLAG = "copilot.default_templates_seeded"
 SCOPES = ("team", "personal")
 CHATWOOT_PREFIX = "chatwoot:"
 EXPORT_FORMAT = "deskapp-templates/1"
@@ -33,14 +38,14 @@ class TemplateError(ValueError):
 
 @dataclass(frozen=True)
 class TemplateRow:
-    id: int
+    id: int  # the agent's own: the profile's id (> 0); synced: minus the cache's id, so the two never collide
     name: str
     body: str
     shortcut: str = ""
     scope: str = "team"
     intents: tuple[str, ...] = ()
     account_id: int | None = None  # set for canned responses as synced from Chatwoot (read-only here)
-    external_id: str | None = None
+    external_id: str | None = None  # synced: the server's id; own: where it came from (default:<n>, chatwoot:...)
     updated_at: int = 0
 
     @property
@@ -48,51 +53,62 @@ class TemplateRow:
         return self.account_id is not None
 
 
-def _row(r: Any) -> TemplateRow:
+def _intents(raw: str | None) -> tuple[str, ...]:
     try:
-        intents = tuple(json.loads(r.intents or "[]"))
+        return tuple(json.loads(raw or "[]"))
     except ValueError:
-        intents = ()
-    return TemplateRow(r.id, r.name, r.body, r.shortcut, r.scope, intents, r.account_id, r.external_id, r.updated_at)
+        return ()
 
 
-_COLUMNS = "id, name, body, shortcut, scope, intents, account_id, external_id, updated_at"
+def _own(r: Any) -> TemplateRow:
+    return TemplateRow(r["id"], r["name"], r["body"], r["shortcut"], r["scope"], _intents(r["intents"]), None,
+                       r["origin"], r["updated_at"])
 
 
-def ensure_default_templates(db: Database) -> int:
-    """Seed the shipped team templates once per cache; deleting them later does not bring them back."""
-    with db.read() as conn:
-        if conn.execute(text("SELECT 1 FROM setting WHERE key = :k"), {"k": SEEDED_FLAG}).first():
+def _synced(r: Any) -> TemplateRow:
+    return TemplateRow(-r.id, r.name, r.body, r.shortcut, r.scope, _intents(r.intents), r.account_id, r.external_id,
+                       r.updated_at)
+
+
+def ensure_default_templates(profile: ProfileStore) -> int:
+    """Seed the shipped team templates once per profile; deleting them later does not bring them back."""
+    with profile.read() as conn:
+        if records.meta(conn, records.DEFAULTS_SEEDED) is not None:
             return 0
     defaults = json.loads((resources.files("deskapp.copilot") / "data" / "default_templates.json").read_text("utf-8"))
-    now = int(time.time())
-    with db.write() as conn:
-        if conn.execute(text("SELECT 1 FROM setting WHERE key = :k"), {"k": SEEDED_FLAG}).first():
+    with profile.write() as conn:
+        if records.meta(conn, records.DEFAULTS_SEEDED) is not None:
             return 0  # another thread seeded while we read the file
-        conn.execute(text(
-            "INSERT INTO template(account_id, external_id, name, body, shortcut, scope, intents, updated_at)"
-            " VALUES (NULL, :ext, :name, :body, :shortcut, 'team', :intents, :at)"),
-            [{"ext": f"default:{i}", "name": t["name"], "body": t["body"], "shortcut": t.get("shortcut", ""),
-              "intents": json.dumps(t.get("intents", [])), "at": now} for i, t in enumerate(defaults)])
-        conn.execute(text("INSERT INTO setting(key, value) VALUES (:k, :v)"), {"k": SEEDED_FLAG, "v": str(now)})
+        for i, t in enumerate(defaults):
+            if records.template_id_by(conn, origin=f"default:{i}") is None:
+                records.insert_template(conn, name=t["name"], body=t["body"], shortcut=t.get("shortcut", ""),
+                                        scope="team", intents=t.get("intents", []), origin=f"default:{i}")
+        records.put_meta(conn, records.DEFAULTS_SEEDED, str(int(time.time())))
     return len(defaults)
 
 
-def list_templates(db: Database, *, intent: str | None = None, include_synced: bool = True) -> list[TemplateRow]:
-    with db.read() as conn:
-        rows = [_row(r) for r in conn.execute(
-            text(f"SELECT {_COLUMNS} FROM template ORDER BY name COLLATE NOCASE, id"))]
-    if not include_synced:
-        rows = [r for r in rows if not r.synced]
+def list_templates(db: Database, profile: ProfileStore, *, intent: str | None = None,
+                   include_synced: bool = True) -> list[TemplateRow]:
+    """The agent's own templates (profile) and, unless told otherwise, the canned responses synced into the cache."""
+    with profile.read() as conn:
+        rows = [_own(r) for r in records.templates(conn)]
+    if include_synced:
+        with db.read() as conn:
+            rows += [_synced(r) for r in canned_responses.synced_templates(conn)]
+        rows.sort(key=lambda t: (t.name.casefold(), t.synced, abs(t.id)))
     if intent:
         rows = [r for r in rows if intent in r.intents]
     return rows
 
 
-def get_template(db: Database, template_id: int) -> TemplateRow | None:
-    with db.read() as conn:
-        r = conn.execute(text(f"SELECT {_COLUMNS} FROM template WHERE id = :id"), {"id": template_id}).first()
-    return _row(r) if r else None
+def get_template(db: Database, profile: ProfileStore, template_id: int) -> TemplateRow | None:
+    if template_id < 0:
+        with db.read() as conn:
+            found = canned_responses.synced_template(conn, -template_id)
+        return _synced(found) if found else None
+    with profile.read() as conn:
+        own = records.template(conn, template_id)
+    return _own(own) if own else None
 
 
 def _validate(name: str, body: str, scope: str, intents: tuple[str, ...] | list[str]) -> None:
@@ -108,32 +124,29 @@ def _validate(name: str, body: str, scope: str, intents: tuple[str, ...] | list[
         raise TemplateError(problems[0])
 
 
-def save_template(db: Database, *, name: str, body: str, shortcut: str = "", scope: str = "team",
+def save_template(profile: ProfileStore, *, name: str, body: str, shortcut: str = "", scope: str = "team",
                   intents: tuple[str, ...] | list[str] = (), template_id: int | None = None) -> int:
-    """Create (no id) or update a local template; returns its id. Unknown variables are allowed (shown as warnings)."""
+    """Create (no id) or update one of the agent's templates; returns its id. Unknown variables are allowed
+    (shown as warnings)."""
     _validate(name, body, scope, intents)
-    params = {"name": name.strip(), "body": body, "shortcut": shortcut.strip(), "scope": scope,
-              "intents": json.dumps(list(dict.fromkeys(intents))), "at": int(time.time()), "id": template_id}
-    with db.write() as conn:
+    if template_id is not None and template_id < 0:
+        raise TemplateError("a synced Chatwoot canned response is edited in Chatwoot; import it to edit a copy")
+    fields = {"name": name.strip(), "body": body, "shortcut": shortcut.strip(), "scope": scope,
+              "intents": list(dict.fromkeys(intents))}
+    with profile.write() as conn:
         if template_id is None:
-            return int(conn.execute(text(
-                "INSERT INTO template(account_id, external_id, name, body, shortcut, scope, intents, updated_at)"
-                " VALUES (NULL, NULL, :name, :body, :shortcut, :scope, :intents, :at) RETURNING id"),
-                params).scalar_one())
-        found = conn.execute(text("SELECT account_id FROM template WHERE id = :id"), {"id": template_id}).first()
-        if found is None:
+            return records.insert_template(conn, **fields)
+        if not records.update_template(conn, template_id, **fields):
             raise TemplateError(f"no template {template_id}")
-        if found[0] is not None:
-            raise TemplateError("a synced Chatwoot canned response is edited in Chatwoot; import it to edit a copy")
-        conn.execute(text("UPDATE template SET name = :name, body = :body, shortcut = :shortcut, scope = :scope,"
-                          " intents = :intents, updated_at = :at WHERE id = :id"), params)
         return template_id
 
 
-def delete_template(db: Database, template_id: int) -> bool:
-    with db.write() as conn:
-        return conn.execute(text("DELETE FROM template WHERE id = :id AND account_id IS NULL"),
-                            {"id": template_id}).rowcount > 0
+def delete_template(profile: ProfileStore, template_id: int) -> bool:
+    """Delete one of the agent's templates (a synced one goes away only on its server)."""
+    if template_id < 0:
+        return False
+    with profile.write() as conn:
+        return records.delete_template(conn, template_id)
 
 
 # --- Chatwoot canned responses ---------------------------------------------------------------------
@@ -163,48 +176,42 @@ def guess_intents(body: str) -> tuple[str, ...]:
     return (result.intent,) if result.intent != "other" and result.intent_score >= 0.5 else ()
 
 
-def import_chatwoot_canned(db: Database) -> int:
-    """Copy synced canned responses into editable team templates (variables converted, intents guessed).
-
-    Re-importing updates the copies rather than duplicating them; returns how many were added or updated.
+def import_chatwoot_canned(db: Database, profile: ProfileStore) -> int:
+    """Copy synced canned responses into the agent's editable team templates (variables converted, intents
+    guessed). Re-importing updates the copies rather than duplicating them; returns how many were added or updated.
     """
     with db.read() as conn:
-        synced = conn.execute(text(
-            "SELECT id, account_id, external_id, name, body, shortcut FROM template"
-            " WHERE account_id IS NOT NULL")).all()
-        existing = {r.external_id: r.id for r in conn.execute(text(
-            "SELECT id, external_id FROM template WHERE account_id IS NULL AND external_id LIKE 'chatwoot:%'"))}
-    now, changed = int(time.time()), 0
-    with db.write() as conn:
+        synced = [r for r in canned_responses.synced_templates(conn) if r.account_id is not None]
+    changed = 0
+    with profile.write() as conn:
         for r in synced:
             key = f"{CHATWOOT_PREFIX}{r.account_id}:{r.external_id}"
             body = convert_chatwoot_body(r.body)
             name = r.name or r.shortcut or f"Canned response {r.external_id}"
-            if key in existing:
-                tid = existing[key]
-                conn.execute(text("UPDATE template SET name = :n, body = :b, shortcut = :s, updated_at = :at"
-                                  " WHERE id = :id AND (body != :b OR name != :n OR shortcut != :s)"),
-                             {"n": name, "b": body, "s": r.shortcut, "at": now, "id": tid})
+            existing = records.template_id_by(conn, origin=key)
+            if existing is not None:
+                current = records.template(conn, existing)
+                if (current["name"], current["body"], current["shortcut"]) != (name, body, r.shortcut):
+                    records.update_template(conn, existing, name=name, body=body, shortcut=r.shortcut)
             else:
-                conn.execute(text(
-                    "INSERT INTO template(account_id, external_id, name, body, shortcut, scope, intents, updated_at)"
-                    " VALUES (NULL, :ext, :n, :b, :s, 'team', :i, :at)"),
-                    {"ext": key, "n": name, "b": body, "s": r.shortcut, "i": json.dumps(guess_intents(r.body)),
-                     "at": now})
+                records.insert_template(conn, name=name, body=body, shortcut=r.shortcut, scope="team",
+                                        intents=guess_intents(r.body), origin=key)
             changed += 1
     return changed
 
 
 # --- JSON export / import --------------------------------------------------------------------------
 
-def export_json(db: Database, ids: list[int] | None = None) -> str:
-    rows = [t for t in list_templates(db, include_synced=False) if ids is None or t.id in ids]
+def export_json(profile: ProfileStore, ids: list[int] | None = None) -> str:
+    with profile.read() as conn:
+        rows = [_own(r) for r in records.templates(conn)]
+    rows = [t for t in rows if ids is None or t.id in ids]
     return json.dumps({"format": EXPORT_FORMAT, "templates": [
         {"name": t.name, "body": t.body, "shortcut": t.shortcut, "scope": t.scope, "intents": list(t.intents)}
         for t in rows]}, ensure_ascii=False, indent=1)
 
 
-def import_json(db: Database, data: str) -> int:
+def import_json(profile: ProfileStore, data: str) -> int:
     """Add templates from an export; a template with the same name and scope is updated. All or nothing."""
     try:
         doc = json.loads(data)
@@ -225,19 +232,15 @@ def import_json(db: Database, data: str) -> int:
             _validate(item["name"], item["body"], scope, intents)
         except TemplateError as exc:
             raise TemplateError(f"template {n} ({item['name']!r}): {exc}") from exc
-        cleaned.append({"n": item["name"].strip(), "b": item["body"], "s": str(item.get("shortcut") or ""),
-                        "sc": scope, "i": json.dumps(intents), "at": int(time.time())})
-    with db.write() as conn:
-        for p in cleaned:
-            tid = conn.execute(text("SELECT id FROM template WHERE account_id IS NULL AND name = :n AND scope = :sc"),
-                               p).scalar()
-            if tid:
-                conn.execute(text("UPDATE template SET body = :b, shortcut = :s, intents = :i, updated_at = :at"
-                                  " WHERE id = :id"), {**p, "id": tid})
+        cleaned.append({"name": item["name"].strip(), "body": item["body"],
+                        "shortcut": str(item.get("shortcut") or ""), "scope": scope, "intents": intents})
+    with profile.write() as conn:
+        for t in cleaned:
+            tid = records.template_id_by(conn, name=t["name"], scope=t["scope"])
+            if tid is not None:
+                records.update_template(conn, tid, body=t["body"], shortcut=t["shortcut"], intents=t["intents"])
             else:
-                conn.execute(text(
-                    "INSERT INTO template(account_id, external_id, name, body, shortcut, scope, intents, updated_at)"
-                    " VALUES (NULL, NULL, :n, :b, :s, :sc, :i, :at)"), p)
+                records.insert_template(conn, **t)
     return len(cleaned)
 
 

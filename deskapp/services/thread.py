@@ -223,13 +223,6 @@ def fetch_attachment(db: Database, attachments_dir: Path, attachment_id: int) ->
 # --- templates for the composer's picker (rendered with the customer's and latest order's data) ----------
 
 
-def templates(db: Database) -> list[dict[str, Any]]:
-    with db.read() as conn:
-        rows = conn.execute(text("SELECT id, name, body, shortcut, scope FROM template"
-                                 " ORDER BY name COLLATE NOCASE")).all()
-    return [dict(r._mapping) for r in rows]
-
-
 def template_context(db: Database, conversation_id: int) -> dict[str, Any]:
     """What a template may read: the customer, their latest order and the agent (nothing else)."""
     head = header(db, conversation_id)

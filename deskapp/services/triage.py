@@ -1,19 +1,30 @@
-"""Triage use cases for the UI and CLI: label texts, correct a conversation's label, retrain with corrections."""
+"""Triage use cases for the UI and CLI: label texts, correct a conversation's label, retrain with corrections.
+
+Corrections are the agent's work: they are kept in the profile (by account and external ids, with the
+text judged), so a rebuilt cache gets the labels back as conversations sync in and the model can be
+retrained from them.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection
 
 from deskapp.copilot.model import HEADS
 from deskapp.copilot.train import Example, load_examples, train
 from deskapp.copilot.triage import Triager, TriageResult
 from deskapp.copilot.triage_hook import triager_for
-
-__all__ = ["RetrainReport", "TriageError", "correct_label", "retrain", "triage_texts", "triager_for", "unlock"]
+from deskapp.store import profile_records as records
+from deskapp.store import triage_labels
 from deskapp.store.engine import Database
+from deskapp.store.profile import ProfileStore
+
+__all__ = ["RetrainReport", "TriageError", "correct_label", "corrections_hook", "retrain", "triage_texts",
+           "triager_for", "unlock"]
 
 # A correction is an agent's deliberate judgement on a real message: it counts for several examples.
 CORRECTION_WEIGHT = 3.0
@@ -30,41 +41,50 @@ def triage_texts(db: Database, texts: list[str]) -> list[TriageResult]:
     return triager.triage_many(texts)
 
 
-def correct_label(db: Database, conversation_id: int, field: str, value: str, *,
+def correct_label(db: Database, profile: ProfileStore, conversation_id: int, field: str, value: str, *,
                   message_id: int | None = None) -> None:
-    """Store an agent's correction and lock the conversation's labels so sync stops overwriting them."""
+    """Keep an agent's correction in the profile, then label and lock the conversation in the cache."""
     if field not in HEADS:
         raise TriageError(f"unknown triage field {field!r} (one of {', '.join(HEADS)})")
     if value not in HEADS[field]:
         raise TriageError(f"unknown {field} {value!r}")
+    with db.read() as conn:
+        target = triage_labels.correction_target(conn, conversation_id, field, message_id)
+    if target is None:
+        raise TriageError(f"no conversation {conversation_id}")
+    # The profile first: once this returns the correction survives anything that happens to the cache.
+    with profile.write() as conn:
+        records.add_correction(conn, records.Correction(
+            target.account_id, target.conversation_external_id, target.message_external_id, field,
+            target.old_value, value, target.text, int(time.time())))
     with db.write() as conn:
-        conv = conn.execute(text(f"SELECT {field} FROM conversation WHERE id = :id"), {"id": conversation_id}).first()
-        if conv is None:
-            raise TriageError(f"no conversation {conversation_id}")
-        if message_id is None:
-            message_id = conn.execute(text(
-                "SELECT id FROM message WHERE conversation_id = :c AND direction = 'in'"
-                " ORDER BY sent_at DESC, id DESC LIMIT 1"), {"c": conversation_id}).scalar()
-        body = ""
-        if message_id is not None:
-            body = conn.execute(text("SELECT text FROM message WHERE id = :id"), {"id": message_id}).scalar() or ""
-            conn.execute(text(f"UPDATE message SET {field} = :v WHERE id = :id"), {"v": value, "id": message_id})
-        conn.execute(text(
-            "INSERT INTO triage_correction(message_id, conversation_id, field, old_value, new_value, text, at)"
-            " VALUES (:m, :c, :f, :old, :new, :t, :at)"),
-            {"m": message_id, "c": conversation_id, "f": field, "old": conv[0], "new": value, "t": body,
-             "at": int(time.time())})
-        score_column = f"{field}_score"
-        score = 1.0 if field != "sentiment" else {"negative": -1.0, "neutral": 0.0, "positive": 1.0}[value]
-        conn.execute(text(
-            f"UPDATE conversation SET {field} = :v, {score_column} = :s, triage_locked = 1 WHERE id = :id"),
-            {"v": value, "s": score, "id": conversation_id})
+        triage_labels.set_label(conn, conversation_id, field, value, target.message_id)
 
 
-def unlock(db: Database, conversation_id: int) -> None:
+def unlock(db: Database, profile: ProfileStore, conversation_id: int) -> None:
     """Let sync label the conversation again (the stored corrections stay for retraining)."""
     with db.write() as conn:
-        conn.execute(text("UPDATE conversation SET triage_locked = 0 WHERE id = :id"), {"id": conversation_id})
+        key = triage_labels.unlock(conn, conversation_id)
+    if key is not None:
+        with profile.write() as conn:
+            records.release_corrections(conn, *key)
+
+
+def corrections_hook(profile: ProfileStore) -> Callable[[Connection, Any], None]:
+    """A sync apply-hook (after triage): conversations pulled again, e.g. into a rebuilt cache, get the
+    labels the agent gave them back, locked as before."""
+
+    def hook(conn: Connection, changes: Any) -> None:
+        ids = getattr(changes, "conversation_ids", None)
+        if not ids:
+            return
+        with profile.read() as pconn:
+            kept = [c for c in records.corrections(pconn, account_id=changes.account_id, locking=True)
+                    if c.field in HEADS and c.new_value in HEADS[c.field]]
+        if kept:
+            triage_labels.apply_corrections(conn, changes.account_id, kept, ids)
+
+    return hook
 
 
 @dataclass(frozen=True)
@@ -75,18 +95,18 @@ class RetrainReport:
     model_id: int
 
 
-def _corrections(db: Database) -> list[Example]:
-    with db.read() as conn:
-        rows = conn.execute(text(
-            "SELECT field, new_value, text FROM triage_correction WHERE text != '' ORDER BY id")).all()
+def _corrections(profile: ProfileStore) -> list[Example]:
+    with profile.read() as conn:
+        rows = records.corrections(conn)
     return [Example(r.text, {r.field: r.new_value}, weight=CORRECTION_WEIGHT) for r in rows
-            if r.field in HEADS and r.new_value in HEADS[r.field]]
+            if r.text and r.field in HEADS and r.new_value in HEADS[r.field]]
 
 
-def retrain(db: Database) -> RetrainReport:
-    """Fold agents' corrections into the shipped examples; the new model is stored in the cache and used from now on."""
+def retrain(db: Database, profile: ProfileStore) -> RetrainReport:
+    """Fold the profile's corrections into the shipped examples; the new model goes to the cache and is used
+    from now on (and is retrained by itself after the cache is rebuilt)."""
     base = load_examples()
-    corrections = _corrections(db)
+    corrections = _corrections(profile)
     model = train(base + corrections)
     model.meta["corrections"] = len(corrections)
     check = Triager(model)
@@ -95,7 +115,8 @@ def retrain(db: Database) -> RetrainReport:
         result = check.triage(ex.text)
         learned += all(getattr(result, head) == label for head, label in ex.labels.items())
     with db.write() as conn:
-        model_id = conn.execute(text(
-            "INSERT INTO triage_model(created_at, examples, corrections, model) VALUES (:at, :n, :c, :m) RETURNING id"),
-            {"at": int(time.time()), "n": len(base), "c": len(corrections), "m": model.dumps()}).scalar_one()
-    return RetrainReport(len(base), len(corrections), learned, int(model_id))
+        model_id = triage_labels.store_model(conn, examples=len(base), corrections=len(corrections),
+                                             blob=model.dumps())
+    with profile.write() as conn:
+        records.put_meta(conn, records.TRIAGE_RETRAINED, str(int(time.time())))
+    return RetrainReport(len(base), len(corrections), learned, model_id)

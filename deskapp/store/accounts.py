@@ -1,5 +1,6 @@
 """Account rows and sync cursors in the cache, for the sync engine and the account services.
 
+The account rows are copies of the profile's (store.profile_mirror) plus the sync state kept here.
 Secrets never come here: they live in the keyring keyed by the account id (deskapp.credentials).
 """
 
@@ -39,12 +40,14 @@ def _to_account(row: Row) -> Account:
 
 
 def insert_account(conn: Connection, kind: AccountKind | str, name: str, base_url: str,
-                   settings: dict[str, Any] | None = None) -> int:
+                   settings: dict[str, Any] | None = None, *, account_id: int | None = None,
+                   created_at: int | None = None) -> int:
+    """A cache account row; the app gives the profile's id (store.profile_mirror), tests may let it choose."""
     result = conn.execute(
-        text("INSERT INTO account (kind, name, base_url, settings, state, created_at)"
-             " VALUES (:kind, :name, :url, :settings, 'unknown', :now)"),
-        {"kind": str(AccountKind(kind)), "name": name, "url": base_url,
-         "settings": json.dumps(settings or {}), "now": _now()},
+        text("INSERT INTO account (id, kind, name, base_url, settings, state, created_at)"
+             " VALUES (:id, :kind, :name, :url, :settings, 'unknown', :created_at)"),
+        {"id": account_id, "kind": str(AccountKind(kind)), "name": name, "url": base_url,
+         "settings": json.dumps(settings or {}), "created_at": _now() if created_at is None else created_at},
     )
     return int(result.lastrowid)
 

@@ -1,8 +1,9 @@
 """Start-up integrity check of the cache for bootstrap: a corrupt file is moved aside, never patched.
 
-The cache only mirrors the servers, so a damaged one is rebuilt by the next sync; queued work lives in
-the separate outbox file and is re-applied on top (services.actions.ActionService.restore). What the
-servers cannot give back (the configured accounts) is salvaged from the damaged file when it reads.
+The cache only mirrors the servers, so a damaged or missing one is rebuilt by the next sync; what the
+servers cannot give back lives elsewhere and is put back on top: the agent's own work in the profile
+(store.profile, mirrored in by services.profile) and queued actions in the outbox
+(services.actions.ActionService.restore).
 """
 
 from __future__ import annotations
@@ -10,11 +11,20 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-_ACCOUNT_COLUMNS = ("id", "kind", "name", "base_url", "settings", "created_at")
+MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class CacheDamage:
+    """Why the cache is being started afresh: SQLite's verdict (or MISSING), and where the old file went."""
+
+    verdict: str
+    moved_to: Path | None = None
 
 
 def quick_check(path: Path) -> str:
@@ -31,17 +41,6 @@ def quick_check(path: Path) -> str:
     return result or "empty answer"
 
 
-def _salvage_accounts(path: Path) -> list[tuple]:
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            return conn.execute(f"SELECT {', '.join(_ACCOUNT_COLUMNS)} FROM account ORDER BY id").fetchall()
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError:
-        return []
-
-
 def move_aside(path: Path) -> Path:
     """Rename the cache (and its WAL/SHM) to ``<name>.corrupt-<time>``; returns the new name."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -53,23 +52,19 @@ def move_aside(path: Path) -> Path:
     return target
 
 
-def ensure_cache_usable(path: Path) -> list[tuple] | None:
-    """Check ``path``; when corrupt, move it aside and return the account rows to put back (else None)."""
+def ensure_cache_usable(path: Path) -> CacheDamage | None:
+    """Check ``path``: None when it is fine; else move a corrupt file aside and say why it starts afresh.
+
+    A missing (or empty) file also starts afresh; a WAL left behind by a deleted file is moved aside too,
+    as SQLite would otherwise replay it into the new, empty cache."""
     if not path.exists() or path.stat().st_size == 0:
-        return None
+        if any(path.with_name(path.name + s).exists() for s in ("-wal", "-shm")):
+            move_aside(path)
+        return CacheDamage(MISSING)
     verdict = quick_check(path)
     if verdict == "ok":
         return None
-    accounts = _salvage_accounts(path)
     moved = move_aside(path)
-    log.error("cache %s failed its integrity check (%s); moved to %s and rebuilding from the servers",
-              path, verdict, moved)
-    return accounts
-
-
-def restore_accounts(conn, accounts: list[tuple]) -> None:
-    """Put salvaged account rows into the fresh cache (an SQLAlchemy connection in a write transaction)."""
-    columns = ", ".join(_ACCOUNT_COLUMNS)
-    marks = ", ".join("?" * len(_ACCOUNT_COLUMNS))
-    for row in accounts:
-        conn.exec_driver_sql(f"INSERT OR IGNORE INTO account ({columns}) VALUES ({marks})", tuple(row))
+    # The agent is told by bootstrap (services.profile.start_notice); the full paths go to the log file.
+    log.info("cache %s failed its integrity check (%s); moved to %s", path, verdict, moved)
+    return CacheDamage(verdict, moved)

@@ -9,7 +9,6 @@ Items refer to conversations and agents by their external ids, which survive a c
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +45,20 @@ def conversation_ref(conn: Connection, conversation_id: int) -> tuple[int, str] 
     row = conn.execute(text("SELECT account_id, external_id FROM conversation WHERE id=:id"),
                        {"id": conversation_id}).first()
     return (row[0], row[1]) if row else None
+
+
+def conversation_ids(conn: Connection, keys: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
+    """Cache ids of the conversations with these (account_id, external_id) keys that the cache holds now."""
+    found: dict[tuple[int, str], int] = {}
+    for account_id in {a for a, _ in keys}:
+        externals = [e for a, e in keys if a == account_id]
+        for start in range(0, len(externals), 500):
+            chunk = externals[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(((account_id, ext), cid) for cid, ext in conn.exec_driver_sql(
+                f"SELECT id, external_id FROM conversation WHERE account_id = ? AND external_id IN ({marks})",
+                (account_id, *chunk)).all())
+    return found
 
 
 def prior_state(conn: Connection, account_id: int, conversation_external_id: str, kind: OutboxKind) -> dict:
@@ -187,24 +200,6 @@ def set_delivery(conn: Connection, account_id: int, client_id: str, delivery: De
         conn.execute(text("UPDATE message SET delivery=:d WHERE account_id=:a AND client_id=:c"
                           " AND delivery NOT IN ('sent','delivered','read')"),
                      {"a": account_id, "c": client_id, "d": str(delivery)})
-
-
-def keep_as_draft(conn: Connection, account_id: int, conversation_external_id: str | None, body: str,
-                  *, is_note: bool) -> bool:
-    """Move a rejected reply's text into the conversation's draft (appended to any draft there)."""
-    if conversation_external_id is None:
-        return False
-    row = conversation_row(conn, account_id, conversation_external_id)
-    if row is None:
-        return False
-    existing = conn.execute(text("SELECT body FROM draft WHERE conversation_id=:id"), {"id": row.id}).scalar()
-    if existing and body not in existing:
-        body = existing.rstrip() + "\n\n" + body
-    conn.execute(text(
-        "INSERT INTO draft (conversation_id, body, is_note, updated_at) VALUES (:id, :b, :n, :t)"
-        " ON CONFLICT(conversation_id) DO UPDATE SET body=excluded.body, is_note=excluded.is_note,"
-        " updated_at=excluded.updated_at"), {"id": row.id, "b": body, "n": int(is_note), "t": int(time.time())})
-    return True
 
 
 def reapply_open(conn: Connection, rows: list, *, conversation_external_ids: set[str] | None = None) -> int:

@@ -143,7 +143,9 @@ def storage_message(exc: BaseException, what: str) -> str:
     if "readonly" in text or "read-only" in text or "permission" in text or getattr(exc, "errno", None) == 13:
         return f"The {what} is in a read-only folder: make the data folder writable; nothing was changed."
     if "malformed" in text or "not a database" in text:
-        return f"The {what} is damaged ({exc}); restart deskapp to rebuild it."
+        if what == "cache":  # only the cache can be rebuilt (from the servers); the others hold the agent's work
+            return f"The {what} is damaged ({exc}); restart deskapp to rebuild it."
+        return f"The {what} is damaged ({exc}); nothing was changed: restart deskapp, which checks it."
     return f"Cannot write the {what}: {exc}"
 
 

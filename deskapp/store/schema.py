@@ -45,6 +45,7 @@ def _account_fk() -> Column:
     return Column("account_id", Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
 
 
+# A copy of the profile's accounts (store.profile_mirror) that synced rows hang off, with the sync state.
 account = Table(
     "account", metadata,
     _pk(),
@@ -252,6 +253,7 @@ order_line = Table(
     Index("ix_order_line_order", "order_id"),
 )
 
+# Canned responses synced from the servers; the agent's own templates live in the profile.
 template = Table(
     "template", metadata,
     _pk(),
@@ -291,27 +293,7 @@ sync_cursor = Table(
     PrimaryKeyConstraint("account_id", "stream"),
 )
 
-draft = Table(
-    "draft", metadata,
-    Column("conversation_id", Integer, ForeignKey("conversation.id", ondelete="CASCADE"), primary_key=True),
-    Column("body", Text, nullable=False),
-    Column("is_note", Integer, nullable=False, server_default="0"),
-    Column("updated_at", Integer, nullable=False),
-)
-
-# Agents' corrections of triage labels: kept, and folded in by `deskapp triage retrain`.
-triage_correction = Table(
-    "triage_correction", metadata,
-    _pk(),
-    Column("message_id", Integer, ForeignKey("message.id", ondelete="SET NULL")),
-    Column("conversation_id", Integer, ForeignKey("conversation.id", ondelete="SET NULL")),
-    Column("field", Text, nullable=False),  # intent | urgency | sentiment
-    Column("old_value", Text),
-    Column("new_value", Text, nullable=False),
-    Column("text", Text, nullable=False, server_default=""),
-    Column("at", Integer, nullable=False),
-)
-
+# Copies of the profile's settings (store.profile_mirror), for SQL that reads them in the cache.
 setting = Table(
     "setting", metadata,
     Column("key", Text, primary_key=True),

@@ -1,4 +1,7 @@
-"""The manual "work offline" switch, kept in the cache's setting table, for the replayer, sync and UI."""
+"""The manual "work offline" switch as the replayer, sync and UI read it: the cache's copy of the setting.
+
+The agent's choice is stored in the profile and copied here by services.profile.set_work_offline.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +16,3 @@ def is_work_offline(db: Database) -> bool:
     with db.read() as conn:
         value = conn.execute(text("SELECT value FROM setting WHERE key=:k"), {"k": WORK_OFFLINE_KEY}).scalar()
     return value == "1"
-
-
-def set_work_offline(db: Database, on: bool) -> None:
-    """While on, the replayer and the pulls stay quiet; actions keep queueing in the outbox."""
-    with db.write() as conn:
-        conn.execute(text("INSERT INTO setting (key, value) VALUES (:k, :v)"
-                          " ON CONFLICT(key) DO UPDATE SET value=excluded.value"),
-                     {"k": WORK_OFFLINE_KEY, "v": "1" if on else "0"})

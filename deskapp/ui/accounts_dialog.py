@@ -25,7 +25,6 @@ from PySide6.QtWidgets import (
 )
 
 from deskapp.services import accounts as account_service
-from deskapp.services import demo_workspace
 from deskapp.ui.tasks import TaskRunner
 
 KINDS = [("Chatwoot", "chatwoot"), ("Shopify", "shopify")]
@@ -172,8 +171,8 @@ class AccountsWidget(QWidget):
             return
         v = dialog.values()
         try:
-            demo_workspace.update_account(self.ws, account_id, name=v["name"], base_url=v["base_url"],
-                                          settings=v["settings"], secret=v["secret"] or None)
+            account_service.update_account(self.ws, account_id, name=v["name"], base_url=v["base_url"],
+                                           settings=v["settings"], secret=v["secret"] or None)
         except Exception as exc:
             QMessageBox.warning(self, "Edit account", str(exc))
             return
@@ -194,10 +193,14 @@ class AccountsWidget(QWidget):
         if account_id is None:
             return
         if confirm and QMessageBox.question(
-                self, "Remove account", "Remove this account, everything synced from it and its token?") \
+                self, "Remove account", "Remove this account, its drafts, everything synced from it and its token?") \
                 != QMessageBox.StandardButton.Yes:
             return
-        account_service.remove_account(self.ws, account_id)
+        try:
+            account_service.remove_account(self.ws, account_id)
+        except Exception as exc:  # the keyring refused: the account stays, to be removed again
+            QMessageBox.warning(self, "Remove account", str(exc))
+            return
         self.reload()
         self.changed.emit()
 

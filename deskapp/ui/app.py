@@ -19,6 +19,7 @@ from typing import Any
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
+from deskapp.services import accounts as account_service
 from deskapp.services import demo_workspace
 from deskapp.ui import icons, theme
 from deskapp.ui.accounts_dialog import AccountsDialog, FirstRunDialog
@@ -47,7 +48,7 @@ def open_actions(ws: Any) -> tuple[Any | None, Any | None]:
         from deskapp.services.actions import ActionService, outbox_for
 
         outbox = outbox_for(ws)  # the same store the sync engine's replayer uses
-        actions = ActionService(ws.db, outbox)
+        actions = ActionService(ws.db, outbox, ws.profile)
         try:
             actions.restore()
         except Exception:
@@ -118,7 +119,7 @@ class Session:
     def accounts_changed(self) -> None:
         """An account was added, edited or removed in the running app: the first one starts the sync
         engine, and the mailboxes' IDLE push follows the new list."""
-        if self.engine is None and demo_workspace.has_accounts(self.workspace):
+        if self.engine is None and account_service.has_accounts(self.workspace):
             self.engine = self.window.engine = start_engine(self.workspace, self.window)
         if self.engine is not None:
             if self.mail_push is not None:
@@ -141,7 +142,7 @@ def start(workspace: Any, options: dict, *, demo: Any | None = None,
     except Exception:
         log.exception("crash handler unavailable")
     want_demo = bool(options.get("demo")) and demo is None
-    if not want_demo and not headless and not demo_workspace.has_accounts(workspace):
+    if not want_demo and not headless and not account_service.has_accounts(workspace):
         first = FirstRunDialog()
         first.setWindowIcon(icons.icon("deskapp"))
         if first.exec() == QDialog.DialogCode.Accepted:
@@ -167,7 +168,7 @@ def start(workspace: Any, options: dict, *, demo: Any | None = None,
     if options.get("window_size"):
         window.resize(*options["window_size"])
     theme.follow_os(app, on_change=lambda: window.page.update_icons())
-    window.engine = engine = start_engine(workspace, window) if demo_workspace.has_accounts(workspace) else None
+    window.engine = engine = start_engine(workspace, window) if account_service.has_accounts(workspace) else None
     mail_push = start_mail_push(workspace, engine)
     if demo is not None:
         window.enable_demo_roles(
@@ -175,6 +176,8 @@ def start(workspace: Any, options: dict, *, demo: Any | None = None,
     window.show()
     if options.get("tab"):
         open_tab(window, options["tab"])
+    if getattr(workspace, "notice", None):  # the cache was damaged or missing: say what happened to it
+        window.show_notice(workspace.notice, dialog=not headless)
     # Start-up objects live as long as the app: keep them out of the cyclic GC's full passes, which
     # otherwise walk them all (tens of ms) whenever a worker allocates a lot, stalling the GUI thread.
     gc.collect()

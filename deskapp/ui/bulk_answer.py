@@ -29,10 +29,11 @@ class BulkAnswerDialog(QDialog):
 
     sent = Signal(list)
 
-    def __init__(self, db: Any, actions: Any, *, intent: str = "order_status", template_id: int | None = None,
-                 agent_name: str | None = None, confirm: bool = True, parent=None) -> None:
+    def __init__(self, db: Any, profile: Any, actions: Any, *, intent: str = "order_status",
+                 template_id: int | None = None, agent_name: str | None = None, confirm: bool = True,
+                 parent=None) -> None:
         super().__init__(parent)
-        self.db, self.actions, self.agent_name, self.confirm = db, actions, agent_name, confirm
+        self.db, self.profile, self.actions, self.agent_name, self.confirm = db, profile, actions, agent_name, confirm
         self.items: list[BulkItem] = []
         self.setWindowTitle("Bulk answer")
         self.resize(900, 560)
@@ -78,7 +79,7 @@ class BulkAnswerDialog(QDialog):
 
     def _fill_templates(self, intent: str, select: int | None = None) -> None:
         self.template_box.clear()
-        for t in template_service.list_templates(self.db, intent=intent):
+        for t in template_service.list_templates(self.db, self.profile, intent=intent):
             self.template_box.addItem(t.name, t.id)
             if t.id == select:
                 self.template_box.setCurrentIndex(self.template_box.count() - 1)
@@ -86,7 +87,7 @@ class BulkAnswerDialog(QDialog):
     def load(self) -> int:
         """Render the chosen template for every waiting conversation of the intent; returns how many."""
         tid = self.template_box.currentData()
-        template = template_service.get_template(self.db, tid) if tid is not None else None
+        template = template_service.get_template(self.db, self.profile, tid) if tid is not None else None
         self.list.clear()
         if template is None:
             self.items = []

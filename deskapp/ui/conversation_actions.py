@@ -94,7 +94,7 @@ class ConversationActions(QObject):
             self._undo_left = UNDO_SECONDS
             composer.show_pending(self._undo_left)
             self._undo_timer.start()
-            self.tasks.submit(draft_service.discard, self.db, cid)
+            self.tasks.submit(draft_service.discard, self.db, self.page.profile_store, cid)
             self.page.model.drafts.discard(cid)
             self.page.refresh(changed={cid})
             self.actionDone.emit("note" if is_note else "reply", [cid])
@@ -127,7 +127,7 @@ class ConversationActions(QObject):
                 if self.page.current_id == cid:
                     self.page.composer.load(text, is_note)
                     self.page.composer.editor.setFocus()
-                self.tasks.submit(draft_service.save, self.db, cid, text, is_note=is_note)
+                self.tasks.submit(draft_service.save, self.db, self.page.profile_store, cid, text, is_note=is_note)
                 self.page.composer.show_status("Sending undone — the text is back in the composer")
                 self.page.refresh(changed={cid})
             else:

@@ -58,21 +58,21 @@ class Opened:
     draft: Draft | None
 
 
-def load_sidebar(db) -> tuple[list[inbox.View], dict[str, int], set[int]]:
-    views = inbox.builtin_views(inbox.channels_present(db)) + inbox.saved_views(db)
+def load_sidebar(db, profile_store) -> tuple[list[inbox.View], dict[str, int], set[int]]:
+    views = inbox.builtin_views(inbox.channels_present(db)) + inbox.saved_views(profile_store)
     counts = inbox.view_counts(db, views)
     mine = set(inbox.view_ids(db, views[0].filter, limit=5000))
     return views, counts, mine
 
 
-def load_conversation(db, conversation_id: int, *, timeline: bool, limit: int | None, scheme: str,
+def load_conversation(db, profile_store, conversation_id: int, *, timeline: bool, limit: int | None, scheme: str,
                       allowed: frozenset[int], offset: int = 0) -> Opened:
     thread = (thread_service.load_timeline if timeline else thread_service.load_thread)(
         db, conversation_id, limit=limit, offset=offset)
     blocks = render_all(thread.messages, scheme=scheme, allowed=allowed, timeline=thread.timeline)
     head = thread.header
     profile = customer_service.profile(db, head.customer_id) if head and head.customer_id else None
-    draft = draft_service.load(db, conversation_id)
+    draft = draft_service.load(db, profile_store, conversation_id)
     return Opened(thread, blocks, profile, draft)
 
 
@@ -81,9 +81,9 @@ class InboxPage(QWidget):
     conversationShown = Signal(int)
     viewChanged = Signal(str)
 
-    def __init__(self, db, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, db, profile_store, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.db, self.tasks = db, tasks
+        self.db, self.profile_store, self.tasks = db, profile_store, tasks  # the agent's saved views and drafts
         self.setAccessibleName("Inbox")
         self.current_view: inbox.View | None = None
         self.current_id: int | None = None
@@ -201,7 +201,8 @@ class InboxPage(QWidget):
 
     def refresh(self, *, changed: set[int] | None = None) -> None:
         """Counts, the current view's ids and (when it changed) the open thread: after sync or an action."""
-        self.tasks.submit(load_sidebar, self.db, on_done=self._sidebar_loaded, key="sidebar", background=True)
+        self.tasks.submit(load_sidebar, self.db, self.profile_store, on_done=self._sidebar_loaded, key="sidebar",
+                          background=True)
         self.reload_list(changed=changed)
         if self.current_id is not None and (changed is None or self.current_id in changed):
             self.reload_conversation()
@@ -295,7 +296,8 @@ class InboxPage(QWidget):
         else:
             self.model.update_ids(ids, changed)
         self.model.drafts = set()  # read lazily below: drafts are few
-        self.tasks.submit(draft_service.with_drafts, self.db, on_done=self._drafts_loaded, key="drafts")
+        self.tasks.submit(draft_service.with_drafts, self.db, self.profile_store, on_done=self._drafts_loaded,
+                          key="drafts")
         selection = self.table.selectionModel()
         row = self.model.row_of(keep) if keep is not None else -1
         if row >= 0:
@@ -380,7 +382,7 @@ class InboxPage(QWidget):
             self._load(self.current_id, fresh=False)
 
     def _load(self, conversation_id: int, *, fresh: bool) -> None:
-        self.tasks.submit(load_conversation, self.db, conversation_id, timeline=self.timeline,
+        self.tasks.submit(load_conversation, self.db, self.profile_store, conversation_id, timeline=self.timeline,
                           limit=self.thread_limit, offset=self.thread_offset,
                           scheme="dark" if theme.is_dark() else "light",
                           allowed=frozenset(self.allowed_images),
@@ -495,7 +497,7 @@ class InboxPage(QWidget):
         cid = self.current_id
         if cid is None:
             return
-        self.tasks.submit(draft_service.save, self.db, cid, body, is_note=is_note)
+        self.tasks.submit(draft_service.save, self.db, self.profile_store, cid, body, is_note=is_note)
         had = cid in self.model.drafts
         if bool(body.strip()) != had:
             (self.model.drafts.add if body.strip() else self.model.drafts.discard)(cid)

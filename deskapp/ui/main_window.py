@@ -97,7 +97,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.setWindowIcon(icons.icon("deskapp"))
         self.setAccessibleName("deskapp main window")
         self.tasks = TaskRunner(self)
-        self.page = InboxPage(self.db, self.tasks, self)
+        self.page = InboxPage(self.db, ws.profile, self.tasks, self)
         self.actions_ctl = ConversationActions(self.page, self.tasks, actions, self)
         self.page.merge_customers = actions.merge if actions is not None else None
         self.actions_ctl.message.connect(self.show_message)
@@ -193,9 +193,9 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             self.page.open_conversation_anywhere(int(row[0]))
 
     def _work_offline(self, on: bool) -> None:
-        from deskapp.services.actions import set_work_offline
+        from deskapp.services.profile import set_work_offline
 
-        set_work_offline(self.db, on)
+        set_work_offline(self.db, self.ws.profile, on)
         if not on and self.engine is not None:
             self.engine.request_sync()
         self.refresh_status()
@@ -248,6 +248,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         layout.addWidget(self.accounts_widget, 1)
         folder_url = QUrl.fromLocalFile(str(self.ws.paths.data_dir)).toString()
         data = QLabel(f"<h3>Data</h3><p>Data folder: <a href='{folder_url}'>{self.ws.paths.data_dir}</a><br>"
+                      "What you wrote (accounts, templates, saved views, drafts, settings) is kept in "
+                      "profile.sqlite3 there; the cache is rebuilt from the servers if it is ever damaged.<br>"
                       "Light and dark follow your operating system.</p>")
         data.setOpenExternalLinks(True)
         layout.addWidget(data)
@@ -400,7 +402,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         if dialog.exec() != SavedViewDialog.DialogCode.Accepted:
             return
         name = dialog.name.text().strip()
-        inbox.save_view(self.db, name, dialog.view_filter())
+        inbox.save_view(self.ws.profile, name, dialog.view_filter())
         self.page.refresh()
         self.page.pending_view = f"saved:{name}"
 
@@ -409,7 +411,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         if view is None or not view.saved:
             self.show_message("The current view is not a saved view")
             return
-        inbox.delete_view(self.db, view.title)
+        inbox.delete_view(self.ws.profile, view.title)
         self.page.current_view = None
         self.page.refresh()
 
@@ -515,6 +517,13 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
 
     def show_message(self, text: str) -> None:
         self.status.showMessage(text, 6000)
+
+    def show_notice(self, text: str, *, dialog: bool = True) -> None:
+        """Something start-up had to do that the agent should know (the cache was rebuilt): said once, not blocking."""
+        self.status.showMessage(text, 60_000)
+        if dialog:
+            self.notice_box = QMessageBox(QMessageBox.Icon.Information, "deskapp", text, parent=self)
+            self.notice_box.open()
 
     def show_error(self, text: str) -> None:
         self.show_message(text)

@@ -59,8 +59,7 @@ class SuggestionsPanel(QWidget):
     def __init__(self, ws: Any, parent: QWidget | None = None, *, service: SuggestionService | None = None,
                  runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
-        db = getattr(ws, "db", ws)
-        self.service = service or SuggestionService(db, getattr(ws, "secrets", None))
+        self.service = service or SuggestionService(ws.db, ws.profile, ws.secrets)
         self.runner = runner or TaskRunner(self)
         self.conversation_id: int | None = None
         self.suggestions: list[Suggestion] = []
@@ -197,7 +196,7 @@ class SuggestionsPanel(QWidget):
         if cid is None or value is None:
             return
         # A write waits for the sync's write lock: never on the GUI thread.
-        self.runner.submit(triage_service.correct_label, self.service.db, cid, head, value,
+        self.runner.submit(triage_service.correct_label, self.service.db, self.service.profile, cid, head, value,
                            on_done=lambda _r: self._corrected(cid, head, value),
                            on_error=lambda message: self.status.setText(f"Label not changed: {message}"))
 

@@ -38,13 +38,13 @@ class TemplatesTab(QWidget):
                  runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
-        self.db = getattr(ws, "db", ws)
+        self.db, self.profile = ws.db, ws.profile
         self._actions = actions
         self.runner = runner or TaskRunner(self)
         self.conversation_id: int | None = None
         self.context: dict[str, Any] = {}
         self.current_id: int | None = None
-        template_service.ensure_default_templates(self.db)
+        template_service.ensure_default_templates(self.profile)
         self.setAccessibleName("Templates")
 
         self.list = QListWidget()
@@ -129,7 +129,7 @@ class TemplatesTab(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         chosen = None
-        for t in template_service.list_templates(self.db):
+        for t in template_service.list_templates(self.db, self.profile):
             tag = " (Chatwoot, read-only)" if t.synced else (" (personal)" if t.scope == "personal" else "")
             item = QListWidgetItem(f"{t.name}{tag}")
             item.setData(Qt.ItemDataRole.UserRole, t.id)
@@ -143,7 +143,8 @@ class TemplatesTab(QWidget):
             self.list.setCurrentRow(0)
 
     def _load(self, item: QListWidgetItem | None) -> None:
-        template = template_service.get_template(self.db, item.data(Qt.ItemDataRole.UserRole)) if item else None
+        tid = item.data(Qt.ItemDataRole.UserRole) if item else None
+        template = template_service.get_template(self.db, self.profile, tid) if tid is not None else None
         self.current_id = template.id if template else None
         self.name.setText(template.name if template else "")
         self.shortcut.setText(template.shortcut if template else "")
@@ -171,7 +172,7 @@ class TemplatesTab(QWidget):
     def save(self) -> bool:
         try:
             tid = template_service.save_template(
-                self.db, name=self.name.text(), body=self.body.toPlainText(), shortcut=self.shortcut.text(),
+                self.profile, name=self.name.text(), body=self.body.toPlainText(), shortcut=self.shortcut.text(),
                 scope=self.scope.currentText(), intents=self.selected_intents(), template_id=self.current_id)
         except template_service.TemplateError as exc:
             self.status.setText(f"Not saved: {exc}")
@@ -182,7 +183,7 @@ class TemplatesTab(QWidget):
         return True
 
     def delete_current(self) -> bool:
-        if self.current_id is None or not template_service.delete_template(self.db, self.current_id):
+        if self.current_id is None or not template_service.delete_template(self.profile, self.current_id):
             return False
         self.current_id = None
         self.status.setText("Deleted.")
@@ -238,7 +239,7 @@ class TemplatesTab(QWidget):
     # --- import / export / bulk ------------------------------------------------------------------------
 
     def import_chatwoot(self) -> int:
-        count = template_service.import_chatwoot_canned(self.db)
+        count = template_service.import_chatwoot_canned(self.db, self.profile)
         self.status.setText(f"Imported {count} canned responses from Chatwoot." if count
                             else "No Chatwoot canned responses synced yet.")
         self.reload()
@@ -246,12 +247,12 @@ class TemplatesTab(QWidget):
         return count
 
     def export_to(self, path: str | Path) -> None:
-        Path(path).write_text(template_service.export_json(self.db), encoding="utf-8")
+        Path(path).write_text(template_service.export_json(self.profile), encoding="utf-8")
         self.status.setText(f"Exported to {path}.")
 
     def import_from(self, path: str | Path) -> int:
         try:
-            count = template_service.import_json(self.db, Path(path).read_text(encoding="utf-8"))
+            count = template_service.import_json(self.profile, Path(path).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, template_service.TemplateError) as exc:
             self.status.setText(f"Nothing imported: {exc}")
             return 0
@@ -281,8 +282,9 @@ class TemplatesTab(QWidget):
         from deskapp.ui.bulk_answer import BulkAnswerDialog
 
         intents = self.selected_intents()
-        dialog = BulkAnswerDialog(self.db, self.actions(), intent=intents[0] if intents else "order_status",
-                                  template_id=self.current_id, parent=self)
+        dialog = BulkAnswerDialog(self.db, self.profile, self.actions(),
+                                  intent=intents[0] if intents else "order_status", template_id=self.current_id,
+                                  parent=self)
         if show:
             dialog.open()
         return dialog

@@ -13,6 +13,7 @@ from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QFileDialog, QMenu
 
+from deskapp.services import templates as template_service
 from deskapp.services import thread as thread_service
 from deskapp.ui.pickers import ChoiceDialog
 
@@ -40,24 +41,13 @@ class ThreadLinksMixin:
             self._insert_template(cid, dialog.chosen)
 
     def _templates(self) -> list[dict[str, Any]]:
-        """The copilot's templates (with its defaults) when that feature is there, else the table as it is."""
-        try:
-            from deskapp.services import templates as copilot_templates
-
-            return [{"id": t.id, "name": t.name, "body": t.body, "shortcut": t.shortcut or ""}
-                    for t in copilot_templates.list_templates(self.db)]
-        except ImportError:
-            return thread_service.templates(self.db)
+        """The agent's own templates and the synced canned responses."""
+        return [{"id": t.id, "name": t.name, "body": t.body, "shortcut": t.shortcut or ""}
+                for t in template_service.list_templates(self.db, self.ws.profile)]
 
     def _insert_template(self, conversation_id: int, template: dict[str, Any]) -> None:
         """Variables filled from the customer and their latest order (sandboxed Jinja2)."""
-        try:
-            from deskapp.services import templates as copilot_templates
-
-            text = copilot_templates.preview(self.db, template["body"], conversation_id).text
-        except ImportError:
-            context = thread_service.template_context(self.db, conversation_id)
-            text = thread_service.render_template(template["body"], context)
+        text = template_service.preview(self.db, template["body"], conversation_id).text
         self.page.composer.insert_text(text)
 
     def _link(self, url: str) -> None:

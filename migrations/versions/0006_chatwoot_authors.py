@@ -14,7 +14,7 @@ the new columns (the cache is rebuilt from the service, as designed; the outbox 
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

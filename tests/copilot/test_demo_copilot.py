@@ -28,11 +28,12 @@ def synced(tmp_path_factory):
     from deskapp.paths import resolve_paths
     from deskapp.store import migrate
     from deskapp.store.engine import Database
+    from deskapp.store.profile import ProfileStore
 
     paths = resolve_paths(tmp_path_factory.mktemp("demo-copilot")).ensure()
     db = Database(paths.cache_db)
     migrate.upgrade(db)
-    ws = Workspace(paths=paths, db=db, secrets=SecretStore())
+    ws = Workspace(paths=paths, db=db, secrets=SecretStore(), profile=ProfileStore(paths.profile_db))
     with fast_demo_server(seed=1) as (_server, info):
         account_service.add_account(ws, AccountKind.CHATWOOT, "Demo hub", info["url"], info["chatwoot_token"],
                                     {"account_id": info["chatwoot_account_id"]})
@@ -43,6 +44,7 @@ def synced(tmp_path_factory):
             yield ws
         finally:
             db.close()
+            ws.profile.close()
 
 
 def test_sync_labels_conversations_and_they_agree_with_the_demo_topics(synced):
@@ -83,7 +85,7 @@ def test_the_urgent_view_holds_angry_or_time_critical_conversations(synced):
 
 
 def test_where_is_my_order_suggestion_has_the_customers_order_number_and_tracking_link(synced):
-    svc = SuggestionService(synced.db)
+    svc = SuggestionService(synced.db, synced.profile)
     with synced.db.read() as conn:
         candidates = conn.exec_driver_sql(
             "SELECT c.id, o.number, o.tracking_urls FROM conversation c"
@@ -103,14 +105,14 @@ def test_forty_where_is_my_order_conversations_answered_in_one_bulk_action(synce
     ids = template_service.bulk_candidates(synced.db, "order_status", statuses=("open", "pending", "snoozed",
                                                                                    "resolved"))
     assert len(ids) >= 40
-    template = next(t for t in template_service.list_templates(synced.db, intent="order_status")
+    template = next(t for t in template_service.list_templates(synced.db, synced.profile, intent="order_status")
                     if "tracking_url" in t.body)
     items = template_service.bulk_preview(synced.db, template.body, ids[:60])
     ready = [i for i in items if i.selected][:40]
     assert len(ready) == 40
     outbox = OutboxStore(synced.paths.outbox_db)
     try:
-        client_ids = template_service.bulk_send(ActionService(synced.db, outbox), ready)
+        client_ids = template_service.bulk_send(ActionService(synced.db, outbox, synced.profile), ready)
         assert len(set(client_ids)) == 40
         assert len([r for r in outbox.items() if r.client_id in set(client_ids)]) == 40
     finally:

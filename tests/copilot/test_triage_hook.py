@@ -8,8 +8,10 @@ import sys
 
 from deskapp.copilot.triage_hook import triage_applied
 from deskapp.services import triage as triage_service
+from deskapp.store import profile_records
 from deskapp.store.ingest import AppliedChanges
 from tests.copilot.helpers import T0, add_account, add_conversation, add_customer, add_message
+from tests.profile_helpers import adopt_cache_accounts
 
 
 def _seed(db):
@@ -75,20 +77,29 @@ def test_hook_with_no_new_inbound_messages_does_nothing(db):
         assert conn.exec_driver_sql("SELECT count(*) FROM message WHERE intent IS NOT NULL").scalar() == 0
 
 
-def test_correction_is_stored_locks_the_label_and_survives_the_next_sync(db):
+def test_correction_is_stored_locks_the_label_and_survives_the_next_sync(db, profile):
     c1, _c2, m1, m2, *_ = _seed(db)
+    adopt_cache_accounts(db, profile)
     with db.write() as conn:
         triage_applied(conn, AppliedChanges(account_id=1, new_inbound_message_ids=[m1, m2]))
-    triage_service.correct_label(db, c1, "intent", "delivery_problem")
+    triage_service.correct_label(db, profile, c1, "intent", "delivery_problem")
     assert _conv(db, c1)[0] == "delivery_problem" and _conv(db, c1)[5] == 1
     with db.write() as conn:
         m3 = add_message(conn, c1, "in", "Please cancel my order", at=T0 + 900)
         triage_applied(conn, AppliedChanges(account_id=1, new_inbound_message_ids=[m3]))
     assert _conv(db, c1)[0] == "delivery_problem", "a locked conversation keeps the agent's label"
     with db.read() as conn:
-        row = conn.exec_driver_sql("SELECT message_id, field, old_value, new_value, text FROM triage_correction").one()
-    assert row == (m1, "intent", "order_status", "delivery_problem", "Hi, where is my order #1042? Ordered a week ago")
-    triage_service.unlock(db, c1)
+        m1_external = conn.exec_driver_sql("SELECT external_id FROM message WHERE id = ?", (m1,)).scalar()
+    with profile.read() as conn:
+        [kept] = profile_records.corrections(conn)
+    # Kept in the profile by external ids, with the text judged: it outlives the cache's row ids.
+    assert (kept.account_id, kept.conversation_external_id, kept.message_external_id, kept.field, kept.old_value,
+            kept.new_value, kept.text, kept.locks) == (1, "c1", m1_external, "intent", "order_status",
+                                                       "delivery_problem",
+                                                       "Hi, where is my order #1042? Ordered a week ago", True)
+    triage_service.unlock(db, profile, c1)
+    with profile.read() as conn:
+        assert not profile_records.corrections(conn, locking=True)
     with db.write() as conn:
         m4 = add_message(conn, c1, "in", "Please cancel my order now", at=T0 + 1000)
         triage_applied(conn, AppliedChanges(account_id=1, new_inbound_message_ids=[m4]))
@@ -98,25 +109,29 @@ def test_correction_is_stored_locks_the_label_and_survives_the_next_sync(db):
         assert conn.exec_driver_sql("SELECT intent FROM message WHERE id = ?", (m4,)).scalar() == "cancel_order"
 
 
-def test_bad_corrections_are_refused(db):
+def test_bad_corrections_are_refused(db, profile):
     c1, *_ = _seed(db)
+    adopt_cache_accounts(db, profile)
     import pytest
 
     for field, value, cid in (("colour", "red", c1), ("intent", "weather", c1), ("urgency", "urgent", 999)):
         with pytest.raises(triage_service.TriageError):
-            triage_service.correct_label(db, cid, field, value)
+            triage_service.correct_label(db, profile, cid, field, value)
+    with profile.read() as conn:
+        assert profile_records.corrections(conn) == []
 
 
-def test_retrain_folds_corrections_in_and_sync_uses_the_new_model(db):
+def test_retrain_folds_corrections_in_and_sync_uses_the_new_model(db, profile):
     c1, *_ = _seed(db)
+    adopt_cache_accounts(db, profile)
     phrase = "zorblax quibble flange"  # words the shipped model has never seen
     with db.write() as conn:
         ids = [add_message(conn, c1, "in", f"{phrase} number {i}", at=T0 + 10 * i) for i in range(4)]
     before = triage_service.triage_texts(db, [phrase])[0].intent
     assert before != "invoice"
     for mid in ids:
-        triage_service.correct_label(db, c1, "intent", "invoice", message_id=mid)
-    report = triage_service.retrain(db)
+        triage_service.correct_label(db, profile, c1, "intent", "invoice", message_id=mid)
+    report = triage_service.retrain(db, profile)
     assert report.corrections == 4 and report.corrections_learned == 4
     assert triage_service.triage_texts(db, [phrase])[0].intent == "invoice"
     c_new = None
@@ -125,6 +140,37 @@ def test_retrain_folds_corrections_in_and_sync_uses_the_new_model(db):
         m = add_message(conn, c_new, "in", f"{phrase} again", at=T0 + 5000)
         triage_applied(conn, AppliedChanges(account_id=1, new_inbound_message_ids=[m]))
     assert _conv(db, c_new)[0] == "invoice"
+
+
+def test_kept_corrections_go_back_on_a_conversation_synced_again(db, profile):
+    """After the cache lost the conversation (rebuilt), the apply hook puts the agent's label and lock back
+    as the conversation and its message arrive again; an unlocked one is left to the model."""
+    c1, c2, m1, m2, *_ = _seed(db)
+    adopt_cache_accounts(db, profile)
+    triage_service.correct_label(db, profile, c1, "intent", "invoice", message_id=m1)
+    triage_service.correct_label(db, profile, c2, "urgency", "low", message_id=m2)
+    triage_service.unlock(db, profile, c2)
+    with db.read() as conn:
+        externals = conn.exec_driver_sql("SELECT id, external_id FROM message WHERE id IN (?, ?)", (m1, m2)).all()
+    with db.write() as conn:
+        conn.exec_driver_sql("DELETE FROM conversation")
+    hook = triage_service.corrections_hook(profile)
+    with db.write() as conn:
+        ext = dict(externals)
+        n1 = add_conversation(conn, "c1", None)
+        a1 = add_message(conn, n1, "in", "Hi, where is my order #1042? Ordered a week ago", external_id=ext[m1])
+        n2 = add_conversation(conn, "c2", None)
+        a2 = add_message(conn, n2, "in", "The vase ARRIVED SHATTERED and I need it for the wedding TOMORROW!!!",
+                         external_id=ext[m2])
+        changes = AppliedChanges(account_id=1, conversation_ids=[n1, n2], new_inbound_message_ids=[a1, a2])
+        triage_applied(conn, changes)
+        hook(conn, changes)
+    assert _conv(db, n1)[0] == "invoice" and _conv(db, n1)[5] == 1
+    with db.read() as conn:
+        assert conn.exec_driver_sql("SELECT intent FROM message WHERE id = ?", (a1,)).scalar() == "invoice"
+    assert _conv(db, n2)[2] != "low" and _conv(db, n2)[5] == 0, "the agent had unlocked it"
+    with db.write() as conn:  # a batch without those conversations changes nothing
+        hook(conn, AppliedChanges(account_id=1, conversation_ids=[]))
 
 
 def _cli(data_dir, *args, stdin=""):

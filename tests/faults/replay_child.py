@@ -14,6 +14,7 @@ from deskapp.connectors.chatwoot import ChatwootConnector
 from deskapp.services.actions import ActionService
 from deskapp.store.engine import Database
 from deskapp.store.outbox import OutboxStore
+from deskapp.store.profile import ProfileStore
 from deskapp.sync.replay import Replayer
 from tests.faults.stack import fast_http
 
@@ -23,7 +24,7 @@ def main(argv: list[str]) -> int:
     token = os.environ["DESKAPP_TEST_TOKEN"]
     db = Database(data_dir / "cache.sqlite3")
     outbox = OutboxStore(data_dir / "outbox.sqlite3")
-    ActionService(db, outbox).restore()
+    ActionService(db, outbox, ProfileStore(data_dir / "profile.sqlite3")).restore()
     connector = ChatwootConnector(base_url, cw_account, token, http=fast_http(base_url, token))
     replayer = Replayer(db, outbox, hold_s=0, rate=1000, burst=1000)
     print("READY", flush=True)

@@ -6,16 +6,25 @@ import time
 
 from sqlalchemy import text
 
+from deskapp.store import profile_records
 from deskapp.store.engine import Database
+from deskapp.store.profile import ProfileStore
 
 
-def seed_cache(db: Database, *, conversations: int = 3, account_kind: str = "chatwoot") -> dict:
-    """One account (id 1), two agents (me = 'a1'), one team, ``conversations`` open conversations '101'..."""
+def seed_cache(db: Database, *, conversations: int = 3, account_kind: str = "chatwoot",
+               profile: ProfileStore | None = None) -> dict:
+    """One account (id 1; also in ``profile`` when given), two agents (me = 'a1'), one team, ``conversations``
+    open conversations '101'..."""
     now = int(time.time())
+    account_id = None
+    if profile is not None:
+        with profile.write() as pconn:
+            account_id = profile_records.insert_account(pconn, account_kind, "Test", "http://127.0.0.1")
     with db.write() as conn:
         account_id = conn.execute(text(
-            "INSERT INTO account (kind, name, base_url, created_at) VALUES (:k, 'Test', 'http://127.0.0.1', :t)"
-            " RETURNING id"), {"k": account_kind, "t": now}).scalar()
+            "INSERT INTO account (id, kind, name, base_url, created_at)"
+            " VALUES (:id, :k, 'Test', 'http://127.0.0.1', :t) RETURNING id"),
+            {"id": account_id, "k": account_kind, "t": now}).scalar()
         agents = {}
         for ext, name, me in (("a1", "Me Agent", 1), ("a2", "Other Agent", 0)):
             agents[ext] = conn.execute(text(

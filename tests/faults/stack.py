@@ -22,6 +22,7 @@ from deskapp.services.actions import ActionService, close_outbox, outbox_for
 from deskapp.services.runtime import build_sync_engine
 from deskapp.store import migrate
 from deskapp.store.engine import Database
+from deskapp.store.profile import ProfileStore
 
 FAST_HTTP = {"timeout": (1.0, 1.0), "max_attempts": 3, "backoff_cap": 0.05, "backoff_base": 0.01}
 
@@ -52,8 +53,8 @@ class Stack:
         paths = AppPaths(self.folder).ensure()
         db = Database(paths.cache_db)
         migrate.upgrade(db)
-        self.ws = SimpleNamespace(paths=paths, db=db, secrets=SecretStore())
-        self.actions = ActionService(db, outbox_for(self.ws), undoable=False)
+        self.ws = SimpleNamespace(paths=paths, db=db, secrets=SecretStore(), profile=ProfileStore(paths.profile_db))
+        self.actions = ActionService(db, outbox_for(self.ws), self.ws.profile, undoable=False)
         self.actions.restore()
         self.engine = build_sync_engine(self.ws, registry={AccountKind.CHATWOOT: self.connector_factory},
                                         replay_options=self.replay_options)
@@ -63,6 +64,7 @@ class Stack:
         self.engine.stop(5)
         close_outbox(self.ws)
         self.ws.db.close()
+        self.ws.profile.close()
 
     def restart(self) -> None:
         self.close()

@@ -7,6 +7,7 @@ from PySide6.QtCore import Qt
 
 from deskapp.domain import OutboxState
 from deskapp.services.actions import ActionService
+from deskapp.services.drafts import load as load_draft
 from deskapp.store.outbox import OutboxStore
 from deskapp.ui.offline_banner import OfflineBanner
 from deskapp.ui.outbox_panel import OutboxPanel
@@ -14,10 +15,10 @@ from tests.faults.seed import conversation_state, seed_cache
 
 
 @pytest.fixture
-def service(db, data_dir):
-    seeded = seed_cache(db)
+def service(db, data_dir, profile):
+    seeded = seed_cache(db, profile=profile)
     outbox = OutboxStore(data_dir / "outbox.sqlite3")
-    yield ActionService(db, outbox), seeded
+    yield ActionService(db, outbox, profile), seeded
     outbox.close()
 
 
@@ -46,8 +47,7 @@ def test_outbox_panel_lists_and_settles(qtbot, service):
     panel.decided.connect(lambda c, d: decided.append((c, d)))
     qtbot.mouseClick(panel.draft_button, Qt.MouseButton.LeftButton)
     assert decided == [(reply, "keep_as_draft")]
-    with actions.db.read() as conn:
-        assert conn.exec_driver_sql("SELECT body FROM draft").scalar() == "a reply that will be rejected"
+    assert load_draft(actions.db, actions.profile, conv).body == "a reply that will be rejected"
     panel.table.selectRow(0)
     assert panel.table.item(0, 0).text() == "conflict"
     assert panel.decide_selected("discard") == 1

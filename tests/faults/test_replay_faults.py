@@ -13,6 +13,7 @@ import pytest
 from deskapp.connectors.base import AuthError, TransientError
 from deskapp.domain import OutboxState
 from deskapp.services.actions import ActionService
+from deskapp.services.drafts import load as load_draft
 from tests.faults.stack import Stack, server_markers
 
 
@@ -196,8 +197,7 @@ def test_deleted_conversation_and_too_large_message(stack, demo_server):
     assert stack.outbox.get(gone).state == OutboxState.CONFLICT and stack.outbox.get(gone).conflict == "deleted"
     assert stack.outbox.get(huge).state in (OutboxState.CONFLICT, OutboxState.FAILED)
     assert stack.actions.keep_as_draft(huge)
-    with stack.db.read() as conn:
-        assert len(conn.exec_driver_sql("SELECT body FROM draft WHERE conversation_id=?", (other,)).scalar()) == 400_000
+    assert len(load_draft(stack.db, stack.ws.profile, other).body) == 400_000
     assert stack.actions.discard(gone)
     assert stack.open_count() == 0 and not stack.actions.problems()
     assert server_markers(server) == {}
@@ -258,7 +258,8 @@ def test_running_app_sends_soon_after_the_undo_window(tmp_path, demo_server):
         time.sleep(0.1)
     conv = stack.local_id(server.state.conversations[0].id)
     queued_at = time.monotonic()
-    cid = ActionService(stack.db, stack.outbox).reply(conv, "sent soon after the undo window")  # as the UI does
+    actions = ActionService(stack.db, stack.outbox, stack.ws.profile)  # as the UI does
+    cid = actions.reply(conv, "sent soon after the undo window")
     while stack.outbox.get(cid).state != OutboxState.DONE and time.monotonic() - queued_at < 15:
         time.sleep(0.05)
     took = time.monotonic() - queued_at

@@ -158,7 +158,7 @@ def test_offline_reply_through_the_app_engine_is_sent_once_and_threads(dovecot, 
         engine = build_sync_engine(ws, replay_options={"hold_s": 0})  # no undo window in a test
         assert engine.sync_account_once(box.account_id).state == "online"
         conversation_id = scalar(ws.db, "SELECT id FROM conversation")
-        actions = ActionService(ws.db, outbox_for(ws))
+        actions = ActionService(ws.db, outbox_for(ws), ws.profile)
         client_id = actions.reply(conversation_id, "Sorry! A new one is on its way.")
         actions.note(conversation_id, "customer is a VIP")
         assert engine.sync_account_once(box.account_id).state == "online"

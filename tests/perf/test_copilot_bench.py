@@ -101,7 +101,7 @@ def _fill(path, conversations: int) -> None:
 
 
 @pytest.mark.timeout(2400)  # filling 1M messages (with FTS) takes minutes on 2 cores
-def test_suggestion_latency_on_a_large_cache(db):
+def test_suggestion_latency_on_a_large_cache(db, profile):
     start = time.perf_counter()
     _fill(db.path, CONVERSATIONS)
     print(f"\nfilled {CONVERSATIONS:,} conversations / {CONVERSATIONS * MESSAGES_PER_CONVERSATION:,} messages"
@@ -121,7 +121,7 @@ def test_suggestion_latency_on_a_large_cache(db):
     print(f"triage hook: {hook_rate:,.0f} messages/s (raw UPDATE alone: {raw_update_rate:,.0f}/s)")
     record("copilot.triage_hook_throughput", round(hook_rate), "messages/s", round(raw_update_rate), ">= 2000")
 
-    service = SuggestionService(db)
+    service = SuggestionService(db, profile)
     rng = random.Random(3)
     sample = rng.sample(range(1, CONVERSATIONS + 1), 60)
     service.suggest(sample[0])

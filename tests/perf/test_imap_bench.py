@@ -30,6 +30,7 @@ from deskapp.services.mail_accounts import add_imap_account
 from deskapp.services.search import search
 from deskapp.store import migrate
 from deskapp.store.engine import Database
+from deskapp.store.profile import ProfileStore
 from deskapp.sync.engine import SyncEngine
 from deskapp.sync.mail_threading import preprocess_mail
 from tests.mail.conftest import MAIL_UID, PASSWORD, Dovecot
@@ -133,7 +134,7 @@ def test_import_mailbox_from_dovecot(tmp_path: Path) -> None:
 
         db = Database(tmp_path / "cache.sqlite3")
         migrate.upgrade(db)
-        ws = SimpleNamespace(db=db, secrets=SecretStore())
+        ws = SimpleNamespace(db=db, secrets=SecretStore(), profile=ProfileStore(tmp_path / "profile.sqlite3"))
         account_id = add_imap_account(ws, host="127.0.0.1", port=server.port, user=user, secret=PASSWORD,
                                       security="plain", email=user, folders=["INBOX"])
         engine = SyncEngine(db, ws.secrets, preprocessors={AccountKind.IMAP_SMTP: preprocess_mail})

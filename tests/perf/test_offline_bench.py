@@ -24,10 +24,10 @@ def _p95(samples: list[float]) -> float:
     return sorted(samples)[int(len(samples) * 0.95) - 1]
 
 
-def test_offline_action_latency(db, data_dir):
+def test_offline_action_latency(db, data_dir, profile):
     seeded = seed_cache(db, conversations=500)
     outbox = OutboxStore(data_dir / "outbox.sqlite3")
-    service = ActionService(db, outbox)
+    service = ActionService(db, outbox, profile)
     convs = seeded["conversations"]
     samples = []
     for i in range(300):
@@ -60,7 +60,7 @@ def test_offline_action_latency(db, data_dir):
     assert p95 <= 50
 
 
-def test_replay_throughput(db, data_dir):
+def test_replay_throughput(db, data_dir, profile):
     from deskapp.demo.server import DemoServer
 
     server = DemoServer(seed=1, scale="small", live=False)
@@ -70,7 +70,7 @@ def test_replay_throughput(db, data_dir):
         seeded = seed_cache(db, conversations=0)
         ids = _insert_conversations(db, seeded["account_id"], conversations)
         outbox = OutboxStore(data_dir / "outbox.sqlite3")
-        service = ActionService(db, outbox, undoable=False)
+        service = ActionService(db, outbox, profile, undoable=False)
         n = 200
         for i in range(n):
             if i % 2:

@@ -120,10 +120,12 @@ def workspace(large_cache, tmp_path):
     from deskapp.credentials import SecretStore
     from deskapp.paths import resolve_paths
     from deskapp.store.engine import Database
+    from deskapp.store.profile import ProfileStore
 
     paths = resolve_paths(tmp_path / "data").ensure()
     shutil.copy(large_cache, paths.cache_db)
-    ws = Workspace(paths=paths, db=Database(paths.cache_db), secrets=SecretStore())
+    ws = Workspace(paths=paths, db=Database(paths.cache_db), secrets=SecretStore(),
+                   profile=ProfileStore(paths.profile_db))
     yield ws
     ws.close()
 
@@ -154,7 +156,7 @@ def test_ui_benchmarks(qtbot, workspace):
 
     baseline_start = best_of(raw_start, 3)
     outbox = OutboxStore(workspace.paths.outbox_db)
-    actions = ActionService(workspace.db, outbox)
+    actions = ActionService(workspace.db, outbox, workspace.profile)
     settings = QSettings(str(workspace.paths.data_dir / "ui.ini"), QSettings.Format.IniFormat)
     rss_before = psutil.Process().memory_info().rss
     started = time.perf_counter()

@@ -10,24 +10,20 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from deskapp.domain import OutboxKind, OutboxState
-from deskapp.services.actions import (
-    ActionError,
-    ActionService,
-    StorageError,
-    is_work_offline,
-    set_work_offline,
-)
+from deskapp.services.actions import ActionError, ActionService, StorageError, is_work_offline
+from deskapp.services.drafts import load as load_draft
+from deskapp.services.profile import set_work_offline
 from deskapp.store import optimistic
 from deskapp.store.outbox import OutboxStore
 from tests.faults.seed import conversation_state, seed_cache
 
 
 @pytest.fixture
-def env(db, data_dir):
-    seeded = seed_cache(db)
+def env(db, data_dir, profile):
+    seeded = seed_cache(db, profile=profile)
     outbox = OutboxStore(data_dir / "outbox.sqlite3")
     changes: list = []
-    service = ActionService(db, outbox, on_change=changes.append)
+    service = ActionService(db, outbox, profile, on_change=changes.append)
     yield service, outbox, seeded, changes
     outbox.close()
 
@@ -156,8 +152,8 @@ def test_problem_decisions(env):
     assert service.discard(resolve)
     assert conversation_state(service.db, conv)["status"] == "open"
     assert service.keep_as_draft(reply)
-    with service.db.read() as conn:
-        assert conn.exec_driver_sql("SELECT body, is_note FROM draft").all() == [("please keep me", 0)]
+    draft = load_draft(service.db, service.profile, conv)
+    assert (draft.body, draft.is_note) == ("please keep me", False)
     assert conversation_state(service.db, conv)["messages"] == []
     assert service.retry(label)
     assert outbox.get(label).state == OutboxState.PENDING
@@ -165,11 +161,11 @@ def test_problem_decisions(env):
     assert conversation_state(service.db, conv)["priority"] == "low"
 
 
-def test_work_offline_switch(db):
+def test_work_offline_switch(db, profile):
     assert not is_work_offline(db)
-    set_work_offline(db, True)
+    set_work_offline(db, profile, True)
     assert is_work_offline(db)
-    set_work_offline(db, False)
+    set_work_offline(db, profile, False)
     assert not is_work_offline(db)
 
 
@@ -181,12 +177,12 @@ def test_action_latency_is_small(env):
     assert (time.perf_counter() - start) / 20 < 0.2
 
 
-def test_full_outbox_disk_refuses_cleanly(db, data_dir):
+def test_full_outbox_disk_refuses_cleanly(db, data_dir, profile):
     seeded = seed_cache(db)
     OutboxStore(data_dir / "outbox.sqlite3").close()
     pages = sqlite3.connect(data_dir / "outbox.sqlite3").execute("PRAGMA page_count").fetchone()[0]
     outbox = OutboxStore(data_dir / "outbox.sqlite3", max_page_count=pages)
-    service = ActionService(db, outbox)
+    service = ActionService(db, outbox, profile)
     conv = seeded["conversations"][0]
     with pytest.raises(StorageError, match="disk holding the outbox is full"):
         for i in range(100):
@@ -197,12 +193,12 @@ def test_full_outbox_disk_refuses_cleanly(db, data_dir):
     outbox.close()
 
 
-def test_full_cache_disk_refuses_cleanly(db, data_dir):
+def test_full_cache_disk_refuses_cleanly(db, data_dir, profile):
     from sqlalchemy import event
 
     seeded = seed_cache(db)
     outbox = OutboxStore(data_dir / "outbox.sqlite3")
-    service = ActionService(db, outbox)
+    service = ActionService(db, outbox, profile)
     conv = seeded["conversations"][0]
     with db.read() as conn:
         pages = conn.exec_driver_sql("PRAGMA page_count").scalar()

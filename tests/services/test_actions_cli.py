@@ -19,7 +19,7 @@ def _run(capsys, data_dir, *argv):
 
 def test_act_and_outbox(capsys, data_dir):
     ws = bootstrap.open_workspace(data_dir)
-    seeded = seed_cache(ws.db)
+    seeded = seed_cache(ws.db, profile=ws.profile)
     conv = seeded["conversations"][0]
     code, out, _ = _run(capsys, data_dir, "act", str(conv), "reply", "Hello", "there")
     assert code == 0 and len(out.strip()) == 36
@@ -46,7 +46,7 @@ def test_act_and_outbox(capsys, data_dir):
 
 def test_act_errors_are_one_line(capsys, data_dir):
     ws = bootstrap.open_workspace(data_dir)
-    seed_cache(ws.db)
+    seed_cache(ws.db, profile=ws.profile)
     code, _, err = _run(capsys, data_dir, "act", "999", "resolve")
     assert code == 2 and "no conversation" in err
     code, _, err = _run(capsys, data_dir, "act", "1", "priority", "extreme")
@@ -88,7 +88,7 @@ def test_read_only_data_folder_gives_a_clear_message(capsys, data_dir):
     import sys
 
     ws = bootstrap.open_workspace(data_dir)
-    seeded = seed_cache(ws.db)
+    seeded = seed_cache(ws.db, profile=ws.profile)
     cid = _run(capsys, data_dir, "act", str(seeded["conversations"][0]), "reply", "kept")[1].strip()
     close_outbox(ws)
     ws.close()

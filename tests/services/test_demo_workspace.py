@@ -9,17 +9,17 @@ from deskapp.services import accounts, demo_workspace
 
 
 @pytest.fixture
-def ws_plain(data_dir, db):
+def ws_plain(data_dir, db, profile):
     from deskapp.bootstrap import Workspace
     from deskapp.credentials import SecretStore
     from deskapp.paths import resolve_paths
 
-    return Workspace(paths=resolve_paths(data_dir).ensure(), db=db, secrets=SecretStore())
+    return Workspace(paths=resolve_paths(data_dir).ensure(), db=db, secrets=SecretStore(), profile=profile)
 
 
 def test_demo_registers_accounts_once_and_follows_the_server(ws_plain):
     ws = ws_plain
-    assert not demo_workspace.has_accounts(ws)
+    assert not accounts.has_accounts(ws)
     first = demo_workspace.start_demo(ws, live=False)
     try:
         listed = {str(a.kind): a for a in accounts.list_accounts(ws)}
@@ -45,13 +45,13 @@ def test_demo_registers_accounts_once_and_follows_the_server(ws_plain):
 def test_update_account_checks_the_url_and_replaces_the_secret(ws_plain):
     ws = ws_plain
     account_id = accounts.add_account(ws, "chatwoot", "Hub", "http://127.0.0.1:9", "tok-1", {"account_id": 1})
-    demo_workspace.update_account(ws, account_id, name="Hub 2", base_url="https://hub.example.com/",
-                                  settings={"account_id": 7}, secret="tok-2")
+    accounts.update_account(ws, account_id, name="Hub 2", base_url="https://hub.example.com/",
+                            settings={"account_id": 7}, secret="tok-2")
     a = accounts.get_account(ws, account_id)
     assert (a.name, a.base_url, a.settings) == ("Hub 2", "https://hub.example.com", {"account_id": 7})
     assert ws.secrets.get(account_id) == "tok-2"
     try:
-        demo_workspace.update_account(ws, account_id, base_url="ftp://nope")
+        accounts.update_account(ws, account_id, base_url="ftp://nope")
     except accounts.AccountError as exc:
         assert "http" in str(exc)
     else:

@@ -57,16 +57,18 @@ def test_filters_label_intent_team_dates(filled):
     assert inbox.view_ids(filled, inbox.ViewFilter(assignee="2"))
 
 
-def test_saved_views_round_trip(filled):
-    inbox.save_view(filled, "VIP open", inbox.ViewFilter(statuses=("open",), label="vip"))
-    inbox.save_view(filled, "VIP open", inbox.ViewFilter(statuses=("open",), label="vip", channel="email"))
-    views = inbox.saved_views(filled)
-    assert [v.title for v in views] == ["VIP open"] and views[0].filter.channel == "email"
+def test_saved_views_round_trip(filled, profile):
+    inbox.save_view(profile, "VIP open", inbox.ViewFilter(statuses=("open",), label="vip"))
+    inbox.save_view(profile, "Refunds", inbox.ViewFilter(intent="refund"))
+    inbox.save_view(profile, "VIP open", inbox.ViewFilter(statuses=("open",), label="vip", channel="email"))
+    views = inbox.saved_views(profile)
+    assert [v.title for v in views] == ["VIP open", "Refunds"]  # replacing keeps the view's place
+    assert views[0].filter.channel == "email" and views[0].saved
     assert inbox.view_counts(filled, views)[views[0].key] >= 0
-    inbox.delete_view(filled, "VIP open")
-    assert inbox.saved_views(filled) == []
+    inbox.delete_view(profile, "VIP open")
+    assert [v.title for v in inbox.saved_views(profile)] == ["Refunds"]
     with pytest.raises(ValueError):
-        inbox.save_view(filled, "  ", inbox.ViewFilter())
+        inbox.save_view(profile, "  ", inbox.ViewFilter())
 
 
 def test_list_conversations_for_the_cli(filled):

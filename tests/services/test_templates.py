@@ -12,36 +12,37 @@ from deskapp.store.outbox import OutboxStore
 from tests.copilot.helpers import T0, add_account, add_conversation, add_customer, add_message, add_order
 
 
-def test_default_templates_are_seeded_once_and_not_resurrected(db):
-    n = svc.ensure_default_templates(db)
+def test_default_templates_are_seeded_once_and_not_resurrected(db, profile):
+    n = svc.ensure_default_templates(profile)
     assert n >= 20
-    rows = svc.list_templates(db)
+    rows = svc.list_templates(db, profile)
     assert len(rows) == n and all(r.scope == "team" and r.intents for r in rows)
     assert {i for r in rows for i in r.intents} >= {"order_status", "delivery_problem", "refund", "return_exchange",
                                                    "damaged_or_wrong_item", "cancel_order", "shipping_address"}
-    svc.delete_template(db, rows[0].id)
-    assert svc.ensure_default_templates(db) == 0
-    assert len(svc.list_templates(db)) == n - 1
+    svc.delete_template(profile, rows[0].id)
+    assert svc.ensure_default_templates(profile) == 0
+    assert len(svc.list_templates(db, profile)) == n - 1
 
 
-def test_create_update_delete_and_validation(db):
-    tid = svc.save_template(db, name="Hello", body="Hi {{ customer.first_name }}", shortcut="/hi",
+def test_create_update_delete_and_validation(db, profile):
+    tid = svc.save_template(profile, name="Hello", body="Hi {{ customer.first_name }}", shortcut="/hi",
                             scope="personal", intents=["feedback"])
-    t = svc.get_template(db, tid)
+    t = svc.get_template(db, profile, tid)
     assert (t.name, t.shortcut, t.scope, t.intents) == ("Hello", "/hi", "personal", ("feedback",))
-    svc.save_template(db, template_id=tid, name="Hello 2", body="Hey {{ customer.nickname }}", intents=["other"])
-    assert svc.get_template(db, tid).name == "Hello 2"  # unknown variables are warnings, not errors
+    svc.save_template(profile, template_id=tid, name="Hello 2", body="Hey {{ customer.nickname }}",
+                      intents=["other"])
+    assert svc.get_template(db, profile, tid).name == "Hello 2"  # unknown variables are warnings, not errors
     for bad in ({"name": "", "body": "x"}, {"name": "x", "body": "{% if %}"},
                 {"name": "x", "body": "x", "scope": "galaxy"}, {"name": "x", "body": "x", "intents": ["weather"]}):
         with pytest.raises(svc.TemplateError):
-            svc.save_template(db, **bad)
+            svc.save_template(profile, **bad)
     with pytest.raises(svc.TemplateError):
-        svc.save_template(db, template_id=9999, name="x", body="x")
-    assert svc.delete_template(db, tid) and svc.get_template(db, tid) is None
-    assert list(svc.list_templates(db, intent="feedback")) == []
+        svc.save_template(profile, template_id=9999, name="x", body="x")
+    assert svc.delete_template(profile, tid) and svc.get_template(db, profile, tid) is None
+    assert list(svc.list_templates(db, profile, intent="feedback")) == []
 
 
-def test_chatwoot_canned_responses_become_editable_templates_once(db):
+def test_chatwoot_canned_responses_become_editable_templates_once(db, profile):
     with db.write() as conn:
         add_account(conn)
         conn.exec_driver_sql(
@@ -49,8 +50,8 @@ def test_chatwoot_canned_responses_become_editable_templates_once(db):
             " VALUES (1, '7', 'refund_done', ?, 'refund_done', 'team', '[]', 0)",
             ("Hi {{contact.first_name}}, your refund is on its way back to your card."
              " Regards, {{agent.name}} {{inbox.name}} {% raw",))
-    assert svc.import_chatwoot_canned(db) == 1
-    copies = [t for t in svc.list_templates(db) if not t.synced]
+    assert svc.import_chatwoot_canned(db, profile) == 1
+    copies = [t for t in svc.list_templates(db, profile) if not t.synced]
     assert len(copies) == 1
     copy = copies[0]
     assert copy.external_id == "chatwoot:1:7"
@@ -58,31 +59,33 @@ def test_chatwoot_canned_responses_become_editable_templates_once(db):
     result = svc.preview(db, copy.body, None, agent_name="Sam")
     assert result.error is None
     assert "Sam" in result.text and "{{inbox.name}}" in result.text and "{% raw" in result.text
-    assert svc.import_chatwoot_canned(db) == 1
-    assert len([t for t in svc.list_templates(db) if not t.synced]) == 1, "re-import updates, never duplicates"
-    synced = next(t for t in svc.list_templates(db) if t.synced)
+    assert svc.import_chatwoot_canned(db, profile) == 1
+    assert len([t for t in svc.list_templates(db, profile) if not t.synced]) == 1, "re-import updates, never duplicates"
+    synced = next(t for t in svc.list_templates(db, profile) if t.synced)
+    assert svc.get_template(db, profile, synced.id) == synced and synced.id != copy.id
     with pytest.raises(svc.TemplateError, match="Chatwoot"):
-        svc.save_template(db, template_id=synced.id, name="x", body="y")
+        svc.save_template(profile, template_id=synced.id, name="x", body="y")
+    assert not svc.delete_template(profile, synced.id)  # it goes away on its server only
 
 
-def test_json_export_import_round_trip_and_bad_files(db, tmp_path):
-    svc.save_template(db, name="A", body="Hi {{ customer.first_name }}", intents=["order_status"], shortcut="/a")
-    svc.save_template(db, name="B", body="Bye", scope="personal")
-    exported = svc.export_json(db)
+def test_json_export_import_round_trip_and_bad_files(db, profile, tmp_path):
+    svc.save_template(profile, name="A", body="Hi {{ customer.first_name }}", intents=["order_status"], shortcut="/a")
+    svc.save_template(profile, name="B", body="Bye", scope="personal")
+    exported = svc.export_json(profile)
     doc = json.loads(exported)
     assert doc["format"] == svc.EXPORT_FORMAT and [t["name"] for t in doc["templates"]] == ["A", "B"]
-    for t in svc.list_templates(db):
-        svc.delete_template(db, t.id)
-    assert svc.import_json(db, exported) == 2
-    assert svc.import_json(db, exported) == 2  # same names: updated in place
-    assert sorted(t.name for t in svc.list_templates(db)) == ["A", "B"]
+    for t in svc.list_templates(db, profile):
+        svc.delete_template(profile, t.id)
+    assert svc.import_json(profile, exported) == 2
+    assert svc.import_json(profile, exported) == 2  # same names: updated in place
+    assert sorted(t.name for t in svc.list_templates(db, profile)) == ["A", "B"]
     for bad in ("not json", "{}", json.dumps({"templates": [{"name": "x"}]}),
                 json.dumps({"templates": [{"name": "x", "body": "{% for %}"}]}),
                 json.dumps({"templates": [{"name": "ok", "body": "fine"},
                                           {"name": "bad", "body": "x", "intents": "refund"}]})):
         with pytest.raises(svc.TemplateError):
-            svc.import_json(db, bad)
-    assert sorted(t.name for t in svc.list_templates(db)) == ["A", "B"], "a bad file imports nothing"
+            svc.import_json(profile, bad)
+    assert sorted(t.name for t in svc.list_templates(db, profile)) == ["A", "B"], "a bad file imports nothing"
 
 
 def _wismo_cache(db, n: int):
@@ -103,12 +106,12 @@ def _wismo_cache(db, n: int):
     return ids, no_order
 
 
-def test_bulk_answer_previews_each_reply_and_queues_them_through_the_outbox(db, data_dir):
+def test_bulk_answer_previews_each_reply_and_queues_them_through_the_outbox(db, profile, data_dir):
     ids, no_order = _wismo_cache(db, 40)
     candidates = svc.bulk_candidates(db, "order_status")
     assert set(candidates) == set(ids) | {no_order}
-    body = next(t.body for t in svc.list_templates(db, intent="order_status") if "tracking_url" in t.body) \
-        if svc.ensure_default_templates(db) else None
+    body = next(t.body for t in svc.list_templates(db, profile, intent="order_status") if "tracking_url" in t.body) \
+        if svc.ensure_default_templates(profile) else None
     items = svc.bulk_preview(db, body, candidates, agent_name="Sam")
     by_id = {i.conversation_id: i for i in items}
     assert "#2007" in by_id[ids[7]].text and "https://track.example/2007" in by_id[ids[7]].text
@@ -116,7 +119,7 @@ def test_bulk_answer_previews_each_reply_and_queues_them_through_the_outbox(db, 
     assert not by_id[no_order].selected and "order.number" in by_id[no_order].result.missing
     outbox = OutboxStore(data_dir / "outbox.sqlite3")
     try:
-        client_ids = svc.bulk_send(ActionService(db, outbox), items)
+        client_ids = svc.bulk_send(ActionService(db, outbox, profile), items)
         assert len(client_ids) == 40
         pending = outbox.items() if hasattr(outbox, "items") else None
         if pending is not None:

@@ -137,7 +137,18 @@ def test_cache_integrity_moves_a_corrupt_cache_aside(db, data_dir):
         data[offset + 8: offset + 400] = os.urandom(392)
     path.write_bytes(bytes(data))
     assert cache_integrity.quick_check(path) != "ok"
-    salvaged = cache_integrity.ensure_cache_usable(path)
+    damage = cache_integrity.ensure_cache_usable(path)
     assert not path.exists()
-    assert any(p.name.startswith("cache.sqlite3.corrupt-") for p in data_dir.iterdir())
-    assert salvaged is not None and [r[1:3] for r in salvaged] == [("chatwoot", "Hub")]
+    assert damage is not None and damage.verdict != "ok"
+    assert damage.moved_to is not None and damage.moved_to.name.startswith("cache.sqlite3.corrupt-")
+    assert damage.moved_to.exists()
+
+
+def test_cache_integrity_a_deleted_cache_starts_afresh_without_its_stale_wal(data_dir):
+    path = data_dir / "cache.sqlite3"
+    assert cache_integrity.ensure_cache_usable(path) == cache_integrity.CacheDamage(cache_integrity.MISSING)
+    (data_dir / "cache.sqlite3-wal").write_bytes(b"left behind by the deleted file")
+    damage = cache_integrity.ensure_cache_usable(path)
+    assert damage is not None and damage.verdict == cache_integrity.MISSING and damage.moved_to is None
+    assert not (data_dir / "cache.sqlite3-wal").exists()  # SQLite would replay it into the fresh cache
+    assert next(p.name for p in data_dir.iterdir() if p.name.endswith("-wal")).startswith("cache.sqlite3.corrupt-")

@@ -20,6 +20,7 @@ import pytest
 from deskapp.services import accounts as account_service
 from deskapp.store import migrate
 from deskapp.store.engine import Database
+from deskapp.store.profile import ProfileStore
 from tests.sync.demo_fixture import fast_demo_server
 
 KILLS = 20
@@ -37,6 +38,7 @@ class _Ws:
         self.db = Database(data_dir / "cache.sqlite3")
         migrate.upgrade(self.db)
         self.secrets = SecretStore()
+        self.profile = ProfileStore(data_dir / "profile.sqlite3")
 
 
 def _prepare(data_dir: Path, info: dict) -> None:
@@ -45,6 +47,7 @@ def _prepare(data_dir: Path, info: dict) -> None:
                                 {"account_id": info["chatwoot_account_id"]})
     account_service.add_account(ws, "shopify", "shop", info["shop_url"], info["shopify_token"])
     ws.db.close()
+    ws.profile.close()
 
 
 def _sync(data_dir: Path) -> subprocess.Popen:

@@ -9,7 +9,9 @@ import pytest
 
 from deskapp.connectors.base import AuthError, PayloadError, TransientError
 from deskapp.domain import OutboxItem, OutboxState, PushResult
-from deskapp.services.actions import ActionService, set_work_offline
+from deskapp.services.actions import ActionService
+from deskapp.services.drafts import load as load_draft
+from deskapp.services.profile import set_work_offline
 from deskapp.store.outbox import OutboxStore
 from deskapp.sync.replay import Replayer, TokenBucket
 from tests.faults.seed import conversation_state, seed_cache
@@ -42,10 +44,10 @@ class ScriptedConnector:
 
 
 @pytest.fixture
-def env(db, data_dir):
-    seeded = seed_cache(db)
+def env(db, data_dir, profile):
+    seeded = seed_cache(db, profile=profile)
     outbox = OutboxStore(data_dir / "outbox.sqlite3")
-    service = ActionService(db, outbox)
+    service = ActionService(db, outbox, profile)
     replayer = Replayer(db, outbox, hold_s=0, rate=1000, burst=1000)
     yield service, outbox, replayer, seeded
     outbox.close()
@@ -143,8 +145,7 @@ def test_rejections_and_malformed_answers(env):
     replayer.replay_account(seeded["account_id"], conn)
     assert outbox.get(flaky).state == OutboxState.FAILED
     assert service.keep_as_draft(big)
-    with service.db.read() as c:
-        assert c.exec_driver_sql("SELECT body FROM draft").scalar() == "x" * 100
+    assert load_draft(service.db, service.profile, a).body == "x" * 100
 
 
 def test_crash_after_server_applied_does_not_send_twice(env):
@@ -173,10 +174,10 @@ def test_undo_window_holds_items(env):
 def test_work_offline_pauses(env):
     service, _, replayer, seeded = env
     service.reply(seeded["conversations"][0], "later")
-    set_work_offline(service.db, True)
+    set_work_offline(service.db, service.profile, True)
     conn = ScriptedConnector()
     assert replayer.replay_account(seeded["account_id"], conn).stopped == "paused"
-    set_work_offline(service.db, False)
+    set_work_offline(service.db, service.profile, False)
     assert replayer.replay_account(seeded["account_id"], conn).sent == 1
 
 

@@ -8,21 +8,23 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.profile_helpers import adopt_cache_accounts
 from tests.ui.fill import fill
 
 
 @pytest.fixture
-def ws(data_dir, db):
+def ws(data_dir, db, profile):
     from deskapp.bootstrap import Workspace
     from deskapp.credentials import SecretStore
     from deskapp.paths import resolve_paths
 
-    return Workspace(paths=resolve_paths(data_dir).ensure(), db=db, secrets=SecretStore())
+    return Workspace(paths=resolve_paths(data_dir).ensure(), db=db, secrets=SecretStore(), profile=profile)
 
 
 @pytest.fixture
 def filled(ws):
     fill(ws.db, conversations=30)
+    adopt_cache_accounts(ws.db, ws.profile)
     return ws
 
 
@@ -32,7 +34,7 @@ def actions(ws):
     from deskapp.store.outbox import OutboxStore
 
     outbox = OutboxStore(ws.paths.outbox_db)
-    yield ActionService(ws.db, outbox)
+    yield ActionService(ws.db, outbox, ws.profile)
     outbox.close()
 
 

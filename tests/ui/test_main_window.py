@@ -127,7 +127,7 @@ def test_drafts_survive_switching_and_restart(window, filled, qtbot):
     cid = page.current_id
     page.composer.editor.setPlainText("half-written answer")
     page.composer.flush_draft()
-    qtbot.waitUntil(lambda: drafts.load(filled.db, cid) is not None, timeout=5000)
+    qtbot.waitUntil(lambda: drafts.load(filled.db, filled.profile, cid) is not None, timeout=5000)
     page.move(1)
     qtbot.waitUntil(lambda: page.current_id != cid and page.opened.thread.header.id != cid, timeout=5000)
     assert page.composer.text() == ""

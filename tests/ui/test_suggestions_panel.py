@@ -5,9 +5,11 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from deskapp.services.suggestions import SuggestionService
+from deskapp.store import profile_records
 from deskapp.ui.suggestions_panel import SuggestionsPanel
 from tests.copilot.helpers import T0, add_account, add_conversation, add_customer, add_message, add_order
 from tests.copilot.llm_server import FakeLLM
+from tests.profile_helpers import adopt_cache_accounts
 
 
 def _conversation(db):
@@ -41,7 +43,7 @@ def test_panel_lists_suggestions_with_source_and_tab_inserts(qtbot, ws):
 def test_panel_streams_an_ai_draft_and_can_cancel(qtbot, ws):
     cid = _conversation(ws.db)
     with FakeLLM() as server:
-        service = SuggestionService(ws.db, ws.secrets)
+        service = SuggestionService(ws.db, ws.profile, ws.secrets)
         panel = SuggestionsPanel(ws, service=service)
         qtbot.addWidget(panel)
         with qtbot.waitSignal(panel.suggestions_shown, timeout=10_000):
@@ -72,6 +74,7 @@ def test_panel_streams_an_ai_draft_and_can_cancel(qtbot, ws):
 
 def test_correcting_a_label_from_the_panel_locks_it_and_refreshes(qtbot, ws):
     cid = _conversation(ws.db)
+    adopt_cache_accounts(ws.db, ws.profile)
     panel = SuggestionsPanel(ws)
     qtbot.addWidget(panel)
     with qtbot.waitSignal(panel.suggestions_shown, timeout=10_000):
@@ -83,15 +86,16 @@ def test_correcting_a_label_from_the_panel_locks_it_and_refreshes(qtbot, ws):
         box.activated.emit(box.currentIndex())
     with ws.db.read() as conn:
         row = conn.exec_driver_sql("SELECT intent, triage_locked FROM conversation WHERE id = ?", (cid,)).one()
-        stored = conn.exec_driver_sql("SELECT new_value FROM triage_correction").scalar()
-    assert tuple(row) == ("delivery_problem", 1) and stored == "delivery_problem"
+    with ws.profile.read() as conn:
+        stored = [c.new_value for c in profile_records.corrections(conn)]
+    assert tuple(row) == ("delivery_problem", 1) and stored == ["delivery_problem"]
     qtbot.waitUntil(lambda: panel.label_boxes["intent"].currentData() == "delivery_problem", timeout=10_000)
 
 
 def test_llm_settings_dialog_saves_url_model_and_key(qtbot, ws):
     from deskapp.ui.copilot_settings import LLMSettingsBox
 
-    service = SuggestionService(ws.db, ws.secrets)
+    service = SuggestionService(ws.db, ws.profile, ws.secrets)
     box = LLMSettingsBox(service)
     qtbot.addWidget(box)
     assert box.url.text() == "http://localhost:11434/v1"

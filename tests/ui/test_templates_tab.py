@@ -47,9 +47,9 @@ def test_edit_save_preview_and_delete(qtbot, ws):
     tab.body.setPlainText("Hello {{ customer.first_name }}")
     tab.intents.item(0).setCheckState(Qt.CheckState.Checked)
     assert tab.save()
-    saved = svc.get_template(ws.db, tab.current_id)
+    saved = svc.get_template(ws.db, ws.profile, tab.current_id)
     assert saved.name == "Tracking" and saved.intents == ("order_status",)
-    assert tab.delete_current() and svc.get_template(ws.db, saved.id) is None
+    assert tab.delete_current() and svc.get_template(ws.db, ws.profile, saved.id) is None
     tab.body.setPlainText("{{ ''.__class__.__mro__ }} {{ 'x' * 10000000 }}")
     tab.refresh_preview()
     assert "Error" in tab.problems.text()
@@ -76,9 +76,10 @@ def test_json_files_and_chatwoot_import(qtbot, ws, tmp_path):
 
 def test_bulk_answer_dialog_queues_forty_personalised_replies(qtbot, ws, actions):
     ids = _wismo(ws.db, 40)
-    svc.ensure_default_templates(ws.db)
-    template = next(t for t in svc.list_templates(ws.db, intent="order_status") if "tracking_url" in t.body)
-    dialog = BulkAnswerDialog(ws.db, actions, intent="order_status", template_id=template.id, confirm=False)
+    svc.ensure_default_templates(ws.profile)
+    template = next(t for t in svc.list_templates(ws.db, ws.profile, intent="order_status") if "tracking_url" in t.body)
+    dialog = BulkAnswerDialog(ws.db, ws.profile, actions, intent="order_status", template_id=template.id,
+                              confirm=False)
     qtbot.addWidget(dialog)
     assert dialog.load() == 40
     dialog.list.setCurrentRow(5)
