@@ -11,6 +11,7 @@ from deskapp.demo.seed import Conversation
 from deskapp.demo.state import DemoState
 
 Answer = tuple[int, Any]
+EMPTY = b""  # `head :ok`: no body at all (None is a JSON null, as `render json: nil` sends)
 _LEADING_INT = re.compile(r"\s*([+-]?\d+)")
 
 NOT_FOUND = {"error": "Resource could not be found"}  # ActiveRecord::RecordNotFound

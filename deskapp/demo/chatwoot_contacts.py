@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from deskapp.demo.chatwoot_common import Answer, ApiError, body_dict, ruby_int
+from deskapp.demo.chatwoot_common import EMPTY, Answer, ApiError, body_dict, ruby_int
 from deskapp.demo.chatwoot_json import contact_json, iso
 from deskapp.demo.chatwoot_reads import contact_for
 from deskapp.demo.seed import Contact
@@ -67,7 +67,7 @@ def contact_delete(state: DemoState, me: int, q: dict, body: Any, contact_id: st
         state.deleted_contacts.add(contact.id)
         state.version += 1
         state.record_push("contact_delete", 0, {"id": contact.id})
-        return 200, None
+        return 200, EMPTY
 
 
 def _record_json(state: DemoState, c: Contact) -> dict:

@@ -28,8 +28,8 @@ def iso(ts: float | None) -> str | None:
 
 
 def agent_json(state: DemoState, a: dict) -> dict:
-    """app/views/api/v1/models/_agent.json.jbuilder."""
-    return {"id": a["id"], "account_id": state.account_id, "availability_status": "available",
+    """app/views/api/v1/models/_agent.json.jbuilder (availability is AccountUser's enum: online|offline|busy)."""
+    return {"id": a["id"], "account_id": state.account_id, "availability_status": "online",
             "auto_offline": True, "confirmed": True, "email": a["email"], "available_name": a["name"],
             "name": a["name"], "role": a["role"], "thumbnail": ""}
 
@@ -74,7 +74,7 @@ def team_json(state: DemoState, t: dict, me: int) -> dict:
 def _inbox_ref(state: DemoState, inbox_id: int) -> dict:
     box = state.world.inboxes[inbox_id - 1]
     return {"id": box["id"], "avatar_url": "", "channel_id": box["id"], "name": box["name"],
-            "channel_type": box["channel_type"], "provider": None}
+            "channel_type": box["channel_type"]}
 
 
 def _contact_attrs(state: DemoState, c: Contact) -> dict:

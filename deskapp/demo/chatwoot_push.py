@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from deskapp.demo.chatwoot_common import Answer, ApiError, body_dict, conversation_for, ruby_int
+from deskapp.demo.chatwoot_common import EMPTY, Answer, ApiError, body_dict, conversation_for, ruby_int
 from deskapp.demo.chatwoot_json import agent_json, iso, message_json
 from deskapp.demo.seed import Conversation
 from deskapp.demo.state import ACTIVITY, INCOMING, OUTGOING, TEMPLATE, DemoState
@@ -58,6 +58,9 @@ def send_message(state: DemoState, me: int, q: dict, body: Any, conv_id: str) ->
         extra = {"campaign_id": body["campaign_id"]} if body.get("campaign_id") else {}
         source_id = body.get("source_id") if state.chatwoot_version == "4.x" else None
         sender_type, sender_id = ("agent", me) if kind == "outgoing" else ("contact", conv.contact_id)
+        bot = state.bot(ruby_int(body.get("sender_id"), 0)) if body.get("sender_type") == "AgentBot" else None
+        if kind == "outgoing" and bot is not None:  # MessageBuilder#message_sender: a bot speaks
+            sender_type, sender_id = "agent_bot", bot["id"]
         msg = state.add_message(conv, content=None if content is None else str(content),
                                 message_type=MESSAGE_TYPES[kind], private=private, sender_type=sender_type,
                                 sender_id=sender_id, content_attributes=attrs, content_type=content_type,
@@ -160,7 +163,7 @@ def toggle_priority(state: DemoState, me: int, q: dict, body: Any, conv_id: str)
         conv = conversation_for(state, me, conv_id)
         state.record_push("priority", conv.id, body)
         _set_priority(state, me, conv, body.get("priority"))
-        return 200, None  # `head :ok`: an empty body
+        return 200, EMPTY
 
 
 def update_conversation(state: DemoState, me: int, q: dict, body: Any, conv_id: str) -> Answer:

@@ -90,7 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, payload: Any, *, headers: dict[str, str] | None = None, mangle: str | None = None,
               raw: bytes | None = None, content_type: str = "application/json; charset=utf-8") -> None:
-        body = raw if raw is not None else b"" if payload is None else json.dumps(payload).encode()
+        body = raw if raw is not None else payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         if mangle == "truncate" and body:
             body = body[: max(1, len(body) // 2)]
         self.send_response(status)
