@@ -188,7 +188,7 @@ def conversation_json(state: DemoState, conv: Conversation) -> dict:
         "agent_last_seen_at": seen, "assignee_last_seen_at": seen, "can_reply": True,
         "contact_last_seen_at": conv.last_activity_at, "custom_attributes": {}, "inbox_id": conv.inbox_id,
         "labels": list(conv.labels), "muted": False, "snoozed_until": iso(conv.snoozed_until),
-        "status": conv.status, "created_at": conv.created_at, "updated_at": conv.updated_at,
+        "status": conv.status, "created_at": conv.created_at, "updated_at": float(conv.updated_at),
         "timestamp": conv.last_activity_at,
         "first_reply_created_at": conv.first_reply_at or 0,  # `.to_i` on nil: 0 means nobody replied yet
         "unread_count": _unread(conv, state),
