@@ -92,7 +92,6 @@ def contact_merge(state: DemoState, me: int, q: dict, body: Any) -> Answer:
                 conv.contact_id = base.id
                 state.touch(conv)
         state.merged_contacts[mergee.id] = base.id
-        base.last_activity_at = max(base.last_activity_at or 0, mergee.last_activity_at or 0) or None
         state.version += 1
         state.record_push("contact_merge", 0, body)
         return 200, _record_json(state, base)

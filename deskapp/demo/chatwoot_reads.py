@@ -106,7 +106,13 @@ def contacts(state: DemoState, me: int, q: dict, body: Any, *, overlap: bool = F
     page = max(1, ruby_int(param(q, "page"), 1))
     with_inboxes = param(q, "include_contact_inboxes") in (None, "", "true")
     with state.lock:
-        rows = sorted_contacts(state, _live_contacts(state), param(q, "sort"))
+        key = ("contacts", param(q, "sort"), state.version)
+        cached = state.contacts_cache
+        if cached is not None and cached[0] == key:  # a client walking the pages meets the same order
+            rows = cached[1]
+        else:
+            rows = sorted_contacts(state, _live_contacts(state), param(q, "sort"))
+            state.contacts_cache = (key, rows)
         chunk = page_of(rows, page, CONTACTS_PER_PAGE, overlap)
         return 200, {"meta": {"count": len(rows), "current_page": str(page)},
                      "payload": [contact_json(state, c, with_inboxes=with_inboxes) for c in chunk]}

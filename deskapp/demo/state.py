@@ -65,6 +65,7 @@ class DemoState:
         self.version = 0  # bumped on every Chatwoot change: list caches key on it
         self.shop_version = 0  # bumped on every order change
         self.list_cache: tuple | None = None  # (filters + version, meta, sorted conversations) of the last list
+        self.contacts_cache: tuple | None = None  # (sort + version, sorted contacts) of the last contacts page
         self._seeded_cache: OrderedDict[int, list[dict]] = OrderedDict()
         self.csat = self._collect_csat()
 
