@@ -53,7 +53,7 @@ def user_push_json(a: dict) -> dict:
             "availability_status": "online", "thumbnail": ""}
 
 
-def bot_push_json(state: DemoState, bot: dict, inbox_id: int) -> dict:
+def bot_push_json(bot: dict) -> dict:
     """AgentBot#push_event_data(inbox): ids of their own, which collide with user ids."""
     return {"id": bot["id"], "name": bot["name"], "avatar_url": "", "type": "agent_bot"}
 
@@ -112,7 +112,7 @@ def _sender(state: DemoState, conv: Conversation, m: dict) -> dict | None:
     if kind == "agent":
         return user_push_json(state.agent(m["sender_id"]))
     if kind == "agent_bot":
-        return bot_push_json(state, state.bot(m["sender_id"]), conv.inbox_id)
+        return bot_push_json(state.bot(m["sender_id"]))
     return None
 
 
@@ -144,7 +144,7 @@ def message_push_json(state: DemoState, conv: Conversation, m: dict) -> dict:
         "sender_type": _POLYMORPHIC.get(m["sender_type"]), "sender_id": m["sender_id"], "external_source_ids": {},
         "additional_attributes": m["additional_attributes"], "processed_message_content": m["content"],
         "sentiment": {},
-        "conversation": {"assignee_id": conv.assignee_id, "unread_count": _unread(conv, state),
+        "conversation": {"assignee_id": conv.assignee_id, "unread_count": _unread(conv),
                          "last_activity_at": conv.last_activity_at,
                          "contact_inbox": {"source_id": _contact_source(state, conv)}}}
     sender = _sender(state, conv, m)
@@ -160,7 +160,7 @@ def _contact_source(state: DemoState, conv: Conversation) -> str:
     return {"email": c.email, "phone": c.phone, "social": c.identifier}[c.kind] or f"contact-{c.id}"
 
 
-def _unread(conv: Conversation, state: DemoState) -> int:
+def _unread(conv: Conversation) -> int:
     return 0 if conv.status != "open" else 1
 
 
@@ -191,7 +191,7 @@ def conversation_json(state: DemoState, conv: Conversation) -> dict:
         "status": conv.status, "created_at": conv.created_at, "updated_at": float(conv.updated_at),
         "timestamp": conv.last_activity_at,
         "first_reply_created_at": conv.first_reply_at or 0,  # `.to_i` on nil: 0 means nobody replied yet
-        "unread_count": _unread(conv, state),
+        "unread_count": _unread(conv),
         "last_non_activity_message": message_push_json(state, conv, last) if last else None,
         "last_activity_at": conv.last_activity_at, "priority": conv.priority,
         "waiting_since": conv.waiting_since or 0, "sla_policy_id": None,
