@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from deskapp.demo.chatwoot_common import EMPTY, Answer, ApiError, body_dict, ruby_int
-from deskapp.demo.chatwoot_json import contact_json, iso
+from deskapp.demo.chatwoot_json import contact_json
 from deskapp.demo.chatwoot_reads import contact_for
 from deskapp.demo.seed import Contact
 from deskapp.demo.state import DemoState
@@ -70,28 +70,21 @@ def contact_delete(state: DemoState, me: int, q: dict, body: Any, contact_id: st
         return 200, EMPTY
 
 
-def _record_json(state: DemoState, c: Contact) -> dict:
-    """`render json: @base_contact`: the model's columns, times as ISO strings."""
-    return {"id": c.id, "name": c.name, "email": c.email, "phone_number": c.phone, "account_id": state.account_id,
-            "created_at": iso(c.created_at), "updated_at": iso(state.now()),
-            "additional_attributes": contact_json(state, c, with_inboxes=False)["additional_attributes"],
-            "identifier": c.identifier, "custom_attributes": dict(c.custom_attributes or {}),
-            "last_activity_at": iso(c.last_activity_at), "blocked": False}
-
-
 def contact_merge(state: DemoState, me: int, q: dict, body: Any) -> Answer:
-    """The mergee's conversations move to the base contact; the mergee is deleted (ContactMergeAction)."""
+    """ContactMergeAction: the mergee's conversations and inboxes move to the base contact, the mergee is deleted;
+    merging a contact with itself changes nothing. Unknown ids are a 404 (`contacts.find`). The answer is the
+    base contact's partial (actions/contact_merges/create.json.jbuilder)."""
     body = body_dict(body)
     with state.lock:
         base = contact_for(state, ruby_int(body.get("base_contact_id"), 0))
         mergee = contact_for(state, ruby_int(body.get("mergee_contact_id"), 0))
-        if base.id == mergee.id:
-            raise ApiError.unprocessable("base_contact and merge_contact cannot be same")
-        for conv in state.world.conversations:
-            if conv.contact_id == mergee.id:
-                conv.contact_id = base.id
-                state.touch(conv)
-        state.merged_contacts[mergee.id] = base.id
-        state.version += 1
+        if base.id != mergee.id:
+            for conv in state.world.conversations:
+                if conv.contact_id == mergee.id:
+                    conv.contact_id = base.id
+                    state.touch(conv)
+            base.inbox_ids.extend(i for i in mergee.inbox_ids if i not in base.inbox_ids)
+            state.merged_contacts[mergee.id] = base.id
+            state.version += 1
         state.record_push("contact_merge", 0, body)
-        return 200, _record_json(state, base)
+        return 200, contact_json(state, base, with_inboxes=False)

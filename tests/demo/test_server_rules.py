@@ -207,3 +207,18 @@ def test_the_version_endpoint_says_which_server_this_is(version: str) -> None:
         c = DemoClient(srv.info())
         body = c.session.get(c.url + "/api", timeout=10).json()
         assert body["version"].split(".")[0] == version[0] and srv.info()["chatwoot_version"] == version
+
+
+def test_contact_merge_moves_conversations_and_unknown_ids_are_404(fresh_client: DemoClient,
+                                                                    fresh: DemoServer) -> None:
+    c = fresh_client
+    mergee = next(conv.contact_id for conv in fresh.state.conversations if conv.contact_id != 1)
+    moved = [conv.id for conv in fresh.state.conversations if conv.contact_id == mergee]
+    r = c.post(f"{c.acc}/actions/contact_merge", {"base_contact_id": 1, "mergee_contact_id": mergee})
+    assert r.status_code == 200 and r.json()["id"] == 1 and "contact_inboxes" not in r.json()
+    assert c.get(f"{c.acc}/contacts/{mergee}").status_code == 404
+    assert {c.get(f"{c.acc}/conversations/{i}").json()["meta"]["sender"]["id"] for i in moved} == {1}
+    again = c.post(f"{c.acc}/actions/contact_merge", {"base_contact_id": 1, "mergee_contact_id": mergee})
+    assert again.status_code == 404 and again.json() == {"error": "Resource could not be found"}
+    assert c.post(f"{c.acc}/actions/contact_merge", {"base_contact_id": 1, "mergee_contact_id": 1}).status_code == 200
+    assert c.get(f"{c.acc}/contacts/1").status_code == 200  # merging a contact with itself changes nothing
