@@ -240,7 +240,7 @@ def messages(state: DemoState, me: int, q: dict, body: Any, conv_id: str, *, ove
         after -= 1
     with state.lock:
         conv = conversation_for(state, me, conv_id)
-        msgs = sorted(state.messages(conv), key=lambda m: (m["created_at"], m["id"]))
+        msgs = state.messages(conv)  # already in (created_at, id) order, the finder's order
         if after is not None and before is not None:
             chosen = [m for m in msgs if after <= m["id"] < before][:1000]
         elif before is not None:
