@@ -21,6 +21,11 @@ class Faults:
     error_rate: float = 0.0  # 0..1: this share of API requests answers 500/502/503 (nothing is applied)
     rate_limit: bool = False  # every API request answers 429
     retry_after: int | str | None = None  # Retry-After on 429/503: seconds, or an HTTP-date string
+    # Chatwoot's rack-attack throttle: at most this many requests per client IP in each fixed window of
+    # throttle_period seconds (the server's default is 3000 a minute), contacts/search 100 a window per account
+    throttle_limit: int | None = None
+    throttle_period: int = 60
+    throttle_search_limit: int = 100
     reset_mid_body: bool = False  # the request IS applied, then the connection drops halfway through the body
     truncate_json: bool = False  # the request IS applied, the answer is cut short (valid HTTP, broken JSON)
     hang_s: float = 0.0  # sleep this long before answering (client timeouts)
@@ -41,7 +46,8 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "retry_after": (int, str, type(None)), "reset_mid_body": (bool,), "truncate_json": (bool,),
     "hang_s": (int, float), "revoke_tokens": (bool,), "conflict_resolved": (bool,), "scope": (str,),
     "shopify_bucket": (int, type(None)), "duplicate_items": (bool,), "unknown_enums": (bool,),
-    "extra_fields": (bool,),
+    "extra_fields": (bool,), "throttle_limit": (int, type(None)), "throttle_period": (int,),
+    "throttle_search_limit": (int,),
 }
 
 _UNKNOWN = {"status": "escalated", "channel_type": "Channel::Tiktok", "channel": "Channel::Tiktok",
@@ -87,7 +93,29 @@ def parse_faults(body: Any, base: Faults | None = None) -> Faults:
         raise FaultError("latency_ms and hang_s must not be negative")
     if faults.scope not in ("all", "chatwoot", "shopify"):
         raise FaultError("scope must be all, chatwoot or shopify")
+    if (faults.throttle_limit is not None and faults.throttle_limit < 1) or faults.throttle_period < 1 \
+            or faults.throttle_search_limit < 1:
+        raise FaultError("throttle_limit, throttle_period and throttle_search_limit must be positive")
     return faults
+
+
+class Throttle:
+    """Rack::Attack's fixed-window counter: the key is (rule, discriminator, now // period), every request
+    counts (refused ones too), and the count starts again at each window's boundary."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, str, int], int] = {}
+
+    def hit(self, rule: str, who: str, limit: int, period: int, now: float) -> bool:
+        """Count one request; True when it is over the limit (answer 429)."""
+        window = int(now) // period
+        with self._lock:
+            if len(self._counts) > 10_000:  # old windows are never read again
+                self._counts = {k: v for k, v in self._counts.items() if k[2] >= window}
+            key = (rule, who, window)
+            self._counts[key] = count = self._counts.get(key, 0) + 1
+            return count > limit
 
 
 @dataclass

@@ -1,11 +1,12 @@
-"""Live traffic for the demo backend: new inbound messages, new conversations and shop updates, one per tick."""
+"""Live traffic for the demo backend: new inbound messages, new conversations, contact edits and shop updates,
+one per tick, at the hub's clock."""
 
 from __future__ import annotations
 
 import random
-import time
 
 from deskapp.demo import texts
+from deskapp.demo.chatwoot_contacts import edit_contact
 from deskapp.demo.seed import CHANNELS, Conversation, Order
 from deskapp.demo.state import INCOMING, OUTGOING, DemoState
 from deskapp.demo.timeline import Event, render_text
@@ -14,13 +15,15 @@ _KIND_OF = {c[0]: c[3] for c in CHANNELS}
 
 
 def live_tick(state: DemoState, rng: random.Random) -> str:
-    """Make one thing happen now; returns what it was (message | conversation | order)."""
+    """Make one thing happen now; returns what it was (message | conversation | contact | order)."""
     with state.lock:
         roll = rng.random()
-        if roll < 0.55:
+        if roll < 0.5:
             kind = _message_on_recent(state, rng)
-        elif roll < 0.9:
+        elif roll < 0.82:
             kind = _new_conversation(state, rng)
+        elif roll < 0.9:
+            kind = _contact_edit(state, rng)
         else:
             kind = _order_update(state, rng)
         state.live_events += 1
@@ -32,11 +35,9 @@ def _message_on_recent(state: DemoState, rng: random.Random) -> str:
     conv = rng.choice(recent)
     person = state.world.people[conv.person_idx]
     text = rng.choice(texts.FOLLOW_UPS[conv.lang])
-    if conv.status in ("resolved", "snoozed"):
+    if conv.status in ("resolved", "snoozed"):  # the message reopens it (add_message)
         order = state.world.orders[conv.order_idx] if conv.order_idx >= 0 else None
         text = rng.choice(texts.REOPEN_MESSAGES[conv.lang]).format(order=order.name if order else "my order")
-        conv.status, conv.snoozed_until = "open", None
-        state.activity(conv, "Conversation was reopened")
     if person.typos and rng.random() < 0.5:
         text = text.lower()
     state.add_message(conv, content=text, message_type=INCOMING, sender_type="contact", sender_id=conv.contact_id)
@@ -52,7 +53,7 @@ def _new_conversation(state: DemoState, rng: random.Random) -> str:
     if order_idx < 0 and texts.TOPICS[topic][2]:
         topic = "product_question"
     lang = person.lang if topic in texts.OPENINGS.get(person.lang, {}) else "en"
-    now = int(time.time())
+    now = int(state.now())
     inbox_id = next(b["id"] for b in w.inboxes if b["key"] == channel)
     cseed = rng.getrandbits(48)
     conv = Conversation(
@@ -68,14 +69,24 @@ def _new_conversation(state: DemoState, rng: random.Random) -> str:
                       sender_type="contact", sender_id=conv.contact_id)
     if channel != "email" and rng.random() < 0.5:
         state.add_message(conv, content=rng.choice(texts.BOT_REPLIES), message_type=OUTGOING,
-                          sender_type="agent_bot", sender_id=1)
+                          sender_type="agent_bot", sender_id=1 + cseed % len(w.bots))
     return "conversation"
+
+
+def _contact_edit(state: DemoState, rng: random.Random) -> str:
+    """Another agent corrects a contact: a name spelled out, a city added. Nothing else tells a client."""
+    contact = rng.choice(state.world.contacts[-500:])
+    if state.contact(contact.id) is None:
+        return "contact"
+    person = state.world.people[contact.person_idx]
+    edit_contact(state, contact, {"name": person.name, "custom_attributes": {"tier": rng.choice(("gold", "silver"))}})
+    return "contact"
 
 
 def _order_update(state: DemoState, rng: random.Random) -> str:
     w = state.world
     state.shop_version += 1
-    now = int(time.time())
+    now = int(state.now())
     pending = [o for o in w.orders[-200:] if o.fulfilled_at is None and o.cancelled_at is None]
     if pending:
         order = rng.choice(pending)

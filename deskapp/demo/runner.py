@@ -19,6 +19,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-live", dest="live", action="store_false", help="no live traffic")
     parser.add_argument("--live-interval", type=float, default=5.0, metavar="S",
                         help="seconds between live events (default 5)")
+    parser.add_argument("--chatwoot-version", choices=("4.x", "3.x"), default="4.x",
+                        help="which Chatwoot server behaviour to follow where versions differ (default 4.x)")
+    parser.add_argument("--now", type=int, default=None, metavar="UNIX",
+                        help="end the history at this time and run the hub's clock from there (default: today)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -28,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         print("deskapp: --live-interval must be positive", file=sys.stderr)
         return 2
     server = DemoServer(seed=args.seed, scale=args.scale, live=args.live, live_interval=args.live_interval,
-                        port=args.port, host=args.host)
+                        port=args.port, host=args.host, now=args.now, chatwoot_version=args.chatwoot_version)
     try:
         info = server.start()
     except OSError as exc:

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 
 from deskapp.demo import texts
-from deskapp.demo.timeline import Event, EventLog, plan_conversation
+from deskapp.demo.timeline import INBOUND, Event, EventLog, plan_conversation
 
 DAY = 86400
 # channel key, Chatwoot channel_type, inbox name, identity the contact is found by, weight
@@ -65,7 +65,9 @@ class Contact:
     identifier: str | None
     inbox_ids: list[int]
     created_at: int
-    last_activity_at: int | None = None
+    last_activity_at: int | None = None  # the last incoming message's time: only a contact's own messages move it
+    custom_attributes: dict | None = None  # set when an agent edits the contact
+    additional_attributes: dict | None = None  # merged over the person's city and country
 
 
 @dataclass(slots=True)
@@ -119,7 +121,7 @@ class Conversation:
     team_id: int | None
     labels: list[str]
     priority: str | None
-    updated_at: int
+    updated_at: float  # Chatwoot sends it with microseconds (`updated_at.to_f`)
     last_activity_at: int
     first_reply_at: int | None
     waiting_since: int | None
@@ -139,8 +141,11 @@ class World:
     scale: str
     now: int
     agents: list[dict]
+    bots: list[dict]
     teams: list[dict]
     inboxes: list[dict]
+    labels: list[dict]
+    inbox_members: dict[int, set[int]]  # agent id -> the inboxes the agent is a member of
     people: list[Person]
     contacts: list[Contact]
     orders: list[Order]
@@ -201,8 +206,7 @@ def _make_contacts(rng: random.Random, people: list[Person], channel_inbox: dict
                 continue
             email = phone = identifier = None
             if kind == "email":
-                # some people type their address with capitals; the client must still match it
-                email = person.email if rng.random() < 0.85 else person.email.capitalize()
+                email = person.email  # Chatwoot stores contact emails downcased
             elif kind == "phone":
                 phone = person.phone
             else:
@@ -289,9 +293,15 @@ def build_world(seed: int = 1, scale: str = "small", now: int = 0) -> World:
     rng = random.Random(seed * 1_000_003 + len(scale))
     agents = [{"id": i + 1, "name": name, "role": role, "team_id": 1 if i < 4 else 2,
                "email": f"{_ascii(name.split()[0])}@shop.example.com"} for i, (name, role) in enumerate(texts.AGENTS)]
+    bots = [{"id": i + 1, "name": name, "description": desc} for i, (name, desc) in enumerate(texts.BOTS)]
     teams = [{"id": i + 1, "name": name, "description": desc} for i, (name, desc) in enumerate(texts.TEAMS)]
     inboxes = [{"id": i + 1, "key": c[0], "channel_type": c[1], "name": c[2]} for i, c in enumerate(CHANNELS)]
     channel_inbox = {c["key"]: c["id"] for c in inboxes}
+    labels = [{"id": i + 1, "title": title} for i, title in enumerate(texts.ACCOUNT_LABELS)]
+    # every agent works every inbox except the last one, who is only on email and web chat: a token of theirs
+    # meets Chatwoot's permission refusal on the other inboxes' conversations
+    inbox_members = {a["id"]: {b["id"] for b in inboxes} for a in agents}
+    inbox_members[agents[-1]["id"]] = {channel_inbox["email"], channel_inbox["web_chat"]}
     people = _make_people(rng, sizes["people"], now)
     contacts = _make_contacts(rng, people, channel_inbox)
     orders = _make_orders(rng, people, sizes["orders"], now)
@@ -321,7 +331,10 @@ def build_world(seed: int = 1, scale: str = "small", now: int = 0) -> World:
         next_msg += conv.n_seeded
         if order_idx >= 0:
             _apply_outcome_to_order(conv, orders[order_idx], events)
+        last_inbound = max((e.t for e in events if e.kind in INBOUND), default=None)
         contact = contacts[conv.contact_id - 1]
-        contact.last_activity_at = max(contact.last_activity_at or 0, conv.last_activity_at)
+        if last_inbound is not None:
+            contact.last_activity_at = max(contact.last_activity_at or 0, last_inbound)
         conversations.append(conv)
-    return World(seed, scale, now, agents, teams, inboxes, people, contacts, orders, conversations, next_msg, log)
+    return World(seed, scale, now, agents, bots, teams, inboxes, labels, inbox_members, people, contacts, orders,
+                 conversations, next_msg, log)

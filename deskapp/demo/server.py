@@ -13,17 +13,35 @@ import socket
 import struct
 import threading
 import time
+import zlib
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from deskapp.demo import chatwoot_api
-from deskapp.demo.faults import FaultBox, FaultError, Faults, distort, parse_faults
+from deskapp.demo.chatwoot_common import BAD_REQUEST, BAD_TOKEN, NO_TOKEN
+from deskapp.demo.demo_endpoints import demo_endpoint
+from deskapp.demo.faults import FaultBox, Faults, Throttle, distort, parse_faults
 from deskapp.demo.live import live_tick
 from deskapp.demo.state import DemoState
 
 SHOPIFY_PATH = "/admin/api/2025-01/graphql.json"
 _ID_RE = re.compile(r"/\d+(?=/|$)")
+SERVER_VERSIONS = {"4.x": "4.10.0", "3.x": "3.16.0"}  # what GET /api reports for each behaviour
+
+
+def _png(width: int, height: int) -> bytes:
+    """A small grey PNG: what an attachment's data_url serves (its name has no extension: sniff the bytes)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+ATTACHMENT_BYTES = _png(64, 48)
 
 
 class _HttpServer(ThreadingHTTPServer):
@@ -72,7 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, payload: Any, *, headers: dict[str, str] | None = None, mangle: str | None = None,
               raw: bytes | None = None, content_type: str = "application/json; charset=utf-8") -> None:
-        body = raw if raw is not None else b"" if payload is None else json.dumps(payload).encode()
+        body = raw if raw is not None else payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         if mangle == "truncate" and body:
             body = body[: max(1, len(body) // 2)]
         self.send_response(status)
@@ -108,8 +126,13 @@ class _Handler(BaseHTTPRequestHandler):
         path, query = split.path, parse_qs(split.query, keep_blank_values=True)
         ok, body = self._read_body()
         if path.startswith("/demo/"):
-            return self._demo_endpoint(method, path, body if ok else ...)
-        if path.startswith("/api/v1/"):
+            if not ok:
+                return self._send(400, {"error": "the body is not valid JSON"})
+            status, payload = demo_endpoint(demo, method, path, body)
+            return self._send(status, payload)
+        if path.startswith("/rails/active_storage/") and method == "GET":
+            return self._send(200, None, raw=ATTACHMENT_BYTES, content_type="application/octet-stream")
+        if path.startswith("/api/v1/") or path.rstrip("/") == "/api":
             api = "chatwoot"
         elif path.startswith("/admin/api/") and path.endswith("/graphql.json"):
             api = "shopify"
@@ -120,16 +143,25 @@ class _Handler(BaseHTTPRequestHandler):
         verdict = demo.faults.verdict(api)
         if verdict.delay_s:
             time.sleep(verdict.delay_s)
+        if verdict.status is None and api == "chatwoot" and demo.throttled(self.client_address[0], path):
+            verdict.status = 429
         if verdict.status is not None:
             with state.lock:
                 state.faults_injected[str(verdict.status)] += 1
             return self._send_fault(api, verdict.status, demo.faults.get())
         if api == "chatwoot":
-            me = state.tokens.get(self.headers.get("api_access_token") or "")
+            if path.rstrip("/") == "/api":  # ApiController#index: no token needed
+                return self._send(200, {"version": SERVER_VERSIONS[state.chatwoot_version],
+                                        "timestamp": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(state.now())),
+                                        "queue_services": "ok", "data_services": "ok"})
+            token = self.headers.get("api_access_token")
+            if not token:  # no token: devise_token_auth's own refusal
+                return self._send(401, NO_TOKEN)
+            me = state.tokens.get(token)
             if me is None:
-                return self._send(401, {"error": "Invalid Access Token"})
+                return self._send(401, BAD_TOKEN)
             if not ok:
-                return self._send(400, {"error": "the body is not valid JSON"})
+                return self._send(400, BAD_REQUEST)
             faults = demo.faults.get() if demo.faults.get().scope in ("all", "chatwoot") else Faults()
             status, payload = chatwoot_api.dispatch(state, method, path, query, body, me,
                                                     conflict_resolved=faults.conflict_resolved,
@@ -150,56 +182,35 @@ class _Handler(BaseHTTPRequestHandler):
         if faults.retry_after is not None and status in (429, 503):
             headers["Retry-After"] = str(faults.retry_after)
         if status == 401:
-            text = "Invalid Access Token" if api == "chatwoot" else "[API] Invalid API key or access token"
-            return self._send(401, {"error" if api == "chatwoot" else "errors": text})
+            return self._send(401, BAD_TOKEN if api == "chatwoot"
+                              else {"errors": "[API] Invalid API key or access token"})
         if status == 429:
-            return self._send(429, {"errors": "Too many requests"} if api == "shopify"
-                              else {"error": "Retry later"}, headers=headers)
+            if api == "shopify":
+                return self._send(429, {"errors": "Too many requests"}, headers=headers)
+            # rack-attack's default responder: plain text, no Retry-After (unless a proxy in front adds one)
+            return self._send(429, None, raw=b"Retry later\n", content_type="text/plain", headers=headers)
         if status == 502:  # what a proxy in front of a dead app says: not JSON at all
             return self._send(502, None, raw=b"<html><body><h1>502 Bad Gateway</h1></body></html>",
                               content_type="text/html")
         return self._send(status, {"error": "Service Unavailable" if status == 503 else "Internal Server Error"},
                           headers=headers)
 
-    def _demo_endpoint(self, method: str, path: str, body: Any) -> None:
-        demo = self.server.demo
-        if body is ...:
-            return self._send(400, {"error": "the body is not valid JSON"})
-        if path == "/demo/faults" and method == "GET":
-            return self._send(200, demo.faults.get().to_json())
-        if path == "/demo/faults" and method in ("POST", "PATCH"):
-            try:
-                faults = parse_faults(body if body is not None else {},
-                                      demo.faults.get() if method == "PATCH" else None)
-            except FaultError as exc:
-                return self._send(400, {"error": str(exc)})
-            demo.faults.set(faults)
-            return self._send(200, faults.to_json())
-        if path == "/demo/stats" and method == "GET":
-            return self._send(200, demo.state.stats())
-        if path == "/demo/info" and method == "GET":
-            return self._send(200, demo.info())
-        if path == "/demo/received_messages" and method == "GET":
-            with demo.state.lock:
-                return self._send(200, list(demo.state.received_messages))
-        if path == "/demo/live" and method == "POST":
-            count = body.get("events", 1) if isinstance(body, dict) else 1
-            kinds = [demo.live_once() for _ in range(max(0, min(int(count), 1000)))]
-            return self._send(200, {"events": kinds})
-        return self._send(404, {"error": "Not found"})
-
 
 class DemoServer:
     """The demo backend on a background thread. `start()` returns the connection info; `stop()` ends it."""
 
     def __init__(self, seed: int = 1, scale: str = "small", live: bool = True, live_interval: float = 5.0,
-                 port: int = 0, host: str = "127.0.0.1", now: int | None = None) -> None:
+                 port: int = 0, host: str = "127.0.0.1", now: int | None = None,
+                 clock: Callable[[], float] | None = None, chatwoot_version: str = "4.x") -> None:
+        """`now` ends the seeded history (and starts the hub's clock there); `clock` replaces that clock;
+        `chatwoot_version` "4.x" | "3.x" picks the server behaviours that differ between versions."""
         from deskapp.demo.shopify_api import ShopifyApi
 
         self.seed, self.scale, self.live, self.live_interval = seed, scale, live, live_interval
         self.host, self.port = host, port
-        self.state = DemoState(seed=seed, scale=scale, now=now)
+        self.state = DemoState(seed=seed, scale=scale, now=now, clock=clock, chatwoot_version=chatwoot_version)
         self.faults = FaultBox(seed)
+        self.throttle = Throttle()
         self.shopify = ShopifyApi(self.state)
         self._httpd: _HttpServer | None = None
         self._threads: list[threading.Thread] = []
@@ -220,7 +231,20 @@ class DemoServer:
             "supervisor_token": next(t for t, a in state.tokens.items() if a == 1),
             "agent_tokens": {str(a): t for t, a in state.tokens.items()}, "me_agent_id": state.me_id,
             "seed": self.seed, "scale": self.scale, "live": self.live, "counts": state.stats()["counts"],
+            "chatwoot_version": state.chatwoot_version,
         }
+
+    def throttled(self, ip: str, path: str) -> bool:
+        """Whether rack-attack's throttles (when switched on) refuse this request."""
+        f = self.faults.get()
+        if f.throttle_limit is None or f.scope == "shopify":
+            return False
+        now = self.state.now()
+        over = self.throttle.hit(f"req/ip/{f.throttle_period}", ip, f.throttle_limit, f.throttle_period, now)
+        match = re.match(r"/api/v1/accounts/(\d+)/contacts/search", path)
+        if match:
+            over |= self.throttle.hit("contacts/search/60", match.group(1), f.throttle_search_limit, 60, now)
+        return over
 
     def start(self) -> dict[str, Any]:
         if self._httpd is not None:
@@ -228,6 +252,7 @@ class DemoServer:
         httpd = _HttpServer((self.host, self.port), _Handler)
         httpd.demo = self
         self._httpd = httpd
+        self.state.public_url = self.url
         self._stopping.clear()
         serve = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                  name="demo-http", daemon=True)

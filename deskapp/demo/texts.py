@@ -249,3 +249,13 @@ AGENTS = (
 )
 TEAMS = (("Orders & Shipping", "Where-is-my-order, address changes, cancellations"),
          ("Returns & Billing", "Returns, exchanges, refunds, invoices, discount codes"))
+# Agent bots are numbered apart from users (their own table): ids 1 and 2 are also the ids of two agents.
+BOTS = (("ShopBot", "Answers first on chat channels"), ("Returns Assistant", "Collects return details"))
+# What the website's proactive campaigns say before the visitor has written anything.
+CAMPAIGN_MESSAGES = (
+    "Hi there! Free shipping on orders over $50 this week - can I help you find something?",
+    "Looking for the right size? Ask us, we reply in minutes.",
+)
+# The account's labels: a label a client sends that is not among them is dropped by newer servers.
+ACCOUNT_LABELS = ("order-status", "damaged", "exchange", "refund", "cancellation", "discount", "address-change",
+                  "pre-sales", "billing", "vip", "reopened", "escalated", "follow-up")

@@ -20,9 +20,9 @@ OPEN_HOUR, CLOSE_HOUR = 7, 21  # agents' shifts, UTC
 
 
 class Event(NamedTuple):
-    kind: str  # in_open in_follow in_impatient in_thanks in_reopen bot out_reply out_close note act_* csat
+    kind: str  # in_open in_follow in_impatient in_thanks in_reopen bot out_reply out_close note act_* csat campaign
     t: int
-    agent_id: int | None
+    agent_id: int | None  # the agent (human events), the agent bot (bot) or the campaign's sender (campaign)
     variant: int
 
 
@@ -51,7 +51,10 @@ def _lognormal(rng: random.Random, median_s: float, sigma: float) -> int:
 
 
 KINDS = ("in_open", "in_follow", "in_impatient", "in_thanks", "in_reopen", "bot", "out_reply", "out_followup",
-         "out_close", "note", "act_assign", "act_resolve", "act_pending", "act_reopen", "csat")
+         "out_close", "note", "act_assign", "act_resolve", "act_pending", "csat", "campaign")
+HUMAN_REPLIES = frozenset({"out_reply", "out_followup", "out_close"})
+CAMPAIGN_SENDER = 3  # the agent a website campaign speaks as: a user, yet never a human reply
+FRONTEND_URL = "https://support.shop.example.com"
 _KIND_CODE = {k: i for i, k in enumerate(KINDS)}
 
 
@@ -94,9 +97,13 @@ def plan_conversation(conv: Conversation, person: Person, agents: list[dict], no
     chatty = conv.channel != "email"
     team_id = texts.TOPICS[conv.topic][1] + 1
     assignee = (team_id - 1) * 4 + 1 + rng.randrange(4) if rng.random() < 0.92 else 1 + rng.randrange(len(agents))
-    t = add("in_open", conv.created_at)
-    if chatty and rng.random() < 0.7:
-        add("bot", t + _between(rng, 1, 4))
+    t = conv.created_at
+    if conv.channel == "web_chat" and rng.random() < 0.15:  # a proactive campaign opened the conversation
+        add("campaign", t, CAMPAIGN_SENDER)
+        t += _between(rng, 30, 900)
+    t = add("in_open", t)
+    if chatty and rng.random() < 0.7:  # the inbox's agent bot answers first
+        add("bot", t + _between(rng, 1, 4), 1 + conv.seed % len(texts.BOTS))
     unassigned = now - t < 3 * DAY and rng.random() < 0.4
     if unassigned:
         assignee = None
@@ -122,8 +129,8 @@ def plan_conversation(conv: Conversation, person: Person, agents: list[dict], no
             if rng.random() < 0.55:
                 add("csat", cur + _between(rng, 60, 6 * 3600))
             if rng.random() < 0.09:  # the problem came back
+                # the customer's message reopens it; on a non-API inbox that leaves no activity message
                 cur = add("in_reopen", cur + _between(rng, 1, 5) * DAY + _between(rng, 0, DAY))
-                add("act_reopen", cur + 1)
                 cur = add("out_reply", _in_hours(cur + _lognormal(rng, 1200 if chatty else 7200, 1.0), rng), assignee)
                 if rng.random() < 0.7:
                     add("act_resolve", cur + _between(rng, 60, 7200), assignee)
@@ -136,22 +143,25 @@ def plan_conversation(conv: Conversation, person: Person, agents: list[dict], no
 
 def _fill_header(conv: Conversation, person: Person, events: list[Event], assignee: int | None, team_id: int,
                  rng: random.Random) -> None:
-    status, first_reply, waiting, reopened = "open", None, None, False
+    # Chatwoot's rules: waiting_since starts at creation, an incoming message sets it when empty, a human
+    # agent's public reply (not a bot's, not a campaign's) clears it and sets first_reply_created_at once,
+    # resolving clears it; an incoming message reopens a resolved conversation.
+    status, first_reply, waiting, reopened = "open", None, conv.created_at, False
     for e in events:
         if e.kind == "act_resolve":
             status, waiting = "resolved", None
         elif e.kind == "act_pending":
             status = "pending"
-        elif e.kind == "act_reopen":
-            status, reopened = "open", True
         elif e.kind in INBOUND:
             waiting = waiting or e.t
-        elif e.kind in ("out_reply", "out_followup", "out_close"):
+            if e.kind == "in_reopen":
+                status, reopened = "open", True
+        elif e.kind in HUMAN_REPLIES:
             first_reply = first_reply or e.t
             waiting = None
     conv.status = status
     conv.first_reply_at = first_reply
-    conv.waiting_since = waiting if status == "open" else None
+    conv.waiting_since = waiting
     conv.assignee_id = assignee if any(e.kind == "act_assign" for e in events) else None
     conv.team_id = team_id if conv.assignee_id else (team_id if rng.random() < 0.5 else None)
     conv.labels = sorted({texts.TOPICS[conv.topic][0]} | ({"reopened"} if reopened else set())
@@ -230,16 +240,18 @@ def render_text(e: Event, conv: Conversation, person: Person, order: Order | Non
         text = _pick(texts.PRIVATE_NOTES, e.variant)
     elif kind == "bot":
         text = _pick(texts.BOT_REPLIES, e.variant)
-    elif kind == "act_assign":
-        text = f"Assigned to {agent['name']} by Automation System"
+    elif kind == "campaign":
+        text = _pick(texts.CAMPAIGN_MESSAGES, e.variant)
+    elif kind == "act_assign":  # the texts of config/locales/en.yml, conversations.activity
+        text = (f"{agent['name']} self-assigned this conversation" if e.variant % 3 == 0
+                else f"Assigned to {agent['name']} by {agents[0]['name']}")
     elif kind == "act_resolve":
         text = f"Conversation was marked resolved by {agent['name']}"
     elif kind == "act_pending":
-        text = f"Conversation was marked pending by {agent['name']}"
-    elif kind == "act_reopen":
-        text = "Conversation was reopened"
-    elif kind == "csat":
-        text = "Please rate the conversation"
+        text = f"Conversation was marked as pending by {agent['name']}"
+    elif kind == "csat":  # the survey template; outside the web widget it carries the survey link
+        text = ("Please rate the conversation" if conv.channel == "web_chat"
+                else f"Please rate this conversation, {FRONTEND_URL}/survey/responses/{conv.uuid}")
     else:
         text = kind
     text = text.format(**values)

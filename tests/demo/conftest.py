@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -31,6 +30,15 @@ class DemoClient:
     def post(self, path: str, body: Any = None, **kw: Any) -> requests.Response:
         return self.session.post(self.url + path, headers=self.headers, json=body, timeout=30, **kw)
 
+    def request(self, method: str, path: str, body: Any = None, token: str | None = None) -> requests.Response:
+        headers = self.headers if token is None else {"api_access_token": token}
+        return self.session.request(method, self.url + path, headers=headers, json=body, timeout=30)
+
+    def customer_writes(self, conv_id: int, content: str) -> requests.Response:
+        """The customer's side of a conversation (the API itself refuses incoming messages on these inboxes)."""
+        return self.session.post(f"{self.url}/demo/conversations/{conv_id}/incoming", json={"content": content},
+                                 timeout=30)
+
     def graphql(self, query: str, variables: dict | None = None) -> requests.Response:
         return self.session.post(self.url + "/admin/api/2025-01/graphql.json", timeout=30,
                                  headers={"X-Shopify-Access-Token": self.info["shopify_token"]},
@@ -49,7 +57,7 @@ def demo() -> Iterator[DemoServer]:
 @pytest.fixture
 def fresh() -> Iterator[DemoServer]:
     """A server of one's own, for tests that change things or flip faults."""
-    srv = DemoServer(seed=3, scale="small", live=False, now=int(time.time()))
+    srv = DemoServer(seed=3, scale="small", live=False, now=PINNED_NOW)
     srv.start()
     yield srv
     srv.stop()

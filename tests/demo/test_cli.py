@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.demo.conftest import PINNED_NOW
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -27,11 +29,13 @@ def _start(*args: str) -> tuple[subprocess.Popen, dict]:
     return proc, json.loads(line)
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
-def test_cli_prints_info_serves_and_stops(sig: signal.Signals) -> None:
-    proc, info = _start("--seed", "4", "--no-live")
+@pytest.mark.parametrize(("sig", "version"), [(signal.SIGTERM, "4.x"), (signal.SIGINT, "3.x")])
+def test_cli_prints_info_serves_and_stops(sig: signal.Signals, version: str) -> None:
+    proc, info = _start("--seed", "4", "--no-live", "--now", str(PINNED_NOW), "--chatwoot-version", version)
     try:
         assert {"url", "chatwoot_account_id", "chatwoot_token", "shopify_token", "counts"} <= set(info)
+        assert info["chatwoot_version"] == version
+        assert requests.get(info["url"] + "/api", timeout=10).json()["version"][0] == version[0]
         assert info["url"].startswith("http://127.0.0.1:")
         assert info["counts"]["conversations"] == 2000 and info["counts"]["orders"] == 1500
         r = requests.get(f"{info['url']}/api/v1/accounts/{info['chatwoot_account_id']}/conversations",

@@ -7,6 +7,7 @@ import time
 import pytest
 import requests
 
+from deskapp.demo.faults import Faults
 from deskapp.demo.server import DemoServer
 from tests.demo.conftest import DemoClient
 
@@ -26,10 +27,10 @@ def test_faults_read_set_merge_reset(fresh_client: DemoClient, fresh: DemoServer
     replaced = _faults(c, {"outage": True}).json()
     assert replaced["outage"] and not replaced["rate_limit"] and replaced["retry_after"] is None
     reset = _faults(c, {}).json()
-    assert not any(v for k, v in reset.items() if k != "scope") and reset["scope"] == "all"
+    assert reset == Faults().to_json() and not reset["outage"] and reset["throttle_limit"] is None
     assert c.get(c.acc + "/agents").status_code == 200
     for bad in ({"outrage": True}, {"error_rate": 2}, {"outage": "yes"}, {"latency_ms": -1}, {"scope": "x"},
-                {"latency_ms": True}, [1]):
+                {"latency_ms": True}, [1], {"throttle_limit": 0}, {"throttle_period": -5}):
         assert _faults(c, bad).status_code == 400, bad
     assert c.session.post(c.url + "/demo/faults", data=b"{", timeout=10).status_code == 400
     fresh.set_faults(revoke_tokens=True)
@@ -54,6 +55,7 @@ def test_rate_limit_with_and_without_retry_after(fresh_client: DemoClient, fresh
     fresh.set_faults(rate_limit=True)
     r = c.get(c.acc + "/conversations")
     assert r.status_code == 429 and "Retry-After" not in r.headers  # Chatwoot's own 429 has none
+    assert r.headers["Content-Type"].startswith("text/plain") and r.text == "Retry later\n"
     fresh.set_faults(rate_limit=True, retry_after=2)
     assert c.get(c.acc + "/conversations").headers["Retry-After"] == "2"
     fresh.set_faults(rate_limit=True, retry_after="Wed, 21 Oct 2026 07:28:00 GMT")

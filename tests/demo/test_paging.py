@@ -3,8 +3,6 @@ published specs leave out): page sizes, sort orders, updated_within, message id 
 
 from __future__ import annotations
 
-import time
-
 from deskapp.demo.server import DemoServer
 from tests.demo.conftest import DemoClient
 
@@ -64,7 +62,7 @@ def test_updated_within_is_unpaginated_and_sees_changes(fresh_client: DemoClient
     everything = c.get(c.acc + "/conversations", status="all", updated_within=100 * 86400).json()["data"]["payload"]
     assert len(everything) == 2000  # all of them, no 25-item page
     recent = c.get(c.acc + "/conversations", status="all", updated_within=3600).json()["data"]["payload"]
-    cutoff = time.time() - 3600
+    cutoff = fresh.state.now() - 3600  # the hub's own clock, pinned: never the wall clock
     assert all(x["updated_at"] > cutoff - 1 for x in recent)
     expected = sum(conv.updated_at > cutoff for conv in fresh.state.conversations)
     assert abs(len(recent) - expected) <= 1
@@ -91,7 +89,7 @@ def test_message_cursors(fresh_client: DemoClient, fresh: DemoServer) -> None:
     assert after == every[1:101]  # up to 100 newer, oldest first
     assert c.get(path, after=every[-1]).json()["payload"] == []
     both = [m["id"] for m in c.get(path, after=every[2], before=every[-3]).json()["payload"]]
-    assert both == every[3:-3]
+    assert both == every[2:-3]  # MessageFinder#messages_between: after <= id < before
     # walking with after= from nothing reaches every message exactly once
     seen, cursor = [], 0
     while True:
