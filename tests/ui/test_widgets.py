@@ -194,7 +194,7 @@ def test_dark_and_light_palettes_and_tinted_icons(qapp):
 
     from deskapp.ui import icons, theme
 
-    dark, light = theme._palette(True), theme._palette(False)
+    dark, light = theme.palette(True), theme.palette(False)
     assert dark.color(QPalette.ColorRole.Window).lightness() < 60 < light.color(QPalette.ColorRole.Window).lightness()
     theme.apply(qapp)
     for name in ("email", "whatsapp", "resolve", "snooze", "deskapp"):
