@@ -159,6 +159,8 @@ def start(workspace: Any, options: dict) -> Session | None:
     actions, outbox = open_actions(workspace)
     settings = QSettings(str(Path(workspace.paths.data_dir) / "ui.ini"), QSettings.Format.IniFormat)
     window = MainWindow(workspace, actions=actions, outbox=outbox, settings=settings)
+    if options.get("window_size"):
+        window.resize(*options["window_size"])
     theme.follow_os(app, on_change=lambda: window.page.update_icons())
     window.engine = engine = start_engine(workspace, window) if demo_workspace.has_accounts(workspace) else None
     mail_push = start_mail_push(workspace, engine)
@@ -173,7 +175,7 @@ def start(workspace: Any, options: dict) -> Session | None:
 
 
 def run(workspace: Any, options: dict) -> int:
-    """Open the main window; returns the exit code. Options: demo, screenshot (path), smoke."""
+    """Open the main window; returns the exit code. Options: demo, screenshot (path), smoke, window_size."""
     session = start(workspace, options)
     if session is None:
         return 1
