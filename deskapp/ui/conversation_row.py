@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PySide6.QtCore import QRect, QRectF, Qt
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPalette
 
 from deskapp.services.inbox import ConversationRow, ViewFilter, channel_title, relative_time, sla_level, sla_text
-from deskapp.ui import chips, icons, theme
-from deskapp.ui.chips import Chip
+from deskapp.ui import icons, theme
+from deskapp.ui.chips import Chip, ChipPainter
 
 PAD_X = 8
 ICON = 16
@@ -110,6 +110,13 @@ def row_content(r: ConversationRow, hidden: frozenset[str], *, now: float, draft
         state=state, optional=tuple(optional), fixed=fixed, unread=max(0, r.unread), outside=outside)
 
 
+def elide(metrics: QFontMetrics, text: str, width: int) -> str:
+    """``text`` shortened with … to ``width`` (measuring first: most texts fit, and eliding costs more)."""
+    if metrics.horizontalAdvance(text) <= width:
+        return text
+    return metrics.elidedText(text, Qt.TextElideMode.ElideRight, max(0, width))
+
+
 class RowPainter:
     """Lays out and paints RowContent in the view's font; ``height`` is the row height that font needs."""
 
@@ -117,30 +124,30 @@ class RowPainter:
         self.font = QFont(font)
         self.bold = QFont(font)
         self.bold.setBold(True)
-        self.small = QFont(font)
-        self.small.setPointSizeF(max(6.0, font.pointSizeF() * 0.88))
+        small = QFont(font)
+        small.setPointSizeF(max(6.0, font.pointSizeF() * 0.88))
+        self.chips = ChipPainter(small)
         self.metrics = QFontMetrics(self.font)
         self.bold_metrics = QFontMetrics(self.bold)
-        self.small_metrics = QFontMetrics(self.small)
         self.line = self.metrics.height()
         self.gap = max(3, self.line // 4)
         self.height = 2 * self.line + self.gap + 2 * max(6, self.line // 2)
 
     def paint(self, painter: QPainter, width: int, c: RowContent | None, palette: QPalette, *,
               selected: bool) -> None:
-        """The row at (0, 0): the caller has drawn the background (selection, hover)."""
+        """The row at (0, 0): the caller has drawn the background (selection, hover). Chips keep their
+        own colours on a selected row (each pair reads on its own), the unread count turns white."""
         top = (self.height - 2 * self.line - self.gap) // 2
         second = top + self.line + self.gap
         text = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
-        muted = QColor(text) if selected else palette.color(QPalette.ColorRole.PlaceholderText)
-        if selected:
-            muted.setAlphaF(0.85)
+        muted = text if selected else palette.color(QPalette.ColorRole.PlaceholderText)
+        dark = theme.is_dark_palette(palette)
         painter.save()
-        painter.setPen(QColor(palette.color(QPalette.ColorRole.Mid)))
+        painter.setPen(palette.color(QPalette.ColorRole.Mid))
         painter.drawLine(0, self.height - 1, width - 1, self.height - 1)
+        painter.setFont(self.font)
         if c is None:  # its page is on its way from a worker
             painter.setPen(muted)
-            painter.setFont(self.font)
             painter.drawText(QRect(PAD_X, top, width - 2 * PAD_X, self.line), int(Qt.AlignmentFlag.AlignVCenter),
                              "…")
             painter.restore()
@@ -148,22 +155,25 @@ class RowPainter:
         x = self.text_left(c)
         if c.channel:
             icons.icon(c.channel).paint(painter, QRect(PAD_X, top + (self.line - ICON) // 2, ICON, ICON))
-        right = width - PAD_X
-        right = self._right_text(painter, c.when, right, top, muted, limit=right - x)
+        painter.setPen(muted)
+        right = self._right_text(painter, c.when, width - PAD_X, top, limit=width - PAD_X - x)
         if c.state:
-            state = chips.fit(self.small_metrics, [], list(c.state), max(0, (right - x) // 2))
-            right = self._chips(painter, state, right, top, selected)
+            state = self.chips.fit([], list(c.state), max(0, (right - x) // 2))
+            right = self._chips(painter, state, right, top, dark)
         if c.assignee:
-            right = self._right_text(painter, c.assignee, right, top, muted, limit=max(0, (right - x) * 2 // 5))
-        painter.setFont(self.bold if c.unread else self.font)
-        painter.setPen(text)
+            right = self._right_text(painter, c.assignee, right, top, limit=max(0, (right - x) * 2 // 5))
         metrics = self.bold_metrics if c.unread else self.metrics
-        painter.drawText(QRect(x, top, max(0, right - x), self.line), int(Qt.AlignmentFlag.AlignVCenter),
-                         metrics.elidedText(c.customer, Qt.TextElideMode.ElideRight, max(0, right - x)))
         if c.unread:
-            self._unread_badge(painter, c.unread, width - PAD_X, second, selected)
+            painter.setFont(self.bold)
+        painter.setPen(text)
+        painter.drawText(QRect(x, top, max(0, right - x), self.line), int(Qt.AlignmentFlag.AlignVCenter),
+                         elide(metrics, c.customer, right - x))
         shown, chips_right, subject_width = self.second_line(c, width)
-        self._chips(painter, shown, chips_right, second, selected)
+        if c.unread:
+            badge = Chip(str(c.unread) if c.unread < 100 else "99+", "badge_selected" if selected else "badge")
+            self._chips(painter, [badge], width - PAD_X, second, dark)
+        self._chips(painter, shown, chips_right, second, dark)
+        painter.setFont(self.font)
         self._subject(painter, c, QRect(x, second, subject_width, self.line), text, muted)
         painter.restore()
 
@@ -175,55 +185,33 @@ class RowPainter:
         unread count takes the far right; the subject keeps most of the rest, the chips what is left."""
         x, right = self.text_left(c), width - PAD_X
         if c.unread:
-            right -= self._badge_width(c.unread) + SPACE // 2
+            right -= self.chips.width(Chip(str(c.unread) if c.unread < 100 else "99+")) + SPACE // 2
         room = right - x
         keep = max(MIN_TEXT, room * 60 // 100)
-        shown = chips.fit(self.small_metrics, list(c.optional), list(c.fixed), max(0, room - keep - SPACE))
-        used = chips.row_width(self.small_metrics, shown)
+        shown = self.chips.fit(list(c.optional), list(c.fixed), max(0, room - keep - SPACE))
+        used = self.chips.row_width(shown)
         return shown, right, max(0, room - (used + SPACE if shown else 0))
 
-    def _chips(self, painter: QPainter, shown: list[Chip], right: int, top: int, selected: bool) -> int:
+    def _chips(self, painter: QPainter, shown: list[Chip], right: int, top: int, dark: bool) -> int:
         """``shown`` right-aligned at ``right`` on the line at ``top``; returns where the space left ends."""
         if not shown:
             return right
-        width = chips.row_width(self.small_metrics, shown)
-        painter.setFont(self.small)
-        chip_h = min(self.line, self.small_metrics.height() + 2)
-        chips.paint(painter, shown, right - width, top + (self.line - chip_h) // 2, chip_h, self.small_metrics,
-                    selected=selected)
+        width = self.chips.row_width(shown)
+        self.chips.paint(painter, shown, right - width, top + (self.line - self.chips.height) // 2, dark=dark)
         return right - width - SPACE
 
-    def _right_text(self, painter: QPainter, value: str, right: int, top: int, colour: QColor, *, limit: int) -> int:
-        shown = self.metrics.elidedText(value, Qt.TextElideMode.ElideRight, max(0, limit))
+    def _right_text(self, painter: QPainter, value: str, right: int, top: int, *, limit: int) -> int:
+        """``value`` in the current pen, right-aligned at ``right``; returns where the space left ends."""
+        shown = elide(self.metrics, value, limit)
         w = self.metrics.horizontalAdvance(shown)
-        painter.setFont(self.font)
-        painter.setPen(colour)
         painter.drawText(QRect(right - w, top, w, self.line), int(Qt.AlignmentFlag.AlignVCenter), shown)
         return right - w - (SPACE if w else 0)
-
-    def _badge_width(self, count: int) -> int:
-        h = min(self.line, self.small_metrics.height() + 2)
-        return max(h, self.small_metrics.horizontalAdvance(str(count) if count < 100 else "99+") + h // 2 + 2)
-
-    def _unread_badge(self, painter: QPainter, count: int, right: int, top: int, selected: bool) -> None:
-        label = str(count) if count < 100 else "99+"
-        h = min(self.line, self.small_metrics.height() + 2)
-        w = self._badge_width(count)
-        rect = QRectF(right - w, top + (self.line - h) / 2, w, h)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor("#ffffff") if selected else QColor(theme.ACCENT))
-        painter.drawRoundedRect(rect, h / 2, h / 2)
-        painter.setFont(self.small)
-        painter.setPen(QColor(theme.ACCENT) if selected else QColor("#ffffff"))
-        painter.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), label)
 
     def _subject(self, painter: QPainter, c: RowContent, rect: QRect, text: QColor, muted: QColor) -> None:
         """The subject in the text colour, the snippet after it muted, elided together to the width."""
         joined = f"{c.subject}  {c.snippet}" if c.snippet else c.subject
-        elided = self.metrics.elidedText(joined, Qt.TextElideMode.ElideRight, max(0, rect.width()))
+        elided = elide(self.metrics, joined, rect.width())
         head = elided[:len(c.subject)] if len(elided) > len(c.subject) else elided
-        painter.setFont(self.font)
         painter.setPen(text)
         align = int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
         painter.drawText(rect, align, head)

@@ -7,12 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QModelIndex, QRect, QSize, Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QFont, QFontMetrics, QPainter, QPalette
+from PySide6.QtGui import QColor, QDesktopServices, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTreeWidget
 
 from deskapp.services.customers import OrderInfo, PastConversation
-from deskapp.ui import chips, icons
-from deskapp.ui.chips import Chip
+from deskapp.ui import icons, theme
+from deskapp.ui.chips import Chip, ChipPainter
 
 DATA_ROLE = Qt.ItemDataRole.UserRole + 1  # ("order", OrderInfo) | ("line", (text, amount)) | ("track", (number, url))
 PAD = 6
@@ -81,23 +81,33 @@ class _CardDelegate(QStyledItemDelegate):
     def __init__(self, view: QAbstractItemView) -> None:
         super().__init__(view)
         self.view = view
+        self._chips: tuple[str, ChipPainter] | None = None
 
-    def fonts(self) -> tuple[QFont, QFont, QFont]:
+    def fonts(self) -> tuple[QFont, QFont]:
         font = QFont(self.view.font())
         bold = QFont(font)
         bold.setBold(True)
-        small = QFont(font)
-        small.setPointSizeF(max(6.0, font.pointSizeF() * 0.88))
-        return font, bold, small
+        return font, bold
 
-    def background(self, painter: QPainter, option: QStyleOptionViewItem) -> tuple[bool, object, object]:
+    def chips(self) -> ChipPainter:
+        """Chips a little smaller than the view's font (made again if that font changes)."""
+        key = self.view.font().key()
+        if self._chips is None or self._chips[0] != key:
+            small = QFont(self.view.font())
+            small.setPointSizeF(max(6.0, small.pointSizeF() * 0.88))
+            self._chips = (key, ChipPainter(small))
+        return self._chips[1]
+
+    def background(self, painter: QPainter, option: QStyleOptionViewItem) -> tuple[QColor, QColor, QColor]:
+        """Draws the item's background (selection, hover); returns its text, muted and link colours."""
         style = self.view.style()
         style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, self.view)
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
         palette = option.palette
-        text = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
-        muted = text if selected else palette.color(QPalette.ColorRole.PlaceholderText)
-        return selected, text, muted
+        if option.state & QStyle.StateFlag.State_Selected:
+            text = palette.color(QPalette.ColorRole.HighlightedText)
+            return text, text, text
+        return (palette.color(QPalette.ColorRole.Text), palette.color(QPalette.ColorRole.PlaceholderText),
+                palette.color(QPalette.ColorRole.Link))
 
 
 class OrderDelegate(_CardDelegate):
@@ -116,8 +126,7 @@ class OrderDelegate(_CardDelegate):
     def _link_own_line(self, o: OrderInfo, width: int) -> bool:
         if not o.tracking_urls:
             return False
-        _font, _bold, small = self.fonts()
-        needed = chips.row_width(QFontMetrics(small), order_chips(o)) + SPACE
+        needed = self.chips().row_width(order_chips(o)) + SPACE
         return needed + QFontMetrics(self.view.font()).horizontalAdvance(self._track_text(o)) > width
 
     def track_rect(self, rect: QRect, o: OrderInfo) -> QRect:
@@ -142,13 +151,13 @@ class OrderDelegate(_CardDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
         kind, value = index.data(DATA_ROLE) or ("line", ("", ""))
         painter.save()
-        selected, text, muted = self.background(painter, option)
-        font, bold, small = self.fonts()
+        text, muted, link_colour = self.background(painter, option)
+        font, bold = self.fonts()
         rect = option.rect.adjusted(PAD, 0, -PAD, 0)
         metrics = QFontMetrics(font)
-        link_colour = text if selected else option.palette.color(QPalette.ColorRole.Link)
         if kind == "order":
-            self._order(painter, rect, value, (font, bold, small), text, muted, link_colour, selected)
+            self._order(painter, rect, value, (font, bold), text, muted, link_colour,
+                        theme.is_dark_palette(option.palette))
         elif kind == "track":
             number, _url = value
             icons.icon("open_external").paint(painter, QRect(rect.left(), rect.top() + (rect.height() - 16) // 2,
@@ -170,9 +179,9 @@ class OrderDelegate(_CardDelegate):
         painter.restore()
 
     def _order(self, painter: QPainter, rect: QRect, o: OrderInfo, fonts, text, muted, link_colour,
-               selected: bool) -> None:
-        font, bold, small = fonts
-        bold_metrics, metrics, small_metrics = QFontMetrics(bold), QFontMetrics(font), QFontMetrics(small)
+               dark: bool) -> None:
+        font, bold = fonts
+        bold_metrics, metrics, chip_painter = QFontMetrics(bold), QFontMetrics(font), self.chips()
         line = metrics.height()
         first = QRect(rect.left(), rect.top() + PAD, rect.width(), line)
         total = money(o.total, o.currency)
@@ -190,11 +199,8 @@ class OrderDelegate(_CardDelegate):
         second = first.top() + line + PAD // 2
         link = self.track_rect(rect, o)
         beside = link.isValid() and link.top() == second
-        shown = chips.fit(small_metrics, [], order_chips(o), rect.width() - (link.width() + SPACE if beside else 0))
-        painter.setFont(small)
-        chip_h = min(line, small_metrics.height() + 2)
-        chips.paint(painter, shown, rect.left(), second + (line - chip_h) // 2, chip_h, small_metrics,
-                    selected=selected)
+        shown = chip_painter.fit([], order_chips(o), rect.width() - (link.width() + SPACE if beside else 0))
+        chip_painter.paint(painter, shown, rect.left(), second + (line - chip_painter.height) // 2, dark=dark)
         if link.isValid():
             painter.setFont(font)
             painter.setPen(link_colour)
@@ -242,18 +248,16 @@ class PastDelegate(_CardDelegate):
         if c is None:
             return super().paint(painter, option, index)
         painter.save()
-        selected, text, muted = self.background(painter, option)
-        font, _bold, small = self.fonts()
+        text, muted, _link = self.background(painter, option)
+        font, _bold = self.fonts()
         rect = option.rect.adjusted(PAD, PAD, -PAD, -PAD)
-        metrics, small_metrics = QFontMetrics(font), QFontMetrics(small)
+        metrics, chip_painter = QFontMetrics(font), self.chips()
         line = metrics.height()
         icons.icon(c.channel).paint(painter, QRect(rect.left(), rect.top() + (line - 16) // 2, 16, 16))
         status = [Chip(c.status, CONVERSATION_TONES.get(c.status, "neutral"))]
-        width = chips.row_width(small_metrics, status)
-        painter.setFont(small)
-        chip_h = min(line, small_metrics.height() + 2)
-        chips.paint(painter, status, rect.right() - width + 1, rect.top() + (line - chip_h) // 2, chip_h,
-                    small_metrics, selected=selected)
+        width = chip_painter.row_width(status)
+        chip_painter.paint(painter, status, rect.right() - width + 1, rect.top() + (line - chip_painter.height) // 2,
+                           dark=theme.is_dark_palette(option.palette))
         painter.setFont(font)
         painter.setPen(muted)
         painter.drawText(QRect(rect.left() + 22, rect.top(), max(0, rect.width() - 22 - width - SPACE), line),

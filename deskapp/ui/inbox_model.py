@@ -51,6 +51,7 @@ class ConversationModel(QAbstractTableModel):
         self.drafts: set[int] = set()
         self.outside: set[int] = set()  # listed although no longer in the view (the open one, until left)
         self.hidden: frozenset[str] = frozenset()  # what the view says already (conversation_row.hidden_parts)
+        self._content: dict[int, tuple[ConversationRow, RowContent]] = {}  # valid while its row is the same
         self.fetches = 0  # pages read: benchmarks and tests look at it
         self._bold = QFont()
         self._bold.setBold(True)
@@ -71,6 +72,7 @@ class ConversationModel(QAbstractTableModel):
         else:
             self._cache.clear()
             self._stale.clear()
+            self._content.clear()
         self.endResetModel()
 
     def append_ids(self, more: list[int]) -> None:
@@ -97,6 +99,7 @@ class ConversationModel(QAbstractTableModel):
         if not self._ids:
             return
         if ids is None:
+            self._content.clear()
             if self._submit is None:
                 self._cache.clear()
             else:
@@ -104,6 +107,7 @@ class ConversationModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
             return
         for cid in ids:
+            self._content.pop(cid, None)
             if self._submit is None:
                 self._cache.pop(cid, None)
             else:
@@ -145,13 +149,25 @@ class ConversationModel(QAbstractTableModel):
         """The row's record for the delegate (may be stale or None while a page is on its way)."""
         return self._row(row) if 0 <= row < len(self._ids) else None
 
-    def content(self, row: int, now: float | None = None) -> RowContent | None:
-        """What the list paints for ``row`` (None while its page is on its way)."""
+    def set_hidden(self, parts: frozenset[str]) -> None:
+        """What the view says already, left out of its rows (conversation_row.hidden_parts)."""
+        self.hidden = parts
+        self._content.clear()
+
+    def content(self, row: int) -> RowContent | None:
+        """What the list paints for ``row`` (None while its page is on its way). Made once per row read:
+        the times in it move on with the periodic invalidate() that reads the rows again."""
         r = self.row_at(row)
         if r is None:
             return None
-        return row_content(r, self.hidden, now=now or time.time(), draft=r.id in self.drafts,
-                           outside=r.id in self.outside)
+        hit = self._content.get(r.id)
+        if hit is not None and hit[0] is r:
+            return hit[1]
+        if len(self._content) > MAX_CACHED:
+            self._content.clear()
+        made = row_content(r, self.hidden, now=time.time(), draft=r.id in self.drafts, outside=r.id in self.outside)
+        self._content[r.id] = (r, made)
+        return made
 
     def urgent_cell(self, r: ConversationRow, col: int) -> bool:
         return (col == 3 and sla_text(r).startswith("SLA -")) or (col == 1 and r.priority == "urgent")

@@ -232,7 +232,7 @@ class InboxPage(QWidget):
 
     def select_view(self, view: inbox.View) -> None:
         self.current_view = view
-        self.model.hidden = hidden_parts(view.filter)
+        self.model.set_hidden(hidden_parts(view.filter))
         self.auto_open_first = True
         self.viewChanged.emit(view.key)
         self.reload_list(reset=True)
@@ -245,7 +245,7 @@ class InboxPage(QWidget):
         self.id_list = list(ids)
         self.sidebar.clearSelection()
         self.current_view = inbox.View("ids", title, inbox.ViewFilter())
-        self.model.hidden = frozenset()
+        self.model.set_hidden(frozenset())
         self.auto_open_first = True
         self.viewChanged.emit("ids")
         self._ids_loaded(self.id_list, True, None)

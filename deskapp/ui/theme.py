@@ -19,6 +19,8 @@ TONES = {
     "warn": (("#7a4a00", "#fcecc8"), ("#fbd87a", "#45370f")),
     "alert": (("#a4201a", "#fbe3e1"), ("#f6bcb7", "#58201c")),
     "ok": (("#16663a", "#daf2e2"), ("#9ad7ac", "#1d3a27")),
+    "badge": (("#ffffff", ACCENT), ("#ffffff", ACCENT)),  # an unread count
+    "badge_selected": ((ACCENT, "#ffffff"), (ACCENT, "#ffffff")),  # on a highlighted (accent) row
 }
 _tones: dict[tuple[str, bool], tuple[QColor, QColor]] = {}
 
@@ -30,10 +32,20 @@ def is_dark() -> bool:
     return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
 
 
-def tone(name: str) -> tuple[QColor, QColor]:
-    """A chip's (text, fill) colours for the application palette's brightness."""
-    app = QGuiApplication.instance()
-    dark = app is not None and app.palette().color(QPalette.ColorRole.Base).lightness() < 128
+def is_dark_palette(palette: QPalette | None = None) -> bool:
+    """Whether ``palette`` (default: the application's) is a dark one."""
+    if palette is None:
+        app = QGuiApplication.instance()
+        if app is None:
+            return False
+        palette = app.palette()
+    return palette.color(QPalette.ColorRole.Base).lightness() < 128
+
+
+def tone(name: str, dark: bool | None = None) -> tuple[QColor, QColor]:
+    """A chip's (text, fill) colours on a dark or light palette (default: the application's)."""
+    if dark is None:
+        dark = is_dark_palette()
     key = (name, dark)
     if key not in _tones:
         fg, bg = TONES.get(name, TONES["neutral"])[1 if dark else 0]

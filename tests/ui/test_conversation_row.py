@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette
 
 from deskapp.services.inbox import ConversationRow, ViewFilter, builtin_views
-from deskapp.ui import chips, theme
-from deskapp.ui.chips import Chip
+from deskapp.ui import theme
+from deskapp.ui.chips import Chip, ChipPainter
 from deskapp.ui.conversation_row import RowPainter, hidden_parts, row_content
 
 NOW = 1_800_000_000.0
@@ -72,15 +72,27 @@ def test_a_row_outside_its_view_says_so():
 
 
 def test_chips_give_way_most_important_last_and_are_counted():
-    metrics = QFontMetrics(QFont())
+    painter = ChipPainter(QFont())
     optional = [Chip("urgent", "alert"), Chip("order status", "intent"), Chip("vip", "label")]
     fixed = [Chip("SLA 5m", "warn")]
-    wide = chips.fit(metrics, optional, fixed, 2000)
-    assert wide == [*optional, *fixed]
-    one = chips.row_width(metrics, [optional[0], Chip("+2"), *fixed])
-    assert chips.fit(metrics, optional, fixed, one) == [optional[0], Chip("+2"), *fixed]
-    assert chips.fit(metrics, optional, fixed, chips.row_width(metrics, [Chip("+3"), *fixed])) == [Chip("+3"), *fixed]
-    assert chips.fit(metrics, optional, fixed, 5) == fixed  # the SLA countdown is never dropped
+    assert painter.fit(optional, fixed, 2000) == [*optional, *fixed]
+    one = painter.row_width([optional[0], Chip("+2"), *fixed])
+    assert painter.fit(optional, fixed, one) == [optional[0], Chip("+2"), *fixed]
+    assert painter.fit(optional, fixed, painter.row_width([Chip("+3"), *fixed])) == [Chip("+3"), *fixed]
+    assert painter.fit(optional, fixed, 5) == fixed  # the SLA countdown is never dropped
+    assert painter.row_width([]) == 0
+
+
+def test_a_chip_is_rendered_once_then_copied(qapp):
+    painter_for = ChipPainter(QFont())
+    image = QImage(400, 40, QImage.Format.Format_ARGB32)
+    image.fill(QColor("#ffffff"))
+    painter = QPainter(image)
+    end = painter_for.paint(painter, [Chip("vip", "label"), Chip("vip", "label")], 10, 5)
+    painter.end()
+    assert end == 10 + 2 * (painter_for.width(Chip("vip")) + 4) and len(painter_for._pixmaps) == 1
+    fill = QColor(theme.TONES["label"][0][1])
+    assert image.pixelColor(10 + painter_for.width(Chip("vip")) // 2, 6).name() == fill.name()  # its light fill
 
 
 def _contrast(a: QColor, b: QColor) -> float:
