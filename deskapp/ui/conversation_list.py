@@ -9,7 +9,7 @@ row keeps a paint of the whole viewport within a few milliseconds even then.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, Signal
-from PySide6.QtGui import QPainter, QPixmap, QStandardItemModel
+from PySide6.QtGui import QPainter, QPalette, QPixmap, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -125,6 +125,7 @@ class ConversationListView(QListView):
         self._sync_rows()
         self.painter = RowPainter(self.font())
         self.layout_key: tuple = ()
+        self.empty_text = ""  # shown when the view has no rows (set once its ids are known, not while loading)
         self.setUniformItemSizes(True)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
@@ -230,6 +231,21 @@ class ConversationListView(QListView):
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._layout_changed()
+
+    def set_empty_text(self, text: str) -> None:
+        if text != self.empty_text:
+            self.empty_text = text
+            self.viewport().update()
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self.empty_text and not self.conversations.rowCount():
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.viewport().rect().adjusted(12, 24, -12, 0),
+                             int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+                             self.empty_text)
+            painter.end()
 
     def viewportEvent(self, event) -> bool:
         """Tooltips come from the conversations (the mirror model the view sees holds none)."""

@@ -233,6 +233,7 @@ class InboxPage(QWidget):
     def select_view(self, view: inbox.View) -> None:
         self.current_view = view
         self.model.set_hidden(hidden_parts(view.filter))
+        self.table.set_empty_text("")  # not "no conversations" while its ids are on their way
         self.auto_open_first = True
         self.viewChanged.emit(view.key)
         self.reload_list(reset=True)
@@ -243,7 +244,7 @@ class InboxPage(QWidget):
     def show_id_list(self, ids: list[int], title: str) -> None:
         """The conversations behind a KPI figure (or any list of ids) as a temporary view."""
         self.id_list = list(ids)
-        self.sidebar.clearSelection()
+        self.sidebar.setCurrentItem(None)  # so that picking any view again switches back
         self.current_view = inbox.View("ids", title, inbox.ViewFilter())
         self.model.set_hidden(frozenset())
         self.auto_open_first = True
@@ -341,6 +342,7 @@ class InboxPage(QWidget):
             self.table.set_current_row(min(old_row, len(ids) - 1))
         if ids:
             self.auto_open_first = False
+        self.table.set_empty_text("" if ids else "No conversations in this view")
         self.listLoaded.emit(len(ids))
 
     def _pinned(self, ids: list[int], keep: int, old_row: int) -> list[int]:

@@ -151,3 +151,15 @@ def test_views_leave_out_what_they_imply(busy, qtbot):
     qtbot.waitUntil(lambda: page.current_view.key == "channel:email" and page.model.rowCount() > 0, timeout=5000)
     qtbot.waitUntil(lambda: page.model.content(0) is not None, timeout=5000)
     assert page.model.content(0).channel == ""
+
+
+def test_an_empty_view_says_so_once_its_ids_are_known(busy, qtbot):
+    page = busy.page
+    assert page.table.empty_text == ""
+    page.show_id_list([], "Nothing behind this figure")
+    assert page.model.rowCount() == 0 and page.table.empty_text == "No conversations in this view"
+    page.table.viewport().grab()  # paints the message
+    page.select_view_key("open")
+    assert page.table.empty_text == ""  # loading: no verdict yet
+    qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=5000)
+    assert page.table.empty_text == ""
