@@ -25,6 +25,7 @@ SPACE = 10  # between the parts of a line
 MIN_TEXT = 140  # line 2 keeps at least this much (or 60 %) of its width for the subject before chips
 SUBJECT_MAX = 300  # characters kept of a subject or snippet (a row shows a fraction of that)
 LABEL_MAX = 24
+MIN_ASSIGNEE = 48  # narrower than this, the assignee is left out of line 1 rather than cut to a letter
 SLA_TONES = {"ok": "neutral", "soon": "warn", "breached": "alert"}
 
 
@@ -156,18 +157,17 @@ class RowPainter:
         if c.channel:
             icons.icon(c.channel).paint(painter, QRect(PAD_X, top + (self.line - ICON) // 2, ICON, ICON))
         painter.setPen(muted)
-        right = self._right_text(painter, c.when, width - PAD_X, top, limit=width - PAD_X - x)
+        right = self._right_text(painter, c.when, width - PAD_X, top)
         if c.state:
-            state = self.chips.fit([], list(c.state), max(0, (right - x) // 2))
-            right = self._chips(painter, state, right, top, dark)
-        if c.assignee:
-            right = self._right_text(painter, c.assignee, right, top, limit=max(0, (right - x) * 2 // 5))
-        metrics = self.bold_metrics if c.unread else self.metrics
+            right = self._chips(painter, list(c.state), right, top, dark)
+        name_room, assignee_room = self.first_line(c, width)
+        if assignee_room:
+            self._right_text(painter, c.assignee, right, top, limit=assignee_room)
         if c.unread:
             painter.setFont(self.bold)
         painter.setPen(text)
-        painter.drawText(QRect(x, top, max(0, right - x), self.line), int(Qt.AlignmentFlag.AlignVCenter),
-                         elide(metrics, c.customer, right - x))
+        painter.drawText(QRect(x, top, name_room, self.line), int(Qt.AlignmentFlag.AlignVCenter),
+                         elide(self.bold_metrics if c.unread else self.metrics, c.customer, name_room))
         shown, chips_right, subject_width = self.second_line(c, width)
         if c.unread:
             badge = Chip(str(c.unread) if c.unread < 100 else "99+", "badge_selected" if selected else "badge")
@@ -179,6 +179,21 @@ class RowPainter:
 
     def text_left(self, c: RowContent) -> int:
         return PAD_X + (ICON + ICON_GAP if c.channel else 0)
+
+    def first_line(self, c: RowContent, width: int) -> tuple[int, int]:
+        """Line 1's layout: the room for the customer's name and for the assignee (0: left out). From the
+        right come the time and the status; the name keeps its whole width before the assignee gets any,
+        and an assignee that would be cut to a letter or two is left out."""
+        right = width - PAD_X - (self.metrics.horizontalAdvance(c.when) + SPACE if c.when else 0)
+        if c.state:
+            right -= self.chips.row_width(c.state) + SPACE
+        x = self.text_left(c)
+        name = (self.bold_metrics if c.unread else self.metrics).horizontalAdvance(c.customer)
+        spare = right - x - name - SPACE
+        if not c.assignee or spare < MIN_ASSIGNEE:
+            return max(0, right - x), 0
+        assignee = min(self.metrics.horizontalAdvance(c.assignee), spare)
+        return max(0, right - x - assignee - SPACE), assignee
 
     def second_line(self, c: RowContent, width: int) -> tuple[list[Chip], int, int]:
         """Line 2's layout: the chips that fit, where they end (right edge), the subject's width. The
@@ -200,7 +215,7 @@ class RowPainter:
         self.chips.paint(painter, shown, right - width, top + (self.line - self.chips.height) // 2, dark=dark)
         return right - width - SPACE
 
-    def _right_text(self, painter: QPainter, value: str, right: int, top: int, *, limit: int) -> int:
+    def _right_text(self, painter: QPainter, value: str, right: int, top: int, *, limit: int = 1 << 16) -> int:
         """``value`` in the current pen, right-aligned at ``right``; returns where the space left ends."""
         shown = elide(self.metrics, value, limit)
         w = self.metrics.horizontalAdvance(shown)

@@ -4,6 +4,7 @@ conversations word-wrapped), so nothing scrolls sideways and nothing is cut to a
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QModelIndex, QRect, QSize, Qt, QUrl
@@ -31,6 +32,14 @@ CONVERSATION_TONES = {"open": "label", "pending": "warn", "snoozed": "neutral", 
 
 def date_text(epoch: int | None) -> str:
     return datetime.fromtimestamp(epoch).strftime("%d %b %Y") if epoch else ""
+
+
+def short_date(epoch: int | None, now: float) -> str:
+    """'27 Nov' in the current year, '27 Nov 2025' before: what an order card has room for."""
+    if not epoch:
+        return ""
+    day = datetime.fromtimestamp(epoch)
+    return day.strftime("%d %b") if day.year == datetime.fromtimestamp(now).year else day.strftime("%d %b %Y")
 
 
 def money(amount: float, currency: str) -> str:
@@ -195,7 +204,8 @@ class OrderDelegate(_CardDelegate):
         painter.setFont(font)
         painter.setPen(muted)
         painter.drawText(first.adjusted(left, 0, 0, 0), int(Qt.AlignmentFlag.AlignVCenter),
-                         metrics.elidedText(date_text(o.placed_at), Qt.TextElideMode.ElideRight, max(0, room - left)))
+                         metrics.elidedText(short_date(o.placed_at, time.time()), Qt.TextElideMode.ElideRight,
+                                            max(0, room - left)))
         second = first.top() + line + PAD // 2
         link = self.track_rect(rect, o)
         beside = link.isValid() and link.top() == second

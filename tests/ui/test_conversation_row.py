@@ -149,3 +149,16 @@ def test_a_row_paints_within_its_width_with_the_subject_first(qapp, width):
     room = chips_right - painter_for.text_left(row_content(ROW, frozenset(), now=NOW))
     if width >= 320:
         assert subject >= 140 and subject >= room * 0.6 - 1
+
+
+def test_line_one_keeps_the_name_whole_before_the_assignee_gets_room(qapp):
+    painter = RowPainter(QFont())
+    c = row_content(replace(ROW, unread=0), frozenset(), now=NOW)
+    name = painter.metrics.horizontalAdvance(c.customer)
+    wide_name, wide_assignee = painter.first_line(c, 600)
+    assert wide_name >= name and wide_assignee == painter.metrics.horizontalAdvance("Sam Other")
+    narrow = painter.text_left(c) + name + painter.chips.row_width(c.state) + 80  # no room left for "Sam Other"
+    narrow_name, narrow_assignee = painter.first_line(c, narrow)
+    assert narrow_name >= name and narrow_assignee == 0  # left out rather than cut to "S…"
+    tight_name, _ = painter.first_line(c, narrow - 60)
+    assert 0 < tight_name < name  # only now is the name elided

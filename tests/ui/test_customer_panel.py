@@ -158,3 +158,14 @@ def test_wrap_fills_two_lines_then_elides():
     assert wrap(metrics, "", width) == []
     one = wrap(metrics, "x" * 400, width)  # one word wider than the line
     assert len(one) == 1 and one[0].endswith("…")
+
+
+def test_order_dates_drop_the_year_of_this_year():
+    from datetime import datetime
+
+    from deskapp.ui.customer_cards import short_date
+
+    now = datetime(2026, 12, 2, 12, 0).timestamp()
+    assert short_date(int(datetime(2026, 11, 28, 9, 0).timestamp()), now) == "28 Nov"
+    assert short_date(int(datetime(2025, 11, 28, 9, 0).timestamp()), now) == "28 Nov 2025"
+    assert short_date(None, now) == ""
