@@ -98,6 +98,8 @@ class CustomerPanel(QWidget):
         self.past_title = QLabel("<b>Previous conversations</b>")
         layout.addWidget(self.past_title)
         layout.addWidget(self.past, 2)
+        layout.addStretch(0)  # takes the room only when both lists are hidden (nothing to list)
+        self._hide_lists()
 
     def clear(self) -> None:
         self.profile = None
@@ -108,6 +110,11 @@ class CustomerPanel(QWidget):
         self.orders.clear()
         self.past.clear()
         self._clear_proposals()
+        self._hide_lists()
+
+    def _hide_lists(self) -> None:
+        for widget in (self.orders_title, self.orders, self.past_title, self.past):
+            widget.hide()
 
     def _clear_proposals(self) -> None:
         while self.proposals.count():
@@ -139,7 +146,13 @@ class CustomerPanel(QWidget):
             item.setData(DATA_ROLE, conv)
             item.setToolTip(f"{channel_title(conv.channel)}: {conv.snippet[:300]}")
             self.past.addItem(item)
-        self.past_title.setText(f"<b>Previous conversations</b> ({self.past.count()})")
+        self.past_title.setText(self._title("Previous conversations", self.past.count()))
+        self.past_title.show()
+        self.past.setVisible(self.past.count() > 0)  # an empty box says less than "none"
+
+    @staticmethod
+    def _title(what: str, count: int) -> str:
+        return f"<b>{what}</b> ({count})" if count else f"<b>{what}</b> · none"
 
     def _show_identities(self, identities: list[tuple[str, str]]) -> None:
         """One row per identity: what it is (muted) and the value, selectable; a value too long for the
@@ -171,7 +184,9 @@ class CustomerPanel(QWidget):
         generation = self._orders_generation
         self.orders.clear()
         self._add_orders(p.orders[:ORDERS_FIRST])
-        self.orders_title.setText(f"<b>Orders</b> ({len(p.orders)})")
+        self.orders_title.setText(self._title("Orders", len(p.orders)))
+        self.orders_title.show()
+        self.orders.setVisible(bool(p.orders))
 
         def more(start: int) -> None:
             if generation != self._orders_generation:

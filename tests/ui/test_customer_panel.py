@@ -169,3 +169,16 @@ def test_order_dates_drop_the_year_of_this_year():
     assert short_date(int(datetime(2026, 11, 28, 9, 0).timestamp()), now) == "28 Nov"
     assert short_date(int(datetime(2025, 11, 28, 9, 0).timestamp()), now) == "28 Nov 2025"
     assert short_date(None, now) == ""
+
+
+def test_nothing_to_list_says_none_instead_of_an_empty_box(qtbot):
+    panel = CustomerPanel()
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.show_profile(_profile(orders=[], conversations=[]))
+    assert panel.orders_title.text() == "<b>Orders</b> · none" and not panel.orders.isVisible()
+    assert panel.past_title.text() == "<b>Previous conversations</b> · none" and not panel.past.isVisible()
+    panel.show_profile(_profile())
+    assert panel.orders_title.text() == "<b>Orders</b> (3)" and panel.orders.isVisible() and panel.past.isVisible()
+    panel.show_profile(None)
+    assert panel.name.text() == "No customer" and not panel.orders_title.isVisible()
