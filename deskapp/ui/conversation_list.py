@@ -45,7 +45,7 @@ class RowDelegate(QStyledItemDelegate):
     paint that makes few calls stays fast even while a full sync runs.
     """
 
-    MAX_CACHED = 600
+    MAX_CACHED = 300  # row pixmaps (two-line rows: 300 hold as many screens as 600 single-line rows did)
 
     def __init__(self, view: ConversationListView) -> None:
         super().__init__(view)
