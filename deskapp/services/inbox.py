@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, text
@@ -90,6 +91,7 @@ class ConversationRow:
     sla_due_at: int | None
     first_response_at: int | None
     intent: str | None
+    urgency: str | None = None
     account_id: int = 0
     external_id: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
@@ -200,7 +202,7 @@ def view_ids(db: Database, f: ViewFilter, *, sort: str = "last_message_at", desc
 _ROW_SQL = text(
     "SELECT c.id, coalesce(nullif(cu.name, ''), '(unknown)') AS customer, c.channel, c.subject, c.snippet,"
     " c.labels, c.status, c.priority, coalesce(ag.name, '') AS assignee, c.unread, c.last_message_at,"
-    " c.created_at, c.sla_due_at, c.first_response_at, c.intent, c.account_id, c.external_id"
+    " c.created_at, c.sla_due_at, c.first_response_at, c.intent, c.urgency, c.account_id, c.external_id"
     " FROM conversation c LEFT JOIN customer cu ON cu.id = c.customer_id"
     " LEFT JOIN agent ag ON ag.id = c.assignee_id WHERE c.id IN :ids"
 ).bindparams(bindparam("ids", expanding=True))
@@ -226,7 +228,7 @@ def rows_for(db: Database, ids: list[int]) -> dict[int, ConversationRow]:
             labels=_labels(r.labels), status=r.status, priority=r.priority, assignee=r.assignee,
             unread=r.unread or 0, last_message_at=r.last_message_at, created_at=r.created_at,
             sla_due_at=r.sla_due_at, first_response_at=r.first_response_at, intent=r.intent,
-            account_id=r.account_id, external_id=r.external_id,
+            urgency=r.urgency, account_id=r.account_id, external_id=r.external_id,
         )
         for r in result
     }
@@ -238,6 +240,32 @@ def sla_text(row: ConversationRow, now: float | None = None) -> str:
         return ""
     left = int(row.sla_due_at - (now or time.time()))
     return f"SLA {'-' if left < 0 else ''}{short_duration(abs(left))}"
+
+
+SLA_SOON = 30 * 60  # the countdown turns amber this long before the first response is due
+
+
+def sla_level(row: ConversationRow, now: float | None = None) -> str:
+    """'' (no first-response SLA running), 'ok', 'soon' (due within SLA_SOON) or 'breached'."""
+    if row.sla_due_at is None or not sla_text(row, now):
+        return ""
+    left = row.sla_due_at - (now or time.time())
+    return "breached" if left < 0 else "soon" if left <= SLA_SOON else "ok"
+
+
+def relative_time(at: int | None, now: float) -> str:
+    """How long ago, as a list reads it: 'now', '12m', '3h', '5d' within a week, then the date
+    ('28 Nov', or '28 Nov 2025' in another year)."""
+    if not at:
+        return ""
+    ago = now - at
+    if ago < 60:
+        return "now"
+    if ago < 7 * 86400:
+        return short_duration(ago)
+    day = datetime.fromtimestamp(at)
+    label = f"{day.day} {day:%b}"
+    return label if day.year == datetime.fromtimestamp(now).year else f"{label} {day.year}"
 
 
 def short_duration(seconds: float) -> str:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -86,6 +87,8 @@ class Composer(QWidget):
         group.setExclusive(True)
         group.buttonToggled.connect(lambda *_: self._mode_changed())
         self.channel_label = QLabel()
+        # clipped rather than widening the thread pane: the buttons beside it matter more
+        self.channel_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.template_button = QToolButton()
         self.template_button.setIcon(icons.icon("templates"))
         self.template_button.setText("Templates")

@@ -1,5 +1,5 @@
-"""The conversation list view for the inbox page: a QListView whose delegate paints a whole row (all
-columns) in one Python call, under a sortable, resizable QHeaderView.
+"""The conversation list of the inbox page: a QListView of two-line rows (conversation_row) whose delegate
+paints a whole row in one Python call, a sort picker above it, and scroll anchoring across refreshes.
 
 Why not QTableView: it calls into Python once per cell and role (hundreds of calls per paint); while
 sync threads hold the GIL each call can wait, and scrolling during a full sync stutters. One call per
@@ -8,65 +8,69 @@ row keeps a paint of the whole viewport within a few milliseconds even then.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPalette, QPixmap, QStandardItemModel
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QPalette, QPixmap, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QHeaderView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
     QListView,
+    QSizePolicy,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QToolTip,
     QWidget,
 )
 
-from deskapp.ui import icons
-from deskapp.ui.inbox_model import COLUMNS, ConversationModel
+from deskapp.ui.conversation_row import RowPainter
+from deskapp.ui.inbox_model import ConversationModel
 
-ROW_HEIGHT = 26
-PAD = 6
+# (sort key of services.inbox.SORT_COLUMNS, descending, what the picker says)
+SORTS = [
+    ("last_message_at", True, "Latest activity"),
+    ("last_message_at", False, "Oldest activity"),
+    ("sla_due_at", False, "SLA due first"),
+    ("priority", True, "Priority"),
+    ("created_at", True, "Newest created"),
+    ("customer", False, "Customer A–Z"),
+]
 
 
 class RowDelegate(QStyledItemDelegate):
-    """Renders each row once into a pixmap keyed by what it shows; a paint is then one drawPixmap.
+    """Paints each row once into a pixmap keyed by what it shows; a paint is then one drawPixmap.
 
     Every call from Python into Qt may hand the GIL to a sync thread and wait to get it back, so a
     paint that makes few calls stays fast even while a full sync runs.
     """
 
-    MAX_CACHED = 600
+    MAX_CACHED = 300  # row pixmaps (two-line rows: 300 hold as many screens as 600 single-line rows did)
 
     def __init__(self, view: ConversationListView) -> None:
         super().__init__(view)
         self.view = view
-        self._urgent = QColor("#d93025")
         self._pixmaps: dict[tuple, QPixmap] = {}
         self._seen: set[tuple] = set()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
-        return QSize(100, ROW_HEIGHT)
+        return QSize(100, self.view.painter.height)
 
     def clear(self) -> None:
         self._pixmaps.clear()
         self._seen.clear()
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
-        model = self.view.conversations
-        r = model.row_at(index.row())
+        view = self.view
+        content = view.conversations.content(index.row())
         state = option.state
         selected = bool(state & QStyle.StateFlag.State_Selected)
-        if r is None:
-            texts: tuple[str, ...] = ("", "…", "", "", "", "")
-            key: tuple = (texts, "", False, selected, (), "")
-        else:
-            texts = tuple(model.text(r, col) for col in range(len(COLUMNS)))
-            urgent = tuple(col for col in (1, 3) if model.urgent_cell(r, col))
-            key = (texts, r.channel, bool(r.unread), selected, urgent, "")
-        key = (*key, bool(state & QStyle.StateFlag.State_MouseOver), bool(state & QStyle.StateFlag.State_HasFocus),
-               bool(option.features & QStyleOptionViewItem.ViewItemFeature.Alternate), self.view.layout_key)
+        key = (content, selected, bool(state & QStyle.StateFlag.State_MouseOver),
+               bool(state & QStyle.StateFlag.State_HasFocus), view.layout_key)
+        top = option.rect.top()
         pixmap = self._pixmaps.get(key)
         if pixmap is not None:
-            painter.drawPixmap(0, option.rect.top(), pixmap)
+            painter.drawPixmap(0, top, pixmap)
             return
         if key not in self._seen:
             # First sight (scrolling): draw straight away, it is cheaper than a pixmap when idle.
@@ -74,99 +78,64 @@ class RowDelegate(QStyledItemDelegate):
                 self._seen.clear()
             self._seen.add(key)
             painter.save()
-            painter.translate(0, option.rect.top())
-            self._draw(painter, option, index, r, texts, key)
+            painter.translate(0, top)
+            self._draw(painter, option, content, selected)
             painter.restore()
             return
         # Painted again unchanged (refresh, hover, a sync tick): worth keeping as one pixmap.
-        view = self.view
         width = max(view.viewport().width(), 1)
         ratio = view.devicePixelRatioF()
-        pixmap = QPixmap(int(width * ratio), int(ROW_HEIGHT * ratio))
+        pixmap = QPixmap(int(width * ratio), int(view.painter.height * ratio))
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(Qt.GlobalColor.transparent)
         offscreen = QPainter(pixmap)
-        self._draw(offscreen, option, index, r, texts, key)
+        self._draw(offscreen, option, content, selected)
         offscreen.end()
         if len(self._pixmaps) >= self.MAX_CACHED:
             self._pixmaps.clear()
         self._pixmaps[key] = pixmap
-        painter.drawPixmap(0, option.rect.top(), pixmap)
+        painter.drawPixmap(0, top, pixmap)
 
-    def _draw(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex, r,
-              texts: tuple[str, ...], key: tuple) -> None:
-        """The row at (0, 0) of ``painter``: background, icon, and each column's elided text."""
+    def _draw(self, painter: QPainter, option: QStyleOptionViewItem, content, selected: bool) -> None:
         view = self.view
         width = max(view.viewport().width(), 1)
         opt = QStyleOptionViewItem(option)
-        opt.rect = QRect(0, 0, width, ROW_HEIGHT)
-        opt.index = index
+        opt.rect = opt.rect.translated(0, -opt.rect.top())
+        opt.rect.setWidth(width)
         style = view.style()
         style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewRow, opt, painter, view)
         style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, opt, painter, view)
-        selected = key[3]
-        normal = option.palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
-        font = QFont(option.font)
-        font.setBold(key[2])
-        painter.setFont(font)
-        metrics = painter.fontMetrics()
-        for col, (x, size) in enumerate(view.columns):
-            if size <= 0:
-                continue
-            cell = QRect(x + PAD, 0, size - 2 * PAD, ROW_HEIGHT)
-            if col == 0 and r is not None:
-                icons.icon(r.channel).paint(painter, QRect(cell.left(), ROW_HEIGHT // 2 - 8, 16, 16))
-                cell.setLeft(cell.left() + 22)
-            painter.setPen(self._urgent if col in key[4] and not selected else normal)
-            painter.drawText(cell, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft),
-                             metrics.elidedText(texts[col], Qt.TextElideMode.ElideRight, max(cell.width(), 0)))
+        view.painter.paint(painter, width, content, option.palette, selected=selected)
 
 
 class ConversationListView(QListView):
-    """Rows of a ConversationModel; ``header`` sorts (click) and sizes the columns (drag), persisted."""
+    """Rows of a ConversationModel, two lines each; ``anchor()``/``restore_anchor()`` keep what the agent
+    looks at in place while a refresh re-sorts or inserts rows."""
 
     def __init__(self, model: ConversationModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.conversations = model
         # The view lays out and selects rows of a C++ model that only mirrors the row count: laying out
-        # 100k rows must not call Python (rowCount/index) 100k times. Cells are painted from `model`.
+        # 100k rows must not call Python (rowCount/index) 100k times. Rows are painted from `model`.
         self.rows = QStandardItemModel(0, 1, self)
         self.setModel(self.rows)
         model.modelReset.connect(self._sync_rows)
         model.rowsInserted.connect(lambda *_: self.rows.setRowCount(model.rowCount()))  # appended at the end
         model.dataChanged.connect(self._data_changed)
         self._sync_rows()
+        self.painter = RowPainter(self.font())
+        self.layout_key: tuple = ()
+        self.empty_text = ""  # shown when the view has no rows (set once its ids are known, not while loading)
         self.setUniformItemSizes(True)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setAlternatingRowColors(True)
         self.setLayoutMode(QListView.LayoutMode.SinglePass)  # uniform rows of a C++ model: fast, and the
         # scroll range is right at once (batched layout grows it step by step)
+        self.setMouseTracking(True)
         self.setItemDelegate(RowDelegate(self))
-        self.header = QHeaderView(Qt.Orientation.Horizontal, self)
-        self.header.setModel(model)
-        self.header.setSectionsClickable(True)
-        self.header.setSortIndicatorShown(True)
-        self.header.setHighlightSections(False)
-        self.header.setStretchLastSection(False)
-        self.header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.header.setSortIndicator(4, Qt.SortOrder.AscendingOrder)
-        self.header.sortIndicatorChanged.connect(lambda col, order: model.sort(col, order))
-        self.columns: list[tuple[int, int]] = []  # (x, width) per column, hidden = width 0
-        self.layout_key: tuple = ()
-        self.header.sectionResized.connect(lambda *_: self._columns_changed())
-        self.header.sectionMoved.connect(lambda *_: self._columns_changed())
-        self.header.geometriesChanged.connect(self._place_header)
-        self.header.setAccessibleName("Conversation list columns")
-
-    def columnWidth(self, col: int) -> int:
-        return self.header.sectionSize(col)
-
-    def setColumnWidth(self, col: int, width: int) -> None:
-        self.header.resizeSection(col, width)
+        self._layout_changed()
 
     def selected_rows(self) -> list[int]:
         return sorted({i.row() for i in self.selectionModel().selectedIndexes()})
@@ -185,6 +154,46 @@ class ConversationListView(QListView):
     def scroll_to_row(self, row: int) -> None:
         self.scrollTo(self.rows.index(row, 0))
 
+    def row_top(self, row: int) -> int:
+        """Where ``row`` starts, in viewport pixels (negative: above the visible part)."""
+        return self.visualRect(self.rows.index(row, 0)).top()
+
+    # --- keeping the viewport still across refreshes ------------------------------------------------
+
+    def anchor(self) -> list[tuple[int, int]]:
+        """(conversation id, viewport y) to hold in place: the current row when on screen, then every row
+        on screen from the top. Empty at the very top with no current row on screen (new rows may show)."""
+        model, height = self.conversations, self.viewport().height()
+        first = self.indexAt(QPoint(0, 0)).row()
+        if first < 0:
+            return []
+        on_screen = []
+        for row in range(first, model.rowCount()):
+            y = self.row_top(row)
+            if y >= height:
+                break
+            cid = model.id_at(row)
+            if cid is not None:
+                on_screen.append((cid, y))
+        current = model.id_at(self.current_row()) if self.current_row() >= 0 else None
+        focus = [(cid, y) for cid, y in on_screen if cid == current]
+        if not focus and self.verticalScrollBar().value() == 0:
+            return []
+        return focus + [item for item in on_screen if item not in focus]
+
+    def restore_anchor(self, anchor: list[tuple[int, int]]) -> None:
+        """Scroll so that the first anchored conversation still listed is back where it was."""
+        model = self.conversations
+        for cid, y in anchor:
+            row = model.row_of(cid)
+            if row >= 0:
+                self.executeDelayedItemsLayout()  # the new row count's scroll range, now
+                bar = self.verticalScrollBar()
+                bar.setValue(bar.value() + self.row_top(row) - y)
+                return
+
+    # --- the mirror model -------------------------------------------------------------------------
+
     def _sync_rows(self) -> None:
         """The conversations were reset: same row count as them, nothing selected (the page restores it)."""
         if self.selectionModel() is not None:
@@ -200,35 +209,89 @@ class ConversationListView(QListView):
         model = self.conversations
         if bottom.row() - top.row() < 256:
             for row in range(top.row(), bottom.row() + 1):
-                r = model.cached_row(model.id_at(row) or -1)
-                if r is not None:
-                    text = ", ".join(t for t in (model.text(r, c) for c in range(len(COLUMNS))) if t)
-                    self.rows.setData(self.rows.index(row, 0), text, Qt.ItemDataRole.AccessibleTextRole)
+                cid = model.id_at(row)
+                content = model.content(row) if cid is not None and model.cached_row(cid) is not None else None
+                if content is not None:
+                    self.rows.setData(self.rows.index(row, 0), content.accessible_text(),
+                                      Qt.ItemDataRole.AccessibleTextRole)
         self.viewport().update()
 
-    def _columns_changed(self) -> None:
-        self.columns = [(self.header.sectionViewportPosition(c),
-                         0 if self.header.isSectionHidden(c) else self.header.sectionSize(c))
-                        for c in range(len(COLUMNS))]
-        self.layout_key = (self.viewport().width(), tuple(self.columns), self.palette().cacheKey())
+    def _layout_changed(self) -> None:
+        self.layout_key = (self.viewport().width(), self.palette().cacheKey(), self.font().key())
         self.viewport().update()
 
     def changeEvent(self, event) -> None:
         super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.painter = RowPainter(self.font())
+            self.scheduleDelayedItemsLayout()  # uniform rows: the size hint is asked again
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange, QEvent.Type.FontChange):
-            self._columns_changed()
-
-    def _place_header(self) -> None:
-        height = self.header.sizeHint().height()
-        self.setViewportMargins(0, height, 0, 0)
-        rect = self.viewport().geometry()
-        self.header.setGeometry(rect.left(), rect.top() - height, rect.width(), height)
-        self._columns_changed()
+            self._layout_changed()
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self._place_header()
+        self._layout_changed()
 
-    def showEvent(self, event) -> None:
-        super().showEvent(event)
-        self._place_header()
+    def set_empty_text(self, text: str) -> None:
+        if text != self.empty_text:
+            self.empty_text = text
+            self.viewport().update()
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self.empty_text and not self.conversations.rowCount():
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            painter.drawText(self.viewport().rect().adjusted(12, 24, -12, 0),
+                             int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap),
+                             self.empty_text)
+            painter.end()
+
+    def viewportEvent(self, event) -> bool:
+        """Tooltips come from the conversations (the mirror model the view sees holds none)."""
+        if event.type() == QEvent.Type.ToolTip:
+            row = self.indexAt(event.pos()).row()
+            r = self.conversations.row_at(row) if row >= 0 else None
+            if r is None:
+                QToolTip.hideText()
+            else:
+                QToolTip.showText(event.globalPos(), self.conversations.tooltip(r), self.viewport())
+            return True
+        return super().viewportEvent(event)
+
+
+class SortPicker(QWidget):
+    """"Sort: [Latest activity]" above the list; ``sortChosen(key, descending)``."""
+
+    sortChosen = Signal(str, bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.combo = QComboBox()
+        self.combo.setAccessibleName("Sort conversations by")
+        for key, descending, title in SORTS:
+            self.combo.addItem(title, (key, descending))
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.combo.currentIndexChanged.connect(self._chosen)
+        label = QLabel("Sort")
+        label.setBuddy(self.combo)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 2, 2)
+        layout.addStretch(1)
+        layout.addWidget(label)
+        layout.addWidget(self.combo)
+        # never the reason the list pane cannot be made narrow (the splitter honours minimum widths)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def current(self) -> tuple[str, bool]:
+        key, descending = self.combo.currentData()
+        return str(key), bool(descending)
+
+    def set_current(self, key: str, descending: bool) -> None:
+        for i, (k, d, _title) in enumerate(SORTS):
+            if (k, d) == (key, descending):
+                self.combo.setCurrentIndex(i)
+                return
+
+    def _chosen(self, _index: int) -> None:
+        self.sortChosen.emit(*self.current())

@@ -1,21 +1,23 @@
-"""The customer panel beside the thread: identities, merge proposals, lifetime value, orders, past conversations."""
+"""The customer panel beside the thread: identities, merge proposals, lifetime value, orders (cards with
+status chips, total and tracking; line items on expand) and previous conversations (wrapped)."""
 
 from __future__ import annotations
 
 import html as html_lib
-from datetime import datetime
 
 from PySide6.QtCore import Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QPalette
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
+    QListView,
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QTreeWidget,
+    QSizePolicy,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -23,18 +25,19 @@ from PySide6.QtWidgets import (
 
 from deskapp.services.customers import CustomerProfile
 from deskapp.services.inbox import channel_title
-from deskapp.ui import icons
+from deskapp.ui.customer_cards import (
+    DATA_ROLE,
+    OrderDelegate,
+    OrdersTree,
+    PastDelegate,
+    date_text,
+    money,
+    order_summary,
+)
 
 ORDERS_FIRST = 50  # shown at once; the rest follow a chunk per event-loop turn
 ORDERS_CHUNK = 150
-
-
-def _date(epoch: int | None) -> str:
-    return datetime.fromtimestamp(epoch).strftime("%d %b %Y") if epoch else ""
-
-
-def money(amount: float, currency: str) -> str:
-    return f"{amount:,.2f} {currency}".strip()
+IDENTITY_KINDS = {"email": "Email", "phone": "Phone", "handle": "Handle", "external": "ID", "external_id": "ID"}
 
 
 class CustomerPanel(QWidget):
@@ -54,28 +57,35 @@ class CustomerPanel(QWidget):
         self.name.setObjectName("customerName")
         self.name.setWordWrap(True)
         self.name.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.identities = QLabel()
-        self.identities.setWordWrap(True)
+        self.identities = QWidget()
         self.identities.setAccessibleName("Customer identities")
-        self.identities.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.identity_grid = QGridLayout(self.identities)
+        self.identity_grid.setContentsMargins(0, 2, 0, 2)
+        self.identity_grid.setHorizontalSpacing(8)
+        self.identity_grid.setVerticalSpacing(1)
+        self.identity_grid.setColumnStretch(1, 1)
         self.value = QLabel()
         self.value.setWordWrap(True)
         self.value.setAccessibleName("Lifetime value")
         self.proposals = QVBoxLayout()
         self._orders_generation = 0
-        self.orders = QTreeWidget()
+        self.orders = OrdersTree()
         self.orders.setAccessibleName("Orders")
-        self.orders.setHeaderLabels(["Order", "Status", "Total"])
+        self.orders.setColumnCount(1)
+        self.orders.setHeaderHidden(True)
         self.orders.setRootIsDecorated(True)
-        self.orders.setUniformRowHeights(True)
-        self.orders.header().setStretchLastSection(False)
-        self.orders.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.orders.header().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        self.orders.header().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.orders.setIndentation(14)
+        self.orders.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.orders.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.orders.setItemDelegate(OrderDelegate(self.orders))
         self.orders.itemActivated.connect(self._order_activated)
         self.orders.itemDoubleClicked.connect(self._order_activated)
         self.past = QListWidget()
         self.past.setAccessibleName("Previous conversations")
+        self.past.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.past.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.past.setResizeMode(QListView.ResizeMode.Adjust)  # wrapped again at the new width
+        self.past.setItemDelegate(PastDelegate(self.past))
         self.past.itemActivated.connect(self._past_activated)
         self.past.itemDoubleClicked.connect(self._past_activated)
         layout.addWidget(self.name)
@@ -88,16 +98,23 @@ class CustomerPanel(QWidget):
         self.past_title = QLabel("<b>Previous conversations</b>")
         layout.addWidget(self.past_title)
         layout.addWidget(self.past, 2)
+        layout.addStretch(0)  # takes the room only when both lists are hidden (nothing to list)
+        self._hide_lists()
 
     def clear(self) -> None:
         self.profile = None
         self.name.setText("No customer")
-        self.identities.clear()
+        self._show_identities([])
         self.value.clear()
         self._orders_generation += 1  # a chunked fill still under way stops
         self.orders.clear()
         self.past.clear()
         self._clear_proposals()
+        self._hide_lists()
+
+    def _hide_lists(self) -> None:
+        for widget in (self.orders_title, self.orders, self.past_title, self.past):
+            widget.hide()
 
     def _clear_proposals(self) -> None:
         while self.proposals.count():
@@ -111,9 +128,8 @@ class CustomerPanel(QWidget):
             return
         self.profile = p
         self.name.setText(f"<h3 style='margin:0'>{html_lib.escape(p.name)}</h3>"
-                          f"<span style='color:gray'>customer since {_date(p.first_seen)}</span>")
-        idents = [f"{html_lib.escape(kind)}: {html_lib.escape(value)}" for kind, value in p.identities]
-        self.identities.setText("<br>".join(idents) or "<i>no identities</i>")
+                          f"<span style='color:gray'>customer since {date_text(p.first_seen)}</span>")
+        self._show_identities(p.identities)
         ltv = " + ".join(money(v, c) for c, v in sorted(p.lifetime_value.items())) or "0"
         self.value.setText(f"<b>Lifetime value:</b> {ltv} · {p.order_count} order(s)")
         self._clear_proposals()
@@ -124,13 +140,42 @@ class CustomerPanel(QWidget):
         for conv in p.conversations:
             if conv.id == current_conversation:
                 continue
-            item = QListWidgetItem(icons.icon(conv.channel),
-                                   f"{_date(conv.last_message_at or conv.created_at)} · {conv.status} · "
-                                   f"{(conv.subject or conv.snippet)[:80]}")
+            item = QListWidgetItem(f"{date_text(conv.last_message_at or conv.created_at)}, {conv.status}, "
+                                   f"{channel_title(conv.channel)}: {(conv.subject or conv.snippet)[:200]}")
             item.setData(Qt.ItemDataRole.UserRole, conv.id)
+            item.setData(DATA_ROLE, conv)
             item.setToolTip(f"{channel_title(conv.channel)}: {conv.snippet[:300]}")
             self.past.addItem(item)
-        self.past_title.setText(f"<b>Previous conversations</b> ({self.past.count()})")
+        self.past_title.setText(self._title("Previous conversations", self.past.count()))
+        self.past_title.show()
+        self.past.setVisible(self.past.count() > 0)  # an empty box says less than "none"
+
+    @staticmethod
+    def _title(what: str, count: int) -> str:
+        return f"<b>{what}</b> ({count})" if count else f"<b>{what}</b> · none"
+
+    def _show_identities(self, identities: list[tuple[str, str]]) -> None:
+        """One row per identity: what it is (muted) and the value, selectable; a value too long for the
+        panel is clipped on screen, never in what is copied (its tooltip shows it whole)."""
+        while self.identity_grid.count():
+            item = self.identity_grid.takeAt(0)
+            if item.widget():
+                item.widget().deleteLater()
+        if not identities:
+            none = QLabel("<i>no identities</i>")
+            self.identity_grid.addWidget(none, 0, 0, 1, 2)
+            return
+        for row, (kind, value) in enumerate(identities):
+            name = QLabel(IDENTITY_KINDS.get(kind, kind.replace("_", " ").capitalize()))
+            name.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+            shown = QLabel(value)
+            shown.setTextFormat(Qt.TextFormat.PlainText)
+            shown.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            shown.setToolTip(value)
+            shown.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            shown.setAccessibleName(f"{name.text()}: {value}")
+            self.identity_grid.addWidget(name, row, 0, Qt.AlignmentFlag.AlignTop)
+            self.identity_grid.addWidget(shown, row, 1)
 
     def _fill_orders(self, p: CustomerProfile) -> None:
         """The first orders at once, the rest a chunk per event-loop turn: a customer with hundreds of
@@ -139,7 +184,9 @@ class CustomerPanel(QWidget):
         generation = self._orders_generation
         self.orders.clear()
         self._add_orders(p.orders[:ORDERS_FIRST])
-        self.orders_title.setText(f"<b>Orders</b> ({len(p.orders)})")
+        self.orders_title.setText(self._title("Orders", len(p.orders)))
+        self.orders_title.show()
+        self.orders.setVisible(bool(p.orders))
 
         def more(start: int) -> None:
             if generation != self._orders_generation:
@@ -154,21 +201,20 @@ class CustomerPanel(QWidget):
     def _add_orders(self, orders: list) -> None:
         items = []
         for o in orders:
-            status = o.financial_status
-            if o.fulfillment_status:
-                status += f" / {o.fulfillment_status}"
-            if o.cancelled_at:
-                status = f"cancelled ({status})"
-            item = QTreeWidgetItem([f"{o.number} · {_date(o.placed_at)}", status, money(o.total, o.currency)])
-            item.setToolTip(0, f"{o.number} placed {_date(o.placed_at)}: {status}")
-            item.setData(0, Qt.ItemDataRole.UserRole, None)
+            summary = order_summary(o)
+            item = QTreeWidgetItem([summary])
+            item.setToolTip(0, summary)
+            item.setData(0, DATA_ROLE, ("order", o))
             for title, qty, sku, price in o.lines:
-                line = QTreeWidgetItem([f"{qty} × {title}", sku, money(price * qty, o.currency)])
+                text = f"{qty} × {title}" + (f" ({sku})" if sku else "")
+                line = QTreeWidgetItem([f"{text}, {money(price * qty, o.currency)}"])
+                line.setData(0, DATA_ROLE, ("line", (text, money(price * qty, o.currency))))
+                line.setToolTip(0, text)
                 item.addChild(line)
             for number, url in zip(o.tracking_numbers or [""] * len(o.tracking_urls), o.tracking_urls, strict=False):
-                track = QTreeWidgetItem([f"Track {number}".strip(), "open in browser", ""])
+                track = QTreeWidgetItem([f"Track {number}".strip()])
                 track.setData(0, Qt.ItemDataRole.UserRole, url)
-                track.setIcon(0, icons.icon("open_external"))
+                track.setData(0, DATA_ROLE, ("track", (number, url)))
                 track.setToolTip(0, url)
                 item.addChild(track)
             items.append(item)

@@ -13,12 +13,12 @@ from collections.abc import Callable
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
 
-from deskapp.services.inbox import ConversationRow, channel_title, short_duration, sla_text
+from deskapp.services.inbox import ConversationRow, channel_title, relative_time, sla_text
 from deskapp.ui import icons
+from deskapp.ui.conversation_row import RowContent, row_content
 
 Index = QModelIndex | QPersistentModelIndex
-COLUMNS = [("Customer", "customer"), ("Subject", "subject"), ("Labels", None), ("Status", "sla_due_at"),
-           ("Age", "last_message_at"), ("Assignee", "assignee")]
+COLUMNS = ["Customer", "Subject", "Labels", "Status", "Age", "Assignee"]  # for data(); the list paints RowContent
 PAGE = 64
 MAX_CACHED = 2048
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -35,7 +35,7 @@ class ConversationModel(QAbstractTableModel):
     for SQLite while a sync is writing.
     """
 
-    sortRequested = Signal(str, bool)  # sort key, descending
+    sortRequested = Signal(str, bool)  # sort key (services.inbox.SORT_COLUMNS), descending
     rowsArrived = Signal(int)  # how many rows a page brought (tests wait on it)
 
     def __init__(self, fetch_rows: Callable[[list[int]], dict[int, ConversationRow]], parent=None, *,
@@ -49,6 +49,9 @@ class ConversationModel(QAbstractTableModel):
         self._stale: set[int] = set()
         self._inflight: set[int] = set()  # ids requested and not yet back
         self.drafts: set[int] = set()
+        self.outside: set[int] = set()  # listed although no longer in the view (the open one, until left)
+        self.hidden: frozenset[str] = frozenset()  # what the view says already (conversation_row.hidden_parts)
+        self._content: dict[int, tuple[ConversationRow, RowContent]] = {}  # valid while its row is the same
         self.fetches = 0  # pages read: benchmarks and tests look at it
         self._bold = QFont()
         self._bold.setBold(True)
@@ -69,6 +72,7 @@ class ConversationModel(QAbstractTableModel):
         else:
             self._cache.clear()
             self._stale.clear()
+            self._content.clear()
         self.endResetModel()
 
     def append_ids(self, more: list[int]) -> None:
@@ -95,6 +99,7 @@ class ConversationModel(QAbstractTableModel):
         if not self._ids:
             return
         if ids is None:
+            self._content.clear()
             if self._submit is None:
                 self._cache.clear()
             else:
@@ -102,6 +107,7 @@ class ConversationModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
             return
         for cid in ids:
+            self._content.pop(cid, None)
             if self._submit is None:
                 self._cache.pop(cid, None)
             else:
@@ -133,7 +139,7 @@ class ConversationModel(QAbstractTableModel):
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole \
                 and 0 <= section < len(COLUMNS):
-            return COLUMNS[section][0]
+            return COLUMNS[section]
         return None
 
     # flags(): QAbstractTableModel's own (enabled, selectable, never has children) — kept in C++ on purpose,
@@ -142,6 +148,26 @@ class ConversationModel(QAbstractTableModel):
     def row_at(self, row: int) -> ConversationRow | None:
         """The row's record for the delegate (may be stale or None while a page is on its way)."""
         return self._row(row) if 0 <= row < len(self._ids) else None
+
+    def set_hidden(self, parts: frozenset[str]) -> None:
+        """What the view says already, left out of its rows (conversation_row.hidden_parts)."""
+        self.hidden = parts
+        self._content.clear()
+
+    def content(self, row: int) -> RowContent | None:
+        """What the list paints for ``row`` (None while its page is on its way). Made once per row read:
+        the times in it move on with the periodic invalidate() that reads the rows again."""
+        r = self.row_at(row)
+        if r is None:
+            return None
+        hit = self._content.get(r.id)
+        if hit is not None and hit[0] is r:
+            return hit[1]
+        if len(self._content) > MAX_CACHED:
+            self._content.clear()
+        made = row_content(r, self.hidden, now=time.time(), draft=r.id in self.drafts, outside=r.id in self.outside)
+        self._content[r.id] = (r, made)
+        return made
 
     def urgent_cell(self, r: ConversationRow, col: int) -> bool:
         return (col == 3 and sla_text(r).startswith("SLA -")) or (col == 1 and r.priority == "urgent")
@@ -202,8 +228,16 @@ class ConversationModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             return self._urgent if self.urgent_cell(r, col) else None
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{channel_title(r.channel)} · {r.customer}\n{r.subject}\n{r.snippet}"[:500]
+            return self.tooltip(r)
         return None
+
+    def tooltip(self, r: ConversationRow) -> str:
+        """All of a row, for when the list is too narrow to show it whole."""
+        facts = [r.status, sla_text(r), f"assigned to {r.assignee}" if r.assignee else "unassigned",
+                 (r.intent or "").replace("_", " "), ", ".join(r.labels)]
+        lines = [f"{r.customer} · {channel_title(r.channel)}", r.subject[:200], r.snippet[:300],
+                 " · ".join(f for f in facts if f)]
+        return "\n".join(line for line in lines if line)
 
     def text(self, r: ConversationRow, col: int) -> str:
         if col == 0:
@@ -220,16 +254,13 @@ class ConversationModel(QAbstractTableModel):
             sla = sla_text(r)
             return f"{r.status} · {sla}" if sla else r.status
         if col == 4:
-            at = r.last_message_at or r.created_at
-            return short_duration(max(0, time.time() - at)) if at else ""
+            return relative_time(r.last_message_at or r.created_at, time.time())
         if col == 5:
             return r.assignee or "—"
         return ""
 
-    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        key = COLUMNS[column][1] if 0 <= column < len(COLUMNS) else None
-        if key is None:
-            return
-        self.sort_key = key
-        self.sort_descending = order == Qt.SortOrder.DescendingOrder
-        self.sortRequested.emit(key, self.sort_descending)
+    def set_sort(self, key: str, descending: bool) -> None:
+        """Ask for the view's ids in another order (the page reads them on a worker)."""
+        if (key, descending) != (self.sort_key, self.sort_descending):
+            self.sort_key, self.sort_descending = key, descending
+            self.sortRequested.emit(key, descending)

@@ -15,7 +15,6 @@ from typing import Any
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QHeaderView,
     QLabel,
     QSizePolicy,
     QSplitter,
@@ -34,7 +33,8 @@ from deskapp.services.drafts import Draft
 from deskapp.services.thread import Thread
 from deskapp.ui import icons, theme
 from deskapp.ui.composer import Composer
-from deskapp.ui.conversation_list import ConversationListView
+from deskapp.ui.conversation_list import ConversationListView, SortPicker
+from deskapp.ui.conversation_row import hidden_parts
 from deskapp.ui.customer_panel import CustomerPanel
 from deskapp.ui.inbox_model import ConversationModel
 from deskapp.ui.sidebar import ViewsSidebar
@@ -112,8 +112,15 @@ class InboxPage(QWidget):
         self.table = ConversationListView(self.model)
         self.table.setObjectName("conversationList")
         self.table.setAccessibleName("Conversation list")
-        for col, width in ((0, 130), (2, 64), (3, 92), (4, 40), (5, 84)):
-            self.table.setColumnWidth(col, width)
+        self.sort_picker = SortPicker()
+        self.sort_picker.sortChosen.connect(self.model.set_sort)
+        list_pane = QWidget()
+        list_pane.setAccessibleName("List pane")
+        list_layout = QVBoxLayout(list_pane)
+        list_layout.setContentsMargins(0, 0, 0, 0)
+        list_layout.setSpacing(0)
+        list_layout.addWidget(self.sort_picker)
+        list_layout.addWidget(self.table, 1)
         self.table.selectionModel().currentRowChanged.connect(self._current_row_changed)
         self.table.activated.connect(lambda _i: self.focus_thread())
 
@@ -168,7 +175,7 @@ class InboxPage(QWidget):
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.setObjectName("mainSplit")
         self.split.addWidget(self.sidebar)
-        self.split.addWidget(self.table)
+        self.split.addWidget(list_pane)
         self.split.addWidget(thread_pane)
         self.split.addWidget(self.customer)
         self._sizes_restored = False
@@ -226,6 +233,8 @@ class InboxPage(QWidget):
 
     def select_view(self, view: inbox.View) -> None:
         self.current_view = view
+        self.model.set_hidden(hidden_parts(view.filter))
+        self.table.set_empty_text("")  # not "no conversations" while its ids are on their way
         self.auto_open_first = True
         self.viewChanged.emit(view.key)
         self.reload_list(reset=True)
@@ -236,8 +245,9 @@ class InboxPage(QWidget):
     def show_id_list(self, ids: list[int], title: str) -> None:
         """The conversations behind a KPI figure (or any list of ids) as a temporary view."""
         self.id_list = list(ids)
-        self.sidebar.clearSelection()
+        self.sidebar.setCurrentItem(None)  # so that picking any view again switches back
         self.current_view = inbox.View("ids", title, inbox.ViewFilter())
+        self.model.set_hidden(frozenset())
         self.auto_open_first = True
         self.viewChanged.emit("ids")
         self._ids_loaded(self.id_list, True, None)
@@ -288,14 +298,25 @@ class InboxPage(QWidget):
             self._ids_loaded(ids, False, None)
 
     def _ids_loaded(self, ids: list[int], reset: bool, changed: set[int] | None) -> None:
+        """Show the view's new ids. On a refresh (not a view switch) what the agent looks at stays put:
+        the open conversation stays selected (by id) and listed — marked — even if it left the view,
+        and the rows on screen keep their place however many rows were inserted above them."""
         keep = self.current_id
         old_row = self.model.row_of(keep) if keep is not None else -1
         selected = set(self.selected_ids())
+        anchor = [] if reset else self.table.anchor()
+        was_outside = self.model.outside
+        outside: set[int] = set()
+        if not reset and keep is not None and old_row >= 0 and keep not in self.advance_from and keep not in ids:
+            ids = self._pinned(ids, keep, old_row)
+            outside = {keep}
+        self.model.outside = outside
         if reset:
             self.model.set_ids(ids)
         else:
             self.model.update_ids(ids, changed)
-        self.model.drafts = set()  # read lazily below: drafts are few
+            self.model.invalidate(was_outside ^ outside)
+        self.table.restore_anchor(anchor)
         self.tasks.submit(draft_service.with_drafts, self.db, self.profile_store, on_done=self._drafts_loaded,
                           key="drafts")
         selection = self.table.selectionModel()
@@ -323,11 +344,24 @@ class InboxPage(QWidget):
             self.table.set_current_row(min(old_row, len(ids) - 1))
         if ids:
             self.auto_open_first = False
+        self.table.set_empty_text("" if ids else "No conversations in this view")
         self.listLoaded.emit(len(ids))
 
+    def _pinned(self, ids: list[int], keep: int, old_row: int) -> list[int]:
+        """``ids`` with ``keep`` back between the neighbours it had (or at its old row)."""
+        before, after = self.model.id_at(old_row - 1), self.model.id_at(old_row + 1)
+        if before is not None and before in ids:
+            at = ids.index(before) + 1
+        elif after is not None and after in ids:
+            at = ids.index(after)
+        else:
+            at = min(old_row, len(ids))
+        return [*ids[:at], keep, *ids[at:]]
+
     def _drafts_loaded(self, ids: set[int]) -> None:
+        changed = self.model.drafts ^ ids
         self.model.drafts = ids
-        self.model.invalidate(ids)
+        self.model.invalidate(changed)
 
     def selected_ids(self) -> list[int]:
         ids = [self.model.id_at(r) for r in self.table.selected_rows()]
@@ -528,7 +562,7 @@ class InboxPage(QWidget):
     def save_state(self, settings) -> None:
         settings.setValue("inbox/split", self.split.saveState())
         settings.setValue("inbox/threadSplit", self.thread_split.saveState())
-        settings.setValue("inbox/columns", self.table.header.saveState())
+        settings.setValue("inbox/sort", f"{self.model.sort_key}:{int(self.model.sort_descending)}")
         if self.current_view is not None:
             settings.setValue("inbox/view", self.current_view.key)
 
@@ -539,20 +573,25 @@ class InboxPage(QWidget):
             QTimer.singleShot(0, self._default_sizes)
 
     def _default_sizes(self) -> None:
+        """The customer panel gets a fifth of the width (270-340 px), the list and the thread share the
+        rest, the list a little less and at most 560 px (two-line rows need no more; the thread and its
+        composer read better wide)."""
         width = max(self.width(), 1000)
-        side, customer = 170, 300
+        side, customer = 170, min(340, max(270, width // 5))
         rest = width - side - customer
-        self.split.setSizes([side, int(rest * 0.55), rest - int(rest * 0.55), customer])
+        listed = min(rest * 47 // 100, 560)
+        self.split.setSizes([side, listed, rest - listed, customer])
 
     def restore_state(self, settings) -> None:
         if settings.value("inbox/split") is not None:
             self._sizes_restored = True
-        for key, widget in (("inbox/split", self.split), ("inbox/threadSplit", self.thread_split),
-                            ("inbox/columns", self.table.header)):
+        for key, widget in (("inbox/split", self.split), ("inbox/threadSplit", self.thread_split)):
             value = settings.value(key)
             if value is not None:
                 widget.restoreState(value)
-        self.table.header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        key, _, descending = str(settings.value("inbox/sort") or "").partition(":")
+        if key:
+            self.sort_picker.set_current(key, descending == "1")
 
     def update_icons(self) -> None:
         for key, action in self.buttons.items():

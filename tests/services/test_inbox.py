@@ -89,6 +89,32 @@ def test_sla_text_and_mark_read(filled):
     assert inbox.known_labels(filled) == ["vip"]
 
 
+def test_sla_level_turns_amber_then_red(filled):
+    row = inbox.rows_for(filled, [1])[1]
+    row.status, row.first_response_at, row.sla_due_at = "open", None, 100_000
+    assert inbox.sla_level(row, now=100_000 - 3 * 3600) == "ok"
+    assert inbox.sla_level(row, now=100_000 - inbox.SLA_SOON) == "soon"
+    assert inbox.sla_level(row, now=100_001) == "breached"
+    row.first_response_at = 99_000  # answered: no countdown
+    assert inbox.sla_level(row, now=100_001) == "" == inbox.sla_text(row, now=100_001)
+    row.first_response_at, row.status = None, "resolved"
+    assert inbox.sla_level(row, now=100_001) == ""
+
+
+def test_relative_time_reads_like_a_list():
+    from datetime import datetime
+
+    now = datetime(2026, 12, 2, 15, 0).timestamp()
+    assert inbox.relative_time(None, now) == ""
+    assert inbox.relative_time(int(now - 20), now) == "now"
+    assert inbox.relative_time(int(now - 12 * 60), now) == "12m"
+    assert inbox.relative_time(int(now - 3 * 3600), now) == "3h"
+    assert inbox.relative_time(int(now - 6 * 86400), now) == "6d"
+    assert inbox.relative_time(int(datetime(2026, 11, 2, 9, 0).timestamp()), now) == "2 Nov"
+    assert inbox.relative_time(int(datetime(2025, 11, 28, 9, 0).timestamp()), now) == "28 Nov 2025"
+    assert inbox.relative_time(int(now + 30), now) == "now"  # a clock slightly ahead of ours
+
+
 def test_conversations_verb_prints_json_and_text(data_dir, capsys):
     import json
 

@@ -47,13 +47,19 @@ def test_cache_is_bounded_and_unread_is_bold(filled):
     assert model2.data(model2.index(0, 0), Qt.ItemDataRole.FontRole).bold()
 
 
-def test_sort_header_requests_new_ids(filled):
+def test_sort_picker_requests_new_ids_once_per_change(filled):
+    from deskapp.ui.conversation_list import SORTS, SortPicker
+
     model = ConversationModel(lambda ids: inbox.rows_for(filled.db, ids))
+    picker = SortPicker()
+    picker.sortChosen.connect(model.set_sort)
     got = []
     model.sortRequested.connect(lambda key, desc: got.append((key, desc)))
-    model.sort(0, Qt.SortOrder.AscendingOrder)
-    model.sort(2, Qt.SortOrder.AscendingOrder)  # labels: not sortable, ignored
-    assert got == [("customer", False)]
+    picker.combo.setCurrentIndex([title for *_, title in SORTS].index("Customer A–Z"))
+    picker.set_current("customer", False)  # already so: no second request
+    picker.set_current("sla_due_at", False)
+    assert got == [("customer", False), ("sla_due_at", False)]
+    assert all(key in inbox.SORT_COLUMNS for key, _desc, _title in SORTS)
 
 
 def test_update_ids_resets_only_when_needed(filled, qtbot):

@@ -204,7 +204,7 @@ def test_state_persists_between_windows(window, filled, actions, qtbot):
     from deskapp.ui.main_window import MainWindow
 
     window.page.split.setSizes([150, 500, 500, 290])
-    window.page.table.setColumnWidth(0, 210)
+    window.page.sort_picker.set_current("sla_due_at", False)
     window.close()
     settings = QSettings(str(filled.paths.data_dir / "ui.ini"), QSettings.Format.IniFormat)
     again = MainWindow(filled, actions=actions, outbox=actions.outbox, settings=settings, extras=False)
@@ -212,7 +212,8 @@ def test_state_persists_between_windows(window, filled, actions, qtbot):
     assert settings.value("inbox/split") is not None and again.page._sizes_restored
     again.show()
     assert again.page.split.sizes()[0] == 150  # the sidebar keeps its width; the window may be smaller
-    assert again.page.table.columnWidth(0) == 210
+    assert (again.page.model.sort_key, again.page.model.sort_descending) == ("sla_due_at", False)
+    assert again.page.sort_picker.current() == ("sla_due_at", False)
     again.close()
     again.tasks.wait()
 

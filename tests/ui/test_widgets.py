@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QTextDocument
 from PySide6.QtTest import QTest
@@ -194,11 +195,25 @@ def test_app_smoke_run_offscreen(filled):
 
 
 def test_app_screenshot_of_a_filled_cache(filled, tmp_path):
+    from PySide6.QtGui import QImage
+
+    from deskapp.cli import build_parser
     from deskapp.ui import app
 
     target = tmp_path / "shot.png"
-    assert app.run(filled, {"screenshot": str(target)}) == 0
+    size = build_parser().parse_args(["--window-size", "1280x720"]).window_size
+    assert app.run(filled, {"screenshot": str(target), "window_size": size}) == 0
     assert target.read_bytes()[:4] == b"\x89PNG" and target.stat().st_size > 20_000
+    assert QImage(str(target)).size().toTuple() == (1280, 720)
+
+
+@pytest.mark.parametrize("value", ["1440", "1440x", "x860", "wide x tall", "100x100", "1440x860x2"])
+def test_window_size_option_refuses_what_is_not_a_size(value, capsys):
+    from deskapp.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["--window-size", value])
+    assert "WIDTHxHEIGHT" in capsys.readouterr().err
 
 
 def test_dark_and_light_palettes_and_tinted_icons(qapp):
@@ -206,7 +221,7 @@ def test_dark_and_light_palettes_and_tinted_icons(qapp):
 
     from deskapp.ui import icons, theme
 
-    dark, light = theme._palette(True), theme._palette(False)
+    dark, light = theme.palette(True), theme.palette(False)
     assert dark.color(QPalette.ColorRole.Window).lightness() < 60 < light.color(QPalette.ColorRole.Window).lightness()
     theme.apply(qapp)
     for name in ("email", "whatsapp", "resolve", "snooze", "deskapp"):
