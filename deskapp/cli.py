@@ -67,15 +67,6 @@ def _cmd_conversations(ws: bootstrap.Workspace, args: argparse.Namespace) -> int
 # --- parser ------------------------------------------------------------------------------------
 
 
-def window_size(value: str) -> tuple[int, int]:
-    """'1440x860' -> (1440, 860), for --window-size."""
-    width, sep, height = value.lower().partition("x")
-    if not sep or not width.isdigit() or not height.isdigit() or not (320 <= int(width) <= 10_000
-                                                                      and 240 <= int(height) <= 10_000):
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT in pixels, e.g. 1440x860 (got {value!r})")
-    return int(width), int(height)
-
-
 VERBS: dict[str, Callable[[bootstrap.Workspace, argparse.Namespace], int]] = {
     "stats": _cmd_stats,
     "conversations": _cmd_conversations,
@@ -101,8 +92,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--window-size", type=window_size, metavar="WxH",
                         help="the window's size in pixels, e.g. 1440x860")
     parser.add_argument("--smoke", action="store_true", help="start, open the main window, exit 0")
-    parser.add_argument("--window-size", type=window_size, metavar="WxH",
-                        help="open the main window at this size, e.g. 1440x860 (screenshots)")
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
 
     p = sub.add_parser("stats", help="counts of what the cache holds, and each account's state")

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QStatusBar, QWidget
 
 STATE_COLOURS = {"online": "#1e8e3e", "degraded": "#e37400", "offline": "#d93025", "auth_needed": "#d93025",
                  "unknown": "#9aa0a6", "syncing": "#2f6fde"}
@@ -34,6 +34,8 @@ class SyncStatusBar(QStatusBar):
         self.setAccessibleName("Status bar")
         self.accounts_label = QLabel("No account")
         self.accounts_label.setAccessibleName("Sync state")
+        # A long progress message is clipped, never allowed to widen the whole window.
+        self.accounts_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.progress = QProgressBar()
         self.progress.setAccessibleName("Sync progress")
         self.progress.setMaximumWidth(160)

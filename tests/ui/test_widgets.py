@@ -213,7 +213,7 @@ def test_window_size_option_refuses_what_is_not_a_size(value, capsys):
 
     with pytest.raises(SystemExit):
         build_parser().parse_args(["--window-size", value])
-    assert "WIDTHxHEIGHT" in capsys.readouterr().err
+    assert "is not a window size like 1440x860" in capsys.readouterr().err
 
 
 def test_dark_and_light_palettes_and_tinted_icons(qapp):
