@@ -1,5 +1,5 @@
 """Secrets (API tokens, passwords) in the OS keyring, keyed by account id; nothing else stores them."""
 
-from deskapp.credentials.keyring_store import CredentialError, SecretStore
+from deskapp.credentials.keyring_store import CredentialError, SecretStore, SessionSecretStore
 
-__all__ = ["CredentialError", "SecretStore"]
+__all__ = ["CredentialError", "SecretStore", "SessionSecretStore"]

@@ -54,3 +54,24 @@ class SecretStore:
         """Every secret of a removed account; raises CredentialError if the keyring refuses."""
         for kind in ACCOUNT_SECRET_KINDS:
             self.delete(account_id, kind)
+
+
+class SessionSecretStore(SecretStore):
+    """Secrets kept in this process's memory only, never written anywhere: for the demo workspace on a
+    machine with no usable OS keyring, whose tokens are the demo's own and handed out again at each start."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._secrets: dict[str, str] = {}
+
+    def set(self, account_id: int, secret: str, kind: str = "token") -> None:
+        if not secret:
+            raise CredentialError("an empty secret cannot be stored")
+        register_secret(secret)
+        self._secrets[self._key(account_id, kind)] = secret
+
+    def get(self, account_id: int, kind: str = "token") -> str | None:
+        return self._secrets.get(self._key(account_id, kind))
+
+    def delete(self, account_id: int, kind: str = "token") -> None:
+        self._secrets.pop(self._key(account_id, kind), None)

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from deskapp.credentials import SecretStore
+from deskapp.credentials import CredentialError, SecretStore, SessionSecretStore
 from deskapp.domain import AccountKind
 from deskapp.services import accounts as account_service
 from deskapp.store.engine import Database
@@ -65,6 +65,28 @@ def _role_token(info: dict[str, Any], role: str) -> str:
     return info["supervisor_token"] if role == "supervisor" else info["chatwoot_token"]
 
 
+def _point_accounts_at(ws: _Workspace, info: dict[str, Any], role: str) -> tuple[int, int]:
+    """Both demo accounts (created on first use) pointed at the running server: (chatwoot id, shopify id)."""
+    existing = _demo_accounts(ws)
+    chatwoot_settings = {"account_id": info["chatwoot_account_id"], DEMO_FLAG: True, ROLE_SETTING: role}
+    if "chatwoot" in existing:
+        chatwoot = existing["chatwoot"]
+        account_service.update_account(ws, chatwoot, base_url=info["url"], settings=chatwoot_settings,
+                                       secret=_role_token(info, role))
+    else:
+        chatwoot = account_service.add_account(ws, AccountKind.CHATWOOT, "Demo support hub", info["url"],
+                                               _role_token(info, role), chatwoot_settings)
+    shop_url = info.get("shop_url") or info["url"]
+    if "shopify" in existing:
+        shopify = existing["shopify"]
+        account_service.update_account(ws, shopify, base_url=shop_url, settings={DEMO_FLAG: True},
+                                       secret=info["shopify_token"])
+    else:
+        shopify = account_service.add_account(ws, AccountKind.SHOPIFY, "Demo shop", shop_url,
+                                              info["shopify_token"], {DEMO_FLAG: True})
+    return chatwoot, shopify
+
+
 def start_demo(ws: _Workspace, *, seed: int = 1, scale: str = "small", live: bool = True,
                live_interval: float = 5.0, role: str = "agent", now: int | None = None) -> DemoWorkspace:
     """Start the demo backend on loopback and make sure both demo accounts point at it, the hub account
@@ -76,23 +98,18 @@ def start_demo(ws: _Workspace, *, seed: int = 1, scale: str = "small", live: boo
                         now=now)
     info = server.start()
     try:
-        existing = _demo_accounts(ws)
-        chatwoot_settings = {"account_id": info["chatwoot_account_id"], DEMO_FLAG: True, ROLE_SETTING: role}
-        if "chatwoot" in existing:
-            chatwoot = existing["chatwoot"]
-            account_service.update_account(ws, chatwoot, base_url=info["url"], settings=chatwoot_settings,
-                                           secret=_role_token(info, role))
-        else:
-            chatwoot = account_service.add_account(ws, AccountKind.CHATWOOT, "Demo support hub", info["url"],
-                                                   _role_token(info, role), chatwoot_settings)
-        shop_url = info.get("shop_url") or info["url"]
-        if "shopify" in existing:
-            shopify = existing["shopify"]
-            account_service.update_account(ws, shopify, base_url=shop_url, settings={DEMO_FLAG: True},
-                                           secret=info["shopify_token"])
-        else:
-            shopify = account_service.add_account(ws, AccountKind.SHOPIFY, "Demo shop", shop_url,
-                                                  info["shopify_token"], {DEMO_FLAG: True})
+        try:
+            chatwoot, shopify = _point_accounts_at(ws, info, role)
+        except CredentialError as exc:
+            # No usable OS keyring (a bare desktop, a container): the demo's own tokens may live in memory for
+            # this session; real accounts still need the keyring and say so when added.
+            log.warning("no usable OS keyring (%s); the demo's tokens are kept in memory for this session", exc)
+            ws.secrets = SessionSecretStore()
+            chatwoot, shopify = _point_accounts_at(ws, info, role)
+            note = ("No OS keyring is available, so the demo's tokens are kept in memory for this session only. "
+                    "Real accounts need a keyring (GNOME Keyring or KWallet, macOS Keychain, Windows Credential "
+                    "Manager).")
+            ws.notice = f"{ws.notice}\n\n{note}" if getattr(ws, "notice", None) else note
     except Exception:
         server.stop()
         raise

@@ -100,3 +100,31 @@ def test_switching_the_demo_role_signs_in_as_the_supervisor_and_back(ws_plain):
     finally:
         engine.stop()
         demo.stop()
+
+
+def test_without_a_keyring_the_demo_keeps_its_tokens_in_memory_and_says_so(ws_plain):
+    import keyring
+    from keyring.backends import fail
+
+    from deskapp.credentials import CredentialError, SecretStore, SessionSecretStore
+
+    ws = ws_plain
+    ws.notice = None
+    usual = keyring.get_keyring()
+    keyring.set_keyring(fail.Keyring())
+    try:
+        with pytest.raises(CredentialError):  # what a real account meets on such a machine
+            accounts.add_account(ws, "chatwoot", "Hub", "http://127.0.0.1:9", "tok", {"account_id": 1})
+        assert not accounts.has_accounts(ws)
+        demo = demo_workspace.start_demo(ws, live=False)
+        try:
+            assert isinstance(ws.secrets, SessionSecretStore)
+            assert ws.secrets.get(demo.chatwoot_account_id) == demo.info["chatwoot_token"]
+            ok, message = accounts.test_account(ws, demo.chatwoot_account_id)
+            assert ok, message
+            assert "No OS keyring" in ws.notice and "memory" in ws.notice
+        finally:
+            demo.stop()
+    finally:
+        keyring.set_keyring(usual)
+    assert SecretStore().get(demo.chatwoot_account_id) is None  # nothing reached the real keyring
