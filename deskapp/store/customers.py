@@ -13,6 +13,7 @@ import functools
 import time
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -142,26 +143,24 @@ def ensure_contacts(conn: Connection, account_id: int, external_ids: Iterable[st
     return found
 
 
-def _contact_names(conn: Connection, account_id: int, external_ids: list[str]) -> dict[str, str]:
-    names: dict[str, str] = {}
+def _contact_column(conn: Connection, account_id: int, external_ids: list[str], column: str) -> dict[str, Any]:
+    """external id -> ``column`` (a column name of ours) of the account's contacts among ``external_ids``."""
+    values: dict[str, Any] = {}
     for chunk in _chunks(external_ids):
         marks = ",".join("?" * len(chunk))
-        names.update(conn.exec_driver_sql(
-            f"SELECT external_id, name FROM contact WHERE account_id = ? AND external_id IN ({marks})",
+        values.update(conn.exec_driver_sql(
+            f"SELECT external_id, {column} FROM contact WHERE account_id = ? AND external_id IN ({marks})",
             (account_id, *chunk),
         ).all())
-    return names
+    return values
+
+
+def _contact_names(conn: Connection, account_id: int, external_ids: list[str]) -> dict[str, str]:
+    return _contact_column(conn, account_id, external_ids, "name")
 
 
 def _contact_customers(conn: Connection, account_id: int, external_ids: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for chunk in _chunks(external_ids):
-        marks = ",".join("?" * len(chunk))
-        found.update(conn.exec_driver_sql(
-            f"SELECT external_id, customer_id FROM contact WHERE account_id = ? AND external_id IN ({marks})",
-            (account_id, *chunk),
-        ).all())
-    return found
+    return _contact_column(conn, account_id, external_ids, "customer_id")
 
 
 def customer_for_order_identity(conn: Connection, email: str, phone: str) -> int | None:

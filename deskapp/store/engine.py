@@ -7,7 +7,6 @@ fight over SQLite's write lock and hit "database is locked".
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,28 +15,12 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
-_OWNER_ONLY = 0o600
-
-
-def _create_owner_only(path: Path) -> None:
-    """Create the file (and its folder) readable by its owner only before SQLite opens it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        fd = os.open(path, os.O_CREAT | os.O_WRONLY, _OWNER_ONLY)
-        os.close(fd)
-    os.chmod(path, _OWNER_ONLY)
-
-
-def _tighten_side_files(path: Path) -> None:
-    for suffix in ("-wal", "-shm"):
-        side = path.with_name(path.name + suffix)
-        if side.exists():
-            os.chmod(side, _OWNER_ONLY)
+from deskapp.store.owner_only import create_owner_only, tighten_side_files
 
 
 def make_engine(path: Path, *, synchronous: str = "NORMAL") -> Engine:
     """An engine on ``path`` with the PRAGMAs every connection needs."""
-    _create_owner_only(path)
+    create_owner_only(path)
     engine = create_engine(
         f"sqlite:///{path}",
         poolclass=QueuePool,
@@ -58,7 +41,7 @@ def make_engine(path: Path, *, synchronous: str = "NORMAL") -> Engine:
         cursor.execute("PRAGMA temp_store=MEMORY")
         cursor.execute("PRAGMA cache_size=-32768")
         cursor.close()
-        _tighten_side_files(path)
+        tighten_side_files(path)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:  # pragma: no cover - exercised by every test

@@ -24,13 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from deskapp.domain import OutboxItem, OutboxKind, OutboxState
+from deskapp.store.owner_only import OWNER_ONLY, create_owner_only, tighten_side_files
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 1
 UNDO_WINDOW_S = 5.0
 STALE_SENDING_S = 300.0  # a "sending" claim older than this belongs to a process that died
-_OWNER_ONLY = 0o600
 
 _SCHEMA_V1 = """
 CREATE TABLE IF NOT EXISTS outbox (
@@ -79,7 +79,7 @@ class ReplayLock:
                 self._holders += 1
                 return True
             try:
-                fd = os.open(self.path, os.O_CREAT | os.O_RDWR, _OWNER_ONLY)
+                fd = os.open(self.path, os.O_CREAT | os.O_RDWR, OWNER_ONLY)
             except OSError as exc:
                 raise StorageError(storage_message(exc, "outbox")) from exc
             if not _try_lock(fd):
@@ -211,7 +211,7 @@ class OutboxStore:
         self.listeners: list[Callable[[OutboxRow], None]] = []
         self.replay_lock = ReplayLock(self.path.with_name(self.path.name + ".lock"))
         try:
-            self._create_owner_only()
+            create_owner_only(self.path)
             self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             self._conn.row_factory = sqlite3.Row
             self._conn.execute("PRAGMA journal_mode=WAL")
@@ -220,25 +220,11 @@ class OutboxStore:
             if max_page_count is not None:  # tests: a tiny "disk" to provoke SQLITE_FULL
                 self._conn.execute(f"PRAGMA max_page_count={int(max_page_count)}")
             self._migrate()
-            self._tighten_side_files()
+            tighten_side_files(self.path)
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(storage_message(exc, "outbox")) from exc
 
     # --- file and schema -------------------------------------------------------------------------
-
-    def _create_owner_only(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():
-            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, _OWNER_ONLY)
-            os.close(fd)
-        if self.path.stat().st_mode & 0o077:
-            os.chmod(self.path, _OWNER_ONLY)
-
-    def _tighten_side_files(self) -> None:
-        for suffix in ("-wal", "-shm"):
-            side = self.path.with_name(self.path.name + suffix)
-            if side.exists() and side.stat().st_mode & 0o077:
-                os.chmod(side, _OWNER_ONLY)
 
     def _migrate(self) -> None:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]

@@ -20,11 +20,11 @@ from pathlib import Path
 
 from deskapp.store.migrate import backup
 from deskapp.store.outbox import StorageError, storage_message
+from deskapp.store.owner_only import create_owner_only, tighten_side_files
 from deskapp.store.profile_schema import MIGRATIONS, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
 
-_OWNER_ONLY = 0o600
 
 
 class ProfileTooNew(StorageError):
@@ -41,7 +41,7 @@ class ProfileStore:
         self.path = Path(path)
         self._lock = threading.RLock()
         try:
-            self._create_owner_only()
+            create_owner_only(self.path)
             self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
         except (sqlite3.Error, OSError) as exc:
             raise StorageError(storage_message(exc, "profile")) from exc
@@ -55,7 +55,7 @@ class ProfileStore:
             if max_page_count is not None:  # tests: a tiny "disk" to provoke SQLITE_FULL
                 self._conn.execute(f"PRAGMA max_page_count={int(max_page_count)}")
             self._migrate()
-            self._tighten_side_files()
+            tighten_side_files(self.path)
         except sqlite3.Error as exc:
             self._conn.close()
             raise StorageError(storage_message(exc, "profile")) from exc
@@ -64,20 +64,6 @@ class ProfileStore:
             raise
 
     # --- file and schema ---------------------------------------------------------------------------
-
-    def _create_owner_only(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if not self.path.exists():
-            fd = os.open(self.path, os.O_CREAT | os.O_WRONLY, _OWNER_ONLY)
-            os.close(fd)
-        if self.path.stat().st_mode & 0o077:
-            os.chmod(self.path, _OWNER_ONLY)
-
-    def _tighten_side_files(self) -> None:
-        for suffix in ("-wal", "-shm"):
-            side = self.path.with_name(self.path.name + suffix)
-            if side.exists() and side.stat().st_mode & 0o077:
-                os.chmod(side, _OWNER_ONLY)
 
     def _check_intact(self) -> None:
         """A damaged profile is never patched or replaced: the agent's work is in it."""
