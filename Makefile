@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test lint bench package system-deps clean
+.PHONY: demo test lint bench screenshots package system-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ bench: $(STAMP)
 	./tools/install-system-deps.sh --bench
 	$(BIN)/python -m pytest tests/perf -q -s --ignore=tests/perf/test_ui_bench.py
 	$(BIN)/python -m pytest tests/perf/test_ui_bench.py -q -s
+
+# The documentation's screenshots (docs/screenshots/), one per main screen, made by the app itself on the
+# demo workspace in temp folders with a private keyring; nothing of yours is touched.
+screenshots: system-deps $(STAMP)
+	PYTHON=$(BIN)/python ./tools/docs-screenshots docs/screenshots
 
 package: system-deps $(STAMP)
 	$(BIN)/python -m pip install -q -e '.[package]'

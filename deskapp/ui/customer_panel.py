@@ -227,8 +227,10 @@ class CustomerPanel(QWidget):
         box.setFrameShape(QFrame.Shape.StyledPanel)
         box.setAccessibleName(f"Merge proposal with {prop.other_name}")
         row = QVBoxLayout(box)
-        ids = ", ".join(v for _, v in prop.other_identities[:3])
-        label = QLabel(f"Same person as <b>{html_lib.escape(prop.other_name)}</b> ({html_lib.escape(ids)})?"
+        # a social contact is often named by its handle: "lucia_chen536 (lucia_chen536)" says nothing more
+        ids = ", ".join([v for _, v in prop.other_identities if v.casefold() != prop.other_name.casefold()][:3])
+        also = f" ({html_lib.escape(ids)})" if ids else ""
+        label = QLabel(f"Same person as <b>{html_lib.escape(prop.other_name)}</b>{also}?"
                        f"<br><small>{html_lib.escape(prop.reason)}</small>")
         label.setWordWrap(True)
         buttons = QHBoxLayout()

@@ -6,8 +6,10 @@ in the demo workspace a Demo menu that signs in as the demo's agent or its super
 from __future__ import annotations
 
 import contextlib
+import html as html_lib
 import importlib
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -67,6 +69,14 @@ def optional_widget(module: str, name: str, *args: Any, enabled: bool = True, **
     except Exception:
         log.warning("optional widget %s.%s unavailable", module, name, exc_info=True)
         return None
+
+
+def home_relative(path: Path) -> str:
+    """``path`` with the home folder written as ~, the way people read and type it."""
+    try:
+        return os.path.join("~", str(Path(path).relative_to(Path.home())))
+    except ValueError:
+        return str(path)
 
 
 def load_status(db, outbox: Any) -> tuple[list[dict[str, Any]], int, int, bool]:
@@ -200,6 +210,10 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             self.engine.request_sync()
         self.refresh_status()
 
+    def toggle_work_offline(self) -> None:
+        """File → Work offline: the same switch as the offline banner's, reachable while every account is online."""
+        self._work_offline(self.action_by_key["work_offline"].isChecked())
+
     def _supervisor_changed(self, supervisor: bool) -> None:
         index = self.tabs.indexOf(self.performance)
         self.tabs.setTabText(index, "My && team performance" if supervisor else "My performance")
@@ -245,14 +259,16 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         layout.addWidget(QLabel("<h3>Accounts</h3>"))
         self.accounts_widget = AccountsWidget(self.ws, self.tasks, box)
         self.accounts_widget.changed.connect(self._accounts_changed)
-        layout.addWidget(self.accounts_widget, 1)
+        layout.addWidget(self.accounts_widget)
         folder_url = QUrl.fromLocalFile(str(self.ws.paths.data_dir)).toString()
-        data = QLabel(f"<h3>Data</h3><p>Data folder: <a href='{folder_url}'>{self.ws.paths.data_dir}</a><br>"
+        folder = html_lib.escape(home_relative(self.ws.paths.data_dir))
+        data = QLabel(f"<h3>Data</h3><p>Data folder: <a href='{folder_url}'>{folder}</a><br>"
                       "What you wrote (accounts, templates, saved views, drafts, settings) is kept in "
                       "profile.sqlite3 there; the cache is rebuilt from the servers if it is ever damaged.<br>"
                       "Light and dark follow your operating system.</p>")
         data.setOpenExternalLinks(True)
         layout.addWidget(data)
+        layout.addStretch(1)  # the list keeps its own height; spare room goes below, not into an empty list
         return box
 
     def _accounts_changed(self) -> None:
@@ -295,6 +311,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             ("save_view", "New saved view…", "Ctrl+Shift+S", self.new_saved_view, "saved"),
             ("delete_view", "Delete this saved view", None, self.delete_saved_view, None),
             ("accounts", "Accounts…", "Ctrl+,", self.open_accounts, "account"),
+            ("work_offline", "Work offline", None, self.toggle_work_offline, None),
             ("outbox", "Show the outbox", None, self.show_outbox, None),
             ("about", "About deskapp", None, self.show_about, None),
             ("quit", "Quit", "Ctrl+Q", self.close, None),
@@ -311,6 +328,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             self.addAction(action)
             self.commands.append(action)
             self.action_by_key[key] = action
+        self.action_by_key["work_offline"].setCheckable(True)  # checked while nothing is sent or fetched
         for i in range(1, 10):  # Ctrl+1..9: the sidebar's views in order
             action = QAction(f"View {i}", self)
             action.setShortcut(QKeySequence(f"Ctrl+{i}"))
@@ -321,7 +339,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         page.finish_toolbar()
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        for key in ("accounts", "refresh", "quit"):
+        for key in ("accounts", "refresh", "work_offline", "quit"):
             file_menu.addAction(self.action_by_key[key])
         conv_menu = menu.addMenu("&Conversation")
         for key in ("reply", "note", "template", "undo_send", "resolve", "reopen", "snooze", "assign", "assign_me",
@@ -508,6 +526,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         accounts, pending, problems, offline = result
         self.status.set_accounts(accounts)
         self.status.set_outbox(pending, problems)
+        self.action_by_key["work_offline"].setChecked(offline)  # the banner or `deskapp outbox` may have flipped it
         if self.banner is not None:
             self.banner.set_accounts(accounts)
             self.banner.set_work_offline(offline)

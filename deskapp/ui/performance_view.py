@@ -31,6 +31,7 @@ from deskapp.kpi.definitions import FORMULAS
 from deskapp.kpi.formatting import fmt_duration, fmt_nps, fmt_rate
 from deskapp.kpi.period import Period, preset_period
 from deskapp.kpi.scope import Filters
+from deskapp.services.inbox import channel_title
 from deskapp.services.reports import ReportService
 from deskapp.ui.charts import ChartCard, short_day
 from deskapp.ui.charts_tiles import AgentTable, KpiTile, fmt_number
@@ -75,6 +76,11 @@ TILES: list[Tile] = [
     Tile("contact_rate", "Contact rate", "contact_rate", fmt_rate, True, lambda f: f["contact_rate"],
          team_only=True),
 ]
+
+
+def intent_title(intent: str) -> str:
+    """An intent as the inbox shows it: "order_status" -> "order status"."""
+    return intent.replace("_", " ")
 
 
 def _duration_unit(values: list[float | None]) -> tuple[int, str, str]:
@@ -191,9 +197,10 @@ class PerformanceView(QWidget):
         if choices == self._choices:  # the usual case after a sync pass: leave the boxes (and open popups) alone
             return
         self._choices = choices
-        pairs = {"channel": [(c, c) for c in choices["channels"]], "team": [(n, i) for i, n in choices["teams"]],
-                 "agent": [(n, i) for i, n in choices["agents"]], "label": [(x, x) for x in choices["labels"]],
-                 "intent": [(x, x) for x in choices["intents"]]}
+        pairs = {"channel": [(channel_title(c), c) for c in choices["channels"]],
+                 "team": [(n, i) for i, n in choices["teams"]], "agent": [(n, i) for i, n in choices["agents"]],
+                 "label": [(x, x) for x in choices["labels"]],
+                 "intent": [(intent_title(x), x) for x in choices["intents"]]}
         for key, box in self.filters.items():
             chosen = box.currentData()
             box.blockSignals(True)  # new choices never change the selection, so nothing recomputes
@@ -306,7 +313,9 @@ class PerformanceView(QWidget):
     def _draw_charts(self, f: dict) -> None:
         days = [d["day"] for d in f["volume"]["by_day"]]
         channels = sorted({ch for d in f["volume"]["by_day"] for ch in d["channels"]}) or ["none"]
-        per_channel = {ch: [d["channels"].get(ch, 0) for d in f["volume"]["by_day"]] for ch in channels}
+        # series and bars are named as the inbox names them ("Web chat", "order status"); the drill-down keys
+        # keep the stored values
+        per_channel = {channel_title(ch): [d["channels"].get(ch, 0) for d in f["volume"]["by_day"]] for ch in channels}
         self.charts["volume"].show_bars(
             [short_day(d, f["volume"].get("granularity", "day")) for d in days], per_channel,
             [[f"volume:day:{d}:{ch}" for d in days] for ch in channels], stacked=True)
@@ -323,7 +332,8 @@ class PerformanceView(QWidget):
                                           scale=0.01, granularity=grain)
         for key, source in (("intent", "by_intent"), ("label", "by_label")):
             names = list(f["volume"][source])[:15]
-            self.charts[key].show_bars(names, {"conversations": [f["volume"][source][n] for n in names]},
+            shown = [intent_title(n) for n in names] if key == "intent" else names
+            self.charts[key].show_bars(shown, {"conversations": [f["volume"][source][n] for n in names]},
                                        [[f"{key}:{n}" for n in names]], horizontal=True)
         sla = f["sla"]
         self.charts["sla"].show_bars(

@@ -8,6 +8,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -153,6 +154,11 @@ class TemplatesTab(QWidget):
         for row in range(self.intents.count()):
             it = self.intents.item(row)
             it.setCheckState(Qt.CheckState.Checked if it.text() in wanted else Qt.CheckState.Unchecked)
+        # the list shows a few intents at a time: bring the first ticked one into view, so what a template
+        # answers is seen without scrolling
+        ticked = [self.intents.item(r) for r in range(self.intents.count()) if self.intents.item(r).text() in wanted]
+        self.intents.scrollToItem(ticked[0] if ticked else self.intents.item(0),
+                                  QAbstractItemView.ScrollHint.PositionAtTop)
         self.body.setPlainText(template.body if template else "")
         editable = template is None or not template.synced
         for widget in (self.name, self.shortcut, self.scope, self.intents, self.save_button, self.delete_button):

@@ -182,3 +182,18 @@ def test_nothing_to_list_says_none_instead_of_an_empty_box(qtbot):
     assert panel.orders_title.text() == "<b>Orders</b> (3)" and panel.orders.isVisible() and panel.past.isVisible()
     panel.show_profile(None)
     assert panel.name.text() == "No customer" and not panel.orders_title.isVisible()
+
+
+def test_a_merge_proposal_names_the_other_customer_once(panel):
+    from PySide6.QtWidgets import QLabel
+
+    from deskapp.services.customers import MergeProposalInfo
+
+    handle = MergeProposalInfo(7, 9, "chloe_t107", [("handle", "chloe_t107")], "social contact resembling this"
+                               " customer's name")
+    email = MergeProposalInfo(8, 10, "Chloe Taylor", [("email", "c.taylor@example.com"), ("phone", "+33930720310")],
+                              "same name and order email")
+    panel.show_profile(_profile(proposals=[handle, email]))
+    texts = [w.text() for w in panel.findChildren(QLabel) if w.text().startswith("Same person as")]
+    assert texts[0].startswith("Same person as <b>chloe_t107</b>?")  # not "chloe_t107 (chloe_t107)"
+    assert texts[1].startswith("Same person as <b>Chloe Taylor</b> (c.taylor@example.com, +33930720310)?")

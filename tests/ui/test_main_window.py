@@ -265,3 +265,33 @@ def test_a_big_view_shows_its_first_rows_then_all(window, filled, qtbot, monkeyp
     expected = inbox.view_ids(filled.db, inbox.ViewFilter(statuses=inbox.OPEN_STATUSES))
     qtbot.waitUntil(lambda: page.model.ids() == expected, timeout=5000)
     assert page.table.rows.rowCount() == len(expected) > 5
+
+
+def test_work_offline_from_the_file_menu_and_back(window, filled, qtbot):
+    from deskapp.services.profile import set_work_offline
+    from deskapp.store.work_offline import is_work_offline
+
+    action = window.action_by_key["work_offline"]
+    from PySide6.QtWidgets import QMenu
+
+    file_menu = next(m for m in window.menuBar().findChildren(QMenu) if m.title() == "&File")
+    assert action in file_menu.actions() and action.isCheckable() and not action.isChecked()
+    action.trigger()  # reachable while every account is online (the banner only shows when one is not)
+    assert is_work_offline(filled.db)
+    action.trigger()
+    assert not is_work_offline(filled.db)
+    set_work_offline(filled.db, filled.profile, True)  # flipped elsewhere (`deskapp outbox --work-offline on`)
+    window.refresh_status()
+    qtbot.waitUntil(action.isChecked, timeout=5000)
+
+
+def test_settings_show_the_data_folder_as_people_write_it(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    from deskapp.ui.main_window import home_relative
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("USERPROFILE", str(tmp_path))
+    assert home_relative(tmp_path / ".local" / "share" / "deskapp") == str(Path("~/.local/share/deskapp"))
+    elsewhere = tmp_path.parent / "other-data"
+    assert home_relative(elsewhere) == str(elsewhere)

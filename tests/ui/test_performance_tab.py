@@ -115,6 +115,12 @@ def test_filters_and_presets_recompute(qtbot, reports):
         view.reload_choices()
         qtbot.waitUntil(lambda: box.findData("whatsapp") >= 0, timeout=10_000)
     assert box.currentData() == "web_chat" and box.count() == 5  # All, email, sms, web_chat, whatsapp
+    # named as the inbox names them, filtering on the stored value
+    assert box.currentText() == "Web chat" and box.itemText(box.findData("sms")) == "SMS"
+    intents = view.filters["intent"]
+    assert intents.itemText(intents.findData("order_status")) == "order status"
+    assert view.charts["volume"].csv_header == ["category", "Web chat"]
+    assert [row[0] for row in view.charts["intent"].csv_rows] == ["refund"]
     with qtbot.waitSignal(view.computed, timeout=10_000) as blocker:
         view.preset.setCurrentIndex(0)  # today: nothing in this cache
     assert blocker.args[0]["volume"]["total"] == 0 and view.tiles["frt"].value_label.text() == "–"

@@ -55,6 +55,20 @@ def test_edit_save_preview_and_delete(qtbot, ws):
     assert "Error" in tab.problems.text()
 
 
+def test_the_intents_a_template_answers_are_in_view(qtbot, ws):
+    tab = TemplatesTab(ws)
+    qtbot.addWidget(tab)
+    tab.resize(1200, 800)
+    tab.show()
+    tid = svc.save_template(ws.profile, name="Subscriptions", body="Hi", intents=["subscription"])
+    tab.reload(select=tid)
+    item = tab.intents.findItems("subscription", Qt.MatchFlag.MatchExactly)[0]
+    assert item.checkState() == Qt.CheckState.Checked
+    assert tab.intents.viewport().rect().contains(tab.intents.visualItemRect(item))
+    tab.new_template()  # nothing ticked: back to the top of the list
+    assert tab.intents.viewport().rect().contains(tab.intents.visualItemRect(tab.intents.item(0)))
+
+
 def test_json_files_and_chatwoot_import(qtbot, ws, tmp_path):
     with ws.db.write() as conn:
         add_account(conn)
