@@ -1,6 +1,6 @@
 """The `kpi` and `import surveys` verbs of the command line (registered by deskapp.cli), for scripts.
 
-`kpi` prints every DESIGN §7 figure for a period ([--from, --to) local dates in --tz); `import surveys`
+`kpi` prints every KPI figure for a period ([--from, --to) local dates in --tz); `import surveys`
 loads NPS/CES/CSAT answers from a survey tool's CSV (see deskapp/kpi/surveys_csv.py for the columns).
 """
 

@@ -51,7 +51,7 @@ def _cmd_account(ws, args: argparse.Namespace) -> int:
 
 
 def _account_add(ws, args: argparse.Namespace) -> int:
-    if args.kind == "imap":  # email (issue 4): its own options and a password, not a token
+    if args.kind == "imap":  # email: its own options and a password, not a token
         from deskapp.cli_mail import account_add_imap
 
         return account_add_imap(ws, args)

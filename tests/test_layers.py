@@ -1,4 +1,4 @@
-"""The layer rules of DESIGN §1, checked by walking every module's imports (import-linter also runs)."""
+"""The layer rules of docs/architecture.md, checked by walking every module's imports (import-linter also runs)."""
 
 import ast
 from pathlib import Path

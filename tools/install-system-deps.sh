@@ -8,7 +8,7 @@ PACKAGES=(
   libxcb-randr0 libxcb-shape0 libxcb-cursor0 libxkbcommon-x11-0 libxkbcommon0 libegl1 libgl1
   libfontconfig1 libdbus-1-3 fonts-dejavu-core fonts-noto-color-emoji libnss3 libasound2 appstream desktop-file-utils
 )
-# `make bench` also compares mail import and search with Debian's mbsync (isync) and notmuch (DESIGN §8).
+# `make bench` also compares mail import and search with Debian's mbsync (isync) and notmuch (the performance budget).
 [ "${1:-}" = "--bench" ] && PACKAGES+=(isync notmuch)
 command -v dpkg-query >/dev/null || { echo "not a Debian system: install the equivalents of: ${PACKAGES[*]}" >&2; exit 0; }
 missing=()

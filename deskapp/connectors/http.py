@@ -1,4 +1,5 @@
-"""The ONE retry layer every connector's HTTP goes through (DESIGN §3): timeouts, backoff, error mapping.
+"""The ONE retry layer every connector's HTTP goes through: timeouts, backoff, error mapping (see
+docs/architecture.md, "The sync engine").
 
 ``HttpClient.request`` retries 429 (honouring ``Retry-After`` as seconds or an HTTP date), 408/5xx,
 timeouts and connection resets with exponential backoff, full jitter and a cap, for a bounded number of

@@ -129,7 +129,7 @@ def roll_up(conn: Connection, conversation_ids: Iterable[int]) -> None:
 
 
 def triage_applied(conn: Connection, changes: HasNewInbound) -> None:
-    """Apply-hook for helper C's SyncEngine: label ``changes.new_inbound_message_ids`` and roll them up."""
+    """Apply-hook for the SyncEngine: label ``changes.new_inbound_message_ids`` and roll them up."""
     ids = list(getattr(changes, "new_inbound_message_ids", None) or ())
     if ids:
         roll_up(conn, triage_messages(conn, ids))

@@ -1,1 +1,1 @@
-"""KPI definitions (DESIGN §7) and the queries and rollups that compute them."""
+"""KPI definitions (docs/user-guide.md, KPIs) and the queries and rollups that compute them."""

@@ -1,4 +1,4 @@
-"""Computes every DESIGN §7 figure for a period and filters: ``compute_dashboard(conn, period, filters)``.
+"""Computes every KPI figure for a period and filters: ``compute_dashboard(conn, period, filters)``.
 
 Returns a ``Dashboard`` whose ``figures`` are plain JSON (what `deskapp kpi --json` prints and the
 charts draw). The conversations behind a figure come from ``deskapp.kpi.drilldown.conversation_ids``
@@ -163,7 +163,7 @@ def _tiles(period: Period, filters: Filters, targets: dict[str, int], *, total: 
 def compute_dashboard(conn: Connection, period: Period, filters: Filters | None = None, *,
                       now: int | None = None, targets: dict[str, int] | None = None,
                       with_previous: bool = False) -> Dashboard:
-    """Every figure of DESIGN §7 for ``period``; ``now`` (Unix seconds) drives backlog and SLA clocks.
+    """Every KPI figure for ``period``; ``now`` (Unix seconds) drives backlog and SLA clocks.
 
     ``with_previous`` adds the tile figures of the period just before, for the tiles' change.
     """

@@ -1,4 +1,4 @@
-"""The KPI vocabulary of DESIGN §7 for every layer: formulas shown on hover, SLA targets, statistics.
+"""The KPI vocabulary for every layer: formulas shown on hover, SLA targets, statistics.
 
 Percentiles are exact over the period's values: the median averages the two middle values when the
 count is even; p90 is nearest-rank (the smallest value with at least 90 % of values at or below it).

@@ -14,7 +14,7 @@ from sqlalchemy import Connection
 # Scope placeholder: empty for a rebuild, or a filter on the temp table of touched conversation ids.
 _SCOPE = "{scope}"
 
-# What counts as a response (DESIGN §7): outbound, written by a human, actually sent. Notes and
+# What counts as a response (docs/architecture.md, KPIs): outbound, written by a human, actually sent. Notes and
 # activity rows have their own directions; bot, automation, campaign and template messages are flagged
 # automated (and a bot's author id never matches an agent's); queued or failed local replies have not
 # reached the customer yet. Reopenings include those read from the service's status notices (value

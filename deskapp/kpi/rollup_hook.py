@@ -1,6 +1,6 @@
 """The sync apply-hook that keeps KPI rollups current: ``update_rollups(conn, changes)`` for SyncEngine.
 
-Matches helper C's ``Callable[[Connection, AppliedChanges], None]`` and runs inside the batch's write
+Matches the sync engine's ``Callable[[Connection, AppliedChanges], None]`` and runs inside the batch's write
 transaction, so rollups commit (or roll back) together with the rows they summarise.
 """
 

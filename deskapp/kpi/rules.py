@@ -1,4 +1,4 @@
-"""The KPI rules of DESIGN §7 as SQL expressions over ``kpi_conversation k``, shared by figures and drill-down.
+"""The KPI rules as SQL expressions over ``kpi_conversation k``, shared by figures and drill-down.
 
 Built with positional parameters, so a figure and the conversations behind it always select the same
 rows: local day of a time (DST-correct, from the period's own day edges), SLA target by channel,

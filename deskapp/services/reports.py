@@ -116,7 +116,7 @@ class ReportService:
             channels = _distinct(conn, "conversation", "channel")
             teams = [(r[0], r[1]) for r in conn.exec_driver_sql("SELECT id, name FROM team ORDER BY name")]
             labels = _distinct(conn, "conversation_label", "label")
-        intents = [i.value for i in Intent]  # a closed vocabulary (DESIGN §5): no scan needed
+        intents = [i.value for i in Intent]  # a closed vocabulary: no scan needed
         agents = [(a.id, a.name or a.email) for a in self.agents()]
         return {"channels": channels, "teams": teams, "agents": agents, "labels": labels, "intents": intents}
 

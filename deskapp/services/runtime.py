@@ -22,7 +22,7 @@ def build_sync_engine(ws: _Workspace, **kw: Any) -> SyncEngine:
     """A SyncEngine over the workspace's cache; ``kw`` overrides (on_event, interval, registry...)."""
     apply_hooks = list(kw.pop("apply_hooks", ()))
     preprocessors = dict(kw.pop("preprocessors", {}) or {})
-    # Email (issue 4): threading, deletions, flags and attachment bytes in the batch's transaction.
+    # Email: threading, deletions, flags and attachment bytes in the batch's transaction.
     from deskapp.domain import AccountKind
     from deskapp.sync.mail_threading import link_mail_attachments, preprocess_mail
 
@@ -30,7 +30,7 @@ def build_sync_engine(ws: _Workspace, **kw: Any) -> SyncEngine:
     apply_hooks.append(link_mail_attachments)  # mail attachments open from the thread like downloads
     before_pull = list(kw.pop("before_pull", ()))
     if kw.pop("triage", True):
-        # Copilot (issue 6): label new inbound messages and roll up to the conversation in the batch's transaction.
+        # Copilot: label new inbound messages and roll up to the conversation in the batch's transaction.
         from deskapp.copilot.triage_hook import triage_applied
 
         apply_hooks.append(triage_applied)
@@ -40,13 +40,13 @@ def build_sync_engine(ws: _Workspace, **kw: Any) -> SyncEngine:
 
             apply_hooks.append(corrections_hook(ws.profile))
     if kw.pop("kpi_rollups", True):
-        # KPI rollups (issue 7): kept current in the batch's own transaction, so dashboards never scan messages.
+        # KPI rollups: kept current in the batch's own transaction, so dashboards never scan messages.
         from deskapp.kpi.rollup_hook import update_rollups
 
         apply_hooks.append(update_rollups)
     replayer, replay_options = None, kw.pop("replay_options", {})
     if getattr(ws, "paths", None) is not None and kw.pop("replay", True):
-        # Offline outbox (issue 5): send queued actions before pulling; re-apply the still-pending
+        # Offline outbox: send queued actions before pulling; re-apply the still-pending
         # ones after each pulled batch so the cache shows server state + pending outbox.
         from deskapp.services.actions import outbox_for
         from deskapp.sync.replay import Replayer, reapply_hook, wake_after_hold

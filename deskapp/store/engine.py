@@ -51,7 +51,7 @@ def make_engine(path: Path, *, synchronous: str = "NORMAL") -> Engine:
 
 
 class Database:
-    """The cache: an engine plus the single-writer discipline of DESIGN §1."""
+    """The cache: an engine plus the single-writer discipline (docs/architecture.md, Threads)."""
 
     def __init__(self, path: Path, *, synchronous: str = "NORMAL") -> None:
         self.path = path

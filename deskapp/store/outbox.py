@@ -1,6 +1,6 @@
 """The durable outbox of agent actions, in its own SQLite file, for the action service and the replayer.
 
-Kept apart from the cache (DESIGN §4) so that moving a corrupt cache aside and rebuilding it from the
+Kept apart from the cache (docs/architecture.md, Outbox) so that moving a corrupt cache aside and rebuilding it from the
 server never touches queued work. Every write is one transaction with ``synchronous=FULL``: when a
 method returns, the change survives a power cut or a kill -9.
 

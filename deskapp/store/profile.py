@@ -2,7 +2,7 @@
 
 Accounts (their secrets stay in the keyring), the agent's own templates, saved views, drafts, triage
 corrections and settings live here, beside the outbox and apart from the disposable cache, so a
-damaged cache can be moved aside and rebuilt from the servers without losing any of it (DESIGN §4).
+damaged cache can be moved aside and rebuilt from the servers without losing any of it (docs/architecture.md, Outbox).
 Every write is one transaction with ``synchronous=FULL``: once ``write()`` returns, the change
 survives a kill -9 or a power cut. The schema is versioned (``PRAGMA user_version``, numbered steps
 in store.profile_schema); an older file is copied aside before it is upgraded, a newer one is refused.

@@ -1,4 +1,4 @@
-"""SQLAlchemy Core tables of the local cache (DESIGN §2), for repositories and the migration drift test.
+"""SQLAlchemy Core tables of the local cache, for repositories and the migration drift test.
 
 Times are stored as integer Unix seconds (UTC): cheap to compare and to subtract for KPIs.
 Lists (labels, tracking numbers) are JSON text for display, with side tables where we filter on them.
@@ -283,7 +283,7 @@ survey_response = Table(
     Index("ix_survey_kind_at", "kind", "at"),
 )
 
-# Committed in the same transaction as the rows it covers (DESIGN §3).
+# Committed in the same transaction as the rows it covers (docs/architecture.md, Sync).
 sync_cursor = Table(
     "sync_cursor", metadata,
     Column("account_id", Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=False),

@@ -1,4 +1,4 @@
-"""KPI rollup tables (DESIGN §7) kept current during ingest, so dashboards never scan all messages.
+"""KPI rollup tables (docs/architecture.md, KPIs) kept current during ingest, so dashboards never scan all messages.
 
 ``kpi_conversation`` is one narrow row per conversation: what only the messages and the status
 history can tell (first inbound, first public human reply, how many such replies, reopened within 7

@@ -1,4 +1,4 @@
-"""Tables of the email channel (issue 4): where each synced message lives on the IMAP server and how it threads.
+"""Tables of the email channel: where each synced message lives on the IMAP server and how it threads.
 
 One row per (account, folder, message): the UID location (for deletions and flag changes), the
 RFC 5322 threading headers, the customer's address and the conversation it was threaded into.

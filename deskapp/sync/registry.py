@@ -57,7 +57,7 @@ def _shopify(account: Account, secrets: SecretStore) -> Connector:
 
 
 def _imap_smtp(account: Account, secrets: SecretStore) -> Connector:
-    from deskapp.connectors.imap_smtp import create_connector  # email (issue 4)
+    from deskapp.connectors.imap_smtp import create_connector  # email
 
     return create_connector(account, secrets.get)
 

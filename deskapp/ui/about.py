@@ -14,6 +14,7 @@ from deskapp import __version__
 
 
 def open_folder(path: Path) -> bool:
+    """Show ``path`` in the OS file manager; False when none answered."""
     path.mkdir(parents=True, exist_ok=True)
     return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 

@@ -313,6 +313,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             ("accounts", "Accounts…", "Ctrl+,", self.open_accounts, "account"),
             ("work_offline", "Work offline", None, self.toggle_work_offline, None),
             ("outbox", "Show the outbox", None, self.show_outbox, None),
+            ("logs", "Open log folder", None, self.open_log_folder, None),
             ("about", "About deskapp", None, self.show_about, None),
             ("quit", "Quit", "Ctrl+Q", self.close, None),
         ]
@@ -350,6 +351,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             go_menu.addAction(self.action_by_key[key])
         self.help_menu = menu.addMenu("&Help")
         self.help_menu.addAction(self.action_by_key["help"])
+        self.help_menu.addAction(self.action_by_key["logs"])
         self.help_menu.addAction(self.action_by_key["about"])
         self.demo_roles = None  # the Demo menu, in the demo workspace (enable_demo_roles)
 
@@ -465,6 +467,12 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
     def show_help(self) -> None:
         self.help_dialog = HelpDialog(self.shortcut_rows(), self)
         self.help_dialog.exec()
+
+    def open_log_folder(self) -> None:
+        from deskapp.ui.about import open_folder
+
+        if not open_folder(self.ws.paths.log_dir):
+            self.show_message(f"No file manager opened; the logs are in {self.ws.paths.log_dir}")
 
     def show_about(self) -> None:
         from deskapp.ui.about import AboutDialog

@@ -1,4 +1,4 @@
-"""The banner over the main window when an account is offline or the agent works offline (issue 5).
+"""The banner over the main window when an account is offline or the agent works offline.
 
 The window feeds it account states (from SyncEvents or the account table), the work-offline switch
 and the number of queued actions; it shows itself only when there is something to say.

@@ -1,6 +1,6 @@
 """The outage view: what is queued in the outbox and which SLA clocks run out while we are offline.
 
-Reads through ``ReportService.outage_snapshot`` (the cache's rollups + helper E's OutboxStore) on a
+Reads through ``ReportService.outage_snapshot`` (the cache's rollups + the OutboxStore) on a
 worker thread; double-clicking a clock opens its conversation.
 """
 

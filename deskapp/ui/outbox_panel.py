@@ -1,4 +1,4 @@
-"""The outbox panel: queued actions, errors and conflicts, with retry / keep as draft / discard (issue 5).
+"""The outbox panel: queued actions, errors and conflicts, with retry / keep as draft / discard.
 
 It reads the outbox through services.actions.ActionService (a small local table: milliseconds) and
 hands the agent's decisions back to it. The window calls ``refresh()`` when the replayer reports

@@ -1,4 +1,4 @@
-"""Initial schema of the local cache: every table of DESIGN §2, FTS5 and its triggers.
+"""Initial schema of the local cache: every table of the data model, FTS5 and its triggers.
 
 Revision ID: 0001
 Revises:

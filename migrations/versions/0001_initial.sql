@@ -1,4 +1,4 @@
--- The first schema of the local cache (DESIGN §2). Mirrors deskapp/store/schema.py;
+-- The first schema of the local cache (docs/architecture.md, Data). Mirrors deskapp/store/schema.py;
 -- tests/store/test_migrations.py checks the two never drift apart.
 CREATE TABLE account (
 	id INTEGER NOT NULL, 

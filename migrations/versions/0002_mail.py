@@ -1,4 +1,4 @@
-"""Email channel: RFC 5322 threading headers and IMAP folder state (issue 4).
+"""Email channel: RFC 5322 threading headers and IMAP folder state.
 
 Revision ID: 0002
 Revises: 0001

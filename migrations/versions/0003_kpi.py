@@ -1,4 +1,4 @@
-"""KPI rollup tables kept current during ingest (issue 7).
+"""KPI rollup tables kept current during ingest.
 
 Revision ID: 0003
 Revises: 0002

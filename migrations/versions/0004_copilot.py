@@ -1,4 +1,4 @@
-"""Copilot: retrained triage models and a vocabulary view of message_fts (issue 6).
+"""Copilot: retrained triage models and a vocabulary view of message_fts.
 
 Revision ID: 0004
 Revises: 0003

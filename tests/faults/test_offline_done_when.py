@@ -1,4 +1,4 @@
-"""Issue 5's "done when", through the command line: during an outage an agent triages and answers 50
+"""Offline work end to end, through the command line: during an outage an agent triages and answers 50
 conversations; the server has none of it; the outage ends; one sync later every reply and change is on
 the server exactly once and the thread shows each reply sent."""
 

@@ -1,4 +1,4 @@
-"""Every DESIGN §7 figure on a hand-built cache, against expectations computed by hand.
+"""Every KPI figure on a hand-built cache, against expectations computed by hand.
 
 The period is 28–30 March 2026 in Europe/Paris: clocks jump from 02:00 to 03:00 on the 29th, so that
 day lasts 23 hours. Each conversation below carries the case it covers.

@@ -1,4 +1,4 @@
-"""Real mail servers for the email tests: Debian's Dovecot with a private config (DESIGN §9) and aiosmtpd,
+"""Real mail servers for the email tests: Debian's Dovecot with a private config and aiosmtpd,
 both on 127.0.0.1, started per module and stopped by the fixture."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""Benchmark: how long the GUI thread is kept from its event loop in the main window's hard cases (DESIGN §8:
-no stall over 50 ms), each beside the same heartbeat on an idle event loop measured in the same run.
+"""Benchmark: how long the GUI thread is kept from its event loop in the main window's hard cases (the
+performance budget: no stall over 50 ms), each beside the same heartbeat on an idle event loop measured in the same run.
 
 Two figures per case: the longest stretch the GUI thread itself spent busy between two 5 ms ticks (our code
 blocking it) and the longest wall-clock gap (which also counts the OS running other processes). Each case runs

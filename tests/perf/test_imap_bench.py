@@ -1,15 +1,15 @@
-"""Benchmark of issue 4: importing a mailbox from real Dovecot (IMAP fetch + MIME parse + threading + ingest
+"""Benchmark of importing a mailbox from real Dovecot (IMAP fetch + MIME parse + threading + ingest
 + FTS), in messages per second, beside imapclient's raw fetch of the same messages in the same run.
 
 The mailbox is written straight into Dovecot's Maildir (as an existing mailbox would be), then:
 - baseline: imapclient SELECT + FETCH BODY.PEEK[] of every message, in pages of 1000, nothing else;
 - deskapp: the sync engine with the email preprocessor, from an empty cache to every message committed.
-- mbsync (isync) pulling the same mailbox into a Maildir, then `notmuch new` indexing it: what DESIGN §8
+- mbsync (isync) pulling the same mailbox into a Maildir, then `notmuch new` indexing it: what the performance budget
   compares with ("faster than mbsync + notmuch new, aiming at mbsync alone"), measured here in the same run;
 - search: deskapp's search service against `notmuch search` over the same mails (a process per query, as
   its users run it).
 Size: DESKAPP_BENCH_MAILS (default 10000). Run with ``make bench`` (it installs isync and notmuch).
-DESIGN §8 target: 20k mails faster than mbsync + notmuch new (22.9 s there), i.e. > 873 mails/s.
+The budget's target: 20k mails faster than mbsync + notmuch new (22.9 s there), i.e. > 873 mails/s.
 """
 
 from __future__ import annotations

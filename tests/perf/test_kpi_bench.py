@@ -1,4 +1,4 @@
-"""Benchmark of issue 7: the KPI dashboard on 100k conversations / 1M messages, cold and warm.
+"""Benchmark of the KPI dashboard on 100k conversations / 1M messages, cold and warm.
 
 The dataset is generated with raw sqlite3 INSERTs (FTS triggers dropped in this throwaway file: KPIs
 never read the full-text index). Beside each figure, measured in the same run on the same file: the

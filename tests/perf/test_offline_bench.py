@@ -1,4 +1,4 @@
-"""Benchmarks of issue 5: an offline action (cache + durable outbox) and replay throughput.
+"""Benchmarks of an offline action (cache + durable outbox) and replay throughput.
 
 Each figure sits beside a raw baseline measured in the same run: a bare synchronous=FULL SQLite
 insert+commit (the durable-write floor) and a bare HTTP POST loop against the same demo server.

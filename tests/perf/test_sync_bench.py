@@ -1,4 +1,4 @@
-"""Benchmarks of issue 2: sync ingest (parsed batch -> committed rows + FTS) and a network sync.
+"""Benchmarks of sync ingest (parsed batch -> committed rows + FTS) and a network sync.
 
 Each figure is recorded beside a raw baseline measured in the same run on the same rows:
 sqlite3 ``executemany`` into ``message`` plus the FTS5 insert, with the same transaction

@@ -1,4 +1,5 @@
-"""Benchmarks of issue 3 (DESIGN §8) on the large cache: 100k conversations, 1M messages, FTS5 on.
+"""Benchmarks of the desktop on the large cache: 100k conversations, 1M messages, FTS5 on (the performance
+budget is in docs/architecture.md).
 
 Each figure sits beside a raw baseline measured in the same run on the same file (plain sqlite3 doing
 the least the feature needs). The cache is generated once with raw INSERTs and kept in the temp folder

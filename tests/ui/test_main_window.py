@@ -295,3 +295,27 @@ def test_settings_show_the_data_folder_as_people_write_it(monkeypatch, tmp_path)
     assert home_relative(tmp_path / ".local" / "share" / "deskapp") == str(Path("~/.local/share/deskapp"))
     elsewhere = tmp_path.parent / "other-data"
     assert home_relative(elsewhere) == str(elsewhere)
+
+
+def test_help_menu_opens_the_log_folder(window):
+    from PySide6.QtCore import QObject, QUrl, Slot
+    from PySide6.QtGui import QDesktopServices
+
+    class FileManager(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.opened: list[str] = []
+
+        @Slot(QUrl)
+        def open(self, url: QUrl) -> None:
+            self.opened.append(url.toLocalFile())
+
+    manager = FileManager()
+    QDesktopServices.setUrlHandler("file", manager, "open")
+    try:
+        action = window.action_by_key["logs"]
+        assert action in window.help_menu.actions()
+        action.trigger()
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert manager.opened == [str(window.ws.paths.log_dir)]
