@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from deskapp.kpi.formatting import fmt_duration, fmt_rate
+from deskapp.kpi.formatting import fmt_duration, fmt_nps, fmt_rate
 from deskapp.ui import theme
 
 CHANGE_COLOURS = {False: ("#2e7d32", "#c62828"), True: ("#81c784", "#ef9a9a")}  # dark?: (better, worse)
@@ -88,17 +88,27 @@ class KpiTile(QFrame):
         if not self.compare or previous is None:
             self.change_label.setText("" if not self.compare else "no figure for the previous period")
             return
-        delta = float(value) - float(previous)
+        delta, size = self._change(value, previous)
         if delta == 0:
             self.change_label.setText("= previous period")
             return
         arrow = "▲" if delta > 0 else "▼"
-        self.change_label.setText(f"{arrow} {self.fmt(abs(delta)).lstrip('+')} vs previous ({self.fmt(previous)})")
+        self.change_label.setText(f"{arrow} {size} vs previous ({self.fmt(previous)})")
         if self.lower_is_better is None:  # more or fewer conversations is neither good nor bad news
             return
         better = (delta < 0) == self.lower_is_better
         colours = CHANGE_COLOURS[theme.is_dark()]  # readable on the light and on the dark palette
         self.change_label.setStyleSheet(f"color: {colours[0] if better else colours[1]}")
+
+    def _change(self, value: Any, previous: Any) -> tuple[float, str]:
+        """The change and how to say its size. Shares and NPS move by percentage points ("pts"), taken
+        from the figures as shown, so the arithmetic on the tile adds up."""
+        if self.fmt in (fmt_rate, fmt_nps):
+            digits = 1 if self.fmt is fmt_rate else 0
+            delta = round(round(float(value) * 100, digits) - round(float(previous) * 100, digits), digits)
+            return delta, f"{abs(delta):.{digits}f} pts"
+        delta = float(value) - float(previous)
+        return delta, self.fmt(abs(delta)).lstrip("+")
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.key:
