@@ -92,6 +92,7 @@ class FakeChatwoot:
                 ("POST", "toggle_priority", self._priority), ("POST", "toggle_status", self._status),
                 ("POST", "labels", self._labels), ("GET", "labels", self._labels_show)):
             self.server.script(method, f"{base}/{path}", self._guard(lambda s, h=handler, c=cid: h(s, c)))
+        self.server.script("GET", base, self._guard(lambda s, c=cid: Reply(200, self.rendered(c))))  # show
 
     def add_message(self, cid: int, kind: str, *, at: float, sender: dict | None = None, content: str = "",
                     private: bool = False, campaign: bool = False, **extra: Any) -> dict[str, Any]:
@@ -130,10 +131,10 @@ class FakeChatwoot:
         for cid in range(1, count + 1):
             opened = start + cid * 600
             kind = rng.choice(["bot_then_human", "bot_only", "human", "none", "campaign", "automation"])
-            self.add_conversation(cid, created_at=opened, campaign_id=7 if kind == "campaign" else None)
+            self.add_conversation(cid, created_at=opened)
             at = opened
-            if kind == "campaign":
-                self.add_message(cid, "outgoing", at=opened + 1, sender=cp.sender_user(4, "Bob"),
+            if kind == "campaign":  # a website campaign opens the web chat (no campaign_id in either list)
+                self.add_message(cid, "outgoing", at=opened, sender=cp.sender_user(4, "Bob"),
                                  content="Spring sale: 20% off", campaign=True)
                 at += 120
             self.add_message(cid, "incoming", at=at + 10, content="Where is my parcel?")
@@ -161,7 +162,7 @@ class FakeChatwoot:
                                first_reply=int(conv["first_reply"] or 0), created_at=int(conv["created_at"]),
                                updated_at=conv["updated_at"], timestamp=int(conv["last_activity_at"]),
                                last_activity_at=int(conv["last_activity_at"]), priority=conv["priority"],
-                               labels=list(conv["labels"]), campaign_id=conv.get("campaign_id"),
+                               labels=list(conv["labels"]),
                                meta={"sender": self.contacts[conv["contact_id"]], "channel": "Channel::WebWidget",
                                      "hmac_verified": False})
 
