@@ -11,7 +11,8 @@ Built on ScriptedServer (real HTTP), it follows the server's source rather than 
   notice "Conversation was marked resolved by <name>");
 - Rack::Attack: ``limit`` requests per fixed minute of the server clock, then 429 "Retry later", no Retry-After;
 - errors: 404 ``{"error": "Resource could not be found"}``, 401 bodies of a bad token.
-The clock is the test's (``now``); ``hold_post`` makes a create wait after it applied the message.
+The clock is the test's (``now``); ``hold_post`` makes a create wait after it applied the message; ``down``
+answers every request with 503 (an outage).
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class FakeChatwoot:
         self.posted: list[dict[str, Any]] = []  # every create the server applied, in order
         self.human: set[int] = set()  # ids of messages Message#human_response? calls human
         self.hold_post: threading.Event | None = None  # set: creates wait for it after applying
+        self.down = False  # an outage: every request answers 503 before reaching the application
+        self.reached: list[Seen] = []  # the requests that reached the application (past outage, token, throttle)
         self.applied = threading.Event()
         self.lock = threading.RLock()
         for method, path, handler in (
@@ -171,6 +174,8 @@ class FakeChatwoot:
         """Authentication and Rack::Attack before the controller, as the server's middleware order has it."""
 
         def serve(seen: Seen) -> Reply:
+            if self.down:
+                return Reply(503, {"error": "Service Unavailable"})
             if seen.headers.get("api_access_token") != TOKEN:
                 return Reply(401, cp.INVALID_TOKEN)
             if self.limit is not None:
@@ -180,6 +185,7 @@ class FakeChatwoot:
                     return Reply(429, "Retry later\n", {"Content-Type": "text/plain",
                                                         "Date": formatdate(self.clock.now, usegmt=True)})
             with self.lock:
+                self.reached.append(seen)
                 return handler(seen)
 
         return serve
