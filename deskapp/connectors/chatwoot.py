@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -101,6 +102,10 @@ class ChatwootConnector:
 
     def streams(self) -> list[str]:
         return list(STREAMS)
+
+    def stop_waiting_on(self, event: threading.Event) -> None:
+        """A throttle or backoff wait ends at once (Cancelled) when ``event`` is set: the engine's stop."""
+        self.http.stop_waiting_on(event)
 
     def pull(self, stream: str, cursor: str | None) -> Batch:
         if stream.startswith(MESSAGE_STREAM_PREFIX):
