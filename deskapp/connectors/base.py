@@ -37,6 +37,11 @@ class TransientError(ConnectorError):
         self.retry_after = retry_after
 
 
+class Cancelled(TransientError):
+    """Whoever runs the connector asked it to stop while it waited (a throttle window, a backoff): nothing is
+    wrong with the service, and the work is left for the next pass."""
+
+
 class PayloadError(ConnectorError):
     """The service answered with something that does not follow its contract (bad JSON, wrong shape)."""
 
@@ -55,3 +60,6 @@ class Connector(Protocol):
     def push(self, item: OutboxItem) -> PushResult:
         """Send one outbox item; idempotent by ``item.client_id`` (check first where no header exists)."""
         ...
+
+# A connector whose calls may wait long (a throttle window of a minute) also offers
+# ``stop_waiting_on(event: threading.Event)``: once the event is set, a wait ends at once with Cancelled.

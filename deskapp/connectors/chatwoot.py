@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -32,7 +33,7 @@ from deskapp.connectors.base import AuthError, ConnectorError, PayloadError
 from deskapp.connectors.chatwoot_answers import service_words
 from deskapp.connectors.http import HttpClient, HttpStatusError
 from deskapp.connectors.wire import as_int, dig, id_text, log, map_each, parse_time
-from deskapp.domain import Batch, Channel, OutboxItem, OutboxKind, PushResult
+from deskapp.domain import AuthorKind, Batch, Channel, OutboxItem, OutboxKind, PushResult
 
 STREAMS = ["profile", "agents", "teams", "inboxes", "contacts", "canned_responses", "conversations", "csat"]
 MESSAGE_STREAM_PREFIX = "messages/"
@@ -41,7 +42,7 @@ MAX_BACK_PAGES = 500  # 10k messages: a first pull of one conversation never loo
 THROTTLE_WINDOW = 60.0  # Rack::Attack 'req/ip': RACK_ATTACK_LIMIT (3000) requests per fixed minute
 MAX_UPDATED_WITHIN = 3600  # seconds: a longer window could answer with thousands of conversations at once
 CONTACT_WALK_EVERY = 6 * 3600.0
-CAMPAIGN_SECONDS = 10.0  # a campaign's message is written in the transaction that opens its conversation
+CAMPAIGN_SECONDS = 2.0  # a campaign's message is written in the transaction that opens its conversation
 
 # 401 bodies (RequestExceptionHandler, AccessTokenAuthHelper, EnsureCurrentAccountHelper): a bad token, or
 # a token that works but may not do this (Pundit, or an agent-bot token on a user-only endpoint)
@@ -94,13 +95,17 @@ class ChatwootConnector:
         self.contact_walk_every = contact_walk_every
         self._inboxes: dict[str, tuple[Channel, str]] | None = None
         self._my_id: str | None = None
-        # conversations a campaign opened (payload's campaign_id) -> their creation time, as seen by this
-        # process: the message list cannot tell the campaign's message from an agent's (see _map_messages)
-        self._campaign_conversations: dict[str, float] = {}
+        # web chat conversations -> their creation time: a website campaign may have opened them, and the
+        # message list cannot tell its message from an agent's (see _map_messages)
+        self._web_chats: dict[str, float] = {}
         self._ledger = chatwoot_push.Ledger()  # what this connector learned about its sends
 
     def streams(self) -> list[str]:
         return list(STREAMS)
+
+    def stop_waiting_on(self, event: threading.Event) -> None:
+        """A throttle or backoff wait ends at once (Cancelled) when ``event`` is set: the engine's stop."""
+        self.http.stop_waiting_on(event)
 
     def pull(self, stream: str, cursor: str | None) -> Batch:
         if stream.startswith(MESSAGE_STREAM_PREFIX):
@@ -287,10 +292,9 @@ class ChatwootConnector:
             # senders first, so a conversation's contact is in the same batch even if it is brand new
             contacts = {c.external_id: c for c in (cw.sender_contact(r) for r in raw) if c is not None}
             conversations = map_each(raw, lambda r: cw.conversation(r, inboxes), "conversation")
-            opened_by_campaign = {id_text(r.get("id")) for r in raw if isinstance(r, dict) and r.get("campaign_id")}
             for conv in conversations:
-                if conv.external_id in opened_by_campaign:
-                    self._campaign_conversations[conv.external_id] = conv.created_at.timestamp()
+                if conv.channel is Channel.WEB_CHAT:
+                    self._web_chats[conv.external_id] = conv.created_at.timestamp()
             return [*contacts.values(), *conversations]
 
         return self._paged(cursor, "conversations", params, mapper, "conversations",
@@ -374,11 +378,14 @@ class ChatwootConnector:
     def _map_messages(self, raw: list[dict[str, Any]], conversation_id: str) -> list[Any]:
         """Messages, preceded by the contact records their customer senders carry.
 
-        CampaignConversationBuilder creates the conversation and the campaign's message (sent as the
-        campaign's User) in one transaction; the list shows no ``campaign_id`` on the message, so in a
-        conversation a campaign opened an agent message from its first seconds is the campaign's.
+        A website campaign opens a web chat: CampaignConversationBuilder creates the conversation and the
+        campaign's message (sent as the campaign's User) in one transaction, before the visitor writes.
+        Neither the conversation list nor the message list shows a ``campaign_id`` (only the message's own
+        additional_attributes hold it), and agents cannot start a web chat, so in a web chat a User's message
+        written as the conversation opened is the campaign's. The answer depends on the message and the
+        conversation alone, so every page that carries the message again maps it the same way.
         """
-        opened = self._campaign_conversations.get(conversation_id)
+        opened = self._web_chat_opened(conversation_id, raw)
 
         def one(payload: dict[str, Any]) -> Any:
             at = parse_time(payload.get("created_at"))
@@ -387,3 +394,24 @@ class ChatwootConnector:
 
         contacts = {c.external_id: c for c in (cw.sender_contact(m) for m in raw) if c is not None}
         return [*contacts.values(), *map_each(raw, one, "message")]
+
+    def _web_chat_opened(self, conversation_id: str, raw: list[dict[str, Any]]) -> float | None:
+        """When the web chat ``conversation_id`` opened, if one of ``raw`` may be a campaign's message (a User's
+        outgoing message in a web widget inbox); else None. Known from the conversation list of this run, or
+        (a pull resumed after a crash, before the list was read again) from the conversation itself."""
+        inboxes = self.inbox_map()
+        if not any(cm.MESSAGE_TYPES.get(m.get("message_type")) == "outgoing"
+                   and inboxes.get(id_text(m.get("inbox_id")) or "", (None, ""))[0] is Channel.WEB_CHAT
+                   and cm.sender_kind(m)[0] is AuthorKind.AGENT for m in raw):
+            return None
+        if conversation_id not in self._web_chats:
+            try:
+                conv = cw.conversation(self.http.json("GET", f"{self.prefix}/conversations/{conversation_id}"),
+                                       inboxes)
+            except (PayloadError, cw.Unmappable) as exc:  # gone or unreadable: its messages still map
+                log.info("conversation %s not readable (%s): no campaign message looked for", conversation_id, exc)
+                return None
+            if conv.channel is not Channel.WEB_CHAT:
+                return None
+            self._web_chats[conversation_id] = conv.created_at.timestamp()
+        return self._web_chats[conversation_id]

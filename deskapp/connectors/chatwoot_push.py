@@ -10,10 +10,10 @@ silently, or refused with 422 "Labels do not exist"): what was kept is read back
 shown to the agent.
 
 Outcomes: ``PushResult(ok=True, external_id=...)``; a rejection becomes ``PushResult(ok=False,
-conflict=reason)`` (404 "deleted", 413 "too large", 422 the service's reason, a status someone else
-changed, labels the hub dropped); an HTTP 500 that outlasts the retries is ``retryable`` (the outbox
-gives up after a few tries and shows the item as failed: the server cannot apply it); AuthError
-(401/403) and TransientError (network, 502-504, 429 after retries) are raised.
+conflict=reason)`` (404 "deleted", or for a contact merge the kept contact gone, 413 "too large", 422 the
+service's reason, a status someone else changed, labels the hub dropped); an HTTP 500 that outlasts the
+retries is ``retryable`` (the outbox gives up after a few tries and shows the item as failed: the server
+cannot apply it); AuthError (401/403) and TransientError (network, 502-504, 429 after retries) are raised.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from deskapp.domain import OutboxItem, OutboxKind, PushResult
 STATUS_VALUES = ("open", "resolved", "pending", "snoozed")
 PRIORITY_VALUES = ("low", "medium", "high", "urgent")
 CLEARED_PRIORITY = ("", "none")  # sent as null: the enum knows no "none"
+GONE_BASE = "the contact to keep is gone from the hub"
 
 def _wire_id(value: str | None) -> int | str | None:
     """Chatwoot ids are integers on the wire; keep anything else as given."""
@@ -115,7 +116,11 @@ def _push_labels(http: HttpClient, base: str, conversation: str, labels: list[st
 
 def _push_merge(http: HttpClient, prefix: str, payload: dict[str, Any]) -> PushResult:
     """Chatwoot's contact merge. It deletes the mergee, so a mergee that is already gone means an earlier
-    attempt landed (its answer was lost): checked first, the merge is never sent twice."""
+    attempt landed (its answer was lost): checked first, the merge is never sent twice.
+
+    ContactMergesController finds both contacts with ``contacts.find``: a 404 means one of them is gone. The
+    mergee was there a moment before, so it is the kept contact (another agent merged it into a third one or
+    deleted it): a conflict for the agent, whose merge stands in the cache while the hub keeps two contacts."""
     base = id_text(payload.get("base_contact_id")) or ""
     mergee = id_text(payload.get("mergee_contact_id")) or ""
     if not base.isdigit() or not mergee.isdigit():
@@ -126,7 +131,16 @@ def _push_merge(http: HttpClient, prefix: str, payload: dict[str, Any]) -> PushR
         if http.attempt("GET", f"{prefix}/contacts/{mergee}").status_code == 404:
             log.info("contact %s is already merged away: not merging again", mergee)
             return PushResult(ok=True, external_id=base, detail={"already_landed": True})
-        check(http.attempt("POST", f"{prefix}/actions/contact_merge", json=body))
+        response = http.attempt("POST", f"{prefix}/actions/contact_merge", json=body)
+        if response.status_code == 404 and http.attempt("GET", f"{prefix}/contacts/{base}").status_code == 404:
+            log.info("contact %s to keep is gone from the hub: merge of %s not applied", base, mergee)
+            return PushResult(ok=False, conflict=GONE_BASE, detail={"status": 404, "message": (
+                f"Contact {base}, the one to keep, no longer exists on the hub (another agent merged it into"
+                f" another contact or deleted it), so the hub still keeps contact {mergee} apart. The two"
+                " customers stay merged here: merge them on the hub if they should be one there too.")})
+        if response.status_code == 404:  # the mergee went in between: merged away (or deleted) after all
+            return PushResult(ok=True, external_id=base, detail={"already_landed": True})
+        check(response)
         return PushResult(ok=True, external_id=base)
 
     return http.call(attempt, what=f"POST {prefix}/actions/contact_merge")

@@ -10,6 +10,8 @@ given ``throttle_window``: a 429 then waits for the window's end (read from the 
 our clock), plus a little jitter, and such waits do not use up the attempts kept for failures.
 ``HttpClient.call`` runs any single-attempt function under the same policy, for connectors whose
 attempt is more than one request (check-then-send) or that read their own throttle signal (Shopify).
+Every wait between attempts ends at once when the event given to ``stop_waiting_on`` is set (the sync
+engine's stop): the call then raises ``Cancelled``, so closing the app never waits out a minute's window.
 Secrets travel only in headers, which are never logged (``mask_headers`` is what may be shown).
 """
 
@@ -18,6 +20,7 @@ from __future__ import annotations
 import json as jsonlib
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from email.utils import parsedate_to_datetime
@@ -26,7 +29,7 @@ from typing import Any, TypeVar
 import requests
 import tenacity
 
-from deskapp.connectors.base import AuthError, PayloadError, TransientError
+from deskapp.connectors.base import AuthError, Cancelled, PayloadError, TransientError
 
 log = logging.getLogger("deskapp.connectors.http")
 
@@ -98,7 +101,7 @@ class HttpClient:
     """A ``requests.Session`` bound to one service: base URL, auth headers, TLS verification, the retry policy."""
 
     def __init__(self, base_url: str, headers: Mapping[str, str], *, timeout: float | tuple[float, float] = (5, 30),
-                 max_attempts: int = 5, backoff_cap: float = 30.0, sleep: Callable[[float], None] = time.sleep,
+                 max_attempts: int = 5, backoff_cap: float = 30.0, sleep: Callable[[float], None] | None = None,
                  verify: bool | str = True, backoff_base: float = 0.5, max_wait: float | None = None,
                  max_body_bytes: int = 256 * 1024 * 1024, throttle_window: float | None = None,
                  max_throttled: int = 30, clock: Callable[[], float] = time.time,
@@ -110,7 +113,8 @@ class HttpClient:
         self.backoff_base = backoff_base
         # a Retry-After longer than this is not slept through in-line: the engine gets it as a hint
         self.max_wait = backoff_cap if max_wait is None else max_wait
-        self.sleep = sleep
+        self.sleep = sleep  # None: wait on the stop event (tests pass a recorder instead)
+        self._stop = threading.Event()  # never set unless ``stop_waiting_on`` hands over one that is
         self.max_body_bytes = max_body_bytes  # a runaway answer must not take the desktop's memory
         self.throttle_window = throttle_window
         self.max_throttled = max_throttled  # windows waited in a row for one request before giving up
@@ -125,6 +129,20 @@ class HttpClient:
 
     def close(self) -> None:
         self.session.close()
+
+    def stop_waiting_on(self, event: threading.Event) -> None:
+        """Waits between attempts end at once, with Cancelled, when ``event`` is set."""
+        self._stop = event
+
+    def pause(self, seconds: float) -> None:
+        """The wait between two attempts; raises Cancelled when the stop event is (or becomes) set."""
+        if self.sleep is None:
+            stopped = self._stop.wait(seconds)
+        else:
+            self.sleep(seconds)
+            stopped = self._stop.is_set()
+        if stopped:
+            raise Cancelled(f"stopped while waiting {seconds:.1f} s to try {self.base_url} again")
 
     def url(self, path: str) -> str:
         if path.startswith(("http://", "https://")):
@@ -173,7 +191,7 @@ class HttpClient:
         budget = _RetryBudget(self)
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(RetryableError), stop=budget.spent, wait=budget.wait,
-            sleep=self.sleep, before_sleep=budget.log, reraise=True,
+            sleep=self.pause, before_sleep=budget.log, reraise=True,
         )
         try:
             return retrying(attempt)

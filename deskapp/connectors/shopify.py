@@ -12,6 +12,7 @@ are PayloadError. Read-only: pushes are refused.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -73,6 +74,10 @@ class ShopifyConnector:
 
     def streams(self) -> list[str]:
         return ["customers", "orders"]
+
+    def stop_waiting_on(self, event: threading.Event) -> None:
+        """A throttle or backoff wait ends at once (Cancelled) when ``event`` is set: the engine's stop."""
+        self.http.stop_waiting_on(event)
 
     def pull(self, stream: str, cursor: str | None) -> Batch:
         if stream == "orders":

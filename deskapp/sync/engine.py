@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from deskapp.connectors.base import AuthError, Connector, PayloadError, TransientError
+from deskapp.connectors.base import AuthError, Cancelled, Connector, PayloadError, TransientError
 from deskapp.credentials import SecretStore
 from deskapp.credentials.keyring_store import CredentialError
 from deskapp.domain import Account, AccountKind, Connectivity, Conversation
@@ -119,12 +119,12 @@ class SyncEngine:
             self.forget_connector(account_id)  # the next attempt reads the (new) token again
             summary.state = Connectivity.AUTH_NEEDED
             summary.errors.append(str(exc) or "authentication failed")
+        except (_Stopped, Cancelled):  # stop() between two pages, or while a connector waited
+            stopped = True
+            summary.state = Connectivity.DEGRADED if summary.errors else Connectivity.ONLINE
         except TransientError as exc:
             summary.state = Connectivity.DEGRADED if summary.pages else Connectivity.OFFLINE
             summary.errors.append(str(exc) or "service unreachable")
-        except _Stopped:
-            stopped = True
-            summary.state = Connectivity.DEGRADED if summary.errors else Connectivity.ONLINE
         except default_registry.UnknownAccountKind as exc:
             summary.state = Connectivity.OFFLINE
             summary.errors.append(str(exc))
@@ -154,6 +154,9 @@ class SyncEngine:
         if cached is not None:
             return cached
         connector = default_registry.create(account, self.secrets, self.registry)
+        stop_waiting_on = getattr(connector, "stop_waiting_on", None)
+        if callable(stop_waiting_on):  # a throttle wait of up to a minute must not outlast stop()
+            stop_waiting_on(self._stopping)
         with self._lock:
             self._connectors[account.id] = connector
         return connector

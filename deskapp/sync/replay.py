@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
-from deskapp.connectors.base import AuthError, Connector, ConnectorError, TransientError
+from deskapp.connectors.base import AuthError, Cancelled, Connector, ConnectorError, TransientError
 from deskapp.domain import DeliveryState, OutboxKind, OutboxState, PushResult
 from deskapp.store import optimistic
 from deskapp.store.engine import Database
@@ -67,7 +67,7 @@ class ReplayReport:
     conflicts: int = 0
     failed: int = 0
     deferred: int = 0  # still pending: held back (undo window, an earlier problem) or retry later
-    stopped: str | None = None  # None | "paused" | "offline" | "auth_needed"
+    stopped: str | None = None  # None | "paused" | "offline" | "auth_needed" | "cancelled"
     errors: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -107,6 +107,8 @@ class Replayer:
             raise TransientError("working offline (switched on by the agent)")
         if report.stopped == "auth_needed":
             raise AuthError(report.errors[-1] if report.errors else "token rejected while replaying the outbox")
+        if report.stopped == "cancelled":  # the engine is stopping: the items wait for the next start
+            raise Cancelled(report.errors[-1] if report.errors else "stopped while replaying")
         if report.stopped == "offline":
             raise TransientError(report.errors[-1] if report.errors else "server unreachable while replaying")
 
@@ -212,6 +214,10 @@ class Replayer:
         except AuthError as exc:
             self._back_to_queue(row, f"auth: {exc}")
             report.add("deferred", error=str(exc), stopped="auth_needed")
+            return "stop"
+        except Cancelled as exc:  # stopped while waiting to try again: nothing went wrong with the item
+            self._back_to_queue(row, f"stopped: {exc}")
+            report.add("deferred", error=str(exc), stopped="cancelled")
             return "stop"
         except TransientError as exc:
             if exc.retry_after:

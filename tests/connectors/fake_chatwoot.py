@@ -11,7 +11,8 @@ Built on ScriptedServer (real HTTP), it follows the server's source rather than 
   notice "Conversation was marked resolved by <name>");
 - Rack::Attack: ``limit`` requests per fixed minute of the server clock, then 429 "Retry later", no Retry-After;
 - errors: 404 ``{"error": "Resource could not be found"}``, 401 bodies of a bad token.
-The clock is the test's (``now``); ``hold_post`` makes a create wait after it applied the message.
+The clock is the test's (``now``); ``hold_post`` makes a create wait after it applied the message; ``down``
+answers every request with 503 (an outage).
 """
 
 from __future__ import annotations
@@ -59,6 +60,8 @@ class FakeChatwoot:
         self.posted: list[dict[str, Any]] = []  # every create the server applied, in order
         self.human: set[int] = set()  # ids of messages Message#human_response? calls human
         self.hold_post: threading.Event | None = None  # set: creates wait for it after applying
+        self.down = False  # an outage: every request answers 503 before reaching the application
+        self.reached: list[Seen] = []  # the requests that reached the application (past outage, token, throttle)
         self.applied = threading.Event()
         self.lock = threading.RLock()
         for method, path, handler in (
@@ -92,6 +95,7 @@ class FakeChatwoot:
                 ("POST", "toggle_priority", self._priority), ("POST", "toggle_status", self._status),
                 ("POST", "labels", self._labels), ("GET", "labels", self._labels_show)):
             self.server.script(method, f"{base}/{path}", self._guard(lambda s, h=handler, c=cid: h(s, c)))
+        self.server.script("GET", base, self._guard(lambda s, c=cid: Reply(200, self.rendered(c))))  # show
 
     def add_message(self, cid: int, kind: str, *, at: float, sender: dict | None = None, content: str = "",
                     private: bool = False, campaign: bool = False, **extra: Any) -> dict[str, Any]:
@@ -130,10 +134,10 @@ class FakeChatwoot:
         for cid in range(1, count + 1):
             opened = start + cid * 600
             kind = rng.choice(["bot_then_human", "bot_only", "human", "none", "campaign", "automation"])
-            self.add_conversation(cid, created_at=opened, campaign_id=7 if kind == "campaign" else None)
+            self.add_conversation(cid, created_at=opened)
             at = opened
-            if kind == "campaign":
-                self.add_message(cid, "outgoing", at=opened + 1, sender=cp.sender_user(4, "Bob"),
+            if kind == "campaign":  # a website campaign opens the web chat (no campaign_id in either list)
+                self.add_message(cid, "outgoing", at=opened, sender=cp.sender_user(4, "Bob"),
                                  content="Spring sale: 20% off", campaign=True)
                 at += 120
             self.add_message(cid, "incoming", at=at + 10, content="Where is my parcel?")
@@ -161,7 +165,7 @@ class FakeChatwoot:
                                first_reply=int(conv["first_reply"] or 0), created_at=int(conv["created_at"]),
                                updated_at=conv["updated_at"], timestamp=int(conv["last_activity_at"]),
                                last_activity_at=int(conv["last_activity_at"]), priority=conv["priority"],
-                               labels=list(conv["labels"]), campaign_id=conv.get("campaign_id"),
+                               labels=list(conv["labels"]),
                                meta={"sender": self.contacts[conv["contact_id"]], "channel": "Channel::WebWidget",
                                      "hmac_verified": False})
 
@@ -170,6 +174,8 @@ class FakeChatwoot:
         """Authentication and Rack::Attack before the controller, as the server's middleware order has it."""
 
         def serve(seen: Seen) -> Reply:
+            if self.down:
+                return Reply(503, {"error": "Service Unavailable"})
             if seen.headers.get("api_access_token") != TOKEN:
                 return Reply(401, cp.INVALID_TOKEN)
             if self.limit is not None:
@@ -179,6 +185,7 @@ class FakeChatwoot:
                     return Reply(429, "Retry later\n", {"Content-Type": "text/plain",
                                                         "Date": formatdate(self.clock.now, usegmt=True)})
             with self.lock:
+                self.reached.append(seen)
                 return handler(seen)
 
         return serve

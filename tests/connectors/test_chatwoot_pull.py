@@ -327,7 +327,7 @@ def test_message_mapping(server, connector):
 
 def test_bots_campaigns_and_templates_are_never_human_replies(server, connector):
     """The author is ``sender.type``; a bot's id collides with a user's (both 3 here) and is kept apart."""
-    convs = [cp.conversation(1), cp.conversation(2, campaign_id=4)]
+    convs = [cp.conversation(1, created_at=cp.T0 - 600), cp.conversation(2)]  # both web chats
     server.script("GET", f"{cp.PREFIX}/conversations", cp.pages_handler([convs], cp.conversation_page))
     drain(connector, "conversations")
     one = [cp.message(10, 1, mtype=1, sender=cp.sender_bot(3)),
@@ -347,7 +347,8 @@ def test_bots_campaigns_and_templates_are_never_human_replies(server, connector)
     assert got["14"].author_kind is AuthorKind.BOT and got["14"].automated
     assert got["15"].author_kind is AuthorKind.UNKNOWN and got["15"].automated  # unknown: never counted as human
     assert (got["16"].author_kind, got["16"].author_external_id) == (AuthorKind.BOT, "bot:5")
-    # a campaign's message is written as its User when the conversation opens; the agent's later reply is not
+    # A website campaign opens a web chat with a message written as its User in the same transaction; neither
+    # list shows its campaign_id. The agent's later reply, and a quick one after the visitor wrote, are replies.
     created = cp.T0 + 2
     two = [cp.message(20, 2, mtype=1, created_at=created + 1), cp.message(21, 2, created_at=created + 60),
            cp.message(22, 2, mtype=1, created_at=created + 90)]
@@ -355,6 +356,34 @@ def test_bots_campaigns_and_templates_are_never_human_replies(server, connector)
     got = {m.external_id: m for m in messages_of(connector.pull("messages/2", None))}
     assert (got["20"].author_kind, got["20"].automated) == (AuthorKind.SYSTEM, True)
     assert (got["22"].author_kind, got["22"].automated) == (AuthorKind.AGENT, False)
+    quick = [cp.message(30, 2, created_at=created + 1), cp.message(31, 2, mtype=1, created_at=created + 3)]
+    server.script("GET", f"{cp.PREFIX}/conversations/2/messages", cp.messages_handler(quick))
+    got = {m.external_id: m for m in messages_of(connector.pull("messages/2", None))}
+    assert (got["31"].author_kind, got["31"].automated) == (AuthorKind.AGENT, False)
+
+
+def test_a_campaign_message_is_known_without_the_conversation_list(server, connector):
+    """A pull resumed after a crash reads a conversation's messages before the list: the conversation itself
+    (GET conversations/<id>, the same partial) says when it opened, asked once; other channels ask nothing."""
+    created = cp.T0 + 2
+    server.script("GET", f"{cp.PREFIX}/conversations/2", Reply(200, cp.conversation(2)))
+    web = [cp.message(20, 2, mtype=1, created_at=created), cp.message(21, 2, created_at=created + 60),
+           cp.message(22, 2, mtype=1, created_at=created + 90)]
+    server.script("GET", f"{cp.PREFIX}/conversations/2/messages", cp.messages_handler(web))
+    for _ in range(2):
+        got = {m.external_id: m for m in messages_of(connector.pull("messages/2", None))}
+        assert (got["20"].author_kind, got["20"].automated) == (AuthorKind.SYSTEM, True)
+        assert (got["22"].author_kind, got["22"].automated) == (AuthorKind.AGENT, False)
+    assert len(server.requests_to(f"{cp.PREFIX}/conversations/2")) == 1
+    whatsapp = [cp.message(30, 3, mtype=1, inbox_id=2, created_at=cp.T0 + 3)]  # an agent starts a WhatsApp chat
+    server.script("GET", f"{cp.PREFIX}/conversations/3/messages", cp.messages_handler(whatsapp))
+    [started] = messages_of(connector.pull("messages/3", None))
+    assert (started.author_kind, started.automated) == (AuthorKind.AGENT, False)
+    assert not server.requests_to(f"{cp.PREFIX}/conversations/3")
+    gone = [cp.message(40, 4, mtype=1, created_at=cp.T0 + 4)]  # the conversation went meanwhile (404)
+    server.script("GET", f"{cp.PREFIX}/conversations/4/messages", cp.messages_handler(gone))
+    [kept] = messages_of(connector.pull("messages/4", None))
+    assert kept.author_kind is AuthorKind.AGENT
 
 
 def test_status_changes_come_from_the_activity_notices(server, connector):

@@ -270,6 +270,33 @@ def test_unsupported_and_incomplete_items(connector):
     assert not shop.push(item(OutboxKind.REPLY, {"text": "x"})).ok
 
 
+NOT_FOUND = Reply(404, {"error": "Resource could not be found"})  # RequestExceptionHandler, contacts.find
+
+
+def test_a_merge_whose_kept_contact_is_gone_is_a_conflict(server, connector):
+    """ContactMergesController finds both contacts first: 404 when the one to keep was merged away meanwhile."""
+    merge = item(OutboxKind.MERGE, {"base_contact_id": "11", "mergee_contact_id": "12"}, conversation=None)
+    server.script("GET", f"{cp.PREFIX}/contacts/12", Reply(200, {"payload": cp.contact(12)}))
+    server.script("POST", f"{cp.PREFIX}/actions/contact_merge", NOT_FOUND)
+    server.script("GET", f"{cp.PREFIX}/contacts/11", NOT_FOUND)
+    result = connector.push(merge)
+    assert not result.ok and result.conflict == "the contact to keep is gone from the hub"
+    assert result.detail["status"] == 404 and "Contact 11, the one to keep" in result.detail["message"]
+    assert server.requests_to(f"{cp.PREFIX}/actions/contact_merge")[0].body == {
+        "base_contact_id": 11, "mergee_contact_id": 12}
+
+
+def test_a_merge_whose_mergee_went_meanwhile_is_done(server, connector):
+    """The mergee was there at the check and gone at the merge (another attempt or agent merged it): done."""
+    merge = item(OutboxKind.MERGE, {"base_contact_id": "11", "mergee_contact_id": "12"}, conversation=None)
+    server.script("GET", f"{cp.PREFIX}/contacts/12", Reply(200, {"payload": cp.contact(12)}), NOT_FOUND)
+    server.script("POST", f"{cp.PREFIX}/actions/contact_merge", NOT_FOUND)
+    server.script("GET", f"{cp.PREFIX}/contacts/11", Reply(200, {"payload": cp.contact(11)}))
+    result = connector.push(merge)
+    assert result.ok and result.external_id == "11" and result.detail == {"already_landed": True}
+    assert len(server.requests_to(f"{cp.PREFIX}/actions/contact_merge")) == 1
+
+
 def test_old_outbox_items_look_back_only_so_far(server, clock, make_http):
     fake = hub(server, clock)
     out = item(OutboxKind.REPLY, {"text": "late"}, attempts=1, at=NOW - 2 * 86400)

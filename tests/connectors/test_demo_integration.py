@@ -28,13 +28,16 @@ from deskapp.domain import (
     Team,
     Template,
 )
+from tests.demo.conftest import PINNED_NOW
+
+QUEUED_AT = datetime.fromtimestamp(PINNED_NOW, UTC)  # when the outbox items were queued, by the hub's clock
 
 
 @pytest.fixture(scope="module")
 def demo():
     from deskapp.demo.server import DemoServer
 
-    srv = DemoServer(seed=1, scale="small", live=False, port=0, host="127.0.0.1")
+    srv = DemoServer(seed=1, scale="small", live=False, port=0, host="127.0.0.1", now=PINNED_NOW)
     info = srv.start()
     yield srv, info
     srv.stop()
@@ -75,7 +78,7 @@ def drain(conn, stream: str, cursor: str | None = None) -> tuple[list, str | Non
 
 
 def item(kind: OutboxKind, conversation: str, payload: dict) -> OutboxItem:
-    return OutboxItem(str(uuid.uuid4()), 1, conversation, kind, payload, datetime.now(UTC))
+    return OutboxItem(str(uuid.uuid4()), 1, conversation, kind, payload, QUEUED_AT)
 
 
 @pytest.fixture(scope="module")
@@ -160,16 +163,24 @@ def test_every_push_kind_lands_once(demo):
 
     agent = str(srv.state.world.agents[0]["id"])
     team = str(srv.state.world.teams[0]["id"])
-    until = datetime.now(UTC) + timedelta(days=1)
+    until = datetime.fromtimestamp(srv.state.now(), UTC) + timedelta(days=1)
+    state = srv.state.conversation(int(conv))
     for kind, payload in ((OutboxKind.ASSIGN, {"assignee_external_id": agent, "team_external_id": team}),
                           (OutboxKind.LABEL, {"labels": ["refund"]}), (OutboxKind.PRIORITY, {"priority": "high"}),
                           (OutboxKind.SNOOZE, {"until": until.isoformat()}),
                           (OutboxKind.STATUS, {"status": "open"}), (OutboxKind.STATUS, {"status": "resolved"})):
         result = conn.push(item(kind, conv, payload))
         assert result.ok, (kind, result)
-    state = srv.state.conversation(int(conv))
-    assert (state.status, state.priority, list(state.labels), str(state.assignee_id)) == (
-        "resolved", "high", ["refund"], agent)
+        if kind is OutboxKind.ASSIGN:
+            assert (str(state.assignee_id), str(state.team_id)) == (agent, team)
+        if kind is OutboxKind.SNOOZE:
+            assert (state.status, state.snoozed_until) == ("snoozed", int(until.timestamp()))
+    # An agent (role "agent") who opens a conversation takes it: ConversationsController#toggle_status
+    # (handle_human_open) assigns Current.user, so the token's agent replaced the one assigned above.
+    me = str(info["me_agent_id"])
+    assert me != agent and srv.state.agent(int(me))["role"] == "agent"
+    assert (state.status, state.priority, list(state.labels), str(state.assignee_id), str(state.team_id)) == (
+        "resolved", "high", ["refund"], me, team)
     assert conn.push(item(OutboxKind.STATUS, "999999", {"status": "resolved"})).conflict == "deleted"
 
 

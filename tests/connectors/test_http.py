@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from email.utils import formatdate
 
 import pytest
 
-from deskapp.connectors.base import AuthError, PayloadError, TransientError
+from deskapp.connectors.base import AuthError, Cancelled, PayloadError, TransientError
 from deskapp.connectors.http import HttpClient, HttpStatusError, mask_headers, parse_retry_after
 from tests.connectors.scripted_server import Reply
 
@@ -191,6 +192,33 @@ def test_throttled_too_long_gives_up_with_the_next_window_as_hint(server, make_h
         make_http(throttle_window=60.0, max_throttled=3).json("GET", "/x")
     assert len(sleeps) == 3 and len(server.requests_to("/x")) == 4
     assert 19 <= err.value.retry_after <= 21
+
+
+def test_a_throttle_wait_ends_at_once_when_the_stop_event_is_set(server):
+    """The window's wait (about 19 s by the server's clock here) is cut short by the engine's stop."""
+    server.script("GET", "/x", RETRY_LATER_AT_42S)
+    http = HttpClient(server.url, {}, timeout=(1.0, 1.0), throttle_window=60.0)  # the real wait, no recorder
+    stop = threading.Event()
+    http.stop_waiting_on(stop)
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        http.json("GET", "/x")
+    assert time.monotonic() - started < 3 and len(server.requests_to("/x")) == 1
+    http.close()
+
+
+def test_a_set_stop_event_cancels_the_next_wait_and_is_transient(server, make_http, sleeps):
+    server.script("GET", "/x", Reply(503, {}), OK)
+    http = make_http()
+    stop = threading.Event()
+    stop.set()
+    http.stop_waiting_on(stop)
+    with pytest.raises(TransientError) as err:  # Cancelled is transient: the work waits for the next pass
+        http.json("GET", "/x")
+    assert isinstance(err.value, Cancelled) and len(server.requests_to("/x")) == 1
+    http.stop_waiting_on(threading.Event())  # a new run: waits go on as before
+    assert http.json("GET", "/x") == {"ok": True}
 
 
 def test_401_carries_the_start_of_the_body(server, make_http):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from deskapp.connectors.chatwoot_push import GONE_BASE
 from deskapp.domain import OutboxKind, OutboxState
 from tests.faults.conftest import trim_world
 from tests.faults.stack import Stack, api
@@ -88,9 +89,12 @@ def test_merge_the_hub_refuses_is_a_conflict_and_the_local_merge_stands(synced):
 
     [client_id] = stack.actions.merge(proposal, keep)
     stack.replay()
+    # Chatwoot finds both contacts first (contacts.find): the one to keep is gone, so 404, and nothing moved
     item = stack.outbox.get(client_id)
-    assert item.state == OutboxState.CONFLICT and "400" in (item.conflict or ""), item
+    assert item.state == OutboxState.CONFLICT and item.conflict == GONE_BASE, item
+    assert f"Contact {base}, the one to keep, no longer exists" in item.last_error and mergee in item.last_error
     assert server.state.pushes["contact_merge"] == 1  # only the other agent's
+    assert int(mergee) not in server.state.merged_contacts
 
     assert stack.actions.discard(client_id)  # settled by the agent
     assert stack.outbox.get(client_id) is None

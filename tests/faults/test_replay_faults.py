@@ -116,15 +116,16 @@ def test_outage_with_hundreds_of_actions(stack, demo_server):
             ids.append(stack.actions.reply(conv, f"outage reply {i}"))
         elif kind == 2:
             ids.append(stack.actions.note(conv, f"outage note {i}"))
-        elif kind == 3:
-            stack.actions.set_labels(conv, ["outage", f"l{i % 3}"])
+        elif kind == 3:  # labels the account has: v4 drops unknown ones (that case is the last action below)
+            stack.actions.set_labels(conv, ["escalated", ("vip", "refund", "follow-up")[i % 3]])
         else:
             stack.actions.set_priority(conv, "high")
     for conv in convs[:25]:
         stack.actions.resolve(conv)
+    unknown = stack.actions.set_labels(convs[-1], ["escalated", "outage-triage"])  # not an account label
     for _ in range(3):  # the sync loop keeps trying during the outage
         assert stack.replay().stopped == "offline"
-    assert dict(server.state.pushes) == pushes_before and stack.open_count() == 325
+    assert dict(server.state.pushes) == pushes_before and stack.open_count() == 326
     server.set_faults()
     started = time.monotonic()
     stack.engine.start()  # the app's own sync loop: replay runs before each pass's pulls
@@ -137,8 +138,13 @@ def test_outage_with_hundreds_of_actions(stack, demo_server):
     _assert_sent(stack, ids)
     for conv in convs[:25]:
         remote = server.state.conversation(int(_external(stack, conv)))
-        assert remote.status == "resolved" and remote.priority == "high" and "outage" in remote.labels
-    print(f"\noutage: 325 actions replayed in {elapsed:.1f} s after the outage ended")
+        assert remote.status == "resolved" and remote.priority == "high" and "escalated" in remote.labels
+    # The hub kept the label it knows and dropped the other silently: the agent is told which, nothing else waits.
+    row = stack.outbox.get(unknown)
+    assert (row.state, row.conflict) == (OutboxState.CONFLICT, "labels dropped by the hub: outage-triage")
+    assert server.state.conversation(int(_external(stack, convs[-1]))).labels == ["escalated"]
+    assert stack.outbox.counts()["conflict"] == 1
+    print(f"\noutage: 326 actions replayed in {elapsed:.1f} s after the outage ended")
 
 
 def test_token_revoked_mid_replay_keeps_items_pending(stack, demo_server):

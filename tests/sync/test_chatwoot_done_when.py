@@ -1,7 +1,8 @@
-"""Through the command line against a hub answering as a real Chatwoot v4 server (tests/connectors/fake_chatwoot):
-`deskapp sync --once` then `deskapp kpi --json` give the unanswered count and the human-only first response
-median a recomputation from the hub's own data gives, with bot answers, campaigns, automations, notes, CSAT
-surveys and reopenings present; a priority cleared offline reaches the hub.
+"""Through the command line, against a hub answering as a real Chatwoot server does, both the scripted loopback
+one (tests/connectors/fake_chatwoot, v4) and the demo hub (deskapp.demo): `deskapp sync --once` then
+`deskapp kpi --json` give the unanswered count and the human-only first response median a recomputation from
+the hub's own data gives, with bot answers, campaigns, automations, notes, CSAT surveys and reopenings present;
+a priority cleared while the hub is down reaches it once it is back.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-import random
 import sqlite3
 import sys
 from collections.abc import Iterator
@@ -17,24 +17,16 @@ from collections.abc import Iterator
 import pytest
 
 from deskapp import cli
-from deskapp.kpi.definitions import percentiles
-from tests.connectors import chatwoot_payloads as cp
-from tests.connectors.fake_chatwoot import TOKEN, Clock, FakeChatwoot
-from tests.connectors.scripted_server import ScriptedServer
-
-START = cp.T0  # 2025-10-09, inside the period asked for below
-PERIOD = ["--from", "2025-10-01", "--to", "2025-11-01", "--tz", "UTC"]
+from tests.sync.hubs import DemoHub, ScriptedHub, recomputed
 
 
-@pytest.fixture
-def hub() -> Iterator[FakeChatwoot]:
-    server = ScriptedServer().start()
-    fake = FakeChatwoot(server, Clock(START + 40 * 86400))
-    fake.populate(60, start=START, rng=random.Random(12))
+@pytest.fixture(params=["scripted", "demo"])
+def hub(request) -> Iterator[ScriptedHub | DemoHub]:
+    made = ScriptedHub() if request.param == "scripted" else DemoHub()
     try:
-        yield fake
+        yield made
     finally:
-        server.stop()
+        made.stop()
 
 
 def run(data_dir, *args: str, stdin: str = "") -> tuple[int, str]:
@@ -45,56 +37,40 @@ def run(data_dir, *args: str, stdin: str = "") -> tuple[int, str]:
     return code, out.getvalue()
 
 
-def recomputed(fake: FakeChatwoot) -> tuple[int, float | None]:
-    """(unanswered, median first response) from the hub's raw data, by Chatwoot's own rule of a human reply
-    (Message#human_response?: outgoing, public, sent by a User, not an automation's or a campaign's)."""
-    unanswered, frt = 0, []
-    for cid, conv in fake.conversations.items():
-        messages = fake.messages[cid]
-        inbound = [m["created_at"] for m in messages if m["message_type"] == 0]
-        human = [m["created_at"] for m in messages if m["id"] in fake.human]
-        if not inbound:
-            continue
-        answers = [t for t in human if t >= min(inbound)]
-        if answers:
-            frt.append(min(answers) - min(inbound))
-        elif conv["status"] != "resolved":
-            unanswered += 1
-    return unanswered, percentiles(frt)[0]
+def add_account(data_dir, hub) -> None:
+    code, _ = run(data_dir, "account", "add", "chatwoot", "--url", hub.url, "--account-id", str(hub.account),
+                  stdin=hub.token + "\n")
+    assert code == 0
 
 
 def test_sync_then_kpi_agrees_with_the_hubs_raw_data(hub, data_dir):
-    code, _ = run(data_dir, "account", "add", "chatwoot", "--url", hub.server.url, "--account-id", str(cp.ACCOUNT),
-                  stdin=TOKEN + "\n")
-    assert code == 0
+    add_account(data_dir, hub)
     code, _ = run(data_dir, "sync", "--once")
     assert code == 0
-    code, out = run(data_dir, "kpi", "--json", *PERIOD)
+    code, out = run(data_dir, "kpi", "--json", *hub.period)
     assert code == 0
     report = json.loads(out)
-    unanswered, median = recomputed(hub)
-    bots = sum(1 for msgs in hub.messages.values() for m in msgs if (m.get("sender") or {}).get("type") == "agent_bot")
-    assert bots > 10 and unanswered > 3  # bot answers are there, and some conversations only have those
+    held = hub.held()
+    unanswered, median = recomputed(held)
+    assert hub.bot_messages() > 10 and unanswered > 3  # bot answers are there, and some conversations only have those
     assert (report["frt"]["unanswered"], report["frt"]["median_s"]) == (unanswered, median)
-    assert report["volume"]["total"] == len(hub.conversations)
-    resolved = sum(c["status"] == "resolved" for c in hub.conversations.values())
-    assert report["resolution"]["count"] == resolved
+    assert report["volume"]["total"] == len(held)
+    assert report["resolution"]["count"] == sum(c.status == "resolved" for c in held)
 
 
 def test_a_priority_cleared_offline_reaches_the_hub(hub, data_dir):
-    hub.conversations[3]["priority"] = "high"
-    run(data_dir, "account", "add", "chatwoot", "--url", hub.server.url, "--account-id", str(cp.ACCOUNT),
-        stdin=TOKEN + "\n")
+    hub.set_priority(3, "high")
+    add_account(data_dir, hub)
     assert run(data_dir, "sync", "--once")[0] == 0
     with contextlib.closing(sqlite3.connect(data_dir / "cache.sqlite3")) as db:
         local = db.execute("SELECT id FROM conversation WHERE external_id = '3'").fetchone()[0]
-    assert run(data_dir, "outbox", "--work-offline", "on")[0] == 0
+    hub.outage(True)
     assert run(data_dir, "act", str(local), "priority", "none")[0] == 0
-    assert hub.conversations[3]["priority"] == "high"  # offline: nothing left yet
-    assert run(data_dir, "outbox", "--work-offline", "off")[0] == 0
+    assert run(data_dir, "sync", "--once")[0] == 1  # the hub is down: the change waits in the outbox
+    assert hub.priority(3) == "high" and hub.priority_bodies(3) == []
+    hub.outage(False)
     assert run(data_dir, "sync", "--once")[0] == 0
-    assert hub.conversations[3]["priority"] is None
-    bodies = [s.body for s in hub.server.requests_to(f"{cp.PREFIX}/conversations/3/toggle_priority")]
-    assert bodies == [{"priority": None}]
+    assert hub.priority(3) is None
+    assert hub.priority_bodies(3) == [{"priority": None}]  # null clears it: "none" would raise on the enum
     code, out = run(data_dir, "outbox", "--json")
     assert code == 0 and [i["state"] for i in json.loads(out)["items"]] == ["done"]

@@ -31,10 +31,10 @@ def hub() -> Iterator[FakeChatwoot]:
         server.stop()
 
 
-def test_a_500_is_tried_a_few_times_then_failed_and_the_queue_goes_on(db, data_dir, hub):
-    seeded = seed_cache(db)
+def test_a_500_is_tried_a_few_times_then_failed_and_the_queue_goes_on(db, data_dir, profile, hub):
+    seeded = seed_cache(db, profile=profile)
     outbox = OutboxStore(data_dir / "outbox.sqlite3")
-    service = ActionService(db, outbox)
+    service = ActionService(db, outbox, profile)
     broken, fine = seeded["conversations"][:2]
     hub.server.script("POST", f"{cp.PREFIX}/conversations/101/toggle_priority",
                       Reply(500, {"status": 500, "error": "Internal Server Error"}))

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from deskapp.connectors.chatwoot import ChatwootConnector
 from deskapp.connectors.http import HttpClient
 from deskapp.credentials import SecretStore
-from deskapp.domain import AccountKind, Connectivity
+from deskapp.domain import AccountKind, Connectivity, OutboxState
 from deskapp.store import accounts as account_store
 from deskapp.sync.engine import SyncEngine
+from tests.faults.stack import Stack, server_markers
 from tests.sync.demo_fixture import fast_demo_server
 
 
@@ -111,3 +115,60 @@ def _settle(engine, db, aid) -> None:
 def _pending(db, aid):
     with db.read() as conn:
         return account_store.pending_message_conversations(conn, aid)
+
+
+def _wait_for_a_429(server) -> None:
+    deadline = time.monotonic() + 20
+    while not server.state.faults_injected["429"] and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert server.state.faults_injected["429"], "the hub never throttled"
+    time.sleep(0.2)  # the engine is now in the window's wait (up to ~63 s)
+
+
+def test_stop_ends_a_throttle_wait_in_a_pull_at_once(db, demo):
+    """Rack::Attack's 429 has no Retry-After: the connector waits for the minute's window to end, in the sync
+    thread. stop() (Ctrl+C on `deskapp sync`, closing the app) ends that wait instead of joining behind it."""
+    server, info = demo
+    with db.write() as conn:
+        aid = account_store.insert_account(conn, "chatwoot", "cw", info["url"],
+                                           {"account_id": info["chatwoot_account_id"]})
+    registry = {AccountKind.CHATWOOT: lambda account, _secrets: ChatwootConnector(  # the app's own HTTP client
+        account.base_url, account.settings["account_id"], info["chatwoot_token"])}
+    engine = SyncEngine(db, SecretStore(), registry=registry, interval=60.0)
+    server.set_faults(scope="chatwoot", rate_limit=True)
+    try:
+        engine.start()
+        _wait_for_a_429(server)
+        started = time.monotonic()
+        engine.stop(timeout=10)
+        took = time.monotonic() - started
+    finally:
+        server.set_faults()
+    assert took < 2, took
+    assert not any(t.name == f"sync-{aid}" for t in threading.enumerate())
+    with db.read() as conn:
+        account = account_store.get_account(conn, aid)
+    assert account.last_sync is None and account.state != Connectivity.OFFLINE  # cut short: neither
+
+
+def test_stop_ends_a_throttle_wait_in_the_replay_and_the_item_waits(tmp_path, demo):
+    server, info = demo
+    stack = Stack(tmp_path / "data", info, http={"throttle_window": 60.0})  # waits for the window, as the app
+    [conversation] = stack.mirror(server, 1)
+    reply = stack.actions.reply(conversation, "sent after the throttle")
+    server.set_faults(scope="chatwoot", rate_limit=True)
+    try:
+        stack.engine.start()
+        _wait_for_a_429(server)
+        started = time.monotonic()
+        stack.engine.stop(timeout=10)
+        took = time.monotonic() - started
+    finally:
+        server.set_faults()
+    assert took < 2, took
+    row = stack.outbox.get(reply)
+    assert row.state == OutboxState.PENDING and "stopped" in row.last_error  # nothing lost: sent next time
+    assert server_markers(server).get(reply) is None
+    stack.drain()
+    assert server_markers(server).get(reply) == 1
+    stack.close()
