@@ -9,7 +9,8 @@ from deskapp.demo import texts
 from deskapp.demo.chatwoot_contacts import edit_contact
 from deskapp.demo.seed import CHANNELS, Conversation, Order
 from deskapp.demo.state import INCOMING, OUTGOING, DemoState
-from deskapp.demo.timeline import Event, render_text
+from deskapp.demo.timeline import Event
+from deskapp.demo.wording import render_text
 
 _KIND_OF = {c[0]: c[3] for c in CHANNELS}
 
