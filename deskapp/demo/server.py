@@ -25,6 +25,7 @@ from deskapp.demo.demo_endpoints import demo_endpoint
 from deskapp.demo.faults import FaultBox, Faults, Throttle, distort, parse_faults
 from deskapp.demo.live import live_tick
 from deskapp.demo.state import DemoState
+from deskapp.demo.surveys import survey_export
 
 SHOPIFY_PATH = "/admin/api/2025-01/graphql.json"
 _ID_RE = re.compile(r"/\d+(?=/|$)")
@@ -125,6 +126,8 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         path, query = split.path, parse_qs(split.query, keep_blank_values=True)
         ok, body = self._read_body()
+        if path == "/demo/survey-export.csv" and method == "GET":  # what a survey tool's CSV export holds
+            return self._send(200, None, raw=survey_export(state).encode(), content_type="text/csv; charset=utf-8")
         if path.startswith("/demo/"):
             if not ok:
                 return self._send(400, {"error": "the body is not valid JSON"})
