@@ -2,7 +2,7 @@
 was resolved (Chatwoot itself only asks CSAT), as the CSV deskapp imports (deskapp/kpi/surveys_csv.py).
 
 Sample data, marked as such in every row's `source`: the survey tool emails a customer a few hours to a day
-after the resolution; a fifth of them answer. Scores follow the conversation: one answer and no reopening
+after the resolution; three in ten answer. Scores follow the conversation: one answer and no reopening
 make promoters and easy ratings, a long thread, a reopening or an angry start make detractors.
 """
 
@@ -18,10 +18,10 @@ from deskapp.demo.timeline import HUMAN_REPLIES
 
 SOURCE = "deskapp demo survey tool (sample data)"
 COLUMNS = ("id", "kind", "score", "at", "conversation", "email", "comment", "source")
-ANSWER_RATE = 0.2
+ANSWER_RATE = 0.3
 # score -> weight, for a smooth experience and a rough one
-NPS_SMOOTH = {10: 38, 9: 27, 8: 14, 7: 9, 6: 4, 5: 3, 4: 2, 3: 1, 2: 1, 1: 0.5, 0: 0.5}
-NPS_ROUGH = {10: 12, 9: 13, 8: 16, 7: 14, 6: 10, 5: 10, 4: 7, 3: 6, 2: 5, 1: 3, 0: 4}
+NPS_SMOOTH = {10: 42, 9: 28, 8: 13, 7: 9, 6: 3, 5: 2, 4: 1, 3: 1, 2: 0.5, 1: 0.25, 0: 0.25}
+NPS_ROUGH = {10: 14, 9: 16, 8: 16, 7: 14, 6: 10, 5: 9, 4: 6, 3: 5, 2: 4, 1: 3, 0: 3}
 CES_SMOOTH = {7: 46, 6: 30, 5: 12, 4: 6, 3: 3, 2: 2, 1: 1}
 CES_ROUGH = {7: 12, 6: 16, 5: 18, 4: 18, 3: 16, 2: 11, 1: 9}
 COMMENTS = {
@@ -54,8 +54,8 @@ def survey_answers(state: DemoState) -> list[dict[str, str]]:
             continue
         replies = sum(e.kind in HUMAN_REPLIES for e in events)
         person = w.people[conv.person_idx]
-        rough = 0.06 + 0.1 * max(0, replies - 1) + 0.3 * ("reopened" in conv.labels) \
-            + 0.2 * (person.temper == "angry")
+        rough = 0.05 + 0.1 * max(0, replies - 1) + 0.3 * ("reopened" in conv.labels) \
+            + 0.15 * (person.temper == "angry")
         smooth = rough_roll >= rough
         if kind == "nps":
             score = _pick(rng, NPS_SMOOTH if smooth else NPS_ROUGH)

@@ -117,5 +117,6 @@ def test_surveys_read_like_a_shops(hub: tuple[DemoState, Shape]) -> None:
     nps = [int(a["score"]) for a in answers if a["kind"] == "nps"]
     ces = [int(a["score"]) for a in answers if a["kind"] == "ces"]
     assert len(nps) > 100 and len(ces) > 100
-    assert 15 <= 100 * (sum(s >= 9 for s in nps) - sum(s <= 6 for s in nps)) / len(nps) <= 60
+    # 30–60 is common for e-commerce; about 300 answers over the 90 days leave some ±5 points of chance
+    assert 20 <= 100 * (sum(s >= 9 for s in nps) - sum(s <= 6 for s in nps)) / len(nps) <= 70
     assert 5.0 <= statistics.mean(ces) <= 6.2
