@@ -204,6 +204,7 @@ def _make_contacts(rng: random.Random, people: list[Person], channel_inbox: dict
     contacts: list[Contact] = []
     kind_of = {c[0]: c[3] for c in CHANNELS}
     for person in people:
+        kinds = {kind_of[channel] for channel in person.channels}
         for channel in person.channels:
             kind = kind_of[channel]
             if kind in person.contact_ids:
@@ -216,7 +217,8 @@ def _make_contacts(rng: random.Random, people: list[Person], channel_inbox: dict
                 phone = person.phone
             else:
                 identifier = person.handle
-                email = person.email if rng.random() < 0.3 else None  # an agent added it from the chat
+                # an agent added it from the chat, unless the email contact holds it (Chatwoot keeps emails unique)
+                email = person.email if rng.random() < 0.3 and "email" not in kinds else None
             cid = len(contacts) + 1
             person.contact_ids[kind] = cid
             name = person.name if kind != "social" or rng.random() < 0.6 else person.handle
@@ -235,8 +237,10 @@ def _make_orders(rng: random.Random, people: list[Person], n: int, rhythm: Rhyth
     state is what it is at `now`."""
     made = []
     for _ in range(n):
-        pareto, roll, pick = rng.paretovariate(1.2), rng.random(), rng.randrange(len(people))
-        person = people[min(int(pareto) - 1, len(people) - 1) if roll < 0.3 else pick]
+        # a third of the orders come from repeat buyers: the lower a person's index, the more they buy (the most
+        # loyal one about weekly), the rest from anyone
+        loyal, roll, pick = rng.random(), rng.random(), rng.randrange(len(people))
+        person = people[int(len(people) * loyal * loyal) if roll < 0.3 else pick]
         made.append((rng.random() * ORDER_TOP, person.idx, rng.getrandbits(40)))
     made.sort()
     now = rhythm.now

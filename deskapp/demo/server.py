@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import random
 import re
 import socket
@@ -27,6 +28,7 @@ from deskapp.demo.live import live_tick
 from deskapp.demo.state import DemoState
 from deskapp.demo.surveys import survey_export
 
+log = logging.getLogger(__name__)
 SHOPIFY_PATH = "/admin/api/2025-01/graphql.json"
 _ID_RE = re.compile(r"/\d+(?=/|$)")
 SERVER_VERSIONS = {"4.x": "4.10.0", "3.x": "3.16.0"}  # what GET /api reports for each behaviour
@@ -295,4 +297,7 @@ class DemoServer:
 
     def _live_loop(self) -> None:
         while not self._stopping.wait(self.live_interval):
-            live_tick(self.state, self._live_rng)
+            try:
+                live_tick(self.state, self._live_rng)
+            except Exception:  # a bug in one event must not end the live traffic
+                log.exception("demo live event failed")
