@@ -1,26 +1,32 @@
-"""Live traffic for the demo backend: new inbound messages, new conversations, contact edits and shop updates,
-one per tick, at the hub's clock."""
+"""Live traffic for the demo backend, one thing per tick at the hub's clock: customers writing (mostly in threads
+still open), colleagues answering and resolving, new conversations, contact edits and shop updates."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 
 from deskapp.demo import texts
+from deskapp.demo.chatwoot_common import ApiError
 from deskapp.demo.chatwoot_contacts import edit_contact
 from deskapp.demo.seed import CHANNELS, Conversation, Order
 from deskapp.demo.state import INCOMING, OUTGOING, DemoState
-from deskapp.demo.timeline import Event, render_text
+from deskapp.demo.timeline import AGENT_STYLE, Event
+from deskapp.demo.wording import render_text
 
 _KIND_OF = {c[0]: c[3] for c in CHANNELS}
 
 
 def live_tick(state: DemoState, rng: random.Random) -> str:
-    """Make one thing happen now; returns what it was (message | conversation | contact | order)."""
+    """Make one thing happen now; returns what it was (message | reply | conversation | contact | order)."""
     with state.lock:
         roll = rng.random()
-        if roll < 0.5:
+        # the team answers a little faster than customers write, so a long demo session keeps a steady backlog
+        if roll < 0.3:
             kind = _message_on_recent(state, rng)
-        elif roll < 0.82:
+        elif roll < 0.75:
+            kind = _colleague_answers(state, rng)
+        elif roll < 0.8:  # one every two minutes at the usual 5 s tick: more than real life, so it shows
             kind = _new_conversation(state, rng)
         elif roll < 0.9:
             kind = _contact_edit(state, rng)
@@ -31,8 +37,10 @@ def live_tick(state: DemoState, rng: random.Random) -> str:
 
 
 def _message_on_recent(state: DemoState, rng: random.Random) -> str:
+    """A customer writes in a thread still open; now and then one whose problem came back (that reopens it)."""
     recent = state.conversations[-300:]
-    conv = rng.choice(recent)
+    still_open = [c for c in recent if c.status != "resolved"]
+    conv = rng.choice(still_open if still_open and rng.random() < 0.85 else recent)
     person = state.world.people[conv.person_idx]
     text = rng.choice(texts.FOLLOW_UPS[conv.lang])
     if conv.status in ("resolved", "snoozed"):  # the message reopens it (add_message)
@@ -42,6 +50,31 @@ def _message_on_recent(state: DemoState, rng: random.Random) -> str:
         text = text.lower()
     state.add_message(conv, content=text, message_type=INCOMING, sender_type="contact", sender_id=conv.contact_id)
     return "message"
+
+
+def _colleague_answers(state: DemoState, rng: random.Random) -> str:
+    """Another agent answers a customer who is waiting (taking it first when nobody has), and sometimes
+    resolves it: the team works while the demo runs, and the signed-in agent's own queue is left to them."""
+    waiting = [c for c in state.conversations[-300:] if c.waiting_since and c.status != "resolved"
+               and c.assignee_id != state.me_id]
+    if not waiting:
+        return _message_on_recent(state, rng)
+    conv = min(waiting, key=lambda c: c.waiting_since)  # the longest wait first
+    w = state.world
+    if conv.assignee_id is None:
+        members = [a for a in AGENT_STYLE if a != state.me_id and conv.inbox_id in w.inbox_members[a]]
+        conv.assignee_id = rng.choice(members)
+        state.activity(conv, f"{state.agent(conv.assignee_id)['name']} self-assigned this conversation")
+    kind = "out_followup" if conv.first_reply_at else "out_reply"
+    person = w.people[conv.person_idx]
+    order = w.orders[conv.order_idx] if conv.order_idx >= 0 else None
+    answer = Event(kind, int(state.now()), conv.assignee_id, rng.getrandbits(16))
+    state.add_message(conv, content=render_text(answer, conv, person, order, w.agents), message_type=OUTGOING,
+                      sender_type="agent", sender_id=conv.assignee_id)
+    if rng.random() < 0.4:
+        conv.status, conv.waiting_since = "resolved", None
+        state.activity(conv, f"Conversation was marked resolved by {state.agent(conv.assignee_id)['name']}")
+    return "reply"
 
 
 def _new_conversation(state: DemoState, rng: random.Random) -> str:
@@ -79,7 +112,9 @@ def _contact_edit(state: DemoState, rng: random.Random) -> str:
     if state.contact(contact.id) is None:
         return "contact"
     person = state.world.people[contact.person_idx]
-    edit_contact(state, contact, {"name": person.name, "custom_attributes": {"tier": rng.choice(("gold", "silver"))}})
+    edit = {"name": person.name, "custom_attributes": {"tier": rng.choice(("gold", "silver"))}}
+    with contextlib.suppress(ApiError):  # refused as the API would refuse it (a client changed the contact): no edit
+        edit_contact(state, contact, edit)
     return "contact"
 
 

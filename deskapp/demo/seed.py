@@ -11,7 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 
 from deskapp.demo import texts
-from deskapp.demo.timeline import INBOUND, Event, EventLog, plan_conversation
+from deskapp.demo.rhythm import CONVERSATIONS_FROM, SPAN_DAYS, Rhythm
+from deskapp.demo.timeline import INBOUND, EventLog, csat_rating, fill_header, pick_assignee, plan_conversation
 
 DAY = 86400
 # channel key, Chatwoot channel_type, inbox name, identity the contact is found by, weight
@@ -83,6 +84,8 @@ class Order:
     fulfilled_at: int | None
     cancelled_at: int | None
     carrier: int
+    share: float = 0.0  # its place in the shop's volume (rhythm.Rhythm.at): what conversations compare with
+    ship_delay: int | None = None  # seconds from order to shipment; None: it is stuck
 
     @property
     def gid_num(self) -> int:
@@ -129,6 +132,7 @@ class Conversation:
     msg_base: int  # id of the first seeded message; seeded ids are msg_base .. msg_base + n_seeded - 1
     n_seeded: int
     csat: tuple[int, int, int] | None = None  # (rating, survey message id, created_at)
+    order_shipped: bool = False  # the order had left the warehouse when the customer wrote
 
     @property
     def uuid(self) -> str:
@@ -150,8 +154,9 @@ class World:
     contacts: list[Contact]
     orders: list[Order]
     conversations: list[Conversation]
-    next_message_id: int
-    events: EventLog
+    next_message_id: int  # after every planned message: ids of what has not happened yet stay reserved
+    events: EventLog  # every planned message, by id - 1
+    seeded_messages: int  # the planned messages that have happened by `now` (the hub serves those)
 
     def person_of_contact(self, contact_id: int) -> Person:
         return self.people[self.contacts[contact_id - 1].person_idx]
@@ -199,6 +204,7 @@ def _make_contacts(rng: random.Random, people: list[Person], channel_inbox: dict
     contacts: list[Contact] = []
     kind_of = {c[0]: c[3] for c in CHANNELS}
     for person in people:
+        kinds = {kind_of[channel] for channel in person.channels}
         for channel in person.channels:
             kind = kind_of[channel]
             if kind in person.contact_ids:
@@ -211,7 +217,8 @@ def _make_contacts(rng: random.Random, people: list[Person], channel_inbox: dict
                 phone = person.phone
             else:
                 identifier = person.handle
-                email = person.email if rng.random() < 0.3 else None  # an agent added it from the chat
+                # an agent added it from the chat, unless the email contact holds it (Chatwoot keeps emails unique)
+                email = person.email if rng.random() < 0.3 and "email" not in kinds else None
             cid = len(contacts) + 1
             person.contact_ids[kind] = cid
             name = person.name if kind != "social" or rng.random() < 0.6 else person.handle
@@ -220,28 +227,40 @@ def _make_contacts(rng: random.Random, people: list[Person], channel_inbox: dict
     return contacts
 
 
-def _make_orders(rng: random.Random, people: list[Person], n: int, now: int) -> list[Order]:
+SPAN_S = SPAN_DAYS * DAY
+ORDER_TOP = 0.9995  # orders are placed up to about an hour before now
+EARLIER = 0.0003  # an order a conversation is about was placed at least this share of the volume before it
+
+
+def _make_orders(rng: random.Random, people: list[Person], n: int, rhythm: Rhythm) -> list[Order]:
+    """Orders over the span, as busy as the shop (they follow the same rhythm as conversations); each one's
+    state is what it is at `now`."""
     made = []
     for _ in range(n):
-        person = people[min(int(rng.paretovariate(1.2)) - 1, len(people) - 1) if rng.random() < 0.3
-                        else rng.randrange(len(people))]
-        created = now - rng.randint(3600, 120 * DAY)
-        made.append((created, person.idx, rng.getrandbits(40)))
+        # a third of the orders come from repeat buyers: the lower a person's index, the more they buy (the most
+        # loyal one about weekly), the rest from anyone
+        loyal, roll, pick = rng.random(), rng.random(), rng.randrange(len(people))
+        person = people[int(len(people) * loyal * loyal) if roll < 0.3 else pick]
+        made.append((rng.random() * ORDER_TOP, person.idx, rng.getrandbits(40)))
     made.sort()
+    now = rhythm.now
     orders = []
-    orng = rng
-    for idx, (created, pidx, oseed) in enumerate(made):
-        fulfilled_at = created + orng.randint(6 * 3600, 3 * DAY)
-        cancelled_at = None
+    for idx, (share, pidx, oseed) in enumerate(made):
+        created = min(rhythm.at(share), now - 3600)
+        ships_after, stuck, hold, money, cancel, cancel_after = (
+            rng.randint(6 * 3600, 3 * DAY), rng.random(), rng.choice(("UNFULFILLED", "UNFULFILLED", "IN_PROGRESS",
+                                                                       "ON_HOLD")),
+            rng.choice(("PAID", "PAID", "AUTHORIZED", "PENDING")), rng.random(), rng.randint(600, DAY))
+        fulfilled_at, cancelled_at = created + ships_after, None
         financial, fulfillment = "PAID", "FULFILLED"
-        if fulfilled_at > now or orng.random() < 0.04:
-            fulfilled_at, fulfillment = None, orng.choice(("UNFULFILLED", "UNFULFILLED", "IN_PROGRESS", "ON_HOLD"))
-            financial = orng.choice(("PAID", "PAID", "AUTHORIZED", "PENDING"))
-        if fulfilled_at is None and orng.random() < 0.05:
-            cancelled_at, financial = created + orng.randint(600, DAY), "VOIDED"
+        if fulfilled_at > now or stuck < 0.04:
+            fulfilled_at, fulfillment, financial = None, hold, money
+        if fulfilled_at is None and cancel < 0.05 and created + cancel_after <= now:
+            cancelled_at, financial = created + cancel_after, "VOIDED"
         updated = max(t for t in (created, fulfilled_at, cancelled_at) if t is not None)
         orders.append(Order(idx, 1001 + idx, pidx, created, min(updated, now), oseed, financial, fulfillment,
-                            fulfilled_at, cancelled_at, orng.randrange(len(texts.CARRIERS))))
+                            fulfilled_at, cancelled_at, rng.randrange(len(texts.CARRIERS)), share,
+                            None if stuck < 0.04 else ships_after))
         people[pidx].order_idxs.append(idx)
     return orders
 
@@ -250,23 +269,26 @@ _TOPIC_KEYS = tuple(texts.TOPIC_WEIGHTS)
 _TOPIC_CUM = tuple(itertools.accumulate(texts.TOPIC_WEIGHTS.values()))
 
 
-def _pick_topic(rng: random.Random, person: Person, orders: list[Order], start: int) -> tuple[str, int]:
-    topic = rng.choices(_TOPIC_KEYS, cum_weights=_TOPIC_CUM)[0]
+def _pick_topic(rng: random.Random, person: Person, orders: list[Order], share: float) -> tuple[str, int]:
+    """The topic, and the order it is about (-1 for none). Orders are compared by their place in the volume,
+    not by time, so the choice is the same whatever day the world is built on."""
+    topic = _TOPIC_KEYS[bisect.bisect(_TOPIC_CUM, rng.random() * _TOPIC_CUM[-1])]
+    fallback = "product_question" if rng.random() < 0.5 else "discount_code"
+    recent, anyone = rng.random(), rng.random()
     if not texts.TOPICS[topic][2]:
         return topic, -1
     # a person's orders are in creation order: the ones placed before the conversation are a prefix
-    cut = bisect.bisect_left(person.order_idxs, start - 3600, key=lambda i: orders[i].created_at)
+    cut = bisect.bisect_left(person.order_idxs, share - EARLIER, key=lambda i: orders[i].share)
     earlier = person.order_idxs[:cut]
     if not earlier:
-        return rng.choice(("product_question", "discount_code")), -1
-    return topic, earlier[-1] if rng.random() < 0.8 else rng.choice(earlier)
+        return fallback, -1
+    return topic, earlier[-1] if recent < 0.8 else earlier[int(anyone * len(earlier))]
 
 
-def _apply_outcome_to_order(conv: Conversation, order: Order, events: list[Event]) -> None:
-    """Resolved refunds and cancellations leave their mark on the shop side too."""
+def _apply_outcome_to_order(conv: Conversation, order: Order, when: int) -> None:
+    """Resolved refunds and cancellations leave their mark on the shop side too (`when`: its last event)."""
     if conv.status != "resolved":
         return
-    when = events[-1].t
     if conv.topic == "refund" and order.financial == "PAID":
         order.financial, order.updated_at = "REFUNDED", max(order.updated_at, when)
     elif conv.topic in ("damaged_item", "wrong_item") and order.financial == "PAID":
@@ -275,18 +297,9 @@ def _apply_outcome_to_order(conv: Conversation, order: Order, events: list[Event
         order.cancelled_at, order.financial, order.updated_at = when, "VOIDED", max(order.updated_at, when)
 
 
-# customers write mostly in the day and evening (UTC hour weights)
-_HOUR_CUM = tuple(itertools.accumulate((1, 1, 1, 1, 1, 1, 2, 4, 6, 8, 9, 9, 9, 9, 9, 8, 8, 8, 8, 9, 9, 7, 4, 2)))
-
-
-def _human_time(rng: random.Random, ts: int, now: int) -> int:
-    day = ts - ts % DAY
-    when = day + rng.choices(range(24), cum_weights=_HOUR_CUM)[0] * 3600 + rng.randrange(3600)
-    return when if when <= now else when - DAY
-
-
 def build_world(seed: int = 1, scale: str = "small", now: int = 0) -> World:
-    """Everything the demo serves, the same for the same (seed, scale, now)."""
+    """Everything the demo serves, the same for the same (seed, scale, now); another `now` keeps every id and
+    word and moves the times (rhythm.py, timeline.py)."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r} (small | large)")
     sizes = SCALES[scale]
@@ -302,39 +315,53 @@ def build_world(seed: int = 1, scale: str = "small", now: int = 0) -> World:
     # meets Chatwoot's permission refusal on the other inboxes' conversations
     inbox_members = {a["id"]: {b["id"] for b in inboxes} for a in agents}
     inbox_members[agents[-1]["id"]] = {channel_inbox["email"], channel_inbox["web_chat"]}
+    rhythm = Rhythm(now, seed)
     people = _make_people(rng, sizes["people"], now)
     contacts = _make_contacts(rng, people, channel_inbox)
-    orders = _make_orders(rng, people, sizes["orders"], now)
+    orders = _make_orders(rng, people, sizes["orders"], rhythm)
     cum_weights = list(itertools.accumulate(1.0 + (3.0 if p.temper == "angry" else 0.0) + len(p.order_idxs)
                                             for p in people))
-    person_range = range(len(people))
-    starts = sorted(_human_time(rng, now - int(rng.triangular(0, 90 * DAY, 10 * DAY)), now)
-                    for _ in range(sizes["conversations"]))
+    total_weight = cum_weights[-1]
     kind_of = {c[0]: c[3] for c in CHANNELS}
     conversations: list[Conversation] = []
     log = EventLog()
-    next_msg = 1
-    for cid, start in enumerate(starts, start=1):
-        person = people[rng.choices(person_range, cum_weights=cum_weights)[0]]
-        channel = rng.choice(person.channels)
-        topic, order_idx = _pick_topic(rng, person, orders, start)
+    next_msg, seeded = 1, 0
+    n = sizes["conversations"]
+    script_rng = random.Random()
+    for cid in range(1, n + 1):
+        # spread evenly over the volume (a jittered grid): busy days get more, no day is left empty by chance
+        share = CONVERSATIONS_FROM + (1 - CONVERSATIONS_FROM) * (cid - 1 + rng.random()) / n
+        person = people[bisect.bisect(cum_weights, rng.random() * total_weight)]
+        channel = person.channels[int(rng.random() * len(person.channels))]
+        topic, order_idx = _pick_topic(rng, person, orders, share)
         lang = person.lang if topic in texts.OPENINGS.get(person.lang, {}) else "en"
         cseed = rng.getrandbits(48)
+        start = rhythm.at(share)
+        order = orders[order_idx] if order_idx >= 0 else None
         conv = Conversation(
             id=cid, seed=cseed,
             inbox_id=channel_inbox[channel], channel=channel, contact_id=person.contact_ids[kind_of[channel]],
             person_idx=person.idx, topic=topic, lang=lang, order_idx=order_idx, created_at=start, status="open",
             assignee_id=None, team_id=None, labels=[], priority=None, updated_at=start, last_activity_at=start,
-            first_reply_at=None, waiting_since=None, snoozed_until=None, msg_base=next_msg, n_seeded=0)
-        events = plan_conversation(conv, person, agents, now, rng)
-        log.extend(events)
-        next_msg += conv.n_seeded
-        if order_idx >= 0:
-            _apply_outcome_to_order(conv, orders[order_idx], events)
-        last_inbound = max((e.t for e in events if e.kind in INBOUND), default=None)
+            first_reply_at=None, waiting_since=None, snoozed_until=None, msg_base=next_msg, n_seeded=0,
+            order_shipped=order is not None and order.ship_delay is not None
+            and order.share + order.ship_delay / SPAN_S < share)  # by the volume's clock: the same on any day
+        script_rng.seed(cseed)  # the conversation's script draws from its own seed only
+        assignee = pick_assignee(script_rng, texts.TOPICS[topic][1] + 1, conv.inbox_id, inbox_members)
+        team_routed = script_rng.random() < 0.5
+        plan = plan_conversation(conv, person, assignee, team_routed, script_rng)
+        csat = csat_rating(script_rng, person, plan)
+        log.extend(plan)
+        next_msg += len(plan.ts)  # ids are kept for what has not happened yet
+        happened = plan.happened_by(now)
+        fill_header(conv, person, plan, happened, now, assignee, csat)
+        seeded += happened
+        if order is not None:
+            _apply_outcome_to_order(conv, order, plan.ts[happened - 1])
+        last_inbound = next((plan.ts[i] for i in range(happened - 1, -1, -1) if plan.kinds[i] in INBOUND), None)
         contact = contacts[conv.contact_id - 1]
         if last_inbound is not None:
             contact.last_activity_at = max(contact.last_activity_at or 0, last_inbound)
         conversations.append(conv)
     return World(seed, scale, now, agents, bots, teams, inboxes, labels, inbox_members, people, contacts, orders,
-                 conversations, next_msg, log)
+                 conversations, next_msg, log, seeded)

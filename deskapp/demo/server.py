@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import random
 import re
 import socket
@@ -25,7 +26,9 @@ from deskapp.demo.demo_endpoints import demo_endpoint
 from deskapp.demo.faults import FaultBox, Faults, Throttle, distort, parse_faults
 from deskapp.demo.live import live_tick
 from deskapp.demo.state import DemoState
+from deskapp.demo.surveys import survey_export
 
+log = logging.getLogger(__name__)
 SHOPIFY_PATH = "/admin/api/2025-01/graphql.json"
 _ID_RE = re.compile(r"/\d+(?=/|$)")
 SERVER_VERSIONS = {"4.x": "4.10.0", "3.x": "3.16.0"}  # what GET /api reports for each behaviour
@@ -125,6 +128,8 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         path, query = split.path, parse_qs(split.query, keep_blank_values=True)
         ok, body = self._read_body()
+        if path == "/demo/survey-export.csv" and method == "GET":  # what a survey tool's CSV export holds
+            return self._send(200, None, raw=survey_export(state).encode(), content_type="text/csv; charset=utf-8")
         if path.startswith("/demo/"):
             if not ok:
                 return self._send(400, {"error": "the body is not valid JSON"})
@@ -292,4 +297,7 @@ class DemoServer:
 
     def _live_loop(self) -> None:
         while not self._stopping.wait(self.live_interval):
-            live_tick(self.state, self._live_rng)
+            try:
+                live_tick(self.state, self._live_rng)
+            except Exception:  # a bug in one event must not end the live traffic
+                log.exception("demo live event failed")

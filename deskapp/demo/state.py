@@ -16,8 +16,10 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from deskapp.demo import texts
-from deskapp.demo.seed import DAY, Contact, Conversation, World, build_world
-from deskapp.demo.timeline import HUMAN_REPLIES, INBOUND, Event, render_text
+from deskapp.demo.rhythm import HOUR
+from deskapp.demo.seed import Contact, Conversation, World, build_world
+from deskapp.demo.timeline import HUMAN_REPLIES, INBOUND, Event
+from deskapp.demo.wording import render_text
 
 INCOMING, OUTGOING, ACTIVITY, TEMPLATE = 0, 1, 2, 3
 _CACHE_SIZE = 4096
@@ -35,10 +37,11 @@ class DemoState:
         if chatwoot_version not in VERSIONS:
             raise ValueError(f"unknown chatwoot_version {chatwoot_version!r} ({' | '.join(VERSIONS)})")
         self.lock = threading.RLock()
-        # The seeded history ends at `now`, by default today's midnight (UTC): every start on the same day, and
-        # every later day shifted by whole days, yields the same ids and words, so a cache from an earlier run
-        # stays valid. With `now` pinned, the hub's clock starts there and runs on: tests never meet the wall clock.
-        self.started = int(time.time()) // DAY * DAY if now is None else now
+        # The seeded history ends at `now`, by default the start of the current hour (UTC): every start in the same
+        # hour yields the same world, and any other keeps its ids and words (times follow the calendar), so a cache
+        # from an earlier run stays valid. With `now` pinned, the hub's clock starts there and runs on: tests never
+        # meet the wall clock.
+        self.started = int(time.time()) // HOUR * HOUR if now is None else now
         if clock is None:
             clock = time.time if now is None else _running_from(now)
         self.clock = clock
@@ -141,7 +144,7 @@ class DemoState:
             return messages
 
     def message_count(self) -> int:
-        return self.world.next_message_id - 1 + sum(len(v) for v in self.extra_messages.values())
+        return self.world.seeded_messages + sum(len(v) for v in self.extra_messages.values())
 
     @staticmethod
     def is_human_reply(m: dict) -> bool:
@@ -167,7 +170,7 @@ class DemoState:
         attrs: dict[str, Any] = {}
         if e.kind in INBOUND:
             mtype, sender_type, sender_id = INCOMING, "contact", conv.contact_id
-        elif e.kind == "bot":
+        elif e.kind in ("bot", "bot_handoff"):
             mtype, sender_type, sender_id = OUTGOING, "agent_bot", e.agent_id
         elif e.kind == "campaign":
             mtype, sender_type, sender_id = OUTGOING, "agent", e.agent_id

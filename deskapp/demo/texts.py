@@ -148,13 +148,37 @@ ANGRY_SUFFIX = (" I want this sorted TODAY or I'm disputing the charge.", " Neve
 POLITE_PREFIX = ("Hi there, hope you're well! ", "Good morning, ", "Hello team, ")
 POLITE_SUFFIX = (" Thanks so much for your help!", " Many thanks in advance.", " Have a lovely day :)")
 
-FOLLOW_UPS = {
-    "en": ("Any update on this?", "Hello?? Still waiting for an answer.", "ok thanks, that works for me",
-           "Great, thank you!", "That doesn't really help, I need the item this week.", "Got it, cheers.",
-           "Perfect, thanks a lot for the quick help!"),
-    "de": ("Gibt es schon Neuigkeiten?", "Danke, das passt so.", "Vielen Dank für die schnelle Hilfe!"),
-    "es": ("¿Alguna novedad?", "Perfecto, muchas gracias.", "Gracias por la ayuda."),
-    "fr": ("Des nouvelles ?", "Parfait, merci beaucoup.", "Merci pour votre aide !"),
+FOLLOW_UPS = {  # the customer's turn in a longer thread
+    "en": ("Any update on this?", "That doesn't really help, I need the item this week.",
+           "ok, and when will I get the label?", "I sent the photo yesterday, did you get it?",
+           "Sorry, one more question: can I keep the box?"),
+    "de": ("Gibt es schon Neuigkeiten?", "Und wann kommt das Rücksendeetikett?"),
+    "es": ("¿Alguna novedad?", "¿Y cuándo recibo la etiqueta de devolución?"),
+    "fr": ("Des nouvelles ?", "Et quand vais-je recevoir l'étiquette de retour ?"),
+}
+IMPATIENT = {  # an angry customer while nobody has answered yet
+    "en": ("Hello?? Still waiting for an answer.", "Is anyone actually reading this?"),
+    "de": ("Hallo?? Ich warte immer noch auf eine Antwort.",),
+    "es": ("¿Hola? Sigo esperando una respuesta.",),
+    "fr": ("Bonjour ? J'attends toujours une réponse.",),
+}
+THANKS = {
+    "en": ("Perfect, thanks a lot for the quick help!", "Great, thank you!", "Got it, cheers.",
+           "ok thanks, that works for me"),
+    "de": ("Vielen Dank für die schnelle Hilfe!", "Danke, das passt so."),
+    "es": ("Gracias por la ayuda.", "Perfecto, muchas gracias."),
+    "fr": ("Merci pour votre aide !", "Parfait, merci beaucoup."),
+}
+# What chat customers add right after their first message (often answering the bot)
+OPENING_DETAILS = {
+    "en": ("The order number is {order}.", "{order}", "It's the {item}, size {size}.", "order {order}, paid by card"),
+    "de": ("Die Bestellnummer ist {order}.", "{order}"),
+    "es": ("El número de pedido es {order}.", "{order}"),
+    "fr": ("Le numéro de commande est {order}.", "{order}"),
+}
+NO_ORDER_DETAILS = {
+    "en": ("It's about the {item}.", "I'm in {city} btw"),
+    "de": ("Es geht um {item}.",), "es": ("Es sobre {item}.",), "fr": ("C'est pour {item}.",),
 }
 REOPEN_MESSAGES = {
     "en": ("Sorry, me again - the problem with {order} is back.", "Hi, this still isn't resolved, the parcel never came."),
@@ -197,6 +221,16 @@ AGENT_REPLIES = {
     "fr": {"any": ("Bonjour {name}, merci pour votre message. Votre commande {order} est chez {carrier} : "
                    "{tracking_url}",)},
 }
+NOT_SHIPPED_YET = {  # the first answer about an order that has not left the warehouse
+    "en": "Hi {name}, I checked {order}: it's being packed and will ship within 24 hours. You'll get the tracking "
+          "link by email.",
+    "de": "Hallo {name}, ich habe {order} geprüft: Die Bestellung wird gerade verpackt und geht innerhalb von 24 "
+          "Stunden raus. Den Tracking-Link bekommen Sie per E-Mail.",
+    "es": "Hola {name}, he revisado {order}: se está preparando y saldrá en 24 horas. Recibirás el enlace de "
+          "seguimiento por correo.",
+    "fr": "Bonjour {name}, j'ai vérifié {order} : elle est en cours de préparation et partira sous 24 heures. Vous "
+          "recevrez le lien de suivi par e-mail.",
+}
 AGENT_FOLLOW_UPS = {  # later replies in a thread; the last two don't need an order
     "en": ("Thanks for your patience, {name}. I've opened a trace with {carrier} for {order} and will update you "
            "within 24 hours.",
@@ -218,18 +252,25 @@ CLOSING_REPLIES = {
     "es": ("¡De nada! Escríbenos si necesitas algo más.",),
     "fr": ("Avec plaisir ! N'hésitez pas à nous recontacter.",),
 }
-PRIVATE_NOTES = (
-    "Checked with the warehouse: parcel left on {date}. Carrier scan missing, opened a trace with {carrier}.",
-    "Customer is a repeat buyer (VIP), approved the replacement without return.",
-    "Refund approved by @{supervisor}.",
-    "Second contact about {order}; escalate if no carrier update by Friday.",
-    "Address verified against the order, label reprinted.",
-)
+PRIVATE_NOTES = {  # by topic; "any" for the rest
+    "where_is_my_order": ("Checked with the warehouse: parcel left on {date}. Carrier scan missing, opened a trace "
+                          "with {carrier}.", "Second contact about {order}; escalate if no carrier update by Friday."),
+    "damaged_item": ("Customer is a repeat buyer (VIP), approved the replacement without return.",
+                     "Photo shows a crushed box: claim filed with {carrier}."),
+    "wrong_item": ("Picking error at the warehouse, reported to the shift lead.",),
+    "refund": ("Refund approved by @{supervisor}.", "Return scanned in on {date}, refund released."),
+    "address_change": ("Address verified against the order, label reprinted.",),
+    "cancel": ("Cancelled in Shopify before fulfilment, payment voided.",),
+    "any": ("Customer asked to be contacted by email from now on.", "Checked the order history: nothing unusual."),
+}
 BOT_REPLIES = (
     "Thanks for your message! Our team usually replies within a few hours. Meanwhile you can track orders at "
     "https://shop.example.com/track",
     "Hi! 👋 An agent will be with you shortly.",
+    "Hi, I'm ShopBot! Could you share your order number? A team member will take it from there.",
 )
+BOT_HANDOFFS = ("Thanks! I've passed this on to our team, someone will reply here shortly.",
+                "Got it, thank you. A team member will take it from here.")
 CSAT_FEEDBACK = {5: ("Super fast, thank you!", "Great service", ""), 4: ("Good, took a bit long", ""),
                  3: ("ok", ""), 2: ("Took forever to get an answer",), 1: ("Still no refund. Terrible.",)}
 CANNED_RESPONSES = (

@@ -4,16 +4,21 @@ Chatwoot and a Shopify account pointing at it (accounts in the profile, tokens i
 The demo server is seeded deterministically, so a second run reuses the accounts (and the cache)
 of the first: only the server's address and tokens are refreshed. The demo hub account signs in as
 the demo's agent or, to show what a supervisor gets, as its administrator (``switch_demo_role``).
+NPS and CES answers come the way a team gets them, from a survey tool's CSV export: the demo ships a
+sample one (``survey_import_hook``), imported once the hub's conversations are in the cache.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from deskapp.credentials import CredentialError, SecretStore, SessionSecretStore
 from deskapp.domain import AccountKind
+from deskapp.kpi.surveys_csv import import_answers
 from deskapp.services import accounts as account_service
 from deskapp.store.engine import Database
 from deskapp.store.profile import ProfileStore
@@ -23,6 +28,7 @@ log = logging.getLogger(__name__)
 DEMO_FLAG = "demo"
 ROLE_SETTING = "demo_role"
 DEMO_ROLES = ("agent", "supervisor")  # the demo server's default token (agent 2) and its supervisor_token
+SURVEY_EXPORT = "demo-survey-export.csv"  # in the data folder: the demo survey tool's sample export
 
 
 class _Workspace(Protocol):
@@ -130,3 +136,31 @@ def switch_demo_role(ws: _Workspace, demo: DemoWorkspace, role: str, *, engine: 
     if engine is not None:
         engine.forget_connector(account.id)  # the next pass builds its connector with the new token
         engine.request_sync(account.id)
+
+
+def survey_import_hooks(demo: DemoWorkspace, folder: str | Path) -> tuple[Any, ...]:
+    """The sync apply hook that imports the demo's sample survey export (NPS and CES answers of a survey tool,
+    deskapp/demo/surveys.py; written to ``folder``) as ``deskapp import surveys`` would, once per run: in the
+    transaction of the hub account's first ``csat`` batch, the stream that follows its conversations, so every
+    answer finds its conversation (and agent). Re-importing updates the same rows. No hook (and a log line)
+    when the export cannot be written: the demo then runs without NPS and CES."""
+    from deskapp.demo.surveys import survey_export
+
+    path = Path(folder) / SURVEY_EXPORT
+    try:
+        path.write_text(survey_export(demo.server.state), encoding="utf-8")
+    except OSError:
+        log.exception("the demo survey export could not be written; the demo runs without NPS and CES")
+        return ()
+    done = False
+
+    def hook(conn: Any, changes: Any) -> None:
+        nonlocal done
+        if done or changes.account_id != demo.chatwoot_account_id or changes.stream != "csat":
+            return
+        done = True
+        result = import_answers(conn, path, ZoneInfo("UTC"))
+        log.info("demo survey export %s: %d answers imported, %d updated, %d skipped (sample data)", path,
+                 result.imported, result.updated, len(result.errors))
+
+    return (hook,)

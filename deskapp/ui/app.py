@@ -59,11 +59,11 @@ def open_actions(ws: Any) -> tuple[Any | None, Any | None]:
         return None, None
 
 
-def start_engine(ws: Any, window: MainWindow) -> Any | None:
+def start_engine(ws: Any, window: MainWindow, apply_hooks: tuple = ()) -> Any | None:
     try:
         from deskapp.services.runtime import build_sync_engine
 
-        engine = build_sync_engine(ws, on_event=window.bridge)
+        engine = build_sync_engine(ws, on_event=window.bridge, apply_hooks=apply_hooks)
         engine.start()
         return engine
     except Exception:
@@ -168,7 +168,8 @@ def start(workspace: Any, options: dict, *, demo: Any | None = None,
     if options.get("window_size"):
         window.resize(*options["window_size"])
     theme.follow_os(app, on_change=lambda: window.page.update_icons())
-    window.engine = engine = start_engine(workspace, window) if account_service.has_accounts(workspace) else None
+    hooks = demo_workspace.survey_import_hooks(demo, workspace.paths.data_dir) if demo is not None else ()
+    window.engine = engine = start_engine(workspace, window, hooks) if account_service.has_accounts(workspace) else None
     mail_push = start_mail_push(workspace, engine)
     if demo is not None:
         window.enable_demo_roles(

@@ -62,15 +62,17 @@ def test_scale_and_mix(state: DemoState) -> None:
     assert set(channels) == {c[0] for c in CHANNELS} and min(channels.values()) > 50
     assert all(now_ok for now_ok in (c.created_at >= PINNED_NOW - 90 * 86400 for c in w.conversations))
     statuses = Counter(c.status for c in w.conversations)
-    assert statuses["resolved"] > 1000 and statuses["open"] > 50 and statuses["pending"] > 20
+    # most are settled; the open backlog is the newest conversations (tests/demo/test_history_shape.py)
+    assert statuses["resolved"] > 0.9 * len(w.conversations) and statuses["open"] > 15 and statuses["pending"] > 3
     assert sum("reopened" in c.labels for c in w.conversations) > 30
     assert sum(c.priority in ("high", "urgent") for c in w.conversations) > 50
-    assert sum(c.assignee_id is None for c in w.conversations) > 0
+    # a conversation is picked up (assigned) before it is answered; only what nobody has reached yet is unassigned
+    assert all(c.assignee_id is not None for c in w.conversations if c.first_reply_at is not None)
     assert len(state.csat) > 300 and {r["rating"] for r in state.csat} == {1, 2, 3, 4, 5}
     assert Counter(c.lang for c in w.conversations).keys() >= {"en", "de", "es", "fr"}
     assert Counter(c.topic for c in w.conversations).keys() >= {
         "where_is_my_order", "damaged_item", "wrong_size", "refund", "cancel", "discount_code", "address_change"}
-    avg = state.world.next_message_id / len(w.conversations)
+    avg = state.message_count() / len(w.conversations)
     assert 7 <= avg <= 13
 
 
@@ -121,7 +123,7 @@ def test_messages_read_like_a_shop_support_history(state: DemoState) -> None:
     assert "RIDICULOUS" in joined or "Unacceptable" in joined
     assert "Thanks so much" in joined or "Many thanks" in joined
     median = statistics.median(frt)
-    assert 5 * 60 < median < 12 * 3600, median  # minutes for chat, hours for email
+    assert 60 < median < 12 * 3600, median  # a minute for chat, minutes for social, hours for email
 
 
 def test_unknown_scale_is_refused() -> None:
@@ -157,19 +159,23 @@ def test_exact_merge_count_the_stats_promise(state: DemoState) -> None:
     assert sum(1 for _ in state.iter_messages()) == state.message_count()
 
 
-def test_a_later_day_shifts_times_but_keeps_ids_and_words(state: DemoState) -> None:
-    """A cache filled on Monday stays valid on Thursday: same ids, same words, times moved by whole days."""
-    later = DemoState(seed=11, scale="small", now=PINNED_NOW + 3 * 86400)
-    shift = 3 * 86400
-    for a, b in zip(state.world.conversations[::50], later.world.conversations[::50], strict=True):
-        assert (a.id, a.uuid, a.status, a.labels, a.msg_base, a.n_seeded) == \
-               (b.id, b.uuid, b.status, b.labels, b.msg_base, b.n_seeded)
-        assert b.created_at - a.created_at == shift and b.updated_at - a.updated_at == shift
-        ma, mb = state.messages(a), later.messages(b)
-        def words(msgs: list[dict]) -> list[tuple[int, str]]:  # dates written in notes move with the world
-            return [(m["id"], re.sub(r"\b\d{2} [A-Z][a-z]{2}\b", "<date>", m["content"])) for m in msgs]
+@pytest.mark.parametrize("later", [3 * 86400, 7 * 86400 + 5 * 3600])
+def test_another_day_keeps_ids_and_words(state: DemoState, later: int) -> None:
+    """A cache filled on Monday stays valid on Thursday: the same conversations, message ids and words; the
+    times follow the calendar (the weekday rhythm moves them a little more or less than the days between)."""
+    other = DemoState(seed=11, scale="small", now=PINNED_NOW + later)
 
-        assert words(ma) == words(mb)
-        assert {mb_["created_at"] - ma_["created_at"] for ma_, mb_ in zip(ma, mb, strict=True)} == {shift}
+    def words(msgs: list[dict]) -> list[tuple[int, int, str]]:  # dates written in notes move with the world
+        return [(m["id"], m["message_type"], re.sub(r"\b\d{2} [A-Z][a-z]{2}\b", "<date>", m["content"]))
+                for m in msgs]
+
+    for a, b in zip(state.world.conversations, other.world.conversations, strict=True):
+        assert (a.id, a.uuid, a.msg_base, a.inbox_id, a.contact_id, a.topic, a.order_idx) == \
+               (b.id, b.uuid, b.msg_base, b.inbox_id, b.contact_id, b.topic, b.order_idx)
+        assert abs(b.created_at - a.created_at - later) < 36 * 3600
+        if a.id % 10 == 0:
+            ma, mb = state.messages(a), other.messages(b)
+            common = min(len(ma), len(mb))
+            assert words(ma[:common]) == words(mb[:common])
     default = DemoState(seed=11, scale="small")
-    assert default.world.now % 86400 == 0  # anchored at midnight UTC unless told otherwise
+    assert default.world.now % 3600 == 0  # anchored at the hour (UTC) unless told otherwise

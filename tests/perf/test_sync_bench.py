@@ -16,6 +16,7 @@ import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -209,17 +210,15 @@ def test_network_sync_of_the_large_demo_set(tmp_path):
         data = tmp_path / "data"
         data.mkdir()
         from deskapp.credentials import SecretStore
+        from deskapp.store.profile import ProfileStore
 
         db = Database(data / "cache.sqlite3")
         migrate.upgrade(db)
-
-        class _Ws:
-            pass
-
-        ws = _Ws()
-        ws.db, ws.secrets = db, SecretStore()
+        # accounts live in the profile store, beside the cache: `deskapp sync` reads them from there
+        ws = SimpleNamespace(db=db, secrets=SecretStore(), profile=ProfileStore(data / "profile.sqlite3"))
         account_service.add_account(ws, "chatwoot", "cw", info["url"], info["chatwoot_token"],
                                     {"account_id": info["chatwoot_account_id"]})
+        ws.profile.close()
         db.close()
         started = time.monotonic()
         proc = subprocess.Popen([sys.executable, "-m", "deskapp", "--data-dir", str(data), "sync", "--once"],
