@@ -171,7 +171,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             self.outbox_panel.openConversation.connect(self._open_external)
 
     def _open_external(self, external_id: str) -> None:
-        conversation_id = inbox.conversation_by_external_id(self.db, external_id)  # one indexed lookup
+        conversation_id = inbox.conversation_by_external_id(self.db, external_id)
         if conversation_id is not None:
             self.tabs.setCurrentWidget(self.page)
             self.page.open_conversation_anywhere(conversation_id)
