@@ -9,21 +9,17 @@ sends the items later; the agent settles rejected ones here (retry / keep as dra
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
-
 from deskapp.domain import DeliveryState, OutboxKind, OutboxState, Priority, Status
 from deskapp.services import customers as customer_service
 from deskapp.services import drafts
-from deskapp.store import optimistic
-from deskapp.store.engine import Database
+from deskapp.store import customer_merges, optimistic, team_directory
+from deskapp.store.engine import CACHE_ERRORS, Database
 from deskapp.store.outbox import (
     OPEN_STATES,
     PROBLEM_STATES,
@@ -109,10 +105,7 @@ class ActionService:
                 gone = customer_service.merged_away(conn, proposal_id, keep_customer_id)
             except ValueError as exc:
                 raise ActionError(str(exc)) from exc
-            contacts = conn.execute(text(
-                "SELECT c.account_id, c.customer_id, c.external_id FROM contact c JOIN account a ON a.id = c.account_id"
-                " WHERE a.kind = 'chatwoot' AND c.customer_id IN (:keep, :gone) ORDER BY c.id"),
-                {"keep": keep_customer_id, "gone": gone}).all()
+            contacts = customer_merges.chatwoot_contacts(conn, keep_customer_id, gone)
         sides: dict[int, dict[int, str]] = {}
         for account_id, customer_id, external_id in contacts:
             sides.setdefault(account_id, {}).setdefault(customer_id, external_id)
@@ -127,7 +120,7 @@ class ActionService:
                                  "mergee_contact_id": by_customer[gone]},
                         now=time.time() - self._date_back))
             customer_service.confirm_merge(self.db, proposal_id, keep_customer_id)
-        except (ValueError, StorageError, SQLAlchemyError, sqlite3.Error, OSError) as exc:
+        except (ValueError, StorageError, *CACHE_ERRORS) as exc:
             for row in queued:  # the merge did not happen here: nothing may reach the hub
                 self.outbox.delete(row.client_id)
             if isinstance(exc, StorageError):
@@ -236,7 +229,7 @@ class ActionService:
                 optimistic.apply_item(conn, account_id=account_id, conversation_external_id=external_id,
                                       kind=kind, payload=payload, client_id=row.client_id,
                                       created_at=row.created_at)
-        except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+        except CACHE_ERRORS as exc:
             if row is not None:  # the cache refused it: do not leave an action the agent was told failed
                 try:
                     self.outbox.delete(row.client_id)
@@ -267,7 +260,7 @@ class ActionService:
     def _external_of(self, conn, table: str, local_id: int | None) -> str | None:
         if local_id is None:
             return None
-        value = conn.execute(text(f"SELECT external_id FROM {table} WHERE id=:id"), {"id": local_id}).scalar()
+        value = team_directory.external_id(conn, table, local_id)
         if value is None:
             raise ActionError(f"no {table} with id {local_id}")
         return str(value)
@@ -277,8 +270,7 @@ class ActionService:
             return
         try:
             with self.db.read() as conn:
-                conv_id = conn.execute(text("SELECT id FROM conversation WHERE account_id=:a AND external_id=:e"),
-                                       {"a": row.account_id, "e": row.conversation_external_id}).scalar()
+                conv_id = optimistic.conversation_id(conn, row.account_id, row.conversation_external_id)
             self.on_change(conv_id)
         except Exception:  # a listener's bug must not undo a durable action
             log.exception("on_change listener failed")
@@ -293,13 +285,13 @@ class _GuardedWrite:
     def __enter__(self):
         try:
             return self._cm.__enter__()
-        except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+        except CACHE_ERRORS as exc:
             raise StorageError(storage_message(exc, "cache")) from exc
 
     def __exit__(self, *exc_info):
         try:
             return self._cm.__exit__(*exc_info)
-        except (SQLAlchemyError, sqlite3.Error, OSError) as exc:
+        except CACHE_ERRORS as exc:
             raise StorageError(storage_message(exc, "cache")) from exc
 
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from deskapp.store import attachment_rows
+from deskapp.store.attachment_rows import StoredAttachment
 from deskapp.store.engine import Database
 from deskapp.store.mail_blobs import blob_path, named_path, safe_filename
 
@@ -40,7 +42,7 @@ def _blob_root(ws: _Workspace) -> Path:
     return Path(ws.db.path).resolve().parent / "attachments"
 
 
-def _info(ws: _Workspace, row) -> AttachmentInfo:
+def _info(ws: _Workspace, row: StoredAttachment) -> AttachmentInfo:
     sha = row.sha256 or ""
     available = bool(sha) and blob_path(_blob_root(ws), sha).is_file()
     url = row.url or ""
@@ -49,18 +51,11 @@ def _info(ws: _Workspace, row) -> AttachmentInfo:
 
 
 def list_attachments(ws: _Workspace, message_id: int) -> list[AttachmentInfo]:
-    with ws.db.read() as conn:
-        found = conn.exec_driver_sql(
-            "SELECT id, message_id, filename, content_type, size, url, sha256 FROM attachment"
-            " WHERE message_id = ? ORDER BY id", (message_id,)).all()
-    return [_info(ws, row) for row in found]
+    return [_info(ws, row) for row in attachment_rows.of_message(ws.db, message_id)]
 
 
 def get_attachment(ws: _Workspace, attachment_id: int) -> AttachmentInfo:
-    with ws.db.read() as conn:
-        row = conn.exec_driver_sql(
-            "SELECT id, message_id, filename, content_type, size, url, sha256 FROM attachment WHERE id = ?",
-            (attachment_id,)).first()
+    row = attachment_rows.by_id(ws.db, attachment_id)
     if row is None:
         raise AttachmentMissing(f"no attachment {attachment_id}")
     return _info(ws, row)

@@ -6,164 +6,40 @@ orders and surveys move to the kept customer in one transaction.
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, text
+from deskapp.store import customer_merges, customer_profile
+from deskapp.store.customer_profile import CustomerProfile, MergeProposalInfo, OrderInfo, PastConversation
+from deskapp.store.engine import Connection, Database
 
-from deskapp.store.engine import Database
-
-
-@dataclass
-class OrderInfo:
-    id: int
-    number: str
-    placed_at: int
-    total: float
-    currency: str
-    financial_status: str
-    fulfillment_status: str
-    tracking_numbers: list[str]
-    tracking_urls: list[str]
-    cancelled_at: int | None
-    lines: list[tuple[str, int, str, float]] = field(default_factory=list)  # title, qty, sku, unit price
-
-
-@dataclass
-class MergeProposalInfo:
-    id: int
-    other_customer_id: int
-    other_name: str
-    other_identities: list[tuple[str, str]]
-    reason: str
-
-
-@dataclass
-class PastConversation:
-    id: int
-    channel: str
-    subject: str
-    snippet: str
-    status: str
-    created_at: int
-    last_message_at: int | None
-
-
-@dataclass
-class CustomerProfile:
-    id: int
-    name: str
-    identities: list[tuple[str, str]]  # (kind, value)
-    lifetime_value: dict[str, float]  # currency -> total of non-cancelled orders
-    order_count: int
-    orders: list[OrderInfo]
-    proposals: list[MergeProposalInfo]
-    conversations: list[PastConversation]
-    first_seen: int | None
-
-
-def _json_list(raw: str | None) -> list[str]:
-    try:
-        value = json.loads(raw or "[]")
-    except ValueError:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else []
-
-
-_LINES_SQL = text("SELECT order_id, title, quantity, sku, unit_price FROM order_line WHERE order_id IN :ids"
-                  " ORDER BY id").bindparams(bindparam("ids", expanding=True))
+# The panel's records are the store's read model, offered to the UI from here.
+__all__ = ["CustomerProfile", "MergeProposalInfo", "OrderInfo", "PastConversation", "confirm_merge", "merged_away",
+           "profile", "reject_merge"]
 
 
 def profile(db: Database, customer_id: int, *, order_limit: int = 1000, conversation_limit: int = 200,
             ) -> CustomerProfile | None:
-    with db.read() as conn:
-        cust = conn.execute(text("SELECT id, name, created_at FROM customer WHERE id = :id"),
-                            {"id": customer_id}).first()
-        if cust is None:
-            return None
-        identities = [(r.kind, r.value) for r in conn.execute(text(
-            "SELECT kind, value FROM customer_identity WHERE customer_id = :id ORDER BY kind, value"),
-            {"id": customer_id})]
-        ltv: dict[str, float] = {}
-        count = 0
-        for r in conn.execute(text(
-                'SELECT currency, sum(total) AS total, count(*) AS n FROM "order" WHERE customer_id = :id'
-                " AND cancelled_at IS NULL GROUP BY currency"), {"id": customer_id}):
-            ltv[r.currency or ""] = round(float(r.total or 0), 2)
-            count += r.n
-        orders = [OrderInfo(
-            id=r.id, number=r.number, placed_at=r.placed_at, total=r.total, currency=r.currency,
-            financial_status=r.financial_status, fulfillment_status=r.fulfillment_status,
-            tracking_numbers=_json_list(r.tracking_numbers), tracking_urls=_json_list(r.tracking_urls),
-            cancelled_at=r.cancelled_at) for r in conn.execute(text(
-                'SELECT * FROM "order" WHERE customer_id = :id ORDER BY placed_at DESC, id DESC LIMIT :lim'),
-                {"id": customer_id, "lim": order_limit})]
-        by_id = {o.id: o for o in orders}
-        ids = list(by_id)
-        for start in range(0, len(ids), 500):
-            for r in conn.execute(_LINES_SQL, {"ids": ids[start:start + 500]}):
-                by_id[r.order_id].lines.append((r.title, r.quantity, r.sku, r.unit_price))
-        proposals = []
-        for r in conn.execute(text(
-                "SELECT p.id, p.reason, CASE WHEN p.customer_id = :id THEN p.other_customer_id"
-                " ELSE p.customer_id END AS other FROM merge_proposal p"
-                " WHERE (p.customer_id = :id OR p.other_customer_id = :id) AND p.state = 'pending' ORDER BY p.id"),
-                {"id": customer_id}):
-            other = conn.execute(text("SELECT name FROM customer WHERE id = :o"), {"o": r.other}).scalar()
-            if other is None:
-                continue
-            other_ids = [(i.kind, i.value) for i in conn.execute(text(
-                "SELECT kind, value FROM customer_identity WHERE customer_id = :o ORDER BY kind"), {"o": r.other})]
-            proposals.append(MergeProposalInfo(r.id, r.other, other or "(unnamed)", other_ids, r.reason))
-        conversations = [PastConversation(
-            id=r.id, channel=r.channel, subject=r.subject or "", snippet=r.snippet or "", status=r.status,
-            created_at=r.created_at, last_message_at=r.last_message_at) for r in conn.execute(text(
-                "SELECT id, channel, subject, snippet, status, created_at, last_message_at FROM conversation"
-                " WHERE customer_id = :id ORDER BY coalesce(last_message_at, created_at) DESC LIMIT :lim"),
-                {"id": customer_id, "lim": conversation_limit})]
-    return CustomerProfile(id=cust.id, name=cust.name or "(unnamed)", identities=identities, lifetime_value=ltv,
-                           order_count=count, orders=orders, proposals=proposals, conversations=conversations,
-                           first_seen=cust.created_at)
+    return customer_profile.read(db, customer_id, order_limit=order_limit, conversation_limit=conversation_limit)
 
 
 def reject_merge(db: Database, proposal_id: int) -> None:
-    with db.write() as conn:
-        conn.execute(text("UPDATE merge_proposal SET state = 'rejected' WHERE id = :id"), {"id": proposal_id})
+    customer_merges.reject(db, proposal_id)
 
 
-def merged_away(conn, proposal_id: int, keep_customer_id: int) -> int:
+def merged_away(conn: Connection, proposal_id: int, keep_customer_id: int) -> int:
     """The customer a pending proposal folds into ``keep_customer_id``; ValueError when it cannot."""
-    p = conn.execute(text("SELECT customer_id, other_customer_id, state FROM merge_proposal WHERE id = :id"),
-                     {"id": proposal_id}).first()
-    if p is None or p.state != "pending":
+    p = customer_merges.proposal(conn, proposal_id)
+    if p is None or p[2] != "pending":
         raise ValueError("this merge proposal is no longer pending")
-    if keep_customer_id not in (p.customer_id, p.other_customer_id):
+    customer_id, other_customer_id, _state = p
+    if keep_customer_id not in (customer_id, other_customer_id):
         raise ValueError("the kept customer is not part of this proposal")
-    return p.other_customer_id if keep_customer_id == p.customer_id else p.customer_id
+    return other_customer_id if keep_customer_id == customer_id else customer_id
 
 
 def confirm_merge(db: Database, proposal_id: int, keep_customer_id: int) -> int:
     """Fold the proposal's other customer into ``keep_customer_id``; returns the kept id."""
     with db.write() as conn:
         gone = merged_away(conn, proposal_id, keep_customer_id)
-        args = {"keep": keep_customer_id, "gone": gone}
-        for table in ("contact", "conversation", '"order"', "survey_response"):
-            conn.execute(text(f"UPDATE {table} SET customer_id = :keep WHERE customer_id = :gone"), args)
-        conn.execute(text("INSERT OR IGNORE INTO customer_identity(customer_id, kind, value, account_id)"
-                          " SELECT :keep, kind, value, account_id FROM customer_identity WHERE customer_id = :gone"),
-                     args)
-        conn.execute(text("UPDATE merge_proposal SET state = 'accepted' WHERE id = :id"), {"id": proposal_id})
-        # Proposals of the vanished customer now concern the kept one (or are moot when they pair them).
-        conn.execute(text("DELETE FROM merge_proposal WHERE state = 'pending' AND"
-                          " ((customer_id = :gone AND other_customer_id = :keep) OR"
-                          " (customer_id = :keep AND other_customer_id = :gone))"), args)
-        conn.execute(text("UPDATE OR IGNORE merge_proposal SET customer_id = :keep WHERE customer_id = :gone"), args)
-        conn.execute(text("UPDATE OR IGNORE merge_proposal SET other_customer_id = :keep"
-                          " WHERE other_customer_id = :gone"), args)
-        conn.execute(text("DELETE FROM merge_proposal WHERE customer_id = :gone OR other_customer_id = :gone"), args)
-        conn.execute(text("DELETE FROM customer_identity WHERE customer_id = :gone"), args)
-        conn.execute(text("DELETE FROM customer WHERE id = :gone"), args)
-        conn.execute(text("UPDATE customer SET updated_at = :now WHERE id = :keep"),
-                     {**args, "now": int(time.time())})
+        customer_merges.fold(conn, proposal_id, keep_customer_id, gone, now=int(time.time()))
     return keep_customer_id

@@ -1,6 +1,7 @@
 """Inbox views for the UI and the `conversations` verb: view filters, live counts, id lists and list rows.
 
-Saved views are the agent's own and live in the profile; everything else here reads the cache.
+Saved views are the agent's own and live in the profile; everything else is read from the cache by
+deskapp.store.inbox_rows and deskapp.store.team_directory.
 
 The conversation list holds only ids (``view_ids``); rows are read in small pages by id
 (``rows_for``) as the viewport needs them, so memory follows the screen, not the cache.
@@ -8,60 +9,19 @@ The conversation list holds only ids (``view_ids``); rows are read in small page
 
 from __future__ import annotations
 
-import json
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, text
-
 from deskapp.domain.enums import Channel, Status
-from deskapp.store import profile_records
+from deskapp.store import inbox_rows, profile_records, team_directory
 from deskapp.store.engine import Database
+from deskapp.store.inbox_rows import SORT_COLUMNS as SORT_COLUMNS  # the UI's sort picker offers these keys
+from deskapp.store.inbox_rows import ConversationRow, ViewFilter
 from deskapp.store.profile import ProfileStore
 
 OPEN_STATUSES = (Status.OPEN.value, Status.PENDING.value)
-
-# Sort keys the list offers, mapped to SQL (never user text in SQL: only these strings).
-SORT_COLUMNS = {
-    "last_message_at": "c.last_message_at",  # plain column: ix_conversation_status_last serves the sort
-    "created_at": "c.created_at",
-    "customer": "cu.name COLLATE NOCASE",
-    "channel": "c.channel",
-    "subject": "c.subject COLLATE NOCASE",
-    "status": "c.status",
-    "sla_due_at": "coalesce(c.sla_due_at, 9999999999)",
-    "assignee": "ag.name COLLATE NOCASE",
-    "priority": "CASE c.priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2"
-                " WHEN 'low' THEN 1 ELSE 0 END",
-}
-
-
-@dataclass(frozen=True)
-class ViewFilter:
-    """A view of the inbox: every set field narrows it. Saved views are these, named."""
-
-    statuses: tuple[str, ...] = ()
-    channel: str | None = None
-    assignee: str | None = None  # "me" | "none" | agent id as text
-    team_id: int | None = None
-    label: str | None = None
-    intent: str | None = None
-    urgent: bool = False
-    since: int | None = None  # created_at >= since (Unix seconds)
-    until: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()
-                if v not in (None, (), False)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> ViewFilter:
-        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        if "statuses" in known:
-            known["statuses"] = tuple(known["statuses"])
-        return cls(**known)
 
 
 @dataclass(frozen=True)
@@ -70,31 +30,6 @@ class View:
     title: str
     filter: ViewFilter
     saved: bool = False
-
-
-@dataclass
-class ConversationRow:
-    """What one line of the conversation list shows."""
-
-    id: int
-    customer: str
-    channel: str
-    subject: str
-    snippet: str
-    labels: list[str]
-    status: str
-    priority: str
-    assignee: str
-    unread: int
-    last_message_at: int | None
-    created_at: int
-    sla_due_at: int | None
-    first_response_at: int | None
-    intent: str | None
-    urgency: str | None = None
-    account_id: int = 0
-    external_id: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def builtin_views(channels: list[str]) -> list[View]:
@@ -118,120 +53,29 @@ def channel_title(channel: str) -> str:
         channel, channel.replace("_", " ").capitalize())
 
 
-def _where(f: ViewFilter) -> tuple[str, dict[str, Any]]:
-    clauses: list[str] = []
-    params: dict[str, Any] = {}
-    if f.statuses:
-        names = []
-        for i, s in enumerate(f.statuses):
-            params[f"st{i}"] = s
-            names.append(f":st{i}")
-        clauses.append(f"c.status IN ({', '.join(names)})")
-    if f.channel:
-        clauses.append("c.channel = :channel")
-        params["channel"] = f.channel
-    if f.assignee == "me":
-        clauses.append("c.assignee_id IN (SELECT id FROM agent WHERE is_me = 1)")
-    elif f.assignee == "none":
-        clauses.append("c.assignee_id IS NULL")
-    elif f.assignee:
-        clauses.append("c.assignee_id = :assignee")
-        params["assignee"] = int(f.assignee)
-    if f.team_id is not None:
-        clauses.append("c.team_id = :team")
-        params["team"] = f.team_id
-    if f.label:
-        clauses.append("c.id IN (SELECT conversation_id FROM conversation_label WHERE label = :label)")
-        params["label"] = f.label
-    if f.intent:
-        clauses.append("c.intent = :intent")
-        params["intent"] = f.intent
-    if f.urgent:
-        clauses.append("(c.priority = 'urgent' OR c.urgency = 'urgent')")
-    if f.since is not None:
-        clauses.append("c.created_at >= :since")
-        params["since"] = f.since
-    if f.until is not None:
-        clauses.append("c.created_at < :until")
-        params["until"] = f.until
-    return (" AND ".join(clauses) or "1"), params
-
-
 def view_counts(db: Database, views: list[View]) -> dict[str, int]:
     """Every view's count in ONE scan (a SUM per view), so the sidebar costs one query."""
     if not views:
         return {}
-    parts, params = [], {}
-    for i, view in enumerate(views):
-        where, p = _where(view.filter)
-        for k, v in p.items():
-            where = where.replace(f":{k}", f":v{i}_{k}")
-            params[f"v{i}_{k}"] = v
-        parts.append(f"coalesce(sum(CASE WHEN {where} THEN 1 ELSE 0 END), 0)")
-    with db.read() as conn:
-        row = conn.execute(text(f"SELECT {', '.join(parts)} FROM conversation c"), params).one()
-    return {view.key: int(row[i]) for i, view in enumerate(views)}
+    counts = inbox_rows.view_counts(db, [view.filter for view in views])
+    return {view.key: counts[i] for i, view in enumerate(views)}
 
 
 def channels_present(db: Database) -> list[str]:
-    with db.read() as conn:
-        return [r[0] for r in conn.execute(text("SELECT DISTINCT channel FROM conversation ORDER BY channel"))]
+    return inbox_rows.channels(db)
 
 
 def view_ids(db: Database, f: ViewFilter, *, sort: str = "last_message_at", descending: bool = True,
              limit: int | None = None) -> list[int]:
     """The ids of a view in display order (the list model's backbone)."""
-    where, params = _where(f)
-    order = SORT_COLUMNS.get(sort, SORT_COLUMNS["last_message_at"])
-    direction = "DESC" if descending else "ASC"
-    joins = ""
-    if sort == "customer":
-        joins += " LEFT JOIN customer cu ON cu.id = c.customer_id"
-    if sort == "assignee":
-        joins += " LEFT JOIN agent ag ON ag.id = c.assignee_id"
-    sql = f"SELECT c.id FROM conversation c{joins} WHERE {where} ORDER BY {order} {direction}, c.id {direction}"
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    with db.read() as conn:
-        # the driver's own cursor: a big view has tens of thousands of ids, and per-row wrapping would
-        # hold the GIL long enough to delay the GUI thread and the next view's first page
-        raw: Any = conn.connection.driver_connection
-        return [r[0] for r in raw.execute(sql, params).fetchall()]
-
-
-_ROW_SQL = text(
-    "SELECT c.id, coalesce(nullif(cu.name, ''), '(unknown)') AS customer, c.channel, c.subject, c.snippet,"
-    " c.labels, c.status, c.priority, coalesce(ag.name, '') AS assignee, c.unread, c.last_message_at,"
-    " c.created_at, c.sla_due_at, c.first_response_at, c.intent, c.urgency, c.account_id, c.external_id"
-    " FROM conversation c LEFT JOIN customer cu ON cu.id = c.customer_id"
-    " LEFT JOIN agent ag ON ag.id = c.assignee_id WHERE c.id IN :ids"
-).bindparams(bindparam("ids", expanding=True))
-
-
-def _labels(raw: str) -> list[str]:
-    try:
-        value = json.loads(raw or "[]")
-    except ValueError:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else []
+    return inbox_rows.view_ids(db, f, sort=sort, descending=descending, limit=limit)
 
 
 def rows_for(db: Database, ids: list[int]) -> dict[int, ConversationRow]:
     """The list rows of these ids (a page: primary-key lookups, a millisecond or two)."""
     if not ids:
         return {}
-    with db.read() as conn:
-        result = conn.execute(_ROW_SQL, {"ids": list(ids)}).all()
-    return {
-        r.id: ConversationRow(
-            id=r.id, customer=r.customer, channel=r.channel, subject=r.subject or "", snippet=r.snippet or "",
-            labels=_labels(r.labels), status=r.status, priority=r.priority, assignee=r.assignee,
-            unread=r.unread or 0, last_message_at=r.last_message_at, created_at=r.created_at,
-            sla_due_at=r.sla_due_at, first_response_at=r.first_response_at, intent=r.intent,
-            urgency=r.urgency, account_id=r.account_id, external_id=r.external_id,
-        )
-        for r in result
-    }
+    return inbox_rows.rows(db, ids)
 
 
 def sla_text(row: ConversationRow, now: float | None = None) -> str:
@@ -281,48 +125,39 @@ def short_duration(seconds: float) -> str:
 
 def mark_read(db: Database, conversation_id: int) -> None:
     """Opening a conversation clears its unread count locally (the hub tracks its own)."""
-    with db.write() as conn:
-        conn.execute(text("UPDATE conversation SET unread = 0 WHERE id = :id AND unread != 0"),
-                     {"id": conversation_id})
+    inbox_rows.clear_unread(db, conversation_id)
 
 
 def updated_since(db: Database, ids: list[int], since: int) -> list[int]:
     """Those of ``ids`` changed at or after ``since`` (Unix seconds), in the given order."""
     if not ids:
         return []
-    with db.read() as conn:
-        fresh = {r[0] for r in conn.execute(text(
-            "SELECT id FROM conversation WHERE id IN :ids AND updated_at >= :since"
-        ).bindparams(bindparam("ids", expanding=True)), {"ids": list(ids), "since": since})}
+    fresh = inbox_rows.updated_since(db, ids, since)
     return [i for i in ids if i in fresh]
+
+
+def conversation_by_external_id(db: Database, external_id: str) -> int | None:
+    """The local id of a conversation known by its service's id (the outbox panel's links)."""
+    return inbox_rows.conversation_id_by_external(db, external_id)
 
 
 # --- people to assign to, labels to offer ---------------------------------------------------------
 
 
 def agents(db: Database) -> list[dict[str, Any]]:
-    with db.read() as conn:
-        rows = conn.execute(text(
-            "SELECT id, account_id, name, email, role, is_me FROM agent ORDER BY is_me DESC, name COLLATE NOCASE"
-        )).all()
-    return [dict(r._mapping) for r in rows]
+    return team_directory.agents(db)
 
 
 def teams(db: Database) -> list[dict[str, Any]]:
-    with db.read() as conn:
-        rows = conn.execute(text("SELECT id, account_id, name FROM team ORDER BY name COLLATE NOCASE")).all()
-    return [dict(r._mapping) for r in rows]
+    return team_directory.teams(db)
 
 
 def known_labels(db: Database) -> list[str]:
-    with db.read() as conn:
-        return [r[0] for r in conn.execute(text(
-            "SELECT label FROM conversation_label GROUP BY label ORDER BY count(*) DESC, label LIMIT 200"))]
+    return team_directory.frequent_labels(db)
 
 
 def my_agent_ids(db: Database) -> set[int]:
-    with db.read() as conn:
-        return {r[0] for r in conn.execute(text("SELECT id FROM agent WHERE is_me = 1"))}
+    return team_directory.my_agent_ids(db)
 
 
 # --- saved views ------------------------------------------------------------------------------------
@@ -354,13 +189,4 @@ def delete_view(profile: ProfileStore, name: str) -> None:
 
 def list_conversations(db: Database, *, status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
     """Newest first: local id, account, external_id, channel, status, customer, subject, last activity."""
-    where, params = ("c.status = :status", {"status": status}) if status else ("1", {})
-    params["limit"] = max(1, int(limit))
-    with db.read() as conn:
-        rows = conn.execute(text(
-            "SELECT c.id, c.account_id AS account, c.external_id, c.channel, c.status,"
-            " coalesce(cu.name, '') AS customer, c.subject, c.priority, c.last_message_at"
-            " FROM conversation c LEFT JOIN customer cu ON cu.id = c.customer_id"
-            f" WHERE {where} ORDER BY coalesce(c.last_message_at, c.created_at) DESC, c.id DESC LIMIT :limit"
-        ), params).all()
-    return [dict(r._mapping) for r in rows]
+    return inbox_rows.newest(db, status=status, limit=max(1, int(limit)))

@@ -30,6 +30,7 @@ from deskapp.kpi.rollup import rebuild
 from deskapp.kpi.rules import OPEN_STATUSES
 from deskapp.kpi.scope import Filters
 from deskapp.kpi.surveys_csv import SurveyImport, import_answers
+from deskapp.store import report_rows, team_directory
 from deskapp.store.engine import Database
 
 SUPERVISOR_ROLES = ("administrator", "admin", "supervisor", "owner")
@@ -55,15 +56,6 @@ class SignedIn:
 
     agent_ids: tuple[int, ...]
     supervisor: bool
-
-
-def _distinct(conn: Any, table: str, column: str) -> list[str]:
-    """Distinct values of an indexed column by hopping from one to the next through the index
-    (a handful of seeks instead of reading every row: SQLite has no skip-scan for DISTINCT)."""
-    return [r[0] for r in conn.exec_driver_sql(
-        f"WITH RECURSIVE v(x) AS (SELECT min({column}) FROM {table} UNION ALL"
-        f" SELECT (SELECT min({column}) FROM {table} WHERE {column} > v.x) FROM v WHERE v.x IS NOT NULL)"
-        " SELECT x FROM v WHERE x IS NOT NULL")]
 
 
 class ReportService:
@@ -95,9 +87,7 @@ class ReportService:
         return resolve_timezone(name)
 
     def agents(self) -> list[AgentRef]:
-        with self.db.read() as conn:
-            rows = conn.exec_driver_sql("SELECT id, name, email, role, is_me FROM agent ORDER BY name, id").all()
-        return [AgentRef(r[0], r[1], r[2], r[3], bool(r[4])) for r in rows]
+        return [AgentRef(*r) for r in team_directory.agents_by_name(self.db)]
 
     def me(self) -> list[AgentRef]:
         """The signed-in agent on every account (is_me)."""
@@ -113,9 +103,9 @@ class ReportService:
     def filter_choices(self) -> dict[str, list]:
         """Values the filter boxes offer: channels, teams and agents (id, name), labels, intents."""
         with self.db.read() as conn:
-            channels = _distinct(conn, "conversation", "channel")
-            teams = [(r[0], r[1]) for r in conn.exec_driver_sql("SELECT id, name FROM team ORDER BY name")]
-            labels = _distinct(conn, "conversation_label", "label")
+            channels = report_rows.distinct_values(conn, "conversation", "channel")
+            teams = team_directory.team_names(conn)
+            labels = report_rows.distinct_values(conn, "conversation_label", "label")
         intents = [i.value for i in Intent]  # a closed vocabulary: no scan needed
         agents = [(a.id, a.name or a.email) for a in self.agents()]
         return {"channels": channels, "teams": teams, "agents": agents, "labels": labels, "intents": intents}
@@ -163,15 +153,12 @@ class ReportService:
     def resolve_filters(self, *, agent_email: str | None = None, team_name: str | None = None) -> Filters:
         with self.db.read() as conn:
             if agent_email:
-                ids = tuple(r[0] for r in conn.exec_driver_sql(
-                    "SELECT id FROM agent WHERE lower(email) = lower(?) OR lower(name) = lower(?)",
-                    (agent_email, agent_email)))
+                ids = team_directory.agent_ids_named(conn, agent_email)
                 if not ids:
                     raise ReportError(f"no agent with email {agent_email!r} in the cache")
                 return Filters(agent_ids=ids)
             if team_name:
-                ids = tuple(r[0] for r in conn.exec_driver_sql(
-                    "SELECT id FROM team WHERE lower(name) = lower(?)", (team_name,)))
+                ids = team_directory.team_ids_named(conn, team_name)
                 if not ids:
                     raise ReportError(f"no team named {team_name!r} in the cache")
                 return Filters(team_ids=ids)
@@ -209,13 +196,7 @@ class ReportService:
         """Queued outbox items, and unanswered open conversations whose SLA clock runs out while offline."""
         now = int(time.time()) if now is None else now
         targets = self.sla_targets()
-        with self.db.read() as conn:
-            rows = conn.exec_driver_sql(
-                "SELECT c.id, c.external_id, c.subject, c.channel, k.first_inbound_at, a.name"
-                " FROM conversation c JOIN kpi_conversation k ON k.conversation_id = c.id"
-                " LEFT JOIN agent a ON a.id = c.assignee_id"
-                f" WHERE c.status IN ({','.join('?' * len(OPEN_STATUSES))})"
-                " AND k.first_inbound_at IS NOT NULL AND k.first_reply_at IS NULL", OPEN_STATUSES).all()
+        rows = report_rows.unanswered(self.db, OPEN_STATUSES)
         clocks = []
         for cid, ext, subject, channel, first_in, assignee in rows:
             target = targets.get(channel, targets.get("other", 12 * 3600))

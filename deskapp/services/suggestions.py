@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sqlalchemy import text
-
 from deskapp.copilot.context import build_context, order_summary
 from deskapp.copilot.llm import DEFAULT_MODEL, DEFAULT_URL, DraftStream, LLMClient, LLMError, LLMSettings
 from deskapp.copilot.past_replies import depersonalise, find_past_replies
@@ -20,6 +18,7 @@ from deskapp.copilot.triage_hook import triager_for
 from deskapp.credentials import SecretStore
 from deskapp.services import profile as profile_service
 from deskapp.services.templates import TemplateRow, ensure_default_templates, list_templates
+from deskapp.store import conversation_facts, customer_profile
 from deskapp.store.engine import Database
 from deskapp.store.profile import ProfileStore
 
@@ -76,18 +75,17 @@ class SuggestionService:
         templates = sorted((t for t in list_templates(self.db, self.profile) if t.intents),
                            key=lambda t: (t.synced, abs(t.id)))
         with self.db.read() as conn:
-            conv = conn.execute(text("SELECT intent FROM conversation WHERE id = :id"), {"id": conversation_id}).first()
+            conv = conversation_facts.intent(conn, conversation_id)
             if conv is None:
                 return []
-            latest = conn.execute(text(
-                "SELECT text FROM message WHERE conversation_id = :c AND direction = 'in' AND trim(text) != ''"
-                " ORDER BY sent_at DESC, id DESC LIMIT 1"), {"c": conversation_id}).scalar() or ""
+            (known_intent,) = conv
+            latest = conversation_facts.latest_inbound_text(conn, conversation_id)
             intents: dict[str, float] = {}
             if latest:
                 probs = triager_for(conn).triage(latest).scores["intent"]
                 intents = {k: v for k, v in probs.items() if v >= 0.15}
-            if conv.intent:
-                intents[conv.intent] = max(intents.get(conv.intent, 0.0), 0.9)
+            if known_intent:
+                intents[known_intent] = max(intents.get(known_intent, 0.0), 0.9)
             ctx = build_context(conn, conversation_id, agent_name=self.agent_name, mention_text=latest)
             candidates = self._from_templates(templates, intents, ctx)
             if latest:
@@ -167,17 +165,12 @@ class SuggestionService:
 
     def draft_messages(self, conversation_id: int) -> list[dict[str, str]]:
         with self.db.read() as conn:
-            rows = conn.execute(text(
-                "SELECT direction, text FROM message WHERE conversation_id = :c AND direction IN ('in', 'out')"
-                " AND trim(text) != '' ORDER BY sent_at DESC, id DESC LIMIT 20"), {"c": conversation_id}).all()
+            rows = conversation_facts.last_exchange(conn, conversation_id)
             ctx = build_context(conn, conversation_id, agent_name=self.agent_name)
-            cust = conn.execute(text("SELECT customer_id FROM conversation WHERE id = :id"),
-                                {"id": conversation_id}).scalar()
+            cust = conversation_facts.customer_id(conn, conversation_id)
             orders = []
             if cust is not None:
-                ids = conn.execute(text(
-                    'SELECT id FROM "order" WHERE customer_id = :c ORDER BY placed_at DESC LIMIT 5'),
-                    {"c": cust}).scalars().all()
+                ids = customer_profile.five_newest_order_ids(conn, cust)
                 orders = [order_summary(conn, oid) for oid in ids]
         transcript = [("customer" if d == "in" else "agent", t) for d, t in reversed(rows)]
         templates = [s.text for s in self.suggest(conversation_id) if s.source == "template"]

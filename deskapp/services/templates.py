@@ -16,15 +16,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, text
-
 from deskapp.copilot.context import build_context
 from deskapp.copilot.model import HEADS
 from deskapp.copilot.templating import RenderResult, check, render
 from deskapp.copilot.triage import default_triager
-from deskapp.store import canned_responses
+from deskapp.store import canned_responses, conversation_facts
 from deskapp.store import profile_records as records
-from deskapp.store.engine import Database
+from deskapp.store.engine import Connection, Database
 from deskapp.store.profile import ProfileStore
 
 SCOPES = ("team", "personal")
@@ -250,13 +248,17 @@ def context_for(conn: Connection, conversation_id: int, agent_name: str | None =
     return build_context(conn, conversation_id, agent_name=agent_name)
 
 
+def conversation_context(db: Database, conversation_id: int, agent_name: str | None = None) -> dict[str, Any]:
+    """What a template may read for one conversation, on a read connection of its own (a worker thread's)."""
+    with db.read() as conn:
+        return context_for(conn, conversation_id, agent_name)
+
+
 def preview(db: Database, body: str, conversation_id: int | None, *, agent_name: str | None = None) -> RenderResult:
     """The template rendered for one conversation (or with no data), with missing variables and errors reported."""
     if conversation_id is None:
         return render(body, {"agent": {"name": agent_name}} if agent_name else {})
-    with db.read() as conn:
-        ctx = context_for(conn, conversation_id, agent_name)
-    return render(body, ctx)
+    return render(body, conversation_context(db, conversation_id, agent_name))
 
 
 @dataclass
@@ -275,12 +277,7 @@ class BulkItem:
 def bulk_candidates(db: Database, intent: str, *, statuses: tuple[str, ...] = ("open", "pending"),
                     limit: int = 500) -> list[int]:
     """Conversations of one intent still waiting for the team, oldest activity first."""
-    marks = ",".join(f":s{i}" for i in range(len(statuses)))
-    with db.read() as conn:
-        return [r[0] for r in conn.execute(text(
-            f"SELECT id FROM conversation WHERE intent = :intent AND status IN ({marks})"
-            " ORDER BY last_message_at, id LIMIT :limit"),
-            {"intent": intent, "limit": limit, **{f"s{i}": s for i, s in enumerate(statuses)}})]
+    return conversation_facts.waiting_with_intent(db, intent, statuses, limit)
 
 
 def bulk_preview(db: Database, body: str, conversation_ids: list[int], *,
@@ -289,9 +286,7 @@ def bulk_preview(db: Database, body: str, conversation_ids: list[int], *,
     items = []
     with db.read() as conn:
         for cid in conversation_ids:
-            head = conn.execute(text("SELECT c.subject, coalesce(cu.name, '') FROM conversation c"
-                                     " LEFT JOIN customer cu ON cu.id = c.customer_id WHERE c.id = :id"),
-                                {"id": cid}).first()
+            head = conversation_facts.subject_and_customer(conn, cid)
             if head is None:
                 continue
             result = render(body, context_for(conn, cid, agent_name))

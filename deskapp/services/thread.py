@@ -9,69 +9,21 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import bindparam, text
-
 from deskapp.connectors import filetype
+from deskapp.store import customer_profile, team_directory, thread_rows
 from deskapp.store.engine import Database
+from deskapp.store.thread_rows import AttachmentInfo, ThreadHeader, ThreadMessage
+
+# The thread's records are the store's read model, offered to the UI from here.
+__all__ = ["AttachmentInfo", "Thread", "ThreadHeader", "ThreadMessage", "attachment", "fetch_attachment",
+           "fetch_remote", "header", "load_thread", "load_timeline", "remote_image_urls", "render_template",
+           "template_context"]
 
 MAX_REMOTE_BYTES = 8_000_000
-
-
-@dataclass
-class AttachmentInfo:
-    id: int
-    filename: str
-    content_type: str
-    size: int
-    url: str
-    local_path: str | None
-
-
-@dataclass
-class ThreadMessage:
-    id: int
-    conversation_id: int
-    channel: str
-    direction: str
-    author: str
-    text: str
-    html: str
-    sent_at: int
-    delivery: str
-    automated: bool
-    attachments: list[AttachmentInfo] = field(default_factory=list)
-    author_kind: str = ""  # agent | bot | contact | system | '' (unknown)
-    deleted: bool = False
-
-
-@dataclass
-class ThreadHeader:
-    id: int
-    account_id: int
-    external_id: str
-    customer_id: int | None
-    customer: str
-    channel: str
-    subject: str
-    status: str
-    priority: str
-    assignee_id: int | None
-    assignee: str
-    team_id: int | None
-    team: str
-    labels: list[str]
-    intent: str | None
-    urgency: str | None
-    sentiment: str | None
-    snoozed_until: int | None
-    sla_due_at: int | None
-    first_response_at: int | None
-    created_at: int
-    inbox_name: str
 
 
 @dataclass
@@ -84,61 +36,12 @@ class Thread:
 
 
 def header(db: Database, conversation_id: int) -> ThreadHeader | None:
-    with db.read() as conn:
-        r = conn.execute(text(
-            "SELECT c.*, coalesce(cu.name, '') AS customer_name, coalesce(ag.name, '') AS assignee_name,"
-            " coalesce(tm.name, '') AS team_name FROM conversation c"
-            " LEFT JOIN customer cu ON cu.id = c.customer_id LEFT JOIN agent ag ON ag.id = c.assignee_id"
-            " LEFT JOIN team tm ON tm.id = c.team_id WHERE c.id = :id"), {"id": conversation_id}).first()
-    if r is None:
-        return None
-    try:
-        labels = [str(x) for x in json.loads(r.labels or "[]")]
-    except (ValueError, TypeError):
-        labels = []
-    return ThreadHeader(
-        id=r.id, account_id=r.account_id, external_id=r.external_id, customer_id=r.customer_id,
-        customer=r.customer_name or "(unknown)", channel=r.channel, subject=r.subject or "", status=r.status,
-        priority=r.priority, assignee_id=r.assignee_id, assignee=r.assignee_name, team_id=r.team_id,
-        team=r.team_name, labels=labels, intent=r.intent, urgency=r.urgency, sentiment=r.sentiment,
-        snoozed_until=r.snoozed_until, sla_due_at=r.sla_due_at, first_response_at=r.first_response_at,
-        created_at=r.created_at, inbox_name=r.inbox_name or "")
-
-
-_ATTACHMENTS_SQL = text(
-    "SELECT id, message_id, filename, content_type, size, url, local_path FROM attachment"
-    " WHERE message_id IN :ids ORDER BY id").bindparams(bindparam("ids", expanding=True))
-
-
-def _messages(conn, where: str, params: dict[str, Any], limit: int | None,
-              offset: int = 0) -> tuple[list[ThreadMessage], int]:
-    total = conn.execute(text(f"SELECT count(*) FROM message m JOIN conversation c ON c.id = m.conversation_id"
-                              f" WHERE {where}"), params).scalar() or 0
-    sql = (f"SELECT m.id, m.conversation_id, c.channel, m.direction, m.author_name, m.text, m.html, m.sent_at,"
-           f" m.delivery, m.automated, m.has_attachments, m.author_kind, m.deleted FROM message m JOIN conversation c"
-           f" ON c.id = m.conversation_id WHERE {where} ORDER BY m.sent_at DESC, m.id DESC")
-    if limit:
-        sql += f" LIMIT {int(limit)} OFFSET {max(0, int(offset))}"
-    rows = list(reversed(conn.execute(text(sql), params).all()))
-    messages = [ThreadMessage(id=r.id, conversation_id=r.conversation_id, channel=r.channel, direction=r.direction,
-                              author=r.author_name or "", text=r.text or "", html=r.html or "", sent_at=r.sent_at,
-                              delivery=r.delivery, automated=bool(r.automated), author_kind=r.author_kind or "",
-                              deleted=bool(r.deleted)) for r in rows]
-    with_files = [m.id for m, r in zip(messages, rows, strict=True) if r.has_attachments]
-    if with_files:
-        by_id = {m.id: m for m in messages}
-        for start in range(0, len(with_files), 500):
-            for a in conn.execute(_ATTACHMENTS_SQL, {"ids": with_files[start:start + 500]}):
-                by_id[a.message_id].attachments.append(AttachmentInfo(
-                    id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, url=a.url,
-                    local_path=a.local_path))
-    return messages, int(total)
+    return thread_rows.header(db, conversation_id)
 
 
 def load_thread(db: Database, conversation_id: int, *, limit: int | None = 200, offset: int = 0) -> Thread:
     """``limit`` messages of a conversation, the newest ``offset`` skipped, oldest first (None: all)."""
-    with db.read() as conn:
-        messages, total = _messages(conn, "m.conversation_id = :cid", {"cid": conversation_id}, limit, offset)
+    messages, total = thread_rows.conversation_messages(db, conversation_id, limit, offset)
     return Thread(header(db, conversation_id), messages, total, offset=offset if limit else 0)
 
 
@@ -147,8 +50,7 @@ def load_timeline(db: Database, conversation_id: int, *, limit: int | None = 200
     head = header(db, conversation_id)
     if head is None or head.customer_id is None:
         return load_thread(db, conversation_id, limit=limit, offset=offset)
-    with db.read() as conn:
-        messages, total = _messages(conn, "c.customer_id = :cust", {"cust": head.customer_id}, limit, offset)
+    messages, total = thread_rows.customer_messages(db, head.customer_id, limit, offset)
     return Thread(head, messages, total, timeline=True, offset=offset if limit else 0)
 
 
@@ -186,10 +88,7 @@ def fetch_remote(url: str, *, timeout: float = 10.0, max_bytes: int = MAX_REMOTE
 
 
 def attachment(db: Database, attachment_id: int) -> AttachmentInfo | None:
-    with db.read() as conn:
-        a = conn.execute(text("SELECT id, filename, content_type, size, url, local_path FROM attachment"
-                              " WHERE id = :id"), {"id": attachment_id}).first()
-    return AttachmentInfo(a.id, a.filename, a.content_type, a.size, a.url, a.local_path) if a else None
+    return thread_rows.attachment(db, attachment_id)
 
 
 def _safe_name(name: str) -> str:
@@ -214,9 +113,7 @@ def fetch_attachment(db: Database, attachments_dir: Path, attachment_id: int) ->
     path.write_bytes(data)
     # services often name only the family ("image") or nothing: the bytes say what the file is
     sniffed = filetype.sniff(data) if filetype.is_vague(info.content_type) else None
-    with db.write() as conn:
-        conn.execute(text("UPDATE attachment SET local_path = :p, sha256 = :s, content_type = :t WHERE id = :id"),
-                     {"p": str(path), "s": digest, "t": sniffed or info.content_type, "id": attachment_id})
+    thread_rows.record_download(db, attachment_id, str(path), digest, sniffed or info.content_type)
     return path
 
 
@@ -232,25 +129,22 @@ def template_context(db: Database, conversation_id: int) -> dict[str, Any]:
     name = head.customer if head.customer != "(unknown)" else ""
     context["conversation"] = {"subject": head.subject, "channel": head.channel, "id": head.external_id}
     with db.read() as conn:
-        email = conn.execute(text("SELECT value FROM customer_identity WHERE customer_id = :c AND kind = 'email'"
-                                  " LIMIT 1"), {"c": head.customer_id}).scalar() if head.customer_id else None
-        order = conn.execute(text('SELECT number, financial_status, fulfillment_status, total, currency,'
-                                  ' tracking_numbers, tracking_urls FROM "order" WHERE customer_id = :c'
-                                  " ORDER BY placed_at DESC LIMIT 1"), {"c": head.customer_id}).first() \
-            if head.customer_id else None
-        me = conn.execute(text("SELECT name, email FROM agent WHERE is_me = 1 AND account_id = :a LIMIT 1"),
-                          {"a": head.account_id}).first()
+        email = customer_profile.first_email(conn, head.customer_id) if head.customer_id else None
+        order = customer_profile.latest_order(conn, head.customer_id) if head.customer_id else None
+        me = team_directory.me_on_account(conn, head.account_id)
     context["customer"] = {"name": name, "first_name": name.split(" ")[0] if name else "", "email": email or ""}
     if order is not None:
-        tracking = json.loads(order.tracking_urls or "[]")
-        numbers = json.loads(order.tracking_numbers or "[]")
-        context["order"] = {"number": order.number, "status": order.fulfillment_status or order.financial_status,
-                            "financial_status": order.financial_status,
-                            "fulfillment_status": order.fulfillment_status, "total": order.total,
-                            "currency": order.currency, "tracking_url": tracking[0] if tracking else "",
+        tracking = json.loads(order["tracking_urls"] or "[]")
+        numbers = json.loads(order["tracking_numbers"] or "[]")
+        context["order"] = {"number": order["number"],
+                            "status": order["fulfillment_status"] or order["financial_status"],
+                            "financial_status": order["financial_status"],
+                            "fulfillment_status": order["fulfillment_status"], "total": order["total"],
+                            "currency": order["currency"], "tracking_url": tracking[0] if tracking else "",
                             "tracking_number": numbers[0] if numbers else ""}
     if me is not None:
-        context["agent"] = {"name": me.name, "first_name": (me.name or "").split(" ")[0], "email": me.email}
+        my_name, my_email = me
+        context["agent"] = {"name": my_name, "first_name": (my_name or "").split(" ")[0], "email": my_email}
     return context
 
 

@@ -12,19 +12,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
-
 from deskapp.copilot.model import HEADS
 from deskapp.copilot.train import Example, load_examples, train
 from deskapp.copilot.triage import Triager, TriageResult
 from deskapp.copilot.triage_hook import triager_for
 from deskapp.store import profile_records as records
 from deskapp.store import triage_labels
-from deskapp.store.engine import Database
+from deskapp.store.engine import Connection, Database
 from deskapp.store.profile import ProfileStore
 
-__all__ = ["RetrainReport", "TriageError", "correct_label", "corrections_hook", "retrain", "triage_texts",
-           "triager_for", "unlock"]
+__all__ = ["RetrainReport", "TriageError", "correct_label", "corrections_hook", "labels", "retrain",
+           "triage_texts", "triager_for", "unlock"]
 
 # A correction is an agent's deliberate judgement on a real message: it counts for several examples.
 CORRECTION_WEIGHT = 3.0
@@ -39,6 +37,12 @@ def triage_texts(db: Database, texts: list[str]) -> list[TriageResult]:
     with db.read() as conn:
         triager = triager_for(conn)
     return triager.triage_many(texts)
+
+
+def labels(db: Database, conversation_id: int) -> dict[str, str | None]:
+    """{head: label} of a conversation as the cache has them now ({} when there is no such conversation)."""
+    row = triage_labels.current_labels(db, conversation_id)
+    return dict(zip(HEADS, row, strict=True)) if row else {}
 
 
 def correct_label(db: Database, profile: ProfileStore, conversation_id: int, field: str, value: str, *,

@@ -7,15 +7,24 @@ fight over SQLite's write lock and hit "database is locked".
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import QueuePool
 
 from deskapp.store.owner_only import create_owner_only, tighten_side_files
+
+# Connection is what store functions that join a caller's transaction take; services name it from here.
+__all__ = ["CACHE_ERRORS", "Connection", "Database", "make_engine"]
+
+# What a failed cache read or write raises (SQLAlchemy, the sqlite3 driver, the file system), so that
+# services can turn it into a message for the agent without importing the database libraries.
+CACHE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, sqlite3.Error, OSError)
 
 
 def make_engine(path: Path, *, synchronous: str = "NORMAL") -> Engine:

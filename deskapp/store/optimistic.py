@@ -47,6 +47,12 @@ def conversation_ref(conn: Connection, conversation_id: int) -> tuple[int, str] 
     return (row[0], row[1]) if row else None
 
 
+def conversation_id(conn: Connection, account_id: int, external_id: str | None) -> int | None:
+    """The cache id of the conversation with this (account_id, external_id); None when the cache has none."""
+    return conn.execute(text("SELECT id FROM conversation WHERE account_id=:a AND external_id=:e"),
+                        {"a": account_id, "e": external_id}).scalar()
+
+
 def conversation_ids(conn: Connection, keys: list[tuple[int, str]]) -> dict[tuple[int, str], int]:
     """Cache ids of the conversations with these (account_id, external_id) keys that the cache holds now."""
     found: dict[tuple[int, str], int] = {}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
+from deskapp.store.engine import Database
 from deskapp.store.profile_records import Correction
 
 _SENTIMENT_SCORE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
@@ -28,6 +29,14 @@ class CorrectionTarget:
     message_id: int | None
     message_external_id: str | None
     text: str
+
+
+def current_labels(db: Database, conversation_id: int) -> tuple[str | None, str | None, str | None] | None:
+    """(intent, urgency, sentiment) of a conversation as the cache has them; None when there is no such one."""
+    with db.read() as conn:
+        row = conn.exec_driver_sql("SELECT intent, urgency, sentiment FROM conversation WHERE id = ?",
+                                   (conversation_id,)).first()
+    return (row[0], row[1], row[2]) if row is not None else None
 
 
 def correction_target(conn: Connection, conversation_id: int, field: str,

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from deskapp.services import inbox
+from deskapp.services import inbox, stats
 from deskapp.ui import icons
 from deskapp.ui.accounts_dialog import AccountsDialog, AccountsWidget
 from deskapp.ui.conversation_actions import ConversationActions
@@ -77,20 +77,6 @@ def home_relative(path: Path) -> str:
         return os.path.join("~", str(Path(path).relative_to(Path.home())))
     except ValueError:
         return str(path)
-
-
-def load_status(db, outbox: Any) -> tuple[list[dict[str, Any]], int, int, bool]:
-    with db.read() as conn:
-        rows = conn.exec_driver_sql("SELECT id, name, kind, state, last_sync, last_error FROM account"
-                                    " ORDER BY id").all()
-        offline = conn.exec_driver_sql("SELECT value FROM setting WHERE key = 'work_offline'").scalar()
-    accounts = [dict(r._mapping) for r in rows]
-    pending = problems = 0
-    if outbox is not None:
-        counts = outbox.counts()
-        pending = counts.get("pending", 0) + counts.get("sending", 0)
-        problems = counts.get("failed", 0) + counts.get("conflict", 0)
-    return accounts, pending, problems, str(offline or "").lower() in ("1", "true", "yes", "on")
 
 
 class MainWindow(ThreadLinksMixin, QMainWindow):
@@ -195,12 +181,10 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             self.outbox_panel.openConversation.connect(self._open_external)
 
     def _open_external(self, external_id: str) -> None:
-        with self.db.read() as conn:  # one indexed lookup
-            row = conn.exec_driver_sql("SELECT id FROM conversation WHERE external_id = ? ORDER BY id LIMIT 1",
-                                       (external_id,)).first()
-        if row is not None:
+        conversation_id = inbox.conversation_by_external_id(self.db, external_id)
+        if conversation_id is not None:
             self.tabs.setCurrentWidget(self.page)
-            self.page.open_conversation_anywhere(int(row[0]))
+            self.page.open_conversation_anywhere(conversation_id)
 
     def _work_offline(self, on: bool) -> None:
         from deskapp.services.profile import set_work_offline
@@ -528,7 +512,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             self._refresh_timer.start()
 
     def refresh_status(self) -> None:
-        self.tasks.submit(load_status, self.db, self.outbox, on_done=self._status_loaded, key="status")
+        self.tasks.submit(stats.status_bar, self.db, self.outbox, on_done=self._status_loaded, key="status")
 
     def _status_loaded(self, result: tuple[list[dict[str, Any]], int, int, bool]) -> None:
         accounts, pending, problems, offline = result

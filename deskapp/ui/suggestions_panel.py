@@ -128,10 +128,7 @@ class SuggestionsPanel(QWidget):
                            on_error=self._failed)
 
     def _load(self, conversation_id: int) -> tuple[list[Suggestion], dict[str, str | None]]:
-        with self.service.db.read() as conn:
-            row = conn.exec_driver_sql("SELECT intent, urgency, sentiment FROM conversation WHERE id = ?",
-                                       (conversation_id,)).first()
-        labels = dict(zip(HEADS, row, strict=True)) if row else {}
+        labels = triage_service.labels(self.service.db, conversation_id)
         return self.service.suggest(conversation_id), labels
 
     def _loaded(self, conversation_id: int, suggestions: list[Suggestion], labels: dict[str, str | None]) -> None:

@@ -218,8 +218,7 @@ class TemplatesTab(QWidget):
                            on_done=lambda ctx, cid=conversation_id: self._context_ready(cid, ctx))
 
     def _read_context(self, conversation_id: int) -> dict[str, Any]:
-        with self.db.read() as conn:
-            return template_service.context_for(conn, conversation_id)
+        return template_service.conversation_context(self.db, conversation_id)
 
     def _context_ready(self, conversation_id: int, context: dict[str, Any]) -> None:
         if conversation_id != self.conversation_id:

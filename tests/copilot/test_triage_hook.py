@@ -50,6 +50,10 @@ def test_hook_labels_new_inbound_messages_and_rolls_up(db):
     intent, _score, urgency, sentiment, sentiment_score, locked = _conv(db, c2)
     assert (intent, urgency, sentiment, locked) == ("damaged_or_wrong_item", "urgent", "negative", 0)
     assert sentiment_score < 0
+    # what the suggestions panel shows beside the conversation
+    assert triage_service.labels(db, c2) == {"intent": "damaged_or_wrong_item", "urgency": "urgent",
+                                             "sentiment": "negative"}
+    assert triage_service.labels(db, 999) == {}
 
 
 def test_follow_ups_keep_the_conversation_topic_and_its_urgency(db):

@@ -132,3 +132,13 @@ def test_conversations_verb_prints_json_and_text(data_dir, capsys):
     assert {"id", "account", "external_id", "channel", "status", "customer"} <= set(items[0])
     assert cli.main(["--data-dir", str(data_dir), "conversations", "--limit", "3"]) == 0
     assert len(capsys.readouterr().out.strip().splitlines()) == 3
+
+
+def test_conversation_by_external_id_finds_the_first_of_that_id(filled):
+    assert inbox.conversation_by_external_id(filled, "cw5") == 5
+    with filled.write() as conn:  # the same external id on another account: the older row wins
+        conn.exec_driver_sql("INSERT INTO conversation(id, account_id, external_id, channel, status, priority,"
+                             " created_at, updated_at) VALUES (900, 2, 'cw5', 'email', 'open', 'none', 0, 0)")
+    assert inbox.conversation_by_external_id(filled, "cw5") == 5
+    assert inbox.conversation_by_external_id(filled, "nope") is None
+    assert inbox.conversation_by_external_id(filled, "' OR 1=1 --") is None

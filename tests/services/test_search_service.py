@@ -85,14 +85,14 @@ def test_limit(filled):
 def test_broad_queries_list_the_newest_matches_first(filled, monkeypatch):
     """The first letters typed match most of a large cache; ranking them all by bm25 takes longer than the
     next keystroke, so past BROAD_MATCHES matches the newest come first (still one hit per conversation)."""
-    import deskapp.services.search as search_module
+    from deskapp.store import search_index
 
     with filled.write() as conn:
         apply_batch(conn, 1, [Message("e", "10", Direction.IN, T0 + timedelta(hours=1), text="parcel still missing")],
                     stream="s", cursor=None)
     ranked = [h.conversation_id for h in search(filled, "parcel") if h.kind == "message"]
     assert ranked == [2, 1]  # few matches: bm25, the denser message first
-    monkeypatch.setattr(search_module, "BROAD_MATCHES", 3)
+    monkeypatch.setattr(search_index, "BROAD_MATCHES", 3)
     hits = [h for h in search(filled, "parcel") if h.kind == "message"]
     assert [h.conversation_id for h in hits] == [1, 2]  # the newest message (e) first
     with filled.read() as conn:

@@ -32,7 +32,7 @@ class Held:
 
 
 def recomputed(conversations: list[Held]) -> tuple[int, float | None]:
-    """(unanswered, median first response) from the hub's raw data, as DESIGN §7 defines them."""
+    """(unanswered, median first response) from the hub's raw data, by the KPI definitions of docs/architecture.md."""
     unanswered, frt = 0, []
     for conv in conversations:
         if not conv.inbound:
