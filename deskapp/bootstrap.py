@@ -65,14 +65,14 @@ def setup_logging(log_dir: Path, *, verbose: bool = False) -> None:
 
 
 def open_workspace(data_dir: str | Path | None = None, *, verbose: bool = False) -> Workspace:
-    """Resolve the data folder, start logging, open the profile, open and migrate the cache.
+    """Resolve the data folder, start logging, open the profile and its secrets, open and migrate the cache.
 
     A damaged or missing cache starts afresh with the profile's accounts and settings in it; the sync
     (the GUI's, or `deskapp sync`) refills it from the servers, and ``notice`` says so."""
     paths = resolve_paths(data_dir).ensure()
     setup_logging(paths.log_dir, verbose=verbose)
     stores = open_stores(paths)
-    ws = Workspace(paths=paths, db=stores.db, secrets=SecretStore(), profile=stores.profile, notice=stores.notice)
+    ws = Workspace(paths=paths, db=stores.db, secrets=stores.secrets, profile=stores.profile, notice=stores.notice)
     from deskapp.services.actions import restore_on_start  # queued work back on top of the cache
 
     restore_on_start(ws)

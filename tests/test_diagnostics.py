@@ -29,7 +29,7 @@ def test_prose_about_secrets_stays_readable():
 
 
 def test_secret_read_from_the_keyring_never_reaches_the_log_file(data_dir):
-    store = SecretStore(service="deskapp-test-diag")
+    store = SecretStore("diagnostics-test", service="deskapp-test-diag")
     store.set(11, "kr-secret-0042")
     ws = bootstrap.open_workspace(data_dir)
     try:

@@ -1,4 +1,4 @@
-"""Secrets (API tokens, passwords) in the OS keyring, keyed by account id; nothing else stores them."""
+"""Secrets (API tokens, passwords) in the OS keyring, scoped by profile and account id; nothing else stores them."""
 
 from deskapp.credentials.keyring_store import CredentialError, SecretStore, SessionSecretStore
 

@@ -1,9 +1,10 @@
 """Adding, listing, editing, testing and removing accounts, for the CLI and the settings screen.
 
 An account is stored in the profile (the truth, which survives a rebuilt cache), its secret in the OS
-keyring under the account id, and a copy of the row in the cache for the sync engine. If the keyring
-refuses the secret the account is removed again, so no account exists without its credential; removing
-an account deletes its keyring entries first, so no secret outlives its account.
+keyring under the profile's identity and the account id (another data folder's account 1 is another
+entry), and a copy of the row in the cache for the sync engine. If the keyring refuses the secret the
+account is removed again, so no account exists without its credential; removing an account deletes its
+keyring entries first, so no secret outlives its account.
 """
 
 from __future__ import annotations

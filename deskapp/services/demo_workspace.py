@@ -110,7 +110,7 @@ def start_demo(ws: _Workspace, *, seed: int = 1, scale: str = "small", live: boo
             # No usable OS keyring (a bare desktop, a container): the demo's own tokens may live in memory for
             # this session; real accounts still need the keyring and say so when added.
             log.warning("no usable OS keyring (%s); the demo's tokens are kept in memory for this session", exc)
-            ws.secrets = SessionSecretStore()
+            ws.secrets = SessionSecretStore(ws.secrets.profile_id)
             chatwoot, shopify = _point_accounts_at(ws, info, role)
             note = ("No OS keyring is available, so the demo's tokens are kept in memory for this session only. "
                     "Real accounts need a keyring (GNOME Keyring or KWallet, macOS Keychain, Windows Credential "

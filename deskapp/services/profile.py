@@ -1,5 +1,5 @@
-"""The agent's profile for bootstrap, the UI and the CLI: opening it beside the cache, the agent's settings, and
-what to tell the agent when the cache had to start afresh.
+"""The agent's profile for bootstrap, the UI and the CLI: opening it beside the cache (with its secret store), the
+agent's settings, and what to tell the agent when the cache had to start afresh.
 
 Settings are written to the profile first, then copied into the cache's ``setting`` table for the SQL
 that reads them there (KPI targets, the replayer's "work offline").
@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from deskapp.credentials import SecretStore
 from deskapp.paths import AppPaths
+from deskapp.services.profile_secrets import secret_store
 from deskapp.store import cache_integrity, migrate, profile_mirror
 from deskapp.store import profile_records as records
 from deskapp.store.cache_integrity import CacheDamage
@@ -27,10 +29,11 @@ KEPT = ("your accounts, templates, saved views, drafts, triage corrections and s
 
 @dataclass
 class OpenedStores:
-    """The profile and the migrated cache, and what start-up had to do about the cache."""
+    """The profile, the migrated cache, the profile's secrets, and what start-up had to do about the cache."""
 
     profile: ProfileStore
     db: Database
+    secrets: SecretStore
     notice: str | None = None  # for the agent: the cache was damaged or missing, and what became of it
 
 
@@ -40,6 +43,7 @@ def open_stores(paths: AppPaths) -> OpenedStores:
     profile = ProfileStore(paths.profile_db)
     try:
         carry = None if carried_over(profile) else carry_over(profile, paths.cache_db)
+        secrets = secret_store(profile)
         damage = cache_integrity.ensure_cache_usable(paths.cache_db)
         db = Database(paths.cache_db)
         try:
@@ -65,7 +69,7 @@ def open_stores(paths: AppPaths) -> OpenedStores:
             log.info("triage model retrained from %s kept corrections", report.corrections)
         except Exception:  # the shipped model still labels; `deskapp triage retrain` can try again
             log.exception("retraining the triage model after the cache rebuild failed")
-    return OpenedStores(profile, db, notice)
+    return OpenedStores(profile, db, secrets, notice)
 
 
 def start_notice(damage: CacheDamage | None, carry: CarryOver | None) -> str | None:

@@ -6,6 +6,7 @@ damaged cache can be moved aside and rebuilt from the servers without losing any
 Every write is one transaction with ``synchronous=FULL``: once ``write()`` returns, the change
 survives a kill -9 or a power cut. The schema is versioned (``PRAGMA user_version``, numbered steps
 in store.profile_schema); an older file is copied aside before it is upgraded, a newer one is refused.
+Each profile has a stable random identity (store.profile_identity) that names its keyring entries.
 """
 
 from __future__ import annotations
@@ -18,13 +19,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from deskapp.store import profile_identity
 from deskapp.store.migrate import backup
 from deskapp.store.outbox import StorageError, storage_message
 from deskapp.store.owner_only import create_owner_only, tighten_side_files
 from deskapp.store.profile_schema import MIGRATIONS, SCHEMA_VERSION
 
 log = logging.getLogger(__name__)
-
 
 
 class ProfileTooNew(StorageError):
@@ -54,7 +55,9 @@ class ProfileStore:
             self._conn.execute("PRAGMA busy_timeout=30000")
             if max_page_count is not None:  # tests: a tiny "disk" to provoke SQLITE_FULL
                 self._conn.execute(f"PRAGMA max_page_count={int(max_page_count)}")
+            existed = self.version > 0
             self._migrate()
+            self.identity = self._identity(existed)
             tighten_side_files(self.path)
         except sqlite3.Error as exc:
             self._conn.close()
@@ -99,6 +102,15 @@ class ProfileStore:
                 self._conn.executescript(
                     f"BEGIN IMMEDIATE;\n{MIGRATIONS[number - 1]}\nPRAGMA user_version={number};\nCOMMIT;")
         log.info("profile %s at schema %s", self.path, SCHEMA_VERSION)
+
+    def _identity(self, existed: bool) -> str:
+        """The profile's identity, created with the profile (or at the first open of one from before identities)."""
+        with self.read() as conn:
+            found = profile_identity.identity(conn)
+        if found is None:
+            with self.write() as conn:  # another process may have created it meanwhile: it is read again inside
+                found = profile_identity.ensure_identity(conn, existed=existed)
+        return found
 
     # --- transactions ------------------------------------------------------------------------------
 

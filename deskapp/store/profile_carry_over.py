@@ -5,7 +5,8 @@ corrections and settings lived in cache.sqlite3. On the first start of a data fo
 no carried-over profile, they are copied (read-only, table by table, so a damaged cache still gives
 what it can) into the profile in one transaction, marked done in the same transaction. Works on a
 cache of any schema revision: tables a revision lacks are simply not there to copy. Rows the profile
-already holds (same id) are left as the profile has them.
+already holds (same id) are left as the profile has them. The carried accounts' secrets are still under
+the keyring's unscoped names: the profile claims them (store.profile_identity).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from deskapp.store import profile_identity
 from deskapp.store import profile_records as records
 from deskapp.store.profile import ProfileStore
 
@@ -136,6 +138,7 @@ def carry_over(profile: ProfileStore, cache_path: Path) -> CarryOver:
     """Copy the agent's work from ``cache_path`` (when there is one) and mark the profile carried over."""
     result = CarryOver()
     with profile.write() as new:
+        had = {a.id for a in records.list_accounts(new)}
         if cache_path.exists() and cache_path.stat().st_size > 0:
             try:
                 old = sqlite3.connect(f"file:{cache_path}?mode=ro", uri=True, timeout=30)
@@ -147,6 +150,7 @@ def carry_over(profile: ProfileStore, cache_path: Path) -> CarryOver:
                     _copy_parts(old, new, result)
                 finally:
                     old.close()
+                profile_identity.claim_unscoped(new, [a.id for a in records.list_accounts(new) if a.id not in had])
         records.put_meta(new, records.CARRIED_OVER, json.dumps({"from": str(cache_path), "at": int(time.time()),
                                                         **result.counts, "unreadable": result.unreadable}))
     if result.counts:

@@ -24,8 +24,8 @@ LABEL_INTENT = {"order-status": "order_status", "damaged": "damaged_or_wrong_ite
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory):
     from deskapp.bootstrap import Workspace
-    from deskapp.credentials import SecretStore
     from deskapp.paths import resolve_paths
+    from deskapp.services.profile_secrets import secret_store
     from deskapp.store import migrate
     from deskapp.store.engine import Database
     from deskapp.store.profile import ProfileStore
@@ -33,7 +33,8 @@ def synced(tmp_path_factory):
     paths = resolve_paths(tmp_path_factory.mktemp("demo-copilot")).ensure()
     db = Database(paths.cache_db)
     migrate.upgrade(db)
-    ws = Workspace(paths=paths, db=db, secrets=SecretStore(), profile=ProfileStore(paths.profile_db))
+    profile = ProfileStore(paths.profile_db)
+    ws = Workspace(paths=paths, db=db, secrets=secret_store(profile), profile=profile)
     with fast_demo_server(seed=1) as (_server, info):
         account_service.add_account(ws, AccountKind.CHATWOOT, "Demo hub", info["url"], info["chatwoot_token"],
                                     {"account_id": info["chatwoot_account_id"]})

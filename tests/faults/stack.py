@@ -14,11 +14,11 @@ from sqlalchemy import text
 
 from deskapp.connectors.chatwoot import ChatwootConnector
 from deskapp.connectors.http import HttpClient
-from deskapp.credentials import SecretStore
 from deskapp.domain import AccountKind
 from deskapp.paths import AppPaths
 from deskapp.services.accounts import add_account
 from deskapp.services.actions import ActionService, close_outbox, outbox_for
+from deskapp.services.profile_secrets import secret_store
 from deskapp.services.runtime import build_sync_engine
 from deskapp.store import migrate
 from deskapp.store.engine import Database
@@ -53,7 +53,8 @@ class Stack:
         paths = AppPaths(self.folder).ensure()
         db = Database(paths.cache_db)
         migrate.upgrade(db)
-        self.ws = SimpleNamespace(paths=paths, db=db, secrets=SecretStore(), profile=ProfileStore(paths.profile_db))
+        profile = ProfileStore(paths.profile_db)
+        self.ws = SimpleNamespace(paths=paths, db=db, secrets=secret_store(profile), profile=profile)
         self.actions = ActionService(db, outbox_for(self.ws), self.ws.profile, undoable=False)
         self.actions.restore()
         self.engine = build_sync_engine(self.ws, registry={AccountKind.CHATWOOT: self.connector_factory},

@@ -140,6 +140,7 @@ def test_a_damaged_cache_comes_back_with_everything_the_agent_wrote(tmp_path, de
     try:
         work = _agent_work(ws, info)
         assert ws.secrets.get(work["gone"]) is None, "the removed account's token left the keyring with it"
+        identity = ws.profile.identity  # names the folder's keyring entries; the damaged cache has no say in it
     finally:
         close_outbox(ws)
         ws.close()
@@ -179,8 +180,10 @@ def test_a_damaged_cache_comes_back_with_everything_the_agent_wrote(tmp_path, de
         # The agent's label is back and locked; the model was retrained from the kept correction.
         assert tuple(label) == (work["intent"], 1)
         assert model is not None and model[0] == 1
+        assert ws.profile.identity == identity and ws.secrets.profile_id == identity
         assert ws.secrets.get(work["gone"]) is None
         assert ws.secrets.get(work["hub"]) == info["chatwoot_token"]
+        assert ws.secrets.get(work["shop"]) == info["shopify_token"]
     finally:
         close_outbox(ws)
         ws.close()

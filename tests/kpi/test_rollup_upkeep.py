@@ -109,15 +109,15 @@ def test_migration_0003_backfills_an_existing_cache(data_dir):
     database.close()
 
 
-def test_the_sync_engine_runs_the_kpi_hook(db, data_dir):
-    from deskapp.credentials import SecretStore
+def test_the_sync_engine_runs_the_kpi_hook(db, profile):
+    from deskapp.services.profile_secrets import secret_store
     from deskapp.services.runtime import build_sync_engine
 
     class Ws:
         pass
 
     ws = Ws()
-    ws.db, ws.secrets = db, SecretStore()
+    ws.db, ws.secrets = db, secret_store(profile)
     engine = build_sync_engine(ws)
     assert update_rollups in engine.apply_hooks
     assert update_rollups not in build_sync_engine(ws, kpi_rollups=False).apply_hooks

@@ -6,9 +6,9 @@ import itertools
 from dataclasses import dataclass
 from types import SimpleNamespace
 
-from deskapp.credentials import SecretStore
 from deskapp.domain import AccountKind
 from deskapp.services.mail_accounts import add_imap_account
+from deskapp.services.profile_secrets import secret_store
 from deskapp.store.profile import ProfileStore
 from deskapp.sync.engine import SyncEngine
 from deskapp.sync.mail_threading import link_mail_attachments, preprocess_mail
@@ -36,7 +36,8 @@ def new_mailbox(dovecot, ws, *, smtp_port: int | None = None, password: str = PA
 
 def workspace(db) -> SimpleNamespace:
     """The cache, a profile beside it (where accounts are kept) and the keyring."""
-    return SimpleNamespace(db=db, secrets=SecretStore(), profile=ProfileStore(db.path.with_name("profile.sqlite3")))
+    profile = ProfileStore(db.path.with_name("profile.sqlite3"))
+    return SimpleNamespace(db=db, secrets=secret_store(profile), profile=profile)
 
 
 def engine_for(ws, **kw) -> SyncEngine:

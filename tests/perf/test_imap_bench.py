@@ -24,9 +24,9 @@ from email.utils import format_datetime
 from pathlib import Path
 from types import SimpleNamespace
 
-from deskapp.credentials import SecretStore
 from deskapp.domain import AccountKind
 from deskapp.services.mail_accounts import add_imap_account
+from deskapp.services.profile_secrets import secret_store
 from deskapp.services.search import search
 from deskapp.store import migrate
 from deskapp.store.engine import Database
@@ -134,7 +134,8 @@ def test_import_mailbox_from_dovecot(tmp_path: Path) -> None:
 
         db = Database(tmp_path / "cache.sqlite3")
         migrate.upgrade(db)
-        ws = SimpleNamespace(db=db, secrets=SecretStore(), profile=ProfileStore(tmp_path / "profile.sqlite3"))
+        profile = ProfileStore(tmp_path / "profile.sqlite3")
+        ws = SimpleNamespace(db=db, secrets=secret_store(profile), profile=profile)
         account_id = add_imap_account(ws, host="127.0.0.1", port=server.port, user=user, secret=PASSWORD,
                                       security="plain", email=user, folders=["INBOX"])
         engine = SyncEngine(db, ws.secrets, preprocessors={AccountKind.IMAP_SMTP: preprocess_mail})

@@ -209,17 +209,18 @@ def test_network_sync_of_the_large_demo_set(tmp_path):
     try:
         data = tmp_path / "data"
         data.mkdir()
-        from deskapp.credentials import SecretStore
+        from deskapp.services.profile_secrets import secret_store
         from deskapp.store.profile import ProfileStore
 
         db = Database(data / "cache.sqlite3")
         migrate.upgrade(db)
         # accounts live in the profile store, beside the cache: `deskapp sync` reads them from there
-        ws = SimpleNamespace(db=db, secrets=SecretStore(), profile=ProfileStore(data / "profile.sqlite3"))
+        profile = ProfileStore(data / "profile.sqlite3")
+        ws = SimpleNamespace(db=db, profile=profile, secrets=secret_store(profile))
         account_service.add_account(ws, "chatwoot", "cw", info["url"], info["chatwoot_token"],
                                     {"account_id": info["chatwoot_account_id"]})
-        ws.profile.close()
         db.close()
+        profile.close()
         started = time.monotonic()
         proc = subprocess.Popen([sys.executable, "-m", "deskapp", "--data-dir", str(data), "sync", "--once"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -118,15 +118,15 @@ def large_cache() -> Path:
 @pytest.fixture
 def workspace(large_cache, tmp_path):
     from deskapp.bootstrap import Workspace
-    from deskapp.credentials import SecretStore
     from deskapp.paths import resolve_paths
+    from deskapp.services.profile_secrets import secret_store
     from deskapp.store.engine import Database
     from deskapp.store.profile import ProfileStore
 
     paths = resolve_paths(tmp_path / "data").ensure()
     shutil.copy(large_cache, paths.cache_db)
-    ws = Workspace(paths=paths, db=Database(paths.cache_db), secrets=SecretStore(),
-                   profile=ProfileStore(paths.profile_db))
+    profile = ProfileStore(paths.profile_db)
+    ws = Workspace(paths=paths, db=Database(paths.cache_db), secrets=secret_store(profile), profile=profile)
     yield ws
     ws.close()
 

@@ -10,12 +10,13 @@ from deskapp.connectors.base import AuthError
 from deskapp.credentials import SecretStore
 from deskapp.domain import AccountKind, Batch
 from deskapp.services import accounts as account_service
+from deskapp.services.profile_secrets import secret_store
 from deskapp.sync import registry
 
 
 @pytest.fixture
 def ws(db, profile):
-    return SimpleNamespace(db=db, profile=profile, secrets=SecretStore(service="deskapp-test-accounts"))
+    return SimpleNamespace(db=db, profile=profile, secrets=secret_store(profile))
 
 
 def test_add_list_remove_keeps_the_secret_in_the_keyring_only(ws):
@@ -114,7 +115,7 @@ def test_a_keyring_that_refuses_to_delete_keeps_the_account_to_try_again(ws):
             raise CredentialError("the OS keyring could not delete the secret: locked")
 
     real = ws.secrets
-    ws.secrets = LockedKeyring(service=real.service)
+    ws.secrets = LockedKeyring(real.profile_id)
     with pytest.raises(CredentialError, match="locked"):
         account_service.remove_account(ws, aid)
     ws.secrets = real

@@ -11,10 +11,10 @@ from deskapp.services import accounts, demo_workspace
 @pytest.fixture
 def ws_plain(data_dir, db, profile):
     from deskapp.bootstrap import Workspace
-    from deskapp.credentials import SecretStore
     from deskapp.paths import resolve_paths
+    from deskapp.services.profile_secrets import secret_store
 
-    return Workspace(paths=resolve_paths(data_dir).ensure(), db=db, secrets=SecretStore(), profile=profile)
+    return Workspace(paths=resolve_paths(data_dir).ensure(), db=db, secrets=secret_store(profile), profile=profile)
 
 
 def test_demo_registers_accounts_once_and_follows_the_server(ws_plain):
@@ -106,7 +106,8 @@ def test_without_a_keyring_the_demo_keeps_its_tokens_in_memory_and_says_so(ws_pl
     import keyring
     from keyring.backends import fail
 
-    from deskapp.credentials import CredentialError, SecretStore, SessionSecretStore
+    from deskapp.credentials import CredentialError, SessionSecretStore
+    from deskapp.services.profile_secrets import secret_store
 
     ws = ws_plain
     ws.notice = None
@@ -127,4 +128,4 @@ def test_without_a_keyring_the_demo_keeps_its_tokens_in_memory_and_says_so(ws_pl
             demo.stop()
     finally:
         keyring.set_keyring(usual)
-    assert SecretStore().get(demo.chatwoot_account_id) is None  # nothing reached the real keyring
+    assert secret_store(ws.profile).get(demo.chatwoot_account_id) is None  # nothing reached the real keyring

@@ -16,6 +16,8 @@ from tests.connectors import chatwoot_payloads as cp
 from tests.connectors.fake_chatwoot import TOKEN, Clock, FakeChatwoot
 from tests.connectors.scripted_server import ScriptedServer
 
+# The connectors here are given their tokens directly: nothing reads this profile's keyring entries.
+NO_SECRETS = SecretStore("sync-tests")
 LIMIT = 30  # requests per minute (the hub's RACK_ATTACK_LIMIT, lowered so the test stays small)
 
 
@@ -30,7 +32,7 @@ def test_a_first_sync_under_the_rate_limit_finishes(db):
         connector = ChatwootConnector(server.url, cp.ACCOUNT, TOKEN, http=http, clock=clock)
         with db.write() as conn:
             account = accounts.insert_account(conn, "chatwoot", "hub", server.url, {"account_id": cp.ACCOUNT})
-        engine = SyncEngine(db, SecretStore(), registry={AccountKind.CHATWOOT: lambda _a, _s: connector})
+        engine = SyncEngine(db, NO_SECRETS, registry={AccountKind.CHATWOOT: lambda _a, _s: connector})
         summary = engine.sync_account_once(account)
     finally:
         server.stop()

@@ -13,6 +13,9 @@ from deskapp.store import accounts as account_store
 from deskapp.sync.engine import SyncEngine
 from tests.sync.fake_network import AuthError, FakeConnector, FakeService, PayloadError, TransientError
 
+# The connectors here are given their tokens directly: nothing reads this profile's keyring entries.
+NO_SECRETS = SecretStore("sync-tests")
+
 
 class Crash(BaseException):
     """Stands for the process dying: not an error the engine handles."""
@@ -25,7 +28,7 @@ def _account(db, kind=AccountKind.CHATWOOT) -> int:
 
 def _engine(db, connectors: dict[int, FakeConnector], **kw) -> SyncEngine:
     table = {k: (lambda acc, _s: connectors[acc.id]) for k in AccountKind}
-    return SyncEngine(db, SecretStore(), registry=table, **kw)
+    return SyncEngine(db, NO_SECRETS, registry=table, **kw)
 
 
 def _count(db, sql: str) -> int:
@@ -235,7 +238,7 @@ def test_background_loop_syncs_and_stops(db):
 
 def test_unknown_account_kind_is_a_visible_state(db):
     aid = _account(db)
-    engine = SyncEngine(db, SecretStore(), registry={})
+    engine = SyncEngine(db, NO_SECRETS, registry={})
     summary = engine.sync_account_once(aid)
     assert summary.state == Connectivity.OFFLINE and "no connector" in summary.errors[0]
 
@@ -262,7 +265,7 @@ def test_a_connector_factory_that_blows_up_is_a_state_not_a_crash(db):
     def factory(_account, _secrets):
         raise RuntimeError("cannot build")
 
-    summary = SyncEngine(db, SecretStore(), registry={AccountKind.CHATWOOT: factory}).sync_account_once(aid)
+    summary = SyncEngine(db, NO_SECRETS, registry={AccountKind.CHATWOOT: factory}).sync_account_once(aid)
     assert summary.state == Connectivity.OFFLINE and "cannot build" in summary.errors[0]
 
 

@@ -16,6 +16,9 @@ from deskapp.sync.engine import SyncEngine
 from tests.faults.stack import Stack, server_markers
 from tests.sync.demo_fixture import fast_demo_server
 
+# The connectors here are given their tokens directly: nothing reads this profile's keyring entries.
+NO_SECRETS = SecretStore("sync-tests")
+
 
 @pytest.fixture(scope="module")
 def demo():
@@ -38,7 +41,7 @@ def _setup(db, info, tokens: list[str]) -> tuple[SyncEngine, list[int]]:
         for _ in tokens:
             ids.append(account_store.insert_account(conn, "chatwoot", "cw", info["url"],
                                                     {"account_id": info["chatwoot_account_id"]}))
-    return SyncEngine(db, SecretStore(), registry=_registry(dict(zip(ids, tokens, strict=True)))), ids
+    return SyncEngine(db, NO_SECRETS, registry=_registry(dict(zip(ids, tokens, strict=True)))), ids
 
 
 def _counts(db, account_id):

@@ -32,13 +32,13 @@ KEYED = ("agent", "team", "contact", "conversation", "message", '"order"', "surv
 
 class _Ws:
     def __init__(self, data_dir: Path) -> None:
-        from deskapp.credentials import SecretStore
+        from deskapp.services.profile_secrets import secret_store
 
         data_dir.mkdir(parents=True, exist_ok=True)
         self.db = Database(data_dir / "cache.sqlite3")
         migrate.upgrade(self.db)
-        self.secrets = SecretStore()
         self.profile = ProfileStore(data_dir / "profile.sqlite3")
+        self.secrets = secret_store(self.profile)
 
 
 def _prepare(data_dir: Path, info: dict) -> None:

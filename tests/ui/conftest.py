@@ -14,10 +14,10 @@ from tests.ui.fill import fill
 @pytest.fixture
 def ws(data_dir, db, profile):
     from deskapp.bootstrap import Workspace
-    from deskapp.credentials import SecretStore
     from deskapp.paths import resolve_paths
+    from deskapp.services.profile_secrets import secret_store
 
-    return Workspace(paths=resolve_paths(data_dir).ensure(), db=db, secrets=SecretStore(), profile=profile)
+    return Workspace(paths=resolve_paths(data_dir).ensure(), db=db, secrets=secret_store(profile), profile=profile)
 
 
 @pytest.fixture
