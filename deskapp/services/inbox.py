@@ -17,7 +17,8 @@ from typing import Any
 from sqlalchemy import bindparam, text
 
 from deskapp.domain.enums import Channel, Status
-from deskapp.store import profile_records
+from deskapp.domain.sla import DEFAULT_TARGET_S, clock_state, target_for
+from deskapp.store import profile_records, sla_clock
 from deskapp.store.engine import Database
 from deskapp.store.profile import ProfileStore
 
@@ -88,13 +89,14 @@ class ConversationRow:
     unread: int
     last_message_at: int | None
     created_at: int
-    sla_due_at: int | None
+    sla_due_at: int | None  # first-response deadline while no human replied (store.sla_clock)
     first_response_at: int | None
     intent: str | None
     urgency: str | None = None
     account_id: int = 0
     external_id: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    sla_target_s: int = DEFAULT_TARGET_S  # the channel's first-response target: when the countdown turns amber
 
 
 def builtin_views(channels: list[str]) -> list[View]:
@@ -222,6 +224,7 @@ def rows_for(db: Database, ids: list[int]) -> dict[int, ConversationRow]:
         return {}
     with db.read() as conn:
         result = conn.execute(_ROW_SQL, {"ids": list(ids)}).all()
+        targets = sla_clock.targets(conn)
     return {
         r.id: ConversationRow(
             id=r.id, customer=r.customer, channel=r.channel, subject=r.subject or "", snippet=r.snippet or "",
@@ -229,28 +232,25 @@ def rows_for(db: Database, ids: list[int]) -> dict[int, ConversationRow]:
             unread=r.unread or 0, last_message_at=r.last_message_at, created_at=r.created_at,
             sla_due_at=r.sla_due_at, first_response_at=r.first_response_at, intent=r.intent,
             urgency=r.urgency, account_id=r.account_id, external_id=r.external_id,
+            sla_target_s=target_for(targets, r.channel),
         )
         for r in result
     }
 
 
 def sla_text(row: ConversationRow, now: float | None = None) -> str:
-    """'SLA 12m' before the first response is due, 'SLA -5m' once breached, '' when answered or none."""
-    if row.sla_due_at is None or row.first_response_at is not None or row.status not in OPEN_STATUSES:
+    """'SLA 12m' before the first response is due, 'SLA -5m' once breached, '' when answered, resolved or none."""
+    due = row.sla_due_at
+    if due is None or not sla_level(row, now):
         return ""
-    left = int(row.sla_due_at - (now or time.time()))
+    left = int(due - (time.time() if now is None else now))
     return f"SLA {'-' if left < 0 else ''}{short_duration(abs(left))}"
 
 
-SLA_SOON = 30 * 60  # the countdown turns amber this long before the first response is due
-
-
 def sla_level(row: ConversationRow, now: float | None = None) -> str:
-    """'' (no first-response SLA running), 'ok', 'soon' (due within SLA_SOON) or 'breached'."""
-    if row.sla_due_at is None or not sla_text(row, now):
-        return ""
-    left = row.sla_due_at - (now or time.time())
-    return "breached" if left < 0 else "soon" if left <= SLA_SOON else "ok"
+    """'' (no first-response clock running), 'ok', 'at_risk' (half the target gone) or 'breaching': the
+    dashboard's "at risk now" and "breaching now" rule (deskapp.domain.sla.clock_state)."""
+    return clock_state(row.sla_due_at, row.sla_target_s, time.time() if now is None else now, row.status)
 
 
 def relative_time(at: int | None, now: float) -> str:

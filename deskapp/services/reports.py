@@ -14,20 +14,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from deskapp.domain.enums import Intent
+from deskapp.domain.sla import SETTING_SLA_TARGETS, clock_state, sla_targets, target_for
 from deskapp.kpi import queries
 from deskapp.kpi.compute import Dashboard, compute_dashboard, headline
-from deskapp.kpi.definitions import (
-    AT_RISK_SHARE,
-    FORMULAS,
-    SETTING_SLA_TARGETS,
-    SETTING_SUPERVISOR,
-    SETTING_TIMEZONE,
-    sla_targets,
-)
+from deskapp.kpi.definitions import FORMULAS, SETTING_SUPERVISOR, SETTING_TIMEZONE
 from deskapp.kpi.drilldown import conversation_ids
 from deskapp.kpi.period import Period, parse_period, resolve_timezone
 from deskapp.kpi.rollup import rebuild
-from deskapp.kpi.rules import OPEN_STATUSES
 from deskapp.kpi.scope import Filters
 from deskapp.kpi.surveys_csv import SurveyImport, import_answers
 from deskapp.store.engine import Database
@@ -210,18 +203,11 @@ class ReportService:
         now = int(time.time()) if now is None else now
         targets = self.sla_targets()
         with self.db.read() as conn:
-            rows = conn.exec_driver_sql(
-                "SELECT c.id, c.external_id, c.subject, c.channel, k.first_inbound_at, a.name"
-                " FROM conversation c JOIN kpi_conversation k ON k.conversation_id = c.id"
-                " LEFT JOIN agent a ON a.id = c.assignee_id"
-                f" WHERE c.status IN ({','.join('?' * len(OPEN_STATUSES))})"
-                " AND k.first_inbound_at IS NOT NULL AND k.first_reply_at IS NULL", OPEN_STATUSES).all()
+            rows = queries.running_clocks(conn)
         clocks = []
-        for cid, ext, subject, channel, first_in, assignee in rows:
-            target = targets.get(channel, targets.get("other", 12 * 3600))
-            due = first_in + target
+        for cid, ext, subject, channel, due, assignee in rows:
             left = due - now
-            state = "breached" if left < 0 else "at_risk" if now - first_in >= AT_RISK_SHARE * target else "ok"
+            state = clock_state(due, target_for(targets, channel), now).replace("breaching", "breached")
             clocks.append({"conversation_id": cid, "external_id": ext, "subject": subject, "channel": channel,
                            "assignee": assignee or "", "due_at": due, "seconds_left": left, "state": state})
         clocks.sort(key=lambda c: c["seconds_left"])
