@@ -1,4 +1,4 @@
-"""Builds the template context (customer, named or latest order, agent) of one conversation from the cache."""
+"""Builds the template context (customer, named or latest order, agent, shop) of one conversation from the cache."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from deskapp.connectors.imap_smtp.config import ConfigError, MailConfig
 from deskapp.copilot.templating import LineItem
+from deskapp.domain import Account, AccountKind
+from deskapp.store import accounts as account_store
 
 _ORDER_REF = re.compile(r"#?\b(\d{3,10})\b")
 
@@ -74,6 +77,7 @@ def build_context(conn: Connection, conversation_id: int, *, agent_name: str | N
         {"id": conversation_id}).first()
     if conv is None:
         return {}
+    order_account: int | None = None
     ctx: dict[str, Any] = {"conversation": {"id": conv.id, "subject": conv.subject, "channel": conv.channel,
                                             "intent": conv.intent or ""}}
     if conv.customer_id is not None:
@@ -89,9 +93,9 @@ def build_context(conn: Connection, conversation_id: int, *, agent_name: str | N
                 customer[kind] = value
         ctx["customer"] = customer
         orders = conn.execute(text(
-            'SELECT id, number, placed_at, total, currency, financial_status, fulfillment_status, tracking_urls,'
-            ' tracking_numbers, cancelled_at FROM "order" WHERE customer_id = :c ORDER BY placed_at DESC LIMIT 20'),
-            {"c": conv.customer_id}).all()
+            'SELECT id, account_id, number, placed_at, total, currency, financial_status, fulfillment_status,'
+            ' tracking_urls, tracking_numbers, cancelled_at FROM "order" WHERE customer_id = :c'
+            ' ORDER BY placed_at DESC LIMIT 20'), {"c": conv.customer_id}).all()
         if orders:
             chosen = orders[0]
             if mention_text is None:
@@ -104,13 +108,50 @@ def build_context(conn: Connection, conversation_id: int, *, agent_name: str | N
                     chosen = o
                     break
             ctx["order"] = _order_dict(conn, chosen)
+            order_account = chosen.account_id
+    account_list = account_store.list_accounts(conn)
+    shop = _shop_name(account_list, order_account)
+    if shop:
+        ctx["shop"] = {"name": shop}
     if agent_name is None:
         agent_name = conn.execute(text(
             "SELECT name FROM agent WHERE is_me = 1 ORDER BY (account_id = :a) DESC, id LIMIT 1"),
             {"a": conv.account_id}).scalar()
+    agent: dict[str, Any] = {}
     if agent_name:
-        ctx["agent"] = {"name": agent_name, "first_name": agent_name.split()[0]}
+        agent.update(name=agent_name, first_name=agent_name.split()[0])
+    email = _agent_email(conn, next((a for a in account_list if a.id == conv.account_id), None))
+    if email:
+        agent["email"] = email
+    if agent:
+        ctx["agent"] = agent
     return ctx
+
+
+def _agent_email(conn: Connection, account: Account | None) -> str:
+    """Where the customer can write to the agent on this conversation's account: the signed-in agent's address
+    on a help desk, the mailbox's own address (the From of our replies) on a mail account."""
+    if account is None:
+        return ""
+    if account.kind == AccountKind.IMAP_SMTP:
+        try:
+            return MailConfig.from_settings(account.settings).own_address
+        except (ConfigError, TypeError, ValueError):
+            return ""
+    return account_store.signed_in_agent_email(conn, account.id)
+
+
+def _shop_name(account_list: list[Account], order_account: int | None) -> str:
+    """The shop's name: the Shopify account the order came from (else the only one), by the name the agent
+    gave it in the accounts settings (the connector does not read the shop's own name). The names deskapp
+    makes up when that field is left empty ("Shopify", "shopify <url>") are no shop name: left out."""
+    shops = [a for a in account_list if a.kind == AccountKind.SHOPIFY]
+    shop = next((a for a in shops if a.id == order_account), None) or (shops[0] if len(shops) == 1 else None)
+    if shop is None:
+        return ""
+    name = " ".join(shop.name.split())
+    made_up = {str(AccountKind.SHOPIFY), f"{AccountKind.SHOPIFY} {shop.base_url}".casefold()}
+    return "" if name.casefold() in made_up else name
 
 
 def order_summary(conn: Connection, order_id: int) -> dict[str, Any]:

@@ -14,10 +14,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from deskapp.domain.sla import DEFAULT_TARGET_S, SETTING_SLA_TARGETS, sla_targets
 from deskapp.kpi import queries
 from deskapp.kpi.definitions import (
     BACKLOG_BUCKETS,
-    SETTING_SLA_TARGETS,
     ces_of,
     csat_of,
     nps_from_counts,
@@ -26,10 +26,8 @@ from deskapp.kpi.definitions import (
     percentiles,
     percentiles_at,
     share,
-    sla_targets,
 )
 from deskapp.kpi.period import Period
-from deskapp.kpi.rules import DEFAULT_SLA_S
 from deskapp.kpi.scope import Filters
 
 
@@ -59,7 +57,7 @@ class _Created:
         self.by_channel: dict[str, int] = defaultdict(int)
         self.by_intent: dict[str, int] = defaultdict(int)
         self.unanswered = self.measured = self.breached = 0
-        default = targets.get("other", DEFAULT_SLA_S)
+        default = targets.get("other", DEFAULT_TARGET_S)
         for day, agent, channel, intent, frt, first_in, resolved in created:
             self.per_day[day][channel] += 1
             self.by_intent[intent or "unknown"] += 1

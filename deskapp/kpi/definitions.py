@@ -1,4 +1,4 @@
-"""The KPI vocabulary for every layer: formulas shown on hover, SLA targets, statistics.
+"""The KPI vocabulary for every layer: formulas shown on hover, statistics (SLA targets: domain.sla).
 
 Percentiles are exact over the period's values: the median averages the two middle values when the
 count is even; p90 is nearest-rank (the smallest value with at least 90 % of values at or below it).
@@ -6,18 +6,12 @@ count is even; p90 is nearest-rank (the smallest value with at least 90 % of val
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
 
-from deskapp.domain.enums import Channel
-
-SETTING_SLA_TARGETS = "kpi.sla_targets"  # JSON {channel: seconds}, merged over the defaults
 SETTING_TIMEZONE = "kpi.timezone"
 SETTING_SUPERVISOR = "kpi.supervisor"  # "1" shows Team performance whatever the account role says
 CONTACT_WINDOW_S = 30 * 86400
-AT_RISK_SHARE = 0.5  # an unanswered conversation is "at risk" once half its SLA time has gone
 
 BACKLOG_BUCKETS: tuple[tuple[str, int], ...] = (
     ("under 1 h", 3600), ("1–4 h", 4 * 3600), ("4–24 h", 86400), ("1–3 d", 3 * 86400),
@@ -51,10 +45,12 @@ FORMULAS: dict[str, str] = {
                        "longer than the channel's target (or are unanswered past it) ÷ those answered or past "
                        "target. Resolved-without-reply conversations are not counted; a bot's answer does not "
                        "stop the clock.",
-    "sla_at_risk": "At risk now: open conversations without a human reply, with at least half of their channel's "
-                   "first-response target used up and the deadline not yet passed.",
-    "sla_breaching": "Breaching now: open conversations without a human reply past their channel's first-response "
-                     "target.",
+    "sla_at_risk": "At risk now: conversations not resolved whose first-response clock runs (an inbound message, "
+                   "no human reply after it yet; a reply waiting in the outbox stops the clock), with at least half "
+                   "of their channel's target used up and the deadline (first inbound message + target) not yet "
+                   "passed. The inbox's amber SLA chips.",
+    "sla_breaching": "Breaching now: conversations not resolved whose first-response clock runs past its deadline "
+                     "(first inbound message + the channel's target). The inbox's red SLA chips.",
     "volume": "Conversations created in the period, by local day of creation × channel.",
     "intent": "Conversations created in the period, by triaged intent.",
     "label": "Conversations created in the period, by label (a conversation counts once per label).",
@@ -63,34 +59,6 @@ FORMULAS: dict[str, str] = {
     "replies": "Public human replies the agent sent in the period (bots and automations are not agents).",
     "resolutions": "Conversations resolved in the period and assigned to the agent.",
 }
-
-
-def default_sla_targets() -> dict[str, int]:
-    """Seconds to first response per channel: chat-like 2 min, social and SMS 1 h, email and others 12 h."""
-    targets = {}
-    for channel in Channel:
-        if channel.is_chat_like:
-            targets[channel.value] = 120
-        elif channel.is_social_or_sms:
-            targets[channel.value] = 3600
-        else:
-            targets[channel.value] = 12 * 3600
-    return targets
-
-
-def sla_targets(setting_value: str | None) -> dict[str, int]:
-    """The defaults with the user's overrides (a JSON object of channel -> seconds) applied."""
-    targets = default_sla_targets()
-    if setting_value:
-        try:
-            overrides: Any = json.loads(setting_value)
-        except ValueError:
-            overrides = {}
-        if isinstance(overrides, dict):
-            for key, value in overrides.items():
-                if isinstance(value, int | float) and value > 0:
-                    targets[str(key)] = int(value)
-    return targets
 
 
 def median(values: Sequence[float]) -> float | None:

@@ -16,8 +16,8 @@ from datetime import date
 
 from sqlalchemy import Connection
 
+from deskapp.domain.sla import SETTING_SLA_TARGETS, sla_targets
 from deskapp.kpi import queries, rules
-from deskapp.kpi.definitions import SETTING_SLA_TARGETS, sla_targets
 from deskapp.kpi.period import Period
 from deskapp.kpi.scope import Filters, conversation_where
 

@@ -211,3 +211,12 @@ def agents(conn: Connection, agent_ids: tuple[int, ...] = ()) -> list[tuple[int,
 def setting(conn: Connection, key: str) -> str | None:
     found = rows(conn, "SELECT value FROM setting WHERE key = ?", (key,))
     return found[0][0] if found else None
+
+
+def running_clocks(conn: Connection) -> list[tuple[int, str, str, str, int, str]]:
+    """(conversation id, external id, subject, channel, first-response deadline, assignee name) of every
+    conversation open now whose clock runs: the deadlines the inbox chip and the "at risk now" figure read."""
+    return rows(conn, "SELECT c.id, c.external_id, c.subject, c.channel, k.sla_due_at, coalesce(a.name, '')"
+                      " FROM kpi_conversation k INDEXED BY ix_kpi_conv_open JOIN conversation c ON c.id ="
+                      f" k.conversation_id LEFT JOIN agent a ON a.id = c.assignee_id WHERE {rules.OPEN}"
+                      " AND k.sla_due_at IS NOT NULL")

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection
 
+from deskapp.store import sla_clock
+
 # Scope placeholder: empty for a rebuild, or a filter on the temp table of touched conversation ids.
 _SCOPE = "{scope}"
 
@@ -54,7 +56,7 @@ WITH pub AS (
 
 # Columns copied from conversation; the triggers below keep them in step with every later write.
 COPIED_COLUMNS = ("account_id", "customer_id", "channel", "status", "assignee_id", "team_id", "intent",
-                  "created_at", "resolved_at")
+                  "created_at", "resolved_at", "sla_due_at")
 _COPIED = ", ".join(COPIED_COLUMNS)
 
 _FILL_CONVERSATION = f"""
@@ -71,7 +73,7 @@ LEFT JOIN reopened ON reopened.cid = c.id
 WHERE 1 = 1 {{conversation_scope}}
 """
 
-# Created by migration 0003 (SQLAlchemy cannot describe triggers).
+# Created by migration 0003, extended by 0007 (SQLAlchemy cannot describe triggers).
 TRIGGERS = [
     f"""CREATE TRIGGER kpi_conversation_ai AFTER INSERT ON conversation BEGIN
     INSERT OR IGNORE INTO kpi_conversation (conversation_id, {_COPIED})
@@ -114,6 +116,7 @@ def rebuild_statements() -> list[str]:
 
 def rebuild(conn: Connection) -> None:
     """Recompute every rollup row from the cache; call inside a write transaction."""
+    sla_clock.refresh_all(conn)  # the SLA deadlines are copied in with the other conversation columns
     for statement in rebuild_statements():
         conn.exec_driver_sql(statement)
 
@@ -123,6 +126,7 @@ def refresh_conversations(conn: Connection, conversation_ids: Iterable[int]) -> 
     ids = sorted({int(i) for i in conversation_ids if i is not None})
     if not ids:
         return 0
+    sla_clock.refresh(conn, ids)
     conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS kpi_scope (id INTEGER PRIMARY KEY)")
     conn.exec_driver_sql("DELETE FROM temp.kpi_scope")
     conn.exec_driver_sql("INSERT INTO temp.kpi_scope (id) VALUES (?)", [(i,) for i in ids])

@@ -7,15 +7,16 @@ breached / at-risk states, backlog age buckets, FCR.
 
 from __future__ import annotations
 
-from deskapp.kpi.definitions import AT_RISK_SHARE, BACKLOG_BUCKETS
+from deskapp.domain.sla import AT_RISK_SHARE, RUNNING_STATUSES
+from deskapp.kpi.definitions import BACKLOG_BUCKETS
 from deskapp.kpi.period import Period
+from deskapp.store.sla_clock import target_sql
 
-DEFAULT_SLA_S = 12 * 3600
 FCR = "(k.human_replies = 1 AND k.reopened_7d = 0)"
 ANSWERED = "(k.first_inbound_at IS NOT NULL AND k.first_reply_at IS NOT NULL)"
 UNANSWERED = "(k.first_inbound_at IS NOT NULL AND k.first_reply_at IS NULL AND k.status != 'resolved')"
-OPEN_STATUSES = ("open", "pending", "snoozed")
-OPEN = "k.status IN ('open', 'pending', 'snoozed')"
+OPEN_STATUSES = RUNNING_STATUSES
+OPEN = f"k.status IN ({', '.join(repr(s) for s in OPEN_STATUSES)})"
 
 
 def day_case(period: Period, column: str) -> tuple[str, list[int]]:
@@ -40,13 +41,7 @@ def day_case(period: Period, column: str) -> tuple[str, list[int]]:
 
 def target_case(targets: dict[str, int]) -> tuple[str, list]:
     """SQL giving the first-response target (seconds) of ``k.channel``."""
-    default = targets.get("other", DEFAULT_SLA_S)
-    params: list = []
-    whens = []
-    for channel, seconds in sorted(targets.items()):
-        whens.append("WHEN ? THEN ?")
-        params += [channel, seconds]
-    return f"(CASE k.channel {' '.join(whens)} ELSE ? END)", [*params, default]
+    return target_sql(targets, "k.channel")
 
 
 def sla_measured_breached(targets: dict[str, int], now: int) -> tuple[tuple[str, list], tuple[str, list]]:
@@ -64,12 +59,16 @@ def sla_measured_breached(targets: dict[str, int], now: int) -> tuple[tuple[str,
 
 
 def clock_case(targets: dict[str, int], now: int) -> tuple[str, list]:
-    """For open conversations: 'breaching', 'at_risk' or NULL (answered, or plenty of time left)."""
+    """For open conversations: 'breaching', 'at_risk' or NULL (no clock running, or plenty of time left).
+
+    Reads the deadline the cache keeps (``sla_due_at``, NULL once a human replied, a reply waiting in the
+    outbox included): the rule of deskapp.domain.sla.clock_state, which the inbox's SLA chip follows.
+    """
     target, tparams = target_case(targets)
-    sql = (f"(CASE WHEN k.first_inbound_at IS NULL OR k.first_reply_at IS NOT NULL THEN NULL"
-           f" WHEN ? - k.first_inbound_at > {target} THEN 'breaching'"
-           f" WHEN ? - k.first_inbound_at >= {AT_RISK_SHARE} * {target} THEN 'at_risk' END)")
-    return sql, [now, *tparams, now, *tparams]
+    sql = (f"(CASE WHEN k.sla_due_at IS NULL THEN NULL"
+           f" WHEN ? > k.sla_due_at THEN 'breaching'"
+           f" WHEN ? - (k.sla_due_at - {target}) >= {AT_RISK_SHARE} * {target} THEN 'at_risk' END)")
+    return sql, [now, now, *tparams, *tparams]
 
 
 def age_case(now: int) -> tuple[str, list]:

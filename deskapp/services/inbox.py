@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from deskapp.domain.enums import Channel, Status
+from deskapp.domain.sla import clock_state
 from deskapp.store import inbox_rows, profile_records, team_directory
 from deskapp.store.engine import Database
 from deskapp.store.inbox_rows import SORT_COLUMNS as SORT_COLUMNS  # the UI's sort picker offers these keys
@@ -79,22 +80,18 @@ def rows_for(db: Database, ids: list[int]) -> dict[int, ConversationRow]:
 
 
 def sla_text(row: ConversationRow, now: float | None = None) -> str:
-    """'SLA 12m' before the first response is due, 'SLA -5m' once breached, '' when answered or none."""
-    if row.sla_due_at is None or row.first_response_at is not None or row.status not in OPEN_STATUSES:
+    """'SLA 12m' before the first response is due, 'SLA -5m' once breached, '' when answered, resolved or none."""
+    due = row.sla_due_at
+    if due is None or not sla_level(row, now):
         return ""
-    left = int(row.sla_due_at - (now or time.time()))
+    left = int(due - (time.time() if now is None else now))
     return f"SLA {'-' if left < 0 else ''}{short_duration(abs(left))}"
 
 
-SLA_SOON = 30 * 60  # the countdown turns amber this long before the first response is due
-
-
 def sla_level(row: ConversationRow, now: float | None = None) -> str:
-    """'' (no first-response SLA running), 'ok', 'soon' (due within SLA_SOON) or 'breached'."""
-    if row.sla_due_at is None or not sla_text(row, now):
-        return ""
-    left = row.sla_due_at - (now or time.time())
-    return "breached" if left < 0 else "soon" if left <= SLA_SOON else "ok"
+    """'' (no first-response clock running), 'ok', 'at_risk' (half the target gone) or 'breaching': the
+    dashboard's "at risk now" and "breaching now" rule (deskapp.domain.sla.clock_state)."""
+    return clock_state(row.sla_due_at, row.sla_target_s, time.time() if now is None else now, row.status)
 
 
 def relative_time(at: int | None, now: float) -> str:

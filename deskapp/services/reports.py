@@ -14,20 +14,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from deskapp.domain.enums import Intent
+from deskapp.domain.sla import SETTING_SLA_TARGETS, clock_state, sla_targets, target_for
 from deskapp.kpi import queries
 from deskapp.kpi.compute import Dashboard, compute_dashboard, headline
-from deskapp.kpi.definitions import (
-    AT_RISK_SHARE,
-    FORMULAS,
-    SETTING_SLA_TARGETS,
-    SETTING_SUPERVISOR,
-    SETTING_TIMEZONE,
-    sla_targets,
-)
+from deskapp.kpi.definitions import FORMULAS, SETTING_SUPERVISOR, SETTING_TIMEZONE
 from deskapp.kpi.drilldown import conversation_ids
 from deskapp.kpi.period import Period, parse_period, resolve_timezone
 from deskapp.kpi.rollup import rebuild
-from deskapp.kpi.rules import OPEN_STATUSES
 from deskapp.kpi.scope import Filters
 from deskapp.kpi.surveys_csv import SurveyImport, import_answers
 from deskapp.store import report_rows, team_directory
@@ -196,13 +189,12 @@ class ReportService:
         """Queued outbox items, and unanswered open conversations whose SLA clock runs out while offline."""
         now = int(time.time()) if now is None else now
         targets = self.sla_targets()
-        rows = report_rows.unanswered(self.db, OPEN_STATUSES)
+        with self.db.read() as conn:
+            rows = queries.running_clocks(conn)
         clocks = []
-        for cid, ext, subject, channel, first_in, assignee in rows:
-            target = targets.get(channel, targets.get("other", 12 * 3600))
-            due = first_in + target
+        for cid, ext, subject, channel, due, assignee in rows:
             left = due - now
-            state = "breached" if left < 0 else "at_risk" if now - first_in >= AT_RISK_SHARE * target else "ok"
+            state = clock_state(due, target_for(targets, channel), now).replace("breaching", "breached")
             clocks.append({"conversation_id": cid, "external_id": ext, "subject": subject, "channel": channel,
                            "assignee": assignee or "", "due_at": due, "seconds_left": left, "state": state})
         clocks.sort(key=lambda c: c["seconds_left"])

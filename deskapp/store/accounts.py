@@ -61,6 +61,12 @@ def list_accounts(conn: Connection) -> list[Account]:
     return [_to_account(r) for r in conn.execute(text("SELECT * FROM account ORDER BY id")).all()]
 
 
+def signed_in_agent_email(conn: Connection, account_id: int) -> str:
+    """The e-mail address the account's service knows the signed-in agent by ('' when it has none)."""
+    return conn.execute(text("SELECT email FROM agent WHERE account_id = :a AND is_me = 1 ORDER BY id LIMIT 1"),
+                        {"a": account_id}).scalar() or ""
+
+
 def delete_account(conn: Connection, account_id: int) -> bool:
     """Removes the account and (by cascade) everything it synced; customers left with no contact go too."""
     deleted = conn.execute(text("DELETE FROM account WHERE id = :id"), {"id": account_id}).rowcount

@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy import bindparam, text
 
+from deskapp.domain.sla import DEFAULT_TARGET_S, target_for
+from deskapp.store import sla_clock
 from deskapp.store.engine import Database
 
 # Sort keys the list offers, mapped to SQL (never user text in SQL: only these strings).
@@ -71,13 +73,14 @@ class ConversationRow:
     unread: int
     last_message_at: int | None
     created_at: int
-    sla_due_at: int | None
+    sla_due_at: int | None  # first-response deadline while no human replied (store.sla_clock)
     first_response_at: int | None
     intent: str | None
     urgency: str | None = None
     account_id: int = 0
     external_id: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    sla_target_s: int = DEFAULT_TARGET_S  # the channel's first-response target: when the countdown turns amber
 
 
 def _where(f: ViewFilter) -> tuple[str, dict[str, Any]]:
@@ -179,6 +182,7 @@ def rows(db: Database, ids: list[int]) -> dict[int, ConversationRow]:
     """The list rows of these ids (primary-key lookups)."""
     with db.read() as conn:
         result = conn.execute(_ROW_SQL, {"ids": list(ids)}).all()
+        targets = sla_clock.targets(conn)
     return {
         r.id: ConversationRow(
             id=r.id, customer=r.customer, channel=r.channel, subject=r.subject or "", snippet=r.snippet or "",
@@ -186,6 +190,7 @@ def rows(db: Database, ids: list[int]) -> dict[int, ConversationRow]:
             unread=r.unread or 0, last_message_at=r.last_message_at, created_at=r.created_at,
             sla_due_at=r.sla_due_at, first_response_at=r.first_response_at, intent=r.intent,
             urgency=r.urgency, account_id=r.account_id, external_id=r.external_id,
+            sla_target_s=target_for(targets, r.channel),
         )
         for r in result
     }

@@ -3,7 +3,8 @@
 ``apply_batch`` upserts every record type by (account, external_id) with executemany-style
 statements and writes the stream cursor in the caller's transaction, so a page and its cursor are
 committed together or not at all. It also keeps the conversation's denormalised fields (snippet,
-counts, first response, labels, status events) in step; message_fts follows through triggers.
+counts, first response, the first-response deadline, labels, status events) in step; message_fts follows
+through triggers.
 Connectors hand over records as they parse them, so ingest is defensive: duplicates in a page, stale
 pages and unknown enum values are absorbed here rather than failing a sync.
 """
@@ -32,7 +33,7 @@ from deskapp.domain import (
     Team,
     Template,
 )
-from deskapp.store import accounts, customers, ingest_extras
+from deskapp.store import accounts, customers, ingest_extras, sla_clock
 from deskapp.store.ingest_status import refresh_resolutions
 from deskapp.store.ingest_util import (
     LOCAL_PREFIX,
@@ -85,6 +86,7 @@ def apply_batch(conn: Connection, account_id: int, records: list, *, stream: str
     if SurveyResponse in groups:
         changes.survey_ids.extend(ingest_extras.apply_surveys(conn, account_id, dedupe(groups[SurveyResponse])))
     changes.conversation_ids = sorted(touched)
+    sla_clock.refresh(conn, touched)  # a new inbound message starts a clock, a human reply stops it
     accounts.set_cursor(conn, account_id, stream, cursor)
     return changes
 

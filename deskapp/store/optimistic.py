@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from deskapp.domain import DeliveryState, Direction, OutboxKind
+from deskapp.store import sla_clock
 
 LOCAL_PREFIX = "local:"
 _MESSAGE_KINDS = (OutboxKind.REPLY, OutboxKind.NOTE)
@@ -134,6 +135,8 @@ def _insert_local_message(conn: Connection, account_id: int, conv_id: int, kind:
         "text": str(payload.get("text", "")), "at": int(created_at),
         "delivery": str(DeliveryState.QUEUED), "cid": client_id,
     })
+    if kind == OutboxKind.REPLY:  # the agent has answered: the first-response countdown stops
+        sla_clock.refresh(conn, [conv_id])
 
 
 def apply_item(conn: Connection, *, account_id: int, conversation_external_id: str | None, kind: OutboxKind,
@@ -167,8 +170,10 @@ def rollback_item(conn: Connection, *, account_id: int, conversation_external_id
                   kind: OutboxKind, prior: dict, client_id: str) -> None:
     """Undo one item's effect: the local message row goes, changed fields get their prior values."""
     if kind in _MESSAGE_KINDS:
-        conn.execute(text("DELETE FROM message WHERE account_id=:a AND external_id=:e"),
-                     {"a": account_id, "e": local_external_id(client_id)})
+        conversation = conn.execute(text("DELETE FROM message WHERE account_id=:a AND external_id=:e"
+                                         " RETURNING conversation_id"),
+                                    {"a": account_id, "e": local_external_id(client_id)}).scalar()
+        sla_clock.refresh(conn, [conversation])  # an unsent reply taken back: the countdown runs again
         return
     if conversation_external_id is None or not prior:
         return
@@ -199,6 +204,7 @@ def set_delivery(conn: Connection, account_id: int, client_id: str, delivery: De
                          {"a": account_id, "e": local_external_id(client_id)})
             conn.execute(text("UPDATE message SET client_id=:c, delivery=:d WHERE account_id=:a AND external_id=:e"),
                          {"a": account_id, "e": external_id, "c": client_id, "d": str(delivery)})
+            sla_clock.refresh_for_message(conn, account_id, client_id)
             return
         conn.execute(text("UPDATE message SET external_id=:e, delivery=:d WHERE account_id=:a AND client_id=:c"),
                      {"a": account_id, "e": external_id, "c": client_id, "d": str(delivery)})
@@ -206,6 +212,7 @@ def set_delivery(conn: Connection, account_id: int, client_id: str, delivery: De
         conn.execute(text("UPDATE message SET delivery=:d WHERE account_id=:a AND client_id=:c"
                           " AND delivery NOT IN ('sent','delivered','read')"),
                      {"a": account_id, "c": client_id, "d": str(delivery)})
+    sla_clock.refresh_for_message(conn, account_id, client_id)  # a failed reply no longer stops the clock
 
 
 def reapply_open(conn: Connection, rows: list, *, conversation_external_ids: set[str] | None = None) -> int:
@@ -222,8 +229,10 @@ def reapply_open(conn: Connection, rows: list, *, conversation_external_ids: set
 
 def drop_orphan_local_messages(conn: Connection, known_client_ids: set[str]) -> int:
     """Local rows whose outbox item is gone (undone or discarded before a crash): remove them."""
-    rows = conn.execute(text("SELECT id, client_id FROM message WHERE external_id LIKE 'local:%'")).all()
-    orphans = [r[0] for r in rows if r[1] not in known_client_ids]
-    for message_id in orphans:
+    rows = conn.execute(text(
+        "SELECT id, client_id, conversation_id FROM message WHERE external_id LIKE 'local:%'")).all()
+    orphans = [r for r in rows if r[1] not in known_client_ids]
+    for message_id, _client, _conversation in orphans:
         conn.execute(text("DELETE FROM message WHERE id=:id"), {"id": message_id})
+    sla_clock.refresh(conn, [r[2] for r in orphans])
     return len(orphans)

@@ -14,7 +14,9 @@ import json
 from sqlalchemy import Connection, text
 
 from deskapp.domain import Account
+from deskapp.domain.sla import SETTING_SLA_TARGETS
 from deskapp.store import accounts as account_store
+from deskapp.store import sla_clock
 
 
 def mirror_account(conn: Connection, account: Account, created_at: int) -> None:
@@ -51,17 +53,23 @@ def copy_differs(conn: Connection, accounts: list[Account], values: dict[str, st
 
 
 def put_setting(conn: Connection, key: str, value: str | None) -> None:
-    """Copy one setting into the cache; None removes it."""
+    """Copy one setting into the cache; None removes it. New SLA targets move every first-response deadline."""
+    before = sla_clock.targets(conn) if key == SETTING_SLA_TARGETS else None
     if value is None:
         conn.execute(text("DELETE FROM setting WHERE key = :k"), {"k": key})
     else:
         conn.execute(text("INSERT INTO setting (key, value) VALUES (:k, :v)"
                           " ON CONFLICT(key) DO UPDATE SET value = excluded.value"), {"k": key, "v": value})
+    if before is not None and sla_clock.targets(conn) != before:
+        sla_clock.refresh_all(conn)
 
 
 def mirror_settings(conn: Connection, values: dict[str, str]) -> None:
     """Make the cache's settings exactly the profile's."""
+    before = sla_clock.targets(conn)
     conn.execute(text("DELETE FROM setting"))
     if values:
         conn.execute(text("INSERT INTO setting (key, value) VALUES (:k, :v)"),
                      [{"k": k, "v": v} for k, v in values.items()])
+    if sla_clock.targets(conn) != before:
+        sla_clock.refresh_all(conn)

@@ -7,7 +7,7 @@ figures filter and group on (kept by triggers on ``conversation``, so every writ
 actions, triage corrections — keeps it current). Its covering indexes let each dashboard query read
 index entries only. ``kpi_reply`` counts public human replies per conversation, author and 15-minute
 UTC bucket: every real time zone offset is a multiple of 15 minutes, so local-day totals stay exact.
-Filled by ``deskapp.kpi.rollup``; the triggers are created by migration 0003.
+Filled by ``deskapp.kpi.rollup``; the triggers are created by migration 0003 (0007 adds sla_due_at to them).
 """
 
 from __future__ import annotations
@@ -35,12 +35,13 @@ kpi_conversation = Table(
     Column("first_reply_agent_id", Integer),
     Column("human_replies", Integer, nullable=False, server_default="0"),
     Column("reopened_7d", Integer, nullable=False, server_default="0"),
+    Column("sla_due_at", Integer),  # copied too: the first-response deadline while it runs (store.sla_clock)
     Index("ix_kpi_conv_created", "created_at", "channel", "status", "assignee_id", "team_id", "intent",
           "first_inbound_at", "first_reply_at"),
     Index("ix_kpi_conv_resolved", "resolved_at", "status", "created_at", "assignee_id", "channel", "team_id",
           "intent", "human_replies", "reopened_7d"),
     Index("ix_kpi_conv_open", "status", "created_at", "channel", "assignee_id", "team_id", "intent",
-          "first_inbound_at", "first_reply_at"),
+          "first_inbound_at", "first_reply_at", "sla_due_at"),
     Index("ix_kpi_conv_customer", "customer_id", "created_at", "channel"),
 )
 

@@ -26,7 +26,7 @@ MIN_TEXT = 140  # line 2 keeps at least this much (or 60 %) of its width for the
 SUBJECT_MAX = 300  # characters kept of a subject or snippet (a row shows a fraction of that)
 LABEL_MAX = 24
 MIN_ASSIGNEE = 48  # narrower than this, the assignee is left out of line 1 rather than cut to a letter
-SLA_TONES = {"ok": "neutral", "soon": "warn", "breached": "alert"}
+SLA_TONES = {"ok": "neutral", "at_risk": "warn", "breaching": "alert"}
 
 
 def hidden_parts(f: ViewFilter | None) -> frozenset[str]:

@@ -81,11 +81,15 @@ def cache(db):
         b.message(c9, "in", local("2026-03-28 16:00"))
         b.message(c9, "out", local("2026-03-28 16:00"), automated=True)
         b.message(c9, "note", local("2026-03-28 16:05"), author="Bob")
-        # C10: web chat waiting 90 s of its 120 s target: at risk now.
+        # C10: web chat waiting 90 s of its 120 s target: at risk now. A reply that failed to send does not
+        # stop the clock.
         c10 = ids["c10"] = b.conversation(created=NOW - 90, channel="web_chat")
         b.message(c10, "in", NOW - 90)
-        # A queued (not yet sent) reply is not a response either.
-        b.message(c10, "out", NOW - 30, author="Alice", delivery="queued")
+        b.message(c10, "out", NOW - 30, author="Alice", delivery="failed")
+        # C11: the same wait, but Alice's reply waits in the outbox: her answer stops the clock (no FRT yet).
+        c11 = ids["c11"] = b.conversation(created=NOW - 90, channel="web_chat")
+        b.message(c11, "in", NOW - 90)
+        b.message(c11, "out", NOW - 30, author="Alice", delivery="queued")
         # Surveys: CSAT 5 (C1), 4 (C2), 2 (C4), 3 (no conversation), 9 (invalid), 1 (before the period).
         b.survey("csat", 5, local("2026-03-28 13:00"), c1)
         b.survey("csat", 4, local("2026-03-29 12:00"), c2)
@@ -158,6 +162,7 @@ def test_sla(cache):
     assert sla["breach_rate"] == pytest.approx(0.6)
     assert sla["at_risk"] == 1 and _ids(db, "sla_at_risk") == [ids["c10"]]
     assert sla["breaching_now"] == 3  # C3, C9, and C7 (email, unanswered for 30 h, after the period)
+    assert _ids(db, "sla_breaching") == sorted([ids["c3"], ids["c7"], ids["c9"]])
 
 
 def test_volume_uses_local_days_across_dst(cache):
@@ -177,10 +182,10 @@ def test_volume_uses_local_days_across_dst(cache):
 
 def test_backlog(cache):
     f = _dash(cache[0]).figures
-    # open now: C10 (90 s), C7 (30 h), C3 (2.6 d), C8 and C9 (3.9 d)
-    assert f["backlog"]["open"] == 5
+    # open now: C10 and C11 (90 s), C7 (30 h), C3 (2.6 d), C8 and C9 (3.9 d)
+    assert f["backlog"]["open"] == 6
     assert {b["bucket"]: b["count"] for b in f["backlog"]["by_age"]} == {
-        "under 1 h": 1, "1–4 h": 0, "4–24 h": 0, "1–3 d": 2, "3–7 d": 2, "over 7 d": 0}
+        "under 1 h": 2, "1–4 h": 0, "4–24 h": 0, "1–3 d": 2, "3–7 d": 2, "over 7 d": 0}
 
 
 def test_agent_table(cache):
@@ -266,7 +271,7 @@ def test_every_figure_opens_the_conversations_behind_it(cache):
     assert names("volume:channel:web_chat") == ["c2", "c9"]
     assert names("intent:refund") == ["c1", "c2"] and names("intent:unknown") == ["c4", "c5", "c8", "c9"]
     assert names("label:vip") == ["c1", "c2"]
-    assert names("backlog") == ["c10", "c3", "c7", "c8", "c9"]
+    assert names("backlog") == ["c10", "c11", "c3", "c7", "c8", "c9"]
     assert names("backlog:3–7 d") == ["c8", "c9"]
     assert names("frt:day:2026-03-30") == ["c4"]
     assert names("resolution:day:2026-03-28") == ["c1", "c6"]

@@ -9,7 +9,7 @@ from alembic import command
 from deskapp.domain import Agent, Channel, Conversation, Direction, Message, Status
 from deskapp.kpi.compute import compute_dashboard
 from deskapp.kpi.period import Period
-from deskapp.kpi.rollup import rebuild
+from deskapp.kpi.rollup import COPIED_COLUMNS, TRIGGERS, rebuild
 from deskapp.kpi.rollup_hook import update_rollups
 from deskapp.store import accounts, migrate
 from deskapp.store.engine import Database
@@ -107,6 +107,15 @@ def test_migration_0003_backfills_an_existing_cache(data_dir):
     with database.read() as conn:
         assert conn.exec_driver_sql("SELECT agent_id, replies FROM kpi_reply").all() == [(1, 1)]
     database.close()
+
+
+def test_the_migrated_triggers_are_the_ones_the_rollup_describes(db):
+    """The migrations hold frozen copies of the triggers: they copy exactly COPIED_COLUMNS."""
+    with db.read() as conn:
+        found = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type = 'trigger'"
+                                     " AND name LIKE 'kpi_conversation_%' ORDER BY name").scalars().all()
+    assert [" ".join(sql.split()) for sql in found] == [" ".join(sql.split()) for sql in TRIGGERS]
+    assert "sla_due_at" in COPIED_COLUMNS
 
 
 def test_the_sync_engine_runs_the_kpi_hook(db, profile):

@@ -89,16 +89,21 @@ def test_sla_text_and_mark_read(filled):
     assert inbox.known_labels(filled) == ["vip"]
 
 
-def test_sla_level_turns_amber_then_red(filled):
+def test_sla_level_turns_amber_at_half_the_target_then_red(filled):
     row = inbox.rows_for(filled, [1])[1]
-    row.status, row.first_response_at, row.sla_due_at = "open", None, 100_000
-    assert inbox.sla_level(row, now=100_000 - 3 * 3600) == "ok"
-    assert inbox.sla_level(row, now=100_000 - inbox.SLA_SOON) == "soon"
-    assert inbox.sla_level(row, now=100_001) == "breached"
-    row.first_response_at = 99_000  # answered: no countdown
+    assert row.sla_target_s == 120  # the row's channel (web chat) with the default targets
+    row.status, row.sla_due_at, row.sla_target_s = "open", 100_000, 3600
+    assert inbox.sla_level(row, now=100_000 - 3600) == "ok"  # the clock just started
+    assert inbox.sla_level(row, now=100_000 - 1801) == "ok"
+    assert inbox.sla_level(row, now=100_000 - 1800) == "at_risk"  # half the hour gone, like "at risk now"
+    assert inbox.sla_level(row, now=100_000) == "at_risk" and inbox.sla_text(row, now=100_000) == "SLA 0s"
+    assert inbox.sla_level(row, now=100_001) == "breaching"
+    row.status = "snoozed"  # a snoozed conversation still waits for its first answer
+    assert inbox.sla_level(row, now=100_001) == "breaching"
+    row.status = "resolved"
     assert inbox.sla_level(row, now=100_001) == "" == inbox.sla_text(row, now=100_001)
-    row.first_response_at, row.status = None, "resolved"
-    assert inbox.sla_level(row, now=100_001) == ""
+    row.status, row.sla_due_at = "open", None  # answered: no countdown
+    assert inbox.sla_level(row, now=100_001) == "" == inbox.sla_text(row, now=100_001)
 
 
 def test_relative_time_reads_like_a_list():

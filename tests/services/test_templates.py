@@ -131,3 +131,49 @@ def test_bulk_answer_previews_each_reply_and_queues_them_through_the_outbox(db, 
         assert all(f"#{2000 + ids.index(cid)}" in text for cid, text in queued)
     finally:
         outbox.close()
+
+
+def _shop(conn, account_id: int, name: str, url: str = "https://green-leaf.myshopify.com") -> None:
+    conn.exec_driver_sql("INSERT INTO account(id, kind, name, base_url, created_at) VALUES (?, 'shopify', ?, ?, 0)",
+                         (account_id, name, url))
+
+
+def test_agent_email_and_shop_name_are_filled_from_the_accounts(db):
+    body = "{{ shop.name }} · {{ agent.email }}"
+    with db.write() as conn:
+        add_account(conn)  # the help desk: its signed-in agent is sam@shop
+        _shop(conn, 2, "Green Leaf Tea")
+        conn.exec_driver_sql(
+            "INSERT INTO account(id, kind, name, settings, created_at) VALUES (3, 'imap_smtp', 'mail', ?, 0)",
+            (json.dumps({"host": "127.0.0.1", "security": "plain", "user": "support@green-leaf.test"}),))
+        buyer = add_customer(conn, "Ida Buyer")
+        add_order(conn, buyer, "#3001", account_id=2)
+        on_desk = add_conversation(conn, "c1", buyer)
+        by_mail = add_conversation(conn, "c2", buyer, account_id=3)
+        no_order = add_conversation(conn, "c3", add_customer(conn, "New Person"))
+    result = svc.preview(db, body, on_desk)
+    assert (result.text, result.missing) == ("Green Leaf Tea · sam@shop", [])
+    # a mail account has no agent profile: the customer writes to the mailbox our replies come from
+    assert svc.preview(db, body, by_mail).text == "Green Leaf Tea · support@green-leaf.test"
+    # no order to say which shop: the only shop there is
+    assert svc.preview(db, body, no_order).text == "Green Leaf Tea · sam@shop"
+
+
+def test_agent_email_and_shop_name_are_reported_missing_rather_than_made_up(db):
+    body = "{{ shop.name }} · {{ agent.email }}"
+    with db.write() as conn:
+        conn.exec_driver_sql("INSERT INTO account(id, kind, name, created_at) VALUES (1, 'chatwoot', 'hub', 0)")
+        conn.exec_driver_sql("INSERT INTO agent(account_id, external_id, name, email, is_me)"
+                             " VALUES (1, 'me', 'Sam', '', 1), (1, 'oz', 'Oz', 'oz@shop', 0)")
+        _shop(conn, 2, "Shopify")  # what the accounts dialog calls a shop left unnamed
+        buyer = add_customer(conn, "Ida Buyer")
+        add_order(conn, buyer, "#3001", account_id=2)
+        cid = add_conversation(conn, "c1", buyer)
+    result = svc.preview(db, body, cid)
+    assert result.text == "·" and result.missing == ["shop.name", "agent.email"]
+    with db.write() as conn:
+        conn.exec_driver_sql("UPDATE account SET name = 'shopify https://green-leaf.myshopify.com' WHERE id = 2")
+        _shop(conn, 4, "Second Shop", "https://second.myshopify.com")
+        other = add_conversation(conn, "c2", add_customer(conn, "New Person"))
+    assert svc.preview(db, body, cid).missing == ["shop.name", "agent.email"]  # the CLI's stand-in name
+    assert svc.preview(db, body, other).missing == ["shop.name", "agent.email"]  # two shops, no order: which?

@@ -124,3 +124,41 @@ def test_0006_clears_1970_first_responses_and_reads_chatwoot_accounts_again(data
         assert rows == [(1, None, None), (2, None, 1760009999)]
         assert conn.exec_driver_sql("SELECT account_id, stream FROM sync_cursor").all() == [(2, "INBOX")]
     database.close()
+
+
+def test_0007_fills_the_first_response_deadlines_of_an_existing_cache(data_dir):
+    """Nothing wrote sla_due_at before 0007: the upgrade computes it (with the agent's targets) and copies it
+    into the KPI rollup, whose triggers keep it current from then on."""
+    from alembic import command
+
+    database = Database(data_dir / "cache.sqlite3")
+    cfg = migrate._config()
+    with database.write() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0006")
+    t0 = 1_772_355_600  # 2026-03-01 09:00 UTC
+    with database.write() as conn:
+        conn.exec_driver_sql("INSERT INTO account(id, kind, name, created_at) VALUES (1, 'chatwoot', 'hub', 0)")
+        conn.exec_driver_sql("INSERT INTO setting(key, value) VALUES ('kpi.sla_targets', '{\"sms\": 600}')")
+        for cid, channel in ((1, "web_chat"), (2, "sms"), (3, "email"), (4, "whatsapp")):
+            conn.exec_driver_sql("INSERT INTO conversation(id, account_id, external_id, channel, status, created_at,"
+                                 " updated_at) VALUES (?, 1, ?, ?, 'open', ?, ?)", (cid, str(cid), channel, t0, t0))
+        messages = [(1, "in", 0, "received", 0), (1, "out", 60, "sent", 1),  # only a bot answered
+                    (2, "in", 0, "received", 0), (2, "out", 60, "failed", 0),  # the reply never left
+                    (3, "in", 0, "received", 0), (3, "out", 60, "sent", 0),  # answered
+                    (4, "out", 0, "sent", 0)]  # outbound-initiated, nothing to answer
+        for n, (cid, direction, after, delivery, automated) in enumerate(messages):
+            conn.exec_driver_sql("INSERT INTO message(account_id, external_id, conversation_id, direction, sent_at,"
+                                 " delivery, automated) VALUES (1, ?, ?, ?, ?, ?, ?)",
+                                 (f"m{n}", cid, direction, t0 + after, delivery, automated))
+    assert migrate.upgrade(database) == migrate.head_revision()
+    expected = [(1, t0 + 120), (2, t0 + 600), (3, None), (4, None)]
+    with database.read() as conn:
+        assert conn.exec_driver_sql("SELECT id, sla_due_at FROM conversation ORDER BY id").all() == expected
+        assert conn.exec_driver_sql(
+            "SELECT conversation_id, sla_due_at FROM kpi_conversation ORDER BY 1").all() == expected
+    with database.write() as conn:  # the new trigger copies later writes
+        conn.exec_driver_sql("UPDATE conversation SET sla_due_at = 5 WHERE id = 3")
+    with database.read() as conn:
+        assert conn.exec_driver_sql("SELECT sla_due_at FROM kpi_conversation WHERE conversation_id = 3").scalar() == 5
+    database.close()

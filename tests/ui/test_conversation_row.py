@@ -4,11 +4,15 @@ list, and that every colour pair reads on the light and the dark palette."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPalette
 
-from deskapp.services.inbox import ConversationRow, ViewFilter, builtin_views
+from deskapp.domain import AuthorKind, Channel, Conversation, Direction, Message, Status
+from deskapp.services.inbox import ConversationRow, ViewFilter, builtin_views, rows_for
+from deskapp.store import accounts
+from deskapp.store.ingest import apply_batch
 from deskapp.ui import theme
 from deskapp.ui.chips import Chip, ChipPainter
 from deskapp.ui.conversation_row import RowPainter, hidden_parts, row_content
@@ -19,7 +23,7 @@ ROW = ConversationRow(
     id=7, customer="Chloe Taylor", channel="web_chat", subject="Where is my order #2190?",
     snippet="It was due   last\nweek", labels=["order-status", "vip", "a" * 40], status="pending",
     priority="urgent", assignee="Sam Other", unread=3, last_message_at=int(NOW - 300), created_at=int(NOW - 9000),
-    sla_due_at=int(NOW + 600), first_response_at=None, intent="order_status")
+    sla_due_at=int(NOW + 600), first_response_at=None, intent="order_status", sla_target_s=3600)
 
 
 def _views() -> dict[str, ViewFilter]:
@@ -39,10 +43,37 @@ def test_a_row_reads_customer_time_then_subject_and_chips():
     assert c.accessible_text().startswith("Chloe Taylor, Web chat, 5m, Where is my order #2190?")
 
 
-def test_sla_chip_tone_follows_the_time_left():
-    assert row_content(ROW, frozenset(), now=NOW - 7200).fixed == (Chip("SLA 2h", "neutral"),)
+def test_sla_chip_tone_follows_the_share_of_the_target_used():
+    # a one-hour target due at NOW + 10 min: grey for its first half, amber after, red once past
+    assert row_content(ROW, frozenset(), now=NOW - 2400).fixed == (Chip("SLA 50m", "neutral"),)
+    assert row_content(ROW, frozenset(), now=NOW - 1200).fixed == (Chip("SLA 30m", "warn"),)
     assert row_content(ROW, frozenset(), now=NOW + 900).fixed == (Chip("SLA -5m", "alert"),)
-    assert row_content(replace(ROW, first_response_at=int(NOW)), frozenset(), now=NOW).fixed == ()
+    assert row_content(replace(ROW, sla_due_at=None), frozenset(), now=NOW).fixed == ()  # answered
+
+
+def test_a_synced_conversation_counts_down_until_a_human_answers(db):
+    """From the real ingest to the chip: an SMS (1 h target) the customer opened at T0, read back as the list
+    reads its rows, at pinned moments."""
+    t0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    with db.write() as conn:
+        account = accounts.insert_account(conn, "chatwoot", "hub", "http://127.0.0.1:1", {})
+        cid = apply_batch(conn, account, [
+            Conversation("1", Channel.SMS, Status.OPEN, None, t0, t0, subject="Where is my parcel?"),
+            Message("m1", "1", Direction.IN, t0, text="Where is my parcel?", author_kind=AuthorKind.CONTACT),
+            Message("m2", "1", Direction.OUT, t0 + timedelta(minutes=1), text="Bot here", automated=True,
+                    author_kind=AuthorKind.BOT)], stream="s", cursor=None).conversation_ids[0]
+
+    def chips(minutes: float) -> tuple[Chip, ...]:
+        row = rows_for(db, [cid])[cid]
+        return row_content(row, frozenset(), now=(t0 + timedelta(minutes=minutes)).timestamp()).fixed
+
+    assert chips(10) == (Chip("SLA 50m", "neutral"),)
+    assert chips(30) == (Chip("SLA 30m", "warn"),)  # half the hour gone: "at risk now" on the dashboard too
+    assert chips(65) == (Chip("SLA -5m", "alert"),)
+    with db.write() as conn:
+        apply_batch(conn, account, [Message("m3", "1", Direction.OUT, t0 + timedelta(minutes=70), text="It left today",
+                                            author_kind=AuthorKind.AGENT)], stream="s", cursor=None)
+    assert chips(75) == ()
 
 
 def test_no_subject_shows_the_last_message_and_a_draft_is_marked():
