@@ -324,9 +324,9 @@ class SmtpSink:
                                   base64.b64decode(args[1]).decode().split("\x01") if part)
                     user, token = fields["user"], fields["auth"].removeprefix("Bearer ")
                 except (IndexError, KeyError, ValueError):
-                    return AuthResult(success=False, message="501 5.5.2 malformed XOAUTH2 response")
+                    return AuthResult(success=False, handled=False, message="501 5.5.2 malformed XOAUTH2 response")
                 if identity is None or identity.user_of(token) != user:
-                    return AuthResult(success=False)
+                    return AuthResult(success=False, handled=False)  # not handled: the server answers 535
                 sink.logins.append(user)
                 return AuthResult(success=True, auth_data=LoginPassword(user.encode(), token.encode()))
 
@@ -334,7 +334,7 @@ class SmtpSink:
             ok = auth_data.password.decode() == PASSWORD
             if ok:
                 sink.logins.append(auth_data.login.decode())
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)  # a refusal is answered with 535, as real servers do
 
         self.port = free_port()
         # AUTH without TLS ("can lead to security vulnerabilities"): fine on loopback, all this binds to.
