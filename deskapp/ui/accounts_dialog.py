@@ -364,7 +364,7 @@ class FirstRunDialog(QDialog):
         layout = QVBoxLayout(self)
         text = QLabel("<h3>Welcome to deskapp</h3><p>No account is set up yet. Try the demo workspace (a "
                       "built-in help desk and shop with sample customers, running on this computer only), or "
-                      "connect your own Chatwoot and Shopify accounts.</p>")
+                      "connect your own Chatwoot, Shopify and mailbox accounts.</p>")
         text.setWordWrap(True)
         layout.addWidget(text)
         demo = QPushButton("Open the demo workspace")
