@@ -55,7 +55,8 @@ def describe(row) -> str:
 def _details(row) -> str:
     """The short reason and, when the server or the connector said more, the rest of it."""
     reason, more = row.conflict or "", row.last_error or ""
-    return f"{reason}. {more}" if reason and more and more != reason else (reason or more)
+    text = f"{reason}. {more}" if reason and more and more != reason else (reason or more)
+    return text[:1].upper() + text[1:]
 
 
 class OutboxPanel(QWidget):
