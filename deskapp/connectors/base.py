@@ -47,7 +47,12 @@ class PayloadError(ConnectorError):
 
 
 class Connector(Protocol):
-    """A pull/push adapter for one account."""
+    """A pull/push adapter for one account.
+
+    A connector whose service has no idempotency key and no way to check first (SMTP) sets
+    ``records_handoff = True`` and takes ``push(item, handoff)``: it calls ``handoff(step)`` as the item
+    reaches the server (deskapp.domain.Handoff), and the replayer makes each step durable before it returns.
+    """
 
     def streams(self) -> list[str]:
         """The top-level streams to pull, in order (e.g. "profile", "contacts", "conversations")."""

@@ -7,6 +7,7 @@ from deskapp.domain.enums import (
     Connectivity,
     DeliveryState,
     Direction,
+    Handoff,
     IdentityKind,
     Intent,
     OutboxKind,
@@ -38,7 +39,7 @@ from deskapp.domain.models import (
 
 __all__ = [
     "Account", "AccountKind", "Agent", "Attachment", "AuthorKind", "Batch", "Channel", "Connectivity", "Contact",
-    "Conversation", "DeliveryState", "Direction", "Identity", "IdentityKind", "Intent", "Message",
+    "Conversation", "DeliveryState", "Direction", "Handoff", "Identity", "IdentityKind", "Intent", "Message",
     "Order", "OrderLine", "OutboxItem", "OutboxKind", "OutboxState", "Priority", "PushResult",
     "Sentiment", "Status", "StatusEvent", "SurveyKind", "SurveyResponse", "Team", "Template", "Urgency",
 ]

@@ -149,6 +149,17 @@ class OutboxState(StrEnum):
     CONFLICT = "conflict"
 
 
+class Handoff(StrEnum):
+    """How far a message went towards a server with no idempotency key (SMTP), recorded durably as it goes.
+
+    No handoff: certainly not sent. ``HANDED``: every byte but the end-of-data mark was written and the
+    mark is next, so the server may have accepted it. ``ACCEPTED``: the server said it took the message.
+    """
+
+    HANDED = "handed"
+    ACCEPTED = "accepted"
+
+
 class Connectivity(StrEnum):
     ONLINE = "online"
     DEGRADED = "degraded"

@@ -17,6 +17,7 @@ from deskapp.domain.enums import (
     Connectivity,
     DeliveryState,
     Direction,
+    Handoff,
     IdentityKind,
     OutboxKind,
     OutboxState,
@@ -189,6 +190,7 @@ class OutboxItem:
     state: OutboxState = OutboxState.PENDING
     attempts: int = 0
     last_error: str | None = None
+    handoff: Handoff | None = None  # how far an earlier attempt got (mail replies: see Handoff)
 
 
 @dataclass(frozen=True, slots=True)

@@ -111,10 +111,12 @@ def has_accounts(ws: AccountWorkspace) -> bool:
 def update_account(ws: AccountWorkspace, account_id: int, *, name: str | None = None, base_url: str | None = None,
                    settings: dict[str, Any] | None = None, secret: str | None = None) -> None:
     """Edit an account in place (the accounts dialog, the demo workspace); a new secret replaces the keyring's."""
-    get_account(ws, account_id)
+    account = get_account(ws, account_id)
+    if base_url is not None and account.kind != AccountKind.IMAP_SMTP:  # a mailbox's imap(s):// is built, not typed
+        base_url = _check_url(base_url)
     with ws.profile.write() as conn:
         records.update_account(conn, account_id, name=(name.strip() or "account") if name is not None else None,
-                               base_url=_check_url(base_url) if base_url is not None else None, settings=settings)
+                               base_url=base_url, settings=settings)
     _copy_to_cache(ws, account_id)
     if secret:
         ws.secrets.set(account_id, secret.strip())

@@ -6,6 +6,8 @@ method returns, the change survives a power cut or a kill -9.
 
 States: pending -> sending -> done | failed | conflict. ``sending`` is written (and synced) before the
 push, so after a crash we know the item may already have landed and the connector must check first.
+Where the service has no idempotency key (SMTP), the connector also records how far the message got
+(``handoff``: handed to the server, accepted by it), each step synced before the next one happens.
 """
 
 from __future__ import annotations
@@ -23,12 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from deskapp.domain import OutboxItem, OutboxKind, OutboxState
+from deskapp.domain import Handoff, OutboxItem, OutboxKind, OutboxState
 from deskapp.store.owner_only import OWNER_ONLY, create_owner_only, tighten_side_files
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 UNDO_WINDOW_S = 5.0
 STALE_SENDING_S = 300.0  # a "sending" claim older than this belongs to a process that died
 
@@ -51,6 +53,12 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS ix_outbox_state ON outbox (state, account_id, seq);
 CREATE INDEX IF NOT EXISTS ix_outbox_conversation ON outbox (account_id, conversation_external_id, seq);
+"""
+# Replies caught mid-push by a deskapp without handoff records may or may not have gone out: "handed"
+# turns them into a question for the agent on a mailbox instead of a second send.
+_SCHEMA_V2 = """
+ALTER TABLE outbox ADD COLUMN handoff TEXT;
+UPDATE outbox SET handoff='handed' WHERE state='sending' AND kind='reply';
 """
 
 # Open items: not yet acknowledged by the server, still shaping the optimistic state of the cache.
@@ -167,13 +175,14 @@ class OutboxRow:
     last_error: str | None = None
     conflict: str | None = None
     external_id: str | None = None
+    handoff: Handoff | None = None
 
     def to_item(self) -> OutboxItem:
         return OutboxItem(
             client_id=self.client_id, account_id=self.account_id,
             conversation_external_id=self.conversation_external_id, kind=self.kind,
             payload=dict(self.payload), created_at=datetime.fromtimestamp(self.created_at, UTC),
-            state=self.state, attempts=self.attempts, last_error=self.last_error,
+            state=self.state, attempts=self.attempts, last_error=self.last_error, handoff=self.handoff,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -182,6 +191,7 @@ class OutboxRow:
             "conversation": self.conversation_external_id, "kind": str(self.kind), "payload": self.payload,
             "state": str(self.state), "attempts": self.attempts, "last_error": self.last_error,
             "conflict": self.conflict, "external_id": self.external_id,
+            "handoff": str(self.handoff) if self.handoff else None,
             "created_at": datetime.fromtimestamp(self.created_at, UTC).isoformat(),
         }
 
@@ -197,6 +207,7 @@ def _row(r: sqlite3.Row) -> OutboxRow:
         payload=json.loads(r["payload"]), prior=json.loads(r["prior"]), created_at=r["created_at"],
         updated_at=r["updated_at"], state=OutboxState(r["state"]), attempts=r["attempts"],
         last_error=r["last_error"], conflict=r["conflict"], external_id=r["external_id"],
+        handoff=Handoff(r["handoff"]) if r["handoff"] else None,
     )
 
 
@@ -230,10 +241,11 @@ class OutboxStore:
         version = self._conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise StorageError(f"The outbox {self.path} was written by a newer deskapp (schema {version}).")
-        if version < 1:
-            with self._lock:
-                self._conn.executescript(
-                    "BEGIN IMMEDIATE;" + _SCHEMA_V1 + f"PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
+        steps = [(1, _SCHEMA_V1), (2, _SCHEMA_V2)]
+        for target, script in steps:
+            if version < target:
+                with self._lock:
+                    self._conn.executescript(f"BEGIN IMMEDIATE;{script}PRAGMA user_version={target}; COMMIT;")
 
     def _write(self, sql: str, params: tuple | dict = ()) -> int:
         with self._lock:
@@ -307,6 +319,15 @@ class OutboxStore:
             (now, client_id, stale_before),
         ) == 1
 
+    def set_handoff(self, client_id: str, handoff: Handoff | None) -> None:
+        """Record how far the message being sent got (None: the server refused it, so certainly not sent).
+        Synced before the connector goes on; raises StorageError when that cannot be recorded, or when the
+        item is no longer being sent, so the connector stops before the server may take the message."""
+        changed = self._write("UPDATE outbox SET handoff=?, updated_at=? WHERE client_id=? AND state='sending'",
+                              (str(handoff) if handoff else None, time.time(), client_id))
+        if changed != 1:
+            raise StorageError(f"outbox item {client_id} is no longer being sent; not handing it over")
+
     def mark_done(self, client_id: str, external_id: str | None) -> None:
         self._write(
             "UPDATE outbox SET state='done', external_id=?, last_error=NULL, conflict=NULL, updated_at=? "
@@ -324,9 +345,12 @@ class OutboxStore:
                     (str(state), reason, error or reason, time.time(), client_id))
 
     def retry(self, client_id: str) -> bool:
-        """The agent's "retry": a failed/conflicting item goes back to the queue, in its old place."""
+        """The agent's "retry": a failed/conflicting item goes back to the queue, in its old place. The
+        agent has decided to send it, so an earlier "may have been sent" no longer holds it back (what a
+        server accepted stays accepted: it is never sent again)."""
         return self._write(
-            "UPDATE outbox SET state='pending', conflict=NULL, updated_at=? "
+            "UPDATE outbox SET state='pending', conflict=NULL, updated_at=?, "
+            "handoff=CASE WHEN handoff='accepted' THEN handoff END "
             "WHERE client_id=? AND state IN ('failed','conflict')", (time.time(), client_id)) == 1
 
     def delete(self, client_id: str) -> bool:

@@ -3,8 +3,10 @@
 Per conversation, items go strictly in queue order; conversations interleave. Each item is marked
 ``sending`` durably before the push and ``done`` after it, so after a kill -9 in between we know it
 may have landed: the connector then checks first (Chatwoot: the ``deskapp_client_id`` marker; email:
-the Message-ID in the Sent folder), with the client id as the idempotency key. Pushes pass through a
-token bucket so a reconnect with a thousand queued actions never turns into a request storm.
+the Message-ID in the Sent folder), with the client id as the idempotency key. A connector that cannot
+check (SMTP) reports each step of its handoff, made durable here before it goes on, and turns a
+"maybe sent" into a conflict for the agent. Pushes pass through a token bucket so a reconnect with a
+thousand queued actions never turns into a request storm.
 
 A rejected item becomes ``conflict`` or ``failed`` for the agent to settle (services.actions), and
 holds back the later items of its conversation. A revoked token stops the account: items stay pending.
@@ -18,6 +20,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from deskapp.connectors.base import AuthError, Cancelled, Connector, ConnectorError, TransientError
 from deskapp.domain import DeliveryState, OutboxKind, OutboxState, PushResult
@@ -210,7 +213,10 @@ class Replayer:
         self._delivery(row, DeliveryState.SENDING)
         item = replace(row.to_item(), attempts=previous_attempts, state=OutboxState.SENDING)
         try:
-            result: PushResult = connector.push(item)
+            if getattr(connector, "records_handoff", False):
+                result: PushResult = connector.push(item, partial(self.outbox.set_handoff, row.client_id))
+            else:
+                result = connector.push(item)
         except AuthError as exc:
             self._back_to_queue(row, f"auth: {exc}")
             report.add("deferred", error=str(exc), stopped="auth_needed")

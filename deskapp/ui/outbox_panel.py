@@ -52,6 +52,13 @@ def describe(row) -> str:
     return _KIND_TEXT.get(kind, kind)
 
 
+def _details(row) -> str:
+    """The short reason and, when the server or the connector said more, the rest of it."""
+    reason, more = row.conflict or "", row.last_error or ""
+    text = f"{reason}. {more}" if reason and more and more != reason else (reason or more)
+    return text[:1].upper() + text[1:]
+
+
 class OutboxPanel(QWidget):
     """``countChanged(int)`` (items not yet sent) after each refresh; ``decided(str, str)`` per decision."""
 
@@ -81,6 +88,12 @@ class OutboxPanel(QWidget):
                                  (self.discard_button, "discard")):
             button.setAccessibleName(button.text())
             button.clicked.connect(lambda _=False, d=decision: self.decide_selected(d))
+        # The whole story of the selected problem (the Problem column has its short reason).
+        self.detail = QLabel()
+        self.detail.setAccessibleName("Problem details")
+        self.detail.setWordWrap(True)
+        self.detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.detail.hide()
         self.error = QLabel()
         self.error.setStyleSheet("color: #d93025")
         self.error.setWordWrap(True)
@@ -93,6 +106,7 @@ class OutboxPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.detail)
         layout.addWidget(self.error)
         layout.addLayout(buttons)
         self.rows: list = []
@@ -121,6 +135,8 @@ class OutboxPanel(QWidget):
             for j, value in enumerate(cells):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, row.client_id)
+                if problem:
+                    item.setToolTip(_details(row))
                 if str(row.state) in ("failed", "conflict"):
                     item.setForeground(Qt.GlobalColor.darkRed)
                 self.table.setItem(i, j, item)
@@ -158,6 +174,10 @@ class OutboxPanel(QWidget):
 
     def _update_buttons(self) -> None:
         chosen = set(self.selected_client_ids())
+        picked = [r for r in self.rows if r.client_id in chosen]
+        shown = _details(picked[0]) if len(picked) == 1 and (picked[0].conflict or picked[0].last_error) else ""
+        self.detail.setText(shown)
+        self.detail.setVisible(bool(shown))
         problem = any(str(r.state) in ("failed", "conflict") for r in self.rows if r.client_id in chosen)
         messages = any(str(r.kind) in ("reply", "note") for r in self.rows if r.client_id in chosen)
         self.retry_button.setEnabled(problem)

@@ -247,9 +247,35 @@ class IdentityProvider:
         self.server.server_close()
 
 
+class Gate:
+    """A point where the SMTP server stops (``SmtpSink.hold``): ``reached`` once a client is there; the server
+    goes on when ``release()`` is called (or the sink stops)."""
+
+    def __init__(self, *, keep: bool = True) -> None:
+        self.keep = keep
+        self.reached = threading.Event()
+        self.released = threading.Event()
+
+    async def wait(self) -> None:
+        import asyncio
+
+        self.reached.set()
+        while not self.released.is_set():  # the server's event loop stays free for other sessions
+            await asyncio.sleep(0.02)
+
+    def release(self) -> None:
+        self.released.set()
+
+
 class SmtpSink:
     """aiosmtpd on loopback with AUTH (any user, PASSWORD; no TLS needed on loopback); keeps what it accepted.
-    With ``identity``, AUTH XOAUTH2 too, with that provider's tokens. Recipients at refused.example get a 550."""
+    With ``identity``, AUTH XOAUTH2 too, with that provider's tokens. Recipients at refused.example get a 550.
+
+    ``hold("RCPT")`` stops the next transaction before its data (nothing can be delivered yet);
+    ``hold("DATA")`` stops after the whole message came in and before the answer: with ``keep`` the
+    message counts as received (the answer is lost if the client dies), without it it is dropped.
+    ``data_reply`` answers the next message with that line instead of 250 (e.g. "451 ..."), not keeping it.
+    ``data_delay`` seconds pass between taking a message and answering 250."""
 
     def __init__(self, *, cert: Path | None = None, key: Path | None = None,
                  identity: IdentityProvider | None = None) -> None:
@@ -260,19 +286,35 @@ class SmtpSink:
 
         self.messages: list[tuple[str, list[str], bytes]] = []
         self.logins: list[str] = []
+        self.gates: dict[str, Gate] = {}  # armed, each for one transaction
+        self._made: list[Gate] = []
+        self.data_reply: str | None = None
+        self.data_delay = 0.0
         sink = self
 
         class Handler:
             async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+                gate = sink.gates.pop("RCPT", None)
+                if gate is not None:
+                    await gate.wait()
                 if address.endswith("@refused.example"):
                     return "550 5.1.1 no such user"
                 envelope.rcpt_tos.append(address)
                 return "250 OK"
 
             async def handle_DATA(self, server, session, envelope):
-                sink.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
-                                      envelope.original_content or envelope.content))
-                return "250 OK"
+                import asyncio
+
+                gate, reply = sink.gates.pop("DATA", None), sink.data_reply
+                sink.data_reply = None
+                if reply is None and (gate is None or gate.keep):
+                    sink.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
+                                          envelope.original_content or envelope.content))
+                if gate is not None:
+                    await gate.wait()
+                if sink.data_delay:
+                    await asyncio.sleep(sink.data_delay)
+                return reply or ("250 OK" if gate is None or gate.keep else "451 4.3.0 message not kept")
 
         class OAuthHandler(Handler):
             async def auth_XOAUTH2(self, server, args):
@@ -282,9 +324,9 @@ class SmtpSink:
                                   base64.b64decode(args[1]).decode().split("\x01") if part)
                     user, token = fields["user"], fields["auth"].removeprefix("Bearer ")
                 except (IndexError, KeyError, ValueError):
-                    return AuthResult(success=False, message="501 5.5.2 malformed XOAUTH2 response")
+                    return AuthResult(success=False, handled=False, message="501 5.5.2 malformed XOAUTH2 response")
                 if identity is None or identity.user_of(token) != user:
-                    return AuthResult(success=False)
+                    return AuthResult(success=False, handled=False)  # not handled: the server answers 535
                 sink.logins.append(user)
                 return AuthResult(success=True, auth_data=LoginPassword(user.encode(), token.encode()))
 
@@ -292,7 +334,7 @@ class SmtpSink:
             ok = auth_data.password.decode() == PASSWORD
             if ok:
                 sink.logins.append(auth_data.login.decode())
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)  # a refusal is answered with 535, as real servers do
 
         self.port = free_port()
         # AUTH without TLS ("can lead to security vulnerabilities"): fine on loopback, all this binds to.
@@ -305,11 +347,19 @@ class SmtpSink:
         self.controller = Controller(handler, hostname="127.0.0.1", port=self.port, authenticator=authenticator,
                                      auth_require_tls=cert is not None, auth_required=True, **tls)
 
+    def hold(self, stage: str, *, keep: bool = True) -> Gate:
+        assert stage in ("RCPT", "DATA")
+        self.gates[stage] = gate = Gate(keep=keep)
+        self._made.append(gate)
+        return gate
+
     def __enter__(self) -> SmtpSink:
         self.controller.start()
         return self
 
     def __exit__(self, *_exc) -> None:
+        for gate in self._made:
+            gate.release()
         self.controller.stop()
 
 

@@ -38,7 +38,7 @@ def test_reply_creates_local_message_and_durable_item(env, data_dir):
     raw = sqlite3.connect(data_dir / "outbox.sqlite3")
     assert raw.execute("SELECT kind, state, payload FROM outbox").fetchall() == [
         ("reply", "pending", json.dumps({"text": "Your parcel left today."}))]
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
     raw.close()
     assert changes == [conv]
     assert (data_dir / "outbox.sqlite3").stat().st_mode & 0o777 == 0o600

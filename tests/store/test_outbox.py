@@ -11,7 +11,7 @@ import textwrap
 
 import pytest
 
-from deskapp.domain import OutboxKind, OutboxState
+from deskapp.domain import Handoff, OutboxKind, OutboxState
 from deskapp.store import cache_integrity
 from deskapp.store.outbox import OutboxStore, StorageError
 
@@ -26,7 +26,7 @@ def test_file_schema_and_permissions(tmp_path):
     assert row.state == OutboxState.PENDING and row.attempts == 0 and len(row.client_id) == 36
     assert (tmp_path / "outbox.sqlite3").stat().st_mode & 0o777 == 0o600
     raw = sqlite3.connect(tmp_path / "outbox.sqlite3")
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
     raw.close()
     assert store._conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     store.close()
@@ -58,6 +58,43 @@ def test_state_transitions(tmp_path):
     assert store.counts()["done"] == 1 and store.counts()["pending"] == 2
     assert [r.client_id for r in store.open_items()] == [b.client_id, c.client_id]
     assert store.get(a.client_id).to_json()["state"] == "done"
+    store.close()
+
+
+def test_handoff_is_recorded_only_while_sending_and_cleared_by_the_agents_retry(tmp_path):
+    store = OutboxStore(tmp_path / "o.sqlite3")
+    row = _append(store)
+    with pytest.raises(StorageError, match="no longer being sent"):  # not claimed: never hand it over
+        store.set_handoff(row.client_id, Handoff.HANDED)
+    assert store.claim(row.client_id)
+    store.set_handoff(row.client_id, Handoff.HANDED)
+    assert store.recover_sending() == 1  # a restart keeps what it knew about the send
+    assert store.get(row.client_id).to_item().handoff == Handoff.HANDED
+    store.claim(row.client_id)
+    store.mark_problem(row.client_id, OutboxState.CONFLICT, reason="may already have been sent")
+    assert store.get(row.client_id).to_json()["handoff"] == "handed"
+    assert store.retry(row.client_id)  # the agent looked and decided to send it: no longer held back
+    assert store.get(row.client_id).handoff is None
+    store.claim(row.client_id)
+    store.set_handoff(row.client_id, Handoff.ACCEPTED)
+    store.mark_done(row.client_id, "mid:x")
+    assert store.get(row.client_id).handoff == Handoff.ACCEPTED
+    store.close()
+
+
+def test_version_1_file_is_upgraded_and_replies_caught_mid_push_become_maybe_sent(tmp_path):
+    from deskapp.store.outbox import _SCHEMA_V1
+
+    raw = sqlite3.connect(tmp_path / "o.sqlite3")
+    raw.executescript(_SCHEMA_V1 + "PRAGMA user_version=1;")
+    for n, (kind, state) in enumerate([("reply", "sending"), ("reply", "pending"), ("status", "sending")]):
+        raw.execute("INSERT INTO outbox (client_id, account_id, kind, payload, created_at, updated_at, state,"
+                    " attempts) VALUES (?, 1, ?, '{}', 0, 0, ?, 1)", (f"c{n}", kind, state))
+    raw.commit()
+    raw.close()
+    store = OutboxStore(tmp_path / "o.sqlite3")
+    assert {r.client_id: r.handoff for r in store.items()} == {"c0": Handoff.HANDED, "c1": None, "c2": None}
+    assert store._conn.execute("PRAGMA user_version").fetchone()[0] == 2
     store.close()
 
 

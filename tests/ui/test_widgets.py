@@ -144,48 +144,55 @@ def test_status_bar_shows_accounts_progress_and_outbox(qtbot):
     assert bar.outbox.text() == "Outbox: 4 · 1 need you"
 
 
-def test_accounts_widget_add_edit_remove(qtbot, ws, monkeypatch):
-    from PySide6.QtWidgets import QDialog
-
+def test_accounts_widget_add_edit_remove(qtbot, ws):
     from deskapp.services import accounts
     from deskapp.ui import accounts_dialog
     from deskapp.ui.tasks import TaskRunner
 
     widget = accounts_dialog.AccountsWidget(ws, TaskRunner())
     qtbot.addWidget(widget)
-    values = {"kind": "chatwoot", "name": "Hub", "base_url": "http://127.0.0.1:9", "secret": "tok",
-              "settings": {"account_id": 3}}
-    monkeypatch.setattr(accounts_dialog.AccountEditDialog, "exec", lambda self: QDialog.DialogCode.Accepted)
-    monkeypatch.setattr(accounts_dialog.AccountEditDialog, "values", lambda self: dict(values))
     widget.add()
-    assert widget.list.count() == 1
+    dialog = widget.dialog
+    dialog.name.setText("Hub")
+    dialog.url.setText("http://127.0.0.1:9")
+    dialog.chatwoot_id.setValue(3)
+    dialog.token.setText("tok")
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    qtbot.waitUntil(lambda: widget.list.count() == 1, timeout=10_000)  # saved off the GUI thread
     account_id = accounts.list_accounts(ws)[0].id
-    assert ws.secrets.get(account_id) == "tok"
-    values.update(name="Hub renamed", secret="")
+    assert ws.secrets.get(account_id) == "tok" and accounts.get_account(ws, account_id).settings == {"account_id": 3}
     widget.edit()
-    assert accounts.get_account(ws, account_id).name == "Hub renamed" and ws.secrets.get(account_id) == "tok"
+    widget.dialog.name.setText("Hub renamed")  # the token left empty: kept
+    widget.dialog.save()
+    qtbot.waitUntil(lambda: "Hub renamed" in widget.list.item(0).text(), timeout=10_000)
+    assert ws.secrets.get(account_id) == "tok"
     widget.test()
     qtbot.waitUntil(lambda: widget.result.text().startswith("✘"), timeout=20_000)  # nothing listens on :9
     widget.remove(confirm=False)
-    assert widget.list.count() == 0 and accounts.list_accounts(ws) == []
+    qtbot.waitUntil(lambda: widget.list.count() == 0, timeout=10_000)
+    assert accounts.list_accounts(ws) == []
 
 
-def test_account_edit_dialog_validates(qtbot):
+def test_account_edit_dialog_validates(qtbot, ws):
     from deskapp.ui.accounts_dialog import AccountEditDialog
+    from deskapp.ui.tasks import TaskRunner
 
-    dialog = AccountEditDialog()
+    dialog = AccountEditDialog(ws=ws, tasks=TaskRunner())
     qtbot.addWidget(dialog)
     dialog.url.setText("hub.example.com")
-    dialog._check()
+    dialog.save()
     assert "http" in dialog.error.text() and dialog.result() == 0
     dialog.url.setText("https://hub.example.com")
-    dialog._check()
+    dialog.save()
     assert "token" in dialog.error.text()
     dialog.token.setText("t")
     dialog.kind.setCurrentIndex(1)
     assert dialog.chatwoot_id.isHidden()
-    dialog._check()
-    assert dialog.values()["kind"] == "shopify"
+    assert dialog.problem() is None and dialog.values()["kind"] == "shopify"
+    dialog.kind.setCurrentIndex(2)
+    assert dialog.is_mailbox() and dialog.pages.currentIndex() == 1
+    dialog.save()
+    assert dialog.error.text() == "The IMAP server is needed"
 
 
 def test_app_smoke_run_offscreen(filled):

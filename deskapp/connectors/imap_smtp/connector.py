@@ -1,5 +1,5 @@
 """The imap_smtp connector for the sync engine: one stream per folder, pulled incrementally; replies sent
-over SMTP and appended to Sent, exactly once.
+over SMTP and appended to Sent, never twice.
 
 A folder's cursor is JSON ``{"v": UIDVALIDITY, "h": last UID seen, "b": last UID with body,
 "m": HIGHESTMODSEQ}``. A pass over a folder: one page with the headers of the newest new mail (the
@@ -7,6 +7,11 @@ inbox fills at once), then pages of bodies of every new mail, then one last page
 (CONDSTORE CHANGEDSINCE when offered) and a snapshot of the folder's UIDs (the preprocessor turns
 missing ones into deletions). A new UIDVALIDITY starts the folder over; message ids come from
 Message-ID, so nothing is duplicated.
+
+A reply's Message-ID comes from its outbox client id. A push first looks for it in Sent; then what an
+earlier attempt recorded (``item.handoff``, see smtp.py) decides: accepted by the server -> only the Sent
+copy is made; handed over without an answer -> a conflict for the agent ("may already have been sent"),
+never a second send; nothing recorded -> sent now.
 """
 
 from __future__ import annotations
@@ -25,13 +30,17 @@ from deskapp.connectors.base import PayloadError
 from deskapp.connectors.imap_smtp.config import MailConfig
 from deskapp.connectors.imap_smtp.imap import ImapSession
 from deskapp.connectors.imap_smtp.mapping import client_message_id, map_message, message_key, root_message_id
-from deskapp.connectors.imap_smtp.smtp import SmtpRejected, send_message
+from deskapp.connectors.imap_smtp.smtp import HandoffRecorder, SmtpRejected, send_message
 from deskapp.connectors.mime import parse_headers, parse_message
-from deskapp.domain import Batch, OutboxItem, OutboxKind, PushResult
+from deskapp.domain import Batch, Handoff, OutboxItem, OutboxKind, PushResult
 from deskapp.domain.mail import FolderSnapshot, MailFlags
 
 log = logging.getLogger(__name__)
 
+MAYBE_SENT = "this reply may already have been sent; check the customer's thread before sending again"
+MAYBE_SENT_DETAIL = ("The mail server was handed this reply, but deskapp stopped (or lost the connection) before "
+                     "the server confirmed it, and it is not in the Sent folder. Retry sends it once more; "
+                     "Discard drops it.")
 HEADERS_FIRST = 300
 BODY_PAGE = 250
 _HEADER_ITEMS = ["UID", "FLAGS", "INTERNALDATE", "BODY.PEEK[HEADER]"]
@@ -46,6 +55,7 @@ class ImapSmtpConnector:
     """Connector protocol (deskapp.connectors.base) for one mailbox."""
 
     messages_per_conversation = False  # folders are streams; no per-conversation message pulls
+    records_handoff = True  # push() takes a recorder for the SMTP handoff (the replayer makes it durable)
 
     def __init__(self, config: MailConfig, secret: Callable[[], str], *, account_name: str = "") -> None:
         self.config = config
@@ -162,30 +172,65 @@ class ImapSmtpConnector:
 
     # --- pushes ----------------------------------------------------------------------------------
 
-    def push(self, item: OutboxItem) -> PushResult:
+    def push(self, item: OutboxItem, handoff: HandoffRecorder | None = None) -> PushResult:
+        """Send a reply (other kinds stay local); ``handoff`` makes each step of the SMTP send durable."""
         with self._lock:
-            return self._push(item)
+            return self._push(item, handoff)
 
-    def _push(self, item: OutboxItem) -> PushResult:
+    def _push(self, item: OutboxItem, handoff: HandoffRecorder | None) -> PushResult:
         if item.kind != OutboxKind.REPLY:
             # Notes, status, assignment, labels, priority, snooze: a mailbox has no such thing; they stay local.
             return PushResult(ok=True, detail={"local": True})
         message_id = client_message_id(item.client_id)
         external_id = message_key(message_id, b"")
-        if self._in_folder(self.sent_folder, message_id):
+        if item.handoff == Handoff.HANDED:
+            return self._maybe_sent(message_id, external_id)
+        if self._in_folder(self.sent_folder, message_id):  # our copy, or the server's own (Gmail, Exchange)
             return PushResult(ok=True, external_id=external_id, detail={"already_sent": True})
         text = str(item.payload.get("text") or "")
         target = self._reply_target(item.conversation_external_id or "")
+        if item.handoff == Handoff.ACCEPTED:  # the server took it before a crash; only the Sent copy is missing
+            detail = {"message_id": message_id, "sent_before_restart": True}
+            try:
+                copy = self._compose(target, text, message_id) if target is not None else None
+            except PayloadError:
+                copy = None
+            if copy is None:
+                log.warning("reply %s was sent, but its thread is gone: no copy for Sent", message_id)
+            return PushResult(ok=True, external_id=external_id, detail={**detail, **self._copy_to_sent(copy)})
         if target is None:
             return PushResult(ok=False, conflict="the message to reply to is no longer in the mailbox")
         reply = self._compose(target, text, message_id)
         try:
-            send_message(self.config, self._secret(), reply)
+            send_message(self.config, self._secret(), reply, handoff)
         except SmtpRejected as exc:
             return PushResult(ok=False, conflict=str(exc))
-        if self.config.append_to_sent:
+        return PushResult(ok=True, external_id=external_id,
+                          detail={"message_id": message_id, **self._copy_to_sent(reply)})
+
+    def _maybe_sent(self, message_id: str, external_id: str) -> PushResult:
+        """An earlier attempt handed the reply over and got no answer: sent only if Sent shows it (servers
+        that file what they relay); otherwise the agent decides, after looking at the customer's thread."""
+        try:
+            found = self._in_folder(self.sent_folder, message_id)
+        except PayloadError as exc:  # the search failed: still a question for the agent, not a retry loop
+            log.warning("cannot look for %s in Sent: %s", message_id, exc)
+            found = False
+        if found:
+            return PushResult(ok=True, external_id=external_id, detail={"already_sent": True})
+        return PushResult(ok=False, conflict=MAYBE_SENT, detail={"message": MAYBE_SENT_DETAIL})
+
+    def _copy_to_sent(self, reply: EmailMessage | None) -> dict:
+        """The Sent copy of a reply the server accepted. A dropped IMAP connection raises (the item is pushed
+        again later and, being accepted, only copied); a refusal (quota...) is logged: the reply went out."""
+        if reply is None or not self.config.append_to_sent:
+            return {}
+        try:
             self._append_sent(reply)
-        return PushResult(ok=True, external_id=external_id, detail={"message_id": message_id})
+        except PayloadError as exc:
+            log.warning("reply %s was sent, but the copy to %s failed: %s", reply["Message-ID"], self.sent_folder, exc)
+            return {"sent_copy": f"not saved: {exc}"}
+        return {}
 
     def _in_folder(self, folder: str, message_id: str) -> bool:
         if self.session.select(folder) is None:
