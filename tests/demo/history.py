@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from deskapp.demo.rhythm import SHIFTS, weekday
 from deskapp.demo.state import ACTIVITY, INCOMING, DemoState
 from deskapp.domain.enums import Channel
-from deskapp.kpi.definitions import default_sla_targets
+from deskapp.domain.sla import default_sla_targets
 
 DAY = 86400
 REOPEN_WINDOW = 7 * DAY
