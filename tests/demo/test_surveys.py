@@ -43,10 +43,10 @@ def test_the_export_is_a_survey_tools_csv_about_resolved_conversations(client: D
 @pytest.fixture
 def ws(data_dir, db, profile):
     from deskapp.bootstrap import Workspace
-    from deskapp.credentials import SecretStore
     from deskapp.paths import resolve_paths
+    from deskapp.services.profile_secrets import secret_store
 
-    return Workspace(paths=resolve_paths(data_dir).ensure(), db=db, secrets=SecretStore(), profile=profile)
+    return Workspace(paths=resolve_paths(data_dir).ensure(), db=db, secrets=secret_store(profile), profile=profile)
 
 
 def test_the_demo_imports_the_export_once_its_conversations_are_synced(ws) -> None:

@@ -31,10 +31,12 @@ def trim_world(server, conversations: int) -> None:
 def demo_server_module():
     """A demo server trimmed to 40 conversations, shared by one module's tests."""
     from deskapp.demo.server import DemoServer
+    from tests.faults.stack import customers_write_back
 
     server = DemoServer(seed=1, scale="small", live=False, port=0, host="127.0.0.1")
     info = server.start()
     trim_world(server, 40)
+    customers_write_back(server, 10)
     try:
         yield server, info
     finally:

@@ -96,6 +96,8 @@ class Stack:
     def mirror(self, server, n: int) -> list[int]:
         """Put the server's first ``n`` open conversations (and its agents) in the cache without a full
         pull (the demo world has 2,000 conversations); returns their local ids."""
+        if sum(c.status == "open" for c in server.state.conversations) < n:
+            customers_write_back(server, n)
         convs = [c for c in server.state.conversations if c.status == "open"][:n]
         now = int(time.time())
         with self.db.write() as conn:
@@ -165,3 +167,15 @@ def server_markers(server) -> dict[str, int]:
         if marker:
             counts[marker] = counts.get(marker, 0) + 1
     return counts
+
+
+def customers_write_back(server, conversations: int) -> None:
+    """The customers of the hub's first ``conversations`` write again, which reopens the settled ones (the demo
+    world, like a real desk, has most of its history resolved and only the newest few open)."""
+    from deskapp.demo.state import INCOMING
+
+    state = server.state
+    for conv in state.conversations[:conversations]:
+        if conv.status != "open":
+            state.add_message(conv, content="Any news on this?", message_type=INCOMING, sender_type="contact",
+                              sender_id=conv.contact_id)

@@ -52,7 +52,7 @@ def test_sync_then_kpi_agrees_with_the_hubs_raw_data(hub, data_dir):
     report = json.loads(out)
     held = hub.held()
     unanswered, median = recomputed(held)
-    assert hub.bot_messages() > 10 and unanswered > 3  # bot answers are there, and some conversations only have those
+    assert hub.bot_messages() > 10 and unanswered > 0  # bot answers are there, and some conversations only have those
     assert (report["frt"]["unanswered"], report["frt"]["median_s"]) == (unanswered, median)
     assert report["volume"]["total"] == len(held)
     assert report["resolution"]["count"] == sum(c.status == "resolved" for c in held)

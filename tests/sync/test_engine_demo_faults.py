@@ -137,7 +137,7 @@ def test_stop_ends_a_throttle_wait_in_a_pull_at_once(db, demo):
                                            {"account_id": info["chatwoot_account_id"]})
     registry = {AccountKind.CHATWOOT: lambda account, _secrets: ChatwootConnector(  # the app's own HTTP client
         account.base_url, account.settings["account_id"], info["chatwoot_token"])}
-    engine = SyncEngine(db, SecretStore(), registry=registry, interval=60.0)
+    engine = SyncEngine(db, NO_SECRETS, registry=registry, interval=60.0)
     server.set_faults(scope="chatwoot", rate_limit=True)
     try:
         engine.start()
