@@ -125,12 +125,7 @@ def message_json(state: DemoState, conv: Conversation, m: dict, *, echo_id: Any 
     out.update({"conversation_id": conv.id, "message_type": m["message_type"], "content_type": m["content_type"],
                 "status": m["status"], "content_attributes": m["content_attributes"], "created_at": m["created_at"],
                 "private": m["private"], "source_id": m["source_id"]})
-    sender = _sender(state, conv, m)
-    if sender is not None:
-        out["sender"] = sender
-    if m["attachments"]:
-        out["attachments"] = [_attachment_json(state, m, a) for a in m["attachments"]]
-    return out
+    return _with_sender_and_attachments(state, conv, m, out)
 
 
 def message_push_json(state: DemoState, conv: Conversation, m: dict) -> dict:
@@ -147,12 +142,7 @@ def message_push_json(state: DemoState, conv: Conversation, m: dict) -> dict:
         "conversation": {"assignee_id": conv.assignee_id, "unread_count": _unread(conv),
                          "last_activity_at": conv.last_activity_at,
                          "contact_inbox": {"source_id": _contact_source(state, conv)}}}
-    sender = _sender(state, conv, m)
-    if sender is not None:
-        out["sender"] = sender
-    if m["attachments"]:
-        out["attachments"] = [_attachment_json(state, m, a) for a in m["attachments"]]
-    return out
+    return _with_sender_and_attachments(state, conv, m, out)
 
 
 def _contact_source(state: DemoState, conv: Conversation) -> str:
@@ -213,4 +203,14 @@ def csat_json(state: DemoState, r: dict) -> dict:
            "conversation_id": r["conversation_id"], "created_at": r["created_at"]}
     if r["assignee_id"]:
         out["assigned_agent"] = agent_json(state, state.agent(r["assignee_id"]))
+    return out
+
+
+def _with_sender_and_attachments(state: DemoState, conv: Conversation, m: dict, out: dict) -> dict:
+    """Both message shapes end alike: the sender partial when there is one, the attachments when any."""
+    sender = _sender(state, conv, m)
+    if sender is not None:
+        out["sender"] = sender
+    if m["attachments"]:
+        out["attachments"] = [_attachment_json(state, m, a) for a in m["attachments"]]
     return out
