@@ -1,4 +1,4 @@
-"""The first-response SLA rule of DESIGN §7 for every layer: targets per channel and the state of a running clock.
+"""The first-response SLA rule for every layer: targets per channel and the state of a running clock.
 
 A conversation's clock starts at its first inbound message and stops at the first public human reply
 after it (a reply still in the outbox stops it too); while it runs, the conversation's ``sla_due_at`` is
