@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deskapp.store import search_index
-from deskapp.store.engine import Connection, Database
+from deskapp.store.search_index import Connection
+
+if TYPE_CHECKING:
+    from deskapp.store.cache_reader import CacheReader
+    from deskapp.store.engine import Database
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 _ORDER_NUMBER = re.compile(r"^#?\s*(\d{2,})$")
@@ -48,14 +52,16 @@ def fts_query(text: str) -> str | None:
     return " ".join(terms)
 
 
-def search(db: Database, query: str, limit: int = 50) -> list[SearchHit]:
-    """Orders by number first, then customers, then messages by bm25 (best message per conversation)."""
+def search(db: Database | CacheReader, query: str, limit: int = 50) -> list[SearchHit]:
+    """Orders by number first, then customers, then messages by bm25 (best message per conversation).
+
+    ``db`` is the app's Database or, for `deskapp search`, the lighter CacheReader."""
     query = (query or "").strip()
     limit = max(1, min(int(limit), 500))
     if not query:
         return []
     hits: list[SearchHit] = []
-    with db.read() as conn:
+    with db.read_raw() as conn:
         hits += _orders(conn, query, limit)
         hits += _customers(conn, query, limit)
         hits += _messages(conn, query, limit)
