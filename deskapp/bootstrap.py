@@ -9,12 +9,10 @@ The stores and their libraries are imported when a workspace is opened, so that 
 from __future__ import annotations
 
 import logging
-import logging.handlers
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from deskapp.diagnostics import RedactingFormatter
 from deskapp.paths import AppPaths, resolve_paths
 
 if TYPE_CHECKING:
@@ -46,6 +44,10 @@ class Workspace:
 
 def setup_logging(log_dir: Path, *, verbose: bool = False) -> None:
     """A rotating file in the data folder; stderr only for warnings (verbs print their own output)."""
+    import logging.handlers
+
+    from deskapp.diagnostics import RedactingFormatter
+
     root = logging.getLogger()
     target = str(log_dir / "deskapp.log")
     ours = [h for h in root.handlers if getattr(h, "_deskapp", False)]
@@ -98,12 +100,14 @@ def open_cache_reader(data_dir: str | Path | None = None, *, verbose: bool = Fal
     """The cache alone, read-only over plain sqlite3 (no SQLAlchemy, no Alembic), for `deskapp search`.
 
     A cache that is missing or behind is first opened once as a workspace (created or migrated, as any
-    verb would); one written by a newer deskapp is refused with DatabaseTooNew and left untouched."""
+    verb would, with the log file); one written by a newer deskapp is refused with DatabaseTooNew and left
+    untouched. Reading alone writes nothing, so the log file is opened only with ``verbose``."""
     from deskapp.store import schema_version
     from deskapp.store.cache_reader import CacheReader
 
     paths = resolve_paths(data_dir).ensure()
-    setup_logging(paths.log_dir, verbose=verbose)
+    if verbose:
+        setup_logging(paths.log_dir, verbose=True)
     if schema_version.cache_state(paths.cache_db) != schema_version.CURRENT:
         open_workspace(data_dir, verbose=verbose).close()
     return CacheReader(paths.cache_db)

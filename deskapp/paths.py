@@ -6,8 +6,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import platformdirs
-
 APP_NAME = "deskapp"
 
 
@@ -47,5 +45,9 @@ class AppPaths:
 
 def resolve_paths(data_dir: str | os.PathLike[str] | None = None) -> AppPaths:
     """--data-dir wins, then DESKAPP_DATA_DIR, then the OS's per-user data folder."""
-    chosen = data_dir or os.environ.get("DESKAPP_DATA_DIR") or platformdirs.user_data_dir(APP_NAME, False)
+    chosen = data_dir or os.environ.get("DESKAPP_DATA_DIR")
+    if not chosen:
+        import platformdirs  # a few milliseconds of start-up, only when no folder was named
+
+        chosen = platformdirs.user_data_dir(APP_NAME, False)
     return AppPaths(Path(chosen).expanduser().resolve())

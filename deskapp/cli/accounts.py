@@ -7,7 +7,6 @@ prompt that does not echo; they go straight to the OS keyring.
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 
 from deskapp.cli import mail_account
@@ -18,6 +17,8 @@ from deskapp.cli.output import fail, print_json
 def _read_token(label: str) -> str:
     if sys.stdin is None or not sys.stdin.isatty():
         return (sys.stdin.readline() if sys.stdin else "").strip()
+    import getpass
+
     return getpass.getpass(f"{label} token: ").strip()
 
 

@@ -7,7 +7,6 @@ else with a prompt that does not echo, and goes straight to the OS keyring.
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 
 from deskapp.cli.output import fail
@@ -16,6 +15,8 @@ from deskapp.cli.output import fail
 def _read_password() -> str:
     if sys.stdin is None or not sys.stdin.isatty():
         return (sys.stdin.readline() if sys.stdin else "").rstrip("\r\n")
+    import getpass
+
     return getpass.getpass("Mailbox password: ")
 
 

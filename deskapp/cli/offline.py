@@ -10,9 +10,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from deskapp.cli.output import fail, print_json
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 ACT_VERBS = ("reply", "note", "resolve", "reopen", "assign", "label", "priority", "snooze")
 _DURATION = re.compile(r"^(\d+)([mhdw])$")
@@ -20,6 +23,8 @@ _DURATION = re.compile(r"^(\d+)([mhdw])$")
 
 def parse_until(value: str, *, now: datetime | None = None) -> datetime:
     """'2h', '3d', '1w', '30m' from now, or an ISO time (UTC when it has no zone)."""
+    from datetime import UTC, datetime, timedelta
+
     now = now or datetime.now(UTC)
     match = _DURATION.match(value.strip().lower())
     if match:

@@ -5,7 +5,10 @@ A verb picks one of these with ``set_defaults(opens=...)`` on its parser; writin
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 WORKSPACE = "workspace"  # migrations run, queued work put back on the cache: verbs that write
 READ = "read"  # the workspace without running migrations on a current cache: verbs that only read

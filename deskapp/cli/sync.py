@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 
 from deskapp.cli.output import fail, print_json
 
@@ -47,6 +46,8 @@ def _cmd_sync(ws, args: argparse.Namespace) -> int:
             engine.start()
         push = start_mail_push(ws, engine)
         print("syncing; Ctrl+C stops", file=sys.stderr, flush=True)
+        import threading
+
         threading.Event().wait()
     except KeyboardInterrupt:
         print("stopping...", file=sys.stderr, flush=True)

@@ -7,11 +7,12 @@ as it is labelled; `deskapp triage retrain` folds agents' corrections into the m
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 
 def _cmd_triage(ws, args: argparse.Namespace) -> int:
+    import json
+
     from deskapp.services import triage as triage_service
 
     if args.action == "retrain":
