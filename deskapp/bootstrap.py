@@ -8,8 +8,6 @@ The stores and their libraries are imported when a workspace is opened, so that 
 
 from __future__ import annotations
 
-import logging
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,18 +19,19 @@ if TYPE_CHECKING:
     from deskapp.store.engine import Database
     from deskapp.store.profile import ProfileStore
 
-log = logging.getLogger("deskapp")
 
-
-@dataclass
 class Workspace:
-    """Everything a use case needs: where files are, the cache, the agent's profile, and the secret store."""
+    """Everything a use case needs: where files are, the cache, the agent's profile, and the secret store.
 
-    paths: AppPaths
-    db: Database
-    secrets: SecretStore
-    profile: ProfileStore
-    notice: str | None = None  # what start-up had to do about the cache, for the window to say
+    A plain class, not a dataclass: importing dataclasses is a noticeable part of `deskapp search`'s start-up."""
+
+    def __init__(self, paths: AppPaths, db: Database, secrets: SecretStore, profile: ProfileStore,
+                 notice: str | None = None) -> None:
+        self.paths = paths
+        self.db = db
+        self.secrets = secrets
+        self.profile = profile
+        self.notice = notice  # what start-up had to do about the cache, for the window to say
 
     def close(self) -> None:
         from deskapp.services.actions import close_outbox  # the outbox file opened at start-up
@@ -44,7 +43,7 @@ class Workspace:
 
 def setup_logging(log_dir: Path, *, verbose: bool = False) -> None:
     """A rotating file in the data folder; stderr only for warnings (verbs print their own output)."""
-    import logging.handlers
+    import logging.handlers  # here: `deskapp search` starts without the logging machinery
 
     from deskapp.diagnostics import RedactingFormatter
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 import sqlite3
 import sys
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 CURRENT, BEHIND, MISSING = "current", "behind", "missing"
 _ASSIGNMENT = r"^{name}\s*(?::[^=\n]+)?=\s*(?:[\"']([^\"'\n]+)[\"']|None)\s*$"
@@ -37,8 +37,7 @@ def too_new_message(path: Path, found: str, head: str) -> str:
             f"{head}. Update deskapp, or move the file aside to start a fresh cache.")
 
 
-@dataclass(frozen=True)
-class KnownRevisions:
+class KnownRevisions(NamedTuple):
     """The revisions of this code's migration scripts, and the one they lead to (None when not a single chain)."""
 
     known: frozenset[str]

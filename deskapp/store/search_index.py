@@ -6,12 +6,9 @@ They take the sqlite3 driver's connection (``read_raw()`` of Database or of Cach
 
 from __future__ import annotations
 
-import logging
 import re
 from sqlite3 import Connection, OperationalError
 from typing import Any
-
-log = logging.getLogger(__name__)
 
 MARK_START, MARK_END = "[", "]"  # around the matched words in a snippet
 BROAD_MATCHES = 2000  # a query matching this many messages is ranked by recency, not bm25
@@ -93,7 +90,9 @@ def best_messages(conn: Connection, expression: str,
             f" ORDER BY f.{order}",
             (expression, limit * 4)).fetchall()
     except OperationalError as exc:  # belt and braces: a query FTS5 still dislikes finds nothing
-        log.debug("fts query %r failed: %s", expression, exc)
+        import logging  # only here: loading it would cost `deskapp search` a noticeable part of its start-up
+
+        logging.getLogger(__name__).debug("fts query %r failed: %s", expression, exc)
         return []
     best: dict[int, tuple[int, float]] = {}
     snippets: dict[int, str] = {}
