@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from deskapp.bootstrap import open_workspace
+from deskapp.cli.entry import VERB_MODULES, build_parser, verb_of
 from deskapp.domain import Channel, Contact, Conversation, Direction, Identity, IdentityKind, Message, Status
 from deskapp.services import accounts
 from deskapp.services.search import search
@@ -26,6 +27,7 @@ from deskapp.store.ingest import apply_batch
 
 REPO = Path(__file__).resolve().parents[1]
 HEAVY = ("sqlalchemy", "alembic", "PySide6", "keyring", "requests", "jinja2", "imapclient")
+OTHER_VERBS = tuple(f"deskapp.cli.{m}" for m in set(VERB_MODULES.values()) - {"search", "demo"})
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 # Runs deskapp's command line like the console script does, then writes which heavy libraries it loaded.
@@ -43,10 +45,10 @@ sys.exit(code)
 """
 
 
-def run_cli(tmp_path: Path, *args: str) -> tuple[int, str, str, list[str]]:
-    """(exit code, stdout, stderr, heavy libraries loaded) of `deskapp ARGS` in a fresh process."""
+def run_cli(tmp_path: Path, *args: str, watch: tuple[str, ...] = HEAVY) -> tuple[int, str, str, list[str]]:
+    """(exit code, stdout, stderr, which of the ``watch`` modules it loaded) of `deskapp ARGS` in a fresh process."""
     report = tmp_path / "loaded.json"
-    env = {**os.environ, "PROBE_OUT": str(report), "PROBE_HEAVY": json.dumps(HEAVY)}
+    env = {**os.environ, "PROBE_OUT": str(report), "PROBE_HEAVY": json.dumps(watch)}
     done = subprocess.run([sys.executable, "-c", _PROBE, *args], cwd=REPO, env=env, capture_output=True,
                           text=True, timeout=120)
     return done.returncode, done.stdout, done.stderr, json.loads(report.read_text())
@@ -131,6 +133,31 @@ def test_search_on_a_current_cache_loads_neither_alembic_nor_sqlalchemy(tmp_path
     assert "[damaged]" in hits[0]["snippet"]
     assert heavy == []
     assert _digest(data_dir / "cache.sqlite3") == before  # read-only: the file is not written
+    code, _out, err, others = run_cli(tmp_path, "--data-dir", str(data_dir), "search", "parcel", watch=OTHER_VERBS)
+    assert code == 0, err
+    assert others == []  # only the search verb's own module was loaded
+
+
+@pytest.mark.parametrize(("argv", "verb"), [
+    (["--data-dir", "search", "stats"], "stats"),  # a folder named like a verb is the option's value
+    (["--data", "kpi", "-v", "search", "x"], "search"),  # an abbreviated option, as argparse allows
+    (["account", "list", "--json"], "account"),
+    (["--help"], None), ([], None), (["--demo", "--smoke"], None),
+    (["serach", "x"], None), (["--tab", "nope", "search", "x"], None),  # wrong lines: the whole parser answers
+])
+def test_the_verb_is_named_before_its_parser_is_built(argv, verb):
+    assert verb_of(argv) == verb
+
+
+@pytest.mark.parametrize("argv", [
+    ["--data-dir", "d", "search", "parcel", "--limit", "5", "--json"], ["kpi", "--from", "2026-03-01", "--tz", "UTC"],
+    ["account", "add", "imap", "--host", "h", "--user", "u@x", "--security", "plain"], ["account", "list"],
+    ["act", "12", "assign", "me", "--team", "Billing"], ["outbox", "--state", "failed"], ["triage", "retrain"],
+    ["-v", "stats", "--json"], ["import", "surveys", "f.csv"], ["demo-server", "--seed", "3"],
+    ["sync", "--once", "--account", "2"], ["conversations", "--status", "open"], ["--demo", "--as", "supervisor"],
+])
+def test_the_verbs_own_parser_reads_a_line_as_the_whole_parser_does(argv):
+    assert vars(build_parser(verb_of(argv)).parse_args(argv)) == vars(build_parser().parse_args(argv))
 
 
 def test_search_through_the_reader_finds_what_the_app_finds(data_dir):

@@ -2,23 +2,31 @@
 
 Every verb prints its result on stdout (JSON with --json), progress and errors on stderr, and exits
 non-zero with a one-line message when something is wrong. Nothing heavy is imported here: `--version`
-and `--help` only build the parser, and each verb imports what it needs when it runs. A verb says how it
-opens the data folder (``opens``): the full workspace (migrations, queued work restored), the workspace
-for reading (no migration when the cache is current), or the bare cache reader `search` uses.
+and `--help` only build the parser, and each verb imports what it needs when it runs. A run names its
+verb first to a parser of the top-level options alone, then builds the parser of that verb's module only
+(`deskapp --help` builds them all). A verb says how it opens the data folder (``opens``): the full
+workspace (migrations, queued work restored), the workspace for reading (no migration when the cache is
+current), or the bare cache reader `search` uses.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 
 from deskapp import __version__
-from deskapp.cli import accounts, inbox, kpi, offline, search, sync, triage
 from deskapp.cli.opening import WORKSPACE, open_data
-from deskapp.demo import runner as demo_runner
 
 TABS = ("inbox", "me", "team", "templates", "settings")  # the main screens (ui.main_window.TAB_NAMES)
+# Each verb and the module of deskapp/cli that adds its parser and runs it, in the order `--help` lists them
+# ("demo-server" is the demo package's own runner).
+VERB_MODULES = {
+    "stats": "inbox", "conversations": "inbox", "account": "accounts", "sync": "sync", "search": "search",
+    "act": "offline", "outbox": "offline", "kpi": "kpi", "import": "kpi", "triage": "triage",
+    "demo-server": "demo",
+}
 
 
 def window_size(text: str) -> tuple[int, int]:
@@ -33,8 +41,7 @@ def window_size(text: str) -> tuple[int, int]:
     return size
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="deskapp", description="Help-desk client for e-commerce support.")
+def _add_top_level_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"deskapp {__version__}")
     parser.add_argument("--data-dir", help="data folder (default: DESKAPP_DATA_DIR or the OS's data folder)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug output to stderr")
@@ -48,26 +55,55 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--window-size", type=window_size, metavar="WxH",
                         help="the window's size in pixels, e.g. 1440x860")
     parser.add_argument("--smoke", action="store_true", help="start, open the main window, exit 0")
+
+
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``verb``, the top level and that verb's module only (all a run needs)."""
+    parser = argparse.ArgumentParser(prog="deskapp", description="Help-desk client for e-commerce support.")
+    _add_top_level_options(parser)
     parser.set_defaults(run=None, opens=WORKSPACE)
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
-    inbox.add_parsers(sub)
-    accounts.add_parsers(sub)
-    sync.add_parsers(sub)
-    search.add_parsers(sub)
-    offline.add_parsers(sub)
-    kpi.add_parsers(sub)
-    triage.add_parsers(sub)
-    demo_runner.add_arguments(sub.add_parser("demo-server", help="run the demo Chatwoot + Shopify backend"))
+    wanted = VERB_MODULES.get(verb or "")
+    for module in dict.fromkeys(VERB_MODULES.values()):
+        if wanted is None or module == wanted:
+            _add_verbs(module, sub)
     return parser
 
 
+def _add_verbs(module: str, sub) -> None:
+    if module == "demo":
+        from deskapp.demo import runner
+
+        runner.add_arguments(sub.add_parser("demo-server", help="run the demo Chatwoot + Shopify backend"))
+    else:
+        importlib.import_module(f"deskapp.cli.{module}").add_parsers(sub)
+
+
+def verb_of(argv: list[str]) -> str | None:
+    """The verb ``argv`` names, read with the top-level options alone; None when it names none (or the
+    line is wrong: the whole parser then says what is wrong with it)."""
+    shell = argparse.ArgumentParser(prog="deskapp", add_help=False, exit_on_error=False)
+    _add_top_level_options(shell)
+    names = shell.add_subparsers(dest="verb")
+    for name in VERB_MODULES:
+        names.add_parser(name, add_help=False)
+    try:
+        found, _rest = shell.parse_known_args(argv)
+    except argparse.ArgumentError:
+        return None
+    return found.verb
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(verb_of(argv))
     args = parser.parse_args(argv)
     if args.demo_role and not args.demo:
         parser.error("--as goes with --demo (the demo's agent or supervisor)")
     if args.verb == "demo-server":  # a server, not a cache user: no data folder needed
-        return demo_runner.run(args)
+        from deskapp.demo import runner
+
+        return runner.run(args)
     try:
         ws = open_data(args.opens, args.data_dir, verbose=args.verbose)
     except Exception as exc:  # a clear message beats a traceback for a broken data folder
