@@ -84,9 +84,8 @@ def verb_of(argv: list[str]) -> str | None:
     line is wrong: the whole parser then says what is wrong with it)."""
     shell = argparse.ArgumentParser(prog="deskapp", add_help=False, exit_on_error=False)
     _add_top_level_options(shell)
-    names = shell.add_subparsers(dest="verb")
-    for name in VERB_MODULES:
-        names.add_parser(name, add_help=False)
+    # a plain positional, not subparsers: an empty parser per verb would cost as much as the whole search
+    shell.add_argument("verb", nargs="?", choices=tuple(VERB_MODULES))
     try:
         found, _rest = shell.parse_known_args(argv)
     except argparse.ArgumentError:
