@@ -1,35 +1,37 @@
 """Composition root for the CLI: paths, logging, the profile and the migrated cache, secrets, and (for the GUI) Qt.
 
-Headless verbs call ``open_workspace``; only ``run_gui`` imports the ui package, and lazily, so
-scripts never pay for Qt.
+Headless verbs call ``open_workspace`` (``read_only=True`` for verbs that only read: a current cache is
+not migrated) or, for `deskapp search`, ``open_cache_reader``; only ``run_gui`` imports the ui package.
+The stores and their libraries are imported when a workspace is opened, so that importing this module
+(as the command line does) costs nothing.
 """
 
 from __future__ import annotations
 
-import logging
-import logging.handlers
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from deskapp.credentials import SecretStore
-from deskapp.diagnostics import RedactingFormatter
 from deskapp.paths import AppPaths, resolve_paths
-from deskapp.services.profile import open_stores
-from deskapp.store.engine import Database
-from deskapp.store.profile import ProfileStore
 
-log = logging.getLogger("deskapp")
+if TYPE_CHECKING:
+    from deskapp.credentials import SecretStore
+    from deskapp.store.cache_reader import CacheReader
+    from deskapp.store.engine import Database
+    from deskapp.store.profile import ProfileStore
 
 
-@dataclass
 class Workspace:
-    """Everything a use case needs: where files are, the cache, the agent's profile, and the secret store."""
+    """Everything a use case needs: where files are, the cache, the agent's profile, and the secret store.
 
-    paths: AppPaths
-    db: Database
-    secrets: SecretStore
-    profile: ProfileStore
-    notice: str | None = None  # what start-up had to do about the cache, for the window to say
+    A plain class, not a dataclass: importing dataclasses is a noticeable part of `deskapp search`'s start-up."""
+
+    def __init__(self, paths: AppPaths, db: Database, secrets: SecretStore, profile: ProfileStore,
+                 notice: str | None = None) -> None:
+        self.paths = paths
+        self.db = db
+        self.secrets = secrets
+        self.profile = profile
+        self.notice = notice  # what start-up had to do about the cache, for the window to say
 
     def close(self) -> None:
         from deskapp.services.actions import close_outbox  # the outbox file opened at start-up
@@ -41,6 +43,10 @@ class Workspace:
 
 def setup_logging(log_dir: Path, *, verbose: bool = False) -> None:
     """A rotating file in the data folder; stderr only for warnings (verbs print their own output)."""
+    import logging.handlers  # here: `deskapp search` starts without the logging machinery
+
+    from deskapp.diagnostics import RedactingFormatter
+
     root = logging.getLogger()
     target = str(log_dir / "deskapp.log")
     ours = [h for h in root.handlers if getattr(h, "_deskapp", False)]
@@ -64,19 +70,46 @@ def setup_logging(log_dir: Path, *, verbose: bool = False) -> None:
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
-def open_workspace(data_dir: str | Path | None = None, *, verbose: bool = False) -> Workspace:
+def open_workspace(data_dir: str | Path | None = None, *, verbose: bool = False, read_only: bool = False) -> Workspace:
     """Resolve the data folder, start logging, open the profile and its secrets, open and migrate the cache.
 
     A damaged or missing cache starts afresh with the profile's accounts and settings in it; the sync
-    (the GUI's, or `deskapp sync`) refills it from the servers, and ``notice`` says so."""
+    (the GUI's, or `deskapp sync`) refills it from the servers, and ``notice`` says so.
+    With ``read_only`` a cache at the current schema is opened as it is (no Alembic, no integrity scan,
+    queued work not re-applied); one that is behind is opened the usual way, one that is newer is refused."""
     paths = resolve_paths(data_dir).ensure()
     setup_logging(paths.log_dir, verbose=verbose)
+    if read_only:
+        from deskapp.services.profile import open_stores_for_reading
+
+        stores = open_stores_for_reading(paths)
+        if stores is not None:
+            return Workspace(paths=paths, db=stores.db, secrets=stores.secrets, profile=stores.profile)
+    from deskapp.services.profile import open_stores
+
     stores = open_stores(paths)
     ws = Workspace(paths=paths, db=stores.db, secrets=stores.secrets, profile=stores.profile, notice=stores.notice)
     from deskapp.services.actions import restore_on_start  # queued work back on top of the cache
 
     restore_on_start(ws)
     return ws
+
+
+def open_cache_reader(data_dir: str | Path | None = None, *, verbose: bool = False) -> CacheReader:
+    """The cache alone, read-only over plain sqlite3 (no SQLAlchemy, no Alembic), for `deskapp search`.
+
+    A cache that is missing or behind is first opened once as a workspace (created or migrated, as any
+    verb would, with the log file); one written by a newer deskapp is refused with DatabaseTooNew and left
+    untouched. Reading alone writes nothing, so the log file is opened only with ``verbose``."""
+    from deskapp.store import schema_version
+    from deskapp.store.cache_reader import CacheReader
+
+    paths = resolve_paths(data_dir).ensure()
+    if verbose:
+        setup_logging(paths.log_dir, verbose=True)
+    if schema_version.cache_state(paths.cache_db) != schema_version.CURRENT:
+        open_workspace(data_dir, verbose=verbose).close()
+    return CacheReader(paths.cache_db)
 
 
 def run_gui(workspace: Workspace, options: dict) -> int:

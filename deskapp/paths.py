@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
-
-import platformdirs
+from typing import NamedTuple
 
 APP_NAME = "deskapp"
 
 
-@dataclass(frozen=True)
-class AppPaths:
+class AppPaths(NamedTuple):  # not a dataclass: importing dataclasses is a noticeable part of a CLI verb's start-up
     data_dir: Path
 
     @property
@@ -47,5 +44,9 @@ class AppPaths:
 
 def resolve_paths(data_dir: str | os.PathLike[str] | None = None) -> AppPaths:
     """--data-dir wins, then DESKAPP_DATA_DIR, then the OS's per-user data folder."""
-    chosen = data_dir or os.environ.get("DESKAPP_DATA_DIR") or platformdirs.user_data_dir(APP_NAME, False)
+    chosen = data_dir or os.environ.get("DESKAPP_DATA_DIR")
+    if not chosen:
+        import platformdirs  # a few milliseconds of start-up, only when no folder was named
+
+        chosen = platformdirs.user_data_dir(APP_NAME, False)
     return AppPaths(Path(chosen).expanduser().resolve())

@@ -4,10 +4,7 @@ serve until SIGINT/SIGTERM."""
 from __future__ import annotations
 
 import argparse
-import json
-import signal
 import sys
-import threading
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -26,6 +23,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json
+    import signal
+    import threading
+
     from deskapp.demo.server import DemoServer  # here, so other verbs don't pay for the demo's imports
 
     if args.live_interval <= 0:

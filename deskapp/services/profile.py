@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from deskapp.credentials import SecretStore
 from deskapp.paths import AppPaths
 from deskapp.services.profile_secrets import secret_store
-from deskapp.store import cache_integrity, migrate, profile_mirror
+from deskapp.store import cache_integrity, migrate, profile_mirror, schema_version
 from deskapp.store import profile_records as records
 from deskapp.store.cache_integrity import CacheDamage
 from deskapp.store.engine import Database
@@ -70,6 +70,30 @@ def open_stores(paths: AppPaths) -> OpenedStores:
         except Exception:  # the shipped model still labels; `deskapp triage retrain` can try again
             log.exception("retraining the triage model after the cache rebuild failed")
     return OpenedStores(profile, db, secrets, notice)
+
+
+def open_stores_for_reading(paths: AppPaths) -> OpenedStores | None:
+    """The profile, its secrets and the cache as it is, for verbs that only read: no Alembic, no integrity
+    scan of the whole file. None when the cache needs ``open_stores`` (missing, behind, or an older data
+    folder's work still to carry over); raises DatabaseTooNew for a newer cache, leaving it untouched."""
+    if schema_version.cache_state(paths.cache_db) != schema_version.CURRENT:
+        return None
+    profile = ProfileStore(paths.profile_db)
+    try:
+        if not carried_over(profile):
+            profile.close()
+            return None
+        secrets = secret_store(profile)
+        db = Database(paths.cache_db)
+        try:
+            mirror_into_cache(db, profile)  # writes only when the profile changed behind the cache's back
+        except BaseException:
+            db.close()
+            raise
+    except BaseException:
+        profile.close()
+        raise
+    return OpenedStores(profile, db, secrets)
 
 
 def start_notice(damage: CacheDamage | None, carry: CarryOver | None) -> str | None:

@@ -21,7 +21,7 @@ from deskapp.store import triage_labels
 from deskapp.store.engine import Connection, Database
 from deskapp.store.profile import ProfileStore
 
-__all__ = ["RetrainReport", "TriageError", "correct_label", "corrections_hook", "labels", "retrain",
+__all__ = ["RetrainReport", "TriageError", "correct_label", "corrections_hook", "current_triager", "labels", "retrain",
            "triage_texts", "triager_for", "unlock"]
 
 # A correction is an agent's deliberate judgement on a real message: it counts for several examples.
@@ -32,11 +32,15 @@ class TriageError(ValueError):
     """A correction that names an unknown field or label, or a conversation that does not exist."""
 
 
+def current_triager(db: Database) -> Triager:
+    """The cache's newest model (retrained or shipped), ready to label texts."""
+    with db.read() as conn:
+        return triager_for(conn)
+
+
 def triage_texts(db: Database, texts: list[str]) -> list[TriageResult]:
     """Label texts with the cache's newest model (retrained or shipped)."""
-    with db.read() as conn:
-        triager = triager_for(conn)
-    return triager.triage_many(texts)
+    return current_triager(db).triage_many(texts)
 
 
 def labels(db: Database, conversation_id: int) -> dict[str, str | None]:

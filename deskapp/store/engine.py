@@ -80,5 +80,13 @@ class Database:
         with self.engine.connect() as conn:
             yield conn
 
+    @contextmanager
+    def read_raw(self) -> Iterator[sqlite3.Connection]:
+        """The driver's own connection for reading, inside one transaction: for the store functions that
+        also serve store.cache_reader.CacheReader (which loads no SQLAlchemy)."""
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")  # BEGIN, so the reads below share one snapshot
+            yield conn.connection.driver_connection
+
     def close(self) -> None:
         self.engine.dispose()

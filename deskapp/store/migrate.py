@@ -1,46 +1,41 @@
 """Brings a cache file to the schema this code knows, for bootstrap and the CLI.
 
 Before upgrading an existing file we copy it aside (SQLite's online backup, so a WAL is included);
-a file written by a newer deskapp is refused rather than guessed at.
+a file written by a newer deskapp is refused rather than guessed at. Alembic is imported only when a
+revision is looked up or run: the profile store only needs ``backup``.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
+from deskapp.store.schema_version import DatabaseTooNew, migrations_dir, too_new_message
 
-from deskapp.store.engine import Database
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+    from deskapp.store.engine import Database
+
+__all__ = ["DatabaseTooNew", "backup", "current_revision", "head_revision", "migrations_dir", "upgrade"]
 
 log = logging.getLogger(__name__)
 
 
-class DatabaseTooNew(RuntimeError):
-    """The cache was written by a newer deskapp; opening it could corrupt it."""
-
-
-def migrations_dir() -> Path:
-    """Where the Alembic scripts are: beside the package in a checkout, in the bundle when frozen."""
-    frozen_root = getattr(sys, "_MEIPASS", None)
-    if frozen_root:
-        return Path(frozen_root) / "migrations"
-    return Path(__file__).resolve().parents[2] / "migrations"
-
-
 def _config() -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations_dir()))
     return cfg
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_config()).get_current_head()
     if head is None:
         raise RuntimeError("no migrations found")
@@ -48,6 +43,8 @@ def head_revision() -> str:
 
 
 def current_revision(db: Database) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with db.engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
@@ -69,6 +66,9 @@ def backup(db_path: Path, label: str) -> Path:
 
 def upgrade(db: Database) -> str:
     """Upgrade ``db`` to head; returns the revision it is at. Raises DatabaseTooNew."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory.from_config(_config())
     head = head_revision()
     current = current_revision(db)
@@ -78,10 +78,7 @@ def upgrade(db: Database) -> str:
         try:
             script.get_revision(current)
         except Exception as exc:
-            raise DatabaseTooNew(
-                f"The cache {db.path} was written by a newer deskapp (schema {current}); this version "
-                f"knows schema {head}. Update deskapp, or move the file aside to start a fresh cache."
-            ) from exc
+            raise DatabaseTooNew(too_new_message(db.path, current, head)) from exc
         saved = backup(db.path, f"before-{head}")
         log.info("cache at schema %s copied to %s before upgrading to %s", current, saved, head)
     cfg = _config()

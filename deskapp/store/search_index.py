@@ -1,16 +1,14 @@
 """The cache's search reads for services.search: orders by number, customers by name, email or phone, and
-the best FTS5 message match per conversation with its snippet."""
+the best FTS5 message match per conversation with its snippet.
+
+They take the sqlite3 driver's connection (``read_raw()`` of Database or of CacheReader), so that
+`deskapp search` runs them without loading SQLAlchemy."""
 
 from __future__ import annotations
 
-import logging
 import re
+from sqlite3 import Connection, OperationalError
 from typing import Any
-
-from sqlalchemy import Connection
-from sqlalchemy.exc import OperationalError
-
-log = logging.getLogger(__name__)
 
 MARK_START, MARK_END = "[", "]"  # around the matched words in a snippet
 BROAD_MATCHES = 2000  # a query matching this many messages is ranked by recency, not bm25
@@ -28,13 +26,13 @@ def _latest_conversation_sql() -> str:
 def orders_numbered(conn: Connection, digits: str, limit: int) -> list[tuple[Any, ...]]:
     """(order id, number, customer id, customer name, financial status, fulfillment status, the customer's
     latest conversation id) of the orders numbered ``digits`` or ``#digits``, newest first."""
-    rows = conn.exec_driver_sql(
+    rows = conn.execute(
         'SELECT o.id, o.number, o.customer_id, coalesce(cu.name, \'\'), o.financial_status, o.fulfillment_status,'
         f" {_latest_conversation_sql().format(col='o.customer_id')}"
         ' FROM "order" o LEFT JOIN customer cu ON cu.id = o.customer_id'
         " WHERE o.number IN (?, ?) ORDER BY o.placed_at DESC LIMIT ?",
         (digits, "#" + digits, limit),
-    ).all()
+    ).fetchall()
     return [tuple(r) for r in rows]
 
 
@@ -51,22 +49,22 @@ def customers_matching(conn: Connection, query: str, limit: int) -> list[tuple[i
                         " WHERE kind = 'phone' AND value LIKE ? ESCAPE '\\'")
         params.append("%" + digits + "%")
     # one indexed range or scan per source, then the few matches joined: no customer × identity product
-    rows = conn.exec_driver_sql(
+    rows = conn.execute(
         "SELECT cu.id, cu.name, " + _latest_conversation_sql().format(col="cu.id") +
         " FROM customer cu WHERE cu.id IN (SELECT id FROM customer WHERE name LIKE ? ESCAPE '\\'"
         " OR name LIKE ? ESCAPE '\\'"
         " UNION SELECT customer_id FROM customer_identity WHERE kind = 'email' AND value LIKE ? ESCAPE '\\'"
         + phone_clause + ") ORDER BY cu.name LIMIT ?",
         (*params, limit),
-    ).all()
+    ).fetchall()
     return [(r[0], r[1], r[2]) for r in rows]
 
 
 def contact_points(conn: Connection, customer_id: int) -> list[str]:
     """Up to three of the customer's emails and phones."""
-    return list(conn.exec_driver_sql(
+    return [r[0] for r in conn.execute(
         "SELECT value FROM customer_identity WHERE customer_id = ? AND kind IN ('email', 'phone')"
-        " ORDER BY kind, value LIMIT 3", (customer_id,)).scalars().all())
+        " ORDER BY kind, value LIMIT 3", (customer_id,))]
 
 
 def best_messages(conn: Connection, expression: str,
@@ -78,36 +76,38 @@ def best_messages(conn: Connection, expression: str,
     messages) takes far longer than the next keystroke; such broad queries list the newest matches first,
     which FTS5 reads straight off its index and stops early."""
     try:
-        broad = conn.exec_driver_sql(
+        broad = conn.execute(
             "SELECT count(*) FROM (SELECT 1 FROM message_fts WHERE message_fts MATCH ? LIMIT ?)",
-            (expression, BROAD_MATCHES)).scalar() >= BROAD_MATCHES
+            (expression, BROAD_MATCHES)).fetchone()[0] >= BROAD_MATCHES
         order = "rowid DESC" if broad else "rank"
-        candidates = conn.exec_driver_sql(
-            "SELECT f.rowid, f.rank, m.conversation_id FROM (SELECT rowid, rank FROM message_fts"
+        # The snippets are made in the same walk, for the candidates only: a second query for the chosen
+        # rowids (MATCH ... AND rowid IN (...)) makes FTS5 read the whole match list again, which for a
+        # common word costs tens of milliseconds at 10k messages.
+        candidates = conn.execute(
+            "SELECT f.rowid, f.rank, m.conversation_id, f.snippet FROM (SELECT rowid, rank,"
+            f" snippet(message_fts, 0, '{MARK_START}', '{MARK_END}', '…', 12) AS snippet FROM message_fts"
             f" WHERE message_fts MATCH ? ORDER BY {order} LIMIT ?) f JOIN message m ON m.id = f.rowid"
             f" ORDER BY f.{order}",
-            (expression, limit * 4)).all()
-        best: dict[int, tuple[int, float]] = {}
-        for message_id, rank, conversation_id in candidates:
-            if conversation_id not in best:
-                best[conversation_id] = (message_id, float(rank))
-                if len(best) >= limit:
-                    break
-        if not best:
-            return []
-        # snippets and conversation details only for what is shown
-        ids = [message_id for message_id, _rank in best.values()]
-        marks = ",".join("?" * len(ids))
-        snippets = dict(conn.exec_driver_sql(
-            f"SELECT rowid, snippet(message_fts, 0, '{MARK_START}', '{MARK_END}', '…', 12) FROM message_fts"
-            f" WHERE message_fts MATCH ? AND rowid IN ({marks})", (expression, *ids)).all())
+            (expression, limit * 4)).fetchall()
     except OperationalError as exc:  # belt and braces: a query FTS5 still dislikes finds nothing
-        log.debug("fts query %r failed: %s", expression, exc)
+        import logging  # only here: loading it would cost `deskapp search` a noticeable part of its start-up
+
+        logging.getLogger(__name__).debug("fts query %r failed: %s", expression, exc)
+        return []
+    best: dict[int, tuple[int, float]] = {}
+    snippets: dict[int, str] = {}
+    for message_id, rank, conversation_id, snippet in candidates:
+        if conversation_id not in best:
+            best[conversation_id] = (message_id, float(rank))
+            snippets[message_id] = snippet
+            if len(best) >= limit:
+                break
+    if not best:
         return []
     marks = ",".join("?" * len(best))
-    details = {r[0]: r[1:] for r in conn.exec_driver_sql(
+    details = {r[0]: r[1:] for r in conn.execute(
         "SELECT c.id, c.subject, coalesce(cu.name, ''), c.customer_id FROM conversation c"
-        f" LEFT JOIN customer cu ON cu.id = c.customer_id WHERE c.id IN ({marks})", tuple(best)).all()}
+        f" LEFT JOIN customer cu ON cu.id = c.customer_id WHERE c.id IN ({marks})", tuple(best)).fetchall()}
     found = []
     for conversation_id, (message_id, rank) in best.items():
         subject, customer, customer_id = details.get(conversation_id, ("", "", None))

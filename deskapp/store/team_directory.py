@@ -72,3 +72,25 @@ def me_on_account(conn: Connection, account_id: int) -> tuple[str, str] | None:
     me = conn.execute(text("SELECT name, email FROM agent WHERE is_me = 1 AND account_id = :a LIMIT 1"),
                       {"a": account_id}).first()
     return (me.name, me.email) if me is not None else None
+
+
+def conversation_account(conn: Connection, conversation_id: int) -> int | None:
+    """The account a cached conversation belongs to; None when there is no such conversation."""
+    return conn.exec_driver_sql("SELECT account_id FROM conversation WHERE id = ?", (conversation_id,)).scalar()
+
+
+def my_agent_on(conn: Connection, account_id: int) -> int | None:
+    """The local id of the signed-in agent on one account."""
+    return conn.exec_driver_sql("SELECT id FROM agent WHERE account_id = ? AND is_me = 1", (account_id,)).scalar()
+
+
+def named_on(conn: Connection, table: str, account_id: int, who: str) -> int | None:
+    """An agent or team (``table``) of one account by local id, external id or name (and an agent by email),
+    ignoring case; a match on the local id wins."""
+    if table not in ("agent", "team"):
+        raise ValueError(f"no agents or teams in {table!r}")
+    by_email = " OR lower(email) = lower(:w)" if table == "agent" else ""
+    return conn.execute(text(
+        f"SELECT id FROM {table} WHERE account_id = :a AND (CAST(id AS TEXT) = :w OR external_id = :w"
+        f" OR lower(name) = lower(:w){by_email}) ORDER BY (CAST(id AS TEXT) = :w) DESC LIMIT 1"),
+        {"a": account_id, "w": who}).scalar()

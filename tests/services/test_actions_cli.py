@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 from deskapp import bootstrap, cli
-from deskapp.cli_offline import parse_until
+from deskapp.cli.offline import parse_until
 from deskapp.services.actions import close_outbox
 from tests.faults.seed import conversation_state, seed_cache
 

@@ -1,4 +1,4 @@
-"""The `act` and `outbox` verbs of the command line (registered by deskapp.cli), for scripts.
+"""The `act` and `outbox` verbs of the command line (registered by deskapp.cli.entry), for scripts.
 
 `act` goes through the same ActionService as the UI: the action is queued durably and applied to the
 cache; the next `deskapp sync` (or the running app) sends it. `outbox` lists the queue and lets a
@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import text
+from deskapp.cli.output import fail, print_json
 
-from deskapp.cli_output import fail, print_json
-from deskapp.services.actions import ActionError, StorageError, action_service, is_work_offline
-from deskapp.services.profile import set_work_offline
+if TYPE_CHECKING:
+    from datetime import datetime
 
 ACT_VERBS = ("reply", "note", "resolve", "reopen", "assign", "label", "priority", "snooze")
 _DURATION = re.compile(r"^(\d+)([mhdw])$")
@@ -24,6 +23,8 @@ _DURATION = re.compile(r"^(\d+)([mhdw])$")
 
 def parse_until(value: str, *, now: datetime | None = None) -> datetime:
     """'2h', '3d', '1w', '30m' from now, or an ISO time (UTC when it has no zone)."""
+    from datetime import UTC, datetime, timedelta
+
     now = now or datetime.now(UTC)
     match = _DURATION.match(value.strip().lower())
     if match:
@@ -37,29 +38,10 @@ def parse_until(value: str, *, now: datetime | None = None) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _agent_id(ws, conversation_id: int, who: str, table: str = "agent") -> int | None:
-    """An agent (or team) by local id, external id, email or name; 'none' unassigns, 'me' is me."""
-    if who.lower() in ("none", "nobody", "-"):
-        return None
-    with ws.db.read() as conn:
-        account_id = conn.execute(text("SELECT account_id FROM conversation WHERE id=:id"),
-                                  {"id": conversation_id}).scalar()
-        if account_id is None:
-            raise ActionError(f"no conversation with id {conversation_id}")
-        if table == "agent" and who.lower() == "me":
-            row = conn.execute(text("SELECT id FROM agent WHERE account_id=:a AND is_me=1"), {"a": account_id}).scalar()
-        else:
-            extra = " OR lower(email)=lower(:w)" if table == "agent" else ""
-            row = conn.execute(text(
-                f"SELECT id FROM {table} WHERE account_id=:a AND (CAST(id AS TEXT)=:w OR external_id=:w"
-                f" OR lower(name)=lower(:w){extra}) ORDER BY (CAST(id AS TEXT)=:w) DESC LIMIT 1"),
-                {"a": account_id, "w": who}).scalar()
-    if row is None:
-        raise ActionError(f"no {table} '{who}' on this conversation's account")
-    return int(row)
-
-
 def _cmd_act(ws, args: argparse.Namespace) -> int:
+    from deskapp.services.actions import ActionError, StorageError, action_service
+    from deskapp.services.assignees import assignee_id
+
     service = action_service(ws, undoable=False)  # a script cannot undo: the next sync may send it
     cid, verb, rest = args.id, args.action, list(args.args)
     try:
@@ -71,8 +53,8 @@ def _cmd_act(ws, args: argparse.Namespace) -> int:
         elif verb == "assign":
             if not rest:
                 return fail("assign needs an agent (id, external id, email, name, 'me' or 'none')")
-            team = _agent_id(ws, cid, args.team, "team") if args.team else None
-            client_id = service.assign(cid, _agent_id(ws, cid, rest[0]), team)
+            team = assignee_id(ws.db, cid, args.team, "team") if args.team else None
+            client_id = service.assign(cid, assignee_id(ws.db, cid, rest[0]), team)
         elif verb == "label":
             labels = [label for part in rest for label in part.split(",")]
             client_id = service.set_labels(cid, labels)
@@ -97,6 +79,9 @@ def _cmd_act(ws, args: argparse.Namespace) -> int:
 
 
 def _cmd_outbox(ws, args: argparse.Namespace) -> int:
+    from deskapp.services.actions import StorageError, action_service, is_work_offline
+    from deskapp.services.profile import set_work_offline
+
     service = action_service(ws)
     try:
         if args.work_offline is not None:
@@ -123,9 +108,6 @@ def _cmd_outbox(ws, args: argparse.Namespace) -> int:
     return 0
 
 
-VERBS = {"act": _cmd_act, "outbox": _cmd_outbox}
-
-
 def add_parsers(sub) -> None:
     p = sub.add_parser("act", help="queue an action on a conversation (sent by the next sync)")
     p.add_argument("id", type=int, help="conversation id as `deskapp conversations --json` prints it")
@@ -133,6 +115,7 @@ def add_parsers(sub) -> None:
     p.add_argument("args", nargs="*", help="reply/note text (else stdin); agent; labels; priority; snooze time")
     p.add_argument("--team", help="assign: also set the team (id, external id or name)")
     p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_cmd_act)
 
     p = sub.add_parser("outbox", help="list queued actions with their state; settle failed ones")
     p.add_argument("--json", action="store_true")
@@ -141,3 +124,4 @@ def add_parsers(sub) -> None:
     p.add_argument("--discard", metavar="CLIENT_ID")
     p.add_argument("--keep-draft", metavar="CLIENT_ID")
     p.add_argument("--work-offline", choices=("on", "off"), help="the manual work-offline switch")
+    p.set_defaults(run=_cmd_outbox)

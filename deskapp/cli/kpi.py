@@ -1,4 +1,4 @@
-"""The `kpi` and `import surveys` verbs of the command line (registered by deskapp.cli), for scripts.
+"""The `kpi` and `import surveys` verbs of the command line (registered by deskapp.cli.entry), for scripts.
 
 `kpi` prints every KPI figure for a period ([--from, --to) local dates in --tz); `import surveys`
 loads NPS/CES/CSAT answers from a survey tool's CSV (see deskapp/kpi/surveys_csv.py for the columns).
@@ -9,12 +9,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from deskapp.cli_output import fail, print_json
-from deskapp.kpi.formatting import fmt_duration, fmt_rate
-from deskapp.services.reports import ReportError, ReportService
+from deskapp.cli.opening import READ
+from deskapp.cli.output import fail, print_json
 
 
 def _cmd_kpi(ws, args: argparse.Namespace) -> int:
+    from deskapp.kpi.formatting import fmt_duration, fmt_rate
+    from deskapp.services.reports import ReportError, ReportService
+
     service = ReportService(ws.db)
     try:
         report = service.kpi_report(start=args.start, end=args.end, agent_email=args.agent, team_name=args.team,
@@ -47,6 +49,8 @@ def _cmd_kpi(ws, args: argparse.Namespace) -> int:
 
 
 def _cmd_import(ws, args: argparse.Namespace) -> int:
+    from deskapp.services.reports import ReportService
+
     service = ReportService(ws.db)
     try:
         result = service.import_surveys(args.file, tz=args.tz)
@@ -61,9 +65,6 @@ def _cmd_import(ws, args: argparse.Namespace) -> int:
     return 1 if result.errors else 0
 
 
-VERBS = {"kpi": _cmd_kpi, "import": _cmd_import}
-
-
 def add_parsers(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("kpi", help="KPI figures (FRT, resolution, FCR, CSAT, NPS, CES, SLA...) for a period")
     p.add_argument("--from", dest="start", metavar="DATE", help="first local day, YYYY-MM-DD (default: 30 days ago)")
@@ -73,8 +74,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     who.add_argument("--team", metavar="NAME", help="one team's figures")
     p.add_argument("--tz", metavar="ZONE", help="time zone of the days, e.g. Europe/Paris (default: the system's)")
     p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_cmd_kpi, opens=READ)
     p = sub.add_parser("import", help="import data from other tools: `import surveys FILE.csv`")
     p.add_argument("what", choices=["surveys"], help="what the file holds")
     p.add_argument("file", metavar="FILE.csv", help="columns: kind, score, at, [id, conversation, email, comment]")
     p.add_argument("--tz", metavar="ZONE", help="zone for times without an offset (default: the system's)")
     p.add_argument("--json", action="store_true")
+    p.set_defaults(run=_cmd_import)

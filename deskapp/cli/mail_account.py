@@ -1,4 +1,4 @@
-"""The `account add imap` verb of the command line (registered by deskapp.cli_sync): a mailbox account.
+"""The `account add imap` verb of the command line (registered by deskapp.cli.accounts): a mailbox account.
 
 The password (or XOAUTH2 token with --auth xoauth2) is read from stdin when it is not a terminal,
 else with a prompt that does not echo, and goes straight to the OS keyring.
@@ -7,21 +7,23 @@ else with a prompt that does not echo, and goes straight to the OS keyring.
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 
-from deskapp.cli_output import fail
-from deskapp.credentials.keyring_store import CredentialError
-from deskapp.services.mail_accounts import MailAccountError, add_imap_account
+from deskapp.cli.output import fail
 
 
 def _read_password() -> str:
     if sys.stdin is None or not sys.stdin.isatty():
         return (sys.stdin.readline() if sys.stdin else "").rstrip("\r\n")
+    import getpass
+
     return getpass.getpass("Mailbox password: ")
 
 
 def account_add_imap(ws, args: argparse.Namespace) -> int:
+    from deskapp.credentials.keyring_store import CredentialError
+    from deskapp.services.mail_accounts import MailAccountError, add_imap_account
+
     password = _read_password()
     if not password.strip():
         print("deskapp: no password given (pipe it on stdin or type it at the prompt)", file=sys.stderr)
@@ -39,7 +41,7 @@ def account_add_imap(ws, args: argparse.Namespace) -> int:
 
 
 def add_imap_parser(kinds) -> None:
-    """``account add imap``: added to the account kinds by cli_sync."""
+    """``account add imap``: added to the account kinds by deskapp.cli.accounts."""
     p = kinds.add_parser("imap", help="a shared mailbox over IMAP + SMTP (password from stdin or a prompt)")
     p.add_argument("--host", required=True, help="IMAP server")
     p.add_argument("--port", type=int, default=None, help="IMAP port (993 for tls, 143 for starttls)")

@@ -1,4 +1,4 @@
-"""The `triage` verb of the command line (registered by deskapp.cli): label messages from stdin, or retrain.
+"""The `triage` verb of the command line (registered by deskapp.cli.entry): label messages from stdin, or retrain.
 
 `deskapp triage [--json]` reads one message per line on stdin and prints one line per message as soon
 as it is labelled; `deskapp triage retrain` folds agents' corrections into the model.
@@ -7,11 +7,12 @@ as it is labelled; `deskapp triage retrain` folds agents' corrections into the m
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 
 def _cmd_triage(ws, args: argparse.Namespace) -> int:
+    import json
+
     from deskapp.services import triage as triage_service
 
     if args.action == "retrain":
@@ -24,8 +25,7 @@ def _cmd_triage(ws, args: argparse.Namespace) -> int:
             print(f"retrained on {report.examples} examples + {report.corrections} corrections;"
                   f" {report.corrections_learned} of the corrections are now labelled as the agents did")
         return 0
-    with ws.db.read() as conn:
-        triager = triage_service.triager_for(conn)
+    triager = triage_service.current_triager(ws.db)
     for line in sys.stdin:
         message = line.rstrip("\r\n")
         result = triager.triage(message)
@@ -37,10 +37,8 @@ def _cmd_triage(ws, args: argparse.Namespace) -> int:
     return 0
 
 
-VERBS = {"triage": _cmd_triage}
-
-
 def add_parsers(sub) -> None:
     p = sub.add_parser("triage", help="label messages read one per line on stdin (or: triage retrain)")
     p.add_argument("action", nargs="?", choices=["retrain"], help="retrain: fold agents' corrections into the model")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.set_defaults(run=_cmd_triage)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def print_json(value: Any) -> None:
     """One line of JSON (dates and other objects as their text), for scripts that read line by line."""
+    import json  # here: most runs print text, and every millisecond of start-up shows in a pipeline
+
     json.dump(value, sys.stdout, ensure_ascii=False, default=str)
     sys.stdout.write("\n")
 
