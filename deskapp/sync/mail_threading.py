@@ -154,6 +154,7 @@ def _thread(conn: Connection, account_id: int, places: list[MailHeaders], rest: 
                                                 list(set(resolved.values()))))
     out: list = []
     merged: dict[str, Conversation] = {}
+    unread_counted: set[str] = set()
     for record in rest:
         if isinstance(record, Message) and record.external_id in identity:
             key = identity[record.external_id]
@@ -165,7 +166,10 @@ def _thread(conn: Connection, account_id: int, places: list[MailHeaders], rest: 
             target = resolved[key]
             if target in existing:
                 continue  # the agents own an existing conversation's state; reopen is handled below
-            mine = replace(record, external_id=target, unread=record.unread if key in new_inbound else 0)
+            # copies of one message in the batch (true duplicates) are one message to read
+            mine = replace(record, external_id=target,
+                           unread=record.unread if key in new_inbound and key not in unread_counted else 0)
+            unread_counted.add(key)
             merged[target] = _merge(merged.get(target), mine)
         else:
             out.append(record)
@@ -207,8 +211,12 @@ def _upsert_locations(conn: Connection, account_id: int, headers: list[MailHeade
         "INSERT INTO mail_header (account_id, folder, message_external_id, uid, uidvalidity, rfc_message_id,"
         " in_reply_to, refs, subject_key, counterpart, conversation_external_id, sent_at, inbound, flags, content)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        # a place keeps its message unless its body showed another one (sync.mail_identity)
         " ON CONFLICT(account_id, folder, uidvalidity, uid) DO UPDATE SET flags = excluded.flags,"
-        " content = excluded.content",
+        " message_external_id = excluded.message_external_id,"
+        " conversation_external_id = excluded.conversation_external_id,"
+        " content = CASE WHEN instr(excluded.content, '.') > 0 OR mail_header.content = '' THEN excluded.content"
+        " ELSE mail_header.content END",
         [(account_id, h.folder, h.message_external_id, h.uid, h.uidvalidity, h.rfc_message_id, h.in_reply_to,
           " ".join(h.references), subject_key(h.subject), h.counterpart, resolved[h.message_external_id],
           h.sent_at_epoch, int(h.inbound), " ".join(h.flags), h.content) for h in headers],

@@ -153,14 +153,15 @@ class ImapSmtpConnector:
         """Records of these messages. UIDs that fail join ``state[failures]`` to be fetched again on a
         later pass; UIDs that import leave this pass's list."""
         def read(uid: int, data: dict, header: bytes, body_size: int) -> list:
-            mail = parse_message(data[b"BODY[]"]) if full else parse_headers(header)
+            raw = data[b"BODY[]"] if full else header
+            mail = parse_message(raw) if full else parse_headers(header)
             internal = data.get(b"INTERNALDATE")
             return map_message(
                 folder=folder, uid=uid, uidvalidity=validity, flags=_flags(data.get(b"FLAGS")),
                 internal_date=internal if isinstance(internal, datetime) else None, raw_headers=header,
                 body_size=body_size, headers=mail, own_address=self.config.own_address,
                 sent_folder=self.sent_folder, max_attachment_bytes=self.config.max_attachment_bytes,
-                account_name=self.account_name)
+                account_name=self.account_name, body=raw[len(header):] if raw.startswith(header) else raw)
         page = fetch_page(self.session, folder, validity, uids, full=full, read=read)
         state["n"] = sorted(set(state["n"]) - page.imported)
         state[failures] = sorted(set(state[failures]) | page.failed)

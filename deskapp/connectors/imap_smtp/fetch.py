@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from deskapp.connectors.base import PayloadError
+from deskapp.connectors.base import PayloadError, TransientError
 from deskapp.connectors.imap_smtp.imap import ImapSession
 from deskapp.domain.mail import MailImportFailed
 
@@ -36,22 +36,32 @@ class FetchedPage:
     failed: set[int] = field(default_factory=set)
 
 
-def _fetch(session: ImapSession, uids: list[int], items: list[str]) -> tuple[dict, dict[int, str]]:
+def _fetch(session: ImapSession, folder: str, uids: list[int], items: list[str]) -> tuple[dict, dict[int, str]]:
     """The FETCH response by UID, and the UIDs the server would not give with its reason."""
     try:
         return session.run(lambda c: c.fetch(uids, items)), {}
-    except PayloadError as exc:
-        if len(uids) == 1:
-            return {}, {uids[0]: str(exc)}
-        log.warning("FETCH of %d messages failed (%s); fetching them one by one", len(uids), exc)
+    except (PayloadError, TransientError) as exc:
+        log.warning("FETCH of %d message(s) in %s failed (%s); fetching them one by one", len(uids), folder, exc)
     response: dict = {}
     refused: dict[int, str] = {}
     for uid in uids:
         try:
+            _reselect(session, folder)
             response.update(session.run(lambda c, u=uid: c.fetch([u], items)))
         except PayloadError as exc:
-            refused[uid] = str(exc)
+            refused[uid] = f"the server refused to send it: {exc}"
+        except TransientError as exc:
+            # Either the network is gone (stop the pass, as for any outage) or the server drops the
+            # connection whenever it reads this one message (a damaged file): only the latter is kept aside.
+            _reselect(session, folder)
+            refused[uid] = f"the server drops the connection when it sends this message: {exc}"
     return response, refused
+
+
+def _reselect(session: ImapSession, folder: str) -> None:
+    """The folder selected again after a reconnect; raises TransientError when the server is unreachable."""
+    if session.selected != folder and session.select(folder) is None:
+        raise PayloadError(f"the folder {folder} is gone")
 
 
 def fetch_page(session: ImapSession, folder: str, validity: int, uids: Iterable[int], *, full: bool,
@@ -60,7 +70,7 @@ def fetch_page(session: ImapSession, folder: str, validity: int, uids: Iterable[
     page = FetchedPage()
     if not wanted:
         return page
-    response, refused = _fetch(session, wanted, BODY_ITEMS if full else HEADER_ITEMS)
+    response, refused = _fetch(session, folder, wanted, BODY_ITEMS if full else HEADER_ITEMS)
     for uid in sorted(response):
         data = response[uid]
         header = data.get(b"BODY[HEADER]")
@@ -81,16 +91,18 @@ def fetch_page(session: ImapSession, folder: str, validity: int, uids: Iterable[
         page.imported.add(int(uid))
     for uid, reason in sorted(refused.items()):
         log.warning("folder %s uid %s: not imported: %s", folder, uid, reason)
-        page.records.append(MailImportFailed(folder, uid, validity, reason, _header_of(session, uid)))
+        page.records.append(MailImportFailed(folder, uid, validity, reason, _header_of(session, folder, uid)))
         page.failed.add(uid)
     # UIDs in neither list were expunged since the SEARCH: the folder snapshot accounts for them.
     return page
 
 
-def _header_of(session: ImapSession, uid: int) -> bytes:
+def _header_of(session: ImapSession, folder: str, uid: int) -> bytes:
     """What the server still gives of a message it cannot send whole: its header block, or nothing."""
     try:
+        _reselect(session, folder)
         data = session.run(lambda c: c.fetch([uid], ["BODY.PEEK[HEADER]"])).get(uid, {})
-    except PayloadError:
+    except (PayloadError, TransientError):
+        _reselect(session, folder)  # the pass goes on in this folder; an outage stops it here
         return b""
     return bytes(data.get(b"BODY[HEADER]") or b"")
