@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from tests.mail.conftest import PASSWORD
+from tests.mail.helpers import as_written
 
 CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "emails"
 
@@ -18,22 +19,6 @@ CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "ema
 def _deskapp(data_dir: Path, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "deskapp", "--data-dir", str(data_dir), *args], input=stdin,
                           capture_output=True, text=True, timeout=240, env=dict(os.environ), check=False)
-
-
-def _as_written(raw: bytes) -> bytes:
-    """The message as its author wrote it: line ends as IMAP serves them (CRLF), without the trace fields
-    servers add on the way (RFC 5322 3.6.7). Corpus files that differ only there are copies of one message."""
-    head, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
-    kept, tracing = [], False
-    for line in head.split(b"\n"):
-        if line[:1] in (b" ", b"\t"):
-            if not tracing:
-                kept.append(line)
-            continue
-        tracing = line.split(b":", 1)[0].strip().lower() in (b"received", b"return-path")
-        if not tracing:
-            kept.append(line)
-    return (b"\n".join(kept) + b"\n\n" + body).replace(b"\n", b"\r\n")
 
 
 def test_add_sync_and_count_the_whole_corpus(dovecot, tmp_path):
@@ -59,7 +44,7 @@ def test_add_sync_and_count_the_whole_corpus(dovecot, tmp_path):
     assert summary["not_imported"] == 0 and summary["errors"] == []
 
     stats = json.loads(_deskapp(data_dir, "stats", "--json").stdout)
-    distinct = {_as_written(p.read_bytes()) for p in files}  # a few corpus files are copies of one message
+    distinct = {as_written(p.read_bytes()) for p in files}  # a few corpus files are copies of one message
     assert stats["messages"] == len(distinct) == len(files) - summary["duplicates"], (stats, summary)
     assert stats["accounts"][0]["kind"] == "imap_smtp" and stats["accounts"][0]["state"] == "online"
     assert stats["conversations"] >= 40

@@ -5,12 +5,13 @@ and counted in the sync summary."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from deskapp.domain import Connectivity
 from tests.mail.conftest import make_mail
-from tests.mail.helpers import engine_for, new_mailbox, rows, scalar, workspace
+from tests.mail.helpers import as_written, engine_for, new_mailbox, rows, scalar, workspace
 
 T0 = datetime(2026, 3, 1, 9, tzinfo=UTC)
 FOLDERS = ["INBOX", "Sent", "Archive"]
@@ -159,3 +160,90 @@ def test_a_uidvalidity_change_keeps_every_message_once(dovecot, db):
     assert summary.new_messages == 0 and summary.duplicates == 0  # the same places under a new name
     assert rows(db, "SELECT id, external_id, conversation_id FROM message ORDER BY id") == before
     assert rows(db, "SELECT DISTINCT uidvalidity FROM mail_header") == [(validity + 1000,)]
+
+
+def test_a_contact_forms_fixed_id_over_fifty_messages(dovecot, db, smtp_sink):
+    """A shop's contact form stamps every mail with one Message-ID: every customer's message is kept in its
+    own conversation, a reply goes to the customer of the conversation it is written in, and its Sent
+    copy and the customer's answer thread back there, our reply recognised as ours exactly once."""
+    ws, box, other = _mailbox(dovecot, db, smtp_port=smtp_sink.port)
+    form = "<contact-form@shop.example>"
+    _append(other, "INBOX", *(make_mail(sender=f"Customer {n} <c{n}@customer.example>", subject="Contact form",
+                                        message_id=form, body=f"Message {n} from the contact form",
+                                        date=T0 + timedelta(minutes=n)) for n in range(50)))
+    engine = engine_for(ws)
+    summary = _sync(engine, box.account_id)
+    assert summary.new_messages == 50 and summary.duplicates == 0
+    assert cache_counts(db, box.account_id) == server_counts(other, FOLDERS) == {"INBOX": 50}
+    assert scalar(db, "SELECT count(DISTINCT conversation_id) FROM message") == 50
+
+    conversation = scalar(db, "SELECT c.external_id FROM conversation c JOIN message m ON m.conversation_id = c.id"
+                              " WHERE m.text LIKE 'Message 17 %'")
+    assert conversation.startswith("mail:mid:contact-form@shop.example#")
+    item = _reply(box.account_id, conversation)
+    connector = _connector(ws, box.account_id)
+    try:
+        assert connector.push(item).ok
+    finally:
+        connector.close()
+    assert [rcpt for _from, rcpt, _raw in smtp_sink.messages] == [["c17@customer.example"]]
+    _append(other, "INBOX", make_mail(sender="Customer 33 <c33@customer.example>", subject="Re: Contact form",
+                                      message_id="<c33-again@customer.example>", in_reply_to=form,
+                                      references=form, body="Any answer?", date=T0 + timedelta(hours=3)))
+    summary = _sync(engine, box.account_id)
+    assert summary.new_messages == 2 and summary.duplicates == 0  # our Sent copy and customer 33's answer
+    threads = dict(rows(db, "SELECT m.text, c.external_id FROM message m JOIN conversation c"
+                            " ON c.id = m.conversation_id WHERE m.text LIKE 'Message 17 %' OR m.text LIKE 'Message 33 %'"
+                            " OR m.client_id IS NOT NULL OR m.text LIKE 'Any answer%'"))
+    by_text = {text.strip()[:10]: conv for text, conv in threads.items()}
+    assert by_text["Your parce"] == by_text["Message 17"] == conversation
+    assert by_text["Any answer"] == by_text["Message 33"]
+    assert scalar(db, "SELECT count(*) FROM message WHERE client_id = ?", item.client_id) == 1
+    assert server_counts(other, FOLDERS) == cache_counts(db, box.account_id) == {"INBOX": 51, "Sent": 1}
+    other.logout()
+
+
+def _reply(account_id: int, conversation: str):
+    import uuid
+
+    from deskapp.domain import OutboxItem, OutboxKind
+
+    return OutboxItem(client_id=str(uuid.uuid4()), account_id=account_id, conversation_external_id=conversation,
+                      kind=OutboxKind.REPLY, payload={"text": "Your parcel ships today."}, created_at=T0)
+
+
+def _connector(ws, account_id):
+    from deskapp.store import accounts as account_store
+    from deskapp.sync import registry
+
+    with ws.db.read() as conn:
+        account = account_store.get_account(conn, account_id)
+    return registry.create(account, ws.secrets)
+
+
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "emails"
+
+
+def test_the_shared_corpus_reaches_the_cache_folder_by_folder(dovecot, db):
+    """Each corpus folder appended to an IMAP folder of its name: the cache holds every message of every
+    folder, and shows each distinct message once; the summary counts the copies it showed once."""
+    folders = sorted({p.parent.name for p in CORPUS.rglob("*.eml")})
+    ws = workspace(db)
+    box = new_mailbox(dovecot, ws, folders=folders)
+    other = dovecot.client(box.user)
+    written = set()
+    for folder in folders:
+        files = sorted(CORPUS.rglob(f"{folder}/*.eml"))
+        _append(other, folder, *(p.read_bytes() for p in files))
+        written |= {as_written(p.read_bytes()) for p in files}
+    engine = engine_for(ws)
+    summary = _sync(engine, box.account_id)
+    on_server = server_counts(other, folders)
+    assert cache_counts(db, box.account_id) == on_server and len(on_server) == len(folders)
+    total = sum(on_server.values())
+    assert scalar(db, "SELECT count(*) FROM message") == len(written) == total - summary.duplicates
+    assert summary.new_messages == len(written) and summary.errors == []
+    again = _sync(engine, box.account_id)
+    assert (again.new_messages, again.duplicates) == (0, 0)
+    assert cache_counts(db, box.account_id) == on_server
+    other.logout()

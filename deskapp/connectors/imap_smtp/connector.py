@@ -72,7 +72,8 @@ class ImapSmtpConnector:
         # One IMAP connection: the outbox replays conversations on several threads, so calls take turns.
         self._lock = threading.RLock()
         self._sent: str | None = None
-        self._queue: dict[str, tuple[int, int, list[int]]] = {}  # folder -> (validity, after uid, uids)
+        # folder -> (validity, after uid, up to uid, uids): the UIDs still waiting for their body
+        self._queue: dict[str, tuple[int, int, int, list[int]]] = {}
 
     @property
     def sent_folder(self) -> str:
@@ -123,9 +124,10 @@ class ImapSmtpConnector:
         body_uids = self._body_queue(folder, validity, state)
         if body_uids:
             page = body_uids[:BODY_PAGE]
-            items = self._fetch(folder, validity, page, state, full=True)
+            # A message whose headers the server would not send this pass waits for the next one.
+            items = self._fetch(folder, validity, [u for u in page if u not in state["n"]], state, full=True)
             state["b"] = page[-1]
-            self._queue[folder] = (validity, state["b"], body_uids[BODY_PAGE:])
+            self._queue[folder] = (validity, state["b"], state["h"], body_uids[BODY_PAGE:])
             return Batch(items, json.dumps(state), False)
         items = self._flag_changes(folder, validity, state)
         uids = frozenset(int(u) for u in self.session.run(lambda c: c.search(["UNDELETED"])))
@@ -140,8 +142,9 @@ class ImapSmtpConnector:
     def _body_queue(self, folder: str, validity: int, state: dict) -> list[int]:
         """UIDs still waiting for their body, oldest first (one SEARCH per pass, not one per page)."""
         queued = self._queue.get(folder)
-        if queued is not None and queued[0] == validity and queued[1] == state["b"]:
-            return queued[2]
+        # Only while no new mail came in: a queue left by an earlier pass would skip the new bodies.
+        if queued is not None and queued[:3] == (validity, state["b"], state["h"]):
+            return queued[3]
         return [uid for uid in self._uids_after(state["b"]) if uid <= state["h"]]
 
     def _uids_after(self, uid: int) -> list[int]:
