@@ -192,10 +192,8 @@ def test_a_contact_forms_fixed_id_over_fifty_messages(dovecot, db, smtp_sink):
                                       references=form, body="Any answer?", date=T0 + timedelta(hours=3)))
     summary = _sync(engine, box.account_id)
     assert summary.new_messages == 2 and summary.duplicates == 0  # our Sent copy and customer 33's answer
-    threads = dict(rows(db, "SELECT m.text, c.external_id FROM message m JOIN conversation c"
-                            " ON c.id = m.conversation_id WHERE m.text LIKE 'Message 17 %' OR m.text LIKE 'Message 33 %'"
-                            " OR m.client_id IS NOT NULL OR m.text LIKE 'Any answer%'"))
-    by_text = {text.strip()[:10]: conv for text, conv in threads.items()}
+    threads = rows(db, "SELECT m.text, c.external_id FROM message m JOIN conversation c ON c.id = m.conversation_id")
+    by_text = {text.strip()[:10]: conv for text, conv in threads}
     assert by_text["Your parce"] == by_text["Message 17"] == conversation
     assert by_text["Any answer"] == by_text["Message 33"]
     assert scalar(db, "SELECT count(*) FROM message WHERE client_id = ?", item.client_id) == 1
