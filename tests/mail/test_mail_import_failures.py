@@ -112,3 +112,44 @@ def test_a_message_the_reader_cannot_read_keeps_its_raw_source(dovecot, db, tmp_
     else:
         raise AssertionError("a failure that is gone has no source to save")
     assert scalar(db, "SELECT count(*) FROM mail_import_failure") == 0
+
+
+def test_the_accounts_list_shows_messages_not_imported_and_saves_their_source(qtbot, tmp_path):
+    from deskapp import bootstrap
+    from deskapp.services import accounts as account_service
+    from deskapp.services.mail_accounts import add_imap_account
+    from deskapp.store import accounts as account_store
+    from deskapp.ui.accounts_dialog import AccountsWidget
+    from deskapp.ui.tasks import TaskRunner
+
+    ws = bootstrap.open_workspace(tmp_path / "data")
+    try:
+        account_id = add_imap_account(ws, host="127.0.0.1", port=1, user="box@shop.example", secret="pw",
+                                      security="plain", smtp_port=1, email="box@shop.example", name="Support box")
+        with ws.db.write() as conn:
+            mail_failures.record(conn, account_id, [
+                MailImportFailed("INBOX", 7, 3, "cannot read the message: unexpected structure", b"Subject: odd\r\n"),
+                MailImportFailed("INBOX", 9, 3, "the server drops the connection when it sends this message")],
+                now=1_772_355_600)
+            account_store.set_state(conn, account_id, Connectivity.DEGRADED,
+                                    error="2 message(s) could not be imported")
+        assert [a.name for a in account_service.list_accounts(ws)] == ["Support box"]
+        tasks = TaskRunner()
+        widget = AccountsWidget(ws, tasks)
+        qtbot.addWidget(widget)
+        panel = widget.not_imported
+        qtbot.waitUntil(lambda: panel.list.count() == 2, timeout=10_000)
+        assert not panel.isHidden() and "2 message(s) could not be imported" in panel.title.text()
+        assert "Support box · INBOX · message 7 — cannot read the message" in panel.list.item(0).text()
+        assert "could not be imported" in widget.list.item(0).text()  # the account's state says why
+        panel.save_source(folder=str(tmp_path / "saved"))
+        qtbot.waitUntil(lambda: panel.result.text().startswith("Saved"), timeout=10_000)
+        [saved] = (tmp_path / "saved").iterdir()
+        assert saved.read_bytes() == b"Subject: odd\r\n"
+        panel.list.setCurrentRow(1)
+        panel.save_source(folder=str(tmp_path / "saved"))
+        qtbot.waitUntil(lambda: panel.result.text().startswith("✘"), timeout=10_000)
+        assert "gave nothing" in panel.result.text()
+        tasks.wait(10_000)
+    finally:
+        ws.close()
