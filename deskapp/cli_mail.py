@@ -1,4 +1,5 @@
-"""The `account add imap` verb of the command line (registered by deskapp.cli_sync): a mailbox account.
+"""The `account add imap` and `not-imported` verbs of the command line (registered by deskapp.cli_sync): a
+mailbox account, and the mailbox messages the sync could not import (their raw source saved on request).
 
 The password (or XOAUTH2 token with --auth xoauth2) is read from stdin when it is not a terminal,
 else with a prompt that does not echo, and goes straight to the OS keyring.
@@ -9,9 +10,11 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from pathlib import Path
 
-from deskapp.cli_output import fail
+from deskapp.cli_output import fail, print_json
 from deskapp.credentials.keyring_store import CredentialError
+from deskapp.services import mail_problems
 from deskapp.services.mail_accounts import MailAccountError, add_imap_account
 
 
@@ -56,3 +59,32 @@ def add_imap_parser(kinds) -> None:
     p.add_argument("--folders", nargs="*", default=None, help="folders to sync (default: INBOX and Sent)")
     p.add_argument("--sent-folder", default="Sent")
     p.add_argument("--ca-file", default="", help="a CA certificate (PEM) to trust besides the system's")
+
+
+def cmd_not_imported(ws, args: argparse.Namespace) -> int:
+    """Lists the messages not imported (exit 1 when there are some); ``--save DIR`` writes their sources."""
+    failures = mail_problems.import_failures(ws.db, args.account)
+    saved: dict[int, str] = {}
+    if args.save:
+        for failure in failures:
+            try:
+                saved[failure.id] = str(mail_problems.save_raw_source(ws.db, failure, Path(args.save)))
+            except (mail_problems.MailProblemError, OSError) as exc:
+                saved[failure.id] = f"not saved: {exc}"
+    for f in failures:
+        if args.json:
+            print_json({"account_id": f.account_id, "folder": f.folder, "uid": f.uid, "reason": f.reason,
+                        "attempts": f.attempts, "source_bytes": f.raw_size, "saved": saved.get(f.id)})
+        else:
+            print(f"account {f.account_id} {f.folder} uid {f.uid}: {f.reason} (tried {f.attempts} times)"
+                  + (f" -> {saved[f.id]}" if f.id in saved else ""))
+    if not failures and not args.json:
+        print("every message imported", file=sys.stderr)
+    return 1 if failures else 0
+
+
+def add_not_imported_parser(sub) -> None:
+    p = sub.add_parser("not-imported", help="mailbox messages the sync could not import, and why")
+    p.add_argument("--account", type=int, help="only this account id")
+    p.add_argument("--save", metavar="DIR", help="write each message's raw source (.eml) into DIR")
+    p.add_argument("--json", action="store_true")

@@ -1,4 +1,4 @@
-"""The `account`, `sync` and `search` verbs of the command line (registered by deskapp.cli).
+"""The `account`, `sync`, `not-imported` and `search` verbs of the command line (registered by deskapp.cli).
 
 Tokens are read from stdin when it is not a terminal (scripts pipe them in) and otherwise with a
 prompt that does not echo; they go straight to the OS keyring.
@@ -11,6 +11,7 @@ import getpass
 import sys
 import threading
 
+from deskapp.cli_mail import cmd_not_imported
 from deskapp.cli_output import fail, print_json
 from deskapp.credentials.keyring_store import CredentialError
 from deskapp.domain import AccountKind, Connectivity
@@ -134,7 +135,7 @@ def _cmd_search(ws, args: argparse.Namespace) -> int:
     return 0
 
 
-VERBS = {"account": _cmd_account, "sync": _cmd_sync, "search": _cmd_search}
+VERBS = {"account": _cmd_account, "sync": _cmd_sync, "search": _cmd_search, "not-imported": cmd_not_imported}
 
 
 def add_parsers(sub) -> None:
@@ -164,6 +165,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--interval", type=float, default=30.0, help="seconds between passes without --once")
     p.add_argument("--json", action="store_true", help="summary as JSON lines")
 
+    from deskapp.cli_mail import add_not_imported_parser
+
+    add_not_imported_parser(sub)
     p = sub.add_parser("search", help="search messages, customers and order numbers")
     p.add_argument("query")
     p.add_argument("--json", action="store_true")
