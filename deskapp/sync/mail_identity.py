@@ -45,7 +45,7 @@ def resolve_keys(conn: Connection, account_id: int, headers: list[MailHeaders]) 
     others = mail_places.holders(
         conn, account_id, rfc_message_ids=[h.rfc_message_id for h in headers if h.rfc_message_id],
         keys=[k for h in headers for k in message_keys(h.rfc_message_id, h.content)],
-        contents_without_id=[h.content.partition(".")[0] for h in headers if not h.rfc_message_id])
+        key_prefixes=[message_keys(None, h.content)[0] for h in headers if not h.rfc_message_id])
     for row in [*known.values(), *others]:
         holding.setdefault(row.message_external_id, {})[_place(row)] = row.content
     keys: dict[str, str] = {}
