@@ -8,10 +8,10 @@ resolved: by Message-ID / In-Reply-To / References against the mail_header table
 itself; when several messages carry the id referred to, the one with the same customer, else the
 latest before), else after the thread's root (References[0]) even before the root arrives, else by
 the same subject from the same customer within 30 days, else a new conversation named after the
-message. Messages the connector could not import are kept aside (store.mail_failures) and, with the
-copies of messages already held, counted in an ``ImportTally`` for the sync summary. Existing conversations are never
-overwritten from mail (their status, assignee and labels are the agents'); a new inbound message
-reopens a resolved or snoozed one.
+message. Existing conversations are never overwritten from mail (their status, assignee and labels
+are the agents'); a new inbound message reopens a resolved or snoozed one. Messages the connector could
+not import are kept aside (store.mail_failures) and, with the copies of messages already held,
+counted in an ``ImportTally`` for the sync summary.
 """
 
 from __future__ import annotations
