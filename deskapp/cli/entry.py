@@ -24,8 +24,8 @@ TABS = ("inbox", "me", "team", "templates", "settings")  # the main screens (ui.
 # ("demo-server" is the demo package's own runner).
 VERB_MODULES = {
     "stats": "inbox", "conversations": "inbox", "account": "accounts", "sync": "sync", "search": "search",
-    "act": "offline", "outbox": "offline", "kpi": "kpi", "import": "kpi", "triage": "triage",
-    "demo-server": "demo",
+    "not-imported": "not_imported", "act": "offline", "outbox": "offline", "kpi": "kpi", "import": "kpi",
+    "triage": "triage", "demo-server": "demo",
 }
 
 

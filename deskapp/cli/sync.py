@@ -33,6 +33,8 @@ def _cmd_sync(ws, args: argparse.Namespace) -> int:
             else:
                 print(f"account {s.account_id} ({s.kind}): {s.state}; {s.pages} pages, {s.records} records,"
                       f" {s.new_messages} new messages in {s.seconds:.1f}s"
+                      + (f", {s.duplicates} copies of messages already held" if s.duplicates else "")
+                      + (f", {s.not_imported} not imported" if s.not_imported else "")
                       + (f"; last error: {s.errors[-1]}" if s.errors else ""))
         return 0 if all(s.state == Connectivity.ONLINE for s in summaries) else 1
     from deskapp.services.mail_push import start_mail_push  # IMAP IDLE: new mail syncs at once

@@ -11,7 +11,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class MailHeaders:
-    """Where one message lives on the server and how it threads (one per folder copy)."""
+    """Where one message lives on the server and how it threads (one per folder copy).
+
+    The connector names the message after its place (``place_key``); the email preprocessor gives it
+    its cache identity, shared by every place holding the same Message-ID and ``content``."""
 
     message_external_id: str
     folder: str
@@ -26,6 +29,7 @@ class MailHeaders:
     inbound: bool
     flags: tuple[str, ...] = ()
     has_body: bool = True  # False on the headers-first pass; the body pass follows
+    content: str = ""  # fingerprint of what the author wrote (mapping.content_fingerprint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +64,24 @@ class MessageDeleted:
     """A message gone from every folder we sync (emitted for callers that track deletions themselves)."""
 
     external_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class MailImportFailed:
+    """A message the connector could not turn into records: kept aside with its reason and whatever
+    raw source the server gave (b"" when even that failed), and fetched again on the next pass."""
+
+    folder: str
+    uid: int
+    uidvalidity: int
+    reason: str
+    raw: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportTally:
+    """What the email preprocessor did not turn into new messages in one batch, for the sync summary:
+    server copies of a message already held (true duplicates) and messages that failed to import."""
+
+    duplicates: int = 0
+    not_imported: int = 0

@@ -33,6 +33,7 @@ from deskapp.domain import (
     Team,
     Template,
 )
+from deskapp.domain.mail import ImportTally
 from deskapp.store import accounts, customers, ingest_extras, sla_clock
 from deskapp.store.ingest_status import refresh_resolutions
 from deskapp.store.ingest_util import (
@@ -64,6 +65,9 @@ def apply_batch(conn: Connection, account_id: int, records: list, *, stream: str
             log.warning("dropping a %s without the ids it needs on %s", type(record).__name__, stream)
             continue
         groups.setdefault(type(record), []).append(record)
+    for tally in groups.pop(ImportTally, ()):
+        changes.duplicates += tally.duplicates
+        changes.not_imported += tally.not_imported
     unknown = set(groups) - {Agent, Team, Contact, Template, Conversation, Message, Order, SurveyResponse}
     if unknown:
         log.warning("ignoring records of unknown types %s on %s", sorted(t.__name__ for t in unknown), stream)

@@ -38,6 +38,8 @@ class AppliedChanges:
     customer_ids: list[int] = field(default_factory=list)
     survey_ids: list[int] = field(default_factory=list)
     records: int = 0
+    duplicates: int = 0  # server copies of a message already held (email), shown once
+    not_imported: int = 0  # items the connector could not turn into records, kept aside to retry
 
     @property
     def empty(self) -> bool:

@@ -178,6 +178,11 @@ class SyncEngine:
             except Exception as exc:  # a bug or a database error on one stream must not stop the others
                 log.exception("account %s stream %s failed", account.id, stream)
                 summary.errors.append(f"{stream}: internal error: {exc}")
+        if summary.not_imported:
+            # Kept aside by the connector (raw source and reason in the cache) and fetched again next
+            # pass; an error keeps the account's state from reading "online" while any are missing.
+            summary.errors.append(f"{summary.not_imported} message(s) could not be imported;"
+                                  " they are kept aside and tried again on the next sync")
 
     def _pull_stream(self, account: Account, connector: Connector, stream: str, summary: SyncSummary,
                      per_conversation: bool, total: int, index: int) -> None:
@@ -303,6 +308,8 @@ class SyncEngine:
         summary.records += records
         summary.new_messages += len(changes.new_message_ids)
         summary.conversations += len(changes.conversation_ids)
+        summary.duplicates += changes.duplicates
+        summary.not_imported += changes.not_imported
 
     def _run_hooks(self, conn, changes) -> None:
         for number, hook in enumerate(self.apply_hooks):

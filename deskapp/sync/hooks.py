@@ -48,6 +48,8 @@ class SyncSummary:
     records: int = 0
     new_messages: int = 0
     conversations: int = 0
+    duplicates: int = 0  # server copies of a message already held: shown once
+    not_imported: int = 0  # items that could not be imported this pass (kept aside, retried next pass)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     last_sync: datetime | None = None
@@ -55,7 +57,8 @@ class SyncSummary:
     def as_dict(self) -> dict:
         return {"account_id": self.account_id, "kind": self.kind, "state": str(self.state), "pages": self.pages,
                 "records": self.records, "new_messages": self.new_messages, "conversations": self.conversations,
-                "errors": list(self.errors), "seconds": round(self.seconds, 3),
+                "duplicates": self.duplicates, "not_imported": self.not_imported, "errors": list(self.errors),
+                "seconds": round(self.seconds, 3),
                 "last_sync": self.last_sync.isoformat() if self.last_sync else None}
 
 

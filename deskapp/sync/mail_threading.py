@@ -3,12 +3,15 @@ and flag changes, and stores attachment bytes, inside the batch's write transact
 
 ``preprocess_mail(conn, account_id, records) -> records`` consumes the mail-only records
 (deskapp.domain.mail) and returns the Contacts/Conversations/Messages for the generic ingest, with
-each message's conversation resolved: by Message-ID / In-Reply-To / References against the
-mail_header table (and the batch itself), else after the thread's root (References[0]) even before
-the root arrives, else by the same subject from the same customer within 30 days, else a new
-conversation named after the message. Existing conversations are never
-overwritten from mail (their status, assignee and labels are the agents'); a new inbound message
-reopens a resolved or snoozed one.
+each place on the server given its message (sync.mail_identity) and each message's conversation
+resolved: by Message-ID / In-Reply-To / References against the mail_header table (and the batch
+itself; when several messages carry the id referred to, the one with the same customer, else the
+latest before), else after the thread's root (References[0]) even before the root arrives, else by
+the same subject from the same customer within 30 days, else a new conversation named after the
+message. Existing conversations are never overwritten from mail (their status, assignee and labels
+are the agents'); a new inbound message reopens a resolved or snoozed one. Messages the connector could
+not import are kept aside (store.mail_failures) and, with the copies of messages already held,
+counted in an ``ImportTally`` for the sync summary.
 """
 
 from __future__ import annotations
@@ -21,9 +24,11 @@ from dataclasses import replace
 from sqlalchemy import Connection
 
 from deskapp.domain import Conversation, Message, Status
-from deskapp.domain.mail import AttachmentBlob, FolderSnapshot, MailFlags, MailHeaders
+from deskapp.domain.mail import AttachmentBlob, FolderSnapshot, ImportTally, MailFlags, MailHeaders, MailImportFailed
+from deskapp.store import mail_failures
 from deskapp.store.ingest import refresh_conversation_summaries
 from deskapp.store.mail_blobs import blob_dir_for, blob_path, named_path, store_blob
+from deskapp.sync.mail_identity import resolve_keys
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +59,17 @@ def preprocess_mail(conn: Connection, account_id: int, records: list) -> list:
     flags = [r for r in records if isinstance(r, MailFlags)]
     snapshots = [r for r in records if isinstance(r, FolderSnapshot)]
     blobs = [r for r in records if isinstance(r, AttachmentBlob)]
-    rest = [r for r in records if not isinstance(r, MailHeaders | MailFlags | FolderSnapshot | AttachmentBlob)]
+    failed = [r for r in records if isinstance(r, MailImportFailed)]
+    rest = [r for r in records
+            if not isinstance(r, MailHeaders | MailFlags | FolderSnapshot | AttachmentBlob | MailImportFailed)]
     if blobs:
         _store_blobs(conn, blobs)
+    duplicates = 0
     if headers:
-        rest = _thread(conn, account_id, headers, rest)
+        rest, duplicates = _thread(conn, account_id, headers, rest)
+        mail_failures.clear(conn, account_id, [(h.folder, h.uidvalidity, h.uid) for h in headers if h.has_body])
+    if failed:
+        mail_failures.record(conn, account_id, failed, int(time.time()))
     touched: set[str] = set()
     if flags:
         touched |= _apply_flags(conn, account_id, flags)
@@ -66,6 +77,8 @@ def preprocess_mail(conn: Connection, account_id: int, records: list) -> list:
         touched |= _apply_snapshot(conn, account_id, snapshot)
     if touched:
         _recount_unread(conn, account_id, sorted(touched))
+    if duplicates or failed:
+        rest.append(ImportTally(duplicates=duplicates, not_imported=len({(f.folder, f.uid) for f in failed})))
     return rest
 
 
@@ -78,15 +91,22 @@ def _store_blobs(conn: Connection, blobs: list[AttachmentBlob]) -> None:
 # --- threading ---------------------------------------------------------------------------------
 
 
-def _thread(conn: Connection, account_id: int, headers: list[MailHeaders], rest: list) -> list:
+def _thread(conn: Connection, account_id: int, places: list[MailHeaders], rest: list) -> tuple[list, int]:
+    identity, duplicates = resolve_keys(conn, account_id, places)
+    has_body = {identity[h.message_external_id] for h in places if h.has_body}
+    header_only_places = {h.message_external_id for h in places if not h.has_body}
+    headers = [replace(h, message_external_id=identity[h.message_external_id]) for h in places]
     keys = [h.message_external_id for h in headers]
     located = dict(_select_in(conn, "SELECT message_external_id, conversation_external_id FROM mail_header"
                                     " WHERE account_id = ? AND message_external_id IN ({marks})", account_id, keys))
     stored = {row[0] for row in _select_in(conn, "SELECT external_id FROM message WHERE account_id = ?"
                                                  " AND external_id IN ({marks})", account_id, keys)}
     wanted = [i for h in headers if h.message_external_id not in located for i in (h.in_reply_to, *h.references) if i]
-    by_rfc_id = dict(_select_in(conn, "SELECT rfc_message_id, conversation_external_id FROM mail_header"
-                                      " WHERE account_id = ? AND rfc_message_id IN ({marks})", account_id, wanted))
+    by_rfc_id: dict[str, list[tuple[str, str, int]]] = {}
+    for rfc_id, *candidate in _select_in(
+            conn, "SELECT rfc_message_id, conversation_external_id, counterpart, sent_at FROM mail_header"
+                  " WHERE account_id = ? AND rfc_message_id IN ({marks})", account_id, wanted):
+        by_rfc_id.setdefault(rfc_id, []).append(tuple(candidate))
     loose = [h for h in headers if h.message_external_id not in located and not (h.references or h.in_reply_to)]
     named = {row[0] for row in _select_in(
         conn, "SELECT DISTINCT conversation_external_id FROM mail_header WHERE account_id = ?"
@@ -106,7 +126,7 @@ def _thread(conn: Connection, account_id: int, headers: list[MailHeaders], rest:
         if conversation is None:
             for ref in (h.in_reply_to, *reversed(h.references)):
                 if ref and ref in by_rfc_id:
-                    conversation = by_rfc_id[ref]
+                    conversation = _pick(by_rfc_id[ref], h)
                     break
         root = h.references[0] if h.references else h.in_reply_to
         if conversation is None and root:
@@ -122,36 +142,48 @@ def _thread(conn: Connection, account_id: int, headers: list[MailHeaders], rest:
         resolved[key] = conversation
         named.add(conversation)
         if h.rfc_message_id:
-            by_rfc_id.setdefault(h.rfc_message_id, conversation)
+            by_rfc_id.setdefault(h.rfc_message_id, []).append((conversation, h.counterpart, h.sent_at_epoch))
         if all(topic):
             batch_subjects[topic] = (conversation, h.sent_at_epoch)
     new_inbound = {h.message_external_id for h in headers
                    if h.inbound and h.message_external_id not in located and h.message_external_id not in stored}
     _upsert_locations(conn, account_id, headers, resolved)
-    header_only = {h.message_external_id for h in headers if not h.has_body}
-    provisional = {"mail:" + k: v for k, v in resolved.items()}
+    provisional = {"mail:" + place: identity[place] for place in identity}
     existing = set(row[0] for row in _select_in(conn, "SELECT external_id FROM conversation WHERE account_id = ?"
                                                        " AND external_id IN ({marks})", account_id,
                                                 list(set(resolved.values()))))
     out: list = []
     merged: dict[str, Conversation] = {}
+    unread_counted: set[str] = set()
     for record in rest:
-        if isinstance(record, Message) and record.external_id in resolved:
-            if record.external_id in header_only and record.external_id in stored:
-                continue  # we hold its body already: a headers-first copy must not blank it
-            out.append(replace(record, conversation_external_id=resolved[record.external_id]))
+        if isinstance(record, Message) and record.external_id in identity:
+            key = identity[record.external_id]
+            if record.external_id in header_only_places and (key in stored or key in has_body):
+                continue  # we hold (or this batch brings) its body: a headers-first copy must not blank it
+            out.append(replace(record, external_id=key, conversation_external_id=resolved[key]))
         elif isinstance(record, Conversation) and record.external_id in provisional:
-            target = provisional[record.external_id]
+            key = provisional[record.external_id]
+            target = resolved[key]
             if target in existing:
                 continue  # the agents own an existing conversation's state; reopen is handled below
+            # copies of one message in the batch (true duplicates) are one message to read
             mine = replace(record, external_id=target,
-                           unread=record.unread if record.external_id[5:] in new_inbound else 0)
+                           unread=record.unread if key in new_inbound and key not in unread_counted else 0)
+            unread_counted.add(key)
             merged[target] = _merge(merged.get(target), mine)
         else:
             out.append(record)
     out[0:0] = list(merged.values())  # conversations before the messages that point at them
     _reopen(conn, account_id, {resolved[k] for k in new_inbound if resolved[k] in existing}, new_inbound, resolved)
-    return out
+    return out, duplicates
+
+
+def _pick(candidates: list[tuple[str, str, int]], h: MailHeaders) -> str:
+    """The conversation of the message ``h`` refers to, when several messages carry that Message-ID (a
+    contact form's fixed id): the one with the same customer, else the latest sent before ``h``."""
+    same = [c for c in candidates if c[1] and c[1] == h.counterpart]
+    before = [c for c in same or candidates if c[2] <= h.sent_at_epoch]
+    return max(before or same or candidates, key=lambda c: (c[2], c[0]))[0]
 
 
 def _same_subject(topic: tuple[str, str], at: int, batch: dict[tuple[str, str], tuple[str, int]],
@@ -177,13 +209,17 @@ def _merge(old: Conversation | None, new: Conversation) -> Conversation:
 def _upsert_locations(conn: Connection, account_id: int, headers: list[MailHeaders], resolved: dict[str, str]) -> None:
     conn.exec_driver_sql(
         "INSERT INTO mail_header (account_id, folder, message_external_id, uid, uidvalidity, rfc_message_id,"
-        " in_reply_to, refs, subject_key, counterpart, conversation_external_id, sent_at, inbound, flags)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT(account_id, folder, message_external_id) DO UPDATE SET uid = excluded.uid,"
-        " uidvalidity = excluded.uidvalidity, flags = excluded.flags",
+        " in_reply_to, refs, subject_key, counterpart, conversation_external_id, sent_at, inbound, flags, content)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        # a place keeps its message unless its body showed another one (sync.mail_identity)
+        " ON CONFLICT(account_id, folder, uidvalidity, uid) DO UPDATE SET flags = excluded.flags,"
+        " message_external_id = excluded.message_external_id,"
+        " conversation_external_id = excluded.conversation_external_id,"
+        " content = CASE WHEN instr(excluded.content, '.') > 0 OR mail_header.content = '' THEN excluded.content"
+        " ELSE mail_header.content END",
         [(account_id, h.folder, h.message_external_id, h.uid, h.uidvalidity, h.rfc_message_id, h.in_reply_to,
           " ".join(h.references), subject_key(h.subject), h.counterpart, resolved[h.message_external_id],
-          h.sent_at_epoch, int(h.inbound), " ".join(h.flags)) for h in headers],
+          h.sent_at_epoch, int(h.inbound), " ".join(h.flags), h.content) for h in headers],
     )
 
 
@@ -224,14 +260,16 @@ def _apply_flags(conn: Connection, account_id: int, changes: list[MailFlags]) ->
 
 def _apply_snapshot(conn: Connection, account_id: int, snapshot: FolderSnapshot) -> set[str]:
     """Locations the folder no longer has are dropped; messages left with no location are deleted."""
-    gone = [(ext, conv) for ext, uid, validity, conv in conn.exec_driver_sql(
+    mail_failures.clear_gone(conn, account_id, snapshot.folder, snapshot.uidvalidity, snapshot.uids)
+    gone_places = [(ext, conv, uid, validity) for ext, uid, validity, conv in conn.exec_driver_sql(
         "SELECT message_external_id, uid, uidvalidity, conversation_external_id FROM mail_header"
         " WHERE account_id = ? AND folder = ?", (account_id, snapshot.folder)).all()
         if validity != snapshot.uidvalidity or uid not in snapshot.uids]
-    if not gone:
+    if not gone_places:
         return set()
-    conn.exec_driver_sql("DELETE FROM mail_header WHERE account_id = ? AND folder = ? AND message_external_id = ?",
-                         [(account_id, snapshot.folder, ext) for ext, _conv in gone])
+    conn.exec_driver_sql("DELETE FROM mail_header WHERE account_id = ? AND folder = ? AND uidvalidity = ? AND uid = ?",
+                         [(account_id, snapshot.folder, validity, uid) for _e, _c, uid, validity in gone_places])
+    gone = list({(ext, conv) for ext, conv, _uid, _validity in gone_places})
     still_there = {row[0] for row in _select_in(
         conn, "SELECT message_external_id FROM mail_header WHERE account_id = ? AND message_external_id IN ({marks})",
         account_id, [ext for ext, _conv in gone])}

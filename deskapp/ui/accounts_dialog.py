@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from deskapp.services import accounts as account_service
 from deskapp.services import mail_accounts
 from deskapp.ui.mailbox_form import BAD_COLOUR, MailboxForm, format_check
+from deskapp.ui.not_imported_panel import NotImportedPanel
 from deskapp.ui.tasks import TaskRunner
 
 KINDS = [("Chatwoot", "chatwoot"), ("Shopify", "shopify"), ("Mailbox (IMAP + SMTP)", "imap_smtp")]
@@ -264,9 +265,11 @@ class AccountsWidget(QWidget):
         self.result = QLabel()
         self.result.setAccessibleName("Test result")
         self.result.setWordWrap(True)
+        self.not_imported = NotImportedPanel(ws.db, tasks, self)
         layout.addWidget(self.list, 1)
         layout.addLayout(buttons)
         layout.addWidget(self.result)
+        layout.addWidget(self.not_imported)
         self.add_button.clicked.connect(self.add)
         self.edit_button.clicked.connect(self.edit)
         self.test_button.clicked.connect(self.test)
@@ -276,8 +279,11 @@ class AccountsWidget(QWidget):
 
     def reload(self) -> None:
         self.list.clear()
-        for account in account_service.list_accounts(self.ws):
-            item = QListWidgetItem(f"{account.name} — {account.kind} — {account.base_url} ({account.state})")
+        accounts = account_service.list_accounts(self.ws)
+        self.not_imported.reload({a.id: a.name for a in accounts})
+        for account in accounts:
+            state = f"{account.state}: {account.last_error}" if account.last_error else str(account.state)
+            item = QListWidgetItem(f"{account.name} — {account.kind} — {account.base_url} ({state})")
             item.setData(Qt.ItemDataRole.UserRole, account.id)
             item.setData(_KIND_ROLE, str(account.kind))
             self.list.addItem(item)

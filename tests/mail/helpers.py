@@ -53,3 +53,19 @@ def rows(db, sql: str, *params):
 def scalar(db, sql: str, *params):
     with db.read() as conn:
         return conn.exec_driver_sql(sql, params).scalar()
+
+
+def as_written(raw: bytes) -> bytes:
+    """The message as its author wrote it: line ends as IMAP serves them (CRLF), without the trace fields
+    servers add on the way (RFC 5322 3.6.7). Messages that differ only there are copies of one message."""
+    head, _, body = raw.replace(b"\r\n", b"\n").partition(b"\n\n")
+    kept, tracing = [], False
+    for line in head.split(b"\n"):
+        if line[:1] in (b" ", b"\t"):
+            if not tracing:
+                kept.append(line)
+            continue
+        tracing = line.split(b":", 1)[0].strip().lower() in (b"received", b"return-path")
+        if not tracing:
+            kept.append(line)
+    return (b"\n".join(kept) + b"\n\n" + body).replace(b"\n", b"\r\n")

@@ -28,9 +28,10 @@ def account(db):
 def _ingest(db, account_id, mails, *, folder="INBOX", full=True, first_uid=1, extra=()):
     records = []
     for uid, raw in enumerate(mails, start=first_uid):
+        header, body = raw.split(b"\n\n", 1)
         records += map_message(folder=folder, uid=uid, uidvalidity=7, flags=(), internal_date=None,
-                               raw_headers=raw.split(b"\n\n", 1)[0],
-                               headers=parse_message(raw) if full else parse_headers(raw.split(b"\n\n", 1)[0]),
+                               raw_headers=header, body_size=len(body), body=body,
+                               headers=parse_message(raw) if full else parse_headers(header),
                                own_address=OWN, sent_folder="Sent", max_attachment_bytes=10**6)
     records += list(extra)
     with db.write() as conn:

@@ -118,7 +118,9 @@ def test_0006_clears_1970_first_responses_and_reads_chatwoot_accounts_again(data
                 " 0, 1760009999)", (cid, account, str(cid)))
         conn.exec_driver_sql("INSERT INTO sync_cursor(account_id, stream, value, updated_at) VALUES"
                              " (1, 'conversations', '{}', 0), (1, 'messages/1', '9', 0), (2, 'INBOX', '{}', 0)")
-    assert migrate.upgrade(database) == migrate.head_revision()
+    with database.write() as conn:  # up to 0006 only: 0008 reads mail folders again too
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0006")
     with database.read() as conn:
         rows = conn.exec_driver_sql("SELECT id, first_response_at, resolved_at FROM conversation ORDER BY id").all()
         assert rows == [(1, None, None), (2, None, 1760009999)]
@@ -161,4 +163,34 @@ def test_0007_fills_the_first_response_deadlines_of_an_existing_cache(data_dir):
         conn.exec_driver_sql("UPDATE conversation SET sla_due_at = 5 WHERE id = 3")
     with database.read() as conn:
         assert conn.exec_driver_sql("SELECT sla_due_at FROM kpi_conversation WHERE conversation_id = 3").scalar() == 5
+    database.close()
+
+
+def test_0008_keys_mail_by_place_and_reads_mail_folders_again(data_dir):
+    """Caches from before 0008 keyed mail_header by message id, so messages sharing a Message-ID were lost:
+    the rows held stay, and mail folders (only those) are read again to bring the lost messages back."""
+    from alembic import command
+
+    database = Database(data_dir / "cache.sqlite3")
+    cfg = migrate._config()
+    with database.write() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0007")
+    with database.write() as conn:
+        conn.exec_driver_sql("INSERT INTO account(id, kind, name, created_at) VALUES (1, 'chatwoot', 'hub', 0),"
+                             " (2, 'imap_smtp', 'mail', 0)")
+        conn.exec_driver_sql("INSERT INTO sync_cursor(account_id, stream, value, updated_at) VALUES"
+                             " (1, 'conversations', '{}', 0), (2, 'INBOX', '{\"v\": 7, \"h\": 3}', 0)")
+        conn.exec_driver_sql("INSERT INTO mail_header (account_id, folder, message_external_id, uid, uidvalidity,"
+                             " conversation_external_id) VALUES (2, 'INBOX', 'mid:a@x', 1, 7, 'mail:mid:a@x'),"
+                             " (2, 'Sent', 'mid:a@x', 4, 9, 'mail:mid:a@x')")
+    assert migrate.upgrade(database) == migrate.head_revision()
+    with database.write() as conn:
+        assert conn.exec_driver_sql("SELECT account_id, stream FROM sync_cursor").all() == [(1, "conversations")]
+        assert conn.exec_driver_sql("SELECT folder, uidvalidity, uid, message_external_id, content FROM mail_header"
+                                    " ORDER BY folder").all() == [("INBOX", 7, 1, "mid:a@x", ""),
+                                                                  ("Sent", 9, 4, "mid:a@x", "")]
+        # two places of one folder may now show one message (a true duplicate)
+        conn.exec_driver_sql("INSERT INTO mail_header (account_id, folder, message_external_id, uid, uidvalidity,"
+                             " conversation_external_id) VALUES (2, 'INBOX', 'mid:a@x', 2, 7, 'mail:mid:a@x')")
     database.close()

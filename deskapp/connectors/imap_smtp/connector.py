@@ -2,11 +2,12 @@
 over SMTP and appended to Sent, never twice.
 
 A folder's cursor is JSON ``{"v": UIDVALIDITY, "h": last UID seen, "b": last UID with body,
-"m": HIGHESTMODSEQ}``. A pass over a folder: one page with the headers of the newest new mail (the
-inbox fills at once), then pages of bodies of every new mail, then one last page with flag changes
-(CONDSTORE CHANGEDSINCE when offered) and a snapshot of the folder's UIDs (the preprocessor turns
-missing ones into deletions). A new UIDVALIDITY starts the folder over; message ids come from
-Message-ID, so nothing is duplicated.
+"m": HIGHESTMODSEQ, "f": UIDs that failed to import in an earlier pass, "n": ... in this pass}``. A pass
+over a folder: one page with the headers of the newest new mail (the inbox fills at once), then pages
+of bodies of every new mail, then one last page with flag changes (CONDSTORE CHANGEDSINCE when
+offered), the messages that failed in earlier passes fetched again, and a snapshot of the folder's
+UIDs (the preprocessor turns missing ones into deletions). A new UIDVALIDITY starts the folder over;
+the preprocessor recognises the messages it already holds, so nothing is duplicated.
 
 A reply's Message-ID comes from its outbox client id. A push first looks for it in Sent; then what an
 earlier attempt recorded (``item.handoff``, see smtp.py) decides: accepted by the server -> only the Sent
@@ -28,8 +29,16 @@ from imapclient.imapclient import SENT as SENT_FLAG
 
 from deskapp.connectors.base import PayloadError
 from deskapp.connectors.imap_smtp.config import MailConfig
+from deskapp.connectors.imap_smtp.fetch import fetch_page
 from deskapp.connectors.imap_smtp.imap import ImapSession
-from deskapp.connectors.imap_smtp.mapping import client_message_id, map_message, message_key, root_message_id
+from deskapp.connectors.imap_smtp.mapping import (
+    client_message_id,
+    content_fingerprint,
+    map_message,
+    message_key,
+    root_message_id,
+    root_variant,
+)
 from deskapp.connectors.imap_smtp.smtp import HandoffRecorder, SmtpRejected, send_message
 from deskapp.connectors.mime import parse_headers, parse_message
 from deskapp.domain import Batch, Handoff, OutboxItem, OutboxKind, PushResult
@@ -43,8 +52,6 @@ MAYBE_SENT_DETAIL = ("The mail server was handed this reply, but deskapp stopped
                      "Discard drops it.")
 HEADERS_FIRST = 300
 BODY_PAGE = 250
-_HEADER_ITEMS = ["UID", "FLAGS", "INTERNALDATE", "BODY.PEEK[HEADER]"]
-_BODY_ITEMS = ["UID", "FLAGS", "INTERNALDATE", "BODY.PEEK[]"]
 
 
 def _flags(values) -> tuple[str, ...]:
@@ -65,7 +72,8 @@ class ImapSmtpConnector:
         # One IMAP connection: the outbox replays conversations on several threads, so calls take turns.
         self._lock = threading.RLock()
         self._sent: str | None = None
-        self._queue: dict[str, tuple[int, int, list[int]]] = {}  # folder -> (validity, after uid, uids)
+        # folder -> (validity, after uid, up to uid, uids): the UIDs still waiting for their body
+        self._queue: dict[str, tuple[int, int, int, list[int]]] = {}
 
     @property
     def sent_folder(self) -> str:
@@ -103,65 +111,64 @@ class ImapSmtpConnector:
         if state.get("v") != validity:
             if state.get("v") is not None:
                 log.warning("folder %s: UIDVALIDITY changed %s -> %s, resyncing", folder, state.get("v"), validity)
-            state = {"v": validity, "h": 0, "b": 0, "m": 0}
+            state = {"v": validity, "h": 0, "b": 0, "m": 0, "f": [], "n": []}
         highest_modseq = int(info.get(b"HIGHESTMODSEQ", 0) or 0)
         new_uids = self._uids_after(state["h"])
         if new_uids:
             # Headers of the newest mail first, so the inbox shows what just arrived at once; the body
             # pages that follow cover every new UID, oldest first.
             page = new_uids[-HEADERS_FIRST:]
-            items = self._fetch(folder, validity, page, full=False)
+            items = self._fetch(folder, validity, page, state, full=False)
             state["h"] = page[-1]
             return Batch(items, json.dumps(state), False)
         body_uids = self._body_queue(folder, validity, state)
         if body_uids:
             page = body_uids[:BODY_PAGE]
-            items = self._fetch(folder, validity, page, full=True)
+            # A message whose headers the server would not send this pass waits for the next one.
+            items = self._fetch(folder, validity, [u for u in page if u not in state["n"]], state, full=True)
             state["b"] = page[-1]
-            self._queue[folder] = (validity, state["b"], body_uids[BODY_PAGE:])
+            self._queue[folder] = (validity, state["b"], state["h"], body_uids[BODY_PAGE:])
             return Batch(items, json.dumps(state), False)
         items = self._flag_changes(folder, validity, state)
-        uids = self.session.run(lambda c: c.search(["UNDELETED"]))
-        items.append(FolderSnapshot(folder, validity, frozenset(int(u) for u in uids)))
+        uids = frozenset(int(u) for u in self.session.run(lambda c: c.search(["UNDELETED"])))
+        # Failures of earlier passes are fetched again; this pass's wait for the next one.
+        retry, state["f"] = [u for u in state["f"] if u in uids], []
+        items += self._fetch(folder, validity, retry, state, full=True, failures="f")
+        state["f"], state["n"] = sorted(set(state["f"]) | (set(state["n"]) & uids)), []
+        items.append(FolderSnapshot(folder, validity, uids))
         state["m"] = highest_modseq
         return Batch(items, json.dumps(state), True)
 
     def _body_queue(self, folder: str, validity: int, state: dict) -> list[int]:
         """UIDs still waiting for their body, oldest first (one SEARCH per pass, not one per page)."""
         queued = self._queue.get(folder)
-        if queued is not None and queued[0] == validity and queued[1] == state["b"]:
-            return queued[2]
+        # Only while no new mail came in: a queue left by an earlier pass would skip the new bodies.
+        if queued is not None and queued[:3] == (validity, state["b"], state["h"]):
+            return queued[3]
         return [uid for uid in self._uids_after(state["b"]) if uid <= state["h"]]
 
     def _uids_after(self, uid: int) -> list[int]:
         found = self.session.run(lambda c: c.search(["UID", f"{uid + 1}:*"]))
         return sorted(int(u) for u in found if int(u) > uid)  # "n:*" always matches the last message
 
-    def _fetch(self, folder: str, validity: int, uids: list[int], *, full: bool) -> list:
-        response = self.session.run(lambda c: c.fetch(uids, _BODY_ITEMS if full else _HEADER_ITEMS))
-        return self._records(folder, validity, response, full=full)
-
-    def _records(self, folder: str, validity: int, response: dict, *, full: bool) -> list:
-        fetched = []
-        for uid in sorted(response):
-            raw = response[uid].get(b"BODY[]" if full else b"BODY[HEADER]")
-            if raw is None:
-                log.warning("folder %s uid %s: no %s in FETCH response", folder, uid, "body" if full else "header")
-                continue
-            fetched.append((uid, response[uid], raw))
-        raws = [raw for _uid, _data, raw in fetched]
-        parsed = [parse_message(raw) if full else parse_headers(raw) for raw in raws]
-        records: list = []
-        for (uid, data, raw), mail in zip(fetched, parsed, strict=True):
+    def _fetch(self, folder: str, validity: int, uids: list[int], state: dict, *, full: bool,
+               failures: str = "n") -> list:
+        """Records of these messages. UIDs that fail join ``state[failures]`` to be fetched again on a
+        later pass; UIDs that import leave this pass's list."""
+        def read(uid: int, data: dict, header: bytes, body_size: int) -> list:
+            raw = data[b"BODY[]"] if full else header
+            mail = parse_message(raw) if full else parse_headers(header)
             internal = data.get(b"INTERNALDATE")
-            records.extend(map_message(
-                folder=folder, uid=int(uid), uidvalidity=validity, flags=_flags(data.get(b"FLAGS")),
-                internal_date=internal if isinstance(internal, datetime) else None,
-                raw_headers=raw.split(b"\r\n\r\n", 1)[0] if full else raw,
-                headers=mail, own_address=self.config.own_address, sent_folder=self.sent_folder,
-                max_attachment_bytes=self.config.max_attachment_bytes, account_name=self.account_name,
-            ))
-        return records
+            return map_message(
+                folder=folder, uid=uid, uidvalidity=validity, flags=_flags(data.get(b"FLAGS")),
+                internal_date=internal if isinstance(internal, datetime) else None, raw_headers=header,
+                body_size=body_size, headers=mail, own_address=self.config.own_address,
+                sent_folder=self.sent_folder, max_attachment_bytes=self.config.max_attachment_bytes,
+                account_name=self.account_name, body=raw[len(header):] if raw.startswith(header) else raw)
+        page = fetch_page(self.session, folder, validity, uids, full=full, read=read)
+        state["n"] = sorted(set(state["n"]) - page.imported)
+        state[failures] = sorted(set(state[failures]) | page.failed)
+        return page.records
 
     def _flag_changes(self, folder: str, validity: int, state: dict) -> list:
         if not state["h"] or (self.session.condstore and not state.get("m")):
@@ -182,7 +189,7 @@ class ImapSmtpConnector:
             # Notes, status, assignment, labels, priority, snooze: a mailbox has no such thing; they stay local.
             return PushResult(ok=True, detail={"local": True})
         message_id = client_message_id(item.client_id)
-        external_id = message_key(message_id, b"")
+        external_id = message_key(message_id, "")
         if item.handoff == Handoff.HANDED:
             return self._maybe_sent(message_id, external_id)
         if self._in_folder(self.sent_folder, message_id):  # our copy, or the server's own (Gmail, Exchange)
@@ -238,10 +245,14 @@ class ImapSmtpConnector:
         return bool(self.session.run(lambda c: c.search(["HEADER", "Message-ID", message_id])))
 
     def _reply_target(self, conversation_external_id: str):
-        """The newest message of the thread (the customer's, when there is one) from INBOX and Sent."""
+        """The newest message of the thread (the customer's, when there is one) from INBOX and Sent.
+
+        When several messages carry the root's Message-ID (a contact form's fixed id), the conversation
+        names which one by its content; only that one and mail exchanged with its sender count."""
         root = root_message_id(conversation_external_id)
         if root is None:
             return None
+        variant = root_variant(conversation_external_id)
         found = []
         for folder in dict.fromkeys((*(self._folder(f) for f in self.config.folders), self.sent_folder)):
             if self.session.select(folder) is None:
@@ -250,12 +261,24 @@ class ImapSmtpConnector:
                 ["OR", "HEADER", "Message-ID", r, "HEADER", "References", r]))
             if not uids:
                 continue
-            response = self.session.run(lambda c, u=uids: c.fetch(u, ["BODY.PEEK[HEADER]"]))
+            response = self.session.run(lambda c, u=uids: c.fetch(u, ["RFC822.SIZE", "BODY.PEEK[HEADER]"]))
             for data in response.values():
-                headers = parse_headers(data.get(b"BODY[HEADER]", b""))
-                if headers.message_id and (headers.message_id == root or root in headers.references):
-                    from_us = headers.sender is not None and headers.sender.email == self.config.own_address
-                    found.append((not from_us, headers.date or datetime.min.replace(tzinfo=UTC), headers))
+                raw = data.get(b"BODY[HEADER]", b"")
+                headers = parse_headers(raw)
+                if not headers.message_id or not (headers.message_id == root or root in headers.references):
+                    continue
+                is_root = headers.message_id == root
+                if variant and is_root and not content_fingerprint(
+                        raw, int(data.get(b"RFC822.SIZE") or 0) - len(raw)).startswith(variant):
+                    continue  # another message that carries the same Message-ID
+                from_us = headers.sender is not None and headers.sender.email == self.config.own_address
+                found.append((not from_us, headers.date or datetime.min.replace(tzinfo=UTC), headers, is_root))
+        if variant:
+            roots = [f[2] for f in found if f[3]]
+            if not roots:
+                return None
+            people = {a.email for a in (roots[0].sender, *roots[0].reply_to) if a is not None and a.email}
+            found = [f for f in found if f[3] or {a.email for a in (f[2].sender, *f[2].to, *f[2].cc) if a} & people]
         if not found:
             return None
         inbound = [f for f in found if f[0]]
@@ -303,6 +326,7 @@ def _read_cursor(cursor: str | None) -> dict:
     try:
         state = json.loads(cursor) if cursor else {}
         return {"v": state.get("v"), "h": int(state.get("h", 0)), "b": int(state.get("b", 0)),
-                "m": int(state.get("m", 0))}
+                "m": int(state.get("m", 0)), "f": sorted(int(u) for u in state.get("f", ())),
+                "n": sorted(int(u) for u in state.get("n", ()))}
     except (ValueError, TypeError, AttributeError):
-        return {"v": None, "h": 0, "b": 0, "m": 0}
+        return {"v": None, "h": 0, "b": 0, "m": 0, "f": [], "n": []}

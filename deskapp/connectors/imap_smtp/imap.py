@@ -80,10 +80,16 @@ class ImapSession:
         return self._client
 
     def run(self, call: Callable[[IMAPClient], T]) -> T:
-        """``call(client)``; on a dropped connection, reconnect once and try again."""
+        """``call(client)``; on a dropped connection, reconnect once (back in the folder that was
+        selected: a FETCH needs it) and try again."""
+        folder = self.selected
         for attempt in (1, 2):
             try:
-                return call(self.client)
+                client = self.client
+                if attempt == 2 and folder is not None and self.selected is None:
+                    client.select_folder(folder, readonly=True)
+                    self.selected = folder
+                return call(client)
             except _NETWORK_ERRORS as exc:
                 self.close()
                 if attempt == 2:
