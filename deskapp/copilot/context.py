@@ -24,12 +24,13 @@ def order_status_text(financial: str, fulfillment: str, cancelled: bool) -> str:
         return "cancelled"
     if f in ("refunded",):
         return "refunded"
-    if f in ("partially_refunded",):
-        return "partially refunded"
+    # a partial refund (one item, a shipping fee) does not change where the parcel is: shipping comes first
     if ful in ("fulfilled", "shipped", "delivered"):
         return "shipped"
     if ful in ("partial", "partially_fulfilled"):
         return "partly shipped"
+    if f in ("partially_refunded",):
+        return "partially refunded"
     if f in ("pending", "authorized"):
         return "awaiting payment"
     if ful in ("in_progress", "on_hold", "scheduled"):
