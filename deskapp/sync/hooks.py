@@ -10,10 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection
-
 from deskapp.connectors.base import Connector
 from deskapp.domain import Connectivity
+from deskapp.store.engine import Connection
 from deskapp.store.ingest import AppliedChanges
 
 # Runs inside the write transaction after each applied batch; an exception is logged and only

@@ -11,11 +11,10 @@ replies (a Message-ID made from an outbox client id) are one message per Message
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
-
 from deskapp.connectors.imap_smtp.mapping import client_id_of, message_keys, same_content
 from deskapp.domain.mail import MailHeaders
 from deskapp.store import mail_places
+from deskapp.store.engine import Connection
 
 Place = tuple[str, int, int]  # folder, uidvalidity, uid
 

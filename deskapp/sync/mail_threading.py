@@ -21,11 +21,10 @@ import re
 import time
 from dataclasses import replace
 
-from sqlalchemy import Connection
-
 from deskapp.domain import Conversation, Message, Status
 from deskapp.domain.mail import AttachmentBlob, FolderSnapshot, ImportTally, MailFlags, MailHeaders, MailImportFailed
 from deskapp.store import mail_failures
+from deskapp.store.engine import Connection
 from deskapp.store.ingest import refresh_conversation_summaries
 from deskapp.store.mail_blobs import blob_dir_for, blob_path, named_path, store_blob
 from deskapp.sync.mail_identity import resolve_keys
