@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from deskapp.connectors.base import Connector
 from deskapp.domain import Connectivity
+from deskapp.domain.changes import NOTHING, Changes
 from deskapp.store.ingest import AppliedChanges
 
 # Runs inside the write transaction after each applied batch; an exception is logged and only
@@ -27,7 +28,8 @@ BeforePull = Callable[[int, Connector], None]
 
 @dataclass(frozen=True)
 class SyncEvent:
-    """Progress and state of one account, sent from worker threads (the UI marshals it to Qt)."""
+    """Progress and state of one account, sent from worker threads (the UI marshals it to Qt), with what
+    the batches applied since the account's previous event changed in the cache."""
 
     account_id: int
     state: Connectivity
@@ -35,6 +37,7 @@ class SyncEvent:
     total: int
     message: str
     last_sync: datetime | None = None
+    changes: Changes = NOTHING
 
 
 @dataclass
@@ -59,4 +62,10 @@ class SyncSummary:
                 "last_sync": self.last_sync.isoformat() if self.last_sync else None}
 
 
-__all__ = ["AppliedChanges", "ApplyHook", "BeforePull", "Preprocessor", "SyncEvent", "SyncSummary"]
+def changes_of(applied: AppliedChanges) -> Changes:
+    """The views' side of one applied batch: its conversations, customers and orders."""
+    return Changes.of(conversations=applied.conversation_ids, customers=applied.customer_ids,
+                      orders=applied.order_ids)
+
+
+__all__ = ["AppliedChanges", "ApplyHook", "BeforePull", "Preprocessor", "SyncEvent", "SyncSummary", "changes_of"]

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deskapp.domain.changes import NOTHING, Changes
 from deskapp.services import inbox, stats
 from deskapp.ui import icons
 from deskapp.ui.accounts_dialog import AccountsDialog, AccountsWidget
@@ -47,12 +48,12 @@ TAB_NAMES = ("inbox", "me", "team", "templates", "settings")  # what --tab and s
 class SyncBridge(QObject):
     """Carries the engine's events from its threads to the GUI thread (a queued signal of plain data)."""
 
-    event = Signal(int, str, int, int, str, object)
+    event = Signal(int, str, int, int, str, object, object)  # ..., last sync, Changes
 
     def __call__(self, ev: Any) -> None:  # called on sync threads
         with contextlib.suppress(RuntimeError):  # the window is gone while the engine winds down
             self.event.emit(int(ev.account_id), str(ev.state), int(ev.done or 0), int(ev.total or 0),
-                            str(ev.message or ""), ev.last_sync)
+                            str(ev.message or ""), ev.last_sync, ev.changes)
 
 
 def optional_widget(module: str, name: str, *args: Any, enabled: bool = True, **kwargs: Any) -> QWidget | None:
@@ -106,6 +107,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.status.outboxClicked.connect(self.show_outbox)
         self.commands: list[QAction] = []
         self.passes_done: set[int] = set()
+        self._unrefreshed = NOTHING  # what changed since the views last refreshed
         self.started_at = time.time()
         self._build_tabs()
         self._build_actions()
@@ -118,7 +120,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self._status_timer.setInterval(3000)
         self._status_timer.timeout.connect(self.refresh_status)
         self._status_timer.start()
-        self._poll_timer = QTimer(self)  # live traffic lands even when no sync event reaches us
+        # Writers this window hears nothing from (`deskapp sync` or `deskapp act` in another process).
+        self._poll_timer = QTimer(self)
         self._poll_timer.setInterval(15_000)
         self._poll_timer.timeout.connect(self.schedule_refresh)
         self._poll_timer.start()
@@ -488,18 +491,23 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
 
     # --- sync and status ---------------------------------------------------------------------------
 
-    def _sync_event(self, account_id: int, state: str, done: int, total: int, message: str, last_sync) -> None:
-        if total and done >= total and last_sync is not None:
+    def _sync_event(self, account_id: int, state: str, done: int, total: int, message: str, last_sync,
+                    changes: Changes) -> None:
+        pass_over = bool(total and done >= total)
+        if pass_over and last_sync is not None:
             self.passes_done.add(account_id)  # one whole pass over this account finished
         self.status.on_event(account_id, state, done, total, message, last_sync)
         if self.banner is not None:
             self.banner.set_account_state(account_id, state)
-        self.schedule_refresh()
+        if changes or pass_over:  # a pass's end: the dashboards and who is signed in may have moved too
+            self.schedule_refresh(changes)
 
     def _data_changed(self) -> None:
-        """The cache changed (sync events, live traffic): the list, and the performance tab (which also
-        re-reads who is signed in: the first sync or a role switch changes it)."""
-        self.page.refresh()
+        """Tell the views what changed since the last time: the inbox reads again what concerns it; the
+        performance tab re-reads who is signed in (the first sync or a role switch changes it)."""
+        changes, self._unrefreshed = self._unrefreshed, NOTHING
+        if changes:
+            self.page.refresh(changes)
         if self.performance is not None:
             self.performance.data_changed()
 
@@ -507,7 +515,9 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         """A change (sync event, live traffic) the views have not been told about yet."""
         return self._refresh_timer.isActive()
 
-    def schedule_refresh(self) -> None:
+    def schedule_refresh(self, changes: Changes | None = None) -> None:
+        """Refresh the views soon (changes coming close together are told at once); ``changes`` None: all."""
+        self._unrefreshed |= changes if changes is not None else Changes.everything()
         if not self._refresh_timer.isActive():
             self._refresh_timer.start()
 
