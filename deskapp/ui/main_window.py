@@ -72,6 +72,13 @@ def optional_widget(module: str, name: str, *args: Any, enabled: bool = True, **
         return None
 
 
+def assigned_news(db: Any, ids: list[int], since: int) -> tuple[list[int], dict[int, Any]]:
+    """Of these conversations just assigned to me, those changed since ``since`` (the first sync brings old
+    assignments too: only changes made while we run are news), with the rows of the first few."""
+    ids = inbox.updated_since(db, ids, since)
+    return ids, inbox.rows_for(db, ids[:5]) if ids else {}
+
+
 def home_relative(path: Path) -> str:
     """``path`` with the home folder written as ~, the way people read and type it."""
     try:
@@ -184,10 +191,12 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             self.outbox_panel.openConversation.connect(self._open_external)
 
     def _open_external(self, external_id: str) -> None:
-        conversation_id = inbox.conversation_by_external_id(self.db, external_id)
-        if conversation_id is not None:
-            self.tabs.setCurrentWidget(self.page)
-            self.page.open_conversation_anywhere(conversation_id)
+        def found(conversation_id: int | None) -> None:
+            if conversation_id is not None:
+                self.tabs.setCurrentWidget(self.page)
+                self.page.open_conversation_anywhere(conversation_id)
+
+        self.tasks.submit(inbox.conversation_by_external_id, self.db, external_id, on_done=found)
 
     def _work_offline(self, on: bool) -> None:
         from deskapp.services.profile import set_work_offline
@@ -378,11 +387,12 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         """A conversation was assigned to me by someone else (sync brought it): tray + desktop notification."""
         ids = [c for c in conversation_ids if c not in self.actions_ctl.just_assigned_to_me]
         self.actions_ctl.just_assigned_to_me.difference_update(conversation_ids)
-        # The first sync brings old assignments too: only changes made while we run are news.
-        ids = inbox.updated_since(self.db, ids, int(self.started_at) - 60)
+        self.tasks.submit(assigned_news, self.db, ids, int(self.started_at) - 60, on_done=self._notify_news)
+
+    def _notify_news(self, news: tuple[list[int], dict[int, Any]]) -> None:
+        ids, rows = news
         if not ids:
             return
-        rows = inbox.rows_for(self.db, ids[:5])
         first = rows.get(ids[0])
         title = "Conversation assigned to you" if len(ids) == 1 else f"{len(ids)} conversations assigned to you"
         body = f"{first.customer}: {first.subject or first.snippet}"[:200] if first else ""

@@ -32,8 +32,15 @@ from deskapp.ui.tasks import TaskRunner
 log = logging.getLogger(__name__)
 
 
+def read_templates(db: Any, profile: Any) -> list[template_service.TemplateRow]:
+    """Every template, the shipped set seeded first on a new profile (run on a worker)."""
+    template_service.ensure_default_templates(profile)
+    return template_service.list_templates(db, profile)
+
+
 class TemplatesTab(QWidget):
     changed = Signal()  # templates were added, edited, deleted or imported
+    listed = Signal(int)  # the list was read again: how many templates it shows
 
     def __init__(self, ws: Any, parent: QWidget | None = None, *, actions: Any = None,
                  runner: TaskRunner | None = None) -> None:
@@ -45,7 +52,6 @@ class TemplatesTab(QWidget):
         self.conversation_id: int | None = None
         self.context: dict[str, Any] = {}
         self.current_id: int | None = None
-        template_service.ensure_default_templates(self.profile)
         self.setAccessibleName("Templates")
 
         self.list = QListWidget()
@@ -126,14 +132,19 @@ class TemplatesTab(QWidget):
     # --- list ------------------------------------------------------------------------------------------
 
     def reload(self, select: int | None = None) -> None:
+        """Read the list again off the GUI thread, then select ``select`` (or the template shown)."""
         select = select if select is not None else self.current_id
+        self.runner.submit(read_templates, self.db, self.profile, key=f"templates-{id(self)}",
+                           on_done=lambda rows: self._show_list(rows, select))
+
+    def _show_list(self, templates: list[template_service.TemplateRow], select: int | None) -> None:
         self.list.blockSignals(True)
         self.list.clear()
         chosen = None
-        for t in template_service.list_templates(self.db, self.profile):
+        for t in templates:
             tag = " (Chatwoot, read-only)" if t.synced else (" (personal)" if t.scope == "personal" else "")
             item = QListWidgetItem(f"{t.name}{tag}")
-            item.setData(Qt.ItemDataRole.UserRole, t.id)
+            item.setData(Qt.ItemDataRole.UserRole, t)
             self.list.addItem(item)
             if t.id == select:
                 chosen = item
@@ -142,10 +153,10 @@ class TemplatesTab(QWidget):
             self.list.setCurrentItem(chosen)
         elif self.list.count():
             self.list.setCurrentRow(0)
+        self.listed.emit(self.list.count())
 
     def _load(self, item: QListWidgetItem | None) -> None:
-        tid = item.data(Qt.ItemDataRole.UserRole) if item else None
-        template = template_service.get_template(self.db, self.profile, tid) if tid is not None else None
+        template = item.data(Qt.ItemDataRole.UserRole) if item else None
         self.current_id = template.id if template else None
         self.name.setText(template.name if template else "")
         self.shortcut.setText(template.shortcut if template else "")
@@ -184,6 +195,7 @@ class TemplatesTab(QWidget):
             self.status.setText(f"Not saved: {exc}")
             return False
         self.status.setText("Saved.")
+        self.current_id = tid
         self.reload(select=tid)
         self.changed.emit()
         return True

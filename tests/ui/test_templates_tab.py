@@ -26,10 +26,17 @@ def _wismo(db, n=40):
     return ids
 
 
-def test_edit_save_preview_and_delete(qtbot, ws):
-    ids = _wismo(ws.db, 1)
+def _opened(qtbot, ws) -> TemplatesTab:
+    """The tab, once its list (read on a worker) is shown."""
     tab = TemplatesTab(ws)
     qtbot.addWidget(tab)
+    qtbot.waitUntil(lambda: tab.list.count() > 0, timeout=10_000)
+    return tab
+
+
+def test_edit_save_preview_and_delete(qtbot, ws):
+    ids = _wismo(ws.db, 1)
+    tab = _opened(qtbot, ws)
     assert tab.list.count() >= 20  # the default set
     tab.set_conversation(ids[0])
     qtbot.waitUntil(lambda: "Cust0" in tab.preview_label.text(), timeout=5000)
@@ -46,22 +53,26 @@ def test_edit_save_preview_and_delete(qtbot, ws):
     assert not tab.save() and "Not saved" in tab.status.text()
     tab.body.setPlainText("Hello {{ customer.first_name }}")
     tab.intents.item(0).setCheckState(Qt.CheckState.Checked)
-    assert tab.save()
+    with qtbot.waitSignal(tab.listed):
+        assert tab.save()
     saved = svc.get_template(ws.db, ws.profile, tab.current_id)
     assert saved.name == "Tracking" and saved.intents == ("order_status",)
-    assert tab.delete_current() and svc.get_template(ws.db, ws.profile, saved.id) is None
+    assert tab.list.currentItem().text() == "Tracking"
+    with qtbot.waitSignal(tab.listed):
+        assert tab.delete_current()
+    assert svc.get_template(ws.db, ws.profile, saved.id) is None
     tab.body.setPlainText("{{ ''.__class__.__mro__ }} {{ 'x' * 10000000 }}")
     tab.refresh_preview()
     assert "Error" in tab.problems.text()
 
 
 def test_the_intents_a_template_answers_are_in_view(qtbot, ws):
-    tab = TemplatesTab(ws)
-    qtbot.addWidget(tab)
+    tab = _opened(qtbot, ws)
     tab.resize(1200, 800)
     tab.show()
     tid = svc.save_template(ws.profile, name="Subscriptions", body="Hi", intents=["subscription"])
-    tab.reload(select=tid)
+    with qtbot.waitSignal(tab.listed):
+        tab.reload(select=tid)
     item = tab.intents.findItems("subscription", Qt.MatchFlag.MatchExactly)[0]
     assert item.checkState() == Qt.CheckState.Checked
     assert tab.intents.viewport().rect().contains(tab.intents.visualItemRect(item))
@@ -74,10 +85,11 @@ def test_json_files_and_chatwoot_import(qtbot, ws, tmp_path):
         add_account(conn)
         conn.exec_driver_sql("INSERT INTO template(account_id, external_id, name, body, shortcut, updated_at)"
                              " VALUES (1, '5', 'thanks', 'Thanks {{contact.name}}!', 'thx', 0)")
-    tab = TemplatesTab(ws)
-    qtbot.addWidget(tab)
+    tab = _opened(qtbot, ws)
     before = tab.list.count()
-    assert tab.import_chatwoot() == 1 and tab.list.count() == before + 1
+    with qtbot.waitSignal(tab.listed):
+        assert tab.import_chatwoot() == 1
+    assert tab.list.count() == before + 1
     path = tmp_path / "t.json"
     tab.export_to(path)
     assert len(json.loads(path.read_text())["templates"]) == before  # synced originals are not exported
