@@ -1,4 +1,5 @@
-"""Composition root for the CLI: paths, logging, the profile and the migrated cache, secrets, and (for the GUI) Qt.
+"""Composition root for the CLI: paths, logging, the profile and the migrated cache, secrets, the services the
+window is handed, and (for the GUI) Qt.
 
 Headless verbs call ``open_workspace``; only ``run_gui`` imports the ui package, and lazily, so
 scripts never pay for Qt.
@@ -9,7 +10,9 @@ from __future__ import annotations
 import logging
 import logging.handlers
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from deskapp.credentials import SecretStore
 from deskapp.diagnostics import RedactingFormatter
@@ -17,6 +20,10 @@ from deskapp.paths import AppPaths, resolve_paths
 from deskapp.services.profile import open_stores
 from deskapp.store.engine import Database
 from deskapp.store.profile import ProfileStore
+
+if TYPE_CHECKING:  # the GUI's services are imported when a window is wanted: scripts start faster
+    from deskapp.services.actions import ActionService
+    from deskapp.services.gui_services import GuiServices
 
 log = logging.getLogger("deskapp")
 
@@ -79,8 +86,38 @@ def open_workspace(data_dir: str | Path | None = None, *, verbose: bool = False)
     return ws
 
 
+def open_actions(ws: Workspace) -> ActionService | None:
+    """The action service over the durable outbox, its optimistic state restored; None if the outbox cannot
+    open (the window stays read-only)."""
+    from deskapp.services.actions import ActionService, outbox_for
+
+    try:
+        actions = ActionService(ws.db, outbox_for(ws), ws.profile)  # the outbox the sync's replayer uses too
+    except Exception:
+        log.exception("the action service could not start; actions are disabled")
+        return None
+    try:
+        actions.restore()
+    except Exception:
+        log.exception("restoring the outbox's optimistic state failed")
+    return actions
+
+
+def build_services(ws: Workspace) -> GuiServices:
+    """Everything the window uses, built once: actions, reports, suggestions and the sync engine's factory."""
+    from deskapp.services.gui_services import GuiServices
+    from deskapp.services.reports import ReportService
+    from deskapp.services.runtime import build_sync_engine
+    from deskapp.services.suggestions import SuggestionService
+
+    actions = open_actions(ws)
+    return GuiServices(reports=ReportService(ws.db, outbox=actions.outbox if actions is not None else None),
+                       suggestions=SuggestionService(ws.db, ws.profile, ws.secrets), actions=actions,
+                       sync_engine=partial(build_sync_engine, ws))
+
+
 def run_gui(workspace: Workspace, options: dict) -> int:
     """Start Qt and the main window; returns the process exit code."""
     from deskapp.ui.app import run  # Qt is imported only when a window is wanted
 
-    return run(workspace, options)
+    return run(workspace, build_services(workspace), options)

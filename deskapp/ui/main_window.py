@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import html as html_lib
-import importlib
 import logging
 import os
 import time
@@ -30,15 +29,21 @@ from PySide6.QtWidgets import (
 
 from deskapp.domain.changes import NOTHING, Changes
 from deskapp.services import inbox, stats
+from deskapp.services.gui_services import GuiServices
 from deskapp.ui import icons
 from deskapp.ui.accounts_dialog import AccountsDialog, AccountsWidget
 from deskapp.ui.conversation_actions import ConversationActions
 from deskapp.ui.demo_roles import DemoRoles
 from deskapp.ui.inbox_page import InboxPage
+from deskapp.ui.offline_banner import OfflineBanner
+from deskapp.ui.outbox_panel import OutboxPanel
+from deskapp.ui.performance_tab import PerformanceTab
 from deskapp.ui.pickers import ChoiceDialog, HelpDialog
 from deskapp.ui.search_popup import SearchPopup
 from deskapp.ui.status_bar import SyncStatusBar
+from deskapp.ui.suggestions_panel import SuggestionsPanel
 from deskapp.ui.tasks import TaskRunner
+from deskapp.ui.templates_tab import TemplatesTab
 from deskapp.ui.window_links import ThreadLinksMixin
 
 log = logging.getLogger(__name__)
@@ -54,22 +59,6 @@ class SyncBridge(QObject):
         with contextlib.suppress(RuntimeError):  # the window is gone while the engine winds down
             self.event.emit(int(ev.account_id), str(ev.state), int(ev.done or 0), int(ev.total or 0),
                             str(ev.message or ""), ev.last_sync, ev.changes)
-
-
-def optional_widget(module: str, name: str, *args: Any, enabled: bool = True, **kwargs: Any) -> QWidget | None:
-    """Another feature's widget when its module exists and builds; None otherwise (logged)."""
-    if not enabled:
-        return None
-    try:
-        cls = getattr(importlib.import_module(module), name)
-    except ImportError:
-        log.info("optional widget %s.%s is not part of this build", module, name)
-        return None
-    try:
-        return cls(*args, **kwargs)
-    except Exception:
-        log.warning("optional widget %s.%s unavailable", module, name, exc_info=True)
-        return None
 
 
 def assigned_news(db: Any, ids: list[int], since: int) -> tuple[list[int], dict[int, Any]]:
@@ -88,13 +77,14 @@ def home_relative(path: Path) -> str:
 
 
 class MainWindow(ThreadLinksMixin, QMainWindow):
-    def __init__(self, ws: Any, *, actions: Any | None = None, outbox: Any | None = None,
-                 settings: QSettings | None = None, engine: Any | None = None, extras: bool = True,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, ws: Any, services: GuiServices, *, settings: QSettings | None = None,
+                 engine: Any | None = None, extras: bool = True, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self.clock = clock  # the dashboards' "now" (tests pin it)
-        self.extras = extras  # other features' widgets (KPI, templates, suggestions, outbox): off in pane tests
-        self.ws, self.db, self.outbox, self.engine = ws, ws.db, outbox, engine
+        self.extras = extras  # the banner, KPI, templates, suggestions and outbox widgets: off in pane tests
+        self.services = services
+        self.ws, self.db, self.outbox, self.engine = ws, ws.db, services.outbox, engine
+        actions = services.actions
         self.accounts_hook: Callable[[], None] | None = None
         self.settings = settings or QSettings(str(Path(ws.paths.data_dir) / "ui.ini"), QSettings.Format.IniFormat)
         self.setWindowTitle("deskapp")
@@ -145,7 +135,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.banner = optional_widget("deskapp.ui.offline_banner", "OfflineBanner", enabled=self.extras)
+        self.banner = OfflineBanner() if self.extras else None
         if self.banner is not None:
             layout.addWidget(self.banner)
             self.banner.workOfflineToggled.connect(self._work_offline)
@@ -155,37 +145,25 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.tabs.addTab(self.page, icons.icon("inbox"), "Inbox")
         # The performance tab holds "My performance" and, while the signed-in agent is a supervisor,
         # "Team performance" as inner tabs; it reads who is signed in itself, off the GUI thread.
-        self.performance = None
-        try:
-            from deskapp.services.reports import ReportService
-
-            self.performance = optional_widget("deskapp.ui.performance_tab", "PerformanceTab",
-                                               ReportService(self.db, outbox=self.outbox), False,
-                                               runner=self.tasks, clock=self.clock, enabled=self.extras)
-        except ImportError:
-            log.info("KPI reports are not part of this build")
+        self.performance = (PerformanceTab(self.services.reports, False, runner=self.tasks, clock=self.clock)
+                            if self.extras else None)
         if self.performance is not None:
             self.performance.open_conversations.connect(self._open_kpi_conversations)
             self.performance.supervisor_changed.connect(self._supervisor_changed)
-        self.tabs.addTab(self.performance or self._placeholder("KPIs are not available in this build."),
+        self.tabs.addTab(self.performance or self._placeholder("KPIs are shown in the full window."),
                          icons.icon("performance"), "My performance")
-        self.templates = optional_widget("deskapp.ui.templates_tab", "TemplatesTab", self.ws,
-                                         actions=self.actions_ctl.actions, runner=self.tasks, enabled=self.extras)
-        self.tabs.addTab(self.templates or self._placeholder("Template editing is not available in this build."),
+        self.templates = (TemplatesTab(self.ws, actions=self.actions_ctl.actions, runner=self.tasks)
+                          if self.extras else None)
+        self.tabs.addTab(self.templates or self._placeholder("Templates are edited in the full window."),
                          icons.icon("templates"), "Templates")
         self.settings_tab = self._settings_tab()
         self.tabs.addTab(self.settings_tab, icons.icon("settings"), "Settings")
-        suggestions = optional_widget("deskapp.ui.suggestions_panel", "SuggestionsPanel", self.ws, enabled=self.extras)
-        if suggestions is not None:
-            self.suggestions = suggestions
-            self.page.suggestions_slot.addWidget(suggestions)
-            if hasattr(suggestions, "accepted"):
-                suggestions.accepted.connect(self.page.composer.insert_text)
+        self.suggestions = SuggestionsPanel(self.services.suggestions) if self.extras else None
+        if self.suggestions is not None:
+            self.page.suggestions_slot.addWidget(self.suggestions)
+            self.suggestions.accepted.connect(self.page.composer.insert_text)
             self.page.conversationShown.connect(self._suggest_for)
-        else:
-            self.suggestions = None
-        self.outbox_panel = optional_widget("deskapp.ui.outbox_panel", "OutboxPanel", self.actions_ctl.actions,
-                                            enabled=self.extras)
+        self.outbox_panel = OutboxPanel(self.actions_ctl.actions) if self.extras else None
         if self.outbox_panel is not None:
             self.outbox_panel.decided.connect(lambda *_: (self.page.refresh(), self.refresh_status()))
             self.outbox_panel.openConversation.connect(self._open_external)
@@ -234,14 +212,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.page.show_id_list([int(i) for i in ids], "From the dashboard")
 
     def _suggest_for(self, conversation_id: int) -> None:
-        for name in ("set_conversation", "show_conversation", "load"):
-            method = getattr(self.suggestions, name, None)
-            if callable(method):
-                try:
-                    method(conversation_id)
-                except Exception:
-                    log.exception("suggestions panel failed for %s", conversation_id)
-                return
+        if self.suggestions is not None:
+            self.suggestions.set_conversation(conversation_id)
 
     def _placeholder(self, text: str) -> QWidget:
         label = QLabel(text)

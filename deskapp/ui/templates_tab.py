@@ -69,6 +69,7 @@ class TemplatesTab(QWidget):
         import_.clicked.connect(self._import_dialog)
         self.bulk_button = QPushButton("Bulk answer…")
         self.bulk_button.clicked.connect(self.open_bulk_answer)
+        self.bulk_button.setEnabled(actions is not None)  # answers are queued through the action service
 
         self.name = QLineEdit()
         self.shortcut = QLineEdit()
@@ -288,18 +289,11 @@ class TemplatesTab(QWidget):
         if path:
             self.import_from(path)
 
-    def actions(self) -> Any:
-        if self._actions is None:
-            from deskapp.services.actions import action_service
-
-            self._actions = action_service(self.ws)
-        return self._actions
-
     def open_bulk_answer(self, *, show: bool = True):
         from deskapp.ui.bulk_answer import BulkAnswerDialog
 
         intents = self.selected_intents()
-        dialog = BulkAnswerDialog(self.db, self.profile, self.actions(),
+        dialog = BulkAnswerDialog(self.db, self.profile, self._actions,
                                   intent=intents[0] if intents else "order_status", template_id=self.current_id,
                                   parent=self)
         if show:

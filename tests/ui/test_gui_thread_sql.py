@@ -46,11 +46,11 @@ def statements(filled) -> Iterator[MainThreadStatements]:
         conn.set_trace_callback(None)
 
 
-def test_opening_browsing_and_switching_tabs_run_no_sql_on_the_gui_thread(qtbot, filled, actions, statements):
+def test_opening_browsing_and_switching_tabs_run_no_sql_on_the_gui_thread(qtbot, filled, services, statements):
     from deskapp.ui.main_window import MainWindow
 
     settings = QSettings(str(filled.paths.data_dir / "ui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(filled, actions=actions, outbox=actions.outbox, settings=settings, extras=True)
+    window = MainWindow(filled, services, settings=settings, extras=True)
     qtbot.addWidget(window)
     window.show()
     try:

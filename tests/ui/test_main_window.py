@@ -198,7 +198,7 @@ def test_help_palette_and_shortcuts_cover_design(window):
     assert ("Ctrl+Enter", "Send (in the composer)") in rows
 
 
-def test_state_persists_between_windows(window, filled, actions, qtbot):
+def test_state_persists_between_windows(window, filled, services, qtbot):
     from PySide6.QtCore import QSettings
 
     from deskapp.ui.main_window import MainWindow
@@ -207,7 +207,7 @@ def test_state_persists_between_windows(window, filled, actions, qtbot):
     window.page.sort_picker.set_current("sla_due_at", False)
     window.close()
     settings = QSettings(str(filled.paths.data_dir / "ui.ini"), QSettings.Format.IniFormat)
-    again = MainWindow(filled, actions=actions, outbox=actions.outbox, settings=settings, extras=False)
+    again = MainWindow(filled, services, settings=settings, extras=False)
     qtbot.addWidget(again)
     assert settings.value("inbox/split") is not None and again.page._sizes_restored
     again.show()

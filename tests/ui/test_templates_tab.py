@@ -122,13 +122,13 @@ def test_bulk_answer_dialog_queues_forty_personalised_replies(qtbot, ws, actions
     assert all(f"#{3000 + ids.index(cid)}" in text for cid, text in rows)
 
 
-def test_in_the_main_window_the_preview_uses_the_open_conversation(qtbot, filled, actions):
+def test_in_the_main_window_the_preview_uses_the_open_conversation(qtbot, filled, services):
     from PySide6.QtCore import QSettings
 
     from deskapp.ui.main_window import MainWindow
 
     settings = QSettings(str(filled.paths.data_dir / "ui-t.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(filled, actions=actions, outbox=actions.outbox, settings=settings, extras=True)
+    win = MainWindow(filled, services, settings=settings, extras=True)
     qtbot.addWidget(win)
     win.show()
     try:

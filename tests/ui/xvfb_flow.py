@@ -17,7 +17,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from deskapp.bootstrap import open_workspace
+from deskapp.bootstrap import build_services, open_workspace
 from deskapp.ui import app as ui_app
 
 TYPED = "Thanks for your patience, I am checking this for you right now."
@@ -25,7 +25,7 @@ TYPED = "Thanks for your patience, I am checking this for you right now."
 
 def main(data_dir: str, shot: str) -> int:
     ws = open_workspace(data_dir)
-    session = ui_app.start(ws, {"demo": True, "headless": True, "demo_options": {"live": False}})
+    session = ui_app.start(ws, build_services(ws), {"demo": True, "headless": True, "demo_options": {"live": False}})
     if session is None:
         print(json.dumps({"error": "no session"}))
         return 1
