@@ -13,7 +13,6 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from deskapp.domain.changes import Changes
 from deskapp.services import drafts as draft_service
-from deskapp.services import inbox
 from deskapp.services.actions import ActionResult
 from deskapp.ui import icons
 from deskapp.ui.inbox_page import InboxPage
@@ -161,8 +160,9 @@ class ConversationActions(QObject):
         if agent_id == "ask":
             head = self.page.opened.thread.header if self.page.opened else None
             account = head.account_id if head else None
-            agents = [a for a in inbox.agents(self.db) if account is None or a["account_id"] == account]
-            teams = [t for t in inbox.teams(self.db) if account is None or t["account_id"] == account]
+            known = self.page.directory
+            agents = [a for a in known.agents if account is None or a["account_id"] == account]
+            teams = [t for t in known.teams if account is None or t["account_id"] == account]
             items: list[tuple[str, Any]] = []
             for a in agents:
                 items.append((f"{a['name']} (me)" if a["is_me"] else a["name"], ("agent", a["id"])))
@@ -178,14 +178,15 @@ class ConversationActions(QObject):
                 team_id = value
             else:
                 agent_id = value
-        if agent_id is not None and agent_id in inbox.my_agent_ids(self.db):
+        if agent_id is not None and agent_id in self.page.directory.me:
             self.just_assigned_to_me.update(ids)
         self._run("assign", self.actions.on_each, ids, "assign", agent_id, team_id, ids=ids,
                   done_text=f"Assigned {len(ids)} conversation(s)")
 
     def assign_to_me(self) -> None:
         head = self.page.opened.thread.header if self.page.opened else None
-        mine = [a for a in inbox.agents(self.db) if a["is_me"] and (head is None or a["account_id"] == head.account_id)]
+        mine = [a for a in self.page.directory.agents
+                if a["is_me"] and (head is None or a["account_id"] == head.account_id)]
         if not mine:
             self.message.emit("Your own agent profile has not been synced yet")
             return
@@ -199,7 +200,7 @@ class ConversationActions(QObject):
         if labels is None:
             head = self.page.opened.thread.header if self.page.opened else None
             current = head.labels if head is not None and exact and head.id == ids[0] else []
-            dialog = LabelDialog(current, inbox.known_labels(self.db), parent=self.window)
+            dialog = LabelDialog(current, list(self.page.directory.labels), parent=self.window)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
             labels = dialog.labels()

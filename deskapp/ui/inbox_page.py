@@ -59,11 +59,11 @@ class Opened:
     draft: Draft | None
 
 
-def load_sidebar(db, profile_store) -> tuple[list[inbox.View], dict[str, int], set[int]]:
+def load_sidebar(db, profile_store) -> tuple[list[inbox.View], dict[str, int], set[int], inbox.Directory]:
     views = inbox.builtin_views(inbox.channels_present(db)) + inbox.saved_views(profile_store)
     counts = inbox.view_counts(db, views)
     mine = set(inbox.view_ids(db, views[0].filter, limit=5000))
-    return views, counts, mine
+    return views, counts, mine, inbox.directory(db)
 
 
 def load_conversation(db, profile_store, conversation_id: int, *, timeline: bool, limit: int | None, scheme: str,
@@ -96,6 +96,7 @@ class InboxPage(QWidget):
         self.allowed_images: set[int] = set()
         self.mine_ids: set[int] | None = None
         self.counts: dict[str, int] = {}
+        self.directory = inbox.Directory()  # for the pickers; read with the counts
         self.auto_open_first = True
         self._pending_open: int | None = None
         self.id_list: list[int] = []
@@ -243,8 +244,8 @@ class InboxPage(QWidget):
 
         self.tasks.submit(customer_service.profile, self.db, customer_id, on_done=loaded, key="profile")
 
-    def _sidebar_loaded(self, result: tuple[list[inbox.View], dict[str, int], set[int]]) -> None:
-        views, counts, mine = result
+    def _sidebar_loaded(self, result: tuple[list[inbox.View], dict[str, int], set[int], inbox.Directory]) -> None:
+        views, counts, mine, self.directory = result
         self.counts = counts
         self.sidebar.set_views(views, current=self.current_view.key if self.current_view else "open")
         self.sidebar.set_counts(counts)

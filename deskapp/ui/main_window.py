@@ -177,12 +177,17 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.tasks.submit(inbox.conversation_by_external_id, self.db, external_id, on_done=found)
 
     def _work_offline(self, on: bool) -> None:
+        """Flip the switch on a worker (a sync may hold the cache's write lock for a moment); the single
+        background thread keeps quick flips in order."""
         from deskapp.services.profile import set_work_offline
 
-        set_work_offline(self.db, self.ws.profile, on)
-        if not on and self.engine is not None:
-            self.engine.request_sync()
-        self.refresh_status()
+        def switched(_result: Any) -> None:
+            if not on and self.engine is not None:
+                self.engine.request_sync()
+            self.refresh_status()
+
+        self.tasks.submit(set_work_offline, self.db, self.ws.profile, on, on_done=switched, on_error=self.show_error,
+                          background=True)
 
     def toggle_work_offline(self) -> None:
         """File → Work offline: the same switch as the offline banner's, reachable while every account is online."""
@@ -386,8 +391,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
     def new_saved_view(self, *, dialog: Any | None = None) -> None:
         from deskapp.ui.view_dialog import SavedViewDialog
 
-        dialog = dialog or SavedViewDialog(inbox.agents(self.db), inbox.teams(self.db), inbox.known_labels(self.db),
-                                           self)
+        known = self.page.directory
+        dialog = dialog or SavedViewDialog(list(known.agents), list(known.teams), list(known.labels), self)
         if dialog.exec() != SavedViewDialog.DialogCode.Accepted:
             return
         name = dialog.name.text().strip()

@@ -46,30 +46,66 @@ def statements(filled) -> Iterator[MainThreadStatements]:
         conn.set_trace_callback(None)
 
 
-def test_opening_browsing_and_switching_tabs_run_no_sql_on_the_gui_thread(qtbot, filled, services, statements):
+@pytest.fixture
+def window(qtbot, filled, services, statements) -> Iterator:
+    """The full main window (every tab), opened while the statements are recorded."""
     from deskapp.ui.main_window import MainWindow
 
     settings = QSettings(str(filled.paths.data_dir / "ui.ini"), QSettings.Format.IniFormat)
     window = MainWindow(filled, services, settings=settings, extras=True)
     qtbot.addWidget(window)
     window.show()
-    try:
-        page = window.page
-        qtbot.waitUntil(lambda: page.opened is not None and not page.thread_view.rendering, timeout=10_000)
-        for step in (1, 1, 1, -1, 1):  # j j j k j: each opens the next conversation
-            page.move(step)
-            qtbot.waitUntil(lambda: page.opened is not None and page.opened.thread.header.id == page.current_id,
-                            timeout=10_000)
-        page.open_conversation_anywhere(page.model.id_at(page.model.rowCount() - 1))
-        for tab in ("me", "templates", "settings", "inbox"):
-            window.select_tab(tab)
-            qtbot.wait(50)
-        page.set_timeline(True)
-        qtbot.waitUntil(lambda: page.opened.thread.timeline, timeout=10_000)
-        sync_pass(window, qtbot, [inbound(page.current_id, "Still waiting")])
-        qtbot.waitUntil(lambda: not window.tasks.busy(), timeout=10_000)
-    finally:
-        window.close()
-        window.tasks.wait(10_000)
+    qtbot.waitUntil(lambda: window.page.opened is not None, timeout=10_000)
+    yield window
+    window.close()
+    window.tasks.wait(10_000)
+
+
+def settle(window, qtbot) -> None:
+    qtbot.waitUntil(lambda: not window.tasks.busy() and not window.refresh_pending(), timeout=10_000)
+
+
+def test_opening_browsing_and_switching_tabs_run_no_sql_on_the_gui_thread(qtbot, window, statements):
+    page = window.page
+    qtbot.waitUntil(lambda: page.opened is not None and not page.thread_view.rendering, timeout=10_000)
+    for step in (1, 1, 1, -1, 1):  # j j j k j: each opens the next conversation
+        page.move(step)
+        qtbot.waitUntil(lambda: page.opened is not None and page.opened.thread.header.id == page.current_id,
+                        timeout=10_000)
+    page.open_conversation_anywhere(page.model.id_at(page.model.rowCount() - 1))
+    for tab in ("me", "templates", "settings", "inbox"):
+        window.select_tab(tab)
+        qtbot.wait(50)
+    page.set_timeline(True)
+    qtbot.waitUntil(lambda: page.opened.thread.timeline, timeout=10_000)
+    sync_pass(window, qtbot, [inbound(page.current_id, "Still waiting")])
+    settle(window, qtbot)
     assert statements.total > 100  # the listener saw the window's reads (on its workers)
+    assert statements.seen == []
+
+
+def test_actions_and_their_pickers_run_no_sql_on_the_gui_thread(qtbot, window, statements, monkeypatch):
+    from deskapp.ui.pickers import ChoiceDialog, LabelDialog
+    from deskapp.ui.view_dialog import SavedViewDialog
+
+    opened: list[str] = []
+    for dialog in (ChoiceDialog, LabelDialog, SavedViewDialog):  # each picker opens, and the agent cancels it
+        monkeypatch.setattr(dialog, "exec", lambda self: opened.append(self.windowTitle()) or 0)
+    settle(window, qtbot)
+    ctl, page = window.actions_ctl, window.page
+    ctl.assign()
+    ctl.label()
+    window.new_saved_view()
+    window.pick_template("")
+    qtbot.waitUntil(lambda: len(opened) == 4, timeout=10_000)
+    ctl.assign_to_me()
+    ctl.priority("high")
+    ctl.label(["vip"])
+    ctl.send("We are on it", False)
+    settle(window, qtbot)
+    window.action_by_key["work_offline"].trigger()
+    qtbot.waitUntil(lambda: window.banner.switch.isChecked(), timeout=10_000)  # as read back from the cache
+    settle(window, qtbot)
+    assert len(window.actions_ctl.actions.items()) == 4  # assign, priority, label and the reply were queued
+    assert page.opened is not None
     assert statements.seen == []
