@@ -295,7 +295,7 @@ class TemplatesTab(QWidget):
         intents = self.selected_intents()
         dialog = BulkAnswerDialog(self.db, self.profile, self._actions,
                                   intent=intents[0] if intents else "order_status", template_id=self.current_id,
-                                  parent=self)
+                                  runner=self.runner, parent=self)
         if show:
             dialog.open()
         return dialog

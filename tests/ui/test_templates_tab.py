@@ -107,7 +107,10 @@ def test_bulk_answer_dialog_queues_forty_personalised_replies(qtbot, ws, actions
     dialog = BulkAnswerDialog(ws.db, ws.profile, actions, intent="order_status", template_id=template.id,
                               confirm=False)
     qtbot.addWidget(dialog)
-    assert dialog.load() == 40
+    qtbot.waitUntil(lambda: dialog.template_box.currentData() == template.id, timeout=10_000)
+    with qtbot.waitSignal(dialog.loaded, timeout=10_000) as loaded:
+        dialog.load()
+    assert loaded.args == [40]
     dialog.list.setCurrentRow(5)
     assert "#3005" in dialog.preview.toPlainText() and "https://track.example/3005" in dialog.preview.toPlainText()
     dialog.list.item(3).setCheckState(Qt.CheckState.Unchecked)
