@@ -38,8 +38,38 @@ def read_templates(db: Any, profile: Any) -> list[template_service.TemplateRow]:
     return template_service.list_templates(db, profile)
 
 
+# What the tab's buttons do, run on a worker: each returns what to tell the agent (and what changed).
+
+
+def save_template(profile: Any, fields: dict[str, Any]) -> tuple[int | None, str]:
+    try:
+        return template_service.save_template(profile, **fields), "Saved."
+    except template_service.TemplateError as exc:
+        return None, f"Not saved: {exc}"
+
+
+def import_canned(db: Any, profile: Any) -> tuple[int, str]:
+    count = template_service.import_chatwoot_canned(db, profile)
+    return count, (f"Imported {count} canned responses from Chatwoot." if count
+                   else "No Chatwoot canned responses synced yet.")
+
+
+def import_file(profile: Any, path: Path) -> tuple[int, str]:
+    try:
+        count = template_service.import_json(profile, path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, template_service.TemplateError) as exc:
+        return 0, f"Nothing imported: {exc}"
+    return count, f"Imported {count} templates."
+
+
+def export_file(profile: Any, path: Path) -> str:
+    path.write_text(template_service.export_json(profile), encoding="utf-8")
+    return f"Exported to {path}."
+
+
 class TemplatesTab(QWidget):
     changed = Signal()  # templates were added, edited, deleted or imported
+    done = Signal(str)  # a save, delete, import or export finished: what the status line says
     listed = Signal(int)  # the list was read again: how many templates it shows
 
     def __init__(self, ws: Any, parent: QWidget | None = None, *, actions: Any = None,
@@ -187,28 +217,42 @@ class TemplatesTab(QWidget):
         return [self.intents.item(r).text() for r in range(self.intents.count())
                 if self.intents.item(r).checkState() == Qt.CheckState.Checked]
 
-    def save(self) -> bool:
-        try:
-            tid = template_service.save_template(
-                self.profile, name=self.name.text(), body=self.body.toPlainText(), shortcut=self.shortcut.text(),
-                scope=self.scope.currentText(), intents=self.selected_intents(), template_id=self.current_id)
-        except template_service.TemplateError as exc:
-            self.status.setText(f"Not saved: {exc}")
-            return False
-        self.status.setText("Saved.")
-        self.current_id = tid
-        self.reload(select=tid)
-        self.changed.emit()
-        return True
+    def save(self) -> None:
+        """Save the form (a new template or the one shown) on a worker; ``done`` says how it went."""
+        fields = {"name": self.name.text(), "body": self.body.toPlainText(), "shortcut": self.shortcut.text(),
+                  "scope": self.scope.currentText(), "intents": self.selected_intents(),
+                  "template_id": self.current_id}
 
-    def delete_current(self) -> bool:
-        if self.current_id is None or not template_service.delete_template(self.profile, self.current_id):
-            return False
-        self.current_id = None
-        self.status.setText("Deleted.")
-        self.reload()
-        self.changed.emit()
-        return True
+        def saved(result: tuple[int | None, str]) -> None:
+            tid, message = result
+            if tid is not None:
+                self.current_id = tid
+            self._finished(message, changed=tid is not None, select=tid)
+
+        self.runner.submit(save_template, self.profile, fields, on_done=saved, on_error=self._failed)
+
+    def delete_current(self) -> None:
+        if self.current_id is None:
+            return
+
+        def deleted(gone: bool) -> None:
+            if gone:
+                self.current_id = None
+            self._finished("Deleted." if gone else "Not deleted: synced templates go away on their server.",
+                           changed=gone)
+
+        self.runner.submit(template_service.delete_template, self.profile, self.current_id, on_done=deleted,
+                           on_error=self._failed)
+
+    def _finished(self, message: str, *, changed: bool, select: int | None = None) -> None:
+        self.status.setText(message)
+        if changed:
+            self.reload(select=select)
+            self.changed.emit()
+        self.done.emit(message)
+
+    def _failed(self, message: str) -> None:
+        self._finished(f"Failed: {message}", changed=False)
 
     # --- preview ---------------------------------------------------------------------------------------
 
@@ -256,28 +300,17 @@ class TemplatesTab(QWidget):
 
     # --- import / export / bulk ------------------------------------------------------------------------
 
-    def import_chatwoot(self) -> int:
-        count = template_service.import_chatwoot_canned(self.db, self.profile)
-        self.status.setText(f"Imported {count} canned responses from Chatwoot." if count
-                            else "No Chatwoot canned responses synced yet.")
-        self.reload()
-        self.changed.emit()
-        return count
+    def import_chatwoot(self) -> None:
+        self.runner.submit(import_canned, self.db, self.profile, on_error=self._failed,
+                           on_done=lambda result: self._finished(result[1], changed=bool(result[0])))
 
     def export_to(self, path: str | Path) -> None:
-        Path(path).write_text(template_service.export_json(self.profile), encoding="utf-8")
-        self.status.setText(f"Exported to {path}.")
+        self.runner.submit(export_file, self.profile, Path(path), on_error=self._failed,
+                           on_done=lambda message: self._finished(message, changed=False))
 
-    def import_from(self, path: str | Path) -> int:
-        try:
-            count = template_service.import_json(self.profile, Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, template_service.TemplateError) as exc:
-            self.status.setText(f"Nothing imported: {exc}")
-            return 0
-        self.status.setText(f"Imported {count} templates.")
-        self.reload()
-        self.changed.emit()
-        return count
+    def import_from(self, path: str | Path) -> None:
+        self.runner.submit(import_file, self.profile, Path(path), on_error=self._failed,
+                           on_done=lambda result: self._finished(result[1], changed=bool(result[0])))
 
     def _export_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export templates", "templates.json", "JSON (*.json)")

@@ -103,6 +103,14 @@ def test_actions_and_their_pickers_run_no_sql_on_the_gui_thread(qtbot, window, s
     ctl.label(["vip"])
     ctl.send("We are on it", False)
     settle(window, qtbot)
+    templates = window.select_tab("templates")
+    qtbot.waitUntil(lambda: templates.list.count() > 0, timeout=10_000)
+    templates.new_template()
+    templates.name.setText("Parcel on its way")
+    templates.body.setPlainText("Hi {{ customer.first_name }}, it left today.")
+    with qtbot.waitSignal(templates.listed, timeout=10_000):
+        templates.save()
+    assert templates.status.text() == "Saved."
     window.action_by_key["work_offline"].trigger()
     qtbot.waitUntil(lambda: window.banner.switch.isChecked(), timeout=10_000)  # as read back from the cache
     settle(window, qtbot)

@@ -26,6 +26,14 @@ def _wismo(db, n=40):
     return ids
 
 
+def _finished(qtbot, tab: TemplatesTab, action, *args) -> str:
+    """Run one of the tab's buttons (they work on a worker) and return what its status line said."""
+    with qtbot.waitSignal(tab.done, timeout=10_000) as done:
+        action(*args)
+    assert tab.status.text() == done.args[0]
+    return done.args[0]
+
+
 def _opened(qtbot, ws) -> TemplatesTab:
     """The tab, once its list (read on a worker) is shown."""
     tab = TemplatesTab(ws)
@@ -50,16 +58,17 @@ def test_edit_save_preview_and_delete(qtbot, ws):
     tab.body.setPlainText("{% for x in %}")
     tab.refresh_preview()
     assert "Error" in tab.problems.text() and tab.preview.toPlainText() == ""
-    assert not tab.save() and "Not saved" in tab.status.text()
+    assert _finished(qtbot, tab, tab.save).startswith("Not saved")
+    assert tab.current_id is None
     tab.body.setPlainText("Hello {{ customer.first_name }}")
     tab.intents.item(0).setCheckState(Qt.CheckState.Checked)
-    with qtbot.waitSignal(tab.listed):
-        assert tab.save()
+    with qtbot.waitSignal(tab.listed, timeout=10_000):
+        assert _finished(qtbot, tab, tab.save) == "Saved."
     saved = svc.get_template(ws.db, ws.profile, tab.current_id)
     assert saved.name == "Tracking" and saved.intents == ("order_status",)
     assert tab.list.currentItem().text() == "Tracking"
-    with qtbot.waitSignal(tab.listed):
-        assert tab.delete_current()
+    with qtbot.waitSignal(tab.listed, timeout=10_000):
+        assert _finished(qtbot, tab, tab.delete_current) == "Deleted."
     assert svc.get_template(ws.db, ws.profile, saved.id) is None
     tab.body.setPlainText("{{ ''.__class__.__mro__ }} {{ 'x' * 10000000 }}")
     tab.refresh_preview()
@@ -87,17 +96,17 @@ def test_json_files_and_chatwoot_import(qtbot, ws, tmp_path):
                              " VALUES (1, '5', 'thanks', 'Thanks {{contact.name}}!', 'thx', 0)")
     tab = _opened(qtbot, ws)
     before = tab.list.count()
-    with qtbot.waitSignal(tab.listed):
-        assert tab.import_chatwoot() == 1
+    with qtbot.waitSignal(tab.listed, timeout=10_000):
+        assert _finished(qtbot, tab, tab.import_chatwoot) == "Imported 1 canned responses from Chatwoot."
     assert tab.list.count() == before + 1
     path = tmp_path / "t.json"
-    tab.export_to(path)
+    assert _finished(qtbot, tab, tab.export_to, path) == f"Exported to {path}."
     assert len(json.loads(path.read_text())["templates"]) == before  # synced originals are not exported
     bad = tmp_path / "bad.json"
     bad.write_text("{ nope")
-    assert tab.import_from(bad) == 0 and "Nothing imported" in tab.status.text()
-    assert tab.import_from(tmp_path / "missing.json") == 0
-    assert tab.import_from(path) == before
+    assert _finished(qtbot, tab, tab.import_from, bad).startswith("Nothing imported")
+    assert _finished(qtbot, tab, tab.import_from, tmp_path / "missing.json").startswith("Nothing imported")
+    assert _finished(qtbot, tab, tab.import_from, path) == f"Imported {before} templates."
 
 
 def test_bulk_answer_dialog_queues_forty_personalised_replies(qtbot, ws, actions):
