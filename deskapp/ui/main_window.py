@@ -396,18 +396,25 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         if dialog.exec() != SavedViewDialog.DialogCode.Accepted:
             return
         name = dialog.name.text().strip()
-        inbox.save_view(self.ws.profile, name, dialog.view_filter())
-        self.page.refresh()
-        self.page.pending_view = f"saved:{name}"
+
+        def saved(_result: Any) -> None:
+            self.page.pending_view = f"saved:{name}"  # shown once the sidebar lists it
+            self.page.refresh(Changes(counts=True))
+
+        self.tasks.submit(inbox.save_view, self.ws.profile, name, dialog.view_filter(), on_done=saved,
+                          on_error=self.show_error)
 
     def delete_saved_view(self) -> None:
         view = self.page.current_view
         if view is None or not view.saved:
             self.show_message("The current view is not a saved view")
             return
-        inbox.delete_view(self.ws.profile, view.title)
-        self.page.current_view = None
-        self.page.refresh()
+        def deleted(_result: Any) -> None:
+            if self.page.current_view is view:
+                self.page.current_view = None  # the sidebar's reload picks the view to show instead
+            self.page.refresh(Changes(counts=True))
+
+        self.tasks.submit(inbox.delete_view, self.ws.profile, view.title, on_done=deleted, on_error=self.show_error)
 
     def open_search(self) -> None:
         self.tabs.setCurrentWidget(self.page)
