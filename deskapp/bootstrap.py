@@ -1,4 +1,5 @@
-"""Composition root for the CLI: paths, logging, the profile and the migrated cache, secrets, and (for the GUI) Qt.
+"""Composition root for the CLI: paths, logging, the profile and the migrated cache, secrets, the services the
+window is handed, and (for the GUI) Qt.
 
 Headless verbs call ``open_workspace`` (``read_only=True`` for verbs that only read: a current cache is
 not migrated) or, for `deskapp search`, ``open_cache_reader``; only ``run_gui`` imports the ui package.
@@ -15,6 +16,8 @@ from deskapp.paths import AppPaths, resolve_paths
 
 if TYPE_CHECKING:
     from deskapp.credentials import SecretStore
+    from deskapp.services.actions import ActionService
+    from deskapp.services.gui_services import GuiServices
     from deskapp.store.cache_reader import CacheReader
     from deskapp.store.engine import Database
     from deskapp.store.profile import ProfileStore
@@ -112,8 +115,43 @@ def open_cache_reader(data_dir: str | Path | None = None, *, verbose: bool = Fal
     return CacheReader(paths.cache_db)
 
 
+def open_actions(ws: Workspace) -> ActionService | None:
+    """The action service over the durable outbox, its optimistic state restored; None if the outbox cannot
+    open (the window stays read-only)."""
+    import logging
+
+    from deskapp.services.actions import ActionService, outbox_for
+
+    log = logging.getLogger("deskapp")
+    try:
+        actions = ActionService(ws.db, outbox_for(ws), ws.profile)  # the outbox the sync's replayer uses too
+    except Exception:
+        log.exception("the action service could not start; actions are disabled")
+        return None
+    try:
+        actions.restore()
+    except Exception:
+        log.exception("restoring the outbox's optimistic state failed")
+    return actions
+
+
+def build_services(ws: Workspace) -> GuiServices:
+    """Everything the window uses, built once: actions, reports, suggestions and the sync engine's factory."""
+    from functools import partial
+
+    from deskapp.services.gui_services import GuiServices
+    from deskapp.services.reports import ReportService
+    from deskapp.services.runtime import build_sync_engine
+    from deskapp.services.suggestions import SuggestionService
+
+    actions = open_actions(ws)
+    return GuiServices(reports=ReportService(ws.db, outbox=actions.outbox if actions is not None else None),
+                       suggestions=SuggestionService(ws.db, ws.profile, ws.secrets), actions=actions,
+                       sync_engine=partial(build_sync_engine, ws))
+
+
 def run_gui(workspace: Workspace, options: dict) -> int:
     """Start Qt and the main window; returns the process exit code."""
     from deskapp.ui.app import run  # Qt is imported only when a window is wanted
 
-    return run(workspace, options)
+    return run(workspace, build_services(workspace), options)

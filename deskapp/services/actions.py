@@ -12,12 +12,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from deskapp.domain import DeliveryState, OutboxKind, OutboxState, Priority, Status
+from deskapp.domain.changes import Changes
 from deskapp.services import customers as customer_service
-from deskapp.services import drafts
+from deskapp.services import drafts, inbox
 from deskapp.store import customer_merges, optimistic, team_directory
 from deskapp.store.engine import CACHE_ERRORS, Database
 from deskapp.store.outbox import (
@@ -34,10 +36,21 @@ from deskapp.store.work_offline import is_work_offline
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ActionError", "ActionService", "StorageError", "is_work_offline"]
+__all__ = ["ActionError", "ActionResult", "ActionService", "StorageError", "is_work_offline"]
+# What on_each may run on each conversation: the actions that take a conversation id first.
+PER_CONVERSATION = frozenset({"reply", "note", "resolve", "reopen", "set_status", "snooze", "assign", "set_labels",
+                              "set_priority"})
 
 class ActionError(ValueError):
     """The action makes no sense (unknown conversation, empty reply, unknown agent)."""
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    """The queued items' client ids, and what the action changed in the cache for the views."""
+
+    client_ids: tuple[str, ...]
+    changes: Changes
 
 
 class ActionService:
@@ -91,6 +104,24 @@ class ActionService:
         except ValueError:
             raise ActionError(f"priority needs one of {', '.join(Priority)} (got {priority!r})") from None
         return self._queue(conversation_id, OutboxKind.PRIORITY, {"priority": str(value)})
+
+    def on_each(self, conversation_ids: list[int], action: str, *args: Any) -> ActionResult:
+        """One action (a name in PER_CONVERSATION, with its other arguments) on each of these conversations."""
+        if action not in PER_CONVERSATION:
+            raise ActionError(f"no action {action!r} on conversations")
+        ids = [int(c) for c in conversation_ids]
+        method = getattr(self, action)
+        return ActionResult(tuple(method(cid, *args) for cid in ids), Changes.of(conversations=ids))
+
+    def add_labels(self, conversation_ids: list[int], labels: list[str], *, exact: bool) -> ActionResult:
+        """``labels`` added to each conversation's own (``exact``: they become its labels)."""
+        ids = [int(c) for c in conversation_ids]
+        rows = inbox.rows_for(self.db, ids)
+        queued = []
+        for cid in ids:
+            current = rows[cid].labels if cid in rows else []
+            queued.append(self.set_labels(cid, labels if exact else sorted(set(current) | set(labels))))
+        return ActionResult(tuple(queued), Changes.of(conversations=ids))
 
     def merge(self, proposal_id: int, keep_customer_id: int) -> list[str]:
         """Confirm a merge proposal: the two customers are one in the cache at once, and where both had a

@@ -157,6 +157,21 @@ def my_agent_ids(db: Database) -> set[int]:
     return team_directory.my_agent_ids(db)
 
 
+@dataclass(frozen=True)
+class Directory:
+    """What the pickers offer (agents, teams, the labels in use) and which agents are the one signed in:
+    read with the view counts, so that opening a picker reads nothing."""
+
+    agents: tuple[dict[str, Any], ...] = ()
+    teams: tuple[dict[str, Any], ...] = ()
+    labels: tuple[str, ...] = ()
+    me: frozenset[int] = frozenset()
+
+
+def directory(db: Database) -> Directory:
+    return Directory(tuple(agents(db)), tuple(teams(db)), tuple(known_labels(db)), frozenset(my_agent_ids(db)))
+
+
 # --- saved views ------------------------------------------------------------------------------------
 
 

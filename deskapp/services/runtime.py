@@ -59,4 +59,5 @@ def build_sync_engine(ws: _Workspace, **kw: Any) -> SyncEngine:
                         before_pull=before_pull, **kw)
     if replayer is not None:  # a queued action wakes the running loop once its undo window is over
         outbox.listeners.append(wake_after_hold(engine, replayer))
+        replayer.on_changes = engine.note_changes  # delivery marks reach the views with the next event
     return engine

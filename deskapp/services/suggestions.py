@@ -66,11 +66,11 @@ class SuggestionService:
         self.profile = profile  # the agent's templates and LLM settings
         self.secrets = secrets
         self.agent_name = agent_name
-        ensure_default_templates(profile)
 
     # --- suggestions ---------------------------------------------------------------------------------
 
     def suggest(self, conversation_id: int, *, limit: int = 3) -> list[Suggestion]:
+        ensure_default_templates(self.profile)  # here, on the caller's worker: building the service reads nothing
         # In the order they were made (the shipped set in its own order): equal scores keep that order.
         templates = sorted((t for t in list_templates(self.db, self.profile) if t.intents),
                            key=lambda t: (t.synced, abs(t.id)))

@@ -26,11 +26,12 @@ from deskapp.connectors.base import AuthError, Cancelled, Connector, PayloadErro
 from deskapp.credentials import SecretStore
 from deskapp.credentials.keyring_store import CredentialError
 from deskapp.domain import Account, AccountKind, Connectivity, Conversation
+from deskapp.domain.changes import NOTHING, Changes
 from deskapp.store import accounts as account_store
 from deskapp.store.engine import Database
 from deskapp.store.ingest import apply_batch
 from deskapp.sync import registry as default_registry
-from deskapp.sync.hooks import ApplyHook, BeforePull, Preprocessor, SyncEvent, SyncSummary
+from deskapp.sync.hooks import ApplyHook, BeforePull, Preprocessor, SyncEvent, SyncSummary, changes_of
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class SyncEngine:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._workers: dict[int, tuple[threading.Thread, threading.Event]] = {}
+        self._unreported: dict[int, Changes] = {}  # applied since the account's last event
 
     # --- one pass --------------------------------------------------------------------------------
 
@@ -286,6 +288,7 @@ class SyncEngine:
                     account_store.clear_messages_pending(conn, account.id, ext)
             self._run_hooks(conn, changes)
         self._count(summary, len(items), changes)
+        self.note_changes(account.id, changes_of(changes))
 
     def _apply(self, account: Account, stream: str, items: list, cursor: str | None, done: bool,
                per_conversation: bool, summary: SyncSummary) -> None:
@@ -301,6 +304,7 @@ class SyncEngine:
                 account_store.clear_messages_pending(conn, account.id, stream[len(MESSAGES_PREFIX):])
             self._run_hooks(conn, changes)
         self._count(summary, len(items), changes)
+        self.note_changes(account.id, changes_of(changes))
 
     @staticmethod
     def _count(summary: SyncSummary, records: int, changes) -> None:
@@ -322,12 +326,21 @@ class SyncEngine:
                 conn.exec_driver_sql(f"ROLLBACK TO {savepoint}")
             conn.exec_driver_sql(f"RELEASE {savepoint}")
 
+    def note_changes(self, account_id: int, changes: Changes) -> None:
+        """Committed changes to the account's conversations, told with its next event (the batches' own,
+        and those made beside them, like the outbox replay's delivery marks)."""
+        if changes:
+            with self._lock:
+                self._unreported[account_id] = self._unreported.get(account_id, NOTHING) | changes
+
     def _emit(self, account_id: int, state: Connectivity, done: int, total: int, message: str,
               last_sync: datetime | None) -> None:
+        with self._lock:
+            changes = self._unreported.pop(account_id, NOTHING)
         if self.on_event is None:
             return
         try:
-            self.on_event(SyncEvent(account_id, state, done, total, message, last_sync))
+            self.on_event(SyncEvent(account_id, state, done, total, message, last_sync, changes))
         except Exception:  # a listener's bug must not kill the sync thread
             log.exception("sync event listener failed")
 

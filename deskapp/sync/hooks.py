@@ -12,6 +12,7 @@ from datetime import datetime
 
 from deskapp.connectors.base import Connector
 from deskapp.domain import Connectivity
+from deskapp.domain.changes import NOTHING, Changes
 from deskapp.store.engine import Connection
 from deskapp.store.ingest import AppliedChanges
 
@@ -26,7 +27,8 @@ BeforePull = Callable[[int, Connector], None]
 
 @dataclass(frozen=True)
 class SyncEvent:
-    """Progress and state of one account, sent from worker threads (the UI marshals it to Qt)."""
+    """Progress and state of one account, sent from worker threads (the UI marshals it to Qt), with what
+    the batches applied since the account's previous event changed in the cache."""
 
     account_id: int
     state: Connectivity
@@ -34,6 +36,7 @@ class SyncEvent:
     total: int
     message: str
     last_sync: datetime | None = None
+    changes: Changes = NOTHING
 
 
 @dataclass
@@ -61,4 +64,10 @@ class SyncSummary:
                 "last_sync": self.last_sync.isoformat() if self.last_sync else None}
 
 
-__all__ = ["AppliedChanges", "ApplyHook", "BeforePull", "Preprocessor", "SyncEvent", "SyncSummary"]
+def changes_of(applied: AppliedChanges) -> Changes:
+    """The views' side of one applied batch: its conversations, customers and orders."""
+    return Changes.of(conversations=applied.conversation_ids, customers=applied.customer_ids,
+                      orders=applied.order_ids)
+
+
+__all__ = ["AppliedChanges", "ApplyHook", "BeforePull", "Preprocessor", "SyncEvent", "SyncSummary", "changes_of"]

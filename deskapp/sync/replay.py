@@ -24,6 +24,7 @@ from functools import partial
 
 from deskapp.connectors.base import AuthError, Cancelled, Connector, ConnectorError, TransientError
 from deskapp.domain import DeliveryState, OutboxKind, OutboxState, PushResult
+from deskapp.domain.changes import Changes
 from deskapp.store import optimistic
 from deskapp.store.engine import Database
 from deskapp.store.outbox import PROBLEM_STATES, UNDO_WINDOW_S, OutboxRow, OutboxStore
@@ -102,6 +103,8 @@ class Replayer:
         self._lock = threading.Lock()
         self._account_locks: dict[int, threading.Lock] = {}
         self._not_before: dict[int, float] = {}
+        # Told which conversation's delivery mark changed (the sync engine reports it with its next event).
+        self.on_changes: Callable[[int, Changes], None] | None = None
 
     def __call__(self, account_id: int, connector: Connector) -> None:
         """The sync engine's before_pull hook: a dead server or token stops this account's round."""
@@ -285,8 +288,12 @@ class Replayer:
         try:
             with self.db.write() as conn:
                 optimistic.set_delivery(conn, row.account_id, row.client_id, state, external_id)
+                conversation_id = optimistic.conversation_id(conn, row.account_id, row.conversation_external_id)
         except Exception:  # the outbox is the truth; the thread's badge is fixed at the next start/pull
             log.exception("could not show delivery %s for %s", state, row.client_id)
+            return
+        if self.on_changes is not None and conversation_id is not None:
+            self.on_changes(row.account_id, Changes.of(conversations=[conversation_id]))
 
     def _notify(self, client_id: str) -> None:
         if self.on_item is None:

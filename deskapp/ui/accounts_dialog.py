@@ -39,6 +39,7 @@ from deskapp.ui.tasks import TaskRunner
 KINDS = [("Chatwoot", "chatwoot"), ("Shopify", "shopify"), ("Mailbox (IMAP + SMTP)", "imap_smtp")]
 MAILBOX = "imap_smtp"
 _KIND_ROLE = Qt.ItemDataRole.UserRole + 1
+_ACCOUNT_ROLE = Qt.ItemDataRole.UserRole + 2  # the Account the row shows, for the edit dialog
 
 
 def save_account(ws, values: dict, account_id: int | None) -> str | None:
@@ -278,14 +279,18 @@ class AccountsWidget(QWidget):
         self.reload()
 
     def reload(self) -> None:
+        """List the accounts again (read on a worker)."""
+        self.tasks.submit(account_service.list_accounts, self.ws, on_done=self._listed, key=f"accounts-{id(self)}")
+
+    def _listed(self, accounts: list) -> None:
         self.list.clear()
-        accounts = account_service.list_accounts(self.ws)
         self.not_imported.reload({a.id: a.name for a in accounts})
         for account in accounts:
             state = f"{account.state}: {account.last_error}" if account.last_error else str(account.state)
             item = QListWidgetItem(f"{account.name} — {account.kind} — {account.base_url} ({state})")
             item.setData(Qt.ItemDataRole.UserRole, account.id)
             item.setData(_KIND_ROLE, str(account.kind))
+            item.setData(_ACCOUNT_ROLE, account)
             self.list.addItem(item)
         if self.list.count():
             self.list.setCurrentRow(0)
@@ -298,11 +303,10 @@ class AccountsWidget(QWidget):
         self._open(AccountEditDialog(self, ws=self.ws, tasks=self.tasks))
 
     def edit(self) -> None:
-        account_id = self._selected()
-        if account_id is None:
+        item = self.list.currentItem()
+        if item is None:
             return
-        self._open(AccountEditDialog(self, ws=self.ws, tasks=self.tasks,
-                                     account=account_service.get_account(self.ws, account_id)))
+        self._open(AccountEditDialog(self, ws=self.ws, tasks=self.tasks, account=item.data(_ACCOUNT_ROLE)))
 
     def _open(self, dialog: AccountEditDialog) -> None:
         """Window-modal, without a nested event loop: the dialog saves itself and closes when that worked."""

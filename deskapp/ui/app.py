@@ -1,5 +1,5 @@
-"""The GUI entry point for bootstrap.run_gui: QApplication, theme, demo workspace or first run, the action
-service over the outbox, the sync engine, and the main window (plus --smoke and --screenshot runs).
+"""The GUI entry point for bootstrap.run_gui: QApplication, theme, demo workspace or first run, the main window
+over the services bootstrap built, the sync engine started (plus --smoke and --screenshot runs).
 
 Options (cli.py's flags): demo, demo_role ("agent" | "supervisor"), tab (a main screen: inbox, me, team,
 templates, settings), window_size ((width, height)), screenshot (a PNG path), smoke, headless.
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from deskapp.services import accounts as account_service
 from deskapp.services import demo_workspace
+from deskapp.services.gui_services import GuiServices
 from deskapp.ui import icons, theme
 from deskapp.ui.accounts_dialog import AccountsDialog, FirstRunDialog
 from deskapp.ui.main_window import MainWindow
@@ -42,30 +43,9 @@ def application() -> QApplication:
     return app
 
 
-def open_actions(ws: Any) -> tuple[Any | None, Any | None]:
-    """E's ActionService over the durable outbox; (None, None) if it cannot open (the UI stays read-only)."""
+def start_engine(services: GuiServices, window: MainWindow, apply_hooks: tuple = ()) -> Any | None:
     try:
-        from deskapp.services.actions import ActionService, outbox_for
-
-        outbox = outbox_for(ws)  # the same store the sync engine's replayer uses
-        actions = ActionService(ws.db, outbox, ws.profile)
-        try:
-            actions.restore()
-        except Exception:
-            log.exception("restoring the outbox's optimistic state failed")
-        return actions, outbox
-    except Exception:
-        log.exception("the action service could not start; actions are disabled")
-        return None, None
-
-
-def start_engine(ws: Any, window: MainWindow, apply_hooks: tuple = ()) -> Any | None:
-    try:
-        from deskapp.services.runtime import build_sync_engine
-
-        engine = build_sync_engine(ws, on_event=window.bridge, apply_hooks=apply_hooks)
-        engine.start()
-        return engine
+        return services.start_sync(on_event=window.bridge, apply_hooks=apply_hooks)
     except Exception:
         log.exception("the sync engine could not start")
         window.show_error("Sync could not start; the cache is shown as it is (see the log)")
@@ -92,6 +72,7 @@ class Session:
     app: QApplication
     window: MainWindow
     workspace: Any
+    services: GuiServices
     engine: Any | None = None
     demo: Any | None = None
     outbox: Any | None = None
@@ -120,16 +101,16 @@ class Session:
         """An account was added, edited or removed in the running app: the first one starts the sync
         engine, and the mailboxes' IDLE push follows the new list."""
         if self.engine is None and account_service.has_accounts(self.workspace):
-            self.engine = self.window.engine = start_engine(self.workspace, self.window)
+            self.engine = self.window.engine = start_engine(self.services, self.window)
         if self.engine is not None:
             if self.mail_push is not None:
                 self.mail_push.stop()
             self.mail_push = start_mail_push(self.workspace, self.engine)
 
 
-def start(workspace: Any, options: dict, *, demo: Any | None = None,
+def start(workspace: Any, services: GuiServices, options: dict, *, demo: Any | None = None,
           clock: Callable[[], float] = time.time) -> Session | None:
-    """Everything up to a shown main window (first-run dialog, demo backend, actions, sync engine).
+    """Everything up to a shown main window (first-run dialog, demo backend, sync engine) over ``services``.
     ``demo``: a demo workspace already started (demo_workspace.start_demo), used as --demo would be (the
     session stops it when it closes); ``clock``: the dashboards' "now" (tests pin it)."""
     app = application()
@@ -162,14 +143,13 @@ def start(workspace: Any, options: dict, *, demo: Any | None = None,
                     crash.uninstall()
                 return None
             QMessageBox.critical(None, "Demo workspace", f"The demo workspace could not start:\n{exc}")
-    actions, outbox = open_actions(workspace)
     settings = QSettings(str(Path(workspace.paths.data_dir) / "ui.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(workspace, actions=actions, outbox=outbox, settings=settings, clock=clock)
+    window = MainWindow(workspace, services, settings=settings, clock=clock)
     if options.get("window_size"):
         window.resize(*options["window_size"])
     theme.follow_os(app, on_change=lambda: window.page.update_icons())
     hooks = demo_workspace.survey_import_hooks(demo, workspace.paths.data_dir) if demo is not None else ()
-    window.engine = engine = start_engine(workspace, window, hooks) if account_service.has_accounts(workspace) else None
+    window.engine = engine = start_engine(services, window, hooks) if account_service.has_accounts(workspace) else None
     mail_push = start_mail_push(workspace, engine)
     if demo is not None:
         window.enable_demo_roles(
@@ -183,7 +163,7 @@ def start(workspace: Any, options: dict, *, demo: Any | None = None,
     # otherwise walk them all (tens of ms) whenever a worker allocates a lot, stalling the GUI thread.
     gc.collect()
     gc.freeze()
-    session = Session(app, window, workspace, engine, demo, outbox, crash, mail_push)
+    session = Session(app, window, workspace, services, engine, demo, services.outbox, crash, mail_push)
     window.accounts_hook = session.accounts_changed
     return session
 
@@ -199,10 +179,10 @@ def open_tab(window: MainWindow, name: str) -> None:
         window.performance.supervisor_changed.connect(appeared)
 
 
-def run(workspace: Any, options: dict, **start_kw: Any) -> int:
+def run(workspace: Any, services: GuiServices, options: dict, **start_kw: Any) -> int:
     """Open the main window; returns the exit code. Options: see the module's docstring; ``start_kw``
     go to ``start`` (a demo already started, a pinned clock)."""
-    session = start(workspace, options, **start_kw)
+    session = start(workspace, services, options, **start_kw)
     if session is None:
         return 1
     app, window = session.app, session.window

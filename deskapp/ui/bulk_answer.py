@@ -22,18 +22,34 @@ from PySide6.QtWidgets import (
 from deskapp.copilot.model import HEADS
 from deskapp.services import templates as template_service
 from deskapp.services.templates import BulkItem
+from deskapp.ui.tasks import TaskRunner
+
+
+def prepare_replies(db: Any, profile: Any, template_id: int | None, intent: str,
+                    agent_name: str | None) -> list[BulkItem] | None:
+    """The chosen template rendered for every waiting conversation of the intent (None: no such template)."""
+    template = template_service.get_template(db, profile, template_id) if template_id is not None else None
+    if template is None:
+        return None
+    ids = template_service.bulk_candidates(db, intent)
+    return template_service.bulk_preview(db, template.body, ids, agent_name=agent_name)
 
 
 class BulkAnswerDialog(QDialog):
-    """``sent(list_of_client_ids)`` after the agent confirmed; replies go through ``actions.reply`` (the outbox)."""
+    """``sent(list_of_client_ids)`` after the agent confirmed; replies go through ``actions.reply`` (the outbox).
+    Reading, rendering and queueing run on ``runner``'s workers: ``listed``, ``loaded`` and ``sent`` say when
+    each is done."""
 
     sent = Signal(list)
+    listed = Signal(int)  # the intent's templates are in the box: how many
+    loaded = Signal(int)  # the replies are rendered and listed: how many
 
     def __init__(self, db: Any, profile: Any, actions: Any, *, intent: str = "order_status",
                  template_id: int | None = None, agent_name: str | None = None, confirm: bool = True,
-                 parent=None) -> None:
+                 runner: TaskRunner | None = None, parent=None) -> None:
         super().__init__(parent)
         self.db, self.profile, self.actions, self.agent_name, self.confirm = db, profile, actions, agent_name, confirm
+        self.runner = runner or TaskRunner(self)
         self.items: list[BulkItem] = []
         self.setWindowTitle("Bulk answer")
         self.resize(900, 560)
@@ -78,24 +94,33 @@ class BulkAnswerDialog(QDialog):
         self._fill_templates(intent, select=template_id)
 
     def _fill_templates(self, intent: str, select: int | None = None) -> None:
-        self.template_box.clear()
-        for t in template_service.list_templates(self.db, self.profile, intent=intent):
-            self.template_box.addItem(t.name, t.id)
-            if t.id == select:
-                self.template_box.setCurrentIndex(self.template_box.count() - 1)
+        def listed(templates: list) -> None:
+            self.template_box.clear()
+            for t in templates:
+                self.template_box.addItem(t.name, t.id)
+                if t.id == select:
+                    self.template_box.setCurrentIndex(self.template_box.count() - 1)
+            self.listed.emit(len(templates))
 
-    def load(self) -> int:
-        """Render the chosen template for every waiting conversation of the intent; returns how many."""
-        tid = self.template_box.currentData()
-        template = template_service.get_template(self.db, self.profile, tid) if tid is not None else None
+        self.runner.submit(template_service.list_templates, self.db, self.profile, intent=intent, on_done=listed,
+                           key=f"bulk-templates-{id(self)}")
+
+    def load(self) -> None:
+        """Render the chosen template for every waiting conversation of the intent (``loaded`` says how many)."""
+        self.summary.setText("Preparing the replies…")
+        self.runner.submit(prepare_replies, self.db, self.profile, self.template_box.currentData(),
+                           self.intent_box.currentText(), self.agent_name, on_done=self._loaded,
+                           on_error=self.summary.setText, key=f"bulk-replies-{id(self)}")
+
+    def _loaded(self, items: list[BulkItem] | None) -> None:
         self.list.clear()
-        if template is None:
+        if items is None:
             self.items = []
             self.summary.setText("Choose a template that answers this intent.")
             self._count()
-            return 0
-        ids = template_service.bulk_candidates(self.db, self.intent_box.currentText())
-        self.items = template_service.bulk_preview(self.db, template.body, ids, agent_name=self.agent_name)
+            self.loaded.emit(0)
+            return
+        self.items = items
         self.list.blockSignals(True)
         for n, item in enumerate(self.items):
             flag = "" if item.result.ok else "  ⚠ " + (item.result.error or "missing " + ", ".join(item.result.missing))
@@ -108,7 +133,7 @@ class BulkAnswerDialog(QDialog):
         if self.items:
             self.list.setCurrentRow(0)
         self._count()
-        return len(self.items)
+        self.loaded.emit(len(self.items))
 
     def _show(self, row: int) -> None:
         if 0 <= row < len(self.items):
@@ -129,16 +154,23 @@ class BulkAnswerDialog(QDialog):
         self.send_button.setEnabled(chosen > 0)
         return chosen
 
-    def send(self) -> list[str]:
+    def send(self) -> None:
+        """Queue the chosen replies on a worker, once the agent confirmed; ``sent`` carries their client ids."""
         chosen = self._count()
         if not chosen:
-            return []
+            return
         if self.confirm and QMessageBox.question(
                 self, "Bulk answer", f"Queue {chosen} replies in the outbox? They are sent when you are online."
         ) != QMessageBox.StandardButton.Yes:
-            return []
-        client_ids = template_service.bulk_send(self.actions, self.items)
-        self.summary.setText(f"Queued {len(client_ids)} replies in the outbox.")
+            return
         self.send_button.setEnabled(False)
-        self.sent.emit(client_ids)
-        return client_ids
+
+        def queued(client_ids: list[str]) -> None:
+            self.summary.setText(f"Queued {len(client_ids)} replies in the outbox.")
+            self.sent.emit(client_ids)
+
+        def failed(message: str) -> None:
+            self.summary.setText(f"Not queued: {message}")
+            self._count()
+
+        self.runner.submit(template_service.bulk_send, self.actions, self.items, on_done=queued, on_error=failed)

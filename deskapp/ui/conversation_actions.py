@@ -11,8 +11,9 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QDialog, QWidget
 
+from deskapp.domain.changes import Changes
 from deskapp.services import drafts as draft_service
-from deskapp.services import inbox
+from deskapp.services.actions import ActionResult
 from deskapp.ui import icons
 from deskapp.ui.inbox_page import InboxPage
 from deskapp.ui.pickers import ChoiceDialog, LabelDialog
@@ -30,20 +31,6 @@ def snooze_choices(now: datetime | None = None) -> list[tuple[str, datetime]]:
     choices = [("In 1 hour", local + timedelta(hours=1)), ("In 4 hours", local + timedelta(hours=4)),
                ("Tomorrow 9:00", tomorrow), ("Next Monday 9:00", monday), ("In one week", local + timedelta(days=7))]
     return [(label, when.astimezone(UTC)) for label, when in choices]
-
-
-def _bulk(fn_name: str, actions, ids: list[int], *args: Any) -> list[str]:
-    return [getattr(actions, fn_name)(cid, *args) for cid in ids]
-
-
-def _add_labels(actions, db, ids: list[int], labels: list[str], exact: bool) -> list[str]:
-    rows = inbox.rows_for(db, ids)
-    out = []
-    for cid in ids:
-        current = rows[cid].labels if cid in rows else []
-        wanted = labels if exact else sorted(set(current) | set(labels))
-        out.append(actions.set_labels(cid, wanted))
-    return out
 
 
 class ConversationActions(QObject):
@@ -71,13 +58,14 @@ class ConversationActions(QObject):
             return False
         return True
 
-    def _run(self, name: str, fn, *args: Any, ids: list[int], done_text: str) -> None:
-        def finished(_result: Any) -> None:
+    def _run(self, name: str, fn, *args: Any, ids: list[int], done_text: str, **kwargs: Any) -> None:
+        def finished(result: ActionResult) -> None:
             self.message.emit(done_text)
-            self.page.refresh(changed=set(ids))
+            self.page.refresh(result.changes)
             self.actionDone.emit(name, ids)
 
-        self.tasks.submit(fn, *args, on_done=finished, on_error=lambda m: self.message.emit(f"{name} failed: {m}"))
+        self.tasks.submit(fn, *args, on_done=finished, on_error=lambda m: self.message.emit(f"{name} failed: {m}"),
+                          **kwargs)
 
     # --- send with undo ---------------------------------------------------------------------------
 
@@ -85,25 +73,25 @@ class ConversationActions(QObject):
         cid = self.page.current_id
         if cid is None or not self._ready():
             return
-        method = self.actions.note if is_note else self.actions.reply
         composer = self.page.composer
         composer.load("", is_note)
 
-        def queued(client_id: str) -> None:
-            self.last_send = (client_id, cid, text, is_note)
+        def queued(result: ActionResult) -> None:
+            self.last_send = (result.client_ids[0], cid, text, is_note)
             self._undo_left = UNDO_SECONDS
             composer.show_pending(self._undo_left)
             self._undo_timer.start()
             self.tasks.submit(draft_service.discard, self.db, self.page.profile_store, cid)
             self.page.model.drafts.discard(cid)
-            self.page.refresh(changed={cid})
+            self.page.refresh(result.changes)
             self.actionDone.emit("note" if is_note else "reply", [cid])
 
         def failed(message: str) -> None:
             composer.load(text, is_note)  # nothing is lost: the text goes back where it was
             self.message.emit(f"Not sent: {message}")
 
-        self.tasks.submit(method, cid, text, on_done=queued, on_error=failed)
+        self.tasks.submit(self.actions.on_each, [cid], "note" if is_note else "reply", text, on_done=queued,
+                          on_error=failed)
 
     def _tick(self) -> None:
         self._undo_left -= 1
@@ -129,7 +117,7 @@ class ConversationActions(QObject):
                     self.page.composer.editor.setFocus()
                 self.tasks.submit(draft_service.save, self.db, self.page.profile_store, cid, text, is_note=is_note)
                 self.page.composer.show_status("Sending undone — the text is back in the composer")
-                self.page.refresh(changed={cid})
+                self.page.refresh(Changes.of(conversations=[cid]))
             else:
                 self.page.composer.show_status("Too late to undo: it is already on its way")
 
@@ -142,13 +130,13 @@ class ConversationActions(QObject):
         ids = self.page.selected_ids()
         if ids and self._ready():
             self.page.advance_from.update(ids)
-            self._run("resolve", _bulk, "resolve", self.actions, ids, ids=ids,
+            self._run("resolve", self.actions.on_each, ids, "resolve", ids=ids,
                       done_text=f"Resolved {len(ids)} conversation(s)")
 
     def reopen(self) -> None:
         ids = self.page.selected_ids()
         if ids and self._ready():
-            self._run("reopen", _bulk, "reopen", self.actions, ids, ids=ids,
+            self._run("reopen", self.actions.on_each, ids, "reopen", ids=ids,
                       done_text=f"Reopened {len(ids)} conversation(s)")
 
     def snooze(self, until: datetime | None = None) -> None:
@@ -162,7 +150,7 @@ class ConversationActions(QObject):
                 return
             until = dialog.chosen
         self.page.advance_from.update(ids)
-        self._run("snooze", _bulk, "snooze", self.actions, ids, until, ids=ids,
+        self._run("snooze", self.actions.on_each, ids, "snooze", until, ids=ids,
                   done_text=f"Snoozed {len(ids)} conversation(s) until {until.astimezone():%a %d %b %H:%M}")
 
     def assign(self, agent_id: int | str | None = "ask", team_id: int | None = None) -> None:
@@ -172,8 +160,9 @@ class ConversationActions(QObject):
         if agent_id == "ask":
             head = self.page.opened.thread.header if self.page.opened else None
             account = head.account_id if head else None
-            agents = [a for a in inbox.agents(self.db) if account is None or a["account_id"] == account]
-            teams = [t for t in inbox.teams(self.db) if account is None or t["account_id"] == account]
+            known = self.page.directory
+            agents = [a for a in known.agents if account is None or a["account_id"] == account]
+            teams = [t for t in known.teams if account is None or t["account_id"] == account]
             items: list[tuple[str, Any]] = []
             for a in agents:
                 items.append((f"{a['name']} (me)" if a["is_me"] else a["name"], ("agent", a["id"])))
@@ -189,14 +178,15 @@ class ConversationActions(QObject):
                 team_id = value
             else:
                 agent_id = value
-        if agent_id is not None and agent_id in inbox.my_agent_ids(self.db):
+        if agent_id is not None and agent_id in self.page.directory.me:
             self.just_assigned_to_me.update(ids)
-        self._run("assign", _bulk, "assign", self.actions, ids, agent_id, team_id, ids=ids,
+        self._run("assign", self.actions.on_each, ids, "assign", agent_id, team_id, ids=ids,
                   done_text=f"Assigned {len(ids)} conversation(s)")
 
     def assign_to_me(self) -> None:
         head = self.page.opened.thread.header if self.page.opened else None
-        mine = [a for a in inbox.agents(self.db) if a["is_me"] and (head is None or a["account_id"] == head.account_id)]
+        mine = [a for a in self.page.directory.agents
+                if a["is_me"] and (head is None or a["account_id"] == head.account_id)]
         if not mine:
             self.message.emit("Your own agent profile has not been synced yet")
             return
@@ -210,11 +200,11 @@ class ConversationActions(QObject):
         if labels is None:
             head = self.page.opened.thread.header if self.page.opened else None
             current = head.labels if head is not None and exact and head.id == ids[0] else []
-            dialog = LabelDialog(current, inbox.known_labels(self.db), parent=self.window)
+            dialog = LabelDialog(current, list(self.page.directory.labels), parent=self.window)
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
             labels = dialog.labels()
-        self._run("label", _add_labels, self.actions, self.db, ids, labels, exact, ids=ids,
+        self._run("label", self.actions.add_labels, ids, labels, exact=exact, ids=ids,
                   done_text=f"Labels set on {len(ids)} conversation(s)")
 
     def priority(self, value: str | None = None) -> None:
@@ -227,5 +217,5 @@ class ConversationActions(QObject):
             if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen is None:
                 return
             value = dialog.chosen
-        self._run("priority", _bulk, "set_priority", self.actions, ids, value, ids=ids,
+        self._run("priority", self.actions.on_each, ids, "set_priority", value, ids=ids,
                   done_text=f"Priority {value} on {len(ids)} conversation(s)")

@@ -63,11 +63,16 @@ class ConversationModel(QAbstractTableModel):
     def ids(self) -> list[int]:
         return list(self._ids)
 
-    def set_ids(self, ids: list[int], *, keep_cache: bool = False) -> None:
+    def set_ids(self, ids: list[int], *, keep_cache: bool = False, stale: set[int] | None = None) -> None:
+        """``keep_cache``: rows already read stay cached, and ``stale`` ones (all with None) are read again."""
         self.beginResetModel()
         self._ids = list(ids)
         self._pos = {cid: row for row, cid in enumerate(self._ids)}
-        if keep_cache:  # shown as they were until their fresh copy arrives
+        if keep_cache and stale is not None:  # only these rows changed: the others merely moved
+            self._stale.update(stale & self._cache.keys())
+            for cid in stale:
+                self._content.pop(cid, None)
+        elif keep_cache:  # shown as they were until their fresh copy arrives
             self._stale.update(self._cache)
         else:
             self._cache.clear()
@@ -87,11 +92,12 @@ class ConversationModel(QAbstractTableModel):
         self.endInsertRows()
 
     def update_ids(self, ids: list[int], changed: set[int] | None = None) -> bool:
-        """New ids for the same view after a sync: a reset only when membership or order changed."""
+        """New ids for the same view after a sync: a reset only when membership or order changed; the rows
+        of ``changed`` (all with None) are read again."""
         if ids == self._ids:
             self.invalidate(changed)
             return False
-        self.set_ids(ids, keep_cache=self._submit is not None)
+        self.set_ids(ids, keep_cache=self._submit is not None, stale=changed)
         return True
 
     def invalidate(self, ids: set[int] | None = None) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deskapp.domain.changes import Changes
 from deskapp.services import customers as customer_service
 from deskapp.services import drafts as draft_service
 from deskapp.services import inbox
@@ -58,11 +59,11 @@ class Opened:
     draft: Draft | None
 
 
-def load_sidebar(db, profile_store) -> tuple[list[inbox.View], dict[str, int], set[int]]:
+def load_sidebar(db, profile_store) -> tuple[list[inbox.View], dict[str, int], set[int], inbox.Directory]:
     views = inbox.builtin_views(inbox.channels_present(db)) + inbox.saved_views(profile_store)
     counts = inbox.view_counts(db, views)
     mine = set(inbox.view_ids(db, views[0].filter, limit=5000))
-    return views, counts, mine
+    return views, counts, mine, inbox.directory(db)
 
 
 def load_conversation(db, profile_store, conversation_id: int, *, timeline: bool, limit: int | None, scheme: str,
@@ -95,11 +96,13 @@ class InboxPage(QWidget):
         self.allowed_images: set[int] = set()
         self.mine_ids: set[int] | None = None
         self.counts: dict[str, int] = {}
+        self.directory = inbox.Directory()  # for the pickers; read with the counts
         self.auto_open_first = True
         self._pending_open: int | None = None
         self.id_list: list[int] = []
         self.advance_from: set[int] = set()  # conversations whose leaving the view opens the next one
         self.pending_view: str | None = None
+        self._changed_rows: set[int] | None = set()  # rows to read again when the list's ids arrive (None: all)
         self._build()
 
     # --- layout ----------------------------------------------------------------------------------
@@ -206,16 +209,43 @@ class InboxPage(QWidget):
 
     # --- views and list --------------------------------------------------------------------------
 
-    def refresh(self, *, changed: set[int] | None = None) -> None:
-        """Counts, the current view's ids and (when it changed) the open thread: after sync or an action."""
-        self.tasks.submit(load_sidebar, self.db, self.profile_store, on_done=self._sidebar_loaded, key="sidebar",
-                          background=True)
-        self.reload_list(changed=changed)
-        if self.current_id is not None and (changed is None or self.current_id in changed):
-            self.reload_conversation()
+    def refresh(self, changes: Changes | None = None) -> None:
+        """After a sync batch or an action, read again what ``changes`` concerns (all of it by default):
+        the counts, the list (its ids, and the rows of the touched conversations), the open thread if it
+        changed, and the customer panel if its customer, orders or conversations changed."""
+        changes = changes if changes is not None else Changes.everything()
+        if changes.counts or changes.all:
+            self.tasks.submit(load_sidebar, self.db, self.profile_store, on_done=self._sidebar_loaded, key="sidebar",
+                              background=True)
+        if changes.all or changes.conversations:
+            self.reload_list(changed=None if changes.all else set(changes.conversations))
+        if changes.touches_conversation(self.current_id):
+            self.reload_conversation()  # its customer panel comes with it
+        elif self._profile_concerned(changes):
+            self._reload_profile()
 
-    def _sidebar_loaded(self, result: tuple[list[inbox.View], dict[str, int], set[int]]) -> None:
-        views, counts, mine = result
+    def _profile_concerned(self, changes: Changes) -> bool:
+        shown = self.opened.profile if self.opened is not None else None
+        if shown is None:
+            return False
+        return (changes.touches_customer(shown.id, [o.id for o in shown.orders])
+                or not changes.conversations.isdisjoint(c.id for c in shown.conversations))
+
+    def _reload_profile(self) -> None:
+        opened = self.opened
+        customer_id = opened.profile.id if opened is not None and opened.profile is not None else None
+        if customer_id is None:
+            return
+
+        def loaded(profile: CustomerProfile | None) -> None:
+            if self.opened is opened and self.current_id is not None:
+                opened.profile = profile
+                self.customer.show_profile(profile, self.current_id)
+
+        self.tasks.submit(customer_service.profile, self.db, customer_id, on_done=loaded, key="profile")
+
+    def _sidebar_loaded(self, result: tuple[list[inbox.View], dict[str, int], set[int], inbox.Directory]) -> None:
+        views, counts, mine, self.directory = result
         self.counts = counts
         self.sidebar.set_views(views, current=self.current_view.key if self.current_view else "open")
         self.sidebar.set_counts(counts)
@@ -253,10 +283,14 @@ class InboxPage(QWidget):
         self._ids_loaded(self.id_list, True, None)
 
     def reload_list(self, *, reset: bool = False, changed: set[int] | None = None) -> None:
+        """Read the view's ids again; ``changed``: the rows to read again too (None: all of them). Rows asked
+        for by a reload whose ids were superseded by a newer one are read with the newer one's."""
+        if self._changed_rows is not None:
+            self._changed_rows = None if changed is None else self._changed_rows | changed
         if self.current_view is None:
             return
         if self.current_view.key == "ids":
-            self._ids_loaded(self.id_list, reset, changed)
+            self._ids_loaded(self.id_list, reset, self._take_changed())
             return
         view_filter, sort, descending = self.current_view.filter, self.model.sort_key, self.model.sort_descending
 
@@ -265,7 +299,7 @@ class InboxPage(QWidget):
                               on_done=self._all_ids_loaded, key="list", background=True)
 
         def rest(first: list[int]) -> None:
-            self._ids_loaded(first, reset, changed)
+            self._ids_loaded(first, reset, self._take_changed())
             if len(first) == FIRST_IDS:  # a big view: once its first rows are on screen, the rest of its ids
                 self._after_rows(load_rest)
 
@@ -274,7 +308,11 @@ class InboxPage(QWidget):
                               limit=FIRST_IDS, priority=5, on_done=rest, key="list")
         else:
             self.tasks.submit(inbox.view_ids, self.db, view_filter, sort=sort, descending=descending, priority=5,
-                              on_done=lambda ids: self._ids_loaded(ids, reset, changed), key="list")
+                              on_done=lambda ids: self._ids_loaded(ids, reset, self._take_changed()), key="list")
+
+    def _take_changed(self) -> set[int] | None:
+        changed, self._changed_rows = self._changed_rows, set()
+        return changed
 
     def _after_rows(self, then) -> None:
         """Run ``then`` once the next page of rows has arrived (or soon, if none was needed)."""

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import html as html_lib
-import importlib
 import logging
 import os
 import time
@@ -28,16 +27,23 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deskapp.domain.changes import NOTHING, Changes
 from deskapp.services import inbox, stats
+from deskapp.services.gui_services import GuiServices
 from deskapp.ui import icons
 from deskapp.ui.accounts_dialog import AccountsDialog, AccountsWidget
 from deskapp.ui.conversation_actions import ConversationActions
 from deskapp.ui.demo_roles import DemoRoles
 from deskapp.ui.inbox_page import InboxPage
+from deskapp.ui.offline_banner import OfflineBanner
+from deskapp.ui.outbox_panel import OutboxPanel
+from deskapp.ui.performance_tab import PerformanceTab
 from deskapp.ui.pickers import ChoiceDialog, HelpDialog
 from deskapp.ui.search_popup import SearchPopup
 from deskapp.ui.status_bar import SyncStatusBar
+from deskapp.ui.suggestions_panel import SuggestionsPanel
 from deskapp.ui.tasks import TaskRunner
+from deskapp.ui.templates_tab import TemplatesTab
 from deskapp.ui.window_links import ThreadLinksMixin
 
 log = logging.getLogger(__name__)
@@ -47,28 +53,19 @@ TAB_NAMES = ("inbox", "me", "team", "templates", "settings")  # what --tab and s
 class SyncBridge(QObject):
     """Carries the engine's events from its threads to the GUI thread (a queued signal of plain data)."""
 
-    event = Signal(int, str, int, int, str, object)
+    event = Signal(int, str, int, int, str, object, object)  # ..., last sync, Changes
 
     def __call__(self, ev: Any) -> None:  # called on sync threads
         with contextlib.suppress(RuntimeError):  # the window is gone while the engine winds down
             self.event.emit(int(ev.account_id), str(ev.state), int(ev.done or 0), int(ev.total or 0),
-                            str(ev.message or ""), ev.last_sync)
+                            str(ev.message or ""), ev.last_sync, ev.changes)
 
 
-def optional_widget(module: str, name: str, *args: Any, enabled: bool = True, **kwargs: Any) -> QWidget | None:
-    """Another feature's widget when its module exists and builds; None otherwise (logged)."""
-    if not enabled:
-        return None
-    try:
-        cls = getattr(importlib.import_module(module), name)
-    except ImportError:
-        log.info("optional widget %s.%s is not part of this build", module, name)
-        return None
-    try:
-        return cls(*args, **kwargs)
-    except Exception:
-        log.warning("optional widget %s.%s unavailable", module, name, exc_info=True)
-        return None
+def assigned_news(db: Any, ids: list[int], since: int) -> tuple[list[int], dict[int, Any]]:
+    """Of these conversations just assigned to me, those changed since ``since`` (the first sync brings old
+    assignments too: only changes made while we run are news), with the rows of the first few."""
+    ids = inbox.updated_since(db, ids, since)
+    return ids, inbox.rows_for(db, ids[:5]) if ids else {}
 
 
 def home_relative(path: Path) -> str:
@@ -80,13 +77,14 @@ def home_relative(path: Path) -> str:
 
 
 class MainWindow(ThreadLinksMixin, QMainWindow):
-    def __init__(self, ws: Any, *, actions: Any | None = None, outbox: Any | None = None,
-                 settings: QSettings | None = None, engine: Any | None = None, extras: bool = True,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, ws: Any, services: GuiServices, *, settings: QSettings | None = None,
+                 engine: Any | None = None, extras: bool = True, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self.clock = clock  # the dashboards' "now" (tests pin it)
-        self.extras = extras  # other features' widgets (KPI, templates, suggestions, outbox): off in pane tests
-        self.ws, self.db, self.outbox, self.engine = ws, ws.db, outbox, engine
+        self.extras = extras  # the banner, KPI, templates, suggestions and outbox widgets: off in pane tests
+        self.services = services
+        self.ws, self.db, self.outbox, self.engine = ws, ws.db, services.outbox, engine
+        actions = services.actions
         self.accounts_hook: Callable[[], None] | None = None
         self.settings = settings or QSettings(str(Path(ws.paths.data_dir) / "ui.ini"), QSettings.Format.IniFormat)
         self.setWindowTitle("deskapp")
@@ -106,6 +104,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.status.outboxClicked.connect(self.show_outbox)
         self.commands: list[QAction] = []
         self.passes_done: set[int] = set()
+        self._unrefreshed = NOTHING  # what changed since the views last refreshed
         self.started_at = time.time()
         self._build_tabs()
         self._build_actions()
@@ -118,7 +117,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self._status_timer.setInterval(3000)
         self._status_timer.timeout.connect(self.refresh_status)
         self._status_timer.start()
-        self._poll_timer = QTimer(self)  # live traffic lands even when no sync event reaches us
+        # Writers this window hears nothing from (`deskapp sync` or `deskapp act` in another process).
+        self._poll_timer = QTimer(self)
         self._poll_timer.setInterval(15_000)
         self._poll_timer.timeout.connect(self.schedule_refresh)
         self._poll_timer.start()
@@ -135,7 +135,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.banner = optional_widget("deskapp.ui.offline_banner", "OfflineBanner", enabled=self.extras)
+        self.banner = OfflineBanner() if self.extras else None
         if self.banner is not None:
             layout.addWidget(self.banner)
             self.banner.workOfflineToggled.connect(self._work_offline)
@@ -145,54 +145,49 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.tabs.addTab(self.page, icons.icon("inbox"), "Inbox")
         # The performance tab holds "My performance" and, while the signed-in agent is a supervisor,
         # "Team performance" as inner tabs; it reads who is signed in itself, off the GUI thread.
-        self.performance = None
-        try:
-            from deskapp.services.reports import ReportService
-
-            self.performance = optional_widget("deskapp.ui.performance_tab", "PerformanceTab",
-                                               ReportService(self.db, outbox=self.outbox), False,
-                                               runner=self.tasks, clock=self.clock, enabled=self.extras)
-        except ImportError:
-            log.info("KPI reports are not part of this build")
+        self.performance = (PerformanceTab(self.services.reports, False, runner=self.tasks, clock=self.clock)
+                            if self.extras else None)
         if self.performance is not None:
             self.performance.open_conversations.connect(self._open_kpi_conversations)
             self.performance.supervisor_changed.connect(self._supervisor_changed)
-        self.tabs.addTab(self.performance or self._placeholder("KPIs are not available in this build."),
+        self.tabs.addTab(self.performance or self._placeholder("KPIs are shown in the full window."),
                          icons.icon("performance"), "My performance")
-        self.templates = optional_widget("deskapp.ui.templates_tab", "TemplatesTab", self.ws,
-                                         actions=self.actions_ctl.actions, runner=self.tasks, enabled=self.extras)
-        self.tabs.addTab(self.templates or self._placeholder("Template editing is not available in this build."),
+        self.templates = (TemplatesTab(self.ws, actions=self.actions_ctl.actions, runner=self.tasks)
+                          if self.extras else None)
+        self.tabs.addTab(self.templates or self._placeholder("Templates are edited in the full window."),
                          icons.icon("templates"), "Templates")
         self.settings_tab = self._settings_tab()
         self.tabs.addTab(self.settings_tab, icons.icon("settings"), "Settings")
-        suggestions = optional_widget("deskapp.ui.suggestions_panel", "SuggestionsPanel", self.ws, enabled=self.extras)
-        if suggestions is not None:
-            self.suggestions = suggestions
-            self.page.suggestions_slot.addWidget(suggestions)
-            if hasattr(suggestions, "accepted"):
-                suggestions.accepted.connect(self.page.composer.insert_text)
+        self.suggestions = SuggestionsPanel(self.services.suggestions) if self.extras else None
+        if self.suggestions is not None:
+            self.page.suggestions_slot.addWidget(self.suggestions)
+            self.suggestions.accepted.connect(self.page.composer.insert_text)
             self.page.conversationShown.connect(self._suggest_for)
-        else:
-            self.suggestions = None
-        self.outbox_panel = optional_widget("deskapp.ui.outbox_panel", "OutboxPanel", self.actions_ctl.actions,
-                                            enabled=self.extras)
+        self.outbox_panel = OutboxPanel(self.actions_ctl.actions) if self.extras else None
         if self.outbox_panel is not None:
             self.outbox_panel.decided.connect(lambda *_: (self.page.refresh(), self.refresh_status()))
             self.outbox_panel.openConversation.connect(self._open_external)
 
     def _open_external(self, external_id: str) -> None:
-        conversation_id = inbox.conversation_by_external_id(self.db, external_id)
-        if conversation_id is not None:
-            self.tabs.setCurrentWidget(self.page)
-            self.page.open_conversation_anywhere(conversation_id)
+        def found(conversation_id: int | None) -> None:
+            if conversation_id is not None:
+                self.tabs.setCurrentWidget(self.page)
+                self.page.open_conversation_anywhere(conversation_id)
+
+        self.tasks.submit(inbox.conversation_by_external_id, self.db, external_id, on_done=found)
 
     def _work_offline(self, on: bool) -> None:
+        """Flip the switch on a worker (a sync may hold the cache's write lock for a moment); the single
+        background thread keeps quick flips in order."""
         from deskapp.services.profile import set_work_offline
 
-        set_work_offline(self.db, self.ws.profile, on)
-        if not on and self.engine is not None:
-            self.engine.request_sync()
-        self.refresh_status()
+        def switched(_result: Any) -> None:
+            if not on and self.engine is not None:
+                self.engine.request_sync()
+            self.refresh_status()
+
+        self.tasks.submit(set_work_offline, self.db, self.ws.profile, on, on_done=switched, on_error=self.show_error,
+                          background=True)
 
     def toggle_work_offline(self) -> None:
         """File → Work offline: the same switch as the offline banner's, reachable while every account is online."""
@@ -222,14 +217,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.page.show_id_list([int(i) for i in ids], "From the dashboard")
 
     def _suggest_for(self, conversation_id: int) -> None:
-        for name in ("set_conversation", "show_conversation", "load"):
-            method = getattr(self.suggestions, name, None)
-            if callable(method):
-                try:
-                    method(conversation_id)
-                except Exception:
-                    log.exception("suggestions panel failed for %s", conversation_id)
-                return
+        if self.suggestions is not None:
+            self.suggestions.set_conversation(conversation_id)
 
     def _placeholder(self, text: str) -> QWidget:
         label = QLabel(text)
@@ -375,11 +364,12 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         """A conversation was assigned to me by someone else (sync brought it): tray + desktop notification."""
         ids = [c for c in conversation_ids if c not in self.actions_ctl.just_assigned_to_me]
         self.actions_ctl.just_assigned_to_me.difference_update(conversation_ids)
-        # The first sync brings old assignments too: only changes made while we run are news.
-        ids = inbox.updated_since(self.db, ids, int(self.started_at) - 60)
+        self.tasks.submit(assigned_news, self.db, ids, int(self.started_at) - 60, on_done=self._notify_news)
+
+    def _notify_news(self, news: tuple[list[int], dict[int, Any]]) -> None:
+        ids, rows = news
         if not ids:
             return
-        rows = inbox.rows_for(self.db, ids[:5])
         first = rows.get(ids[0])
         title = "Conversation assigned to you" if len(ids) == 1 else f"{len(ids)} conversations assigned to you"
         body = f"{first.customer}: {first.subject or first.snippet}"[:200] if first else ""
@@ -401,23 +391,30 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
     def new_saved_view(self, *, dialog: Any | None = None) -> None:
         from deskapp.ui.view_dialog import SavedViewDialog
 
-        dialog = dialog or SavedViewDialog(inbox.agents(self.db), inbox.teams(self.db), inbox.known_labels(self.db),
-                                           self)
+        known = self.page.directory
+        dialog = dialog or SavedViewDialog(list(known.agents), list(known.teams), list(known.labels), self)
         if dialog.exec() != SavedViewDialog.DialogCode.Accepted:
             return
         name = dialog.name.text().strip()
-        inbox.save_view(self.ws.profile, name, dialog.view_filter())
-        self.page.refresh()
-        self.page.pending_view = f"saved:{name}"
+
+        def saved(_result: Any) -> None:
+            self.page.pending_view = f"saved:{name}"  # shown once the sidebar lists it
+            self.page.refresh(Changes(counts=True))
+
+        self.tasks.submit(inbox.save_view, self.ws.profile, name, dialog.view_filter(), on_done=saved,
+                          on_error=self.show_error)
 
     def delete_saved_view(self) -> None:
         view = self.page.current_view
         if view is None or not view.saved:
             self.show_message("The current view is not a saved view")
             return
-        inbox.delete_view(self.ws.profile, view.title)
-        self.page.current_view = None
-        self.page.refresh()
+        def deleted(_result: Any) -> None:
+            if self.page.current_view is view:
+                self.page.current_view = None  # the sidebar's reload picks the view to show instead
+            self.page.refresh(Changes(counts=True))
+
+        self.tasks.submit(inbox.delete_view, self.ws.profile, view.title, on_done=deleted, on_error=self.show_error)
 
     def open_search(self) -> None:
         self.tabs.setCurrentWidget(self.page)
@@ -488,18 +485,23 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
 
     # --- sync and status ---------------------------------------------------------------------------
 
-    def _sync_event(self, account_id: int, state: str, done: int, total: int, message: str, last_sync) -> None:
-        if total and done >= total and last_sync is not None:
+    def _sync_event(self, account_id: int, state: str, done: int, total: int, message: str, last_sync,
+                    changes: Changes) -> None:
+        pass_over = bool(total and done >= total)
+        if pass_over and last_sync is not None:
             self.passes_done.add(account_id)  # one whole pass over this account finished
         self.status.on_event(account_id, state, done, total, message, last_sync)
         if self.banner is not None:
             self.banner.set_account_state(account_id, state)
-        self.schedule_refresh()
+        if changes or pass_over:  # a pass's end: the dashboards and who is signed in may have moved too
+            self.schedule_refresh(changes)
 
     def _data_changed(self) -> None:
-        """The cache changed (sync events, live traffic): the list, and the performance tab (which also
-        re-reads who is signed in: the first sync or a role switch changes it)."""
-        self.page.refresh()
+        """Tell the views what changed since the last time: the inbox reads again what concerns it; the
+        performance tab re-reads who is signed in (the first sync or a role switch changes it)."""
+        changes, self._unrefreshed = self._unrefreshed, NOTHING
+        if changes:
+            self.page.refresh(changes)
         if self.performance is not None:
             self.performance.data_changed()
 
@@ -507,7 +509,9 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         """A change (sync event, live traffic) the views have not been told about yet."""
         return self._refresh_timer.isActive()
 
-    def schedule_refresh(self) -> None:
+    def schedule_refresh(self, changes: Changes | None = None) -> None:
+        """Refresh the views soon (changes coming close together are told at once); ``changes`` None: all."""
+        self._unrefreshed |= changes if changes is not None else Changes.everything()
         if not self._refresh_timer.isActive():
             self._refresh_timer.start()
 

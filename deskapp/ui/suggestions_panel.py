@@ -7,7 +7,6 @@ draft); nothing here ever sends a message.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -56,11 +55,11 @@ class SuggestionsPanel(QWidget):
     suggestions_shown = Signal(int)  # suggestions for the open conversation arrived
     triage_corrected = Signal(int)  # the agent changed a label of this conversation (views may refresh)
 
-    def __init__(self, ws: Any, parent: QWidget | None = None, *, service: SuggestionService | None = None,
+    def __init__(self, service: SuggestionService, parent: QWidget | None = None, *,
                  runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
-        self.service = service or SuggestionService(ws.db, ws.profile, ws.secrets)
-        self.runner = runner or TaskRunner(self)
+        self.service = service
+        self.runner = runner or TaskRunner(self)  # its own by default: a streamed draft holds a thread for long
         self.conversation_id: int | None = None
         self.suggestions: list[Suggestion] = []
         self._draft: DraftStream | None = None

@@ -32,8 +32,45 @@ from deskapp.ui.tasks import TaskRunner
 log = logging.getLogger(__name__)
 
 
+def read_templates(db: Any, profile: Any) -> list[template_service.TemplateRow]:
+    """Every template, the shipped set seeded first on a new profile (run on a worker)."""
+    template_service.ensure_default_templates(profile)
+    return template_service.list_templates(db, profile)
+
+
+# What the tab's buttons do, run on a worker: each returns what to tell the agent (and what changed).
+
+
+def save_template(profile: Any, fields: dict[str, Any]) -> tuple[int | None, str]:
+    try:
+        return template_service.save_template(profile, **fields), "Saved."
+    except template_service.TemplateError as exc:
+        return None, f"Not saved: {exc}"
+
+
+def import_canned(db: Any, profile: Any) -> tuple[int, str]:
+    count = template_service.import_chatwoot_canned(db, profile)
+    return count, (f"Imported {count} canned responses from Chatwoot." if count
+                   else "No Chatwoot canned responses synced yet.")
+
+
+def import_file(profile: Any, path: Path) -> tuple[int, str]:
+    try:
+        count = template_service.import_json(profile, path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, template_service.TemplateError) as exc:
+        return 0, f"Nothing imported: {exc}"
+    return count, f"Imported {count} templates."
+
+
+def export_file(profile: Any, path: Path) -> str:
+    path.write_text(template_service.export_json(profile), encoding="utf-8")
+    return f"Exported to {path}."
+
+
 class TemplatesTab(QWidget):
     changed = Signal()  # templates were added, edited, deleted or imported
+    done = Signal(str)  # a save, delete, import or export finished: what the status line says
+    listed = Signal(int)  # the list was read again: how many templates it shows
 
     def __init__(self, ws: Any, parent: QWidget | None = None, *, actions: Any = None,
                  runner: TaskRunner | None = None) -> None:
@@ -45,7 +82,6 @@ class TemplatesTab(QWidget):
         self.conversation_id: int | None = None
         self.context: dict[str, Any] = {}
         self.current_id: int | None = None
-        template_service.ensure_default_templates(self.profile)
         self.setAccessibleName("Templates")
 
         self.list = QListWidget()
@@ -63,6 +99,7 @@ class TemplatesTab(QWidget):
         import_.clicked.connect(self._import_dialog)
         self.bulk_button = QPushButton("Bulk answer…")
         self.bulk_button.clicked.connect(self.open_bulk_answer)
+        self.bulk_button.setEnabled(actions is not None)  # answers are queued through the action service
 
         self.name = QLineEdit()
         self.shortcut = QLineEdit()
@@ -126,14 +163,19 @@ class TemplatesTab(QWidget):
     # --- list ------------------------------------------------------------------------------------------
 
     def reload(self, select: int | None = None) -> None:
+        """Read the list again off the GUI thread, then select ``select`` (or the template shown)."""
         select = select if select is not None else self.current_id
+        self.runner.submit(read_templates, self.db, self.profile, key=f"templates-{id(self)}",
+                           on_done=lambda rows: self._show_list(rows, select))
+
+    def _show_list(self, templates: list[template_service.TemplateRow], select: int | None) -> None:
         self.list.blockSignals(True)
         self.list.clear()
         chosen = None
-        for t in template_service.list_templates(self.db, self.profile):
+        for t in templates:
             tag = " (Chatwoot, read-only)" if t.synced else (" (personal)" if t.scope == "personal" else "")
             item = QListWidgetItem(f"{t.name}{tag}")
-            item.setData(Qt.ItemDataRole.UserRole, t.id)
+            item.setData(Qt.ItemDataRole.UserRole, t)
             self.list.addItem(item)
             if t.id == select:
                 chosen = item
@@ -142,10 +184,10 @@ class TemplatesTab(QWidget):
             self.list.setCurrentItem(chosen)
         elif self.list.count():
             self.list.setCurrentRow(0)
+        self.listed.emit(self.list.count())
 
     def _load(self, item: QListWidgetItem | None) -> None:
-        tid = item.data(Qt.ItemDataRole.UserRole) if item else None
-        template = template_service.get_template(self.db, self.profile, tid) if tid is not None else None
+        template = item.data(Qt.ItemDataRole.UserRole) if item else None
         self.current_id = template.id if template else None
         self.name.setText(template.name if template else "")
         self.shortcut.setText(template.shortcut if template else "")
@@ -175,27 +217,42 @@ class TemplatesTab(QWidget):
         return [self.intents.item(r).text() for r in range(self.intents.count())
                 if self.intents.item(r).checkState() == Qt.CheckState.Checked]
 
-    def save(self) -> bool:
-        try:
-            tid = template_service.save_template(
-                self.profile, name=self.name.text(), body=self.body.toPlainText(), shortcut=self.shortcut.text(),
-                scope=self.scope.currentText(), intents=self.selected_intents(), template_id=self.current_id)
-        except template_service.TemplateError as exc:
-            self.status.setText(f"Not saved: {exc}")
-            return False
-        self.status.setText("Saved.")
-        self.reload(select=tid)
-        self.changed.emit()
-        return True
+    def save(self) -> None:
+        """Save the form (a new template or the one shown) on a worker; ``done`` says how it went."""
+        fields = {"name": self.name.text(), "body": self.body.toPlainText(), "shortcut": self.shortcut.text(),
+                  "scope": self.scope.currentText(), "intents": self.selected_intents(),
+                  "template_id": self.current_id}
 
-    def delete_current(self) -> bool:
-        if self.current_id is None or not template_service.delete_template(self.profile, self.current_id):
-            return False
-        self.current_id = None
-        self.status.setText("Deleted.")
-        self.reload()
-        self.changed.emit()
-        return True
+        def saved(result: tuple[int | None, str]) -> None:
+            tid, message = result
+            if tid is not None:
+                self.current_id = tid
+            self._finished(message, changed=tid is not None, select=tid)
+
+        self.runner.submit(save_template, self.profile, fields, on_done=saved, on_error=self._failed)
+
+    def delete_current(self) -> None:
+        if self.current_id is None:
+            return
+
+        def deleted(gone: bool) -> None:
+            if gone:
+                self.current_id = None
+            self._finished("Deleted." if gone else "Not deleted: synced templates go away on their server.",
+                           changed=gone)
+
+        self.runner.submit(template_service.delete_template, self.profile, self.current_id, on_done=deleted,
+                           on_error=self._failed)
+
+    def _finished(self, message: str, *, changed: bool, select: int | None = None) -> None:
+        self.status.setText(message)
+        if changed:
+            self.reload(select=select)
+            self.changed.emit()
+        self.done.emit(message)
+
+    def _failed(self, message: str) -> None:
+        self._finished(f"Failed: {message}", changed=False)
 
     # --- preview ---------------------------------------------------------------------------------------
 
@@ -243,28 +300,17 @@ class TemplatesTab(QWidget):
 
     # --- import / export / bulk ------------------------------------------------------------------------
 
-    def import_chatwoot(self) -> int:
-        count = template_service.import_chatwoot_canned(self.db, self.profile)
-        self.status.setText(f"Imported {count} canned responses from Chatwoot." if count
-                            else "No Chatwoot canned responses synced yet.")
-        self.reload()
-        self.changed.emit()
-        return count
+    def import_chatwoot(self) -> None:
+        self.runner.submit(import_canned, self.db, self.profile, on_error=self._failed,
+                           on_done=lambda result: self._finished(result[1], changed=bool(result[0])))
 
     def export_to(self, path: str | Path) -> None:
-        Path(path).write_text(template_service.export_json(self.profile), encoding="utf-8")
-        self.status.setText(f"Exported to {path}.")
+        self.runner.submit(export_file, self.profile, Path(path), on_error=self._failed,
+                           on_done=lambda message: self._finished(message, changed=False))
 
-    def import_from(self, path: str | Path) -> int:
-        try:
-            count = template_service.import_json(self.profile, Path(path).read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, template_service.TemplateError) as exc:
-            self.status.setText(f"Nothing imported: {exc}")
-            return 0
-        self.status.setText(f"Imported {count} templates.")
-        self.reload()
-        self.changed.emit()
-        return count
+    def import_from(self, path: str | Path) -> None:
+        self.runner.submit(import_file, self.profile, Path(path), on_error=self._failed,
+                           on_done=lambda result: self._finished(result[1], changed=bool(result[0])))
 
     def _export_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export templates", "templates.json", "JSON (*.json)")
@@ -276,20 +322,13 @@ class TemplatesTab(QWidget):
         if path:
             self.import_from(path)
 
-    def actions(self) -> Any:
-        if self._actions is None:
-            from deskapp.services.actions import action_service
-
-            self._actions = action_service(self.ws)
-        return self._actions
-
     def open_bulk_answer(self, *, show: bool = True):
         from deskapp.ui.bulk_answer import BulkAnswerDialog
 
         intents = self.selected_intents()
-        dialog = BulkAnswerDialog(self.db, self.profile, self.actions(),
+        dialog = BulkAnswerDialog(self.db, self.profile, self._actions,
                                   intent=intents[0] if intents else "order_status", template_id=self.current_id,
-                                  parent=self)
+                                  runner=self.runner, parent=self)
         if show:
             dialog.open()
         return dialog

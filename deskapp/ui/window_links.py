@@ -18,15 +18,26 @@ from deskapp.services import thread as thread_service
 from deskapp.ui.pickers import ChoiceDialog
 
 
+def choices(rows: list[template_service.TemplateRow]) -> list[dict[str, Any]]:
+    """The picker's entries: the agent's own templates and the synced canned responses."""
+    return [{"id": t.id, "name": t.name, "body": t.body, "shortcut": t.shortcut or ""} for t in rows]
+
+
 class ThreadLinksMixin:
     """Needs ``self.page``, ``self.db``, ``self.ws``, ``self.tasks``, ``show_message`` and ``show_error``."""
 
     def pick_template(self, filter_text: str) -> None:
+        """The template picker (or, for an exact /shortcut, that template) once the templates are read."""
         cid = self.page.current_id
         if cid is None:
             return
+        self.tasks.submit(template_service.list_templates, self.db, self.ws.profile, key="template-picker",
+                          on_done=lambda rows: self._choose_template(cid, filter_text, choices(rows)))
+
+    def _choose_template(self, cid: int, filter_text: str, all_templates: list[dict[str, Any]]) -> None:
+        if self.page.current_id != cid:
+            return  # the agent moved on while the templates were read
         shortcut = filter_text[1:] if filter_text.startswith("/") else None
-        all_templates = self._templates()
         if shortcut:
             exact = [t for t in all_templates if t["shortcut"].lstrip("/") == shortcut]
             if len(exact) == 1:
@@ -40,15 +51,14 @@ class ThreadLinksMixin:
         if dialog.exec() == ChoiceDialog.DialogCode.Accepted and dialog.chosen is not None:
             self._insert_template(cid, dialog.chosen)
 
-    def _templates(self) -> list[dict[str, Any]]:
-        """The agent's own templates and the synced canned responses."""
-        return [{"id": t.id, "name": t.name, "body": t.body, "shortcut": t.shortcut or ""}
-                for t in template_service.list_templates(self.db, self.ws.profile)]
-
     def _insert_template(self, conversation_id: int, template: dict[str, Any]) -> None:
-        """Variables filled from the customer and their latest order (sandboxed Jinja2)."""
-        text = template_service.preview(self.db, template["body"], conversation_id).text
-        self.page.composer.insert_text(text)
+        """Variables filled from the customer and their latest order (sandboxed Jinja2), read on a worker."""
+        def rendered(result: Any) -> None:
+            if self.page.current_id == conversation_id:
+                self.page.composer.insert_text(result.text)
+
+        self.tasks.submit(template_service.preview, self.db, template["body"], conversation_id, on_done=rendered,
+                          on_error=self.show_error)
 
     def _link(self, url: str) -> None:
         if url == "deskapp:more":
@@ -67,7 +77,10 @@ class ThreadLinksMixin:
             QDesktopServices.openUrl(QUrl(url))
 
     def _attachment(self, attachment_id: int) -> None:
-        info = thread_service.attachment(self.db, attachment_id)
+        self.tasks.submit(thread_service.attachment, self.db, attachment_id,
+                          on_done=lambda info: self._attachment_menu(attachment_id, info))
+
+    def _attachment_menu(self, attachment_id: int, info: Any) -> None:
         if info is None:
             return
         menu = QMenu(self)

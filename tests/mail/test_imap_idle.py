@@ -89,12 +89,12 @@ def test_app_push_wakes_the_engine_loop(dovecot, db):
 
 def test_desktop_app_starts_push_for_its_mailboxes(dovecot, tmp_path, qtbot):
     """The GUI wires the same IDLE push as `deskapp sync`: a mail lands well before the next 30 s poll."""
-    from deskapp.bootstrap import open_workspace
+    from deskapp.bootstrap import build_services, open_workspace
     from deskapp.ui import app as ui_app
 
     ws = open_workspace(tmp_path / "data")
     box = new_mailbox(dovecot, ws)
-    session = ui_app.start(ws, {"headless": True})
+    session = ui_app.start(ws, build_services(ws), {"headless": True})
     try:
         watcher = session.mail_push.watchers[box.account_id]
         assert watcher.connected.wait(10)

@@ -25,6 +25,7 @@ import pytest
 
 from tests.perf.results import record
 from tests.perf.timing import best_of
+from tests.ui.conftest import gui_services
 
 CONVERSATIONS = int(os.environ.get("DESKAPP_BENCH_UI_CONVERSATIONS", "100000"))
 PER_CONVERSATION = 10
@@ -161,7 +162,7 @@ def test_ui_benchmarks(qtbot, workspace):
     settings = QSettings(str(workspace.paths.data_dir / "ui.ini"), QSettings.Format.IniFormat)
     rss_before = psutil.Process().memory_info().rss
     started = time.perf_counter()
-    window = MainWindow(workspace, actions=actions, outbox=outbox, settings=settings, extras=False)
+    window = MainWindow(workspace, gui_services(workspace, actions), settings=settings, extras=False)
     qtbot.addWidget(window)
     window.show()
     page = window.page

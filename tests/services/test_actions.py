@@ -73,6 +73,22 @@ def test_state_actions_apply_optimistically(env):
     assert assign.prior == {"assignee_external_id": None, "team_external_id": None}
 
 
+def test_actions_on_several_conversations_say_what_they_changed(env):
+    service, outbox, seeded, _ = env
+    first, second = seeded["conversations"][:2]
+    result = service.on_each([first, second], "set_priority", "high")
+    assert len(result.client_ids) == 2 and [r.client_id for r in outbox.items()] == list(result.client_ids)
+    assert result.changes.conversations == {first, second} and result.changes.counts
+    assert not result.changes.customers and not result.changes.all
+    labelled = service.add_labels([first, second], ["vip"], exact=False)
+    assert labelled.changes.conversations == {first, second}
+    assert "vip" in json.loads(conversation_state(service.db, first)["labels"])
+    sent = service.on_each([first], "reply", "On its way")
+    assert conversation_state(service.db, first)["messages"][-1]["client_id"] == sent.client_ids[0]
+    with pytest.raises(ActionError):
+        service.on_each([first], "undo")  # not an action on a conversation
+
+
 def test_bad_actions_are_refused_and_leave_nothing(env):
     service, outbox, seeded, _ = env
     with pytest.raises(ActionError):

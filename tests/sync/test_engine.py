@@ -55,6 +55,31 @@ def test_full_sync_pulls_every_stream_and_messages_per_conversation(db):
     assert events and events[-1].state == Connectivity.ONLINE and events[-1].last_sync is not None
 
 
+def test_events_carry_what_the_applied_batches_changed(db):
+    service = FakeService(conversations=3, messages_per_conversation=2)
+    aid = _account(db)
+    events = []
+    _engine(db, {aid: FakeConnector(service)}, on_event=events.append).sync_account_once(aid)
+    told = [e.changes for e in events]
+    with db.read() as conn:
+        conversations = {r[0] for r in conn.exec_driver_sql("SELECT id FROM conversation")}
+        customers = {r[0] for r in conn.exec_driver_sql("SELECT id FROM customer")}
+    merged = told[0]
+    for changes in told[1:]:
+        merged |= changes
+    assert merged.conversations == conversations and merged.customers == customers and merged.counts
+    assert not merged.all
+    # Each change is told once: with the first event after its batch was committed.
+    assert sum(len(c.conversations) for c in told) >= len(conversations)
+    assert not events[0].changes  # the first event comes before any page was applied
+
+    events.clear()  # a pass that brings nothing new says so
+    quiet = _engine(db, {aid: FakeConnector(FakeService(conversations=0, messages_per_conversation=0))},
+                            on_event=events.append)
+    quiet.sync_account_once(aid)
+    assert events and not any(e.changes.conversations for e in events)
+
+
 def test_second_pass_is_idempotent_and_picks_up_new_messages(db):
     service = FakeService(conversations=3, messages_per_conversation=3)
     aid = _account(db)

@@ -70,6 +70,18 @@ def test_sends_in_order_and_marks_sent(env):
     assert replayer.replay_account(seeded["account_id"], conn).sent == 0  # nothing twice
 
 
+def test_delivery_marks_are_told_as_changes_of_their_conversation(env):
+    service, _outbox, replayer, seeded = env
+    a, b = seeded["conversations"][:2]
+    service.reply(a, "1")
+    service.resolve(b)  # no message of ours in b: its delivery marks do not change
+    told = []
+    replayer.on_changes = lambda account_id, changes: told.append((account_id, changes))
+    replayer.replay_account(seeded["account_id"], ScriptedConnector())
+    assert told and {account for account, _ in told} == {seeded["account_id"]}
+    assert set().union(*(changes.conversations for _, changes in told)) == {a}
+
+
 def test_transient_failure_stops_round_and_keeps_items(env):
     service, outbox, replayer, seeded = env
     a = seeded["conversations"][0]

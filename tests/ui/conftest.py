@@ -37,14 +37,29 @@ def actions(ws):
     outbox.close()
 
 
+def gui_services(ws, actions):
+    """What bootstrap hands the window, over the test's workspace and action service."""
+    from deskapp.services.gui_services import GuiServices
+    from deskapp.services.reports import ReportService
+    from deskapp.services.suggestions import SuggestionService
+
+    return GuiServices(reports=ReportService(ws.db, outbox=actions.outbox),
+                       suggestions=SuggestionService(ws.db, ws.profile, ws.secrets), actions=actions)
+
+
 @pytest.fixture
-def window(qtbot, filled, actions) -> Iterator:
+def services(ws, actions):
+    return gui_services(ws, actions)
+
+
+@pytest.fixture
+def window(qtbot, filled, services) -> Iterator:
     from PySide6.QtCore import QSettings
 
     from deskapp.ui.main_window import MainWindow
 
     settings = QSettings(str(filled.paths.data_dir / "ui.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(filled, actions=actions, outbox=actions.outbox, settings=settings, extras=False)
+    win = MainWindow(filled, services, settings=settings, extras=False)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitUntil(lambda: win.page.model.rowCount() > 0, timeout=10_000)

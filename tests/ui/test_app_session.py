@@ -8,7 +8,7 @@ from tests.faults.conftest import trim_world
 
 
 def test_first_account_added_in_the_running_app_starts_sync(tmp_path, qtbot):
-    from deskapp.bootstrap import open_workspace
+    from deskapp.bootstrap import build_services, open_workspace
     from deskapp.demo.server import DemoServer
     from deskapp.services.accounts import add_account
     from deskapp.ui import app as ui_app
@@ -17,7 +17,7 @@ def test_first_account_added_in_the_running_app_starts_sync(tmp_path, qtbot):
     info = server.start()
     trim_world(server, 20)
     ws = open_workspace(tmp_path / "data")
-    session = ui_app.start(ws, {"headless": True})
+    session = ui_app.start(ws, build_services(ws), {"headless": True})
     try:
         assert session.engine is None  # nothing to sync yet
 
@@ -41,7 +41,7 @@ def test_after_a_damaged_cache_the_app_says_so_and_rebuilds_by_itself(tmp_path, 
     app starts by itself refills the cache, and the agent's draft shows on its conversation again."""
     import os
 
-    from deskapp.bootstrap import open_workspace
+    from deskapp.bootstrap import build_services, open_workspace
     from deskapp.demo.server import DemoServer
     from deskapp.services import drafts
     from deskapp.services.accounts import add_account
@@ -68,7 +68,7 @@ def test_after_a_damaged_cache_the_app_says_so_and_rebuilds_by_itself(tmp_path, 
         cache.write_bytes(os.urandom(cache.stat().st_size))
 
         ws = open_workspace(folder)
-        session = ui_app.start(ws, {"headless": True})
+        session = ui_app.start(ws, build_services(ws), {"headless": True})
         try:
             assert "damaged" in ws.notice and "Nothing you wrote was lost" in ws.notice
             assert session.window.status.currentMessage() == ws.notice

@@ -11,13 +11,13 @@ from tests.ui.fill import NOW, fill
 
 
 @pytest.fixture
-def busy(qtbot, ws, actions):
+def busy(qtbot, ws, services):
     """The main window over 200 conversations (the open view scrolls), on the All open view."""
     from deskapp.ui.main_window import MainWindow
 
     fill(ws.db, conversations=200)
     settings = QSettings(str(ws.paths.data_dir / "ui.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(ws, actions=actions, outbox=actions.outbox, settings=settings, extras=False)
+    win = MainWindow(ws, services, settings=settings, extras=False)
     qtbot.addWidget(win)
     win.resize(1440, 860)
     win.show()

@@ -198,7 +198,7 @@ def test_help_palette_and_shortcuts_cover_design(window):
     assert ("Ctrl+Enter", "Send (in the composer)") in rows
 
 
-def test_state_persists_between_windows(window, filled, actions, qtbot):
+def test_state_persists_between_windows(window, filled, services, qtbot):
     from PySide6.QtCore import QSettings
 
     from deskapp.ui.main_window import MainWindow
@@ -207,7 +207,7 @@ def test_state_persists_between_windows(window, filled, actions, qtbot):
     window.page.sort_picker.set_current("sla_due_at", False)
     window.close()
     settings = QSettings(str(filled.paths.data_dir / "ui.ini"), QSettings.Format.IniFormat)
-    again = MainWindow(filled, actions=actions, outbox=actions.outbox, settings=settings, extras=False)
+    again = MainWindow(filled, services, settings=settings, extras=False)
     qtbot.addWidget(again)
     assert settings.value("inbox/split") is not None and again.page._sizes_restored
     again.show()
@@ -277,9 +277,9 @@ def test_work_offline_from_the_file_menu_and_back(window, filled, qtbot):
     file_menu = next(m for m in window.menuBar().findChildren(QMenu) if m.title() == "&File")
     assert action in file_menu.actions() and action.isCheckable() and not action.isChecked()
     action.trigger()  # reachable while every account is online (the banner only shows when one is not)
-    assert is_work_offline(filled.db)
+    qtbot.waitUntil(lambda: is_work_offline(filled.db), timeout=5000)
     action.trigger()
-    assert not is_work_offline(filled.db)
+    qtbot.waitUntil(lambda: not is_work_offline(filled.db), timeout=5000)
     set_work_offline(filled.db, filled.profile, True)  # flipped elsewhere (`deskapp outbox --work-offline on`)
     window.refresh_status()
     qtbot.waitUntil(action.isChecked, timeout=5000)

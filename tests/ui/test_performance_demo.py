@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 
 from deskapp import cli
-from deskapp.bootstrap import open_workspace
+from deskapp.bootstrap import build_services, open_workspace
 from deskapp.services import demo_workspace
 from deskapp.services.reports import ReportService
 from deskapp.ui import app as ui_app
@@ -51,7 +51,8 @@ def start_demo_app(tmp_path, role: str = "agent") -> DemoApp:
     trim_world(demo.server, KEEP)
     end_of_history = demo.server.state.world.conversations[-1].created_at
     clock = lambda: end_of_history + 6 * 3600  # noqa: E731 - "now" for the dashboards, pinned to the world
-    session = ui_app.start(ws, {"headless": True, "window_size": (1440, 860)}, demo=demo, clock=clock)
+    session = ui_app.start(ws, build_services(ws), {"headless": True, "window_size": (1440, 860)}, demo=demo,
+                           clock=clock)
     assert session is not None
     return DemoApp(session, demo, clock)
 

@@ -25,7 +25,7 @@ def _conversation(db):
 
 def test_panel_lists_suggestions_with_source_and_tab_inserts(qtbot, ws):
     cid = _conversation(ws.db)
-    panel = SuggestionsPanel(ws)
+    panel = SuggestionsPanel(SuggestionService(ws.db, ws.profile, ws.secrets))
     qtbot.addWidget(panel)
     got: list[str] = []
     panel.accepted.connect(got.append)
@@ -44,7 +44,7 @@ def test_panel_streams_an_ai_draft_and_can_cancel(qtbot, ws):
     cid = _conversation(ws.db)
     with FakeLLM() as server:
         service = SuggestionService(ws.db, ws.profile, ws.secrets)
-        panel = SuggestionsPanel(ws, service=service)
+        panel = SuggestionsPanel(service)
         qtbot.addWidget(panel)
         with qtbot.waitSignal(panel.suggestions_shown, timeout=10_000):
             panel.set_conversation(cid)
@@ -75,7 +75,7 @@ def test_panel_streams_an_ai_draft_and_can_cancel(qtbot, ws):
 def test_correcting_a_label_from_the_panel_locks_it_and_refreshes(qtbot, ws):
     cid = _conversation(ws.db)
     adopt_cache_accounts(ws.db, ws.profile)
-    panel = SuggestionsPanel(ws)
+    panel = SuggestionsPanel(SuggestionService(ws.db, ws.profile, ws.secrets))
     qtbot.addWidget(panel)
     with qtbot.waitSignal(panel.suggestions_shown, timeout=10_000):
         panel.set_conversation(cid)
@@ -115,7 +115,7 @@ def test_tab_in_an_empty_composer_inserts_the_selected_suggestion(qtbot, ws):
     from PySide6.QtWidgets import QPlainTextEdit
 
     cid = _conversation(ws.db)
-    panel = SuggestionsPanel(ws)
+    panel = SuggestionsPanel(SuggestionService(ws.db, ws.profile, ws.secrets))
     editor = QPlainTextEdit()
     editor.setTabChangesFocus(False)
     qtbot.addWidget(panel)
@@ -131,13 +131,13 @@ def test_tab_in_an_empty_composer_inserts_the_selected_suggestion(qtbot, ws):
     assert editor.toPlainText() == before + "\t"
 
 
-def test_in_the_main_window_suggestions_follow_the_open_conversation_and_tab_inserts(qtbot, filled, actions):
+def test_in_the_main_window_suggestions_follow_the_open_conversation_and_tab_inserts(qtbot, filled, services):
     from PySide6.QtCore import QSettings
 
     from deskapp.ui.main_window import MainWindow
 
     settings = QSettings(str(filled.paths.data_dir / "ui-g.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(filled, actions=actions, outbox=actions.outbox, settings=settings, extras=True)
+    win = MainWindow(filled, services, settings=settings, extras=True)
     qtbot.addWidget(win)
     win.show()
     try:

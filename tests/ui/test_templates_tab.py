@@ -26,10 +26,25 @@ def _wismo(db, n=40):
     return ids
 
 
-def test_edit_save_preview_and_delete(qtbot, ws):
-    ids = _wismo(ws.db, 1)
+def _finished(qtbot, tab: TemplatesTab, action, *args) -> str:
+    """Run one of the tab's buttons (they work on a worker) and return what its status line said."""
+    with qtbot.waitSignal(tab.done, timeout=10_000) as done:
+        action(*args)
+    assert tab.status.text() == done.args[0]
+    return done.args[0]
+
+
+def _opened(qtbot, ws) -> TemplatesTab:
+    """The tab, once its list (read on a worker) is shown."""
     tab = TemplatesTab(ws)
     qtbot.addWidget(tab)
+    qtbot.waitUntil(lambda: tab.list.count() > 0, timeout=10_000)
+    return tab
+
+
+def test_edit_save_preview_and_delete(qtbot, ws):
+    ids = _wismo(ws.db, 1)
+    tab = _opened(qtbot, ws)
     assert tab.list.count() >= 20  # the default set
     tab.set_conversation(ids[0])
     qtbot.waitUntil(lambda: "Cust0" in tab.preview_label.text(), timeout=5000)
@@ -43,25 +58,30 @@ def test_edit_save_preview_and_delete(qtbot, ws):
     tab.body.setPlainText("{% for x in %}")
     tab.refresh_preview()
     assert "Error" in tab.problems.text() and tab.preview.toPlainText() == ""
-    assert not tab.save() and "Not saved" in tab.status.text()
+    assert _finished(qtbot, tab, tab.save).startswith("Not saved")
+    assert tab.current_id is None
     tab.body.setPlainText("Hello {{ customer.first_name }}")
     tab.intents.item(0).setCheckState(Qt.CheckState.Checked)
-    assert tab.save()
+    with qtbot.waitSignal(tab.listed, timeout=10_000):
+        assert _finished(qtbot, tab, tab.save) == "Saved."
     saved = svc.get_template(ws.db, ws.profile, tab.current_id)
     assert saved.name == "Tracking" and saved.intents == ("order_status",)
-    assert tab.delete_current() and svc.get_template(ws.db, ws.profile, saved.id) is None
+    assert tab.list.currentItem().text() == "Tracking"
+    with qtbot.waitSignal(tab.listed, timeout=10_000):
+        assert _finished(qtbot, tab, tab.delete_current) == "Deleted."
+    assert svc.get_template(ws.db, ws.profile, saved.id) is None
     tab.body.setPlainText("{{ ''.__class__.__mro__ }} {{ 'x' * 10000000 }}")
     tab.refresh_preview()
     assert "Error" in tab.problems.text()
 
 
 def test_the_intents_a_template_answers_are_in_view(qtbot, ws):
-    tab = TemplatesTab(ws)
-    qtbot.addWidget(tab)
+    tab = _opened(qtbot, ws)
     tab.resize(1200, 800)
     tab.show()
     tid = svc.save_template(ws.profile, name="Subscriptions", body="Hi", intents=["subscription"])
-    tab.reload(select=tid)
+    with qtbot.waitSignal(tab.listed):
+        tab.reload(select=tid)
     item = tab.intents.findItems("subscription", Qt.MatchFlag.MatchExactly)[0]
     assert item.checkState() == Qt.CheckState.Checked
     assert tab.intents.viewport().rect().contains(tab.intents.visualItemRect(item))
@@ -74,18 +94,19 @@ def test_json_files_and_chatwoot_import(qtbot, ws, tmp_path):
         add_account(conn)
         conn.exec_driver_sql("INSERT INTO template(account_id, external_id, name, body, shortcut, updated_at)"
                              " VALUES (1, '5', 'thanks', 'Thanks {{contact.name}}!', 'thx', 0)")
-    tab = TemplatesTab(ws)
-    qtbot.addWidget(tab)
+    tab = _opened(qtbot, ws)
     before = tab.list.count()
-    assert tab.import_chatwoot() == 1 and tab.list.count() == before + 1
+    with qtbot.waitSignal(tab.listed, timeout=10_000):
+        assert _finished(qtbot, tab, tab.import_chatwoot) == "Imported 1 canned responses from Chatwoot."
+    assert tab.list.count() == before + 1
     path = tmp_path / "t.json"
-    tab.export_to(path)
+    assert _finished(qtbot, tab, tab.export_to, path) == f"Exported to {path}."
     assert len(json.loads(path.read_text())["templates"]) == before  # synced originals are not exported
     bad = tmp_path / "bad.json"
     bad.write_text("{ nope")
-    assert tab.import_from(bad) == 0 and "Nothing imported" in tab.status.text()
-    assert tab.import_from(tmp_path / "missing.json") == 0
-    assert tab.import_from(path) == before
+    assert _finished(qtbot, tab, tab.import_from, bad).startswith("Nothing imported")
+    assert _finished(qtbot, tab, tab.import_from, tmp_path / "missing.json").startswith("Nothing imported")
+    assert _finished(qtbot, tab, tab.import_from, path) == f"Imported {before} templates."
 
 
 def test_bulk_answer_dialog_queues_forty_personalised_replies(qtbot, ws, actions):
@@ -95,7 +116,10 @@ def test_bulk_answer_dialog_queues_forty_personalised_replies(qtbot, ws, actions
     dialog = BulkAnswerDialog(ws.db, ws.profile, actions, intent="order_status", template_id=template.id,
                               confirm=False)
     qtbot.addWidget(dialog)
-    assert dialog.load() == 40
+    qtbot.waitUntil(lambda: dialog.template_box.currentData() == template.id, timeout=10_000)
+    with qtbot.waitSignal(dialog.loaded, timeout=10_000) as loaded:
+        dialog.load()
+    assert loaded.args == [40]
     dialog.list.setCurrentRow(5)
     assert "#3005" in dialog.preview.toPlainText() and "https://track.example/3005" in dialog.preview.toPlainText()
     dialog.list.item(3).setCheckState(Qt.CheckState.Unchecked)
@@ -110,13 +134,13 @@ def test_bulk_answer_dialog_queues_forty_personalised_replies(qtbot, ws, actions
     assert all(f"#{3000 + ids.index(cid)}" in text for cid, text in rows)
 
 
-def test_in_the_main_window_the_preview_uses_the_open_conversation(qtbot, filled, actions):
+def test_in_the_main_window_the_preview_uses_the_open_conversation(qtbot, filled, services):
     from PySide6.QtCore import QSettings
 
     from deskapp.ui.main_window import MainWindow
 
     settings = QSettings(str(filled.paths.data_dir / "ui-t.ini"), QSettings.Format.IniFormat)
-    win = MainWindow(filled, actions=actions, outbox=actions.outbox, settings=settings, extras=True)
+    win = MainWindow(filled, services, settings=settings, extras=True)
     qtbot.addWidget(win)
     win.show()
     try:

@@ -196,20 +196,22 @@ def test_account_edit_dialog_validates(qtbot, ws):
 
 
 def test_app_smoke_run_offscreen(filled):
+    from deskapp.bootstrap import build_services
     from deskapp.ui import app
 
-    assert app.run(filled, {"smoke": True}) == 0
+    assert app.run(filled, build_services(filled), {"smoke": True}) == 0
 
 
 def test_app_screenshot_of_a_filled_cache(filled, tmp_path):
     from PySide6.QtGui import QImage
 
+    from deskapp.bootstrap import build_services
     from deskapp.cli import build_parser
     from deskapp.ui import app
 
     target = tmp_path / "shot.png"
     size = build_parser().parse_args(["--window-size", "1280x720"]).window_size
-    assert app.run(filled, {"screenshot": str(target), "window_size": size}) == 0
+    assert app.run(filled, build_services(filled), {"screenshot": str(target), "window_size": size}) == 0
     assert target.read_bytes()[:4] == b"\x89PNG" and target.stat().st_size > 20_000
     assert QImage(str(target)).size().toTuple() == (1280, 720)
 

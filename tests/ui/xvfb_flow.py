@@ -17,7 +17,8 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from deskapp.bootstrap import open_workspace
+from deskapp.bootstrap import build_services, open_workspace
+from deskapp.services.templates import list_templates
 from deskapp.ui import app as ui_app
 
 TYPED = "Thanks for your patience, I am checking this for you right now."
@@ -25,7 +26,7 @@ TYPED = "Thanks for your patience, I am checking this for you right now."
 
 def main(data_dir: str, shot: str) -> int:
     ws = open_workspace(data_dir)
-    session = ui_app.start(ws, {"demo": True, "headless": True, "demo_options": {"live": False}})
+    session = ui_app.start(ws, build_services(ws), {"demo": True, "headless": True, "demo_options": {"live": False}})
     if session is None:
         print(json.dumps({"error": "no session"}))
         return 1
@@ -72,7 +73,7 @@ def main(data_dir: str, shot: str) -> int:
 
     @step("Ctrl+T inserts a template (or the reply is typed)")
     def _template() -> bool:
-        if window._templates():
+        if list_templates(ws.db, ws.profile):
             # Ctrl+T opens the picker, a modal dialog with its own event loop: press from timers.
             QTimer.singleShot(0, lambda: press(Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier))
             QTimer.singleShot(600, lambda: press(Qt.Key.Key_Return))
