@@ -20,11 +20,25 @@ from sqlalchemy.pool import QueuePool
 from deskapp.store.owner_only import create_owner_only, tighten_side_files
 
 # Connection is what store functions that join a caller's transaction take; services name it from here.
-__all__ = ["CACHE_ERRORS", "Connection", "Database", "make_engine"]
+__all__ = ["CACHE_ERRORS", "Connection", "Database", "make_engine", "savepoint"]
 
 # What a failed cache read or write raises (SQLAlchemy, the sqlite3 driver, the file system), so that
 # services can turn it into a message for the agent without importing the database libraries.
 CACHE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, sqlite3.Error, OSError)
+
+
+@contextmanager
+def savepoint(conn: Connection, name: str) -> Iterator[None]:
+    """The block's writes are undone alone when it raises (the exception goes on); the rest of the
+    caller's transaction stays."""
+    conn.exec_driver_sql(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        conn.exec_driver_sql(f"ROLLBACK TO {name}")
+        raise
+    finally:
+        conn.exec_driver_sql(f"RELEASE {name}")
 
 
 def make_engine(path: Path, *, synchronous: str = "NORMAL") -> Engine:

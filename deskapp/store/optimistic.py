@@ -48,6 +48,12 @@ def conversation_ref(conn: Connection, conversation_id: int) -> tuple[int, str] 
     return (row[0], row[1]) if row else None
 
 
+def external_ids(conn: Connection, conversation_ids: list[int]) -> set[str]:
+    """The external ids of these cached conversations (those the cache still holds)."""
+    marks = ",".join(str(int(i)) for i in conversation_ids)  # ints only: safe to inline
+    return {ext for (ext,) in conn.exec_driver_sql(f"SELECT external_id FROM conversation WHERE id IN ({marks})")}
+
+
 def conversation_id(conn: Connection, account_id: int, external_id: str | None) -> int | None:
     """The cache id of the conversation with this (account_id, external_id); None when the cache has none."""
     return conn.execute(text("SELECT id FROM conversation WHERE account_id=:a AND external_id=:e"),

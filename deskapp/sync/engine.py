@@ -28,7 +28,7 @@ from deskapp.credentials.keyring_store import CredentialError
 from deskapp.domain import Account, AccountKind, Connectivity, Conversation
 from deskapp.domain.changes import NOTHING, Changes
 from deskapp.store import accounts as account_store
-from deskapp.store.engine import Database
+from deskapp.store.engine import Database, savepoint
 from deskapp.store.ingest import apply_batch
 from deskapp.sync import registry as default_registry
 from deskapp.sync.hooks import ApplyHook, BeforePull, Preprocessor, SyncEvent, SyncSummary, changes_of
@@ -317,14 +317,11 @@ class SyncEngine:
 
     def _run_hooks(self, conn, changes) -> None:
         for number, hook in enumerate(self.apply_hooks):
-            savepoint = f"hook_{number}"
-            conn.exec_driver_sql(f"SAVEPOINT {savepoint}")
             try:
-                hook(conn, changes)
+                with savepoint(conn, f"hook_{number}"):
+                    hook(conn, changes)
             except Exception:
                 log.exception("apply hook %r failed; its writes are rolled back", hook)
-                conn.exec_driver_sql(f"ROLLBACK TO {savepoint}")
-            conn.exec_driver_sql(f"RELEASE {savepoint}")
 
     def note_changes(self, account_id: int, changes: Changes) -> None:
         """Committed changes to the account's conversations, told with its next event (the batches' own,

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 from deskapp.domain import Conversation, Message, Status
 from deskapp.domain.mail import AttachmentBlob, FolderSnapshot, ImportTally, MailFlags, MailHeaders, MailImportFailed
-from deskapp.store import mail_failures
+from deskapp.store import mail_failures, mail_threads
 from deskapp.store.engine import Connection
 from deskapp.store.ingest import refresh_conversation_summaries
 from deskapp.store.mail_blobs import blob_dir_for, blob_path, named_path, store_blob
@@ -32,25 +32,12 @@ from deskapp.sync.mail_identity import resolve_keys
 log = logging.getLogger(__name__)
 
 SUBJECT_WINDOW = 30 * 24 * 3600
-_CHUNK = 400
 _REPLY_PREFIX = re.compile(r"^\s*((re|fwd?|aw|wg|sv|vs|antw|tr|rif|r)\s*(\[\d+\])?\s*[:：]\s*)+", re.IGNORECASE)
 
 
 def subject_key(subject: str) -> str:
     """A subject without Re:/Fwd:/AW:... prefixes, lower-cased: what replies keep of the original."""
     return _REPLY_PREFIX.sub("", subject or "").strip().lower()[:200]
-
-
-def _chunks(values: list, size: int = _CHUNK):
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
-
-
-def _select_in(conn: Connection, sql: str, account_id: int, values: list) -> list:
-    rows: list = []
-    for chunk in _chunks(list(dict.fromkeys(values))):
-        rows.extend(conn.exec_driver_sql(sql.format(marks=",".join("?" * len(chunk))), (account_id, *chunk)).all())
-    return rows
 
 
 def preprocess_mail(conn: Connection, account_id: int, records: list) -> list:
@@ -75,7 +62,7 @@ def preprocess_mail(conn: Connection, account_id: int, records: list) -> list:
     for snapshot in snapshots:
         touched |= _apply_snapshot(conn, account_id, snapshot)
     if touched:
-        _recount_unread(conn, account_id, sorted(touched))
+        mail_threads.recount_unread(conn, account_id, sorted(touched))
     if duplicates or failed:
         rest.append(ImportTally(duplicates=duplicates, not_imported=len({(f.folder, f.uid) for f in failed})))
     return rest
@@ -96,26 +83,17 @@ def _thread(conn: Connection, account_id: int, places: list[MailHeaders], rest: 
     header_only_places = {h.message_external_id for h in places if not h.has_body}
     headers = [replace(h, message_external_id=identity[h.message_external_id]) for h in places]
     keys = [h.message_external_id for h in headers]
-    located = dict(_select_in(conn, "SELECT message_external_id, conversation_external_id FROM mail_header"
-                                    " WHERE account_id = ? AND message_external_id IN ({marks})", account_id, keys))
-    stored = {row[0] for row in _select_in(conn, "SELECT external_id FROM message WHERE account_id = ?"
-                                                 " AND external_id IN ({marks})", account_id, keys)}
+    located = mail_threads.conversations_of(conn, account_id, keys)
+    stored = mail_threads.held_messages(conn, account_id, keys)
     wanted = [i for h in headers if h.message_external_id not in located for i in (h.in_reply_to, *h.references) if i]
     by_rfc_id: dict[str, list[tuple[str, str, int]]] = {}
-    for rfc_id, *candidate in _select_in(
-            conn, "SELECT rfc_message_id, conversation_external_id, counterpart, sent_at FROM mail_header"
-                  " WHERE account_id = ? AND rfc_message_id IN ({marks})", account_id, wanted):
+    for rfc_id, *candidate in mail_threads.by_rfc_message_id(conn, account_id, wanted):
         by_rfc_id.setdefault(rfc_id, []).append(tuple(candidate))
     loose = [h for h in headers if h.message_external_id not in located and not (h.references or h.in_reply_to)]
-    named = {row[0] for row in _select_in(
-        conn, "SELECT DISTINCT conversation_external_id FROM mail_header WHERE account_id = ?"
-              " AND conversation_external_id IN ({marks})", account_id,
-        ["mail:" + h.message_external_id for h in loose])}
+    named = mail_threads.named_conversations(conn, account_id, ["mail:" + h.message_external_id for h in loose])
     earlier: dict[tuple[str, str], list[tuple[str, int]]] = {}
-    for topic_subject, counterpart, conversation, at in _select_in(
-            conn, "SELECT subject_key, counterpart, conversation_external_id, sent_at FROM mail_header"
-                  " WHERE account_id = ? AND subject_key IN ({marks})", account_id,
-            [k for k in (subject_key(h.subject) for h in loose) if k]):
+    for topic_subject, counterpart, conversation, at in mail_threads.by_subject(
+            conn, account_id, [k for k in (subject_key(h.subject) for h in loose) if k]):
         earlier.setdefault((topic_subject, counterpart), []).append((conversation, at))
     resolved: dict[str, str] = {}  # message external id -> conversation external id
     batch_subjects: dict[tuple[str, str], tuple[str, int]] = {}
@@ -148,9 +126,7 @@ def _thread(conn: Connection, account_id: int, places: list[MailHeaders], rest: 
                    if h.inbound and h.message_external_id not in located and h.message_external_id not in stored}
     _upsert_locations(conn, account_id, headers, resolved)
     provisional = {"mail:" + place: identity[place] for place in identity}
-    existing = set(row[0] for row in _select_in(conn, "SELECT external_id FROM conversation WHERE account_id = ?"
-                                                       " AND external_id IN ({marks})", account_id,
-                                                list(set(resolved.values()))))
+    existing = mail_threads.existing_conversations(conn, account_id, list(set(resolved.values())))
     out: list = []
     merged: dict[str, Conversation] = {}
     unread_counted: set[str] = set()
@@ -206,20 +182,10 @@ def _merge(old: Conversation | None, new: Conversation) -> Conversation:
 
 
 def _upsert_locations(conn: Connection, account_id: int, headers: list[MailHeaders], resolved: dict[str, str]) -> None:
-    conn.exec_driver_sql(
-        "INSERT INTO mail_header (account_id, folder, message_external_id, uid, uidvalidity, rfc_message_id,"
-        " in_reply_to, refs, subject_key, counterpart, conversation_external_id, sent_at, inbound, flags, content)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        # a place keeps its message unless its body showed another one (sync.mail_identity)
-        " ON CONFLICT(account_id, folder, uidvalidity, uid) DO UPDATE SET flags = excluded.flags,"
-        " message_external_id = excluded.message_external_id,"
-        " conversation_external_id = excluded.conversation_external_id,"
-        " content = CASE WHEN instr(excluded.content, '.') > 0 OR mail_header.content = '' THEN excluded.content"
-        " ELSE mail_header.content END",
-        [(account_id, h.folder, h.message_external_id, h.uid, h.uidvalidity, h.rfc_message_id, h.in_reply_to,
-          " ".join(h.references), subject_key(h.subject), h.counterpart, resolved[h.message_external_id],
-          h.sent_at_epoch, int(h.inbound), " ".join(h.flags), h.content) for h in headers],
-    )
+    mail_threads.upsert_places(conn, [
+        (account_id, h.folder, h.message_external_id, h.uid, h.uidvalidity, h.rfc_message_id, h.in_reply_to,
+         " ".join(h.references), subject_key(h.subject), h.counterpart, resolved[h.message_external_id],
+         h.sent_at_epoch, int(h.inbound), " ".join(h.flags), h.content) for h in headers])
 
 
 def _reopen(conn: Connection, account_id: int, conversations: set[str], new_inbound: set[str],
@@ -227,18 +193,14 @@ def _reopen(conn: Connection, account_id: int, conversations: set[str], new_inbo
     """The customer wrote again: a resolved or snoozed conversation opens, its unread count grows."""
     now = int(time.time())
     for external_id in conversations:
-        row = conn.exec_driver_sql("SELECT id, status FROM conversation WHERE account_id = ? AND external_id = ?",
-                                   (account_id, external_id)).first()
+        row = mail_threads.conversation_status(conn, account_id, external_id)
         if row is None:
             continue
+        conversation_id, status = row
         arrived = sum(1 for k in new_inbound if resolved[k] == external_id)
-        if row[1] in (Status.RESOLVED, Status.SNOOZED):
-            conn.exec_driver_sql(
-                "UPDATE conversation SET status = 'open', resolved_at = NULL, snoozed_until = NULL,"
-                " updated_at = max(updated_at, ?) WHERE id = ?", (now, row[0]))
-            conn.exec_driver_sql("INSERT INTO conversation_event (conversation_id, kind, at, value)"
-                                 " VALUES (?, 'reopened', ?, 'open')", (row[0], now))
-        conn.exec_driver_sql("UPDATE conversation SET unread = unread + ? WHERE id = ?", (arrived, row[0]))
+        if status in (Status.RESOLVED, Status.SNOOZED):
+            mail_threads.reopen(conn, conversation_id, now)
+        mail_threads.add_unread(conn, conversation_id, arrived)
 
 
 # --- flags and deletions -----------------------------------------------------------------------
@@ -247,57 +209,34 @@ def _reopen(conn: Connection, account_id: int, conversations: set[str], new_inbo
 def _apply_flags(conn: Connection, account_id: int, changes: list[MailFlags]) -> set[str]:
     touched: set[str] = set()
     for change in changes:
-        flags = " ".join(change.flags)
-        row = conn.exec_driver_sql(
-            "UPDATE mail_header SET flags = ? WHERE account_id = ? AND folder = ? AND uid = ? AND uidvalidity = ?"
-            " AND flags IS NOT ? RETURNING conversation_external_id",
-            (flags, account_id, change.folder, change.uid, change.uidvalidity, flags)).first()
-        if row is not None:
-            touched.add(row[0])
+        conversation = mail_threads.set_flags(conn, account_id, change.folder, change.uidvalidity, change.uid,
+                                              " ".join(change.flags))
+        if conversation is not None:
+            touched.add(conversation)
     return touched
 
 
 def _apply_snapshot(conn: Connection, account_id: int, snapshot: FolderSnapshot) -> set[str]:
     """Locations the folder no longer has are dropped; messages left with no location are deleted."""
     mail_failures.clear_gone(conn, account_id, snapshot.folder, snapshot.uidvalidity, snapshot.uids)
-    gone_places = [(ext, conv, uid, validity) for ext, uid, validity, conv in conn.exec_driver_sql(
-        "SELECT message_external_id, uid, uidvalidity, conversation_external_id FROM mail_header"
-        " WHERE account_id = ? AND folder = ?", (account_id, snapshot.folder)).all()
-        if validity != snapshot.uidvalidity or uid not in snapshot.uids]
+    gone_places = [(ext, conv, uid, validity)
+                   for ext, uid, validity, conv in mail_threads.folder_places(conn, account_id, snapshot.folder)
+                   if validity != snapshot.uidvalidity or uid not in snapshot.uids]
     if not gone_places:
         return set()
-    conn.exec_driver_sql("DELETE FROM mail_header WHERE account_id = ? AND folder = ? AND uidvalidity = ? AND uid = ?",
-                         [(account_id, snapshot.folder, validity, uid) for _e, _c, uid, validity in gone_places])
+    mail_threads.delete_places(conn, account_id, snapshot.folder,
+                               [(validity, uid) for _e, _c, uid, validity in gone_places])
     gone = list({(ext, conv) for ext, conv, _uid, _validity in gone_places})
-    still_there = {row[0] for row in _select_in(
-        conn, "SELECT message_external_id FROM mail_header WHERE account_id = ? AND message_external_id IN ({marks})",
-        account_id, [ext for ext, _conv in gone])}
+    still_there = mail_threads.placed_messages(conn, account_id, [ext for ext, _conv in gone])
     deleted = [ext for ext, _conv in gone if ext not in still_there]
-    conversation_ids = [row[0] for row in _select_in(
-        conn, "SELECT DISTINCT conversation_id FROM message WHERE account_id = ? AND external_id IN ({marks})",
-        account_id, deleted)]
-    for chunk in _chunks(deleted):
-        marks = ",".join("?" * len(chunk))
-        conn.exec_driver_sql(f"DELETE FROM message WHERE account_id = ? AND external_id IN ({marks})",
-                             (account_id, *chunk))
+    conversation_ids = mail_threads.conversation_ids_of_messages(conn, account_id, deleted)
+    mail_threads.delete_messages(conn, account_id, deleted)
     if conversation_ids:
         refresh_conversation_summaries(conn, conversation_ids)
-        for chunk in _chunks(conversation_ids):
-            conn.exec_driver_sql(
-                f"DELETE FROM conversation WHERE id IN ({','.join('?' * len(chunk))})"
-                " AND NOT EXISTS (SELECT 1 FROM message m WHERE m.conversation_id = conversation.id)", tuple(chunk))
+        mail_threads.delete_empty_conversations(conn, conversation_ids)
     log.info("account %s folder %s: %d location(s) gone, %d message(s) deleted", account_id, snapshot.folder,
              len(gone), len(deleted))
     return {conv for _ext, conv in gone}
-
-
-def _recount_unread(conn: Connection, account_id: int, conversations: list[str]) -> None:
-    for chunk in _chunks(conversations):
-        conn.exec_driver_sql(
-            "UPDATE conversation SET unread = (SELECT count(DISTINCT h.message_external_id) FROM mail_header h"
-            " WHERE h.account_id = conversation.account_id AND h.conversation_external_id = conversation.external_id"
-            " AND h.inbound = 1 AND (' ' || h.flags || ' ') NOT LIKE '% \\Seen %')"
-            f" WHERE account_id = ? AND external_id IN ({','.join('?' * len(chunk))})", (account_id, *chunk))
 
 
 # --- attachments -------------------------------------------------------------------------------
@@ -309,13 +248,9 @@ def link_mail_attachments(conn: Connection, changes) -> None:
     if not changes.conversation_ids:
         return
     root = blob_dir_for(conn)
-    found = _select_in(
-        conn, "SELECT a.id, a.sha256, a.filename FROM attachment a JOIN message m ON m.id = a.message_id"
-              " WHERE a.local_path IS NULL AND a.sha256 != '' AND m.account_id = ?"
-              " AND m.conversation_id IN ({marks})", changes.account_id, list(changes.conversation_ids))
+    found = mail_threads.unlinked_attachments(conn, changes.account_id, list(changes.conversation_ids))
     updates = []
     for attachment_id, sha, filename in found:
         if blob_path(root, sha).is_file():
             updates.append((str(named_path(root, sha, filename)), attachment_id))
-    if updates:
-        conn.exec_driver_sql("UPDATE attachment SET local_path = ? WHERE id = ?", updates)
+    mail_threads.set_local_paths(conn, updates)

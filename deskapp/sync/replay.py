@@ -317,9 +317,7 @@ def reapply_hook(outbox: OutboxStore):
         if not rows:
             return
         wanted = {r.conversation_external_id for r in rows}
-        marks = ",".join(str(int(i)) for i in changes.conversation_ids)
-        touched = {ext for (ext,) in conn.exec_driver_sql(
-            f"SELECT external_id FROM conversation WHERE id IN ({marks})").all() if ext in wanted}
+        touched = optimistic.external_ids(conn, changes.conversation_ids) & wanted
         if touched:
             optimistic.reapply_open(conn, rows, conversation_external_ids=touched)
 
