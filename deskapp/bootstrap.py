@@ -1,5 +1,5 @@
 """Composition root for the CLI: paths, logging, the profile and the migrated cache, secrets, the services the
-window is handed, and (for the GUI) Qt.
+window is handed, the sync engine with every feature's hooks, and (for the GUI) Qt.
 
 Headless verbs call ``open_workspace`` (``read_only=True`` for verbs that only read: a current cache is
 not migrated) or, for `deskapp search`, ``open_cache_reader``; only ``run_gui`` imports the ui package.
@@ -10,7 +10,7 @@ The stores and their libraries are imported when a workspace is opened, so that 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from deskapp.paths import AppPaths, resolve_paths
 
@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from deskapp.store.cache_reader import CacheReader
     from deskapp.store.engine import Database
     from deskapp.store.profile import ProfileStore
+    from deskapp.sync.engine import SyncEngine
 
 
 class Workspace:
@@ -42,6 +43,14 @@ class Workspace:
         close_outbox(self)
         self.db.close()
         self.profile.close()
+
+
+class SyncWorkspace(Protocol):
+    """What the sync engine needs of a workspace (tests hand it lighter ones); ``profile`` and ``paths``,
+    when present, add the triage corrections and the outbox replay."""
+
+    db: Database
+    secrets: SecretStore
 
 
 def setup_logging(log_dir: Path, *, verbose: bool = False) -> None:
@@ -141,13 +150,60 @@ def build_services(ws: Workspace) -> GuiServices:
 
     from deskapp.services.gui_services import GuiServices
     from deskapp.services.reports import ReportService
-    from deskapp.services.runtime import build_sync_engine
     from deskapp.services.suggestions import SuggestionService
 
     actions = open_actions(ws)
     return GuiServices(reports=ReportService(ws.db, outbox=actions.outbox if actions is not None else None),
                        suggestions=SuggestionService(ws.db, ws.profile, ws.secrets), actions=actions,
                        sync_engine=partial(build_sync_engine, ws))
+
+
+def build_sync_engine(ws: SyncWorkspace, **kw: Any) -> SyncEngine:
+    """A SyncEngine over the workspace's cache with every feature's hooks wired in (the one place that knows
+    them all: features add their apply hooks, preprocessors and before-pull steps here); ``kw`` overrides
+    (on_event, interval, registry...)."""
+    apply_hooks = list(kw.pop("apply_hooks", ()))
+    preprocessors = dict(kw.pop("preprocessors", {}) or {})
+    # Email: threading, deletions, flags and attachment bytes in the batch's transaction.
+    from deskapp.domain import AccountKind
+    from deskapp.sync.engine import SyncEngine
+    from deskapp.sync.mail_threading import link_mail_attachments, preprocess_mail
+
+    preprocessors.setdefault(AccountKind.IMAP_SMTP, preprocess_mail)
+    apply_hooks.append(link_mail_attachments)  # mail attachments open from the thread like downloads
+    before_pull = list(kw.pop("before_pull", ()))
+    if kw.pop("triage", True):
+        # Copilot: label new inbound messages and roll up to the conversation in the batch's transaction.
+        from deskapp.copilot.triage_hook import triage_applied
+
+        apply_hooks.append(triage_applied)
+        if getattr(ws, "profile", None) is not None:
+            # The agent's kept corrections go back on conversations pulled again (a rebuilt cache).
+            from deskapp.services.triage import corrections_hook
+
+            apply_hooks.append(corrections_hook(ws.profile))
+    if kw.pop("kpi_rollups", True):
+        # KPI rollups: kept current in the batch's own transaction, so dashboards never scan messages.
+        from deskapp.kpi.rollup_hook import update_rollups
+
+        apply_hooks.append(update_rollups)
+    replayer, replay_options = None, kw.pop("replay_options", {})
+    if getattr(ws, "paths", None) is not None and kw.pop("replay", True):
+        # Offline outbox: send queued actions before pulling; re-apply the still-pending
+        # ones after each pulled batch so the cache shows server state + pending outbox.
+        from deskapp.services.actions import outbox_for
+        from deskapp.sync.replay import Replayer, reapply_hook, wake_after_hold
+
+        outbox = outbox_for(ws)
+        replayer = Replayer(ws.db, outbox, **replay_options)
+        before_pull.insert(0, replayer)
+        apply_hooks.append(reapply_hook(outbox))
+    engine = SyncEngine(ws.db, ws.secrets, apply_hooks=apply_hooks, preprocessors=preprocessors,
+                        before_pull=before_pull, **kw)
+    if replayer is not None:  # a queued action wakes the running loop once its undo window is over
+        outbox.listeners.append(wake_after_hold(engine, replayer))
+        replayer.on_changes = engine.note_changes  # delivery marks reach the views with the next event
+    return engine
 
 
 def run_gui(workspace: Workspace, options: dict) -> int:

@@ -14,9 +14,9 @@ def _progress(event) -> None:
 
 
 def _cmd_sync(ws, args: argparse.Namespace) -> int:
+    from deskapp.bootstrap import build_sync_engine
     from deskapp.domain import Connectivity
     from deskapp.services import accounts as account_service
-    from deskapp.services.runtime import build_sync_engine
 
     engine = build_sync_engine(ws, on_event=_progress, interval=float(args.interval))
     known = {a.id for a in account_service.list_accounts(ws)}

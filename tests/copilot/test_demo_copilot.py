@@ -6,11 +6,11 @@ import re
 
 import pytest
 
+from deskapp.bootstrap import build_sync_engine
 from deskapp.domain import AccountKind
 from deskapp.services import accounts as account_service
 from deskapp.services import templates as template_service
 from deskapp.services.actions import ActionService
-from deskapp.services.runtime import build_sync_engine
 from deskapp.services.suggestions import SuggestionService
 from deskapp.store.outbox import OutboxStore
 from tests.sync.demo_fixture import fast_demo_server

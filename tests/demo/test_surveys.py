@@ -50,8 +50,8 @@ def ws(data_dir, db, profile):
 
 
 def test_the_demo_imports_the_export_once_its_conversations_are_synced(ws) -> None:
+    from deskapp.bootstrap import build_sync_engine
     from deskapp.services.reports import ReportService
-    from deskapp.services.runtime import build_sync_engine
     from tests.faults.conftest import trim_world
 
     demo = demo_workspace.start_demo(ws, live=False, now=PINNED_NOW)

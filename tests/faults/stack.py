@@ -1,5 +1,5 @@
 """The real offline stack for fault tests: a migrated cache + outbox in a temp folder, a Chatwoot account
-in the real keyring pointing at the demo server, the sync engine with the replayer wired by runtime.
+in the real keyring pointing at the demo server, the sync engine with the replayer wired by bootstrap.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import requests
 from sqlalchemy import text
 
+from deskapp.bootstrap import build_sync_engine
 from deskapp.connectors.chatwoot import ChatwootConnector
 from deskapp.connectors.http import HttpClient
 from deskapp.domain import AccountKind
@@ -19,7 +20,6 @@ from deskapp.paths import AppPaths
 from deskapp.services.accounts import add_account
 from deskapp.services.actions import ActionService, close_outbox, outbox_for
 from deskapp.services.profile_secrets import secret_store
-from deskapp.services.runtime import build_sync_engine
 from deskapp.store import migrate
 from deskapp.store.engine import Database
 from deskapp.store.profile import ProfileStore

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from deskapp import bootstrap, cli
+from deskapp.bootstrap import build_sync_engine
 from deskapp.domain import AccountKind
 from deskapp.services import drafts, inbox, templates, triage
 from deskapp.services import profile as profile_service
 from deskapp.services.accounts import add_account, remove_account
 from deskapp.services.actions import action_service, close_outbox
-from deskapp.services.runtime import build_sync_engine
 from deskapp.sync.replay import reapply_hook
 from tests.faults.stack import FAST_HTTP, Stack, server_markers
 

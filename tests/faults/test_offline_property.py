@@ -13,9 +13,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from deskapp.bootstrap import build_sync_engine
 from deskapp.demo.state import ACTIVITY
 from deskapp.domain import OutboxKind
-from deskapp.services.runtime import build_sync_engine
 from deskapp.sync.replay import reapply_hook
 from tests.faults.stack import Stack, api, server_markers
 

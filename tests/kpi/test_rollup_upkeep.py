@@ -119,8 +119,8 @@ def test_the_migrated_triggers_are_the_ones_the_rollup_describes(db):
 
 
 def test_the_sync_engine_runs_the_kpi_hook(db, profile):
+    from deskapp.bootstrap import build_sync_engine
     from deskapp.services.profile_secrets import secret_store
-    from deskapp.services.runtime import build_sync_engine
 
     class Ws:
         pass

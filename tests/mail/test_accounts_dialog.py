@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from deskapp import bootstrap
+from deskapp.bootstrap import build_sync_engine
 from deskapp.services import accounts as account_service
-from deskapp.services.runtime import build_sync_engine
 from tests.mail.conftest import PASSWORD, Dovecot, SmtpSink, make_mail
 
 pytestmark = pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS:UserWarning")

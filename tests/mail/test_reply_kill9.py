@@ -24,10 +24,10 @@ from pathlib import Path
 import pytest
 
 from deskapp import bootstrap
+from deskapp.bootstrap import build_sync_engine
 from deskapp.connectors.imap_smtp.connector import MAYBE_SENT
 from deskapp.domain import Handoff, OutboxState
 from deskapp.services.actions import action_service
-from deskapp.services.runtime import build_sync_engine
 from deskapp.store.outbox import OutboxStore
 from tests.mail.conftest import make_mail
 from tests.mail.helpers import new_mailbox, rows

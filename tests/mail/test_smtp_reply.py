@@ -146,8 +146,8 @@ def test_offline_reply_through_the_app_engine_is_sent_once_and_threads(dovecot, 
     """The whole app path: ActionService writes cache + outbox, the app's engine replays it over SMTP before
     pulling, the Sent copy comes back and takes the place of the local row."""
     from deskapp import bootstrap
+    from deskapp.bootstrap import build_sync_engine
     from deskapp.services.actions import ActionService, outbox_for
-    from deskapp.services.runtime import build_sync_engine
 
     ws = bootstrap.open_workspace(tmp_path / "data")
     try:

@@ -61,8 +61,8 @@ def test_update_account_checks_the_url_and_replaces_the_secret(ws_plain):
 def test_switching_the_demo_role_signs_in_as_the_supervisor_and_back(ws_plain):
     import time
 
+    from deskapp.bootstrap import build_sync_engine
     from deskapp.services.reports import ReportService
-    from deskapp.services.runtime import build_sync_engine
     from tests.demo.conftest import PINNED_NOW
     from tests.faults.conftest import trim_world
 

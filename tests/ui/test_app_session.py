@@ -41,11 +41,10 @@ def test_after_a_damaged_cache_the_app_says_so_and_rebuilds_by_itself(tmp_path, 
     app starts by itself refills the cache, and the agent's draft shows on its conversation again."""
     import os
 
-    from deskapp.bootstrap import build_services, open_workspace
+    from deskapp.bootstrap import build_services, build_sync_engine, open_workspace
     from deskapp.demo.server import DemoServer
     from deskapp.services import drafts
     from deskapp.services.accounts import add_account
-    from deskapp.services.runtime import build_sync_engine
     from deskapp.ui import app as ui_app
 
     server = DemoServer(seed=1, scale="small", live=False, port=0, host="127.0.0.1")

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from deskapp.bootstrap import build_sync_engine
 from deskapp.domain import Batch, Contact, Direction, Message
-from deskapp.services.runtime import build_sync_engine
 from tests.ui.fill import NOW
 
 
