@@ -14,7 +14,8 @@ from deskapp.cli.output import fail, print_json
 
 
 def _cmd_kpi(ws, args: argparse.Namespace) -> int:
-    from deskapp.kpi.formatting import fmt_duration, fmt_rate
+    from deskapp.domain.durations import duration_text
+    from deskapp.kpi.formatting import fmt_rate
     from deskapp.services.reports import ReportError, ReportService
 
     service = ReportService(ws.db)
@@ -29,10 +30,10 @@ def _cmd_kpi(ws, args: argparse.Namespace) -> int:
     p = report["period"]
     print(f"period          {p['from']} – {p['to']} (exclusive, {p['tz']})")
     frt = report["frt"]
-    print(f"FRT             median {fmt_duration(frt['median_s'])}, p90 {fmt_duration(frt['p90_s'])},"
+    print(f"FRT             median {duration_text(frt['median_s'])}, p90 {duration_text(frt['p90_s'])},"
           f" unanswered {report['frt']['unanswered']}")
-    print(f"resolution      median {fmt_duration(report['resolution']['median_s'])},"
-          f" p90 {fmt_duration(report['resolution']['p90_s'])}")
+    print(f"resolution      median {duration_text(report['resolution']['median_s'])},"
+          f" p90 {duration_text(report['resolution']['p90_s'])}")
     print(f"FCR             {fmt_rate(report['fcr'])}")
     nps = "–" if report["nps"] is None else f"{report['nps'] * 100:+.0f}"
     ces = "–" if report["ces"] is None else f"{report['ces']:.2f}"
@@ -43,7 +44,7 @@ def _cmd_kpi(ws, args: argparse.Namespace) -> int:
     print(f"volume          {report['volume']['total']} conversations, backlog {report['backlog']['open']} open")
     for a in report["agents"]:
         print(f"  {a['name'] or a['email']:<24} assigned {a['assigned']:>5}  replies {a['replies']:>5}"
-              f"  FRT {fmt_duration(a['frt_median_s']):>9}  resolved {a['resolutions']:>5}  FCR {fmt_rate(a['fcr'])}"
+              f"  FRT {duration_text(a['frt_median_s']):>9}  resolved {a['resolutions']:>5}  FCR {fmt_rate(a['fcr'])}"
               f"  CSAT {fmt_rate(a['csat'])}")
     return 0
 

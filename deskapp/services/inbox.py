@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from deskapp.domain.durations import duration_text
 from deskapp.domain.enums import Channel, Status
 from deskapp.domain.sla import clock_state
 from deskapp.store import inbox_rows, profile_records, team_directory
@@ -85,7 +86,7 @@ def sla_text(row: ConversationRow, now: float | None = None) -> str:
     if due is None or not sla_level(row, now):
         return ""
     left = int(due - (time.time() if now is None else now))
-    return f"SLA {'-' if left < 0 else ''}{short_duration(abs(left))}"
+    return f"SLA {'-' if left < 0 else ''}{duration_text(abs(left), compact=True)}"
 
 
 def sla_level(row: ConversationRow, now: float | None = None) -> str:
@@ -103,21 +104,10 @@ def relative_time(at: int | None, now: float) -> str:
     if ago < 60:
         return "now"
     if ago < 7 * 86400:
-        return short_duration(ago)
+        return duration_text(ago, compact=True)
     day = datetime.fromtimestamp(at)
     label = f"{day.day} {day:%b}"
     return label if day.year == datetime.fromtimestamp(now).year else f"{label} {day.year}"
-
-
-def short_duration(seconds: float) -> str:
-    seconds = int(seconds)
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m"
-    if seconds < 86400:
-        return f"{seconds // 3600}h"
-    return f"{seconds // 86400}d"
 
 
 def mark_read(db: Database, conversation_id: int) -> None:

@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from deskapp.kpi.formatting import fmt_duration, fmt_nps, fmt_rate
+from deskapp.domain.durations import duration_text
+from deskapp.kpi.formatting import fmt_nps, fmt_rate
 from deskapp.ui import theme
 
 CHANGE_COLOURS = {False: ("#2e7d32", "#c62828"), True: ("#81c784", "#ef9a9a")}  # dark?: (better, worse)
@@ -135,7 +136,7 @@ AGENT_COLUMNS: list[tuple[str, str, Callable[[Any], str], str]] = [
     ("name", "Agent", str, "The agent (name, or email when the name is unknown)."),
     ("assigned", "Assigned", fmt_number, "assigned"),
     ("replies", "Replies", fmt_number, "replies"),
-    ("frt_median_s", "Median FRT", fmt_duration, "frt"),
+    ("frt_median_s", "Median FRT", duration_text, "frt"),
     ("resolutions", "Resolutions", fmt_number, "resolutions"),
     ("fcr", "FCR", fmt_rate, "fcr"),
     ("csat", "CSAT", fmt_rate, "csat"),

@@ -26,8 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deskapp.domain.durations import duration_text
 from deskapp.kpi.definitions import FORMULAS
-from deskapp.kpi.formatting import fmt_duration
 from deskapp.services.reports import ReportService
 from deskapp.ui.tasks import TaskRunner
 
@@ -111,7 +111,7 @@ class OutageView(QWidget):
         for r, c in enumerate(snap["sla_clocks"]):
             due = datetime.fromtimestamp(c["due_at"], UTC).astimezone().strftime("%Y-%m-%d %H:%M")
             seconds = c["seconds_left"]
-            left = fmt_duration(seconds) if seconds >= 0 else f"{fmt_duration(-seconds)} late"
+            left = duration_text(seconds) if seconds >= 0 else f"{duration_text(-seconds)} late"
             name = f"#{c['external_id']}" + (f" · {c['subject']}" if c["subject"] else "")
             for col, text in enumerate([name, c["channel"], c["assignee"] or "unassigned", due, left,
                                         c["state"].replace("_", " ")]):

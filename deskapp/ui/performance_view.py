@@ -27,8 +27,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from deskapp.domain.durations import duration_text
 from deskapp.kpi.definitions import FORMULAS
-from deskapp.kpi.formatting import fmt_duration, fmt_nps, fmt_rate
+from deskapp.kpi.formatting import fmt_nps, fmt_rate
 from deskapp.kpi.period import Period, preset_period
 from deskapp.kpi.scope import Filters
 from deskapp.services.inbox import channel_title
@@ -61,10 +62,10 @@ class Tile:
 TILES: list[Tile] = [
     Tile("volume", "Conversations", "volume", fmt_number, None, lambda f: f["volume"]["total"]),
     Tile("replies", "Replies", "replies", fmt_number, None, lambda f: f["replies"], drill=None, compare=False),
-    Tile("frt", "Median first response", "frt", fmt_duration, True, lambda f: f["frt"]["median_s"]),
-    Tile("frt_p90", "p90 first response", "frt", fmt_duration, True, lambda f: f["frt"]["p90_s"], drill="frt"),
+    Tile("frt", "Median first response", "frt", duration_text, True, lambda f: f["frt"]["median_s"]),
+    Tile("frt_p90", "p90 first response", "frt", duration_text, True, lambda f: f["frt"]["p90_s"], drill="frt"),
     Tile("unanswered", "Unanswered", "unanswered", fmt_number, True, lambda f: f["frt"]["unanswered"]),
-    Tile("resolution", "Median resolution", "resolution", fmt_duration, True,
+    Tile("resolution", "Median resolution", "resolution", duration_text, True,
          lambda f: f["resolution"]["median_s"]),
     Tile("fcr", "FCR", "fcr", fmt_rate, False, lambda f: f["fcr"]),
     Tile("csat", "CSAT", "csat", fmt_rate, False, lambda f: f["csat"]),

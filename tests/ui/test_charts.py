@@ -133,7 +133,8 @@ def test_trend_lines_break_where_a_day_has_no_value(qtbot):
 
 
 def test_tiles_say_how_shares_and_nps_moved_in_points_that_add_up(qtbot):
-    from deskapp.kpi.formatting import fmt_duration, fmt_nps, fmt_rate
+    from deskapp.domain.durations import duration_text
+    from deskapp.kpi.formatting import fmt_nps, fmt_rate
     from deskapp.ui.charts_tiles import KpiTile
 
     csat = KpiTile("CSAT", "share of 4-5", fmt_rate)
@@ -149,7 +150,7 @@ def test_tiles_say_how_shares_and_nps_moved_in_points_that_add_up(qtbot):
     qtbot.addWidget(same)
     same.set_value(0.50004, 0.49996, "fcr")  # equal as shown
     assert same.change_label.text() == "= previous period"
-    frt = KpiTile("FRT", "median", fmt_duration, lower_is_better=True)
+    frt = KpiTile("FRT", "median", duration_text, lower_is_better=True)
     qtbot.addWidget(frt)
     frt.set_value(600, 900, "frt")
     assert frt.change_label.text().startswith("▼ 5") and "vs previous" in frt.change_label.text()
