@@ -15,8 +15,8 @@ from sqlalchemy import Connection, text
 
 from deskapp.copilot.model import LinearModel
 from deskapp.copilot.triage import URGENCY_ORDER, Triager, TriageResult, default_triager
+from deskapp.store.ingest_util import chunks
 
-_CHUNK = 500
 # Follow-ups ("thanks!", "hello??", "can I talk to a person?") say little about what a conversation is about.
 _FOLLOW_UP_INTENTS = frozenset({"other", "feedback", "human_agent"})
 _SUBSTANTIVE_WORDS = 4
@@ -60,8 +60,7 @@ def triage_messages(conn: Connection, message_ids: Iterable[int], *, triager: Tr
         return set()
     triager = triager or triager_for(conn)
     touched: set[int] = set()
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
+    for chunk in chunks(ids):
         marks = ",".join("?" * len(chunk))
         rows = conn.exec_driver_sql(
             f"SELECT id, conversation_id, text FROM message WHERE id IN ({marks}) AND direction = 'in'",

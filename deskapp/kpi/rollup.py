@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import Connection
 
 from deskapp.store import sla_clock
+from deskapp.store.ingest_util import chunks
 
 # Scope placeholder: empty for a rebuild, or a filter on the temp table of touched conversation ids.
 _SCOPE = "{scope}"
@@ -142,8 +143,7 @@ def conversations_of_messages(conn: Connection, message_ids: Iterable[int]) -> s
     """The conversations new messages belong to (a hook may get message ids without their conversations)."""
     ids = sorted({int(i) for i in message_ids})
     found: set[int] = set()
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+    for chunk in chunks(ids):
         marks = ",".join("?" * len(chunk))
         found.update(r[0] for r in conn.exec_driver_sql(
             f"SELECT DISTINCT conversation_id FROM message WHERE id IN ({marks})", tuple(chunk)))

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, text
 
 from deskapp.domain import Account, AccountKind, Connectivity
+from deskapp.store.ingest_util import chunks
 
 # Engine bookkeeping rows in sync_cursor: "this conversation's messages still need a pull".
 PENDING_MESSAGES_PREFIX = "pending/messages/"
@@ -101,8 +102,7 @@ def get_cursor(conn: Connection, account_id: int, stream: str) -> str | None:
 def get_cursors(conn: Connection, account_id: int, streams: list[str]) -> dict[str, str]:
     """{stream: cursor} for the streams that have one."""
     found: dict[str, str] = {}
-    for start in range(0, len(streams), 500):
-        chunk = streams[start:start + 500]
+    for chunk in chunks(streams):
         marks = ",".join("?" * len(chunk))
         found.update(conn.exec_driver_sql(
             f"SELECT stream, value FROM sync_cursor WHERE account_id = ? AND stream IN ({marks})",

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, text
 
 from deskapp.store.engine import Database
+from deskapp.store.ingest_util import chunks
 
 
 @dataclass
@@ -99,8 +100,8 @@ def read(db: Database, customer_id: int, *, order_limit: int, conversation_limit
                 {"id": customer_id, "lim": order_limit})]
         by_id = {o.id: o for o in orders}
         ids = list(by_id)
-        for start in range(0, len(ids), 500):
-            for r in conn.execute(_LINES_SQL, {"ids": ids[start:start + 500]}):
+        for chunk in chunks(ids):
+            for r in conn.execute(_LINES_SQL, {"ids": chunk}):
                 by_id[r.order_id].lines.append((r.title, r.quantity, r.sku, r.unit_price))
         proposals = []
         for r in conn.execute(text(

@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 
 from deskapp.domain import Contact, IdentityKind
 from deskapp.domain.identity import normalize_email, normalize_phone
+from deskapp.store.ingest_util import chunks
 
 # Only these kinds are strong enough to merge two people without asking anyone.
 EXACT_KINDS = (IdentityKind.EMAIL.value, IdentityKind.PHONE.value)
@@ -28,11 +29,6 @@ _MIN_NAME_KEY = 6  # shorter keys ("ann") match too many people to be worth an a
 
 def _now() -> int:
     return int(time.time())
-
-
-def _chunks(values: list, size: int = 500) -> Iterable[list]:
-    for start in range(0, len(values), size):
-        yield values[start:start + size]
 
 
 def _many(conn: Connection, sql: str, rows: list) -> None:
@@ -56,7 +52,7 @@ def _identity_rows(contact: Contact) -> list[tuple[str, str]]:
 def _customers_by_identity(conn: Connection, pairs: list[tuple[str, str]]) -> dict[tuple[str, str], set[int]]:
     found: dict[tuple[str, str], set[int]] = {}
     exact = [p for p in pairs if p[0] in EXACT_KINDS]
-    for chunk in _chunks(exact):
+    for chunk in chunks(exact):
         marks = ",".join("(?,?)" for _ in chunk)
         flat = [v for pair in chunk for v in pair]
         for kind, value, cid in conn.exec_driver_sql(
@@ -146,7 +142,7 @@ def ensure_contacts(conn: Connection, account_id: int, external_ids: Iterable[st
 def _contact_column(conn: Connection, account_id: int, external_ids: list[str], column: str) -> dict[str, Any]:
     """external id -> ``column`` (a column name of ours) of the account's contacts among ``external_ids``."""
     values: dict[str, Any] = {}
-    for chunk in _chunks(external_ids):
+    for chunk in chunks(external_ids):
         marks = ",".join("?" * len(chunk))
         values.update(conn.exec_driver_sql(
             f"SELECT external_id, {column} FROM contact WHERE account_id = ? AND external_id IN ({marks})",
@@ -253,7 +249,7 @@ def propose_fuzzy_merges(conn: Connection, customer_ids: Iterable[int]) -> int:
     """Stores proposals for the given customers' fuzzy matches; returns how many pairs were seen."""
     ids = sorted(set(customer_ids))
     pairs = 0
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         marks = ",".join("?" * len(chunk))
         # Same name, and an order of one carries the email of the other.
         rows = conn.exec_driver_sql(
@@ -277,7 +273,7 @@ def propose_fuzzy_merges(conn: Connection, customer_ids: Iterable[int]) -> int:
             digits = "".join(ch for ch in value if ch.isdigit())
             if len(digits) >= _PHONE_TAIL:
                 tails.setdefault(digits[-_PHONE_TAIL:], set()).add((cid, value))
-        for tail_chunk in _chunks(list(tails)):
+        for tail_chunk in chunks(list(tails)):
             tail_marks = ",".join("?" * len(tail_chunk))
             for cid, value in conn.exec_driver_sql(
                 "SELECT customer_id, value FROM customer_identity WHERE kind = 'phone'"

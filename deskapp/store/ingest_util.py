@@ -1,4 +1,5 @@
-"""Shared pieces of ingest (store.ingest, store.ingest_extras): time and enum coercion, batching, ids.
+"""Shared pieces of ingest (store.ingest, store.ingest_extras) and of the other store modules: time and enum
+coercion, batching (``chunks`` of values for IN lists), ids (``id_map``).
 
 ``AppliedChanges`` is what one applied batch changed; the sync engine hands it to apply hooks.
 """

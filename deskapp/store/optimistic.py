@@ -16,6 +16,7 @@ from sqlalchemy import Connection, text
 
 from deskapp.domain import DeliveryState, Direction, OutboxKind
 from deskapp.store import sla_clock
+from deskapp.store.ingest_util import id_map
 
 LOCAL_PREFIX = "local:"
 _MESSAGE_KINDS = (OutboxKind.REPLY, OutboxKind.NOTE)
@@ -65,12 +66,8 @@ def conversation_ids(conn: Connection, keys: list[tuple[int, str]]) -> dict[tupl
     found: dict[tuple[int, str], int] = {}
     for account_id in {a for a, _ in keys}:
         externals = [e for a, e in keys if a == account_id]
-        for start in range(0, len(externals), 500):
-            chunk = externals[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            found.update(((account_id, ext), cid) for cid, ext in conn.exec_driver_sql(
-                f"SELECT id, external_id FROM conversation WHERE account_id = ? AND external_id IN ({marks})",
-                (account_id, *chunk)).all())
+        held = id_map(conn, "conversation", account_id, externals)
+        found.update(((account_id, ext), cid) for ext, cid in held.items())
     return found
 
 

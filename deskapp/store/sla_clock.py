@@ -17,9 +17,9 @@ from collections.abc import Iterable
 from sqlalchemy import Connection
 
 from deskapp.domain.sla import SETTING_SLA_TARGETS, sla_targets, target_for
+from deskapp.store.ingest_util import chunks
 
 STOPS_THE_CLOCK = "r.direction = 'out' AND r.automated = 0 AND r.delivery != 'failed'"
-_CHUNK = 500
 
 
 def target_sql(targets: dict[str, int], column: str) -> tuple[str, list]:
@@ -56,8 +56,7 @@ def refresh(conn: Connection, conversation_ids: Iterable[int], sla: dict[str, in
     if not ids:
         return
     sla = sla if sla is not None else targets(conn)
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start:start + _CHUNK]
+    for chunk in chunks(ids):
         sql, params = _update_sql(sla, f"WHERE c.id IN ({','.join('?' * len(chunk))})")
         conn.exec_driver_sql(sql, (*params, *chunk))
 

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, text
 
 from deskapp.store.engine import Database
+from deskapp.store.ingest_util import chunks
 
 
 @dataclass
@@ -110,8 +111,8 @@ def _messages(conn: Connection, where: str, params: dict[str, Any], limit: int |
     with_files = [m.id for m, r in zip(messages, rows, strict=True) if r.has_attachments]
     if with_files:
         by_id = {m.id: m for m in messages}
-        for start in range(0, len(with_files), 500):
-            for a in conn.execute(_ATTACHMENTS_SQL, {"ids": with_files[start:start + 500]}):
+        for chunk in chunks(with_files):
+            for a in conn.execute(_ATTACHMENTS_SQL, {"ids": chunk}):
                 by_id[a.message_id].attachments.append(AttachmentInfo(
                     id=a.id, filename=a.filename, content_type=a.content_type, size=a.size, url=a.url,
                     local_path=a.local_path))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, text
 
 from deskapp.store.engine import Database
+from deskapp.store.ingest_util import chunks
 from deskapp.store.profile_records import Correction
 
 _SENTIMENT_SCORE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
@@ -84,8 +85,7 @@ def apply_corrections(conn: Connection, account_id: int, corrections: list[Corre
         return 0
     wanted = {c.conversation_external_id for c in corrections}
     present: dict[str, int] = {}
-    for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+    for chunk in chunks(ids):
         marks = ",".join("?" * len(chunk))
         present.update((ext, cid) for cid, ext in conn.exec_driver_sql(
             f"SELECT id, external_id FROM conversation WHERE id IN ({marks})", tuple(chunk)).all() if ext in wanted)
