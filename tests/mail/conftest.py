@@ -23,6 +23,8 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
+from tests.window_leaks import no_window_left_behind  # noqa: F401  (autouse: no test leaves a window)
+
 MAIL_UID = 5000
 PASSWORD = "s3cret"
 

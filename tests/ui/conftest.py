@@ -9,6 +9,7 @@ import pytest
 
 from tests.profile_helpers import adopt_cache_accounts
 from tests.ui.fill import fill
+from tests.window_leaks import no_window_left_behind  # noqa: F401  (autouse: no test leaves a window)
 
 
 @pytest.fixture
