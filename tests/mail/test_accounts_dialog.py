@@ -142,6 +142,8 @@ def test_the_connection_test_says_what_failed(qtbot, widget, dovecot, smtp_sink,
     shown = _test(qtbot, dialog)
     assert "✘ settings (settings)" in shown and "only allowed on a loopback address" in shown
     assert smtp_sink.messages == []
+    dialog.reject()  # the agent cancels: the dialog goes away
+    assert not dialog.isVisible()
 
 
 def test_smtp_that_wants_starttls_first(qtbot, widget, tls_dovecot):
@@ -157,6 +159,7 @@ def test_smtp_that_wants_starttls_first(qtbot, widget, tls_dovecot):
         _pick(dialog.mailbox.smtp_security, "starttls")
         shown = _test(qtbot, dialog)
         assert "✔ IMAP" in shown and "✔ SMTP" in shown and sink.logins == [user]
+        dialog.reject()
 
 
 def test_edit_keeps_the_password_then_remove_deletes_it(qtbot, widget, ws, dovecot, smtp_sink):
