@@ -45,13 +45,7 @@ def open_stores(paths: AppPaths) -> OpenedStores:
         carry = None if carried_over(profile) else carry_over(profile, paths.cache_db)
         secrets = secret_store(profile)
         damage = cache_integrity.ensure_cache_usable(paths.cache_db)
-        db = Database(paths.cache_db)
-        try:
-            migrate.upgrade(db)
-            mirror_into_cache(db, profile)
-        except BaseException:
-            db.close()
-            raise
+        db = _cache_with_profile(paths, profile, migrated=True)
     except BaseException:
         profile.close()
         raise
@@ -84,16 +78,26 @@ def open_stores_for_reading(paths: AppPaths) -> OpenedStores | None:
             profile.close()
             return None
         secrets = secret_store(profile)
-        db = Database(paths.cache_db)
-        try:
-            mirror_into_cache(db, profile)  # writes only when the profile changed behind the cache's back
-        except BaseException:
-            db.close()
-            raise
+        # the mirror writes only when the profile changed behind the cache's back
+        db = _cache_with_profile(paths, profile, migrated=False)
     except BaseException:
         profile.close()
         raise
     return OpenedStores(profile, db, secrets)
+
+
+def _cache_with_profile(paths: AppPaths, profile: ProfileStore, *, migrated: bool) -> Database:
+    """The cache with the profile's accounts and settings mirrored in (migrated first when asked); closed
+    again if either step fails, so the caller only has the profile to close."""
+    db = Database(paths.cache_db)
+    try:
+        if migrated:
+            migrate.upgrade(db)
+        mirror_into_cache(db, profile)
+    except BaseException:
+        db.close()
+        raise
+    return db
 
 
 def start_notice(damage: CacheDamage | None, carry: CarryOver | None) -> str | None:
