@@ -25,7 +25,7 @@ TABS = ("inbox", "me", "team", "templates", "settings")  # the main screens (ui.
 VERB_MODULES = {
     "stats": "inbox", "conversations": "inbox", "account": "accounts", "sync": "sync", "search": "search",
     "not-imported": "not_imported", "act": "offline", "outbox": "offline", "kpi": "kpi", "import": "kpi",
-    "triage": "triage", "demo-server": "demo",
+    "triage": "triage", "order": "order", "demo-server": "demo",
 }
 
 

@@ -6,7 +6,7 @@ Both page with relay cursors sorted by ``UPDATED_AT``; once through, later pulls
 ``{"since": ISO|null, "after": relay cursor|null, "high": ISO|null}``.
 Cost-based throttling: a THROTTLED answer (HTTP 200 or 429) waits until the bucket holds the query's
 cost again (``extensions.cost.throttleStatus``), through the one retry layer; other GraphQL errors
-are PayloadError. Read-only: pushes are refused.
+are PayloadError. Pushes are the order actions of ``shopify_actions``.
 """
 
 from __future__ import annotations
@@ -53,6 +53,10 @@ class CostTooHigh(PayloadError):
     """MAX_COST_EXCEEDED: this query asks for more than one request may cost; ask for fewer records."""
 
 
+class AccessDenied(PayloadError):
+    """ACCESS_DENIED: the app's token lacks the access scope this query or mutation needs (write_orders)."""
+
+
 def _error_text(errors: Any) -> str:
     if isinstance(errors, list):
         return "; ".join(str(dig(e, "message") or e) for e in errors)[:500]
@@ -87,41 +91,49 @@ class ShopifyConnector:
         raise ValueError(f"unknown shopify stream {stream!r}")
 
     def push(self, item: OutboxItem) -> PushResult:
-        return PushResult(ok=False, conflict=f"{item.kind.value} cannot be sent to a shop")
+        """An order action (refund, cancel, shipping address); other kinds belong to a help desk."""
+        from deskapp.connectors import shopify_actions
+
+        return shopify_actions.push(self, item)
 
     # -- GraphQL with cost-based throttling ----------------------------------------------------------
     def graphql(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
         """``data`` of one query; THROTTLED is retried after the bucket refills, other errors raise."""
-        def attempt() -> dict[str, Any]:
-            try:
-                response = self.http.attempt("POST", self.path, json={"query": query, "variables": variables})
-            except RetryableError as exc:
-                if exc.response is not None and exc.response.status_code == 429:
-                    try:
-                        wait = throttle_wait(decode_json(exc.response))
-                    except PayloadError:
-                        wait = None
-                    hint = wait if wait is not None else exc.retry_after
-                    raise RetryableError("Shopify throttled (HTTP 429)", retry_after=hint,
-                                         response=exc.response) from exc
-                raise
-            if not 200 <= response.status_code < 300:
-                raise HttpStatusError(f"POST {self.path}: HTTP {response.status_code}", response=response)
-            body = decode_json(response, "shopify graphql")
-            if not isinstance(body, dict):
-                raise PayloadError(f"shopify graphql: expected an object, got {type(body).__name__}")
-            if _is_throttled(body):
-                raise RetryableError("Shopify THROTTLED", retry_after=throttle_wait(body), response=response)
-            errors = body.get("errors")
-            if isinstance(errors, list) and any(dig(e, "extensions", "code") == "MAX_COST_EXCEEDED" for e in errors):
-                raise CostTooHigh(f"shopify graphql: {_error_text(errors)}")
-            if errors:
-                raise PayloadError(f"shopify graphql errors: {_error_text(errors)}")
-            if not isinstance(body.get("data"), dict):
-                raise PayloadError("shopify graphql: no data in the answer")
-            return body["data"]
+        return self.http.call(lambda: self.graphql_once(query, variables), what="shopify graphql")
 
-        return self.http.call(attempt, what="shopify graphql")
+    def graphql_once(self, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+        """One request: ``data``, or RetryableError (THROTTLED, 429, 5xx, timeouts) for the caller's retry
+        layer, AccessDenied (a missing access scope), CostTooHigh or PayloadError."""
+        try:
+            response = self.http.attempt("POST", self.path, json={"query": query, "variables": variables})
+        except RetryableError as exc:
+            if exc.response is not None and exc.response.status_code == 429:
+                try:
+                    wait = throttle_wait(decode_json(exc.response))
+                except PayloadError:
+                    wait = None
+                hint = wait if wait is not None else exc.retry_after
+                raise RetryableError("Shopify throttled (HTTP 429)", retry_after=hint,
+                                     response=exc.response) from exc
+            raise
+        if not 200 <= response.status_code < 300:
+            raise HttpStatusError(f"POST {self.path}: HTTP {response.status_code}", response=response)
+        body = decode_json(response, "shopify graphql")
+        if not isinstance(body, dict):
+            raise PayloadError(f"shopify graphql: expected an object, got {type(body).__name__}")
+        if _is_throttled(body):
+            raise RetryableError("Shopify THROTTLED", retry_after=throttle_wait(body), response=response)
+        errors = body.get("errors")
+        codes = {dig(e, "extensions", "code") for e in errors} if isinstance(errors, list) else set()
+        if "MAX_COST_EXCEEDED" in codes:
+            raise CostTooHigh(f"shopify graphql: {_error_text(errors)}")
+        if "ACCESS_DENIED" in codes:
+            raise AccessDenied(_error_text(errors))
+        if errors:
+            raise PayloadError(f"shopify graphql errors: {_error_text(errors)}")
+        if not isinstance(body.get("data"), dict):
+            raise PayloadError("shopify graphql: no data in the answer")
+        return body["data"]
 
     # -- streams -------------------------------------------------------------------------------------
     def _pull(self, field: str, query: str, to_records: Callable[[list[Any]], list[Any]], cursor: str | None,

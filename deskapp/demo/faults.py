@@ -36,6 +36,8 @@ class Faults:
     extra_fields: bool = False  # every Chatwoot object carries fields no client knows
     scope: str = "all"  # all | chatwoot | shopify: which API the faults hit
     shopify_bucket: int | None = None  # one-shot: set the Shopify cost bucket to this many points
+    shopify_read_only: bool = False  # the shop app lost its write scopes: mutations answer ACCESS_DENIED
+    fail_after_apply: bool = False  # a Shopify mutation IS applied, then the answer is HTTP 500
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -47,7 +49,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "hang_s": (int, float), "revoke_tokens": (bool,), "conflict_resolved": (bool,), "scope": (str,),
     "shopify_bucket": (int, type(None)), "duplicate_items": (bool,), "unknown_enums": (bool,),
     "extra_fields": (bool,), "throttle_limit": (int, type(None)), "throttle_period": (int,),
-    "throttle_search_limit": (int,),
+    "throttle_search_limit": (int,), "shopify_read_only": (bool,), "fail_after_apply": (bool,),
 }
 
 _UNKNOWN = {"status": "escalated", "channel_type": "Channel::Tiktok", "channel": "Channel::Tiktok",

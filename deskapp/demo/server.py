@@ -179,7 +179,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, {"errors": "Not Found"})
         if not ok or not isinstance(body, dict):
             return self._send(400, {"errors": {"query": "Required parameter missing or invalid"}})
-        status, payload = demo.shopify.execute(body, bucket_override=demo.faults.take_bucket())
+        faults = demo.faults.get() if demo.faults.get().scope in ("all", "shopify") else Faults()
+        status, payload = demo.shopify.execute(body, bucket_override=demo.faults.take_bucket(),
+                                               read_only=faults.shopify_read_only,
+                                               fail_after_apply=faults.fail_after_apply)
         return self._send(status, payload, mangle=verdict.mangle)
 
     def _send_fault(self, api: str, status: int, faults: Faults) -> None:

@@ -7,10 +7,11 @@ import threading
 import time
 from typing import Any
 
-from graphql import GraphQLError, build_schema, execute, parse, validate
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, build_schema, execute, parse, validate
 
 from deskapp.demo.shopify_cost import requested_cost
 from deskapp.demo.shopify_nodes import NodeFactory, connection, parse_search
+from deskapp.demo.shopify_order_writes import OrderWrites
 from deskapp.demo.shopify_schema import SDL
 from deskapp.demo.state import DemoState
 
@@ -30,6 +31,25 @@ def _objects_returned(data: Any) -> int:
     return 0
 
 
+def _mutation_fields(document: Any, operation: str | None) -> list[str]:
+    """The root fields of the mutation this request runs (empty for a query)."""
+    for op in document.definitions:
+        if isinstance(op, OperationDefinitionNode) and (not operation or (op.name and op.name.value == operation)):
+            if op.operation != OperationType.MUTATION:
+                return []
+            return [sel.name.value for sel in op.selection_set.selections if hasattr(sel, "name")]
+    return []
+
+
+def _access_denied(fields: list[str]) -> dict:
+    """Shopify's answer to a mutation the app's access scopes do not allow: a top-level error per field."""
+    return {"data": {name: None for name in fields}, "errors": [{
+        "message": f"Access denied for {name} field. Required access: `write_orders` access scope.",
+        "path": [name], "extensions": {"code": "ACCESS_DENIED", "requiredAccess": "`write_orders` access scope.",
+                                       "documentation": "https://shopify.dev/api/usage/access-scopes"}}
+        for name in fields]}
+
+
 class ShopifyApi:
     """`execute(body)` -> (HTTP status, JSON body) for one POST to /admin/api/2025-01/graphql.json."""
 
@@ -37,6 +57,7 @@ class ShopifyApi:
         self.state = state
         self.schema = build_schema(SDL)
         self.nodes = NodeFactory(state)
+        self.writes = OrderWrites(state, self.nodes)
         self._lock = threading.Lock()
         self._available = MAX_AVAILABLE
         self._stamp = time.monotonic()
@@ -52,7 +73,10 @@ class ShopifyApi:
         self._available = min(MAX_AVAILABLE, self._available + (now - self._stamp) * RESTORE_RATE)
         self._stamp = now
 
-    def execute(self, body: dict, *, bucket_override: int | None = None) -> tuple[int, dict]:
+    def execute(self, body: dict, *, bucket_override: int | None = None, read_only: bool = False,
+                fail_after_apply: bool = False) -> tuple[int, dict]:
+        """``read_only``: the app lacks the write scopes (mutations answer ACCESS_DENIED); ``fail_after_apply``:
+        a mutation is applied, then the answer is an HTTP 500 (the client cannot know it landed)."""
         query, variables = body.get("query"), body.get("variables") or {}
         if not isinstance(query, str) or not isinstance(variables, dict):
             return 400, {"errors": {"query": "Required parameter missing or invalid"}}
@@ -67,6 +91,11 @@ class ShopifyApi:
             cost = requested_cost(self.schema, document, variables, body.get("operationName"))
         except GraphQLError as exc:
             return 200, {"errors": [exc.formatted]}
+        mutations = _mutation_fields(document, body.get("operationName"))
+        if mutations and read_only:
+            with self.state.lock:
+                self.state.faults_injected["ACCESS_DENIED"] += 1
+            return 200, _access_denied(mutations)
         with self._lock:
             self._refill()
             if bucket_override is not None:
@@ -90,6 +119,10 @@ class ShopifyApi:
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = [e.formatted for e in result.errors]
+        if mutations and fail_after_apply:
+            with self.state.lock:
+                self.state.faults_injected["500 after apply"] += 1
+            return 500, {"errors": "Internal Server Error"}
         actual = min(cost, _objects_returned(result.data))
         with self._lock:
             # Like Shopify: the requested cost is taken up front, the part not used is refunded.
@@ -110,6 +143,6 @@ class ShopifyApi:
             return connection(view, args, sort_keys=nodes.order_sort_keys, default_sort="PROCESSED_AT",
                               matches=parse_search(args.get("query"), nodes.order_field), node=nodes.order)
 
-        return {"customers": customers, "orders": orders,
+        return {**self.writes.root(), "customers": customers, "orders": orders,
                 "customer": lambda info, id: nodes.customer_by_gid(id),
                 "order": lambda info, id: nodes.order_by_gid(id)}

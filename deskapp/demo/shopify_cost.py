@@ -1,5 +1,6 @@
 """Shopify's calculated query cost for the demo GraphQL API: objects 1, scalars and enums 0, connections
-2 + first/last x the cost of one item (nested connections multiply), pageInfo free."""
+2 + first/last x the cost of one item (nested connections multiply), pageInfo free; a mutation 10 plus
+what its payload selects."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from graphql import (
     GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     VariableNode,
     get_named_type,
@@ -24,6 +26,7 @@ from graphql import (
 )
 
 MAX_PAGE = 250
+MUTATION_COST = 10
 
 
 def _arg(field: FieldNode, name: str, variables: dict) -> Any:
@@ -92,6 +95,11 @@ def requested_cost(schema: GraphQLSchema, document: DocumentNode, variables: dic
         ops = [d for d in ops if d.name and d.name.value == operation]
     if not ops:
         raise GraphQLError("no operation to run")
-    root = schema.query_type
+    mutation = ops[0].operation == OperationType.MUTATION
+    root = schema.mutation_type if mutation else schema.query_type
     assert root is not None and not is_list_type(root) and not is_non_null_type(root)
-    return _Coster(schema, fragments, variables).cost(ops[0].selection_set, root)
+    coster = _Coster(schema, fragments, variables)
+    if mutation:  # each mutation field costs 10 points, plus what its payload selects
+        return sum(MUTATION_COST + coster.cost(field.selection_set, get_named_type(root.fields[field.name.value].type))
+                   for field, _ in coster.selections(ops[0].selection_set, root) if field.name.value in root.fields)
+    return coster.cost(ops[0].selection_set, root)

@@ -149,6 +149,8 @@ class NodeFactory:
 
     def __init__(self, state: DemoState) -> None:
         self.state = state
+        # What the shop's writes left on an order (refunds, a new address): set by the order writes.
+        self.decorate_order: Callable[[Order, dict], dict] = lambda o, node: node
         self._views: dict[tuple[str, str], tuple[tuple, SortedView]] = {}
         self.order_sort_keys: dict[str, Callable[[Order], tuple]] = {
             "ID": lambda o: (o.gid_num,), "CREATED_AT": lambda o: (o.created_at, o.gid_num),
@@ -218,6 +220,9 @@ class NodeFactory:
         return sub + (SHIPPING if sub < 50 else 0)
 
     def order(self, o: Order) -> dict:
+        return self.decorate_order(o, self._seeded_order(o))
+
+    def _seeded_order(self, o: Order) -> dict:
         person = self.state.world.people[o.person_idx]
         total = self.total(o)
         refunded = total if o.financial in ("REFUNDED",) else (total / 2 if o.financial == "PARTIALLY_REFUNDED" else 0)

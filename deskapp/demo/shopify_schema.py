@@ -5,11 +5,13 @@ tests/demo/shopify_subset.py from the published SDL; tests/demo/test_shopify_con
 SDL = '''
 schema {
   query: QueryRoot
+  mutation: Mutation
 }
 
 type QueryRoot {
   customer(id: ID!): Customer
   customers(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, sortKey: CustomerSortKeys = ID, query: String): CustomerConnection!
+  job(id: ID!): Job
   order(id: ID!): Order
   orders(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, sortKey: OrderSortKeys = PROCESSED_AT, query: String, savedSearchId: ID): OrderConnection!
 }
@@ -65,9 +67,11 @@ type Order {
   note: String
   phone: String
   processedAt: DateTime!
+  refunds(first: Int): [Refund!]!
   shippingAddress: MailingAddress
   statusPageUrl: URL!
   subtotalPriceSet: MoneyBag
+  suggestedRefund(shippingAmount: Money, refundShipping: Boolean, refundLineItems: [RefundLineItemInput!], refundDuties: [RefundDutyInput!], suggestFullRefund: Boolean = false): SuggestedRefund
   tags: [String!]!
   totalPriceSet: MoneyBag!
   totalRefundedSet: MoneyBag!
@@ -155,6 +159,179 @@ type PageInfo {
   hasPreviousPage: Boolean!
   startCursor: String
 }
+
+type Mutation {
+  orderCancel(orderId: ID!, refund: Boolean!, restock: Boolean!, reason: OrderCancelReason!, notifyCustomer: Boolean = false, staffNote: String = null): OrderCancelPayload
+  orderUpdate(input: OrderInput!): OrderUpdatePayload
+  refundCreate(input: RefundInput!): RefundCreatePayload
+}
+
+input RefundInput {
+  orderId: ID!
+  note: String
+  notify: Boolean
+  shipping: ShippingRefundInput
+  refundLineItems: [RefundLineItemInput!]
+  transactions: [OrderTransactionInput!]
+}
+
+input RefundLineItemInput {
+  lineItemId: ID!
+  quantity: Int!
+  restockType: RefundLineItemRestockType
+}
+
+input ShippingRefundInput {
+  amount: Money
+  fullRefund: Boolean
+}
+
+input OrderTransactionInput {
+  amount: Money!
+  gateway: String!
+  kind: OrderTransactionKind!
+  orderId: ID!
+  parentId: ID
+}
+
+input RefundDutyInput {
+  dutyId: ID!
+  refundType: RefundDutyRefundType
+}
+
+input OrderInput {
+  id: ID!
+  shippingAddress: MailingAddressInput
+}
+
+input MailingAddressInput {
+  address1: String
+  address2: String
+  city: String
+  company: String
+  countryCode: CountryCode
+  firstName: String
+  lastName: String
+  phone: String
+  provinceCode: String
+  zip: String
+}
+
+type RefundCreatePayload {
+  order: Order
+  refund: Refund
+  userErrors: [UserError!]!
+}
+
+type OrderCancelPayload {
+  job: Job
+  orderCancelUserErrors: [OrderCancelUserError!]!
+  userErrors: [UserError!]! @deprecated(reason: "Use `orderCancelUserErrors` instead.")
+}
+
+type OrderUpdatePayload {
+  order: Order
+  userErrors: [UserError!]!
+}
+
+type UserError {
+  field: [String!]
+  message: String!
+}
+
+type OrderCancelUserError {
+  code: OrderCancelUserErrorCode
+  field: [String!]
+  message: String!
+}
+
+type Job {
+  done: Boolean!
+  id: ID!
+}
+
+type Refund {
+  createdAt: DateTime
+  id: ID!
+  note: String
+  refundLineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): RefundLineItemConnection!
+  totalRefundedSet: MoneyBag!
+}
+
+type RefundLineItemConnection {
+  nodes: [RefundLineItem!]!
+  pageInfo: PageInfo!
+}
+
+type RefundLineItem {
+  lineItem: LineItem!
+  quantity: Int!
+  restockType: RefundLineItemRestockType!
+  subtotalSet: MoneyBag!
+}
+
+type SuggestedRefund {
+  amountSet: MoneyBag!
+  maximumRefundableSet: MoneyBag!
+  refundLineItems: [RefundLineItem!]!
+  shipping: ShippingRefund!
+  subtotalSet: MoneyBag!
+  suggestedTransactions: [SuggestedOrderTransaction!]!
+  totalTaxSet: MoneyBag!
+}
+
+type ShippingRefund {
+  amountSet: MoneyBag!
+  maximumRefundableSet: MoneyBag!
+}
+
+type SuggestedOrderTransaction {
+  amountSet: MoneyBag!
+  gateway: String
+  kind: SuggestedOrderTransactionKind!
+  parentTransaction: OrderTransaction
+}
+
+type OrderTransaction {
+  gateway: String
+  id: ID!
+  kind: OrderTransactionKind!
+}
+
+enum OrderCancelUserErrorCode {
+  NO_REFUND_PERMISSION
+  NOT_FOUND
+  INVALID
+}
+
+enum RefundLineItemRestockType {
+  RETURN
+  CANCEL
+  LEGACY_RESTOCK
+  NO_RESTOCK
+}
+
+enum OrderTransactionKind {
+  SALE
+  CAPTURE
+  AUTHORIZATION
+  VOID
+  REFUND
+  CHANGE
+  EMV_AUTHORIZATION
+  SUGGESTED_REFUND
+}
+
+enum SuggestedOrderTransactionKind {
+  SUGGESTED_REFUND
+}
+
+enum RefundDutyRefundType {
+  PROPORTIONAL
+  FULL
+}
+
+scalar Money
 
 enum OrderDisplayFinancialStatus {
   PENDING

@@ -139,6 +139,13 @@ class OutboxKind(StrEnum):
     PRIORITY = "priority"
     SNOOZE = "snooze"
     MERGE = "merge"
+    # order actions, sent to the shop account (conversation_external_id: the order's id there)
+    ORDER_REFUND = "order_refund"
+    ORDER_CANCEL = "order_cancel"
+    ORDER_ADDRESS = "order_address"
+
+
+ORDER_KINDS = frozenset({OutboxKind.ORDER_REFUND, OutboxKind.ORDER_CANCEL, OutboxKind.ORDER_ADDRESS})
 
 
 class OutboxState(StrEnum):

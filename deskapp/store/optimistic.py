@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from deskapp.domain import DeliveryState, Direction, OutboxKind
-from deskapp.store import sla_clock
+from deskapp.domain.enums import ORDER_KINDS
+from deskapp.store import order_actions, sla_clock
 from deskapp.store.ingest_util import id_map
 
 LOCAL_PREFIX = "local:"
@@ -147,6 +148,11 @@ def apply_item(conn: Connection, *, account_id: int, conversation_external_id: s
     """Put one item's effect into the cache; False when its conversation is not (yet) cached."""
     if conversation_external_id is None:
         return False
+    if kind in ORDER_KINDS:  # shown beside the order (its conversation id is the order's id in the shop)
+        order_actions.record(conn, client_id=client_id, account_id=account_id,
+                             order_external_id=conversation_external_id, kind=str(kind),
+                             summary=str(payload.get("summary", kind)), created_at=created_at)
+        return True
     row = conversation_row(conn, account_id, conversation_external_id)
     if row is None:
         return False
@@ -172,6 +178,9 @@ def apply_item(conn: Connection, *, account_id: int, conversation_external_id: s
 def rollback_item(conn: Connection, *, account_id: int, conversation_external_id: str | None,
                   kind: OutboxKind, prior: dict, client_id: str) -> None:
     """Undo one item's effect: the local message row goes, changed fields get their prior values."""
+    if kind in ORDER_KINDS:
+        order_actions.remove(conn, client_id)
+        return
     if kind in _MESSAGE_KINDS:
         conversation = conn.execute(text("DELETE FROM message WHERE account_id=:a AND external_id=:e"
                                          " RETURNING conversation_id"),

@@ -333,6 +333,40 @@ class OutboxStore:
             "UPDATE outbox SET state='done', external_id=?, last_error=NULL, conflict=NULL, updated_at=? "
             "WHERE client_id=?", (external_id, time.time(), client_id))
 
+    def mark_done_with_note(self, client_id: str, external_id: str | None, note: dict[str, Any] | None) -> bool:
+        """``done``, and in the same transaction the private note that records it on a conversation (``note``:
+        client_id, account_id, conversation_external_id, text), queued once: a kill between the two cannot
+        lose the note or queue it twice. True when the note was queued now."""
+        at = time.time()
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    self._conn.execute(
+                        "UPDATE outbox SET state='done', external_id=?, last_error=NULL, conflict=NULL, updated_at=?"
+                        " WHERE client_id=?", (external_id, at, client_id))
+                    added = 0
+                    if note is not None:
+                        added = self._conn.execute(
+                            "INSERT OR IGNORE INTO outbox (client_id, account_id, conversation_external_id, kind,"
+                            " payload, prior, created_at, updated_at, state) VALUES (?, ?, ?, 'note', ?, '{}', ?, ?,"
+                            " 'pending')", (note["client_id"], note["account_id"], note["conversation_external_id"],
+                                            json.dumps({"text": note["text"]}), at - UNDO_WINDOW_S, at)).rowcount
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.Error as exc:
+                raise StorageError(storage_message(exc, "outbox")) from exc
+        row = self.get(note["client_id"]) if added and note is not None else None
+        for listener in list(self.listeners) if row is not None else []:
+            try:
+                listener(row)
+            except Exception:
+                log.exception("outbox listener failed")
+        return row is not None
+
     def release(self, client_id: str, error: str | None) -> None:
         """Back to pending after a transient failure or a stop (token revoked): sent again later."""
         self._write("UPDATE outbox SET state='pending', last_error=?, updated_at=? WHERE client_id=?",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -25,7 +26,9 @@ from functools import partial
 from deskapp.connectors.base import AuthError, Cancelled, Connector, ConnectorError, TransientError
 from deskapp.domain import DeliveryState, OutboxKind, OutboxState, PushResult
 from deskapp.domain.changes import Changes
-from deskapp.store import optimistic
+from deskapp.domain.enums import ORDER_KINDS
+from deskapp.domain.order_actions import describe
+from deskapp.store import optimistic, order_actions
 from deskapp.store.engine import Database
 from deskapp.store.outbox import PROBLEM_STATES, UNDO_WINDOW_S, OutboxRow, OutboxStore
 from deskapp.store.work_offline import is_work_offline
@@ -38,6 +41,12 @@ SHORT_WAIT_S = 5.0  # Retry-After up to this is slept through in the sync thread
 DEFAULT_CONCURRENCY = 4  # conversations replayed side by side
 MAX_ATTEMPTS = 8  # malformed answers or service failures (HTTP 500) before an item is shown as failed
 MAX_MESSAGE_CHARS = 150_000  # Chatwoot's limit on a message's content
+# The private note recording an order action has a client id derived from the action's: queued once only.
+NOTE_NAMESPACE = uuid.UUID("6f0f7a52-5b1e-4a8e-9d3c-2f4e0b7c1d90")
+
+
+def note_client_id(action_client_id: str) -> str:
+    return str(uuid.uuid5(NOTE_NAMESPACE, action_client_id))
 
 
 class TokenBucket:
@@ -240,7 +249,10 @@ class Replayer:
             log.exception("push of %s failed", row.client_id)
             return self._retry_later(row, previous_attempts + 1, f"{type(exc).__name__}: {exc}", report)
         if result.ok:
-            self.outbox.mark_done(row.client_id, result.external_id)
+            if row.kind in ORDER_KINDS:
+                self._order_done(row, result)
+            else:
+                self.outbox.mark_done(row.client_id, result.external_id)
             self._delivery(row, DeliveryState.SENT, result.external_id)
             report.add("sent")
             self._notify(row.client_id)
@@ -282,7 +294,44 @@ class Replayer:
         self._delivery(row, DeliveryState.QUEUED)
         self._notify(row.client_id)
 
+    def _order_done(self, row: OutboxRow, result: PushResult) -> None:
+        """Done, with the private note that records it queued on the conversation (one transaction), then
+        shown: the action done beside its order, the note in the thread."""
+        amount = result.detail.get("amount") if isinstance(result.detail, dict) else None
+        words = describe(row.kind, row.payload, amount=str(amount) if amount else None, done=True)
+        place = row.payload.get("note_on") if isinstance(row.payload.get("note_on"), dict) else None
+        note = None if place is None else {
+            "client_id": note_client_id(row.client_id), "account_id": int(place["account_id"]),
+            "conversation_external_id": str(place["conversation"]), "text": words}
+        self.outbox.mark_done_with_note(row.client_id, result.external_id, note)
+        try:
+            with self.db.write() as conn:
+                order_actions.settle(conn, row.client_id, "done", summary=words)
+                if note is not None:
+                    optimistic.apply_item(conn, account_id=note["account_id"],
+                                          conversation_external_id=note["conversation_external_id"],
+                                          kind=OutboxKind.NOTE, payload={"text": words},
+                                          client_id=note["client_id"], created_at=time.time())
+                    conversation_id = optimistic.conversation_id(conn, note["account_id"],
+                                                                 note["conversation_external_id"])
+                else:
+                    conversation_id = None
+        except Exception:  # the outbox holds both; start-up re-applies the note, the next pull the order
+            log.exception("could not show order action %s as done", row.client_id)
+            return
+        if self.on_changes is not None and note is not None and conversation_id is not None:
+            self.on_changes(note["account_id"], Changes.of(conversations=[conversation_id]))
+
     def _delivery(self, row: OutboxRow, state: DeliveryState, external_id: str | None = None) -> None:
+        if row.kind in ORDER_KINDS and state == DeliveryState.FAILED:
+            current = self.outbox.get(row.client_id)
+            try:
+                with self.db.write() as conn:
+                    order_actions.settle(conn, row.client_id, "refused",
+                                         detail=(current.last_error or current.conflict or "") if current else "")
+            except Exception:
+                log.exception("could not show order action %s as refused", row.client_id)
+            return
         if row.kind not in (OutboxKind.REPLY, OutboxKind.NOTE):
             return
         try:

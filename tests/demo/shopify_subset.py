@@ -10,6 +10,7 @@ from graphql import DocumentNode, parse, print_ast
 from graphql.language import (
     EnumTypeDefinitionNode,
     FieldDefinitionNode,
+    InputObjectTypeDefinitionNode,
     ObjectTypeDefinitionNode,
     ScalarTypeDefinitionNode,
 )
@@ -18,7 +19,7 @@ PUBLISHED = Path(__file__).resolve().parents[3] / "shared/contracts/shopify/admi
 
 # type -> the fields served (None: an enum or scalar served whole)
 SUBSET: dict[str, tuple[str, ...] | None] = {
-    "QueryRoot": ("customer", "customers", "order", "orders"),
+    "QueryRoot": ("customer", "customers", "job", "order", "orders"),
     "Customer": ("id", "legacyResourceId", "firstName", "lastName", "displayName", "email", "phone",
                  "createdAt", "updatedAt", "numberOfOrders", "amountSpent", "tags", "note", "state",
                  "verifiedEmail", "locale", "defaultAddress", "orders"),
@@ -27,7 +28,8 @@ SUBSET: dict[str, tuple[str, ...] | None] = {
     "Order": ("id", "legacyResourceId", "name", "confirmationNumber", "createdAt", "updatedAt", "processedAt",
               "cancelledAt", "cancelReason", "closedAt", "displayFinancialStatus", "displayFulfillmentStatus",
               "totalPriceSet", "subtotalPriceSet", "totalRefundedSet", "currencyCode", "customer", "email",
-              "phone", "lineItems", "fulfillments", "shippingAddress", "note", "tags", "statusPageUrl"),
+              "phone", "lineItems", "fulfillments", "shippingAddress", "note", "tags", "statusPageUrl",
+              "refunds", "suggestedRefund"),
     "OrderConnection": ("edges", "nodes", "pageInfo"),
     "OrderEdge": ("cursor", "node"),
     "LineItem": ("id", "title", "name", "quantity", "currentQuantity", "sku", "variantTitle",
@@ -42,6 +44,32 @@ SUBSET: dict[str, tuple[str, ...] | None] = {
     "MoneyBag": ("shopMoney", "presentmentMoney"),
     "MoneyV2": ("amount", "currencyCode"),
     "PageInfo": ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor"),
+    # the order actions deskapp sends (refund, cancel and its job, shipping address)
+    "Mutation": ("orderCancel", "orderUpdate", "refundCreate"),
+    "RefundInput": ("orderId", "note", "notify", "shipping", "refundLineItems", "transactions"),
+    "RefundLineItemInput": ("lineItemId", "quantity", "restockType"),
+    "ShippingRefundInput": ("amount", "fullRefund"),
+    "OrderTransactionInput": ("amount", "gateway", "kind", "orderId", "parentId"),
+    "RefundDutyInput": ("dutyId", "refundType"),
+    "OrderInput": ("id", "shippingAddress"),
+    "MailingAddressInput": ("address1", "address2", "city", "company", "countryCode", "firstName", "lastName",
+                            "phone", "provinceCode", "zip"),
+    "RefundCreatePayload": ("order", "refund", "userErrors"),
+    "OrderCancelPayload": ("job", "orderCancelUserErrors", "userErrors"),
+    "OrderUpdatePayload": ("order", "userErrors"),
+    "UserError": ("field", "message"),
+    "OrderCancelUserError": ("code", "field", "message"),
+    "Job": ("done", "id"),
+    "Refund": ("id", "createdAt", "note", "totalRefundedSet", "refundLineItems"),
+    "RefundLineItemConnection": ("nodes", "pageInfo"),
+    "RefundLineItem": ("lineItem", "quantity", "restockType", "subtotalSet"),
+    "SuggestedRefund": ("amountSet", "subtotalSet", "totalTaxSet", "maximumRefundableSet", "refundLineItems",
+                        "shipping", "suggestedTransactions"),
+    "ShippingRefund": ("amountSet", "maximumRefundableSet"),
+    "SuggestedOrderTransaction": ("amountSet", "gateway", "kind", "parentTransaction"),
+    "OrderTransaction": ("id", "gateway", "kind"),
+    "OrderCancelUserErrorCode": None, "RefundLineItemRestockType": None, "OrderTransactionKind": None,
+    "SuggestedOrderTransactionKind": None, "RefundDutyRefundType": None, "Money": None,
     "OrderDisplayFinancialStatus": None, "OrderDisplayFulfillmentStatus": None, "FulfillmentStatus": None,
     "FulfillmentDisplayStatus": None, "OrderSortKeys": None, "CustomerSortKeys": None, "CustomerState": None,
     "OrderCancelReason": None, "CurrencyCode": None, "CountryCode": None,
@@ -73,12 +101,23 @@ def derive_subset_sdl(full: DocumentNode) -> str:
                 raise KeyError(f"{name} has no fields {missing}")
             node = ObjectTypeDefinitionNode(name=node.name, description=None, interfaces=(), directives=(),
                                             fields=chosen)
+        elif isinstance(node, InputObjectTypeDefinitionNode):
+            chosen_inputs = tuple(_strip(f) for f in node.fields if f.name.value in (fields or ()))
+            missing = set(fields or ()) - {f.name.value for f in chosen_inputs}
+            if missing:
+                raise KeyError(f"{name} has no input fields {missing}")
+            dropped = [f.name.value for f in node.fields
+                       if f.name.value not in (fields or ()) and f.type.kind == "non_null_type"]
+            if dropped:
+                raise KeyError(f"{name}: required input fields {dropped} must be served")
+            node = InputObjectTypeDefinitionNode(name=node.name, description=None, directives=(),
+                                                 fields=chosen_inputs)
         elif not isinstance(node, EnumTypeDefinitionNode | ScalarTypeDefinitionNode):
             raise TypeError(f"{name}: unexpected {type(node).__name__}")
         else:
             node = _strip(node)
         parts.append(print_ast(node))
-    return "schema {\n  query: QueryRoot\n}\n\n" + "\n\n".join(parts) + "\n"
+    return "schema {\n  query: QueryRoot\n  mutation: Mutation\n}\n\n" + "\n\n".join(parts) + "\n"
 
 
 if __name__ == "__main__":

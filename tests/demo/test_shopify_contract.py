@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from graphql import (
     GraphQLEnumType,
+    GraphQLInputObjectType,
     GraphQLObjectType,
     GraphQLScalarType,
     GraphQLSchema,
@@ -15,6 +16,8 @@ from graphql import (
     validate,
 )
 
+from deskapp.connectors import shopify_actions as sa
+from deskapp.connectors import shopify_mapping as sm
 from deskapp.demo.shopify_schema import SDL
 from tests.demo.conftest import DemoClient
 from tests.demo.shopify_subset import PUBLISHED, derive_subset_sdl
@@ -53,6 +56,10 @@ query Customers($after: String) {
 """
 
 
+ACTION_OPERATIONS = (sa.ORDER_QUERY, sa.SUGGEST_QUERY, sa.REFUND_MUTATION, sa.CANCEL_MUTATION, sa.JOB_QUERY,
+                     sa.ADDRESS_MUTATION)
+
+
 @pytest.fixture(scope="module")
 def published() -> tuple[GraphQLSchema, object]:
     document = parse(PUBLISHED.read_text())  # takes a few seconds: once per module
@@ -86,16 +93,29 @@ def test_every_served_type_and_field_exists_with_the_same_type(published: tuple)
                 checked += 1
         elif isinstance(stype, GraphQLEnumType):
             assert set(stype.values) <= set(ftype.values), name
+        elif isinstance(stype, GraphQLInputObjectType):
+            for fname, field in stype.fields.items():
+                assert fname in ftype.fields, f"{name}.{fname} is not published"
+                assert str(field.type) == str(ftype.fields[fname].type), f"{name}.{fname}"
+            required = {f for f, v in ftype.fields.items() if str(v.type).endswith("!")}
+            assert required <= set(stype.fields), f"{name} must serve its required fields {required}"
         else:
             assert isinstance(stype, GraphQLScalarType)
     assert checked > 100
     assert served.query_type is not None and served.query_type.name == full.query_type.name
+    assert served.mutation_type is not None and served.mutation_type.name == full.mutation_type.name
 
 
 def test_connector_queries_are_valid_against_the_published_schema(published: tuple) -> None:
     full, _ = published
-    for query in (ORDERS_QUERY, CUSTOMERS_QUERY):
+    for query in (ORDERS_QUERY, CUSTOMERS_QUERY, *ACTION_OPERATIONS):
         assert validate(full, parse(query)) == []
+
+
+def test_connector_order_actions_are_valid_against_the_served_subset() -> None:
+    served = build_schema(SDL)
+    for operation in (sm.ORDERS_QUERY, *ACTION_OPERATIONS):
+        assert validate(served, parse(operation)) == []
 
 
 def test_orders_answer_with_tracking_and_cost(client: DemoClient) -> None:

@@ -1,0 +1,232 @@
+"""Order actions for ShopifyConnector.push: refundCreate (amounts from suggestedRefund), orderCancel (then its
+Job followed), orderUpdate of the shipping address; Admin GraphQL 2025-01.
+
+Exactly once: refundCreate has no idempotency key, so the refund's ``note`` carries ``[deskapp:<client id>]``
+and any attempt that may follow one which reached the shop (an earlier attempt of the item, or a retry
+after a 5xx or a timeout in this one) first reads the order's refunds and stops if the marker is there.
+A cancel that finds the order cancelled is done if we may have sent it, else a conflict (someone else did);
+an address change is a set-to-value, safe to repeat. ``userErrors`` and a missing access scope are
+conflicts for the agent, with the shop's words; THROTTLED, 429 and 5xx go through the one retry layer.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from deskapp.connectors.base import PayloadError
+from deskapp.connectors.wire import dig, log
+from deskapp.domain import OutboxItem, OutboxKind, PushResult
+
+if TYPE_CHECKING:
+    from deskapp.connectors.shopify import ShopifyConnector
+
+JOB_POLLS = 10
+JOB_POLL_S = 0.2
+
+ORDER_QUERY = """query DeskappOrderForAction($id: ID!) {
+  order(id: $id) {
+    id name cancelledAt displayFinancialStatus displayFulfillmentStatus currencyCode
+    lineItems(first: 50) { nodes { id sku title name quantity currentQuantity } }
+    refunds(first: 100) { id note }
+  }
+}"""
+SUGGEST_QUERY = """query DeskappSuggestRefund($id: ID!, $lines: [RefundLineItemInput!], $shipping: Boolean) {
+  order(id: $id) {
+    suggestedRefund(refundLineItems: $lines, refundShipping: $shipping) {
+      amountSet { shopMoney { amount currencyCode } }
+      maximumRefundableSet { shopMoney { amount currencyCode } }
+      refundLineItems { quantity lineItem { id } }
+      suggestedTransactions { gateway kind amountSet { shopMoney { amount } } parentTransaction { id } }
+    }
+  }
+}"""
+REFUND_MUTATION = """mutation DeskappRefund($input: RefundInput!) {
+  refundCreate(input: $input) {
+    refund { id totalRefundedSet { shopMoney { amount currencyCode } } }
+    userErrors { field message }
+  }
+}"""
+CANCEL_MUTATION = """mutation DeskappCancel($id: ID!, $refund: Boolean!, $restock: Boolean!,
+                                 $reason: OrderCancelReason!, $notify: Boolean, $staffNote: String) {
+  orderCancel(orderId: $id, refund: $refund, restock: $restock, reason: $reason, notifyCustomer: $notify,
+              staffNote: $staffNote) {
+    job { id done }
+    orderCancelUserErrors { code field message }
+  }
+}"""
+JOB_QUERY = """query DeskappJob($id: ID!) { job(id: $id) { id done } }"""
+ADDRESS_MUTATION = """mutation DeskappAddress($input: OrderInput!) {
+  orderUpdate(input: $input) {
+    order { id shippingAddress { address1 city zip countryCodeV2 } }
+    userErrors { field message }
+  }
+}"""
+CANCEL_REASONS = ("CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "STAFF", "OTHER")
+
+
+def marker(client_id: str) -> str:
+    """What a refund's note carries so that a retry can tell the refund already exists."""
+    return f"[deskapp:{client_id}]"
+
+
+class _Refused(Exception):
+    """The shop (or the order's state) refuses this action: a conflict with these words."""
+
+    def __init__(self, reason: str, message: str, detail: dict | None = None) -> None:
+        super().__init__(message)
+        self.reason, self.message, self.detail = reason, message, detail or {}
+
+
+def push(connector: ShopifyConnector, item: OutboxItem) -> PushResult:
+    from deskapp.connectors.shopify import AccessDenied
+
+    action = {OutboxKind.ORDER_REFUND: _refund, OutboxKind.ORDER_CANCEL: _cancel,
+              OutboxKind.ORDER_ADDRESS: _address}.get(item.kind)
+    if action is None:
+        return PushResult(ok=False, conflict=f"{item.kind.value} cannot be sent to a shop")
+    # Whether an earlier attempt may have reached the shop: then every step checks first.
+    reached = {"maybe": item.attempts > 0}
+    try:
+        return connector.http.call(lambda: action(connector, item, reached), what=f"shopify {item.kind.value}")
+    except _Refused as refused:
+        return PushResult(ok=False, conflict=refused.reason, detail={"message": refused.message, **refused.detail})
+    except AccessDenied as exc:
+        return PushResult(ok=False, conflict="missing access scope",
+                          detail={"message": f"The shop refused: {exc} Ask the shop owner to grant the app the "
+                                             "write_orders scope, then retry."})
+
+
+def _order(connector: ShopifyConnector, order_id: str) -> dict:
+    order = connector.graphql_once(ORDER_QUERY, {"id": order_id}).get("order")
+    if not isinstance(order, dict):
+        raise _Refused("order not found", f"The shop has no order {order_id} (deleted?).")
+    return order
+
+
+def _user_errors(errors: Any) -> str | None:
+    if not isinstance(errors, list) or not errors:
+        return None
+    return "; ".join(str(dig(e, "message") or e) for e in errors)
+
+
+def _money(value: Any) -> Decimal | None:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return amount if amount.is_finite() else None
+
+
+def _match_lines(order: dict, wanted: list[dict]) -> list[dict]:
+    """The payload's lines (sku + title, as the cache knows them) -> RefundLineItemInput."""
+    nodes = [n for n in dig(order, "lineItems", "nodes") or [] if isinstance(n, dict)]
+    chosen = []
+    used: set[str] = set()
+    for want in wanted:
+        match = next((n for n in nodes if n.get("id") not in used and (n.get("sku") or "") == want.get("sku", "")
+                      and want.get("title", "") in (n.get("title"), n.get("name"))), None)
+        if match is None:
+            match = next((n for n in nodes if n.get("id") not in used and want.get("sku")
+                          and n.get("sku") == want["sku"]), None)
+        if match is None:
+            raise _Refused("line not found", f"Order {order.get('name')} has no line {want.get('title')!r} any more.")
+        used.add(match["id"])
+        chosen.append({"lineItemId": match["id"], "quantity": int(want.get("quantity", 1)),
+                       "restockType": want.get("restock_type", "NO_RESTOCK")})
+    return chosen
+
+
+def _refund(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> PushResult:
+    p = item.payload
+    order = _order(connector, p["order_id"])
+    mark = marker(item.client_id)
+    if reached["maybe"]:
+        for refund in order.get("refunds") or []:
+            if isinstance(refund, dict) and mark in str(refund.get("note") or ""):
+                log.info("refund %s already on the shop as %s: not sent again", item.client_id, refund.get("id"))
+                return PushResult(ok=True, external_id=str(refund.get("id")))
+    restock = "RETURN" if p.get("restock") else "NO_RESTOCK"
+    lines = _match_lines(order, [{**w, "restock_type": restock} for w in p.get("lines") or []])
+    suggested = dig(connector.graphql_once(SUGGEST_QUERY, {"id": p["order_id"], "lines": lines or None,
+                                                          "shipping": bool(p.get("shipping"))}),
+                    "order", "suggestedRefund")
+    if not isinstance(suggested, dict):
+        raise PayloadError("shopify suggestedRefund: no answer")
+    maximum = _money(dig(suggested, "maximumRefundableSet", "shopMoney", "amount")) or Decimal(0)
+    transactions = [t for t in suggested.get("suggestedTransactions") or [] if isinstance(t, dict)]
+    wanted = _money(p.get("amount")) if p.get("amount") not in (None, "") else None
+    if wanted is not None and wanted > maximum:
+        raise _Refused("more than refundable", f"{wanted} {order.get('currencyCode', '')} is more than the "
+                       f"{maximum} still refundable on {order.get('name')}.", {"refundable": str(maximum)})
+    if wanted is None and not lines and not transactions:
+        raise _Refused("nothing to refund", f"Nothing is left to refund on {order.get('name')}.")
+    money_back = []
+    for tx in transactions[:1] if wanted is not None else transactions:
+        amount = wanted if wanted is not None else _money(dig(tx, "amountSet", "shopMoney", "amount"))
+        if amount is None or amount <= 0:
+            continue
+        money_back.append({"orderId": p["order_id"], "kind": "REFUND", "gateway": tx.get("gateway") or "",
+                           "amount": str(amount), "parentId": dig(tx, "parentTransaction", "id")})
+    if wanted is not None and not money_back:
+        raise _Refused("more than refundable", f"No payment on {order.get('name')} can take a refund.")
+    note = " ".join(x for x in (str(p.get("reason") or "").strip(), mark) if x)
+    reached["maybe"] = True  # from here on, the shop may hold the refund even if we never hear back
+    data = connector.graphql_once(REFUND_MUTATION, {"input": {
+        "orderId": p["order_id"], "note": note, "notify": bool(p.get("notify")),
+        "refundLineItems": lines or None, "shipping": {"fullRefund": True} if p.get("shipping") else None,
+        "transactions": money_back or None}})
+    payload = data.get("refundCreate") if isinstance(data.get("refundCreate"), dict) else {}
+    refused = _user_errors(payload.get("userErrors"))
+    if refused:
+        raise _Refused("refused by the shop", refused, {"userErrors": payload["userErrors"]})
+    refund = payload.get("refund")
+    if not isinstance(refund, dict) or not refund.get("id"):
+        raise PayloadError("shopify refundCreate: neither a refund nor userErrors in the answer")
+    return PushResult(ok=True, external_id=str(refund["id"]),
+                      detail={"amount": dig(refund, "totalRefundedSet", "shopMoney", "amount")})
+
+
+def _cancel(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> PushResult:
+    p = item.payload
+    order = _order(connector, p["order_id"])
+    if order.get("cancelledAt"):
+        if reached["maybe"]:  # ours landed before the answer was lost
+            return PushResult(ok=True, external_id=str(order.get("id")))
+        raise _Refused("already cancelled", f"Order {order.get('name')} was cancelled meanwhile "
+                       f"(at {order['cancelledAt']}), by someone else.")
+    reason = str(p.get("reason") or "CUSTOMER").upper()
+    reached["maybe"] = True
+    data = connector.graphql_once(CANCEL_MUTATION, {
+        "id": p["order_id"], "refund": bool(p.get("refund")), "restock": bool(p.get("restock")),
+        "reason": reason if reason in CANCEL_REASONS else "OTHER", "notify": bool(p.get("notify")),
+        "staffNote": f"{p.get('note') or ''} {marker(item.client_id)}".strip()})
+    payload = data.get("orderCancel") if isinstance(data.get("orderCancel"), dict) else {}
+    refused = _user_errors(payload.get("orderCancelUserErrors"))
+    if refused:
+        raise _Refused("refused by the shop", refused, {"userErrors": payload["orderCancelUserErrors"]})
+    job = dig(payload, "job", "id")
+    if not job:
+        raise PayloadError("shopify orderCancel: neither a job nor userErrors in the answer")
+    done = bool(dig(payload, "job", "done"))
+    for _ in range(JOB_POLLS):  # the cancel runs as a job: wait (briefly) until the shop says it is done
+        if done:
+            break
+        connector.http.pause(JOB_POLL_S)
+        done = bool(dig(connector.graphql_once(JOB_QUERY, {"id": job}), "job", "done"))
+    if not done:
+        log.info("shopify cancel job %s still running; the next order pull shows the result", job)
+    return PushResult(ok=True, external_id=str(job), detail={"job_done": done})
+
+
+def _address(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> PushResult:
+    p = item.payload
+    data = connector.graphql_once(ADDRESS_MUTATION, {"input": {"id": p["order_id"],
+                                                               "shippingAddress": p["address"]}})
+    payload = data.get("orderUpdate") if isinstance(data.get("orderUpdate"), dict) else {}
+    refused = _user_errors(payload.get("userErrors"))
+    if refused:
+        raise _Refused("refused by the shop", refused, {"userErrors": payload["userErrors"]})
+    if not isinstance(payload.get("order"), dict):
+        raise PayloadError("shopify orderUpdate: neither an order nor userErrors in the answer")
+    return PushResult(ok=True, external_id=str(p["order_id"]))

@@ -1,0 +1,104 @@
+"""Orders as order actions need them (lines, status, the shop account) and the ``order_action`` rows that show
+queued, done and refused actions beside their order; for services.order_actions, the replayer and optimistic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+
+@dataclass(frozen=True)
+class OrderLineRef:
+    title: str
+    sku: str
+    quantity: int
+    unit_price: float
+
+
+@dataclass(frozen=True)
+class OrderRef:
+    """One cached order with what an action on it needs."""
+
+    id: int
+    account_id: int
+    external_id: str
+    number: str
+    currency: str
+    total: float
+    financial_status: str
+    fulfillment_status: str
+    cancelled_at: int | None
+    customer_id: int | None
+    lines: tuple[OrderLineRef, ...]
+
+
+@dataclass(frozen=True)
+class OrderActionRow:
+    client_id: str
+    kind: str
+    summary: str
+    state: str  # queued | done | refused
+    detail: str
+    created_at: float
+
+
+def find_order(conn: Connection, ref: str | int) -> OrderRef | None:
+    """An order by cache id, by number ("#1001" or "1001") or by its shop id (gid)."""
+    value = str(ref).strip()
+    if value.startswith("gid://"):
+        row = conn.execute(text('SELECT * FROM "order" WHERE external_id=:v'), {"v": value}).mappings().first()
+    elif value.isdigit() and not isinstance(ref, str):
+        row = conn.execute(text('SELECT * FROM "order" WHERE id=:v'), {"v": int(value)}).mappings().first()
+    else:
+        number = value if value.startswith("#") else f"#{value}"
+        row = conn.execute(text('SELECT * FROM "order" WHERE number IN (:n, :v) ORDER BY placed_at DESC'),
+                           {"n": number, "v": value}).mappings().first()
+    if row is None:
+        return None
+    lines = conn.execute(text("SELECT title, sku, quantity, unit_price FROM order_line WHERE order_id=:o ORDER BY id"),
+                         {"o": row["id"]}).all()
+    return OrderRef(id=row["id"], account_id=row["account_id"], external_id=row["external_id"], number=row["number"],
+                    currency=row["currency"], total=row["total"], financial_status=row["financial_status"],
+                    fulfillment_status=row["fulfillment_status"], cancelled_at=row["cancelled_at"],
+                    customer_id=row["customer_id"],
+                    lines=tuple(OrderLineRef(r[0], r[1], int(r[2]), float(r[3])) for r in lines))
+
+
+def record(conn: Connection, *, client_id: str, account_id: int, order_external_id: str, kind: str, summary: str,
+           created_at: float) -> None:
+    """The queued action beside its order (again after a rebuild: a row already there keeps its state)."""
+    conn.execute(text(
+        "INSERT INTO order_action (client_id, account_id, order_external_id, kind, summary, created_at)"
+        " VALUES (:c, :a, :o, :k, :s, :t) ON CONFLICT(client_id) DO UPDATE SET state='queued', detail=''"
+        " WHERE order_action.state='refused'"),
+        {"c": client_id, "a": account_id, "o": order_external_id, "k": kind, "s": summary, "t": created_at})
+
+
+def settle(conn: Connection, client_id: str, state: str, *, summary: str | None = None, detail: str = "") -> None:
+    conn.execute(text("UPDATE order_action SET state=:st, detail=:d, summary=COALESCE(:s, summary)"
+                      " WHERE client_id=:c"), {"st": state, "d": detail, "s": summary, "c": client_id})
+
+
+def remove(conn: Connection, client_id: str) -> None:
+    conn.execute(text("DELETE FROM order_action WHERE client_id=:c"), {"c": client_id})
+
+
+def for_order(conn: Connection, account_id: int, order_external_id: str) -> list[OrderActionRow]:
+    rows = conn.execute(text(
+        "SELECT client_id, kind, summary, state, detail, created_at FROM order_action"
+        " WHERE account_id=:a AND order_external_id=:o ORDER BY created_at"),
+        {"a": account_id, "o": order_external_id}).all()
+    return [OrderActionRow(*r) for r in rows]
+
+
+def order_json(order: OrderRef, actions: list[OrderActionRow]) -> dict[str, Any]:
+    """What `deskapp order show --json` prints."""
+    return {"id": order.id, "number": order.number, "shop_id": order.external_id, "currency": order.currency,
+            "total": order.total, "financial_status": order.financial_status,
+            "fulfillment_status": order.fulfillment_status, "cancelled": order.cancelled_at is not None,
+            "lines": [{"title": x.title, "sku": x.sku, "quantity": x.quantity, "unit_price": x.unit_price}
+                      for x in order.lines],
+            "actions": [{"client_id": a.client_id, "kind": a.kind, "summary": a.summary, "state": a.state,
+                         "detail": a.detail} for a in actions]}
