@@ -5,8 +5,9 @@ Exactly once: refundCreate has no idempotency key, so the refund's ``note`` carr
 and any attempt that may follow one which reached the shop (an earlier attempt of the item, or a retry
 after a 5xx or a timeout in this one) first reads the order's refunds and stops if the marker is there.
 A cancel that finds the order cancelled is done if we may have sent it, else a conflict (someone else did);
-an address change is a set-to-value, safe to repeat. ``userErrors`` and a missing access scope are
-conflicts for the agent, with the shop's words; THROTTLED, 429 and 5xx go through the one retry layer.
+an address change is a set-to-value, safe to repeat, and not repeated once the order shows it. ``userErrors``
+and a missing access scope are conflicts for the agent, with the shop's words; THROTTLED, 429 and 5xx go
+through the one retry layer.
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ JOB_POLL_S = 0.2
 ORDER_QUERY = """query DeskappOrderForAction($id: ID!) {
   order(id: $id) {
     id name cancelledAt displayFinancialStatus displayFulfillmentStatus currencyCode
+    shippingAddress { address1 city zip countryCodeV2 }
     lineItems(first: 50) { nodes { id sku title name quantity currentQuantity } }
     refunds(first: 100) { id note }
   }
 }"""
-SUGGEST_QUERY = """query DeskappSuggestRefund($id: ID!, $lines: [RefundLineItemInput!], $shipping: Boolean) {
+SUGGEST_QUERY = """query DeskappSuggestRefund($id: ID!, $lines: [RefundLineItemInput!], $shipping: Boolean,
+                                      $full: Boolean) {
   order(id: $id) {
-    suggestedRefund(refundLineItems: $lines, refundShipping: $shipping) {
+    suggestedRefund(refundLineItems: $lines, refundShipping: $shipping, suggestFullRefund: $full) {
       amountSet { shopMoney { amount currencyCode } }
       maximumRefundableSet { shopMoney { amount currencyCode } }
       refundLineItems { quantity lineItem { id } }
@@ -148,14 +151,16 @@ def _refund(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pus
                 return PushResult(ok=True, external_id=str(refund.get("id")))
     restock = "RETURN" if p.get("restock") else "NO_RESTOCK"
     lines = _match_lines(order, [{**w, "restock_type": restock} for w in p.get("lines") or []])
+    wanted = _money(p.get("amount")) if p.get("amount") not in (None, "") else None
+    # A set amount alone: the full suggestion names the payment to refund it to (gateway, parent transaction).
+    full = wanted is not None and not lines and not p.get("shipping")
     suggested = dig(connector.graphql_once(SUGGEST_QUERY, {"id": p["order_id"], "lines": lines or None,
-                                                          "shipping": bool(p.get("shipping"))}),
+                                                          "shipping": bool(p.get("shipping")), "full": full}),
                     "order", "suggestedRefund")
     if not isinstance(suggested, dict):
         raise PayloadError("shopify suggestedRefund: no answer")
     maximum = _money(dig(suggested, "maximumRefundableSet", "shopMoney", "amount")) or Decimal(0)
     transactions = [t for t in suggested.get("suggestedTransactions") or [] if isinstance(t, dict)]
-    wanted = _money(p.get("amount")) if p.get("amount") not in (None, "") else None
     if wanted is not None and wanted > maximum:
         raise _Refused("more than refundable", f"{wanted} {order.get('currencyCode', '')} is more than the "
                        f"{maximum} still refundable on {order.get('name')}.", {"refundable": str(maximum)})
@@ -221,6 +226,13 @@ def _cancel(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pus
 
 def _address(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> PushResult:
     p = item.payload
+    if reached["maybe"]:  # a set-to-value is safe to repeat, but a landed one needs no second write
+        now = _order(connector, p["order_id"]).get("shippingAddress") or {}
+        wanted = p["address"]
+        if all(str(now.get(k) or "") == str(wanted.get(w) or "") for k, w in
+               (("address1", "address1"), ("city", "city"), ("zip", "zip"), ("countryCodeV2", "countryCode"))):
+            return PushResult(ok=True, external_id=str(p["order_id"]))
+    reached["maybe"] = True
     data = connector.graphql_once(ADDRESS_MUTATION, {"input": {"id": p["order_id"],
                                                                "shippingAddress": p["address"]}})
     payload = data.get("orderUpdate") if isinstance(data.get("orderUpdate"), dict) else {}

@@ -49,6 +49,9 @@ class Stack:
         return ChatwootConnector(account.base_url, account.settings.get("account_id", 1), token,
                                  http=fast_http(account.base_url, token, **self.http_options))
 
+    def registry(self) -> dict:
+        return {AccountKind.CHATWOOT: self.connector_factory}
+
     def open(self) -> None:
         paths = AppPaths(self.folder).ensure()
         db = Database(paths.cache_db)
@@ -57,7 +60,7 @@ class Stack:
         self.ws = SimpleNamespace(paths=paths, db=db, secrets=secret_store(profile), profile=profile)
         self.actions = ActionService(db, outbox_for(self.ws), self.ws.profile, undoable=False)
         self.actions.restore()
-        self.engine = build_sync_engine(self.ws, registry={AccountKind.CHATWOOT: self.connector_factory},
+        self.engine = build_sync_engine(self.ws, registry=self.registry(),
                                         replay_options=self.replay_options)
         self.replayer = self.engine.before_pull[0]
 

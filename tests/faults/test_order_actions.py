@@ -1,0 +1,208 @@
+"""Order actions against the demo shop, through the outbox: outage, refusals, missing scope, THROTTLED, a 5xx
+after the shop applied the mutation; each refund exists on the shop once, each refusal is a visible conflict."""
+
+from __future__ import annotations
+
+import pytest
+
+from deskapp.domain import OutboxKind, OutboxState
+from deskapp.services.order_actions import OrderActionError
+from deskapp.sync.replay import note_client_id
+from tests.faults.order_stack import OrderStack, paid_order, shop_refund_markers
+from tests.faults.stack import server_markers
+
+
+@pytest.fixture
+def shop(tmp_path, demo_server):
+    server, info = demo_server
+    stack = OrderStack(tmp_path / "data", info)
+    try:
+        yield server, stack
+    finally:
+        stack.close()
+
+
+def _actions(stack: OrderStack, number: str) -> list[dict]:
+    return stack.orders.show(number)["actions"]
+
+
+def test_refund_queued_in_an_outage_lands_once_with_a_note_on_the_thread(shop):
+    server, stack = shop
+    conv = stack.mirror(server, 1)[0]
+    order = paid_order(server, fulfilled=True)
+    number = stack.mirror_order(server, order)
+    first_line = stack.orders.order(number).lines[0]
+    server.set_faults(outage=True, scope="shopify")
+    plan = stack.orders.plan_refund(number, lines={0: 1}, reason="damaged")
+    assert plan.summary.startswith(f"Refund {first_line.unit_price:.2f} USD on {number} for 1 × {first_line.title}")
+    client_id = stack.orders.queue(plan, conversation_id=conv)
+    # durable and shown before anything is sent
+    assert [(a["client_id"], a["state"]) for a in _actions(stack, number)] == [(client_id, "queued")]
+    report = stack.replay_shop()
+    assert report.stopped == "offline" and stack.outbox.get(client_id).state == OutboxState.PENDING
+    assert shop_refund_markers(server) == {}
+
+    server.set_faults(outage=False)
+    stack.drain_shop()
+    assert shop_refund_markers(server) == {client_id: 1}
+    with server.state.lock:
+        node = server.shopify.nodes.order(order)
+    assert node["displayFinancialStatus"] == "PARTIALLY_REFUNDED"
+    assert node["totalRefundedSet"]["shopMoney"]["amount"] == f"{first_line.unit_price:.2f}"
+    [action] = _actions(stack, number)
+    assert action["state"] == "done" and action["summary"].startswith(f"Refunded {first_line.unit_price:.2f} USD")
+    # the thread records it: one private note, queued with the action's settlement, shown at once
+    note_id = note_client_id(client_id)
+    note = stack.outbox.get(note_id)
+    assert note.kind == OutboxKind.NOTE and note.payload["text"] == action["summary"]
+    local = [m for m in stack.conversation(stack.outbox.get(note_id).conversation_external_id)["messages"]
+             if m["client_id"] == note_id]
+    assert len(local) == 1 and local[0]["direction"] == "note"
+    stack.drain()
+    assert server_markers(server).get(note_id) == 1
+
+
+def test_refund_larger_than_refundable_is_a_conflict_and_refunds_nothing(shop):
+    server, stack = shop
+    conv = stack.mirror(server, 1)[0]
+    order = paid_order(server, fulfilled=True, skip=1)
+    number = stack.mirror_order(server, order)
+    with pytest.raises(OrderActionError):  # more than the order's total: refused before queueing
+        stack.orders.plan_refund(number, amount=10_000.0)
+    whole = stack.orders.queue(stack.orders.plan_refund(number, whole=True, reason="not received"))
+    stack.drain_shop()
+    assert stack.outbox.get(whole).state == OutboxState.DONE
+    # the cache still says "paid" (no pull yet): the second refund is allowed here, the shop refuses it
+    again = stack.orders.queue(stack.orders.plan_refund(number, lines={0: 1}, reason="damaged"),
+                               conversation_id=conv)
+    stack.replay_shop()
+    row = stack.outbox.get(again)
+    assert row.state == OutboxState.CONFLICT
+    assert "Quantity cannot refund more items than were purchased" in row.last_error
+    assert _actions(stack, number)[-1]["state"] == "refused"
+    assert shop_refund_markers(server) == {whole: 1}
+    assert stack.outbox.get(note_client_id(again)) is None  # nothing happened: nothing to record
+
+
+def test_amount_over_what_is_left_is_refused_before_sending(shop):
+    server, stack = shop
+    order = paid_order(server, fulfilled=True, skip=2)
+    number = stack.mirror_order(server, order)
+    total = stack.orders.order(number).total
+    first = stack.orders.queue(stack.orders.plan_refund(number, amount=round(total - 1.0, 2)))
+    second = stack.orders.queue(stack.orders.plan_refund(number, amount=2.0))
+    stack.drain_shop()
+    assert stack.outbox.get(first).state == OutboxState.DONE
+    row = stack.outbox.get(second)
+    assert row.state == OutboxState.CONFLICT and row.conflict == "more than refundable"
+    assert "1.00 still refundable" in row.last_error
+    assert shop_refund_markers(server) == {first: 1}
+
+
+def test_order_cancelled_meanwhile_by_someone_else_is_a_conflict(shop):
+    server, stack = shop
+    order = paid_order(server, fulfilled=False)
+    number = stack.mirror_order(server, order)
+    client_id = stack.orders.queue(stack.orders.plan_cancel(number, reason="customer"))
+    with server.state.lock:  # another agent, in the shop's admin
+        server.shopify.writes.order_cancel(None, orderId=f"gid://shopify/Order/{order.gid_num}", refund=True,
+                                           restock=True, reason="STAFF")
+    stack.replay_shop()
+    row = stack.outbox.get(client_id)
+    assert row.state == OutboxState.CONFLICT and row.conflict == "already cancelled"
+    assert "by someone else" in row.last_error
+    assert _actions(stack, number)[0]["state"] == "refused"
+    # the agent's choice: discard takes it off the order panel
+    assert stack.actions.discard(client_id)
+    assert _actions(stack, number) == []
+
+
+def test_cancel_follows_its_job_and_shows_on_the_order(shop):
+    server, stack = shop
+    order = paid_order(server, fulfilled=False, skip=1)
+    number = stack.mirror_order(server, order)
+    client_id = stack.orders.queue(stack.orders.plan_cancel(number, refund=True, restock=True, reason="CUSTOMER"))
+    stack.drain_shop()
+    row = stack.outbox.get(client_id)
+    assert row.state == OutboxState.DONE and row.external_id.startswith("gid://shopify/Job/")
+    assert server.shopify.writes.jobs[row.external_id] is True  # asked until done
+    with server.state.lock:
+        node = server.shopify.nodes.order(order)
+    assert node["cancelledAt"] and node["displayFinancialStatus"] == "REFUNDED"
+    with pytest.raises(OrderActionError):  # a fulfilled order cannot be cancelled: said before queueing
+        stack.orders.plan_cancel(stack.mirror_order(server, paid_order(server, fulfilled=True, skip=3)))
+
+
+def test_missing_write_orders_scope_is_a_conflict_the_agent_can_retry(shop):
+    server, stack = shop
+    order = paid_order(server, fulfilled=True, skip=4)
+    number = stack.mirror_order(server, order)
+    server.set_faults(shopify_read_only=True)
+    client_id = stack.orders.queue(stack.orders.plan_refund(number, lines={0: 1}, reason="damaged"))
+    stack.replay_shop()
+    row = stack.outbox.get(client_id)
+    assert row.state == OutboxState.CONFLICT and row.conflict == "missing access scope"
+    assert "write_orders" in row.last_error
+    assert shop_refund_markers(server) == {}
+    server.set_faults(shopify_read_only=False)  # the owner granted the scope
+    assert stack.actions.retry(client_id)
+    assert _actions(stack, number)[0]["state"] == "queued"
+    stack.drain_shop()
+    assert shop_refund_markers(server) == {client_id: 1}
+
+
+def test_throttled_refund_waits_for_the_bucket_and_lands_once(shop):
+    server, stack = shop
+    order = paid_order(server, fulfilled=True, skip=5)
+    number = stack.mirror_order(server, order)
+    client_id = stack.orders.queue(stack.orders.plan_refund(number, lines={0: 1}, reason="late"))
+    server.set_faults(shopify_bucket=0)  # the bucket is empty: the first request is THROTTLED
+    stack.drain_shop()
+    assert server.state.faults_injected["THROTTLED"] >= 1
+    assert stack.outbox.get(client_id).state == OutboxState.DONE
+    assert shop_refund_markers(server) == {client_id: 1}
+
+
+@pytest.mark.parametrize("kind", ["refund", "cancel", "address"])
+def test_5xx_after_the_shop_applied_is_not_applied_twice(shop, kind):
+    server, stack = shop
+    order = paid_order(server, fulfilled=kind == "refund", skip=6)
+    number = stack.mirror_order(server, order)
+    plan = {"refund": lambda: stack.orders.plan_refund(number, lines={0: 1}, reason="damaged"),
+            "cancel": lambda: stack.orders.plan_cancel(number),
+            "address": lambda: stack.orders.plan_address(number, {"address1": "12 Rue Lafayette", "city": "Paris",
+                                                                  "zip": "75009", "countryCode": "fr"})}[kind]()
+    client_id = stack.orders.queue(plan)
+    server.set_faults(fail_after_apply=True, scope="shopify")
+    stack.drain_shop()
+    server.set_faults(fail_after_apply=False)
+    assert server.state.faults_injected["500 after apply"] >= 1
+    row = stack.outbox.get(client_id)
+    assert row.state == OutboxState.DONE, row
+    with server.state.lock:
+        node = server.shopify.nodes.order(order)
+        cancels = sum(1 for r in server.shopify.writes.refunds.get(order.idx, []) if r["note"] is None
+                      or "deskapp" in (r["note"] or ""))
+    if kind == "refund":
+        assert shop_refund_markers(server) == {client_id: 1}
+    elif kind == "cancel":
+        assert node["cancelledAt"] and cancels <= 1  # the retry saw it cancelled and did not send it again
+    else:
+        assert node["shippingAddress"]["city"] == "Paris" and node["shippingAddress"]["countryCodeV2"] == "FR"
+
+
+def test_address_is_validated_before_queueing(shop):
+    server, stack = shop
+    number = stack.mirror_order(server, paid_order(server, fulfilled=False, skip=2))
+    with pytest.raises(OrderActionError, match="needs city"):
+        stack.orders.plan_address(number, {"address1": "1 Main St", "zip": "10001", "countryCode": "US"})
+    with pytest.raises(OrderActionError, match="two letters"):
+        stack.orders.plan_address(number, {"address1": "1 Main St", "city": "NYC", "zip": "10001",
+                                           "countryCode": "USA"})
+    with pytest.raises(OrderActionError, match="unknown address fields"):
+        stack.orders.plan_address(number, {"address1": "1 Main St", "city": "NYC", "zip": "10001",
+                                           "countryCode": "US", "planet": "Mars"})
+    shipped = stack.mirror_order(server, paid_order(server, fulfilled=True, skip=7))
+    with pytest.raises(OrderActionError, match="shipped"):
+        stack.orders.plan_address(shipped, {"address1": "1 Main St", "city": "NYC", "zip": "10001",
+                                            "countryCode": "US"})
