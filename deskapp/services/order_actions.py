@@ -78,6 +78,11 @@ class OrderActionService:
             actions = order_store.for_order(conn, order.account_id, order.external_id)
         return order_store.order_json(order, actions)
 
+    def actions_for_orders(self, order_ids: list[int]) -> dict[int, list[order_store.OrderActionRow]]:
+        """Cache order id -> the actions queued, done or refused on it (for the order panel)."""
+        with self.db.read() as conn:
+            return order_store.for_orders(conn, order_ids)
+
     # --- planning -----------------------------------------------------------------------------------
 
     def plan_refund(self, ref: str | int, *, lines: dict[int, int] | None = None, shipping: bool = False,

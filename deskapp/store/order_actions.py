@@ -93,6 +93,21 @@ def for_order(conn: Connection, account_id: int, order_external_id: str) -> list
     return [OrderActionRow(*r) for r in rows]
 
 
+def for_orders(conn: Connection, order_ids: list[int]) -> dict[int, list[OrderActionRow]]:
+    """The actions on these cached orders (by cache id), oldest first."""
+    marks = ",".join(str(int(i)) for i in order_ids)  # ints only: safe to inline
+    if not marks:
+        return {}
+    rows = conn.exec_driver_sql(
+        "SELECT o.id, a.client_id, a.kind, a.summary, a.state, a.detail, a.created_at FROM order_action a"
+        f' JOIN "order" o ON o.account_id=a.account_id AND o.external_id=a.order_external_id WHERE o.id IN ({marks})'
+        " ORDER BY a.created_at").all()
+    found: dict[int, list[OrderActionRow]] = {}
+    for order_id, *rest in rows:
+        found.setdefault(order_id, []).append(OrderActionRow(*rest))
+    return found
+
+
 def order_json(order: OrderRef, actions: list[OrderActionRow]) -> dict[str, Any]:
     """What `deskapp order show --json` prints."""
     return {"id": order.id, "number": order.number, "shop_id": order.external_id, "currency": order.currency,

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QListView,
     QListWidget,
     QListWidgetItem,
+    QMenu,
     QPushButton,
     QSizePolicy,
     QTreeWidgetItem,
@@ -37,14 +38,19 @@ from deskapp.ui.customer_cards import (
 
 ORDERS_FIRST = 50  # shown at once; the rest follow a chunk per event-loop turn
 ORDERS_CHUNK = 150
+ORDER_MENU = (("refund", "Refund…"), ("cancel", "Cancel order…"), ("address", "Change shipping address…"))
+ACTION_ROLE = DATA_ROLE + 1  # marks the rows of order actions under an order card
+ACTION_MARKS = {"queued": "Queued", "done": "Done", "refused": "Refused"}
 IDENTITY_KINDS = {"email": "Email", "phone": "Phone", "handle": "Handle", "external": "ID", "external_id": "ID"}
 
 
 class CustomerPanel(QWidget):
-    """Signals: ``openConversation(id)``, ``mergeDecision(proposal_id, other_customer_id, accepted)``."""
+    """Signals: ``openConversation(id)``, ``mergeDecision(proposal_id, other_customer_id, accepted)``,
+    ``orderAction(kind, order)`` (from the order's context menu)."""
 
     openConversation = Signal(int)
     mergeDecision = Signal(int, int, bool)
+    orderAction = Signal(str, object)  # refund | cancel | address, the OrderInfo it is about
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,6 +86,8 @@ class CustomerPanel(QWidget):
         self.orders.setItemDelegate(OrderDelegate(self.orders))
         self.orders.itemActivated.connect(self._order_activated)
         self.orders.itemDoubleClicked.connect(self._order_activated)
+        self.orders.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.orders.customContextMenuRequested.connect(self._order_menu)
         self.past = QListWidget()
         self.past.setAccessibleName("Previous conversations")
         self.past.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -250,6 +258,45 @@ class CustomerPanel(QWidget):
         url = item.data(0, Qt.ItemDataRole.UserRole)
         if url and str(url).lower().startswith(("http://", "https://")):
             QDesktopServices.openUrl(QUrl(str(url)))
+
+    def selected_order(self):
+        """The order chosen in the list (a line or link under it counts), else the newest; None without orders."""
+        item = self.orders.currentItem()
+        while item is not None and item.parent() is not None:
+            item = item.parent()
+        if item is not None:
+            return item.data(0, DATA_ROLE)[1]
+        return self.profile.orders[0] if self.profile is not None and self.profile.orders else None
+
+    def _order_menu(self, pos) -> None:
+        item = self.orders.itemAt(pos)
+        if item is None:
+            return
+        self.orders.setCurrentItem(item)
+        order = self.selected_order()
+        menu = QMenu(self)
+        for kind, text in ORDER_MENU:
+            menu.addAction(text, lambda k=kind: self.orderAction.emit(k, order))
+        menu.popup(self.orders.viewport().mapToGlobal(pos))
+
+    def show_order_actions(self, actions: dict) -> None:
+        """Under each order card, the actions queued, done or refused on it (order id -> OrderActionRow list)."""
+        for i in range(self.orders.topLevelItemCount()):
+            item = self.orders.topLevelItem(i)
+            order = item.data(0, DATA_ROLE)[1]
+            for n in reversed(range(item.childCount())):
+                if item.child(n).data(0, ACTION_ROLE) == "action":
+                    item.removeChild(item.child(n))
+            for action in actions.get(order.id, []):
+                mark = ACTION_MARKS.get(action.state, action.state)
+                text = f"{mark}: {action.summary}" + (f" ({action.detail})" if action.detail else "")
+                child = QTreeWidgetItem([text])
+                child.setData(0, DATA_ROLE, ("line", (text, "")))
+                child.setData(0, ACTION_ROLE, "action")
+                child.setToolTip(0, text)
+                item.insertChild(0, child)
+                if action.state != "done":
+                    item.setExpanded(True)
 
     def _past_activated(self, item: QListWidgetItem) -> None:
         cid = item.data(Qt.ItemDataRole.UserRole)

@@ -89,6 +89,8 @@ class InboxPage(QWidget):
         self.current_view: inbox.View | None = None
         self.current_id: int | None = None
         self.merge_customers: Callable[[int, int], Any] | None = None  # ActionService.merge, when there is one
+        self.order_actions: Any | None = None  # an OrderActionService, when the outbox is open
+        self.order_dialog: Any | None = None
         self.opened: Opened | None = None
         self.timeline = False
         self.thread_limit: int | None = THREAD_PAGE
@@ -174,6 +176,7 @@ class InboxPage(QWidget):
         self.customer = CustomerPanel()
         self.customer.openConversation.connect(self.open_conversation_anywhere)
         self.customer.mergeDecision.connect(self._merge_decision)
+        self.customer.orderAction.connect(self.open_order_action)
 
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.setObjectName("mainSplit")
@@ -241,6 +244,7 @@ class InboxPage(QWidget):
             if self.opened is opened and self.current_id is not None:
                 opened.profile = profile
                 self.customer.show_profile(profile, self.current_id)
+                self._load_order_actions(profile)
 
         self.tasks.submit(customer_service.profile, self.db, customer_id, on_done=loaded, key="profile")
 
@@ -574,6 +578,28 @@ class InboxPage(QWidget):
         if bool(body.strip()) != had:
             (self.model.drafts.add if body.strip() else self.model.drafts.discard)(cid)
             self.model.invalidate({cid})
+
+    def _load_order_actions(self, profile: CustomerProfile | None) -> None:
+        if self.order_actions is None or profile is None or not profile.orders:
+            return
+        shown = self.customer.profile
+        self.tasks.submit(self.order_actions.actions_for_orders, [o.id for o in profile.orders],
+                          on_done=lambda found: self.customer.show_order_actions(found)
+                          if self.customer.profile is shown else None, key="order-actions")
+
+    def open_order_action(self, kind: str, order: Any = None) -> None:
+        """The confirmation dialog of an order action on ``order`` (default: the one chosen in the panel)."""
+        from deskapp.ui.order_action_dialog import OrderActionDialog
+
+        order = order if order is not None else self.customer.selected_order()
+        if self.order_actions is None or order is None:
+            return
+        dialog = OrderActionDialog(kind, order, self.order_actions, self.tasks, conversation_id=self.current_id,
+                                   parent=self)
+        dialog.accepted.connect(self._reload_profile)
+        dialog.finished.connect(dialog.deleteLater)
+        self.order_dialog = dialog
+        dialog.open()
 
     def _merge_decision(self, proposal_id: int, other_customer_id: int, accepted: bool) -> None:
         profile = self.customer.profile

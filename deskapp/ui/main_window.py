@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from deskapp.domain.changes import NOTHING, Changes
 from deskapp.services import inbox, stats
 from deskapp.services.gui_services import GuiServices
+from deskapp.services.order_actions import OrderActionService
 from deskapp.ui import icons
 from deskapp.ui.accounts_dialog import AccountsDialog, AccountsWidget
 from deskapp.ui.conversation_actions import ConversationActions
@@ -94,6 +95,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.page = InboxPage(self.db, ws.profile, self.tasks, self)
         self.actions_ctl = ConversationActions(self.page, self.tasks, actions, self)
         self.page.merge_customers = actions.merge if actions is not None else None
+        if actions is not None:
+            self.page.order_actions = OrderActionService(self.db, actions.outbox)
         self.actions_ctl.message.connect(self.show_message)
         self.page.thread_view.linkActivated.connect(self._link)
         self.page.composer.templateRequested.connect(self.pick_template)
@@ -286,6 +289,9 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             ("accounts", "Accounts…", "Ctrl+,", self.open_accounts, "account"),
             ("work_offline", "Work offline", None, self.toggle_work_offline, None),
             ("outbox", "Show the outbox", None, self.show_outbox, None),
+            ("order_refund", "Refund order…", None, lambda: page.open_order_action("refund"), None),
+            ("order_cancel", "Cancel order…", None, lambda: page.open_order_action("cancel"), None),
+            ("order_address", "Change shipping address…", None, lambda: page.open_order_action("address"), None),
             ("logs", "Open log folder", None, self.open_log_folder, None),
             ("about", "About deskapp", None, self.show_about, None),
             ("quit", "Quit", "Ctrl+Q", self.close, None),
@@ -318,6 +324,9 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         conv_menu = menu.addMenu("&Conversation")
         for key in ("reply", "note", "template", "undo_send", "resolve", "reopen", "snooze", "assign", "assign_me",
                     "label", "priority", "timeline"):
+            conv_menu.addAction(self.action_by_key[key])
+        conv_menu.addSeparator()
+        for key in ("order_refund", "order_cancel", "order_address"):
             conv_menu.addAction(self.action_by_key[key])
         go_menu = menu.addMenu("&Go")
         for key in ("next", "previous", "search", "palette", "focus_list", "outbox", "save_view", "delete_view"):
