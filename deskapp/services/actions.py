@@ -18,9 +18,10 @@ from typing import Any
 
 from deskapp.domain import DeliveryState, OutboxKind, OutboxState, Priority, Status
 from deskapp.domain.changes import Changes
+from deskapp.domain.enums import ORDER_KINDS
 from deskapp.services import customers as customer_service
 from deskapp.services import drafts, inbox
-from deskapp.store import customer_merges, optimistic, team_directory
+from deskapp.store import customer_merges, optimistic, order_actions, team_directory
 from deskapp.store.engine import CACHE_ERRORS, Database
 from deskapp.store.outbox import (
     OPEN_STATES,
@@ -235,6 +236,8 @@ class ActionService:
                 if row.kind in (OutboxKind.REPLY, OutboxKind.NOTE):
                     optimistic.set_delivery(conn, row.account_id, row.client_id, DeliveryState.SENT,
                                             row.external_id)
+                elif row.kind in ORDER_KINDS:
+                    order_actions.settle(conn, row.client_id, "done")
         return applied
 
     # --- internals ----------------------------------------------------------------------------------

@@ -206,3 +206,17 @@ def test_address_is_validated_before_queueing(shop):
     with pytest.raises(OrderActionError, match="shipped"):
         stack.orders.plan_address(shipped, {"address1": "1 Main St", "city": "NYC", "zip": "10001",
                                             "countryCode": "US"})
+
+
+def test_start_up_puts_back_what_a_crash_left_between_the_outbox_and_the_cache(shop):
+    server, stack = shop
+    number = stack.mirror_order(server, paid_order(server, fulfilled=True, skip=8))
+    waiting = stack.orders.queue(stack.orders.plan_refund(number, lines={0: 1}, reason="damaged"))
+    landed = stack.orders.queue(stack.orders.plan_refund(number, shipping=True, reason="late"))
+    # a kill after the outbox said "done" but before the cache heard of it; and a cache that lost its rows
+    stack.outbox.mark_done_with_note(landed, "gid://shopify/Refund/1", None)
+    with stack.db.write() as conn:
+        conn.exec_driver_sql("DELETE FROM order_action WHERE client_id=?", (waiting,))
+    stack.restart()
+    states = {a["client_id"]: a["state"] for a in _actions(stack, number)}
+    assert states == {waiting: "queued", landed: "done"}
