@@ -1,5 +1,6 @@
 """Order actions for ShopifyConnector.push: refundCreate (amounts from suggestedRefund), orderCancel (then its
-Job followed), orderUpdate of the shipping address; Admin GraphQL 2025-01.
+Job followed), orderUpdate of the shipping address, discountCodeBasicCreate for the order's customer; Admin
+GraphQL 2025-01.
 
 Exactly once: refundCreate has no idempotency key, so the refund's ``note`` carries ``[deskapp:<client id>]``
 and any attempt that may follow one which reached the shop (an earlier attempt of the item, or a retry
@@ -29,6 +30,7 @@ ORDER_QUERY = """query DeskappOrderForAction($id: ID!) {
   order(id: $id) {
     id name cancelledAt displayFinancialStatus displayFulfillmentStatus currencyCode
     shippingAddress { address1 city zip countryCodeV2 }
+    customer { id }
     lineItems(first: 50) { nodes { id sku title name quantity currentQuantity } }
     refunds(first: 100) { id note }
   }
@@ -65,6 +67,13 @@ ADDRESS_MUTATION = """mutation DeskappAddress($input: OrderInput!) {
     userErrors { field message }
   }
 }"""
+DISCOUNT_MUTATION = """mutation DeskappDiscount($input: DiscountCodeBasicInput!) {
+  discountCodeBasicCreate(basicCodeDiscount: $input) {
+    codeDiscountNode { id }
+    userErrors { code field message }
+  }
+}"""
+DISCOUNT_QUERY = """query DeskappDiscountByCode($code: String!) { codeDiscountNodeByCode(code: $code) { id } }"""
 CANCEL_REASONS = ("CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "STAFF", "OTHER")
 
 
@@ -85,7 +94,7 @@ def push(connector: ShopifyConnector, item: OutboxItem) -> PushResult:
     from deskapp.connectors.shopify import AccessDenied
 
     action = {OutboxKind.ORDER_REFUND: _refund, OutboxKind.ORDER_CANCEL: _cancel,
-              OutboxKind.ORDER_ADDRESS: _address}.get(item.kind)
+              OutboxKind.ORDER_ADDRESS: _address, OutboxKind.ORDER_DISCOUNT: _discount}.get(item.kind)
     if action is None:
         return PushResult(ok=False, conflict=f"{item.kind.value} cannot be sent to a shop")
     # Whether an earlier attempt may have reached the shop: then every step checks first.
@@ -242,3 +251,33 @@ def _address(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pu
     if not isinstance(payload.get("order"), dict):
         raise PayloadError("shopify orderUpdate: neither an order nor userErrors in the answer")
     return PushResult(ok=True, external_id=str(p["order_id"]))
+
+
+def _discount(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> PushResult:
+    """The code is made from the item's client id: after an attempt that may have landed, the shop is asked
+    for that code first."""
+    p = item.payload
+    if reached["maybe"]:
+        found = dig(connector.graphql_once(DISCOUNT_QUERY, {"code": p["code"]}), "codeDiscountNodeByCode", "id")
+        if found:
+            return PushResult(ok=True, external_id=str(found))
+    customer = dig(_order(connector, p["order_id"]), "customer", "id")
+    if not customer:
+        raise _Refused("no customer", f"Order {p.get('order_name')} has no customer to give a code to.")
+    value = ({"percentage": float(p["percentage"]) / 100} if p.get("percentage") is not None
+             else {"discountAmount": {"amount": str(p["amount"]), "appliesOnEachItem": False}})
+    reached["maybe"] = True
+    data = connector.graphql_once(DISCOUNT_MUTATION, {"input": {
+        "title": f"{p['code']} ({p.get('order_name')})", "code": p["code"], "startsAt": p["starts_at"],
+        "endsAt": p["ends_at"], "usageLimit": 1, "appliesOncePerCustomer": True,
+        "customerSelection": {"customers": {"add": [customer]}},
+        "customerGets": {"value": value, "items": {"all": True}}}})
+    payload = data.get("discountCodeBasicCreate") if isinstance(data.get("discountCodeBasicCreate"), dict) else {}
+    errors = payload.get("userErrors") or []
+    refused = _user_errors(errors)
+    if refused:
+        raise _Refused("refused by the shop", refused, {"userErrors": errors})
+    node = dig(payload, "codeDiscountNode", "id")
+    if not node:
+        raise PayloadError("shopify discountCodeBasicCreate: neither a discount nor userErrors in the answer")
+    return PushResult(ok=True, external_id=str(node))

@@ -10,6 +10,7 @@ from typing import Any
 from graphql import GraphQLError, OperationDefinitionNode, OperationType, build_schema, execute, parse, validate
 
 from deskapp.demo.shopify_cost import requested_cost
+from deskapp.demo.shopify_discounts import Discounts
 from deskapp.demo.shopify_nodes import NodeFactory, connection, parse_search
 from deskapp.demo.shopify_order_writes import OrderWrites
 from deskapp.demo.shopify_schema import SDL
@@ -58,6 +59,7 @@ class ShopifyApi:
         self.schema = build_schema(SDL)
         self.nodes = NodeFactory(state)
         self.writes = OrderWrites(state, self.nodes)
+        self.discounts = Discounts(state)
         self._lock = threading.Lock()
         self._available = MAX_AVAILABLE
         self._stamp = time.monotonic()
@@ -143,6 +145,8 @@ class ShopifyApi:
             return connection(view, args, sort_keys=nodes.order_sort_keys, default_sort="PROCESSED_AT",
                               matches=parse_search(args.get("query"), nodes.order_field), node=nodes.order)
 
-        return {**self.writes.root(), "customers": customers, "orders": orders,
+        return {**self.writes.root(), "discountCodeBasicCreate": self.discounts.create,
+                "codeDiscountNodeByCode": self.discounts.by_code,
+                "customers": customers, "orders": orders,
                 "customer": lambda info, id: nodes.customer_by_gid(id),
                 "order": lambda info, id: nodes.order_by_gid(id)}

@@ -9,6 +9,7 @@ schema {
 }
 
 type QueryRoot {
+  codeDiscountNodeByCode(code: String!): DiscountCodeNode
   customer(id: ID!): Customer
   customers(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, sortKey: CustomerSortKeys = ID, query: String): CustomerConnection!
   job(id: ID!): Job
@@ -161,9 +162,96 @@ type PageInfo {
 }
 
 type Mutation {
+  discountCodeBasicCreate(basicCodeDiscount: DiscountCodeBasicInput!): DiscountCodeBasicCreatePayload
   orderCancel(orderId: ID!, refund: Boolean!, restock: Boolean!, reason: OrderCancelReason!, notifyCustomer: Boolean = false, staffNote: String = null): OrderCancelPayload
   orderUpdate(input: OrderInput!): OrderUpdatePayload
   refundCreate(input: RefundInput!): RefundCreatePayload
+}
+
+input DiscountCodeBasicInput {
+  title: String
+  startsAt: DateTime
+  endsAt: DateTime
+  appliesOncePerCustomer: Boolean
+  code: String
+  customerSelection: DiscountCustomerSelectionInput
+  usageLimit: Int
+  customerGets: DiscountCustomerGetsInput
+}
+
+input DiscountCustomerSelectionInput {
+  all: Boolean
+  customers: DiscountCustomersInput
+}
+
+input DiscountCustomersInput {
+  add: [ID!]
+}
+
+input DiscountCustomerGetsInput {
+  value: DiscountCustomerGetsValueInput
+  items: DiscountItemsInput
+}
+
+input DiscountCustomerGetsValueInput {
+  percentage: Float
+  discountAmount: DiscountAmountInput
+}
+
+input DiscountAmountInput {
+  amount: Decimal
+  appliesOnEachItem: Boolean
+}
+
+input DiscountItemsInput {
+  all: Boolean
+}
+
+type DiscountCodeBasicCreatePayload {
+  codeDiscountNode: DiscountCodeNode
+  userErrors: [DiscountUserError!]!
+}
+
+type DiscountCodeNode {
+  id: ID!
+}
+
+type DiscountUserError {
+  code: DiscountErrorCode
+  extraInfo: String
+  field: [String!]
+  message: String!
+}
+
+enum DiscountErrorCode {
+  BLANK
+  PRESENT
+  EQUAL_TO
+  GREATER_THAN
+  GREATER_THAN_OR_EQUAL_TO
+  INVALID
+  LESS_THAN_OR_EQUAL_TO
+  LESS_THAN
+  TAKEN
+  TOO_LONG
+  TOO_SHORT
+  INTERNAL_ERROR
+  TOO_MANY_ARGUMENTS
+  MISSING_ARGUMENT
+  ACTIVE_PERIOD_OVERLAP
+  EXCEEDED_MAX
+  MINIMUM_SUBTOTAL_AND_QUANTITY_RANGE_BOTH_PRESENT
+  VALUE_OUTSIDE_RANGE
+  CONFLICT
+  IMPLICIT_DUPLICATE
+  DUPLICATE
+  INCLUSION
+  INVALID_COMBINES_WITH_FOR_DISCOUNT_CLASS
+  INVALID_DISCOUNT_CLASS_FOR_PRICE_RULE
+  MAX_APP_DISCOUNTS
+  APPLIES_ON_NOTHING
+  RECURRING_CYCLE_LIMIT_NOT_A_VALID_INTEGER
+  MULTIPLE_RECURRING_CYCLE_LIMIT_FOR_NON_SUBSCRIPTION_ITEMS
 }
 
 input RefundInput {

@@ -143,9 +143,11 @@ class OutboxKind(StrEnum):
     ORDER_REFUND = "order_refund"
     ORDER_CANCEL = "order_cancel"
     ORDER_ADDRESS = "order_address"
+    ORDER_DISCOUNT = "order_discount"  # a discount code for the order's customer
 
 
-ORDER_KINDS = frozenset({OutboxKind.ORDER_REFUND, OutboxKind.ORDER_CANCEL, OutboxKind.ORDER_ADDRESS})
+ORDER_KINDS = frozenset({OutboxKind.ORDER_REFUND, OutboxKind.ORDER_CANCEL, OutboxKind.ORDER_ADDRESS,
+                         OutboxKind.ORDER_DISCOUNT})
 
 
 class OutboxState(StrEnum):

@@ -43,4 +43,9 @@ def describe(kind: OutboxKind | str, payload: dict[str, Any], *, amount: str | N
         a = payload.get("address") or {}
         where = ", ".join(str(a[k]) for k in ("address1", "address2", "zip", "city", "countryCode") if a.get(k))
         return f"{'Changed' if done else 'Change'} the shipping address of {order} to {where}"
+    if kind == OutboxKind.ORDER_DISCOUNT:
+        value = (f"{payload['percentage']:g}% off" if payload.get("percentage") is not None
+                 else f"{payload.get('amount')} {payload.get('currency', '')} off".replace("  ", " "))
+        return (f"{'Created' if done else 'Create'} discount code {payload.get('code')} ({value}, once, until "
+                f"{payload.get('ends_on')}) for the customer of {order}")
     raise ValueError(f"{kind} is not an order action")

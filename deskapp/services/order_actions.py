@@ -1,4 +1,5 @@
-"""Order actions (refund, cancel, change the shipping address) for the order panel, the palette and `deskapp order`.
+"""Order actions (refund, cancel, change the shipping address, a discount code for the customer) for the order
+panel, the palette and `deskapp order`.
 
 ``plan_*`` checks the action against the cached order and says exactly what will happen (a Plan: the
 lines, the estimated amount, restock, notification) without writing anything; ``queue`` writes the plan
@@ -14,6 +15,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from deskapp.domain import OutboxKind
@@ -21,7 +23,14 @@ from deskapp.domain.order_actions import describe
 from deskapp.store import optimistic
 from deskapp.store import order_actions as order_store
 from deskapp.store.engine import CACHE_ERRORS, Database
-from deskapp.store.outbox import UNDO_WINDOW_S, OutboxRow, OutboxStore, StorageError, storage_message
+from deskapp.store.outbox import (
+    UNDO_WINDOW_S,
+    OutboxRow,
+    OutboxStore,
+    StorageError,
+    new_client_id,
+    storage_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +61,10 @@ class Plan:
 
 def _money(value: float) -> str:
     return f"{value:.2f}"
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class OrderActionService:
@@ -168,6 +181,29 @@ class OrderActionService:
         return Plan(OutboxKind.ORDER_ADDRESS, order, payload, describe(OutboxKind.ORDER_ADDRESS, payload),
                     ("the shop's order gets this shipping address; the customer is not notified",))
 
+    def plan_discount(self, ref: str | int, *, percentage: float | None = None, amount: float | None = None,
+                      days: int = 30, now: float | None = None) -> Plan:
+        """A single-use discount code for the order's customer, valid ``days`` from ``now``."""
+        order = self.order(ref)
+        if (percentage is None) == (amount is None):
+            raise OrderActionError("give either a percentage or an amount off")
+        if percentage is not None and not 0 < percentage <= 100:
+            raise OrderActionError("the percentage is more than 0 and at most 100")
+        if amount is not None and not 0 < amount <= 10 * max(order.total, 1.0):
+            raise OrderActionError("the amount off must be more than 0 (and not ten times the order)")
+        if not 1 <= days <= 365:
+            raise OrderActionError("the code is valid 1 to 365 days")
+        start = time.time() if now is None else now
+        client_id = new_client_id()
+        payload = {"order_id": order.external_id, "order_name": order.number, "currency": order.currency,
+                   "code": "SORRY-" + client_id.replace("-", "")[:8].upper(), "client_id": client_id,
+                   "percentage": percentage, "amount": _money(amount) if amount is not None else None,
+                   "starts_at": _iso(start), "ends_at": _iso(start + days * 86400),
+                   "ends_on": datetime.fromtimestamp(start + days * 86400, UTC).strftime("%d %b %Y")}
+        details = ("one use, by this customer only, on any product",
+                   f"valid from today for {days} days", "the shop does not send it: tell the customer the code")
+        return Plan(OutboxKind.ORDER_DISCOUNT, order, payload, describe(OutboxKind.ORDER_DISCOUNT, payload), details)
+
     # --- queueing -----------------------------------------------------------------------------------
 
     def queue(self, plan: Plan, *, conversation_id: int | None = None) -> str:
@@ -183,7 +219,8 @@ class OrderActionService:
                     payload["note_on"] = {"account_id": ref[0], "conversation": ref[1]}
                 row = self.outbox.append(account_id=plan.order.account_id,
                                          conversation_external_id=plan.order.external_id, kind=plan.kind,
-                                         payload=payload, now=time.time() - self._date_back)
+                                         payload=payload, client_id=plan.payload.get("client_id"),
+                                         now=time.time() - self._date_back)
                 optimistic.apply_item(conn, account_id=row.account_id,
                                       conversation_external_id=row.conversation_external_id, kind=row.kind,
                                       payload=row.payload, client_id=row.client_id, created_at=row.created_at)

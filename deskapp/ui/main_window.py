@@ -292,6 +292,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             ("order_refund", "Refund order…", None, lambda: page.open_order_action("refund"), None),
             ("order_cancel", "Cancel order…", None, lambda: page.open_order_action("cancel"), None),
             ("order_address", "Change shipping address…", None, lambda: page.open_order_action("address"), None),
+            ("order_discount", "Discount code for the customer…", None, lambda: page.open_order_action("discount"),
+             None),
             ("logs", "Open log folder", None, self.open_log_folder, None),
             ("about", "About deskapp", None, self.show_about, None),
             ("quit", "Quit", "Ctrl+Q", self.close, None),
@@ -326,7 +328,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
                     "label", "priority", "timeline"):
             conv_menu.addAction(self.action_by_key[key])
         conv_menu.addSeparator()
-        for key in ("order_refund", "order_cancel", "order_address"):
+        for key in ("order_refund", "order_cancel", "order_address", "order_discount"):
             conv_menu.addAction(self.action_by_key[key])
         go_menu = menu.addMenu("&Go")
         for key in ("next", "previous", "search", "palette", "focus_list", "outbox", "save_view", "delete_view"):

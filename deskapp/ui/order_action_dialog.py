@@ -1,4 +1,4 @@
-"""The confirmation dialog of an order action (refund, cancel, change the shipping address), opened from the
+"""The confirmation dialog of an order action (refund, cancel, shipping address, discount code), opened from the
 order panel and the command palette: the agent's choices, and exactly what will happen (lines, amount,
 restock, notification) as the service plans it on a worker thread, before one click queues it."""
 
@@ -28,7 +28,8 @@ from deskapp.services.order_actions import CANCEL_REASONS, REFUND_REASONS, Order
 from deskapp.ui.tasks import TaskRunner
 
 KINDS = {"refund": ("Refund order", "Refund"), "cancel": ("Cancel order", "Cancel the order"),
-         "address": ("Change the shipping address", "Change the address")}
+         "address": ("Change the shipping address", "Change the address"),
+         "discount": ("Discount code for the customer of", "Create the code")}
 ADDRESS_FIELDS = (("address1", "Street"), ("address2", "Street (2nd line)"), ("zip", "Postal code"),
                   ("city", "City"), ("provinceCode", "Province / state"), ("countryCode", "Country (2 letters)"))
 
@@ -42,7 +43,7 @@ def plan_or_error(plan: Callable[..., Plan], *args: Any, **kwargs: Any) -> tuple
 
 
 class OrderActionDialog(QDialog):
-    """``kind``: refund | cancel | address. Accepted once the action is queued (``client_id`` then holds it)."""
+    """``kind``: refund | cancel | address | discount. Accepted once the action is queued (``client_id`` holds it)."""
 
     def __init__(self, kind: str, order: OrderInfo, service: OrderActionService, tasks: TaskRunner, *,
                  conversation_id: int | None = None, parent: QWidget | None = None) -> None:
@@ -125,6 +126,30 @@ class OrderActionDialog(QDialog):
         self._check(form, "restock", "Put the items back in stock", True)
         self._check(form, "notify", "The shop emails the customer", True)
 
+    def _build_discount(self, form: QFormLayout) -> None:
+        percent = QSpinBox()
+        percent.setRange(0, 100)
+        percent.setValue(10)
+        percent.setSuffix(" %")
+        percent.setSpecialValueText("an amount instead")
+        percent.valueChanged.connect(self._changed)
+        form.addRow("Percentage off", percent)
+        self.inputs["percent"] = percent
+        amount = QDoubleSpinBox()
+        amount.setRange(0.0, 1000.0)
+        amount.setDecimals(2)
+        amount.setSuffix(f" {self.order.currency}")
+        amount.valueChanged.connect(self._changed)
+        form.addRow("Or an amount off", amount)
+        self.inputs["amount"] = amount
+        days = QSpinBox()
+        days.setRange(1, 365)
+        days.setValue(30)
+        days.setSuffix(" days")
+        days.valueChanged.connect(self._changed)
+        form.addRow("Valid for", days)
+        self.inputs["days"] = days
+
     def _build_address(self, form: QFormLayout) -> None:
         for key, label in ADDRESS_FIELDS:
             edit = QLineEdit()
@@ -154,6 +179,10 @@ class OrderActionDialog(QDialog):
                 "lines": lines, "shipping": self._value("shipping"), "whole": self._value("whole"),
                 "amount": amount if amount > 0 else None, "reason": self._value("reason"),
                 "restock": self._value("restock"), "notify": self._value("notify")}
+        if self.kind == "discount":
+            percent, amount = self._value("percent"), self._value("amount")
+            return self.service.plan_discount, {"percentage": float(percent) if percent else None,
+                                                "amount": amount if amount > 0 else None, "days": self._value("days")}
         if self.kind == "cancel":
             return self.service.plan_cancel, {k: self._value(k) for k in ("reason", "refund", "restock", "notify")}
         return self.service.plan_address, {"address": {k: self._value(k) for k, _ in ADDRESS_FIELDS}}

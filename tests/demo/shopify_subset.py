@@ -19,7 +19,7 @@ PUBLISHED = Path(__file__).resolve().parents[3] / "shared/contracts/shopify/admi
 
 # type -> the fields served (None: an enum or scalar served whole)
 SUBSET: dict[str, tuple[str, ...] | None] = {
-    "QueryRoot": ("customer", "customers", "job", "order", "orders"),
+    "QueryRoot": ("codeDiscountNodeByCode", "customer", "customers", "job", "order", "orders"),
     "Customer": ("id", "legacyResourceId", "firstName", "lastName", "displayName", "email", "phone",
                  "createdAt", "updatedAt", "numberOfOrders", "amountSpent", "tags", "note", "state",
                  "verifiedEmail", "locale", "defaultAddress", "orders"),
@@ -45,7 +45,19 @@ SUBSET: dict[str, tuple[str, ...] | None] = {
     "MoneyV2": ("amount", "currencyCode"),
     "PageInfo": ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor"),
     # the order actions deskapp sends (refund, cancel and its job, shipping address)
-    "Mutation": ("orderCancel", "orderUpdate", "refundCreate"),
+    "Mutation": ("discountCodeBasicCreate", "orderCancel", "orderUpdate", "refundCreate"),
+    "DiscountCodeBasicInput": ("title", "startsAt", "endsAt", "code", "customerSelection", "customerGets",
+                               "usageLimit", "appliesOncePerCustomer"),
+    "DiscountCustomerSelectionInput": ("all", "customers"),
+    "DiscountCustomersInput": ("add",),
+    "DiscountCustomerGetsInput": ("value", "items"),
+    "DiscountCustomerGetsValueInput": ("percentage", "discountAmount"),
+    "DiscountAmountInput": ("amount", "appliesOnEachItem"),
+    "DiscountItemsInput": ("all",),
+    "DiscountCodeBasicCreatePayload": ("codeDiscountNode", "userErrors"),
+    "DiscountCodeNode": ("id",),
+    "DiscountUserError": ("code", "extraInfo", "field", "message"),
+    "DiscountErrorCode": None,
     "RefundInput": ("orderId", "note", "notify", "shipping", "refundLineItems", "transactions"),
     "RefundLineItemInput": ("lineItemId", "quantity", "restockType"),
     "ShippingRefundInput": ("amount", "fullRefund"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from deskapp.demo.seed import CUSTOMER_GID_BASE
 from deskapp.domain import OutboxKind, OutboxState
 from deskapp.services.order_actions import OrderActionError
 from deskapp.sync.replay import note_client_id
@@ -220,3 +221,31 @@ def test_start_up_puts_back_what_a_crash_left_between_the_outbox_and_the_cache(s
     stack.restart()
     states = {a["client_id"]: a["state"] for a in _actions(stack, number)}
     assert states == {waiting: "queued", landed: "done"}
+
+
+def test_discount_code_for_the_customer_is_created_once_even_after_a_5xx(shop):
+    server, stack = shop
+    conv = stack.mirror(server, 1)[0]
+    order = paid_order(server, fulfilled=True, skip=9)
+    number = stack.mirror_order(server, order)
+    with pytest.raises(OrderActionError, match="either a percentage or an amount"):
+        stack.orders.plan_discount(number)
+    with pytest.raises(OrderActionError, match="at most 100"):
+        stack.orders.plan_discount(number, percentage=150)
+    plan = stack.orders.plan_discount(number, percentage=15, days=14, now=1_750_000_000)
+    code = plan.payload["code"]
+    assert plan.summary == (f"Create discount code {code} (15% off, once, until 29 Jun 2025)"
+                            f" for the customer of {number}")
+    client_id = stack.orders.queue(plan, conversation_id=conv)
+    assert code == "SORRY-" + client_id.replace("-", "")[:8].upper()
+    server.set_faults(fail_after_apply=True, scope="shopify")  # created, then the answer is lost
+    stack.drain_shop()
+    server.set_faults()
+    assert stack.outbox.get(client_id).state == OutboxState.DONE
+    assert list(server.shopify.discounts.codes) == [code]  # the retry found it: ours, not a second code
+    made = server.shopify.discounts.codes[code]
+    assert made["customerGets"]["value"] == {"percentage": 0.15}
+    customer = f"gid://shopify/Customer/{CUSTOMER_GID_BASE + order.person_idx}"
+    assert made["customerSelection"]["customers"]["add"] == [customer]
+    assert made["usageLimit"] == 1 and made["endsAt"] == "2025-06-29T15:06:40Z"
+    assert stack.outbox.get(note_client_id(client_id)).payload["text"].startswith(f"Created discount code {code}")

@@ -72,7 +72,22 @@ def test_address_dialog_validates_as_you_type(window, qtbot):
 
 def test_the_palette_lists_the_order_actions(window):
     names = {a.text() for a in window.commands}
-    assert {"Refund order…", "Cancel order…", "Change shipping address…"} <= names
+    assert {"Refund order…", "Cancel order…", "Change shipping address…", "Discount code for the customer…"} <= names
+
+
+def test_discount_dialog_takes_a_percentage_or_an_amount(window, qtbot, services):
+    dialog = _open(window, qtbot, "discount")
+    qtbot.waitUntil(dialog.confirm.isEnabled, timeout=10_000)
+    assert "(10% off, once, until" in dialog.preview.text()
+    dialog.inputs["amount"].setValue(5.0)  # both: refused
+    qtbot.waitUntil(lambda: "either a percentage or an amount" in dialog.preview.text(), timeout=10_000)
+    dialog.inputs["percent"].setValue(0)
+    qtbot.waitUntil(dialog.confirm.isEnabled, timeout=10_000)
+    assert "(5.00 EUR off, once, until" in dialog.preview.text()
+    dialog.confirm.click()
+    qtbot.waitUntil(lambda: dialog.client_id is not None, timeout=10_000)
+    row = services.actions.outbox.get(dialog.client_id)
+    assert row.kind == OutboxKind.ORDER_DISCOUNT and row.payload["code"].startswith("SORRY-")
 
 
 def test_planning_and_queueing_run_no_sql_on_the_gui_thread(window, qtbot, filled):
