@@ -1,5 +1,6 @@
 """The `order` verb of the command line (registered by deskapp.cli.entry): show an order, or queue a refund,
-cancel, shipping-address change or discount code through the same OrderActionService as the order panel.
+cancel, shipping-address change, replacement or discount code through the same OrderActionService as the
+order panel.
 
 Without --yes an action only prints what it would do (the confirmation the panel shows); with --yes it is
 queued durably and the next `deskapp sync` (or the running app) sends it to the shop.
@@ -11,7 +12,7 @@ import argparse
 
 from deskapp.cli.output import fail, print_json
 
-ORDER_VERBS = ("show", "refund", "cancel", "address", "discount")
+ORDER_VERBS = ("show", "refund", "cancel", "address", "replace", "discount")
 
 
 def _lines(specs: list[str]) -> dict[int, int]:
@@ -63,6 +64,9 @@ def _cmd_order(ws, args: argparse.Namespace) -> int:
             plan = service.plan_cancel(args.order, refund=not args.no_refund, restock=not args.no_restock,
                                        reason=args.reason if args.reason != "other" else "CUSTOMER",
                                        notify=not args.no_notify)
+        elif args.verb_order == "replace":
+            plan = service.plan_replacement(args.order, lines=_lines(args.line or []),
+                                            reason=args.reason if args.reason != "other" else "damaged")
         elif args.verb_order == "discount":
             plan = service.plan_discount(args.order, percentage=args.percent, amount=args.amount, days=args.days)
         else:
@@ -81,11 +85,12 @@ def _cmd_order(ws, args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub) -> None:
-    p = sub.add_parser("order", help="show an order; refund, cancel or re-address it; a discount code for its customer")
-    p.add_argument("verb_order", choices=ORDER_VERBS, metavar="{show,refund,cancel,address,discount}")
+    p = sub.add_parser("order", help="show an order; refund, cancel, re-address or replace it; a discount code"
+                                     " for its customer")
+    p.add_argument("verb_order", choices=ORDER_VERBS, metavar="{show,refund,cancel,address,replace,discount}")
     p.add_argument("order", help="order number (#1001), cache id or shop id")
     p.add_argument("fields", nargs="*", help="address: field=value pairs (address1, city, zip, countryCode, ...)")
-    p.add_argument("--line", action="append", metavar="N[:QTY]", help="refund: line N (from show), QTY of it")
+    p.add_argument("--line", action="append", metavar="N[:QTY]", help="refund/replace: line N (from show), QTY of it")
     p.add_argument("--whole", action="store_true", help="refund: every line and the shipping")
     p.add_argument("--shipping", action="store_true", help="refund: the shipping too")
     p.add_argument("--amount", type=float, help="refund: this amount instead of the lines' worth; discount: off")

@@ -1,5 +1,6 @@
 """Order actions for ShopifyConnector.push: refundCreate (amounts from suggestedRefund), orderCancel (then its
-Job followed), orderUpdate of the shipping address, discountCodeBasicCreate for the order's customer; Admin
+Job followed), orderUpdate of the shipping address, discountCodeBasicCreate for the order's customer,
+draftOrderCreate for a replacement at no charge (tagged with the client id, looked up before a retry); Admin
 GraphQL 2025-01.
 
 Exactly once: refundCreate has no idempotency key, so the refund's ``note`` carries ``[deskapp:<client id>]``
@@ -29,9 +30,11 @@ JOB_POLL_S = 0.2
 ORDER_QUERY = """query DeskappOrderForAction($id: ID!) {
   order(id: $id) {
     id name cancelledAt displayFinancialStatus displayFulfillmentStatus currencyCode
-    shippingAddress { address1 city zip countryCodeV2 }
+    email
+    shippingAddress { firstName lastName address1 address2 city zip province countryCodeV2 phone }
     customer { id }
-    lineItems(first: 50) { nodes { id sku title name quantity currentQuantity } }
+    lineItems(first: 50) { nodes { id sku title name quantity currentQuantity
+                                   originalUnitPriceSet { shopMoney { amount currencyCode } } } }
     refunds(first: 100) { id note }
   }
 }"""
@@ -74,6 +77,15 @@ DISCOUNT_MUTATION = """mutation DeskappDiscount($input: DiscountCodeBasicInput!)
   }
 }"""
 DISCOUNT_QUERY = """query DeskappDiscountByCode($code: String!) { codeDiscountNodeByCode(code: $code) { id } }"""
+DRAFT_MUTATION = """mutation DeskappReplacement($input: DraftOrderInput!) {
+  draftOrderCreate(input: $input) {
+    draftOrder { id name totalPriceSet { shopMoney { amount currencyCode } } }
+    userErrors { field message }
+  }
+}"""
+DRAFT_QUERY = """query DeskappDraftByTag($query: String!) {
+  draftOrders(first: 1, query: $query) { nodes { id name } }
+}"""
 CANCEL_REASONS = ("CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "STAFF", "OTHER")
 
 
@@ -94,7 +106,8 @@ def push(connector: ShopifyConnector, item: OutboxItem) -> PushResult:
     from deskapp.connectors.shopify import AccessDenied
 
     action = {OutboxKind.ORDER_REFUND: _refund, OutboxKind.ORDER_CANCEL: _cancel,
-              OutboxKind.ORDER_ADDRESS: _address, OutboxKind.ORDER_DISCOUNT: _discount}.get(item.kind)
+              OutboxKind.ORDER_ADDRESS: _address, OutboxKind.ORDER_DISCOUNT: _discount,
+              OutboxKind.ORDER_REPLACE: _replace}.get(item.kind)
     if action is None:
         return PushResult(ok=False, conflict=f"{item.kind.value} cannot be sent to a shop")
     # Whether an earlier attempt may have reached the shop: then every step checks first.
@@ -281,3 +294,45 @@ def _discount(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> P
     if not node:
         raise PayloadError("shopify discountCodeBasicCreate: neither a discount nor userErrors in the answer")
     return PushResult(ok=True, external_id=str(node))
+
+
+def _replace(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> PushResult:
+    """The chosen lines again, on a draft order with a 100 % discount, to the order's address; tagged
+    ``deskapp-<client id>`` so that a retry finds a draft that already landed."""
+    p = item.payload
+    tag = f"deskapp-{item.client_id}"
+    if reached["maybe"]:
+        found = dig(connector.graphql_once(DRAFT_QUERY, {"query": f"tag:'{tag}'"}), "draftOrders", "nodes")
+        if isinstance(found, list) and found and isinstance(found[0], dict):
+            return PushResult(ok=True, external_id=str(found[0].get("id")), detail={"name": found[0].get("name")})
+    order = _order(connector, p["order_id"])
+    nodes = {n["id"]: n for n in dig(order, "lineItems", "nodes") or [] if isinstance(n, dict) and n.get("id")}
+    lines = []
+    for chosen in _match_lines(order, p.get("lines") or []):
+        node = nodes[chosen["lineItemId"]]
+        price = dig(node, "originalUnitPriceSet", "shopMoney") or {}
+        lines.append({"title": node.get("title") or node.get("name"), "sku": node.get("sku"),
+                      "quantity": chosen["quantity"], "requiresShipping": True,
+                      "originalUnitPriceWithCurrency": {"amount": str(price.get("amount") or "0"),
+                                                        "currencyCode": price.get("currencyCode")
+                                                        or order.get("currencyCode")}})
+    address = order.get("shippingAddress") if isinstance(order.get("shippingAddress"), dict) else None
+    shipping = None if address is None else {
+        k: v for k, v in {"firstName": address.get("firstName"), "lastName": address.get("lastName"),
+                          "address1": address.get("address1"), "address2": address.get("address2"),
+                          "city": address.get("city"), "zip": address.get("zip"),
+                          "countryCode": address.get("countryCodeV2"), "phone": address.get("phone")}.items() if v}
+    reached["maybe"] = True
+    data = connector.graphql_once(DRAFT_MUTATION, {"input": {
+        "lineItems": lines, "email": order.get("email"), "shippingAddress": shipping, "tags": [tag, "replacement"],
+        "note": f"Replacement for {order.get('name')}: {p.get('reason') or 'sent again'}",
+        "appliedDiscount": {"valueType": "PERCENTAGE", "value": 100.0, "title": "Replacement",
+                            "description": f"Replacement for {order.get('name')}"}}})
+    payload = data.get("draftOrderCreate") if isinstance(data.get("draftOrderCreate"), dict) else {}
+    refused = _user_errors(payload.get("userErrors"))
+    if refused:
+        raise _Refused("refused by the shop", refused, {"userErrors": payload["userErrors"]})
+    draft = payload.get("draftOrder")
+    if not isinstance(draft, dict) or not draft.get("id"):
+        raise PayloadError("shopify draftOrderCreate: neither a draft order nor userErrors in the answer")
+    return PushResult(ok=True, external_id=str(draft["id"]), detail={"name": draft.get("name")})

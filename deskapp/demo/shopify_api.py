@@ -11,6 +11,7 @@ from graphql import GraphQLError, OperationDefinitionNode, OperationType, build_
 
 from deskapp.demo.shopify_cost import requested_cost
 from deskapp.demo.shopify_discounts import Discounts
+from deskapp.demo.shopify_draft_orders import DraftOrders
 from deskapp.demo.shopify_nodes import NodeFactory, connection, parse_search
 from deskapp.demo.shopify_order_writes import OrderWrites
 from deskapp.demo.shopify_schema import SDL
@@ -60,6 +61,7 @@ class ShopifyApi:
         self.nodes = NodeFactory(state)
         self.writes = OrderWrites(state, self.nodes)
         self.discounts = Discounts(state)
+        self.drafts = DraftOrders(state)
         self._lock = threading.Lock()
         self._available = MAX_AVAILABLE
         self._stamp = time.monotonic()
@@ -146,7 +148,8 @@ class ShopifyApi:
                               matches=parse_search(args.get("query"), nodes.order_field), node=nodes.order)
 
         return {**self.writes.root(), "discountCodeBasicCreate": self.discounts.create,
-                "codeDiscountNodeByCode": self.discounts.by_code,
+                "codeDiscountNodeByCode": self.discounts.by_code, "draftOrderCreate": self.drafts.create,
+                "draftOrders": self.drafts.query,
                 "customers": customers, "orders": orders,
                 "customer": lambda info, id: nodes.customer_by_gid(id),
                 "order": lambda info, id: nodes.order_by_gid(id)}

@@ -12,6 +12,7 @@ type QueryRoot {
   codeDiscountNodeByCode(code: String!): DiscountCodeNode
   customer(id: ID!): Customer
   customers(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, sortKey: CustomerSortKeys = ID, query: String): CustomerConnection!
+  draftOrders(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, sortKey: DraftOrderSortKeys = ID, query: String, savedSearchId: ID): DraftOrderConnection!
   job(id: ID!): Job
   order(id: ID!): Order
   orders(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, sortKey: OrderSortKeys = PROCESSED_AT, query: String, savedSearchId: ID): OrderConnection!
@@ -163,9 +164,81 @@ type PageInfo {
 
 type Mutation {
   discountCodeBasicCreate(basicCodeDiscount: DiscountCodeBasicInput!): DiscountCodeBasicCreatePayload
+  draftOrderCreate(input: DraftOrderInput!): DraftOrderCreatePayload
   orderCancel(orderId: ID!, refund: Boolean!, restock: Boolean!, reason: OrderCancelReason!, notifyCustomer: Boolean = false, staffNote: String = null): OrderCancelPayload
   orderUpdate(input: OrderInput!): OrderUpdatePayload
   refundCreate(input: RefundInput!): RefundCreatePayload
+}
+
+input DraftOrderInput {
+  appliedDiscount: DraftOrderAppliedDiscountInput
+  email: String
+  lineItems: [DraftOrderLineItemInput!]
+  note: String
+  shippingAddress: MailingAddressInput
+  tags: [String!]
+}
+
+input DraftOrderLineItemInput {
+  originalUnitPriceWithCurrency: MoneyInput
+  quantity: Int!
+  requiresShipping: Boolean
+  sku: String
+  title: String
+}
+
+input DraftOrderAppliedDiscountInput {
+  amountWithCurrency: MoneyInput
+  description: String
+  title: String
+  value: Float!
+  valueType: DraftOrderAppliedDiscountType!
+}
+
+input MoneyInput {
+  amount: Decimal!
+  currencyCode: CurrencyCode!
+}
+
+type DraftOrderCreatePayload {
+  draftOrder: DraftOrder
+  userErrors: [UserError!]!
+}
+
+type DraftOrder {
+  createdAt: DateTime!
+  email: String
+  id: ID!
+  name: String!
+  status: DraftOrderStatus!
+  tags: [String!]!
+  totalPriceSet: MoneyBag!
+}
+
+type DraftOrderConnection {
+  nodes: [DraftOrder!]!
+  pageInfo: PageInfo!
+}
+
+enum DraftOrderAppliedDiscountType {
+  FIXED_AMOUNT
+  PERCENTAGE
+}
+
+enum DraftOrderStatus {
+  COMPLETED
+  INVOICE_SENT
+  OPEN
+}
+
+enum DraftOrderSortKeys {
+  CUSTOMER_NAME
+  ID
+  NUMBER
+  RELEVANCE
+  STATUS
+  TOTAL_PRICE
+  UPDATED_AT
 }
 
 input DiscountCodeBasicInput {

@@ -144,10 +144,11 @@ class OutboxKind(StrEnum):
     ORDER_CANCEL = "order_cancel"
     ORDER_ADDRESS = "order_address"
     ORDER_DISCOUNT = "order_discount"  # a discount code for the order's customer
+    ORDER_REPLACE = "order_replace"  # a draft order sending items again at no charge
 
 
 ORDER_KINDS = frozenset({OutboxKind.ORDER_REFUND, OutboxKind.ORDER_CANCEL, OutboxKind.ORDER_ADDRESS,
-                         OutboxKind.ORDER_DISCOUNT})
+                         OutboxKind.ORDER_DISCOUNT, OutboxKind.ORDER_REPLACE})
 
 
 class OutboxState(StrEnum):

@@ -48,4 +48,7 @@ def describe(kind: OutboxKind | str, payload: dict[str, Any], *, amount: str | N
                  else f"{payload.get('amount')} {payload.get('currency', '')} off".replace("  ", " "))
         return (f"{'Created' if done else 'Create'} discount code {payload.get('code')} ({value}, once, until "
                 f"{payload.get('ends_on')}) for the customer of {order}")
+    if kind == OutboxKind.ORDER_REPLACE:
+        verb = "Created a replacement draft order" if done else "Replace"
+        return f"{verb} at no charge for {_lines(payload)} of {order}"
     raise ValueError(f"{kind} is not an order action")

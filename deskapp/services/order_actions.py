@@ -181,6 +181,29 @@ class OrderActionService:
         return Plan(OutboxKind.ORDER_ADDRESS, order, payload, describe(OutboxKind.ORDER_ADDRESS, payload),
                     ("the shop's order gets this shipping address; the customer is not notified",))
 
+    def plan_replacement(self, ref: str | int, *, lines: dict[int, int], reason: str = "damaged") -> Plan:
+        """A draft order sending these lines (index -> quantity) again at no charge, to the order's address."""
+        order = self.order(ref)
+        if order.cancelled_at is not None:
+            raise OrderActionError(f"order {order.number} is cancelled: nothing to replace")
+        picked = []
+        for index, quantity in sorted(lines.items()):
+            if not 0 <= index < len(order.lines):
+                raise OrderActionError(f"order {order.number} has no line {index + 1}")
+            line = order.lines[index]
+            if not 1 <= quantity <= line.quantity:
+                raise OrderActionError(f"{line.title}: replace 1 to {line.quantity}, not {quantity}")
+            picked.append((line, quantity))
+        if not picked:
+            raise OrderActionError("choose the lines to send again")
+        payload = {"order_id": order.external_id, "order_name": order.number, "reason": reason.strip() or "damaged",
+                   "lines": [{"title": line.title, "sku": line.sku, "quantity": q} for line, q in picked]}
+        worth = sum(line.unit_price * q for line, q in picked)
+        details = (*(f"{q} × {line.title} ({line.sku})" for line, q in picked),
+                   f"worth {_money(worth)} {order.currency}, discounted 100 %: the customer pays nothing",
+                   "a draft order in the shop, to the order's shipping address; complete it there to ship")
+        return Plan(OutboxKind.ORDER_REPLACE, order, payload, describe(OutboxKind.ORDER_REPLACE, payload), details)
+
     def plan_discount(self, ref: str | int, *, percentage: float | None = None, amount: float | None = None,
                       days: int = 30, now: float | None = None) -> Plan:
         """A single-use discount code for the order's customer, valid ``days`` from ``now``."""

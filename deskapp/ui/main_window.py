@@ -292,6 +292,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             ("order_refund", "Refund order…", None, lambda: page.open_order_action("refund"), None),
             ("order_cancel", "Cancel order…", None, lambda: page.open_order_action("cancel"), None),
             ("order_address", "Change shipping address…", None, lambda: page.open_order_action("address"), None),
+            ("order_replace", "Send order items again at no charge…", None, lambda: page.open_order_action("replace"),
+             None),
             ("order_discount", "Discount code for the customer…", None, lambda: page.open_order_action("discount"),
              None),
             ("logs", "Open log folder", None, self.open_log_folder, None),
@@ -328,7 +330,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
                     "label", "priority", "timeline"):
             conv_menu.addAction(self.action_by_key[key])
         conv_menu.addSeparator()
-        for key in ("order_refund", "order_cancel", "order_address", "order_discount"):
+        for key in ("order_refund", "order_cancel", "order_address", "order_replace", "order_discount"):
             conv_menu.addAction(self.action_by_key[key])
         go_menu = menu.addMenu("&Go")
         for key in ("next", "previous", "search", "palette", "focus_list", "outbox", "save_view", "delete_view"):

@@ -1,4 +1,4 @@
-"""The confirmation dialog of an order action (refund, cancel, shipping address, discount code), opened from the
+"""The confirmation dialog of an order action (refund, cancel, address, replacement, discount code), opened from the
 order panel and the command palette: the agent's choices, and exactly what will happen (lines, amount,
 restock, notification) as the service plans it on a worker thread, before one click queues it."""
 
@@ -29,7 +29,8 @@ from deskapp.ui.tasks import TaskRunner
 
 KINDS = {"refund": ("Refund order", "Refund"), "cancel": ("Cancel order", "Cancel the order"),
          "address": ("Change the shipping address", "Change the address"),
-         "discount": ("Discount code for the customer of", "Create the code")}
+         "discount": ("Discount code for the customer of", "Create the code"),
+         "replace": ("Send again at no charge:", "Create the replacement")}
 ADDRESS_FIELDS = (("address1", "Street"), ("address2", "Street (2nd line)"), ("zip", "Postal code"),
                   ("city", "City"), ("provinceCode", "Province / state"), ("countryCode", "Country (2 letters)"))
 
@@ -43,7 +44,7 @@ def plan_or_error(plan: Callable[..., Plan], *args: Any, **kwargs: Any) -> tuple
 
 
 class OrderActionDialog(QDialog):
-    """``kind``: refund | cancel | address | discount. Accepted once the action is queued (``client_id`` holds it)."""
+    """``kind``: refund | cancel | address | replace | discount. Accepted once queued (``client_id`` holds it)."""
 
     def __init__(self, kind: str, order: OrderInfo, service: OrderActionService, tasks: TaskRunner, *,
                  conversation_id: int | None = None, parent: QWidget | None = None) -> None:
@@ -97,15 +98,25 @@ class OrderActionDialog(QDialog):
         form.addRow(label, combo)
         self.inputs[key] = combo
 
-    def _build_refund(self, form: QFormLayout) -> None:
+    def _line_spins(self, form: QFormLayout, verb: str) -> None:
         for n, (title, quantity, sku, price) in enumerate(self.order.lines):
             spin = QSpinBox()
             spin.setRange(0, quantity)
             spin.setSuffix(f" of {quantity}")
-            spin.setAccessibleName(f"Refund quantity of {title}")
+            spin.setAccessibleName(f"{verb} quantity of {title}")
             spin.valueChanged.connect(self._changed)
             form.addRow(f"{title} ({sku}), {price:.2f} {self.order.currency}", spin)
             self.inputs[f"line{n}"] = spin
+
+    def _chosen_lines(self) -> dict[int, int]:
+        return {n: self._value(f"line{n}") for n in range(len(self.order.lines)) if self._value(f"line{n}")}
+
+    def _build_replace(self, form: QFormLayout) -> None:
+        self._line_spins(form, "Replace")
+        self._combo(form, "reason", "Reason", REFUND_REASONS)
+
+    def _build_refund(self, form: QFormLayout) -> None:
+        self._line_spins(form, "Refund")
         self._check(form, "shipping", "Refund the shipping", False)
         self._check(form, "whole", "Refund the whole order", False)
         amount = QDoubleSpinBox()
@@ -173,12 +184,13 @@ class OrderActionDialog(QDialog):
     def request(self) -> tuple[Callable[..., Plan], dict[str, Any]]:
         """The service's plan function and the agent's choices as its arguments."""
         if self.kind == "refund":
-            lines = {n: self._value(f"line{n}") for n in range(len(self.order.lines)) if self._value(f"line{n}")}
             amount = self._value("amount")
             return self.service.plan_refund, {
-                "lines": lines, "shipping": self._value("shipping"), "whole": self._value("whole"),
+                "lines": self._chosen_lines(), "shipping": self._value("shipping"), "whole": self._value("whole"),
                 "amount": amount if amount > 0 else None, "reason": self._value("reason"),
                 "restock": self._value("restock"), "notify": self._value("notify")}
+        if self.kind == "replace":
+            return self.service.plan_replacement, {"lines": self._chosen_lines(), "reason": self._value("reason")}
         if self.kind == "discount":
             percent, amount = self._value("percent"), self._value("amount")
             return self.service.plan_discount, {"percentage": float(percent) if percent else None,

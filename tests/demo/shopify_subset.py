@@ -19,7 +19,7 @@ PUBLISHED = Path(__file__).resolve().parents[3] / "shared/contracts/shopify/admi
 
 # type -> the fields served (None: an enum or scalar served whole)
 SUBSET: dict[str, tuple[str, ...] | None] = {
-    "QueryRoot": ("codeDiscountNodeByCode", "customer", "customers", "job", "order", "orders"),
+    "QueryRoot": ("codeDiscountNodeByCode", "customer", "customers", "draftOrders", "job", "order", "orders"),
     "Customer": ("id", "legacyResourceId", "firstName", "lastName", "displayName", "email", "phone",
                  "createdAt", "updatedAt", "numberOfOrders", "amountSpent", "tags", "note", "state",
                  "verifiedEmail", "locale", "defaultAddress", "orders"),
@@ -45,7 +45,15 @@ SUBSET: dict[str, tuple[str, ...] | None] = {
     "MoneyV2": ("amount", "currencyCode"),
     "PageInfo": ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor"),
     # the order actions deskapp sends (refund, cancel and its job, shipping address)
-    "Mutation": ("discountCodeBasicCreate", "orderCancel", "orderUpdate", "refundCreate"),
+    "Mutation": ("discountCodeBasicCreate", "draftOrderCreate", "orderCancel", "orderUpdate", "refundCreate"),
+    "DraftOrderInput": ("appliedDiscount", "email", "lineItems", "note", "shippingAddress", "tags"),
+    "DraftOrderLineItemInput": ("quantity", "sku", "title", "originalUnitPriceWithCurrency", "requiresShipping"),
+    "DraftOrderAppliedDiscountInput": ("amountWithCurrency", "description", "title", "value", "valueType"),
+    "MoneyInput": ("amount", "currencyCode"),
+    "DraftOrderCreatePayload": ("draftOrder", "userErrors"),
+    "DraftOrder": ("id", "name", "status", "tags", "email", "createdAt", "totalPriceSet"),
+    "DraftOrderConnection": ("nodes", "pageInfo"),
+    "DraftOrderAppliedDiscountType": None, "DraftOrderStatus": None, "DraftOrderSortKeys": None,
     "DiscountCodeBasicInput": ("title", "startsAt", "endsAt", "code", "customerSelection", "customerGets",
                                "usageLimit", "appliesOncePerCustomer"),
     "DiscountCustomerSelectionInput": ("all", "customers"),

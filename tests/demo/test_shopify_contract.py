@@ -57,7 +57,8 @@ query Customers($after: String) {
 
 
 ACTION_OPERATIONS = (sa.ORDER_QUERY, sa.SUGGEST_QUERY, sa.REFUND_MUTATION, sa.CANCEL_MUTATION, sa.JOB_QUERY,
-                     sa.ADDRESS_MUTATION, sa.DISCOUNT_MUTATION, sa.DISCOUNT_QUERY)
+                     sa.ADDRESS_MUTATION, sa.DISCOUNT_MUTATION, sa.DISCOUNT_QUERY, sa.DRAFT_MUTATION,
+                     sa.DRAFT_QUERY)
 
 
 @pytest.fixture(scope="module")

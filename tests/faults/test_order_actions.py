@@ -249,3 +249,29 @@ def test_discount_code_for_the_customer_is_created_once_even_after_a_5xx(shop):
     assert made["customerSelection"]["customers"]["add"] == [customer]
     assert made["usageLimit"] == 1 and made["endsAt"] == "2025-06-29T15:06:40Z"
     assert stack.outbox.get(note_client_id(client_id)).payload["text"].startswith(f"Created discount code {code}")
+
+
+def test_replacement_is_one_draft_order_at_no_charge_even_after_a_5xx(shop):
+    server, stack = shop
+    conv = stack.mirror(server, 1)[0]
+    order = paid_order(server, fulfilled=True, skip=10)
+    number = stack.mirror_order(server, order)
+    line = stack.orders.order(number).lines[0]
+    with pytest.raises(OrderActionError, match="choose the lines"):
+        stack.orders.plan_replacement(number, lines={})
+    plan = stack.orders.plan_replacement(number, lines={0: 1}, reason="arrived broken")
+    assert "the customer pays nothing" in " ".join(plan.details)
+    client_id = stack.orders.queue(plan, conversation_id=conv)
+    server.set_faults(fail_after_apply=True, scope="shopify")
+    stack.drain_shop()
+    server.set_faults()
+    row = stack.outbox.get(client_id)
+    assert row.state == OutboxState.DONE
+    [draft] = server.shopify.drafts.drafts  # one draft, though the first answer was lost
+    assert draft["id"] == row.external_id and f"deskapp-{client_id}" in draft["tags"]
+    assert draft["totalPriceSet"]["shopMoney"]["amount"] == "0.00"
+    [sent] = draft["input"]["lineItems"]
+    assert (sent["title"], sent["quantity"], sent["sku"]) == (line.title, 1, line.sku)
+    assert draft["input"]["shippingAddress"]["city"] == server.state.world.people[order.person_idx].city
+    assert stack.outbox.get(note_client_id(client_id)).payload["text"] == (
+        f"Created a replacement draft order at no charge for 1 × {line.title} of {number}")

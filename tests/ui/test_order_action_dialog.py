@@ -72,7 +72,19 @@ def test_address_dialog_validates_as_you_type(window, qtbot):
 
 def test_the_palette_lists_the_order_actions(window):
     names = {a.text() for a in window.commands}
-    assert {"Refund order…", "Cancel order…", "Change shipping address…", "Discount code for the customer…"} <= names
+    assert {"Refund order…", "Cancel order…", "Change shipping address…", "Send order items again at no charge…",
+            "Discount code for the customer…"} <= names
+
+
+def test_replacement_dialog_queues_the_chosen_lines(window, qtbot, services):
+    dialog = _open(window, qtbot, "replace")
+    assert "choose the lines" in dialog.preview.text()
+    dialog.inputs["line0"].setValue(2)
+    qtbot.waitUntil(dialog.confirm.isEnabled, timeout=10_000)
+    assert "Replace at no charge for 2 × Mug" in dialog.preview.text()
+    dialog.confirm.click()
+    qtbot.waitUntil(lambda: dialog.client_id is not None, timeout=10_000)
+    assert services.actions.outbox.get(dialog.client_id).kind == OutboxKind.ORDER_REPLACE
 
 
 def test_discount_dialog_takes_a_percentage_or_an_amount(window, qtbot, services):
