@@ -1,6 +1,6 @@
 """The `order` verb of the command line (registered by deskapp.cli.entry): show an order, or queue a refund,
-cancel, shipping-address change, replacement or discount code through the same OrderActionService as the
-order panel.
+cancel, return, shipping-address change, replacement or discount code through the same OrderActionService as
+the order panel.
 
 Without --yes an action only prints what it would do (the confirmation the panel shows); with --yes it is
 queued durably and the next `deskapp sync` (or the running app) sends it to the shop.
@@ -12,7 +12,7 @@ import argparse
 
 from deskapp.cli.output import fail, print_json
 
-ORDER_VERBS = ("show", "refund", "cancel", "address", "replace", "discount")
+ORDER_VERBS = ("show", "refund", "cancel", "return", "address", "replace", "discount")
 
 
 def _lines(specs: list[str]) -> dict[int, int]:
@@ -64,6 +64,10 @@ def _cmd_order(ws, args: argparse.Namespace) -> int:
             plan = service.plan_cancel(args.order, refund=not args.no_refund, restock=not args.no_restock,
                                        reason=args.reason if args.reason != "other" else "CUSTOMER",
                                        notify=not args.no_notify)
+        elif args.verb_order == "return":
+            plan = service.plan_return(args.order, lines=_lines(args.line or []),
+                                       reason=args.reason if args.reason != "other" else "OTHER",
+                                       note=args.note or "", notify=not args.no_notify)
         elif args.verb_order == "replace":
             plan = service.plan_replacement(args.order, lines=_lines(args.line or []),
                                             reason=args.reason if args.reason != "other" else "damaged")
@@ -85,18 +89,20 @@ def _cmd_order(ws, args: argparse.Namespace) -> int:
 
 
 def add_parsers(sub) -> None:
-    p = sub.add_parser("order", help="show an order; refund, cancel, re-address or replace it; a discount code"
-                                     " for its customer")
-    p.add_argument("verb_order", choices=ORDER_VERBS, metavar="{show,refund,cancel,address,replace,discount}")
+    p = sub.add_parser("order", help="show an order; refund, cancel, return, re-address or replace it; a discount"
+                                     " code for its customer")
+    p.add_argument("verb_order", choices=ORDER_VERBS, metavar="{show,refund,cancel,return,address,replace,discount}")
     p.add_argument("order", help="order number (#1001), cache id or shop id")
     p.add_argument("fields", nargs="*", help="address: field=value pairs (address1, city, zip, countryCode, ...)")
-    p.add_argument("--line", action="append", metavar="N[:QTY]", help="refund/replace: line N (from show), QTY of it")
+    p.add_argument("--line", action="append", metavar="N[:QTY]", help="refund, return, replace: line N, QTY")
     p.add_argument("--whole", action="store_true", help="refund: every line and the shipping")
     p.add_argument("--shipping", action="store_true", help="refund: the shipping too")
     p.add_argument("--amount", type=float, help="refund: this amount instead of the lines' worth; discount: off")
     p.add_argument("--percent", type=float, help="discount: this percentage off")
     p.add_argument("--days", type=int, default=30, help="discount: valid this many days (30)")
-    p.add_argument("--reason", default="other", help="refund: why (damaged, ...); cancel: CUSTOMER, FRAUD, ...")
+    p.add_argument("--reason", default="other", help="refund: why (damaged, ...); cancel: CUSTOMER, FRAUD, ...;"
+                                                     " return: DEFECTIVE, WRONG_ITEM, ...")
+    p.add_argument("--note", help="return: the customer's words, kept on the return")
     p.add_argument("--restock", action="store_true", help="refund: put the items back in stock")
     p.add_argument("--no-refund", action="store_true", help="cancel: keep the payment")
     p.add_argument("--no-restock", action="store_true", help="cancel: do not restock")

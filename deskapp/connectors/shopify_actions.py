@@ -1,7 +1,7 @@
 """Order actions for ShopifyConnector.push: refundCreate (amounts from suggestedRefund), orderCancel (then its
 Job followed), orderUpdate of the shipping address, discountCodeBasicCreate for the order's customer,
-draftOrderCreate for a replacement at no charge (tagged with the client id, looked up before a retry); Admin
-GraphQL 2025-01.
+draftOrderCreate for a replacement at no charge (tagged with the client id, looked up before a retry),
+returnRequest then returnApproveRequest (the marker in each line's customer note); Admin GraphQL 2025-01.
 
 Exactly once: refundCreate has no idempotency key, so the refund's ``note`` carries ``[deskapp:<client id>]``
 and any attempt that may follow one which reached the shop (an earlier attempt of the item, or a retry
@@ -86,6 +86,23 @@ DRAFT_MUTATION = """mutation DeskappReplacement($input: DraftOrderInput!) {
 DRAFT_QUERY = """query DeskappDraftByTag($query: String!) {
   draftOrders(first: 1, query: $query) { nodes { id name } }
 }"""
+RETURN_ORDER_QUERY = """query DeskappOrderReturns($id: ID!) {
+  order(id: $id) {
+    id name
+    fulfillments(first: 10) {
+      fulfillmentLineItems(first: 50) { nodes { id quantity lineItem { id sku title name } } }
+    }
+    returns(first: 20) { nodes { id name status returnLineItems(first: 20) { nodes { customerNote } } } }
+  }
+}"""
+RETURN_MUTATION = """mutation DeskappReturn($input: ReturnRequestInput!) {
+  returnRequest(input: $input) { return { id name status } userErrors { code field message } }
+}"""
+APPROVE_MUTATION = """mutation DeskappApproveReturn($input: ReturnApproveRequestInput!) {
+  returnApproveRequest(input: $input) { return { id name status } userErrors { code field message } }
+}"""
+RETURN_REASONS = ("SIZE_TOO_SMALL", "SIZE_TOO_LARGE", "UNWANTED", "NOT_AS_DESCRIBED", "WRONG_ITEM", "DEFECTIVE",
+                  "STYLE", "COLOR", "OTHER")
 CANCEL_REASONS = ("CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "STAFF", "OTHER")
 
 
@@ -107,7 +124,7 @@ def push(connector: ShopifyConnector, item: OutboxItem) -> PushResult:
 
     action = {OutboxKind.ORDER_REFUND: _refund, OutboxKind.ORDER_CANCEL: _cancel,
               OutboxKind.ORDER_ADDRESS: _address, OutboxKind.ORDER_DISCOUNT: _discount,
-              OutboxKind.ORDER_REPLACE: _replace}.get(item.kind)
+              OutboxKind.ORDER_REPLACE: _replace, OutboxKind.ORDER_RETURN: _return}.get(item.kind)
     if action is None:
         return PushResult(ok=False, conflict=f"{item.kind.value} cannot be sent to a shop")
     # Whether an earlier attempt may have reached the shop: then every step checks first.
@@ -336,3 +353,49 @@ def _replace(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pu
     if not isinstance(draft, dict) or not draft.get("id"):
         raise PayloadError("shopify draftOrderCreate: neither a draft order nor userErrors in the answer")
     return PushResult(ok=True, external_id=str(draft["id"]), detail={"name": draft.get("name")})
+
+
+def _return(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> PushResult:
+    """Request a return of the chosen items (matched to the fulfillment's line items), then approve it. Each
+    line's customer note carries the marker, so after an unknown outcome the order's returns tell whether
+    the request landed and whether it still needs approving."""
+    p = item.payload
+    mark = marker(item.client_id)
+    order = dig(connector.graphql_once(RETURN_ORDER_QUERY, {"id": p["order_id"]}), "order")
+    if not isinstance(order, dict):
+        raise _Refused("order not found", f"The shop has no order {p['order_id']} (deleted?).")
+    made = None
+    if reached["maybe"]:
+        made = next((r for r in dig(order, "returns", "nodes") or [] if isinstance(r, dict)
+                     and any(mark in str(line.get("customerNote") or "")
+                             for line in dig(r, "returnLineItems", "nodes") or [] if isinstance(line, dict))), None)
+    if made is None:
+        shipped = [n for f in order.get("fulfillments") or [] if isinstance(f, dict)
+                   for n in dig(f, "fulfillmentLineItems", "nodes") or [] if isinstance(n, dict)]
+        if not shipped:
+            raise _Refused("not fulfilled", f"Order {order.get('name')} has not shipped: cancel or refund it instead.")
+        as_order = {"name": order.get("name"), "lineItems": {"nodes": [
+            {**(n.get("lineItem") or {}), "id": n.get("id")} for n in shipped]}}
+        reason = str(p.get("reason") or "OTHER").upper()
+        lines = [{"fulfillmentLineItemId": chosen["lineItemId"], "quantity": chosen["quantity"],
+                  "returnReason": reason if reason in RETURN_REASONS else "OTHER",
+                  "customerNote": f"{p.get('note') or ''} {mark}".strip()}
+                 for chosen in _match_lines(as_order, p.get("lines") or [])]
+        reached["maybe"] = True
+        data = connector.graphql_once(RETURN_MUTATION, {"input": {"orderId": p["order_id"], "returnLineItems": lines}})
+        payload = data.get("returnRequest") if isinstance(data.get("returnRequest"), dict) else {}
+        refused = _user_errors(payload.get("userErrors"))
+        if refused:
+            raise _Refused("refused by the shop", refused, {"userErrors": payload["userErrors"]})
+        made = payload.get("return")
+        if not isinstance(made, dict) or not made.get("id"):
+            raise PayloadError("shopify returnRequest: neither a return nor userErrors in the answer")
+    if made.get("status") == "REQUESTED":
+        data = connector.graphql_once(APPROVE_MUTATION, {"input": {"id": made["id"],
+                                                                   "notifyCustomer": bool(p.get("notify"))}})
+        payload = data.get("returnApproveRequest") if isinstance(data.get("returnApproveRequest"), dict) else {}
+        refused = _user_errors(payload.get("userErrors"))
+        if refused:
+            raise _Refused("refused by the shop", f"Return {made.get('name')} was requested but not approved: "
+                           f"{refused}", {"userErrors": payload["userErrors"], "return": made.get("id")})
+    return PushResult(ok=True, external_id=str(made["id"]), detail={"name": made.get("name")})

@@ -14,6 +14,7 @@ from deskapp.demo.shopify_discounts import Discounts
 from deskapp.demo.shopify_draft_orders import DraftOrders
 from deskapp.demo.shopify_nodes import NodeFactory, connection, parse_search
 from deskapp.demo.shopify_order_writes import OrderWrites
+from deskapp.demo.shopify_returns import Returns
 from deskapp.demo.shopify_schema import SDL
 from deskapp.demo.state import DemoState
 
@@ -62,6 +63,7 @@ class ShopifyApi:
         self.writes = OrderWrites(state, self.nodes)
         self.discounts = Discounts(state)
         self.drafts = DraftOrders(state)
+        self.returns = Returns(state, self.nodes)
         self._lock = threading.Lock()
         self._available = MAX_AVAILABLE
         self._stamp = time.monotonic()
@@ -149,7 +151,8 @@ class ShopifyApi:
 
         return {**self.writes.root(), "discountCodeBasicCreate": self.discounts.create,
                 "codeDiscountNodeByCode": self.discounts.by_code, "draftOrderCreate": self.drafts.create,
-                "draftOrders": self.drafts.query,
+                "draftOrders": self.drafts.query, "returnRequest": self.returns.request,
+                "returnApproveRequest": self.returns.approve,
                 "customers": customers, "orders": orders,
                 "customer": lambda info, id: nodes.customer_by_gid(id),
                 "order": lambda info, id: nodes.order_by_gid(id)}

@@ -70,6 +70,7 @@ type Order {
   phone: String
   processedAt: DateTime!
   refunds(first: Int): [Refund!]!
+  returns(first: Int, after: String, last: Int, before: String, reverse: Boolean = false, query: String): ReturnConnection!
   shippingAddress: MailingAddress
   statusPageUrl: URL!
   subtotalPriceSet: MoneyBag
@@ -118,6 +119,7 @@ type Fulfillment {
   deliveredAt: DateTime
   displayStatus: FulfillmentDisplayStatus
   estimatedDeliveryAt: DateTime
+  fulfillmentLineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): FulfillmentLineItemConnection!
   id: ID!
   name: String!
   status: FulfillmentStatus!
@@ -168,6 +170,133 @@ type Mutation {
   orderCancel(orderId: ID!, refund: Boolean!, restock: Boolean!, reason: OrderCancelReason!, notifyCustomer: Boolean = false, staffNote: String = null): OrderCancelPayload
   orderUpdate(input: OrderInput!): OrderUpdatePayload
   refundCreate(input: RefundInput!): RefundCreatePayload
+  returnApproveRequest(input: ReturnApproveRequestInput!): ReturnApproveRequestPayload
+  returnRequest(input: ReturnRequestInput!): ReturnRequestPayload
+}
+
+input ReturnRequestInput {
+  orderId: ID!
+  returnLineItems: [ReturnRequestLineItemInput!]!
+}
+
+input ReturnRequestLineItemInput {
+  fulfillmentLineItemId: ID!
+  quantity: Int!
+  returnReason: ReturnReason!
+  customerNote: String
+}
+
+input ReturnApproveRequestInput {
+  id: ID!
+  notifyCustomer: Boolean = false
+}
+
+type ReturnRequestPayload {
+  return: Return
+  userErrors: [ReturnUserError!]!
+}
+
+type ReturnApproveRequestPayload {
+  return: Return
+  userErrors: [ReturnUserError!]!
+}
+
+type ReturnUserError {
+  code: ReturnErrorCode
+  field: [String!]
+  message: String!
+}
+
+type Return {
+  id: ID!
+  name: String!
+  returnLineItems(first: Int, after: String, last: Int, before: String, reverse: Boolean = false): ReturnLineItemTypeConnection!
+  status: ReturnStatus!
+  totalQuantity: Int!
+}
+
+type ReturnConnection {
+  nodes: [Return!]!
+  pageInfo: PageInfo!
+}
+
+type ReturnLineItemTypeConnection {
+  nodes: [ReturnLineItemType!]!
+  pageInfo: PageInfo!
+}
+
+interface ReturnLineItemType {
+  customerNote: String
+  id: ID!
+  quantity: Int!
+  returnReason: ReturnReason!
+}
+
+type ReturnLineItem implements ReturnLineItemType {
+  customerNote: String
+  fulfillmentLineItem: FulfillmentLineItem!
+  id: ID!
+  quantity: Int!
+  returnReason: ReturnReason!
+}
+
+type FulfillmentLineItemConnection {
+  nodes: [FulfillmentLineItem!]!
+  pageInfo: PageInfo!
+}
+
+type FulfillmentLineItem {
+  id: ID!
+  lineItem: LineItem!
+  quantity: Int
+}
+
+enum ReturnErrorCode {
+  INTERNAL_ERROR
+  TOO_MANY_ARGUMENTS
+  BLANK
+  EQUAL_TO
+  GREATER_THAN
+  GREATER_THAN_OR_EQUAL_TO
+  INCLUSION
+  INVALID
+  LESS_THAN
+  LESS_THAN_OR_EQUAL_TO
+  NOT_A_NUMBER
+  PRESENT
+  TAKEN
+  TOO_BIG
+  TOO_LONG
+  TOO_SHORT
+  WRONG_LENGTH
+  ALREADY_EXISTS
+  CREATION_FAILED
+  FEATURE_NOT_ENABLED
+  INVALID_STATE
+  NOTIFICATION_FAILED
+  NOT_EDITABLE
+  NOT_FOUND
+}
+
+enum ReturnStatus {
+  CANCELED
+  CLOSED
+  OPEN
+  REQUESTED
+  DECLINED
+}
+
+enum ReturnReason {
+  SIZE_TOO_SMALL
+  SIZE_TOO_LARGE
+  UNWANTED
+  NOT_AS_DESCRIBED
+  WRONG_ITEM
+  DEFECTIVE
+  STYLE
+  COLOR
+  OTHER
+  UNKNOWN
 }
 
 input DraftOrderInput {

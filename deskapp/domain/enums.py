@@ -145,10 +145,11 @@ class OutboxKind(StrEnum):
     ORDER_ADDRESS = "order_address"
     ORDER_DISCOUNT = "order_discount"  # a discount code for the order's customer
     ORDER_REPLACE = "order_replace"  # a draft order sending items again at no charge
+    ORDER_RETURN = "order_return"  # a return requested and approved for items of the order
 
 
 ORDER_KINDS = frozenset({OutboxKind.ORDER_REFUND, OutboxKind.ORDER_CANCEL, OutboxKind.ORDER_ADDRESS,
-                         OutboxKind.ORDER_DISCOUNT, OutboxKind.ORDER_REPLACE})
+                         OutboxKind.ORDER_DISCOUNT, OutboxKind.ORDER_REPLACE, OutboxKind.ORDER_RETURN})
 
 
 class OutboxState(StrEnum):

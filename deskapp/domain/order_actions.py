@@ -48,6 +48,9 @@ def describe(kind: OutboxKind | str, payload: dict[str, Any], *, amount: str | N
                  else f"{payload.get('amount')} {payload.get('currency', '')} off".replace("  ", " "))
         return (f"{'Created' if done else 'Create'} discount code {payload.get('code')} ({value}, once, until "
                 f"{payload.get('ends_on')}) for the customer of {order}")
+    if kind == OutboxKind.ORDER_RETURN:
+        reason = str(payload.get("reason", "")).lower().replace("_", " ")
+        return f"{'Opened a return' if done else 'Return'} of {_lines(payload)} on {order}, reason {reason}"
     if kind == OutboxKind.ORDER_REPLACE:
         verb = "Created a replacement draft order" if done else "Replace"
         return f"{verb} at no charge for {_lines(payload)} of {order}"

@@ -1,5 +1,5 @@
-"""Order actions (refund, cancel, change the shipping address, a discount code for the customer) for the order
-panel, the palette and `deskapp order`.
+"""Order actions (refund, cancel, return, change the shipping address, a replacement, a discount code for the
+customer) for the order panel, the palette and `deskapp order`.
 
 ``plan_*`` checks the action against the cached order and says exactly what will happen (a Plan: the
 lines, the estimated amount, restock, notification) without writing anything; ``queue`` writes the plan
@@ -38,6 +38,8 @@ __all__ = ["OrderActionError", "OrderActionService", "Plan", "StorageError"]
 
 REFUND_REASONS = ("damaged", "not received", "wrong item", "not as described", "changed mind", "late", "other")
 CANCEL_REASONS = ("CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "STAFF", "OTHER")
+RETURN_REASONS = ("DEFECTIVE", "WRONG_ITEM", "NOT_AS_DESCRIBED", "SIZE_TOO_SMALL", "SIZE_TOO_LARGE", "UNWANTED",
+                  "STYLE", "COLOR", "OTHER")
 REFUNDABLE = ("paid", "partially_refunded", "partially_paid")
 NOT_SHIPPED = ("unfulfilled", "unknown", "")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
@@ -181,21 +183,45 @@ class OrderActionService:
         return Plan(OutboxKind.ORDER_ADDRESS, order, payload, describe(OutboxKind.ORDER_ADDRESS, payload),
                     ("the shop's order gets this shipping address; the customer is not notified",))
 
-    def plan_replacement(self, ref: str | int, *, lines: dict[int, int], reason: str = "damaged") -> Plan:
-        """A draft order sending these lines (index -> quantity) again at no charge, to the order's address."""
+    def plan_return(self, ref: str | int, *, lines: dict[int, int], reason: str = "DEFECTIVE", note: str = "",
+                    notify: bool = True) -> Plan:
+        """A return of these lines (index -> quantity), requested and approved at once; the refund follows
+        when the items are back (a separate refund)."""
         order = self.order(ref)
-        if order.cancelled_at is not None:
-            raise OrderActionError(f"order {order.number} is cancelled: nothing to replace")
+        if order.fulfillment_status in NOT_SHIPPED or order.cancelled_at is not None:
+            raise OrderActionError(f"order {order.number} has not shipped: cancel or refund it instead")
+        reason = reason.strip().upper().replace(" ", "_")
+        if reason not in RETURN_REASONS:
+            raise OrderActionError(f"the return reason is one of {', '.join(RETURN_REASONS)}")
+        picked = self._pick(order, lines, "return")
+        payload = {"order_id": order.external_id, "order_name": order.number, "reason": reason,
+                   "note": note.strip(), "notify": bool(notify),
+                   "lines": [{"title": line.title, "sku": line.sku, "quantity": q} for line, q in picked]}
+        details = (*(f"{q} × {line.title} ({line.sku})" for line, q in picked),
+                   f"reason: {reason.lower().replace('_', ' ')}", "requested and approved in the shop",
+                   "the customer is notified by the shop" if notify else "the customer is not notified",
+                   "no money moves yet: refund the items when they are back")
+        return Plan(OutboxKind.ORDER_RETURN, order, payload, describe(OutboxKind.ORDER_RETURN, payload), details)
+
+    def _pick(self, order: order_store.OrderRef, lines: dict[int, int], verb: str) -> list:
         picked = []
         for index, quantity in sorted(lines.items()):
             if not 0 <= index < len(order.lines):
                 raise OrderActionError(f"order {order.number} has no line {index + 1}")
             line = order.lines[index]
             if not 1 <= quantity <= line.quantity:
-                raise OrderActionError(f"{line.title}: replace 1 to {line.quantity}, not {quantity}")
+                raise OrderActionError(f"{line.title}: {verb} 1 to {line.quantity}, not {quantity}")
             picked.append((line, quantity))
         if not picked:
-            raise OrderActionError("choose the lines to send again")
+            raise OrderActionError(f"choose the lines to {verb}")
+        return picked
+
+    def plan_replacement(self, ref: str | int, *, lines: dict[int, int], reason: str = "damaged") -> Plan:
+        """A draft order sending these lines (index -> quantity) again at no charge, to the order's address."""
+        order = self.order(ref)
+        if order.cancelled_at is not None:
+            raise OrderActionError(f"order {order.number} is cancelled: nothing to replace")
+        picked = self._pick(order, lines, "send again")
         payload = {"order_id": order.external_id, "order_name": order.number, "reason": reason.strip() or "damaged",
                    "lines": [{"title": line.title, "sku": line.sku, "quantity": q} for line, q in picked]}
         worth = sum(line.unit_price * q for line, q in picked)

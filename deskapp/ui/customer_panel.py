@@ -38,7 +38,8 @@ from deskapp.ui.customer_cards import (
 
 ORDERS_FIRST = 50  # shown at once; the rest follow a chunk per event-loop turn
 ORDERS_CHUNK = 150
-ORDER_MENU = (("refund", "Refund…"), ("cancel", "Cancel order…"), ("address", "Change shipping address…"),
+ORDER_MENU = (("refund", "Refund…"), ("return", "Return items…"), ("cancel", "Cancel order…"),
+              ("address", "Change shipping address…"),
               ("replace", "Send again at no charge…"), ("discount", "Discount code for the customer…"))
 ACTION_ROLE = DATA_ROLE + 1  # marks the rows of order actions under an order card
 ACTION_MARKS = {"queued": "Queued", "done": "Done", "refused": "Refused"}
@@ -51,7 +52,7 @@ class CustomerPanel(QWidget):
 
     openConversation = Signal(int)
     mergeDecision = Signal(int, int, bool)
-    orderAction = Signal(str, object)  # refund | cancel | address | replace | discount, and the OrderInfo
+    orderAction = Signal(str, object)  # refund | return | cancel | address | replace | discount; the OrderInfo
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)

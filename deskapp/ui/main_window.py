@@ -290,6 +290,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             ("work_offline", "Work offline", None, self.toggle_work_offline, None),
             ("outbox", "Show the outbox", None, self.show_outbox, None),
             ("order_refund", "Refund order…", None, lambda: page.open_order_action("refund"), None),
+            ("order_return", "Return order items…", None, lambda: page.open_order_action("return"), None),
             ("order_cancel", "Cancel order…", None, lambda: page.open_order_action("cancel"), None),
             ("order_address", "Change shipping address…", None, lambda: page.open_order_action("address"), None),
             ("order_replace", "Send order items again at no charge…", None, lambda: page.open_order_action("replace"),
@@ -330,7 +331,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
                     "label", "priority", "timeline"):
             conv_menu.addAction(self.action_by_key[key])
         conv_menu.addSeparator()
-        for key in ("order_refund", "order_cancel", "order_address", "order_replace", "order_discount"):
+        for key in ("order_refund", "order_return", "order_cancel", "order_address", "order_replace",
+                    "order_discount"):
             conv_menu.addAction(self.action_by_key[key])
         go_menu = menu.addMenu("&Go")
         for key in ("next", "previous", "search", "palette", "focus_list", "outbox", "save_view", "delete_view"):

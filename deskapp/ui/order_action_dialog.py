@@ -1,4 +1,4 @@
-"""The confirmation dialog of an order action (refund, cancel, address, replacement, discount code), opened from the
+"""The confirmation dialog of an order action (refund, cancel, return, address, replacement, discount), opened from the
 order panel and the command palette: the agent's choices, and exactly what will happen (lines, amount,
 restock, notification) as the service plans it on a worker thread, before one click queues it."""
 
@@ -24,13 +24,21 @@ from PySide6.QtWidgets import (
 )
 
 from deskapp.services.customers import OrderInfo
-from deskapp.services.order_actions import CANCEL_REASONS, REFUND_REASONS, OrderActionError, OrderActionService, Plan
+from deskapp.services.order_actions import (
+    CANCEL_REASONS,
+    REFUND_REASONS,
+    RETURN_REASONS,
+    OrderActionError,
+    OrderActionService,
+    Plan,
+)
 from deskapp.ui.tasks import TaskRunner
 
 KINDS = {"refund": ("Refund order", "Refund"), "cancel": ("Cancel order", "Cancel the order"),
          "address": ("Change the shipping address", "Change the address"),
          "discount": ("Discount code for the customer of", "Create the code"),
-         "replace": ("Send again at no charge:", "Create the replacement")}
+         "replace": ("Send again at no charge:", "Create the replacement"),
+         "return": ("Return items of", "Open the return")}
 ADDRESS_FIELDS = (("address1", "Street"), ("address2", "Street (2nd line)"), ("zip", "Postal code"),
                   ("city", "City"), ("provinceCode", "Province / state"), ("countryCode", "Country (2 letters)"))
 
@@ -44,7 +52,7 @@ def plan_or_error(plan: Callable[..., Plan], *args: Any, **kwargs: Any) -> tuple
 
 
 class OrderActionDialog(QDialog):
-    """``kind``: refund | cancel | address | replace | discount. Accepted once queued (``client_id`` holds it)."""
+    """``kind``: refund | cancel | return | address | replace | discount. Accepted once queued (``client_id``)."""
 
     def __init__(self, kind: str, order: OrderInfo, service: OrderActionService, tasks: TaskRunner, *,
                  conversation_id: int | None = None, parent: QWidget | None = None) -> None:
@@ -110,6 +118,16 @@ class OrderActionDialog(QDialog):
 
     def _chosen_lines(self) -> dict[int, int]:
         return {n: self._value(f"line{n}") for n in range(len(self.order.lines)) if self._value(f"line{n}")}
+
+    def _build_return(self, form: QFormLayout) -> None:
+        self._line_spins(form, "Return")
+        self._combo(form, "reason", "Reason", RETURN_REASONS)
+        note = QLineEdit()
+        note.setAccessibleName("The customer's words")
+        note.textChanged.connect(self._changed)
+        form.addRow("Customer's words", note)
+        self.inputs["note"] = note
+        self._check(form, "notify", "The shop emails the customer", True)
 
     def _build_replace(self, form: QFormLayout) -> None:
         self._line_spins(form, "Replace")
@@ -189,6 +207,9 @@ class OrderActionDialog(QDialog):
                 "lines": self._chosen_lines(), "shipping": self._value("shipping"), "whole": self._value("whole"),
                 "amount": amount if amount > 0 else None, "reason": self._value("reason"),
                 "restock": self._value("restock"), "notify": self._value("notify")}
+        if self.kind == "return":
+            return self.service.plan_return, {"lines": self._chosen_lines(), "reason": self._value("reason"),
+                                              "note": self._value("note"), "notify": self._value("notify")}
         if self.kind == "replace":
             return self.service.plan_replacement, {"lines": self._chosen_lines(), "reason": self._value("reason")}
         if self.kind == "discount":

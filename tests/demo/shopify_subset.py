@@ -11,6 +11,7 @@ from graphql.language import (
     EnumTypeDefinitionNode,
     FieldDefinitionNode,
     InputObjectTypeDefinitionNode,
+    InterfaceTypeDefinitionNode,
     ObjectTypeDefinitionNode,
     ScalarTypeDefinitionNode,
 )
@@ -29,7 +30,7 @@ SUBSET: dict[str, tuple[str, ...] | None] = {
               "cancelledAt", "cancelReason", "closedAt", "displayFinancialStatus", "displayFulfillmentStatus",
               "totalPriceSet", "subtotalPriceSet", "totalRefundedSet", "currencyCode", "customer", "email",
               "phone", "lineItems", "fulfillments", "shippingAddress", "note", "tags", "statusPageUrl",
-              "refunds", "suggestedRefund"),
+              "refunds", "returns", "suggestedRefund"),
     "OrderConnection": ("edges", "nodes", "pageInfo"),
     "OrderEdge": ("cursor", "node"),
     "LineItem": ("id", "title", "name", "quantity", "currentQuantity", "sku", "variantTitle",
@@ -37,7 +38,7 @@ SUBSET: dict[str, tuple[str, ...] | None] = {
     "LineItemConnection": ("edges", "nodes", "pageInfo"),
     "LineItemEdge": ("cursor", "node"),
     "Fulfillment": ("id", "name", "status", "displayStatus", "createdAt", "updatedAt", "deliveredAt",
-                    "estimatedDeliveryAt", "trackingInfo"),
+                    "estimatedDeliveryAt", "trackingInfo", "fulfillmentLineItems"),
     "FulfillmentTrackingInfo": ("company", "number", "url"),
     "MailingAddress": ("name", "firstName", "lastName", "address1", "address2", "city", "province", "zip",
                        "country", "countryCodeV2", "phone"),
@@ -45,7 +46,22 @@ SUBSET: dict[str, tuple[str, ...] | None] = {
     "MoneyV2": ("amount", "currencyCode"),
     "PageInfo": ("hasNextPage", "hasPreviousPage", "startCursor", "endCursor"),
     # the order actions deskapp sends (refund, cancel and its job, shipping address)
-    "Mutation": ("discountCodeBasicCreate", "draftOrderCreate", "orderCancel", "orderUpdate", "refundCreate"),
+    "Mutation": ("discountCodeBasicCreate", "draftOrderCreate", "orderCancel", "orderUpdate", "refundCreate",
+                 "returnApproveRequest", "returnRequest"),
+    "ReturnRequestInput": ("orderId", "returnLineItems"),
+    "ReturnRequestLineItemInput": ("fulfillmentLineItemId", "quantity", "returnReason", "customerNote"),
+    "ReturnApproveRequestInput": ("id", "notifyCustomer"),
+    "ReturnRequestPayload": ("return", "userErrors"),
+    "ReturnApproveRequestPayload": ("return", "userErrors"),
+    "ReturnUserError": ("code", "field", "message"),
+    "Return": ("id", "name", "status", "totalQuantity", "returnLineItems"),
+    "ReturnConnection": ("nodes", "pageInfo"),
+    "ReturnLineItemTypeConnection": ("nodes", "pageInfo"),
+    "ReturnLineItemType": ("customerNote", "id", "quantity", "returnReason"),
+    "ReturnLineItem": ("customerNote", "id", "quantity", "returnReason", "fulfillmentLineItem"),
+    "FulfillmentLineItemConnection": ("nodes", "pageInfo"),
+    "FulfillmentLineItem": ("id", "lineItem", "quantity"),
+    "ReturnErrorCode": None, "ReturnStatus": None, "ReturnReason": None,
     "DraftOrderInput": ("appliedDiscount", "email", "lineItems", "note", "shippingAddress", "tags"),
     "DraftOrderLineItemInput": ("quantity", "sku", "title", "originalUnitPriceWithCurrency", "requiresShipping"),
     "DraftOrderAppliedDiscountInput": ("amountWithCurrency", "description", "title", "value", "valueType"),
@@ -114,13 +130,14 @@ def derive_subset_sdl(full: DocumentNode) -> str:
     parts = []
     for name, fields in SUBSET.items():
         node = defs[name]
-        if isinstance(node, ObjectTypeDefinitionNode):
+        if isinstance(node, ObjectTypeDefinitionNode | InterfaceTypeDefinitionNode):
             chosen = tuple(_strip(f) for f in node.fields if f.name.value in fields)
             missing = set(fields) - {f.name.value for f in chosen}
             if missing:
                 raise KeyError(f"{name} has no fields {missing}")
-            node = ObjectTypeDefinitionNode(name=node.name, description=None, interfaces=(), directives=(),
-                                            fields=chosen)
+            # only the interfaces served too (ReturnLineItemType): their objects must say they implement them
+            kept = tuple(i for i in node.interfaces if i.name.value in SUBSET)
+            node = type(node)(name=node.name, description=None, interfaces=kept, directives=(), fields=chosen)
         elif isinstance(node, InputObjectTypeDefinitionNode):
             chosen_inputs = tuple(_strip(f) for f in node.fields if f.name.value in (fields or ()))
             missing = set(fields or ()) - {f.name.value for f in chosen_inputs}

@@ -275,3 +275,35 @@ def test_replacement_is_one_draft_order_at_no_charge_even_after_a_5xx(shop):
     assert draft["input"]["shippingAddress"]["city"] == server.state.world.people[order.person_idx].city
     assert stack.outbox.get(note_client_id(client_id)).payload["text"] == (
         f"Created a replacement draft order at no charge for 1 × {line.title} of {number}")
+
+
+def test_return_is_requested_and_approved_once_even_after_a_5xx(shop):
+    server, stack = shop
+    conv = stack.mirror(server, 1)[0]
+    order = paid_order(server, fulfilled=True, skip=11)
+    number = stack.mirror_order(server, order)
+    line = stack.orders.order(number).lines[0]
+    with pytest.raises(OrderActionError, match="has not shipped"):
+        stack.orders.plan_return(stack.mirror_order(server, paid_order(server, fulfilled=False, skip=3)), lines={0: 1})
+    with pytest.raises(OrderActionError, match="return reason is one of"):
+        stack.orders.plan_return(number, lines={0: 1}, reason="bored")
+    client_id = stack.orders.queue(stack.orders.plan_return(number, lines={0: line.quantity}, reason="defective",
+                                                            note="seam split"), conversation_id=conv)
+    server.set_faults(fail_after_apply=True, scope="shopify")  # the request lands, its answer is lost
+    stack.drain_shop()
+    server.set_faults()
+    row = stack.outbox.get(client_id)
+    assert row.state == OutboxState.DONE
+    [made] = server.shopify.returns.returns[order.idx]  # one return, though the first answer was lost
+    assert made["status"] == "OPEN" and made["id"] == row.external_id
+    [returned] = made["lines"]
+    assert (returned["quantity"], returned["returnReason"]) == (line.quantity, "DEFECTIVE")
+    assert returned["customerNote"] == f"seam split [deskapp:{client_id}]"
+    assert stack.outbox.get(note_client_id(client_id)).payload["text"] == (
+        f"Opened a return of {line.quantity} × {line.title} on {number}, reason defective")
+    # the same items again: nothing is left to return, the shop says so, the agent sees it
+    again = stack.orders.queue(stack.orders.plan_return(number, lines={0: 1}))
+    stack.replay_shop()
+    refused = stack.outbox.get(again)
+    assert refused.state == OutboxState.CONFLICT and "still returnable" in refused.last_error
+    assert len(server.shopify.returns.returns[order.idx]) == 1

@@ -72,7 +72,8 @@ def test_address_dialog_validates_as_you_type(window, qtbot):
 
 def test_the_palette_lists_the_order_actions(window):
     names = {a.text() for a in window.commands}
-    assert {"Refund order…", "Cancel order…", "Change shipping address…", "Send order items again at no charge…",
+    assert {"Refund order…", "Return order items…", "Cancel order…", "Change shipping address…",
+            "Send order items again at no charge…",
             "Discount code for the customer…"} <= names
 
 
@@ -121,3 +122,20 @@ def test_planning_and_queueing_run_no_sql_on_the_gui_thread(window, qtbot, fille
     finally:
         event.remove(filled.db.engine, "before_cursor_execute", record)
     assert seen == []
+
+
+def test_return_dialog_is_refused_before_shipping_and_queued_after(window, qtbot, services):
+    panel = _customer_with_orders(window, qtbot)
+    unfulfilled = next(i for i, o in enumerate(panel.profile.orders) if o.fulfillment_status == "unfulfilled")
+    dialog = _open(window, qtbot, "return", unfulfilled)
+    assert "has not shipped" in dialog.preview.text()
+    dialog.reject()
+    fulfilled = next(i for i, o in enumerate(panel.profile.orders) if o.fulfillment_status == "fulfilled")
+    dialog = _open(window, qtbot, "return", fulfilled)
+    dialog.inputs["line0"].setValue(1)
+    dialog.inputs["reason"].setCurrentText("WRONG_ITEM")
+    qtbot.waitUntil(dialog.confirm.isEnabled, timeout=10_000)
+    assert "Return of 1 × Mug on" in dialog.preview.text() and "reason wrong item" in dialog.preview.text()
+    dialog.confirm.click()
+    qtbot.waitUntil(lambda: dialog.client_id is not None, timeout=10_000)
+    assert services.actions.outbox.get(dialog.client_id).kind == OutboxKind.ORDER_RETURN
