@@ -49,6 +49,8 @@ def describe(row) -> str:
         return f"Priority → {p.get('priority')}"
     if kind == "merge":
         return f"Merge contact {p.get('mergee_contact_id')} into {p.get('base_contact_id')}"
+    if kind.startswith("order_") and p.get("summary"):  # an order action says what it does itself
+        return str(p["summary"])
     return _KIND_TEXT.get(kind, kind)
 
 

@@ -307,3 +307,26 @@ def test_return_is_requested_and_approved_once_even_after_a_5xx(shop):
     refused = stack.outbox.get(again)
     assert refused.state == OutboxState.CONFLICT and "still returnable" in refused.last_error
     assert len(server.shopify.returns.returns[order.idx]) == 1
+
+
+def test_a_refused_refund_is_shown_with_the_shops_words_and_the_agents_choices(qtbot, shop):
+    from deskapp.ui.outbox_panel import OutboxPanel
+
+    server, stack = shop
+    number = stack.mirror_order(server, paid_order(server, fulfilled=True, skip=12))
+    server.set_faults(shopify_read_only=True)
+    plan = stack.orders.plan_refund(number, lines={0: 1}, reason="damaged")
+    client_id = stack.orders.queue(plan)
+    stack.replay_shop()
+    panel = OutboxPanel(stack.actions)
+    qtbot.addWidget(panel)
+    panel.refresh()
+    [row] = [i for i, r in enumerate(panel.rows) if r.client_id == client_id]
+    assert panel.table.item(row, 0).text() == "conflict" and panel.table.item(row, 1).text() == plan.summary
+    assert panel.table.item(row, 5).text() == "missing access scope"
+    panel.table.selectRow(row)
+    assert "write_orders" in panel.detail.text()
+    assert panel.retry_button.isEnabled() and panel.discard_button.isEnabled()
+    assert not panel.draft_button.isEnabled()  # nothing to keep as a draft: retry or discard
+    assert panel.decide_selected("discard") == 1
+    assert _actions(stack, number) == [] and shop_refund_markers(server) == {}
