@@ -65,6 +65,7 @@ type Order {
   note: String
   phone: String
   processedAt: DateTime!
+  refunds(first: Int): [Refund!]!
   shippingAddress: MailingAddress
   statusPageUrl: URL!
   subtotalPriceSet: MoneyBag
@@ -90,10 +91,26 @@ type LineItem {
   id: ID!
   name: String!
   originalUnitPriceSet: MoneyBag!
+  product: Product
   quantity: Int!
+  refundableQuantity: Int!
   sku: String
   title: String!
   variantTitle: String
+}
+
+type Product {
+  id: ID!
+  productType: String!
+  tags: [String!]!
+  title: String!
+}
+
+type Refund {
+  createdAt: DateTime
+  id: ID!
+  note: String
+  totalRefundedSet: MoneyBag!
 }
 
 type LineItemConnection {
