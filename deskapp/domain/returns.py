@@ -3,7 +3,8 @@ copilot's template context and the KPIs. Pure functions over plain facts: no I/O
 
 Rules (docs/user-guide.md, "Returns"):
 - the window counts from delivery; a shipment whose carrier reports no delivery counts from when it was
-  fulfilled; a parcel still under way, or an order not shipped, is "not delivered yet";
+  fulfilled; a parcel still under way, or an order not shipped, is "not delivered yet"; a shipped order
+  with neither date is "no delivery date" (never a guess);
 - the window closes at the end of the day ``window_days`` after that date, in the team's time zone;
 - cancelled, unpaid and fully refunded orders are not returnable; an item is not returnable when a product
   tag or type the policy excludes is on it (compared without case), or when all of it was refunded;
@@ -13,10 +14,22 @@ Rules (docs/user-guide.md, "Returns"):
 
 from __future__ import annotations
 
+import json
+import logging
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta, tzinfo
 from decimal import ROUND_HALF_UP, Decimal
+
+log = logging.getLogger(__name__)
+
+# the policy's keys in the profile's ``setting`` table (and the cache's copy of it)
+SETTING_WINDOW = "returns.window_days"
+SETTING_TAGS = "returns.excluded_tags"  # JSON list
+SETTING_TYPES = "returns.excluded_types"  # JSON list
+SETTING_FEE = "returns.restocking_fee_pct"
+SETTING_PREFIX = "returns."
 
 MAX_WINDOW_DAYS = 365
 MAX_EXCLUSIONS = 50
@@ -79,6 +92,38 @@ def make_policy(window_days: object, excluded_tags: object, excluded_types: obje
         raise PolicyError("the restocking fee takes at most two decimals")
     return ReturnPolicy(days, _names(excluded_tags, "excluded tags"), _names(excluded_types, "excluded product types"),
                         fee.quantize(CENT).normalize() if fee else Decimal(0))
+
+
+def policy_settings(policy: ReturnPolicy) -> dict[str, str]:
+    """The policy as the ``setting`` rows that keep it."""
+    return {SETTING_WINDOW: str(policy.window_days), SETTING_TAGS: json.dumps(list(policy.excluded_tags)),
+            SETTING_TYPES: json.dumps(list(policy.excluded_types)), SETTING_FEE: str(policy.restocking_fee_pct)}
+
+
+def _stored_list(raw: str) -> object:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None  # not the JSON list it is written as: unreadable
+
+
+def policy_from_settings(values: Mapping[str, str]) -> ReturnPolicy:
+    """The stored policy; a missing value takes the default, an unreadable one too (logged), field by field."""
+    d = DEFAULT_POLICY
+    fields = {SETTING_WINDOW: d.window_days, SETTING_TAGS: list(d.excluded_tags),
+              SETTING_TYPES: list(d.excluded_types), SETTING_FEE: d.restocking_fee_pct}
+    for key in fields:
+        raw = values.get(key)
+        if raw is None:
+            continue
+        candidate = dict(fields, **{key: _stored_list(raw) if key in (SETTING_TAGS, SETTING_TYPES) else raw})
+        try:
+            make_policy(*candidate.values())
+        except PolicyError as exc:
+            log.warning("stored return policy %s unreadable (%s): the default is used", key, exc)
+            continue
+        fields = candidate
+    return make_policy(*fields.values())
 
 
 # --- the facts of an order ------------------------------------------------------------------------
@@ -202,7 +247,8 @@ def eligibility(order: OrderFacts, policy: ReturnPolicy, now: datetime, tz: tzin
     if start is None and not order.in_transit and fulfillment not in NOT_SHIPPED:
         start = order.fulfilled_at  # shipped, and the carrier reports no delivery: count from shipping
     if start is None:
-        return _not("not delivered yet", currency, items)
+        waiting = order.in_transit or fulfillment in NOT_SHIPPED
+        return _not("not delivered yet" if waiting else "no delivery date", currency, items)
     closes = deadline(start, policy, tz)
     if now > closes:
         return _not(f"window closed on {day_text(closes, now)}", currency, items, closes)

@@ -16,6 +16,8 @@ from deskapp.domain.returns import (
     ReturnPolicy,
     eligibility,
     make_policy,
+    policy_from_settings,
+    policy_settings,
     summary,
 )
 
@@ -79,7 +81,7 @@ def test_without_a_delivery_date_a_parcel_under_way_or_not_shipped_waits_and_a_s
                           DEFAULT_POLICY, NOW, UTC)
     assert shipped.eligible and shipped.deadline == datetime(2026, 12, 20, 23, 59, 59, tzinfo=UTC)
     nothing_known = eligibility(facts(delivered_at=None, fulfilled_at=None), DEFAULT_POLICY, NOW, UTC)
-    assert nothing_known.reason == "not delivered yet"
+    assert nothing_known.reason == "no delivery date"
 
 
 def test_partial_refunds_leave_the_rest_returnable_and_full_refunds_close_the_order():
@@ -161,3 +163,14 @@ def test_policy_values_are_normalised():
     policy = make_policy(" 45 ", ["Final-Sale", "final-sale ", "", "Outlet"], "Gift Card,", "12.50 %")
     assert policy == ReturnPolicy(45, ("final-sale", "outlet"), ("gift card",), Decimal("12.5"))
     assert make_policy(30, "final-sale", "", "0") == DEFAULT_POLICY
+
+
+def test_stored_policy_round_trips_and_a_bad_stored_value_falls_back_to_its_default_alone(caplog):
+    policy = make_policy("21", "final-sale, Outlet", "Gift Card", "7.5")
+    assert policy_from_settings(policy_settings(policy)) == policy
+    assert policy_from_settings({}) == DEFAULT_POLICY
+    stored = policy_settings(policy) | {"returns.window_days": "forever", "returns.excluded_types": "[1, 2"}
+    read = policy_from_settings(stored)
+    assert read == ReturnPolicy(30, ("final-sale", "outlet"), (), Decimal("7.5"))
+    assert "returns.window_days" in caplog.text and "returns.excluded_types" in caplog.text
+    assert policy_from_settings({"returns.restocking_fee_pct": "250"}).restocking_fee_pct == 0
