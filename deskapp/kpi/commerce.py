@@ -1,9 +1,13 @@
 """The shop figures of the dashboard, for kpi.compute: revenue influenced by agents' replies (orders placed soon
-after a conversation with a reply), whole and per agent. Formulas: kpi.definitions.FORMULAS."""
+after a conversation with a reply), whole and per agent; refunds issued, attributed to agents by the rule
+of FORMULAS["refunds"]. Formulas: kpi.definitions.FORMULAS."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
@@ -55,3 +59,37 @@ def _rounded(amounts: dict[str, float]) -> dict[str, float]:
 
 def revenue_influenced(conn: Connection, period: Period, filters: Filters) -> dict[str, Any]:
     return revenue_figures(influenced_orders(conn, period, filters))
+
+
+# refunds deskapp made carry their outbox client id in the note (connectors.shopify_actions.marker)
+_MARKER = re.compile(r"\[deskapp:([^\]\s]+)\]")
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRow:
+    created_at: int
+    amount: float
+    currency: str
+    note: str | None
+    customer_id: int | None
+
+
+def queued_by_marker(note: str) -> str | None:
+    """The outbox client id a deskapp refund's note carries, or None."""
+    found = _MARKER.search(note or "")
+    return found.group(1) if found else None
+
+
+def refunds_by_agent(refunds: Iterable[RefundRow], *, queued_here: dict[str, int | None],
+                     last_agent: Callable[[int | None, int], int | None]) -> dict[int | None, dict[str, Any]]:
+    """{agent: {"count": n, "amounts": {currency: total}}}: a refund deskapp made and this profile queued goes
+    to the agent who queued it (``queued_here``: client id -> agent); any other to ``last_agent(customer, at)``,
+    the agent of the customer's latest conversation at the refund's time (None: nobody)."""
+    found: dict[int | None, dict[str, Any]] = {}
+    for r in refunds:
+        client_id = queued_by_marker(r.note)
+        agent = queued_here[client_id] if client_id in queued_here else last_agent(r.customer_id, r.created_at)
+        mine = found.setdefault(agent, {"count": 0, "amounts": defaultdict(float)})
+        mine["count"] += 1
+        mine["amounts"][r.currency] += r.amount
+    return {a: {"count": v["count"], "amounts": _rounded(v["amounts"])} for a, v in found.items()}

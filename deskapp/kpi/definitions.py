@@ -64,6 +64,11 @@ FORMULAS: dict[str, str] = {
                           "customer (conversation filters apply to that conversation). Each order counts once, "
                           "for the author of the latest such reply (the conversation's assignee when the author "
                           "is unknown). Reply times are known to the quarter hour.",
+    "refunds": "Refunds issued: the refunds the shop recorded in the period (count, and amount per currency), "
+               "per agent. A refund deskapp made carries its outbox id in the refund's note; when this "
+               "profile queued it, it counts for the agent who queued it. Any other refund (made in the "
+               "shop's admin, or by a colleague's deskapp) counts for the agent assigned to the customer's "
+               "latest conversation created before the refund; with none, for nobody.",
 }
 
 
