@@ -31,6 +31,7 @@ class ReturnPolicyBox(QWidget):
         super().__init__(parent)
         self.ws, self.tasks = ws, tasks
         self.setAccessibleName("Return policy")
+        self.setMaximumWidth(760)  # short values: full-width fields across a wide window read badly
         self.window_days = QSpinBox()
         self.window_days.setRange(0, MAX_WINDOW_DAYS)
         self.window_days.setSuffix(" days after delivery")
