@@ -39,6 +39,7 @@ MAX_AMOUNT = 1e12  # a price or total above this is junk, not money
 MAX_QUANTITY = 1_000_000
 
 UNPAID = {"pending", "authorized", "voided", "expired"}
+NO_DELIVERY_DATE = "no delivery date"  # shipped, but neither a delivery nor a shipping date is known
 NOT_SHIPPED = {"unfulfilled", "pending_fulfillment", "open", "in_progress", "on_hold", "scheduled",
                "request_declined", "unknown", ""}
 
@@ -248,7 +249,7 @@ def eligibility(order: OrderFacts, policy: ReturnPolicy, now: datetime, tz: tzin
         start = order.fulfilled_at  # shipped, and the carrier reports no delivery: count from shipping
     if start is None:
         waiting = order.in_transit or fulfillment in NOT_SHIPPED
-        return _not("not delivered yet" if waiting else "no delivery date", currency, items)
+        return _not("not delivered yet" if waiting else NO_DELIVERY_DATE, currency, items)
     closes = deadline(start, policy, tz)
     if now > closes:
         return _not(f"window closed on {day_text(closes, now)}", currency, items, closes)
@@ -265,4 +266,6 @@ def summary(result: Eligibility, now: datetime) -> str:
     """One line for the order panel: 'Eligible for return until 14 Dec' or 'Not returnable: final sale'."""
     if result.eligible and result.deadline is not None:
         return f"Eligible for return until {day_text(result.deadline, now)}"
+    if result.reason == NO_DELIVERY_DATE:  # not known, rather than refused
+        return f"Return window unknown: {NO_DELIVERY_DATE}"
     return f"Not returnable: {result.reason}"
