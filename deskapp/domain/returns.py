@@ -267,5 +267,5 @@ def summary(result: Eligibility, now: datetime) -> str:
     if result.eligible and result.deadline is not None:
         return f"Eligible for return until {day_text(result.deadline, now)}"
     if result.reason == NO_DELIVERY_DATE:  # not known, rather than refused
-        return f"Return window unknown: {NO_DELIVERY_DATE}"
+        return "Return window unknown"
     return f"Not returnable: {result.reason}"
