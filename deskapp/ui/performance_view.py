@@ -77,7 +77,7 @@ TILES: list[Tile] = [
     Tile("contact_rate", "Contact rate", "contact_rate", fmt_rate, True, lambda f: f["contact_rate"],
          team_only=True),
     Tile("revenue_influenced", "Revenue influenced", "revenue_influenced", fmt_amounts, False,
-         lambda f: f["revenue_influenced"]["amounts"], drill=None, compare=False),
+         lambda f: f["revenue_influenced"]["amounts"], compare=False),
 ]
 
 

@@ -11,6 +11,7 @@ import pytest
 
 from deskapp.kpi.commerce import revenue_influenced
 from deskapp.kpi.compute import compute_dashboard, headline
+from deskapp.kpi.drilldown import conversation_ids
 from deskapp.kpi.period import Period
 from deskapp.kpi.rollup import rebuild
 from deskapp.kpi.scope import Filters
@@ -65,11 +66,11 @@ def shop(db):
         order("2026-06-01 07:00", k4, 40.0, "EUR")
         order("2026-06-01 09:00", k4, 60.0, "EUR")
         rebuild(conn)
-    return db, alice, bob
+    return db, alice, bob, (c1, c2, c4)  # the conversations whose replies the counted orders followed
 
 
 def test_revenue_influenced_counts_each_order_once_for_the_latest_replys_author(shop):
-    db, alice, bob = shop
+    db, alice, bob, _influencing = shop
     with db.read() as conn:
         figures = revenue_influenced(conn, PERIOD, Filters())
     assert figures["orders"] == 4
@@ -78,8 +79,16 @@ def test_revenue_influenced_counts_each_order_once_for_the_latest_replys_author(
                                    bob: {"orders": 1, "amounts": {"EUR": 40.0}}}
 
 
+def test_the_tile_opens_the_conversations_whose_replies_the_orders_followed(shop):
+    db, _alice, bob, influencing = shop
+    with db.read() as conn:
+        assert conversation_ids(conn, PERIOD, Filters(), "revenue_influenced", now=NOW) == sorted(influencing)
+        assert conversation_ids(conn, PERIOD, Filters(agent_ids=(bob,)), "revenue_influenced",
+                                now=NOW) == [influencing[2]]
+
+
 def test_filters_narrow_the_conversations_and_the_agent(shop):
-    db, _alice, bob = shop
+    db, _alice, bob, _influencing = shop
     with db.read() as conn:
         mine = revenue_influenced(conn, PERIOD, Filters(agent_ids=(bob,)))
         chat = revenue_influenced(conn, PERIOD, Filters(channels=("web_chat",)))
@@ -88,7 +97,7 @@ def test_filters_narrow_the_conversations_and_the_agent(shop):
 
 
 def test_the_dashboard_and_the_headline_carry_it_and_the_agent_table_splits_it(shop):
-    db, _alice, _bob = shop
+    db, _alice, _bob, _influencing = shop
     with db.read() as conn:
         dashboard = compute_dashboard(conn, PERIOD, now=NOW).figures
         tiles = headline(conn, PERIOD, now=NOW)
@@ -102,7 +111,7 @@ def test_the_dashboard_and_the_headline_carry_it_and_the_agent_table_splits_it(s
 def test_deskapp_kpi_prints_it(shop, data_dir, capsys):
     from deskapp import cli
 
-    db, _alice, _bob = shop
+    db, _alice, _bob, _influencing = shop
     db.close()
     args = ["--data-dir", str(data_dir), "kpi", "--from", "2026-06-01", "--to", "2026-06-04", "--tz", "UTC"]
     assert cli.main(args) == 0
