@@ -50,3 +50,12 @@ def test_the_panels_orders_are_judged_with_what_the_cache_knows(db, profile):
         conn.exec_driver_sql("UPDATE \"order\" SET financial_status = 'refunded' WHERE id = 11")
     by_number = {o.number: o.returns for o in customers.profile(db, 1, now=NOW).orders}
     assert (by_number["#1010"].reason, by_number["#1011"].reason) == ("cancelled", "already refunded")
+
+
+def test_windows_close_in_the_teams_kpi_zone_and_an_unknown_zone_name_is_no_crash(db, profile):
+    profile_service.put_settings(db, profile, {"kpi.timezone": "Asia/Tokyo"})
+    with db.read() as conn:
+        assert returns.team_zone(conn).key == "Asia/Tokyo"
+    profile_service.put_settings(db, profile, {"kpi.timezone": "Mars/Olympus_Mons"})
+    with db.read() as conn:
+        assert returns.team_zone(conn).key != "Mars/Olympus_Mons"  # the system's zone instead
