@@ -1,5 +1,5 @@
 """The team's return policy (kept in the profile's settings, validated) and the return eligibility of the
-cache's orders under it, for Settings, the customer panel and the CLI."""
+cache's orders under it, for Settings, the customer panel and the reply templates' time zone."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 
 from deskapp.domain.returns import (
     SETTING_PREFIX,
-    Eligibility,
     ItemFacts,
     OrderFacts,
     ReturnPolicy,
@@ -66,8 +65,4 @@ def judge_orders(db: Database, orders: list[OrderInfo], now: datetime | None = N
         policy, zone = cached_policy(conn), team_zone(conn)
     moment = now or datetime.now(UTC)
     for o in orders:
-        o.returns = judge(o, policy, moment, zone)
-
-
-def judge(o: OrderInfo, policy: ReturnPolicy, now: datetime, zone: ZoneInfo) -> Eligibility:
-    return eligibility(_facts(o), policy, now, zone)
+        o.returns = eligibility(_facts(o), policy, moment, zone)
