@@ -24,7 +24,8 @@ from deskapp.connectors.wire import as_float, dig, log, map_each, parse_time
 from deskapp.domain import Batch, Contact, OutboxItem, PushResult
 
 API_VERSION = "2025-01"
-LINES_PER_ORDER = 10  # 20 orders x 10 lines: ~760 cost points, under the 1000-point cap of one query
+LINES_PER_ORDER = 10
+PAGE_SIZE = 18  # 18 orders x 10 lines (each with its product): ~960 cost points, under the 1000-point cap
 THROTTLE_SLACK = 0.25  # seconds on top of the computed refill, so the retry is not throttled again
 
 
@@ -69,7 +70,7 @@ class ShopifyConnector:
 
     messages_per_conversation = False
 
-    def __init__(self, shop_url: str, token: str, *, http: HttpClient | None = None, page_size: int = 20,
+    def __init__(self, shop_url: str, token: str, *, http: HttpClient | None = None, page_size: int = PAGE_SIZE,
                  margin: timedelta = timedelta(seconds=60)) -> None:
         self.http = http or HttpClient(shop_url, {"X-Shopify-Access-Token": token, "Accept": "application/json"})
         self.path = f"/admin/api/{API_VERSION}/graphql.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -12,7 +12,9 @@ from sqlalchemy import Connection, text
 from deskapp.connectors.imap_smtp.config import ConfigError, MailConfig
 from deskapp.copilot.templating import LineItem
 from deskapp.domain import Account, AccountKind
+from deskapp.domain.returns import SETTING_PREFIX, ItemFacts, OrderFacts, eligibility, policy_from_settings
 from deskapp.store import accounts as account_store
+from deskapp.store.profile_mirror import cached_settings
 
 _ORDER_REF = re.compile(r"#?\b(\d{3,10})\b")
 
@@ -45,9 +47,27 @@ def _first_name(name: str) -> str:
     return name.split()[0].capitalize() if name.islower() else name.split()[0]
 
 
-def _order_dict(conn: Connection, row: Any) -> dict[str, Any]:
-    lines = conn.execute(text("SELECT title, quantity, sku FROM order_line WHERE order_id = :id ORDER BY id"),
-                         {"id": row.id}).all()
+def _returns(conn: Connection, row: Any, lines: list[Any], now: datetime, zone: tzinfo) -> dict[str, Any]:
+    """Whether the order can be returned under the team's policy: always ``return_eligible``; the deadline
+    when there is one, the reason when not, the refundable amount and the returnable items when it can."""
+    facts = OrderFacts(financial_status=row.financial_status, fulfillment_status=row.fulfillment_status,
+                       total=row.total, currency=row.currency, cancelled=row.cancelled_at is not None,
+                       items=tuple(ItemFacts(line.title, int(line.quantity), float(line.unit_price)) for line in lines))
+    result = eligibility(facts, policy_from_settings(cached_settings(conn, SETTING_PREFIX)), now, zone)
+    values: dict[str, Any] = {"return_eligible": result.eligible}
+    if result.deadline is not None:
+        values["return_deadline"] = f"{result.deadline.day} {result.deadline:%B %Y}"
+    if result.eligible:
+        values["refundable_amount"] = f"{result.refundable:.2f}"
+        values["return_items"] = [LineItem(i.title, i.returnable_quantity) for i in result.items if i.eligible]
+    else:
+        values["return_reason"] = result.reason
+    return values
+
+
+def _order_dict(conn: Connection, row: Any, now: datetime, zone: tzinfo) -> dict[str, Any]:
+    lines = conn.execute(text("SELECT title, quantity, sku, unit_price FROM order_line WHERE order_id = :id"
+                              " ORDER BY id"), {"id": row.id}).all()
     urls = json.loads(row.tracking_urls or "[]")
     numbers = json.loads(row.tracking_numbers or "[]")
     values: dict[str, Any] = {
@@ -60,6 +80,7 @@ def _order_dict(conn: Connection, row: Any) -> dict[str, Any]:
         "total": f"{row.total:.2f}",
         "currency": row.currency,
         "placed_at": datetime.fromtimestamp(row.placed_at, UTC).strftime("%Y-%m-%d"),
+        **_returns(conn, row, lines, now, zone),
     }
     # Absent rather than empty, so a template using it is reported as missing data, not sent blank.
     if urls:
@@ -70,8 +91,10 @@ def _order_dict(conn: Connection, row: Any) -> dict[str, Any]:
 
 
 def build_context(conn: Connection, conversation_id: int, *, agent_name: str | None = None,
-                  mention_text: str | None = None) -> dict[str, Any]:
-    """Everything a reply template may read about one conversation; keys without data are left out."""
+                  mention_text: str | None = None, now: datetime | None = None,
+                  zone: tzinfo = UTC) -> dict[str, Any]:
+    """Everything a reply template may read about one conversation; keys without data are left out.
+    Return windows are judged at ``now`` (default: the clock) and close at midnight in ``zone``."""
     conv = conn.execute(text(
         "SELECT c.id, c.account_id, c.customer_id, c.subject, c.channel, c.intent, cu.name AS customer_name"
         " FROM conversation c LEFT JOIN customer cu ON cu.id = c.customer_id WHERE c.id = :id"),
@@ -108,7 +131,7 @@ def build_context(conn: Connection, conversation_id: int, *, agent_name: str | N
                 if o.number.lstrip("#") in mentioned:
                     chosen = o
                     break
-            ctx["order"] = _order_dict(conn, chosen)
+            ctx["order"] = _order_dict(conn, chosen, now or datetime.now(UTC), zone)
             order_account = chosen.account_id
     account_list = account_store.list_accounts(conn)
     shop = _shop_name(account_list, order_account)
@@ -155,9 +178,10 @@ def _shop_name(account_list: list[Account], order_account: int | None) -> str:
     return "" if name.casefold() in made_up else name
 
 
-def order_summary(conn: Connection, order_id: int) -> dict[str, Any]:
+def order_summary(conn: Connection, order_id: int, *, now: datetime | None = None,
+                  zone: tzinfo = UTC) -> dict[str, Any]:
     """One order as the LLM prompt describes it."""
     row = conn.execute(text(
         'SELECT id, number, placed_at, total, currency, financial_status, fulfillment_status, tracking_urls,'
         ' tracking_numbers, cancelled_at FROM "order" WHERE id = :id'), {"id": order_id}).first()
-    return _order_dict(conn, row) if row is not None else {}
+    return _order_dict(conn, row, now or datetime.now(UTC), zone) if row is not None else {}

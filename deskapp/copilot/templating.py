@@ -26,7 +26,8 @@ MAX_LOOP_DEPTH = 2
 KNOWN_VARIABLES: dict[str, tuple[str, ...]] = {
     "customer": ("first_name", "last_name", "name", "email", "phone"),
     "order": ("number", "status", "financial_status", "fulfillment_status", "tracking_url", "tracking_number",
-              "tracking_urls", "items", "total", "currency", "placed_at"),
+              "tracking_urls", "items", "total", "currency", "placed_at", "return_eligible", "return_deadline",
+              "return_reason", "refundable_amount", "return_items"),
     "agent": ("name", "first_name", "email"),
     "conversation": ("id", "subject", "channel", "intent"),
     "shop": ("name",),

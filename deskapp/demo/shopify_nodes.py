@@ -22,6 +22,16 @@ from deskapp.demo.state import DemoState
 
 MAX_PAGE = 250
 SHIPPING = Decimal("4.95")
+# product title -> (productType, tags): socks and beanies are sold as final sale, a gift card is no garment
+PRODUCT_FACTS = {
+    "Merino Crew Sweater": ("Knitwear", []), "Linen Button-Down Shirt": ("Shirts", []),
+    "Trail Running Shoes": ("Footwear", []), "Canvas Weekender Bag": ("Bags", []),
+    "Organic Cotton Tee": ("T-Shirts", ["organic"]), "Ceramic Pour-Over Set": ("Homeware", ["fragile"]),
+    "Wool Beanie": ("Accessories", ["final-sale", "clearance"]), "Slim Chino Trousers": ("Trousers", []),
+    "Rain Shell Jacket": ("Outerwear", []), "Leather Card Wallet": ("Accessories", []),
+    "Bamboo Socks 3-Pack": ("Socks", ["Final-Sale", "hygiene"]), "Insulated Water Bottle": ("Homeware", []),
+    "Yoga Mat Pro": ("Sports", []), "Gift Card": ("Gift Card", []),
+}
 
 
 def iso(ts: int | None) -> str | None:
@@ -205,13 +215,19 @@ class NodeFactory:
         rng = random.Random(o.seed)
         items = []
         for n in range(1 + (rng.random() < 0.35) + (rng.random() < 0.15)):
-            title, variants, price, sku = texts.PRODUCTS[(o.seed >> (n * 4)) % len(texts.PRODUCTS)]
+            product = (o.seed >> (n * 4)) % len(texts.PRODUCTS)
+            title, variants, price, sku = texts.PRODUCTS[product]
             variant = rng.choice(variants)
+            kind, tags = PRODUCT_FACTS.get(title, ("", []))
             items.append({"id": f"gid://shopify/LineItem/{o.gid_num * 10 + n}", "title": title,
                           "name": f"{title} - {variant}", "variantTitle": variant, "sku": f"{sku}-{variant}".upper(),
-                          "quantity": rng.choice((1, 1, 1, 2, 3)), "originalUnitPriceSet": money(Decimal(price))})
+                          "quantity": rng.choice((1, 1, 1, 2, 3)), "originalUnitPriceSet": money(Decimal(price)),
+                          "product": {"id": f"gid://shopify/Product/{7000 + product}", "title": title,
+                                      "productType": kind, "tags": tags}})
         for item in items:
             item["currentQuantity"] = 0 if o.cancelled_at else item["quantity"]
+            # an amount refunded leaves the units refundable; a whole refund or a cancellation leaves none
+            item["refundableQuantity"] = 0 if o.cancelled_at or o.financial == "REFUNDED" else item["quantity"]
         return items
 
     def total(self, o: Order) -> Decimal:
@@ -244,8 +260,16 @@ class NodeFactory:
             "lineItems": lambda info, **args: connection(items, args, sort_keys={"ID": lambda i: (i["id"],)},
                                                          default_sort="ID", matches=lambda i: True, node=lambda i: i),
             "fulfillments": lambda info, first=None: self.fulfillments(o)[:first],
+            "refunds": lambda info, first=None: self.refunds(o, refunded)[:first],
             "shippingAddress": self.address(person),
         }
+
+    def refunds(self, o: Order, amount: Decimal) -> list[dict]:
+        """The seeded refund of a (partly) refunded order, made when the order last changed."""
+        if not amount:
+            return []
+        return [{"id": f"gid://shopify/Refund/{o.gid_num + 5}", "createdAt": iso(o.updated_at), "note": None,
+                 "totalRefundedSet": money(Decimal(amount))}]
 
     def fulfillments(self, o: Order) -> list[dict]:
         if o.fulfilled_at is None:

@@ -89,8 +89,13 @@ class OrderWrites:
         items = self.nodes.line_items(o)
         for item in items:
             item["currentQuantity"] = 0 if o.cancelled_at else left[item["id"]]
+            item["refundableQuantity"] = 0 if o.cancelled_at else left[item["id"]]
         by_id = {i["id"]: i for i in items}
-        refunds = [self._refund_node(r, by_id) for r in self.refunds.get(o.idx, [])]
+        seeded = [{**r, "refundLineItems": lambda info, **args: connection(
+                       [], args, sort_keys={"ID": lambda x: (x,)}, default_sort="ID", matches=lambda x: True,
+                       node=lambda x: x)}
+                  for r in self.nodes.refunds(o, self._base_refunded(o))]
+        refunds = seeded + [self._refund_node(r, by_id) for r in self.refunds.get(o.idx, [])]
         node.update({
             "totalRefundedSet": money(refunded), "displayFinancialStatus": o.financial,
             "cancelledAt": iso(o.cancelled_at), "updatedAt": iso(o.updated_at),

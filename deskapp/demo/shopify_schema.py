@@ -97,10 +97,19 @@ type LineItem {
   id: ID!
   name: String!
   originalUnitPriceSet: MoneyBag!
+  product: Product
   quantity: Int!
+  refundableQuantity: Int!
   sku: String
   title: String!
   variantTitle: String
+}
+
+type Product {
+  id: ID!
+  productType: String!
+  tags: [String!]!
+  title: String!
 }
 
 type LineItemConnection {

@@ -32,6 +32,7 @@ from deskapp.domain.models import (
     OrderLine,
     OutboxItem,
     PushResult,
+    Refund,
     SurveyResponse,
     Team,
     Template,
@@ -41,5 +42,5 @@ __all__ = [
     "Account", "AccountKind", "Agent", "Attachment", "AuthorKind", "Batch", "Channel", "Connectivity", "Contact",
     "Conversation", "DeliveryState", "Direction", "Handoff", "Identity", "IdentityKind", "Intent", "Message",
     "Order", "OrderLine", "OutboxItem", "OutboxKind", "OutboxState", "Priority", "PushResult",
-    "Sentiment", "Status", "StatusEvent", "SurveyKind", "SurveyResponse", "Team", "Template", "Urgency",
+    "Refund", "Sentiment", "Status", "StatusEvent", "SurveyKind", "SurveyResponse", "Team", "Template", "Urgency",
 ]

@@ -129,6 +129,18 @@ class OrderLine:
     quantity: int
     sku: str = ""
     unit_price: float = 0.0
+    refunded_quantity: int = 0  # units refunded or removed since the order was placed
+    product_tags: tuple[str, ...] = ()  # the product's tags (a return policy may exclude "final-sale")
+    product_type: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    external_id: str
+    created_at: datetime | None
+    amount: float
+    currency: str
+    note: str = ""  # refunds deskapp made carry its outbox marker here
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +160,11 @@ class Order:
     tracking_urls: tuple[str, ...] = ()
     lines: tuple[OrderLine, ...] = ()
     cancelled_at: datetime | None = None
+    total_refunded: float = 0.0
+    delivered_at: datetime | None = None  # the latest delivery a carrier reported
+    fulfilled_at: datetime | None = None  # the latest shipment
+    in_transit: bool = False  # a shipment is still under way
+    refunds: tuple[Refund, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from deskapp.domain.sla import DEFAULT_TARGET_S, SETTING_SLA_TARGETS, sla_targets
-from deskapp.kpi import queries
+from deskapp.kpi import commerce, queries
 from deskapp.kpi.definitions import (
     BACKLOG_BUCKETS,
     ces_of,
@@ -132,13 +132,14 @@ def headline(conn: Connection, period: Period, filters: Filters | None = None, *
         survey_figures={"csat": share(csat[2], csat[1]), "nps": nps_from_counts(nps[2], nps[3], nps[1]),
                         "ces": share(ces[4], ces[1]),
                         "survey_responses": {k: v[0] for k, v in sorted(surveys.items()) if v[0]}},
-        contact=queries.contact_counts(conn, period, filters))
+        contact=queries.contact_counts(conn, period, filters),
+        revenue=commerce.revenue_influenced(conn, period, filters))
 
 
 def _tiles(period: Period, filters: Filters, targets: dict[str, int], *, total: int,
            frt: tuple[float | None, float | None], answered: int, unanswered: int, measured: int, breached: int,
            resolution: tuple[float | None, float | None], n_resolved: int, n_fcr: int,
-           survey_figures: dict[str, Any], contact: tuple[int, int]) -> dict[str, Any]:
+           survey_figures: dict[str, Any], contact: tuple[int, int], revenue: dict[str, Any]) -> dict[str, Any]:
     """The headline figures as `deskapp kpi --json` prints them (the dashboard adds the charts' figures)."""
     orders, contacted = contact
     return {
@@ -155,6 +156,7 @@ def _tiles(period: Period, filters: Filters, targets: dict[str, int], *, total: 
         "sla": {"breach_rate": share(breached, measured), "breached": breached, "measured": measured,
                 "targets_s": targets},
         "volume": {"total": total},
+        "revenue_influenced": {"orders": revenue["orders"], "amounts": revenue["amounts"]},
     }
 
 
@@ -173,20 +175,21 @@ def compute_dashboard(conn: Connection, period: Period, filters: Filters | None 
     created = _Created(queries.created_rows(conn, period, filters), days, targets, now)
     resolved = queries.resolution_rows(conn, period, filters)
     surveys = _Surveys(queries.survey_rows(conn, period, filters), days)
+    revenue = commerce.revenue_influenced(conn, period, filters)
     figures = _tiles(
         period, filters, targets, total=created.total, frt=percentiles(created.frt), answered=len(created.frt),
         unanswered=created.unanswered, measured=created.measured, breached=created.breached,
         resolution=percentiles([r[2] for r in resolved]), n_resolved=len(resolved),
         n_fcr=sum(r[3] for r in resolved), survey_figures=surveys.figures(),
-        contact=queries.contact_counts(conn, period, filters))
-    _add_full(conn, figures, period, filters, targets, now, created, resolved, surveys)
+        contact=queries.contact_counts(conn, period, filters), revenue=revenue)
+    _add_full(conn, figures, period, filters, targets, now, created, resolved, surveys, revenue["by_agent"])
     if with_previous:
         figures["previous"] = headline(conn, period.previous(), filters, now=now, targets=targets)
     return Dashboard(figures=figures, period=period, filters=filters, now=now)
 
 
 def _add_full(conn: Connection, figures: dict, period: Period, filters: Filters, targets: dict[str, int], now: int,
-              created: _Created, resolved: list[tuple], surveys: _Surveys) -> None:
+              created: _Created, resolved: list[tuple], surveys: _Surveys, revenue_by_agent: dict) -> None:
     """The charts' figures: volume breakdowns, backlog and clocks now, trends, the agent table."""
     day_names = [d.isoformat() for d in period.buckets()]
     by_label = dict(queries.volume_by_label(conn, period, filters))
@@ -219,11 +222,11 @@ def _add_full(conn: Connection, figures: dict, period: Period, filters: Filters,
     }
     replies = queries.replies_by_agent(conn, period, filters)
     figures["replies"] = sum(v for k, v in replies.items() if k is not None)
-    figures["agents"] = _agent_table(conn, filters, created, resolved, replies, surveys)
+    figures["agents"] = _agent_table(conn, filters, created, resolved, replies, surveys, revenue_by_agent)
 
 
 def _agent_table(conn: Connection, filters: Filters, created: _Created, resolved: list[tuple], replies: dict,
-                 surveys: _Surveys) -> list[dict[str, Any]]:
+                 surveys: _Surveys, revenue_by_agent: dict) -> list[dict[str, Any]]:
     resolutions: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
     for _day, agent, _duration, fcr in resolved:
         resolutions[agent][0] += 1
@@ -234,5 +237,6 @@ def _agent_table(conn: Connection, filters: Filters, created: _Created, resolved
         table.append({"agent_id": aid, "name": name, "email": email, "assigned": created.assigned.get(aid, 0),
                       "replies": replies.get(aid, 0), "frt_median_s": percentiles(created.frt_by_agent.get(aid, []))[0],
                       "resolutions": n_resolved, "fcr": share(n_fcr, n_resolved),
-                      "csat": csat_of(surveys.csat_by_agent.get(aid, []))})
+                      "csat": csat_of(surveys.csat_by_agent.get(aid, [])),
+                      "revenue_influenced": revenue_by_agent.get(aid, {"orders": 0, "amounts": {}})})
     return table

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 SETTING_TIMEZONE = "kpi.timezone"
 SETTING_SUPERVISOR = "kpi.supervisor"  # "1" shows Team performance whatever the account role says
 CONTACT_WINDOW_S = 30 * 86400
+INFLUENCE_WINDOW_S = 3 * 86400  # an order this soon after an agent's reply counts as influenced by it
 
 BACKLOG_BUCKETS: tuple[tuple[str, int], ...] = (
     ("under 1 h", 3600), ("1–4 h", 4 * 3600), ("4–24 h", 86400), ("1–3 d", 3 * 86400),
@@ -58,6 +59,16 @@ FORMULAS: dict[str, str] = {
     "assigned": "Conversations created in the period and assigned to the agent.",
     "replies": "Public human replies the agent sent in the period (bots and automations are not agents).",
     "resolutions": "Conversations resolved in the period and assigned to the agent.",
+    "revenue_influenced": "Revenue influenced: the totals (per currency) of orders placed in the period, not "
+                          "cancelled, within 3 days after a public human reply in a conversation of the same "
+                          "customer (conversation filters apply to that conversation). Each order counts once, "
+                          "for the author of the latest such reply (the conversation's assignee when the author "
+                          "is unknown). Reply times are known to the quarter hour.",
+    "refunds": "Refunds issued: the refunds the shop recorded in the period (count, and amount per currency), "
+               "per agent. A refund deskapp made carries its outbox id in the refund's note; when this "
+               "profile queued it, it counts for the agent who queued it. Any other refund (made in the "
+               "shop's admin, or by a colleague's deskapp) counts for the agent assigned to the customer's "
+               "latest conversation created before the refund; with none, for nobody.",
 }
 
 

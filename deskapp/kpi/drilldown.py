@@ -5,7 +5,7 @@ frt, unanswered, resolution, fcr, csat, nps, ces, contact_rate, sla_breached, sl
 sla_breaching, volume, volume:day:<date>, volume:day:<date>:<channel>, volume:channel:<channel>,
 intent:<intent>, label:<label>, backlog, backlog:<bucket>, frt:day:<date>, resolution:day:<date>,
 csat:day:<date>, nps:day:<date>, agent:<id> (assigned), agent:<id>:resolutions,
-agent:<id>:all (both). Unknown keys give [].
+agent:<id>:all (both), revenue_influenced (the conversations whose reply an order followed). Unknown keys give [].
 Each uses the same SQL rules (deskapp.kpi.rules) as the figure it explains.
 """
 
@@ -17,7 +17,7 @@ from datetime import date
 from sqlalchemy import Connection
 
 from deskapp.domain.sla import SETTING_SLA_TARGETS, sla_targets
-from deskapp.kpi import queries, rules
+from deskapp.kpi import commerce, queries, rules
 from deskapp.kpi.period import Period
 from deskapp.kpi.scope import Filters, conversation_where
 
@@ -72,6 +72,8 @@ def conversation_ids(conn: Connection, period: Period, filters: Filters | None, 
             return _ids(conn, opened, fparams)
         age, age_params = rules.age_case(now)
         return _ids(conn, f"{opened} AND {age} = ?", [*fparams, *age_params, rest])
+    if key == "revenue_influenced":
+        return sorted({conversation for *_order, conversation in commerce.influenced_orders(conn, period, filters)})
     if key == "contact_rate":
         source, params = queries.contact_source(period, filters)
         return _ids(conn, f"SELECT k.conversation_id {source}", params)

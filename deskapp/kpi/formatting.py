@@ -10,3 +10,11 @@ def fmt_rate(value: float | None) -> str:
 
 def fmt_nps(value: float | None) -> str:
     return "–" if value is None else f"{value * 100:+.0f}"
+
+
+def fmt_amounts(amounts: dict[str, float] | None) -> str:
+    """Money per currency: '190.00 EUR + 80.00 USD'; '0' when nothing."""
+    if amounts is None:
+        return "–"
+    parts = [f"{total:,.2f} {currency}".strip() for currency, total in sorted(amounts.items())]
+    return " + ".join(parts) or "0"

@@ -7,7 +7,9 @@ orders and surveys move to the kept customer in one transaction.
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
+from deskapp.services.returns import judge_orders
 from deskapp.store import customer_merges, customer_profile
 from deskapp.store.customer_profile import CustomerProfile, MergeProposalInfo, OrderInfo, PastConversation
 from deskapp.store.engine import Connection, Database
@@ -18,8 +20,12 @@ __all__ = ["CustomerProfile", "MergeProposalInfo", "OrderInfo", "PastConversatio
 
 
 def profile(db: Database, customer_id: int, *, order_limit: int = 1000, conversation_limit: int = 200,
-            ) -> CustomerProfile | None:
-    return customer_profile.read(db, customer_id, order_limit=order_limit, conversation_limit=conversation_limit)
+            now: datetime | None = None) -> CustomerProfile | None:
+    """The panel's profile, each order with its return eligibility at ``now`` (default: the clock)."""
+    found = customer_profile.read(db, customer_id, order_limit=order_limit, conversation_limit=conversation_limit)
+    if found is not None:
+        judge_orders(db, found.orders, now)
+    return found
 
 
 def reject_merge(db: Database, proposal_id: int) -> None:

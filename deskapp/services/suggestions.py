@@ -17,6 +17,7 @@ from deskapp.copilot.templating import render
 from deskapp.copilot.triage_hook import triager_for
 from deskapp.credentials import SecretStore
 from deskapp.services import profile as profile_service
+from deskapp.services.returns import team_zone
 from deskapp.services.templates import TemplateRow, ensure_default_templates, list_templates
 from deskapp.store import conversation_facts, customer_profile
 from deskapp.store.engine import Database
@@ -86,7 +87,8 @@ class SuggestionService:
                 intents = {k: v for k, v in probs.items() if v >= 0.15}
             if known_intent:
                 intents[known_intent] = max(intents.get(known_intent, 0.0), 0.9)
-            ctx = build_context(conn, conversation_id, agent_name=self.agent_name, mention_text=latest)
+            ctx = build_context(conn, conversation_id, agent_name=self.agent_name, mention_text=latest,
+                                zone=team_zone(conn))
             candidates = self._from_templates(templates, intents, ctx)
             if latest:
                 for past in find_past_replies(conn, conversation_id, latest, limit=3):
@@ -166,12 +168,13 @@ class SuggestionService:
     def draft_messages(self, conversation_id: int) -> list[dict[str, str]]:
         with self.db.read() as conn:
             rows = conversation_facts.last_exchange(conn, conversation_id)
-            ctx = build_context(conn, conversation_id, agent_name=self.agent_name)
+            zone = team_zone(conn)
+            ctx = build_context(conn, conversation_id, agent_name=self.agent_name, zone=zone)
             cust = conversation_facts.customer_id(conn, conversation_id)
             orders = []
             if cust is not None:
                 ids = customer_profile.five_newest_order_ids(conn, cust)
-                orders = [order_summary(conn, oid) for oid in ids]
+                orders = [order_summary(conn, oid, zone=zone) for oid in ids]
         transcript = [("customer" if d == "in" else "agent", t) for d, t in reversed(rows)]
         templates = [s.text for s in self.suggest(conversation_id) if s.source == "template"]
         return build_messages(transcript=transcript, context=ctx, orders=orders, templates=templates)

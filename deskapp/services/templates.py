@@ -20,6 +20,7 @@ from deskapp.copilot.context import build_context
 from deskapp.copilot.model import HEADS
 from deskapp.copilot.templating import RenderResult, check, render
 from deskapp.copilot.triage import default_triager
+from deskapp.services.returns import team_zone
 from deskapp.store import canned_responses, conversation_facts
 from deskapp.store import profile_records as records
 from deskapp.store.engine import Connection, Database
@@ -245,7 +246,7 @@ def import_json(profile: ProfileStore, data: str) -> int:
 # --- previews and bulk answer ----------------------------------------------------------------------
 
 def context_for(conn: Connection, conversation_id: int, agent_name: str | None = None) -> dict[str, Any]:
-    return build_context(conn, conversation_id, agent_name=agent_name)
+    return build_context(conn, conversation_id, agent_name=agent_name, zone=team_zone(conn))
 
 
 def conversation_context(db: Database, conversation_id: int, agent_name: str | None = None) -> dict[str, Any]:

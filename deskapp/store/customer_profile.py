@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, text
 
+from deskapp.domain.returns import Eligibility
 from deskapp.store.engine import Database
 from deskapp.store.ingest_util import chunks
 
@@ -27,6 +28,7 @@ class OrderInfo:
     tracking_urls: list[str]
     cancelled_at: int | None
     lines: list[tuple[str, int, str, float]] = field(default_factory=list)  # title, qty, sku, unit price
+    returns: Eligibility | None = None  # filled by services.customers under the team's return policy
 
 
 @dataclass

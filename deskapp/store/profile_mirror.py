@@ -73,3 +73,9 @@ def mirror_settings(conn: Connection, values: dict[str, str]) -> None:
                      [{"k": k, "v": v} for k, v in values.items()])
     if sla_clock.targets(conn) != before:
         sla_clock.refresh_all(conn)
+
+
+def cached_settings(conn: Connection, prefix: str) -> dict[str, str]:
+    """The cache's copies of the settings whose keys start with ``prefix``."""
+    return dict(conn.execute(text("SELECT key, value FROM setting WHERE substr(key, 1, :n) = :p"),
+                             {"n": len(prefix), "p": prefix}).all())

@@ -5,12 +5,13 @@ conversations word-wrapped), so nothing scrolls sideways and nothing is cut to a
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 
 from PySide6.QtCore import QEvent, QModelIndex, QRect, QSize, Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTreeWidget
 
+from deskapp.domain.returns import summary as return_summary
 from deskapp.services.customers import OrderInfo, PastConversation
 from deskapp.ui import icons, theme
 from deskapp.ui.chips import Chip, ChipPainter
@@ -57,10 +58,26 @@ def order_chips(o: OrderInfo) -> list[Chip]:
     return found
 
 
-def order_summary(o: OrderInfo) -> str:
+def return_line(o: OrderInfo, now: float) -> str:
+    """'Eligible for return until 14 Dec' or why not; '' when the order was not judged."""
+    if o.returns is None:
+        return ""
+    return return_summary(o.returns, datetime.fromtimestamp(now, UTC))
+
+
+def item_return_note(o: OrderInfo, index: int) -> str:
+    """Why line item ``index`` cannot be returned when the order can (the exception to the card's line)."""
+    items = o.returns.items if o.returns is not None else ()
+    if o.returns is None or not o.returns.eligible or index >= len(items) or items[index].eligible:
+        return ""
+    return f"not returnable: {items[index].reason}"
+
+
+def order_summary(o: OrderInfo, now: float | None = None) -> str:
     """The whole order in one line: for screen readers and tooltips."""
     parts = [o.number, date_text(o.placed_at), *(c.text for c in order_chips(o)), money(o.total, o.currency)]
     parts += [f"tracking {n}" for n in o.tracking_numbers if n]
+    parts.append(return_line(o, time.time() if now is None else now))
     return ", ".join(p for p in parts if p)
 
 
@@ -154,7 +171,7 @@ class OrderDelegate(_CardDelegate):
         kind, value = index.data(DATA_ROLE) or ("line", None)
         if kind != "order":
             return QSize(100, line + PAD)
-        lines = 3 if self._link_own_line(value, self._card_width()) else 2
+        lines = (3 if self._link_own_line(value, self._card_width()) else 2) + (value.returns is not None)
         return QSize(100, lines * line + (lines - 1) * (PAD // 2) + 2 * PAD)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
@@ -216,6 +233,14 @@ class OrderDelegate(_CardDelegate):
             painter.setPen(link_colour)
             painter.drawText(link, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight),
                              metrics.elidedText(self._track_text(o), Qt.TextElideMode.ElideMiddle, link.width()))
+        returns = return_line(o, time.time())
+        if returns:  # the card's last line
+            below = link.bottom() + 1 if link.isValid() and not beside else second + line
+            painter.setFont(font)
+            painter.setPen(text if o.returns is not None and o.returns.eligible else muted)
+            painter.drawText(QRect(rect.left(), below + PAD // 2, rect.width(), line),
+                             int(Qt.AlignmentFlag.AlignVCenter),
+                             metrics.elidedText(f"↩ {returns}", Qt.TextElideMode.ElideRight, rect.width()))
 
     def editorEvent(self, event, model, option: QStyleOptionViewItem, index: QModelIndex) -> bool:
         """A click on a card's tracking link opens it in the browser."""

@@ -32,6 +32,7 @@ from deskapp.ui.customer_cards import (
     OrdersTree,
     PastDelegate,
     date_text,
+    item_return_note,
     money,
     order_summary,
 )
@@ -215,8 +216,9 @@ class CustomerPanel(QWidget):
             item = QTreeWidgetItem([summary])
             item.setToolTip(0, summary)
             item.setData(0, DATA_ROLE, ("order", o))
-            for title, qty, sku, price in o.lines:
-                text = f"{qty} × {title}" + (f" ({sku})" if sku else "")
+            for n, (title, qty, sku, price) in enumerate(o.lines):
+                note = item_return_note(o, n)
+                text = f"{qty} × {title}" + (f" ({sku})" if sku else "") + (f" — {note}" if note else "")
                 line = QTreeWidgetItem([f"{text}, {money(price * qty, o.currency)}"])
                 line.setData(0, DATA_ROLE, ("line", (text, money(price * qty, o.currency))))
                 line.setToolTip(0, text)

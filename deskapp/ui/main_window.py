@@ -40,6 +40,7 @@ from deskapp.ui.offline_banner import OfflineBanner
 from deskapp.ui.outbox_panel import OutboxPanel
 from deskapp.ui.performance_tab import PerformanceTab
 from deskapp.ui.pickers import ChoiceDialog, HelpDialog
+from deskapp.ui.return_policy_settings import ReturnPolicyBox
 from deskapp.ui.search_popup import SearchPopup
 from deskapp.ui.status_bar import SyncStatusBar
 from deskapp.ui.suggestions_panel import SuggestionsPanel
@@ -236,6 +237,10 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.accounts_widget = AccountsWidget(self.ws, self.tasks, box)
         self.accounts_widget.changed.connect(self._accounts_changed)
         layout.addWidget(self.accounts_widget)
+        layout.addWidget(QLabel("<h3>Returns</h3>"))
+        self.return_policy = ReturnPolicyBox(self.ws, self.tasks, box)
+        self.return_policy.saved.connect(lambda _policy: self.schedule_refresh())  # order panels re-judge
+        layout.addWidget(self.return_policy)
         folder_url = QUrl.fromLocalFile(str(self.ws.paths.data_dir)).toString()
         folder = html_lib.escape(home_relative(self.ws.paths.data_dir))
         data = QLabel(f"<h3>Data</h3><p>Data folder: <a href='{folder_url}'>{folder}</a><br>"

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from deskapp.domain.durations import duration_text
 from deskapp.kpi.definitions import FORMULAS
-from deskapp.kpi.formatting import fmt_nps, fmt_rate
+from deskapp.kpi.formatting import fmt_amounts, fmt_nps, fmt_rate
 from deskapp.kpi.period import Period, preset_period
 from deskapp.kpi.scope import Filters
 from deskapp.services.inbox import channel_title
@@ -76,6 +76,8 @@ TILES: list[Tile] = [
          compare=False),
     Tile("contact_rate", "Contact rate", "contact_rate", fmt_rate, True, lambda f: f["contact_rate"],
          team_only=True),
+    Tile("revenue_influenced", "Revenue influenced", "revenue_influenced", fmt_amounts, False,
+         lambda f: f["revenue_influenced"]["amounts"], compare=False),
 ]
 
 

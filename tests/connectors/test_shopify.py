@@ -199,7 +199,7 @@ def test_max_cost_exceeded_halves_the_page(server, shop):
                               "extensions": {"code": "MAX_COST_EXCEEDED", "cost": 1520, "maxCost": 1000}}]}
     server.script("POST", GQL, Reply(200, too_costly), Reply(200, page("orders", [order(1)], more=False, end="a")))
     assert shop.pull("orders", None).done
-    assert [s.body["variables"]["first"] for s in server.requests_to(GQL)] == [20, 10]
+    assert [s.body["variables"]["first"] for s in server.requests_to(GQL)] == [18, 9]
     server.script("POST", GQL, Reply(200, too_costly))
     with pytest.raises(PayloadError):
         ShopifyConnector(server.url, "t", http=shop.http, page_size=1).pull("orders", None)
