@@ -79,8 +79,8 @@ def drain(conn: ChatwootConnector, stream: str, cursor: str | None = None, limit
 
 
 def test_streams_in_agreed_order(connector):
-    assert connector.streams() == ["profile", "agents", "teams", "inboxes", "contacts", "canned_responses",
-                                   "conversations", "csat"]
+    assert connector.streams() == ["profile", "agents", "teams", "inboxes", "canned_responses", "conversations",
+                                   "contacts", "csat"]
 
 
 def test_profile_takes_the_role_on_this_account(connector):
@@ -132,7 +132,7 @@ def test_conversations_full_paging_then_updated_within(server, connector, clock)
     assert [c.external_id for c in convs] == [str(i) for i in range(1, 56)] and batches == 3
     first = server.requests_to(f"{cp.PREFIX}/conversations")[0]
     assert first.arg("status") == "all" and first.arg("assignee_type") == "all"
-    assert first.arg("sort_by") == "created_at_asc" and first.arg("updated_within") is None
+    assert first.arg("sort_by") == "last_activity_at_desc" and first.arg("updated_within") is None
     assert json.loads(cursor) == {"since": clock.now, "size": 25, "full_at": clock.now}
     # the sender of each conversation comes in the same batch, before it, as a Contact
     assert isinstance(items[0], Contact) and items[0].external_id == "101"
@@ -449,7 +449,7 @@ def test_a_cursor_ahead_of_the_clock_walks_everything_again(server, connector, c
     server.script("GET", f"{cp.PREFIX}/conversations", Reply(200, cp.conversation_page([cp.conversation(1)])))
     batch = connector.pull("conversations", json.dumps({"since": clock.now + 86400, "size": 25}))
     asked = server.requests_to(f"{cp.PREFIX}/conversations")[0]
-    assert asked.arg("updated_within") is None and asked.arg("sort_by") == "created_at_asc"
+    assert asked.arg("updated_within") is None and asked.arg("sort_by") == "last_activity_at_desc"
     assert "ahead of the clock" in caplog.text and not batch.done
 
 
