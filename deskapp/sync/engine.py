@@ -227,7 +227,7 @@ class SyncEngine:
             return None
         walked, total = walked_total
         label, noun = ("", "conversations") if stream == "conversations" else (f"{stream}: ", "mails")
-        if done:
+        if done or walked >= total:
             return walked, walked, f"{label}all {walked:,} {noun} ready"
         if walked < self.first_ready:
             return walked, total, f"{label}newest {noun} first: {walked:,} of {self.first_ready:,}"
