@@ -10,9 +10,10 @@ later pulls ask only for what changed since then, with a safety margin, so nothi
 - conversations: a full walk goes by ``last_activity_at`` desc (the finder's default order in every version),
   so a new account's newest conversations arrive first and the rest is backfilled page by page: activity
   during the walk moves a conversation to page 1 (its later pages repeat one, never skip one), and the
-  next pass's window from the walk's start catches the moved ones. Later pulls use ``updated_within`` (ConversationFinder: every conversation with ``updated_at`` in the
-  window, unpaged) while the window is short; after a longer absence a walk by ``last_activity_at`` desc,
-  paged, to the first page older than the window (every message, activity notices included, moves it);
+  next pass's window from the walk's start catches the moved ones. Later pulls use ``updated_within``
+  (ConversationFinder: every conversation with ``updated_at`` in the window, unpaged) while the window is
+  short; after a longer absence a walk by ``last_activity_at`` desc, paged, to the first page older than
+  the window (every message, activity notices included, moves it);
 - contacts: they have no ``updated_at`` and ``last_activity_at`` moves only when the contact writes (and
   sorts NULLS LAST); so the contact records conversations and messages carry (``meta.sender``, ``sender``)
   refresh them, the walk by ``-last_activity_at`` finds the new ones, and every ``contact_walk_every``
