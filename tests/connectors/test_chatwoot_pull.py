@@ -568,3 +568,30 @@ def test_a_refused_stream_is_told_from_a_revoked_token_by_the_body(server, conne
     with pytest.raises(AuthError):
         connector.pull("teams", None)
     assert not server.requests_to("/api/v1/profile")
+
+
+@pytest.mark.parametrize("stated, told", [(55, 55), (None, None), (10, None), ("many", None)])
+def test_the_full_walk_tells_its_progress_whatever_total_the_hub_states(server, connector, stated, told):
+    """A missing, too small or garbled ``all_count`` never shows more walked than there is (nor ends the walk)."""
+    pages = [[cp.conversation(i) for i in range(1, 26)], [cp.conversation(i) for i in range(26, 51)],
+             [cp.conversation(i) for i in range(51, 56)]]
+
+    def page(items):
+        body = cp.conversation_page(items)
+        body["data"]["meta"]["all_count"] = stated
+        return body
+
+    server.script("GET", f"{cp.PREFIX}/conversations", cp.pages_handler(pages, page))
+    cursor, progress = None, []
+    for _ in range(3):
+        batch = connector.pull("conversations", cursor)
+        cursor = batch.next_cursor
+        progress.append(connector.walk_progress("conversations"))
+    assert batch.done
+    assert [walked for walked, _total in progress] == [25, 50, 55]
+    assert [total for _walked, total in progress] == ([told] * 3 if told else [25, 50, 55])
+    assert connector.walk_progress("contacts") is None  # walked by name: not newest first
+
+    server.script("GET", f"{cp.PREFIX}/conversations", Reply(200, cp.conversation_page([cp.conversation(1)])))
+    connector.pull("conversations", cursor)  # a walk of what changed has no progress to tell
+    assert connector.walk_progress("conversations") is None
