@@ -68,3 +68,5 @@ class Connector(Protocol):
 
 # A connector whose calls may wait long (a throttle window of a minute) also offers
 # ``stop_waiting_on(event: threading.Event)``: once the event is set, a wait ends at once with Cancelled.
+# A connector whose full walk of a stream brings the newest records first also offers
+# ``walk_progress(stream) -> (records walked, total) | None``, read after each pull for the progress events.

@@ -1,15 +1,19 @@
 """ChatwootConnector: pulls a Chatwoot account (application API v1) as domain records and pushes outbox items.
 
-Streams, in order: profile, agents, teams, inboxes, contacts, canned_responses, conversations, csat;
+Streams, in order: profile, agents, teams, inboxes, canned_responses, conversations, contacts, csat;
 plus ``messages/<conversation id>`` per conversation. Cursors are opaque JSON text, except messages,
 whose cursor is the last message id seen (decimal text). Paged streams walk ``page=1..`` (cursor
 ``{"page", "started", "since", "size", "sig", "full_size", "full_at"}``) and, once through, keep
 ``{"since": <unix time the walk started>, "size": <page size learned>, "full_at": <last full walk>}``;
 later pulls ask only for what changed since then, with a safety margin, so nothing slips between pulls:
 
-- conversations: ``updated_within`` (ConversationFinder: every conversation with ``updated_at`` in the
-  window, unpaged) while the window is short; after a longer absence a walk by ``last_activity_at`` desc,
-  paged, to the first page older than the window (every message, activity notices included, moves it);
+- conversations: a full walk goes by ``last_activity_at`` desc (the finder's default order in every version),
+  so a new account's newest conversations arrive first and the rest is backfilled page by page: activity
+  during the walk moves a conversation to page 1 (its later pages repeat one, never skip one), and the
+  next pass's window from the walk's start catches the moved ones. Later pulls use ``updated_within``
+  (ConversationFinder: every conversation with ``updated_at`` in the window, unpaged) while the window is
+  short; after a longer absence a walk by ``last_activity_at`` desc, paged, to the first page older than
+  the window (every message, activity notices included, moves it);
 - contacts: they have no ``updated_at`` and ``last_activity_at`` moves only when the contact writes (and
   sorts NULLS LAST); so the contact records conversations and messages carry (``meta.sender``, ``sender``)
   refresh them, the walk by ``-last_activity_at`` finds the new ones, and every ``contact_walk_every``
@@ -35,7 +39,9 @@ from deskapp.connectors.http import HttpClient, HttpStatusError
 from deskapp.connectors.wire import as_int, dig, id_text, log, map_each, parse_time
 from deskapp.domain import AuthorKind, Batch, Channel, OutboxItem, OutboxKind, PushResult
 
-STREAMS = ["profile", "agents", "teams", "inboxes", "contacts", "canned_responses", "conversations", "csat"]
+# Conversations come before the contact list: a new account's newest conversations are usable while the
+# (long) contact walk still waits; each conversation brings its own contact along (``meta.sender``).
+STREAMS = ["profile", "agents", "teams", "inboxes", "canned_responses", "conversations", "contacts", "csat"]
 MESSAGE_STREAM_PREFIX = "messages/"
 MESSAGE_PAGE_MIN = 20  # Chatwoot's smallest message page: fewer than this means we reached the end
 MAX_BACK_PAGES = 500  # 10k messages: a first pull of one conversation never loops forever
@@ -99,9 +105,15 @@ class ChatwootConnector:
         # message list cannot tell its message from an agent's (see _map_messages)
         self._web_chats: dict[str, float] = {}
         self._ledger = chatwoot_push.Ledger()  # what this connector learned about its sends
+        self._walks: dict[str, tuple[int, int]] = {}  # stream -> (records walked, stated total): full walks
 
     def streams(self) -> list[str]:
         return list(STREAMS)
+
+    def walk_progress(self, stream: str) -> tuple[int, int] | None:
+        """(records walked, how many the service says there are) of the full walk of ``stream`` the last
+        pull advanced; None while the stream only fetches what changed (a walk of changes has no total)."""
+        return self._walks.get(stream)
 
     def stop_waiting_on(self, event: threading.Event) -> None:
         """A throttle or backoff wait ends at once (Cancelled) when ``event`` is set: the engine's stop."""
@@ -216,12 +228,13 @@ class ChatwootConnector:
     def _paged(self, cursor: str | None, path: str, params: Callable[[dict[str, Any]], dict[str, Any]],
                mapper: Callable[[list[Any]], list[Any]], what: str,
                stop_early: Callable[[list[Any], dict[str, Any]], bool] | None = None,
-               full_every: float | None = None) -> Batch:
+               full_every: float | None = None, newest_first: bool = False) -> Batch:
         """One page of a page-numbered stream. Done on an empty page, a page repeating the previous one
         (a server ignoring ``page``), a page shorter than the page size learned on an earlier page
         (``size``; a walk of changes uses the size its full walk learned), ``stop_early``, or after the one
         answer of an unpaged query (``updated_within``). Stated totals are not trusted: a wrong one would
-        end a walk early. ``full_every``: walk everything again once the last full walk is that old."""
+        end a walk early. ``full_every``: walk everything again once the last full walk is that old.
+        ``newest_first``: a full walk brings the newest records first; its progress is kept for walk_progress."""
         state = load_cursor(cursor)
         page = max(1, as_int(state.get("page"), 1))
         if "page" not in state:  # a new run: a full walk, or a walk of what changed since ``since``
@@ -245,6 +258,12 @@ class ChatwootConnector:
             raw = []
         incremental = isinstance(state.get("since"), int | float)
         known = as_int(state.get("full_size") if incremental else state.get("size"))
+        if newest_first and not incremental:  # for progress only: a stated total never decides when a walk ends
+            walked = (page - 1) * max(as_int(state.get("size")), len(raw)) + len(raw)
+            stated = as_int(dig(body, "data", "meta", "all_count"), as_int(dig(body, "meta", "count")))
+            self._walks[what] = (walked, max(stated, walked))
+        else:
+            self._walks.pop(what, None)
         done = (not raw or len(raw) < known or "updated_within" in query
                 or (stop_early is not None and stop_early(raw, state)))
         items = mapper(raw)
@@ -278,11 +297,11 @@ class ChatwootConnector:
         def params(state: dict[str, Any]) -> dict[str, Any]:
             query: dict[str, Any] = {"status": "all", "assignee_type": "all"}
             window = self._since_window(state)
-            if window is None:
-                query["sort_by"] = "created_at_asc"  # stable pages while new conversations arrive
+            if window is None:  # a full walk: newest first (see module docstring)
+                query["sort_by"] = "last_activity_at_desc"
             elif window <= MAX_UPDATED_WITHIN:
                 query["updated_within"] = window
-            else:  # a long absence: paged, newest activity first, down to the cursor (see module docstring)
+            else:  # a long absence: paged, newest activity first, down to the cursor
                 query["sort_by"] = "last_activity_at_desc"
             return query
 
@@ -298,7 +317,7 @@ class ChatwootConnector:
             return [*contacts.values(), *conversations]
 
         return self._paged(cursor, "conversations", params, mapper, "conversations",
-                           stop_early=self._older_than_since("last_activity_at"))
+                           stop_early=self._older_than_since("last_activity_at"), newest_first=True)
 
     def _pull_contacts(self, cursor: str | None) -> Batch:
         def params(state: dict[str, Any]) -> dict[str, Any]:

@@ -79,8 +79,8 @@ def drain(conn: ChatwootConnector, stream: str, cursor: str | None = None, limit
 
 
 def test_streams_in_agreed_order(connector):
-    assert connector.streams() == ["profile", "agents", "teams", "inboxes", "contacts", "canned_responses",
-                                   "conversations", "csat"]
+    assert connector.streams() == ["profile", "agents", "teams", "inboxes", "canned_responses", "conversations",
+                                   "contacts", "csat"]
 
 
 def test_profile_takes_the_role_on_this_account(connector):
@@ -132,7 +132,7 @@ def test_conversations_full_paging_then_updated_within(server, connector, clock)
     assert [c.external_id for c in convs] == [str(i) for i in range(1, 56)] and batches == 3
     first = server.requests_to(f"{cp.PREFIX}/conversations")[0]
     assert first.arg("status") == "all" and first.arg("assignee_type") == "all"
-    assert first.arg("sort_by") == "created_at_asc" and first.arg("updated_within") is None
+    assert first.arg("sort_by") == "last_activity_at_desc" and first.arg("updated_within") is None
     assert json.loads(cursor) == {"since": clock.now, "size": 25, "full_at": clock.now}
     # the sender of each conversation comes in the same batch, before it, as a Contact
     assert isinstance(items[0], Contact) and items[0].external_id == "101"
@@ -449,7 +449,7 @@ def test_a_cursor_ahead_of_the_clock_walks_everything_again(server, connector, c
     server.script("GET", f"{cp.PREFIX}/conversations", Reply(200, cp.conversation_page([cp.conversation(1)])))
     batch = connector.pull("conversations", json.dumps({"since": clock.now + 86400, "size": 25}))
     asked = server.requests_to(f"{cp.PREFIX}/conversations")[0]
-    assert asked.arg("updated_within") is None and asked.arg("sort_by") == "created_at_asc"
+    assert asked.arg("updated_within") is None and asked.arg("sort_by") == "last_activity_at_desc"
     assert "ahead of the clock" in caplog.text and not batch.done
 
 
@@ -568,3 +568,30 @@ def test_a_refused_stream_is_told_from_a_revoked_token_by_the_body(server, conne
     with pytest.raises(AuthError):
         connector.pull("teams", None)
     assert not server.requests_to("/api/v1/profile")
+
+
+@pytest.mark.parametrize("stated, told", [(55, 55), (None, None), (10, None), ("many", None)])
+def test_the_full_walk_tells_its_progress_whatever_total_the_hub_states(server, connector, stated, told):
+    """A missing, too small or garbled ``all_count`` never shows more walked than there is (nor ends the walk)."""
+    pages = [[cp.conversation(i) for i in range(1, 26)], [cp.conversation(i) for i in range(26, 51)],
+             [cp.conversation(i) for i in range(51, 56)]]
+
+    def page(items):
+        body = cp.conversation_page(items)
+        body["data"]["meta"]["all_count"] = stated
+        return body
+
+    server.script("GET", f"{cp.PREFIX}/conversations", cp.pages_handler(pages, page))
+    cursor, progress = None, []
+    for _ in range(3):
+        batch = connector.pull("conversations", cursor)
+        cursor = batch.next_cursor
+        progress.append(connector.walk_progress("conversations"))
+    assert batch.done
+    assert [walked for walked, _total in progress] == [25, 50, 55]
+    assert [total for _walked, total in progress] == ([told] * 3 if told else [25, 50, 55])
+    assert connector.walk_progress("contacts") is None  # walked by name: not newest first
+
+    server.script("GET", f"{cp.PREFIX}/conversations", Reply(200, cp.conversation_page([cp.conversation(1)])))
+    connector.pull("conversations", cursor)  # a walk of what changed has no progress to tell
+    assert connector.walk_progress("conversations") is None

@@ -1,12 +1,14 @@
 """The imap_smtp connector for the sync engine: one stream per folder, pulled incrementally; replies sent
 over SMTP and appended to Sent, never twice.
 
-A folder's cursor is JSON ``{"v": UIDVALIDITY, "h": last UID seen, "b": last UID with body,
-"m": HIGHESTMODSEQ, "f": UIDs that failed to import in an earlier pass, "n": ... in this pass}``. A pass
-over a folder: one page with the headers of the newest new mail (the inbox fills at once), then pages
-of bodies of every new mail, then one last page with flag changes (CONDSTORE CHANGEDSINCE when
-offered), the messages that failed in earlier passes fetched again, and a snapshot of the folder's
-UIDs (the preprocessor turns missing ones into deletions). A new UIDVALIDITY starts the folder over;
+A folder's cursor is JSON ``{"v": UIDVALIDITY, "h": last UID seen, "b": every UID up to it has its body,
+"t": every UID from it up to "h" has its body, "m": HIGHESTMODSEQ, "f": UIDs that failed to import in an
+earlier pass, "n": ... in this pass}``: the mails between "b" and "t" wait for their bodies. A pass over a
+folder: pages of the waiting mails, newest first (a new mailbox shows its newest mail at once, the rest
+is backfilled; mail arriving during a backfill is fetched first, oldest first, so the waiting mails stay one
+range), then one last page with flag changes (CONDSTORE CHANGEDSINCE when offered), the messages that
+failed in earlier passes fetched again, and a snapshot of the folder's UIDs (the preprocessor turns
+missing ones into deletions). A new UIDVALIDITY starts the folder over;
 the preprocessor recognises the messages it already holds, so nothing is duplicated.
 
 A reply's Message-ID comes from its outbox client id. A push first looks for it in Sent; then what an
@@ -50,7 +52,6 @@ MAYBE_SENT = "this reply may already have been sent; check the customer's thread
 MAYBE_SENT_DETAIL = ("The mail server was handed this reply, but deskapp stopped (or lost the connection) before "
                      "the server confirmed it, and it is not in the Sent folder. Retry sends it once more; "
                      "Discard drops it.")
-HEADERS_FIRST = 300
 BODY_PAGE = 250
 
 
@@ -72,8 +73,9 @@ class ImapSmtpConnector:
         # One IMAP connection: the outbox replays conversations on several threads, so calls take turns.
         self._lock = threading.RLock()
         self._sent: str | None = None
-        # folder -> (validity, after uid, up to uid, uids): the UIDs still waiting for their body
-        self._queue: dict[str, tuple[int, int, int, list[int]]] = {}
+        # folder -> (validity, "b", "t", "h", UIDs still waiting for their body, UIDs after "b")
+        self._queue: dict[str, tuple[int, int, int, int, list[int], int]] = {}
+        self._walks: dict[str, tuple[int, int]] = {}  # stream -> (fetched, total) of its backfill
 
     @property
     def sent_folder(self) -> str:
@@ -111,24 +113,33 @@ class ImapSmtpConnector:
         if state.get("v") != validity:
             if state.get("v") is not None:
                 log.warning("folder %s: UIDVALIDITY changed %s -> %s, resyncing", folder, state.get("v"), validity)
-            state = {"v": validity, "h": 0, "b": 0, "m": 0, "f": [], "n": []}
+            state = {"v": validity, "h": 0, "b": 0, "t": 1, "m": 0, "f": [], "n": []}
         highest_modseq = int(info.get(b"HIGHESTMODSEQ", 0) or 0)
         new_uids = self._uids_after(state["h"])
-        if new_uids:
-            # Headers of the newest mail first, so the inbox shows what just arrived at once; the body
-            # pages that follow cover every new UID, oldest first.
-            page = new_uids[-HEADERS_FIRST:]
-            items = self._fetch(folder, validity, page, state, full=False)
+        if new_uids and state["t"] <= state["h"]:  # a backfill is under way: the new mail extends what is held
+            page = new_uids[:BODY_PAGE]
+            items = self._fetch(folder, validity, page, state, full=True)
             state["h"] = page[-1]
+            if stream in self._walks:  # the backfill now also covers this mail
+                self._walks[stream] = tuple(n + len(page) for n in self._walks[stream])
             return Batch(items, json.dumps(state), False)
-        body_uids = self._body_queue(folder, validity, state)
-        if body_uids:
-            page = body_uids[:BODY_PAGE]
-            # A message whose headers the server would not send this pass waits for the next one.
+        if new_uids:  # nothing held above the waiting range: it grows to the newest mail
+            state["h"] = new_uids[-1]
+            state["t"] = state["h"] + 1
+        waiting, total = self._body_queue(folder, validity, state)
+        if waiting:
+            page, rest = waiting[-BODY_PAGE:], waiting[:-BODY_PAGE]
+            # A message the server would not send this pass waits for the next one.
             items = self._fetch(folder, validity, [u for u in page if u not in state["n"]], state, full=True)
-            state["b"] = page[-1]
-            self._queue[folder] = (validity, state["b"], state["h"], body_uids[BODY_PAGE:])
+            if rest:
+                state["t"] = page[0]
+            else:
+                state["b"], state["t"] = state["h"], state["h"] + 1
+            self._queue[folder] = (validity, state["b"], state["t"], state["h"], rest, total)
+            if total > BODY_PAGE:  # a backfill (a first sync, or a long absence): its progress is told
+                self._walks[stream] = (total - len(rest), total)
             return Batch(items, json.dumps(state), False)
+        self._walks.pop(stream, None)
         items = self._flag_changes(folder, validity, state)
         uids = frozenset(int(u) for u in self.session.run(lambda c: c.search(["UNDELETED"])))
         # Failures of earlier passes are fetched again; this pass's wait for the next one.
@@ -139,13 +150,20 @@ class ImapSmtpConnector:
         state["m"] = highest_modseq
         return Batch(items, json.dumps(state), True)
 
-    def _body_queue(self, folder: str, validity: int, state: dict) -> list[int]:
-        """UIDs still waiting for their body, oldest first (one SEARCH per pass, not one per page)."""
+    def _body_queue(self, folder: str, validity: int, state: dict) -> tuple[list[int], int]:
+        """(UIDs waiting for their body, ascending; how many UIDs after "b" up to "h" there are), with one
+        SEARCH per pass, not one per page."""
         queued = self._queue.get(folder)
         # Only while no new mail came in: a queue left by an earlier pass would skip the new bodies.
-        if queued is not None and queued[:3] == (validity, state["b"], state["h"]):
-            return queued[3]
-        return [uid for uid in self._uids_after(state["b"]) if uid <= state["h"]]
+        if queued is not None and queued[:4] == (validity, state["b"], state["t"], state["h"]):
+            return queued[4], queued[5]
+        after = [uid for uid in self._uids_after(state["b"]) if uid <= state["h"]]
+        return [uid for uid in after if uid < state["t"]], len(after)
+
+    def walk_progress(self, stream: str) -> tuple[int, int] | None:
+        """(mails of the folder's backfill fetched, mails it has) after the last pull, when it was a page of
+        a backfill; else None."""
+        return self._walks.get(stream)
 
     def _uids_after(self, uid: int) -> list[int]:
         found = self.session.run(lambda c: c.search(["UID", f"{uid + 1}:*"]))
@@ -325,8 +343,10 @@ class ImapSmtpConnector:
 def _read_cursor(cursor: str | None) -> dict:
     try:
         state = json.loads(cursor) if cursor else {}
-        return {"v": state.get("v"), "h": int(state.get("h", 0)), "b": int(state.get("b", 0)),
-                "m": int(state.get("m", 0)), "f": sorted(int(u) for u in state.get("f", ())),
-                "n": sorted(int(u) for u in state.get("n", ()))}
+        seen = int(state.get("h", 0))
+        # a cursor without "t" (written before mail came newest first) waits for everything after "b"
+        return {"v": state.get("v"), "h": seen, "b": int(state.get("b", 0)),
+                "t": min(int(state.get("t", seen + 1)), seen + 1), "m": int(state.get("m", 0)),
+                "f": sorted(int(u) for u in state.get("f", ())), "n": sorted(int(u) for u in state.get("n", ()))}
     except (ValueError, TypeError, AttributeError):
-        return {"v": None, "h": 0, "b": 0, "m": 0, "f": [], "n": []}
+        return {"v": None, "h": 0, "b": 0, "t": 1, "m": 0, "f": [], "n": []}
