@@ -91,6 +91,9 @@ class SyncStatusBar(QStatusBar):
             state = "syncing" if acc["id"] in self.live else str(acc.get("state") or "unknown")
             colour = STATE_COLOURS.get(state, "#9aa0a6")
             label = STATE_TEXT.get(state, state)
+            live_message = self.live.get(acc["id"], (0, 0, ""))[2]
+            if live_message:  # "newest 1,000 conversations ready, backfilling 12,400 of 98,000"
+                label = f"{label} — {html_lib.escape(live_message)}"
             name = html_lib.escape(str(acc.get("name", "")))
             tip = f" — {html_lib.escape(str(acc['last_error']))[:80]}" if state != "online" and acc.get(
                 "last_error") else ""

@@ -138,6 +138,8 @@ def test_status_bar_shows_accounts_progress_and_outbox(qtbot):
     assert "Hub: online" in text and "Shop: sign-in needed" in text and "401" in text
     bar.on_event(1, "online", 3, 10, "pulling conversations", None)
     assert not bar.progress.isHidden() and bar.progress.value() == 3 and "Hub: syncing" in bar.accounts_label.text()
+    bar.on_event(1, "online", 1000, 98000, "newest 1,000 conversations ready, backfilling 1,000 of 98,000", None)
+    assert "Hub: syncing — newest 1,000 conversations ready, backfilling" in bar.accounts_label.text()
     bar.on_event(1, "online", 1, 1, "synced", None)
     assert bar.progress.isHidden()
     bar.set_outbox(4, 1)
