@@ -57,7 +57,7 @@ def short_day(iso: str, granularity: str = "day") -> str:
 class ChartCard(QWidget):
     """A titled chart with PNG/CSV export; subclasses fill it with ``show_*``."""
 
-    drill = Signal(str)
+    drilled = Signal(str)
 
     def __init__(self, title: str, formula: str, parent: QWidget | None = None, *,
                  empty_text: str = "No data in this period") -> None:
@@ -149,7 +149,7 @@ class ChartCard(QWidget):
         """What a click on a bar or point does: ask for the conversations behind it (tests call it too)."""
         keys = self._keys[series_index] if series_index < len(self._keys) else []
         if 0 <= index < len(keys) and keys[index]:
-            self.drill.emit(keys[index])
+            self.drilled.emit(keys[index])
 
     def clear(self) -> None:
         """Nothing to show (no figures computed): the "no data" message, an empty CSV."""

@@ -44,7 +44,7 @@ class KpiTile(QFrame):
     """One figure: value, change vs the previous period (green when better, red when worse, plain when
     ``lower_is_better`` is None), formula on hover, conversations on click."""
 
-    drill = Signal(str)
+    drilled = Signal(str)
 
     def __init__(self, title: str, formula: str, fmt: Callable[[Any], str], *, lower_is_better: bool | None = False,
                  compare: bool = True, parent: QWidget | None = None) -> None:
@@ -113,7 +113,7 @@ class KpiTile(QFrame):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.key:
-            self.drill.emit(self.key)
+            self.drilled.emit(self.key)
         super().mousePressEvent(event)
 
 
@@ -149,7 +149,7 @@ MAX_ROWS = 15
 class AgentTable(QWidget):
     """Sortable agent table; a double-click asks for the agent's conversations (``drill``); exports as CSV."""
 
-    drill = Signal(str)
+    drilled = Signal(str)
 
     def __init__(self, formulas: dict[str, str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -198,7 +198,7 @@ class AgentTable(QWidget):
 
     def _open_row(self, row: int, _column: int) -> None:
         agent_id = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
-        self.drill.emit(f"agent:{agent_id}:all")
+        self.drilled.emit(f"agent:{agent_id}:all")
 
     def export_csv(self, path: str | Path) -> None:
         """The rows as currently sorted, raw numbers (seconds, fractions) for spreadsheets."""

@@ -36,8 +36,8 @@ def snooze_choices(now: datetime | None = None) -> list[tuple[str, datetime]]:
 class ConversationActions(QObject):
     """Owns the pending-send undo and runs every action for ``page``'s current or selected conversations."""
 
-    message = Signal(str)  # status text for the window
-    actionDone = Signal(str, object)  # action name, affected ids
+    status_reported = Signal(str)  # status text for the window
+    action_done = Signal(str, object)  # action name, affected ids
 
     def __init__(self, page: InboxPage, tasks: TaskRunner, actions: Any | None, parent: QWidget) -> None:
         super().__init__(parent)
@@ -48,23 +48,23 @@ class ConversationActions(QObject):
         self._undo_timer = QTimer(self)
         self._undo_timer.setInterval(1000)
         self._undo_timer.timeout.connect(self._tick)
-        page.composer.sendRequested.connect(self.send)
-        page.composer.undoRequested.connect(self.undo_send)
+        page.composer.send_requested.connect(self.send)
+        page.composer.undo_requested.connect(self.undo_send)
         self.just_assigned_to_me: set[int] = set()
 
     def _ready(self) -> bool:
         if self.actions is None:
-            self.message.emit("Actions are unavailable: the outbox could not be opened")
+            self.status_reported.emit("Actions are unavailable: the outbox could not be opened")
             return False
         return True
 
     def _run(self, name: str, fn, *args: Any, ids: list[int], done_text: str, **kwargs: Any) -> None:
         def finished(result: ActionResult) -> None:
-            self.message.emit(done_text)
+            self.status_reported.emit(done_text)
             self.page.refresh(result.changes)
-            self.actionDone.emit(name, ids)
+            self.action_done.emit(name, ids)
 
-        self.tasks.submit(fn, *args, on_done=finished, on_error=lambda m: self.message.emit(f"{name} failed: {m}"),
+        self.tasks.submit(fn, *args, on_done=finished, on_error=lambda m: self.status_reported.emit(f"{name} failed: {m}"),
                           **kwargs)
 
     # --- send with undo ---------------------------------------------------------------------------
@@ -84,11 +84,11 @@ class ConversationActions(QObject):
             self.tasks.submit(draft_service.discard, self.db, self.page.profile_store, cid)
             self.page.model.drafts.discard(cid)
             self.page.refresh(result.changes)
-            self.actionDone.emit("note" if is_note else "reply", [cid])
+            self.action_done.emit("note" if is_note else "reply", [cid])
 
         def failed(message: str) -> None:
             composer.load(text, is_note)  # nothing is lost: the text goes back where it was
-            self.message.emit(f"Not sent: {message}")
+            self.status_reported.emit(f"Not sent: {message}")
 
         self.tasks.submit(self.actions.on_each, [cid], "note" if is_note else "reply", text, on_done=queued,
                           on_error=failed)
@@ -188,7 +188,7 @@ class ConversationActions(QObject):
         mine = [a for a in self.page.directory.agents
                 if a["is_me"] and (head is None or a["account_id"] == head.account_id)]
         if not mine:
-            self.message.emit("Your own agent profile has not been synced yet")
+            self.status_reported.emit("Your own agent profile has not been synced yet")
             return
         self.assign(mine[0]["id"])
 

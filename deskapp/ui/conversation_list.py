@@ -261,9 +261,9 @@ class ConversationListView(QListView):
 
 
 class SortPicker(QWidget):
-    """"Sort: [Latest activity]" above the list; ``sortChosen(key, descending)``."""
+    """"Sort: [Latest activity]" above the list; ``sort_chosen(key, descending)``."""
 
-    sortChosen = Signal(str, bool)
+    sort_chosen = Signal(str, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -294,4 +294,4 @@ class SortPicker(QWidget):
                 return
 
     def _chosen(self, _index: int) -> None:
-        self.sortChosen.emit(*self.current())
+        self.sort_chosen.emit(*self.current())

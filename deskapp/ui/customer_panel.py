@@ -41,10 +41,10 @@ IDENTITY_KINDS = {"email": "Email", "phone": "Phone", "handle": "Handle", "exter
 
 
 class CustomerPanel(QWidget):
-    """Signals: ``openConversation(id)``, ``mergeDecision(proposal_id, other_customer_id, accepted)``."""
+    """Signals: ``conversation_opened(id)``, ``merge_decided(proposal_id, other_customer_id, accepted)``."""
 
-    openConversation = Signal(int)
-    mergeDecision = Signal(int, int, bool)
+    conversation_opened = Signal(int)
+    merge_decided = Signal(int, int, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -238,8 +238,8 @@ class CustomerPanel(QWidget):
         yes.setAccessibleName(f"Confirm merge with {prop.other_name}")
         no = QPushButton("Not the same")
         no.setAccessibleName(f"Reject merge with {prop.other_name}")
-        yes.clicked.connect(lambda: self.mergeDecision.emit(prop.id, prop.other_customer_id, True))
-        no.clicked.connect(lambda: self.mergeDecision.emit(prop.id, prop.other_customer_id, False))
+        yes.clicked.connect(lambda: self.merge_decided.emit(prop.id, prop.other_customer_id, True))
+        no.clicked.connect(lambda: self.merge_decided.emit(prop.id, prop.other_customer_id, False))
         buttons.addWidget(yes)
         buttons.addWidget(no)
         row.addWidget(label)
@@ -254,4 +254,4 @@ class CustomerPanel(QWidget):
     def _past_activated(self, item: QListWidgetItem) -> None:
         cid = item.data(Qt.ItemDataRole.UserRole)
         if cid:
-            self.openConversation.emit(int(cid))
+            self.conversation_opened.emit(int(cid))

@@ -53,11 +53,11 @@ TAB_NAMES = ("inbox", "me", "team", "templates", "settings")  # what --tab and s
 class SyncBridge(QObject):
     """Carries the engine's events from its threads to the GUI thread (a queued signal of plain data)."""
 
-    event = Signal(int, str, int, int, str, object, object)  # ..., last sync, Changes
+    sync_reported = Signal(int, str, int, int, str, object, object)  # ..., last sync, Changes
 
     def __call__(self, ev: Any) -> None:  # called on sync threads
         with contextlib.suppress(RuntimeError):  # the window is gone while the engine winds down
-            self.event.emit(int(ev.account_id), str(ev.state), int(ev.done or 0), int(ev.total or 0),
+            self.sync_reported.emit(int(ev.account_id), str(ev.state), int(ev.done or 0), int(ev.total or 0),
                             str(ev.message or ""), ev.last_sync, ev.changes)
 
 
@@ -94,14 +94,14 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.page = InboxPage(self.db, ws.profile, self.tasks, self)
         self.actions_ctl = ConversationActions(self.page, self.tasks, actions, self)
         self.page.merge_customers = actions.merge if actions is not None else None
-        self.actions_ctl.message.connect(self.show_message)
-        self.page.thread_view.linkActivated.connect(self._link)
-        self.page.composer.templateRequested.connect(self.pick_template)
+        self.actions_ctl.status_reported.connect(self.show_message)
+        self.page.thread_view.link_activated.connect(self._link)
+        self.page.composer.template_requested.connect(self.pick_template)
         self.bridge = SyncBridge()
-        self.bridge.event.connect(self._sync_event)
+        self.bridge.sync_reported.connect(self._sync_event)
         self.status = SyncStatusBar(self)
         self.setStatusBar(self.status)
-        self.status.outboxClicked.connect(self.show_outbox)
+        self.status.outbox_clicked.connect(self.show_outbox)
         self.commands: list[QAction] = []
         self.passes_done: set[int] = set()
         self._unrefreshed = NOTHING  # what changed since the views last refreshed
@@ -138,8 +138,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.banner = OfflineBanner() if self.extras else None
         if self.banner is not None:
             layout.addWidget(self.banner)
-            self.banner.workOfflineToggled.connect(self._work_offline)
-            self.banner.signInRequested.connect(lambda _account_id: self.open_accounts())
+            self.banner.work_offline_toggled.connect(self._work_offline)
+            self.banner.sign_in_requested.connect(lambda _account_id: self.open_accounts())
         layout.addWidget(self.tabs)
         self.setCentralWidget(central)
         self.tabs.addTab(self.page, icons.icon("inbox"), "Inbox")
@@ -148,7 +148,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.performance = (PerformanceTab(self.services.reports, False, runner=self.tasks, clock=self.clock)
                             if self.extras else None)
         if self.performance is not None:
-            self.performance.open_conversations.connect(self._open_kpi_conversations)
+            self.performance.conversations_opened.connect(self._open_kpi_conversations)
             self.performance.supervisor_changed.connect(self._supervisor_changed)
         self.tabs.addTab(self.performance or self._placeholder("KPIs are shown in the full window."),
                          icons.icon("performance"), "My performance")
@@ -162,11 +162,11 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         if self.suggestions is not None:
             self.page.suggestions_slot.addWidget(self.suggestions)
             self.suggestions.accepted.connect(self.page.composer.insert_text)
-            self.page.conversationShown.connect(self._suggest_for)
+            self.page.conversation_shown.connect(self._suggest_for)
         self.outbox_panel = OutboxPanel(self.actions_ctl.actions) if self.extras else None
         if self.outbox_panel is not None:
             self.outbox_panel.decided.connect(lambda *_: (self.page.refresh(), self.refresh_status()))
-            self.outbox_panel.openConversation.connect(self._open_external)
+            self.outbox_panel.conversation_opened.connect(self._open_external)
 
     def _open_external(self, external_id: str) -> None:
         def found(conversation_id: int | None) -> None:
@@ -419,7 +419,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
     def open_search(self) -> None:
         self.tabs.setCurrentWidget(self.page)
         popup = SearchPopup(self.db, self.tasks, self)
-        popup.openConversation.connect(lambda cid, _mid: self.page.open_conversation_anywhere(cid))
+        popup.conversation_opened.connect(lambda cid, _mid: self.page.open_conversation_anywhere(cid))
         self.search_popup = popup
         popup.start()
         popup.exec()

@@ -68,7 +68,7 @@ def _table(headers: list[str]) -> QTableWidget:
 
 
 class OutageView(QWidget):
-    open_conversations = Signal(list)
+    conversations_opened = Signal(list)
     updated = Signal(dict)
 
     def __init__(self, reports: ReportService, runner: TaskRunner, parent: QWidget | None = None, *,
@@ -129,4 +129,4 @@ class OutageView(QWidget):
     def _open(self, row: int, _col: int) -> None:
         item = self.clocks.item(row, 0)
         if item is not None:
-            self.open_conversations.emit([item.data(Qt.ItemDataRole.UserRole)])
+            self.conversations_opened.emit([item.data(Qt.ItemDataRole.UserRole)])

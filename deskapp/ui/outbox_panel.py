@@ -60,11 +60,11 @@ def _details(row) -> str:
 
 
 class OutboxPanel(QWidget):
-    """``countChanged(int)`` (items not yet sent) after each refresh; ``decided(str, str)`` per decision."""
+    """``count_changed(int)`` (items not yet sent) after each refresh; ``decided(str, str)`` per decision."""
 
-    countChanged = Signal(int)
+    count_changed = Signal(int)
     decided = Signal(str, str)  # client_id, retry | keep_as_draft | discard
-    openConversation = Signal(str)  # the conversation's external id
+    conversation_opened = Signal(str)  # the conversation's external id
 
     def __init__(self, actions: ActionService | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -147,7 +147,7 @@ class OutboxPanel(QWidget):
         self.summary.setText("Nothing queued." if not self.rows else
                              f"{waiting} waiting to be sent, {problems} need your decision.")
         self._update_buttons()
-        self.countChanged.emit(len(self.rows))
+        self.count_changed.emit(len(self.rows))
 
     def selected_client_ids(self) -> list[str]:
         rows = sorted({index.row() for index in self.table.selectedIndexes()})
@@ -186,7 +186,7 @@ class OutboxPanel(QWidget):
 
     def _open_row(self, row: int, _column: int) -> None:
         if 0 <= row < len(self.rows) and self.rows[row].conversation_external_id:
-            self.openConversation.emit(self.rows[row].conversation_external_id)
+            self.conversation_opened.emit(self.rows[row].conversation_external_id)
 
     def _show_error(self, message: str) -> None:
         self.error.setText(message)

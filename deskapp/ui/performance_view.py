@@ -2,7 +2,7 @@
 
 ``PerformanceView(reports, scope, runner)`` shows "me" (the signed-in agent, read again at every
 computation: ReportService.my_dashboard) or "team" (every agent, with an agent filter). Figures are
-computed on a worker thread; ``computed(dict)`` once they are shown; ``open_conversations(list)`` carries
+computed on a worker thread; ``computed(dict)`` once they are shown; ``conversations_opened(list)`` carries
 the ids behind a clicked figure, looked up on a worker too from its drill-down key (deskapp.kpi.drilldown).
 """
 
@@ -95,7 +95,7 @@ def _duration_unit(values: list[float | None]) -> tuple[int, str, str]:
 class PerformanceView(QWidget):
     """One dashboard: ``scope`` "me" pins the agent filter to the signed-in agent, "team" offers it."""
 
-    open_conversations = Signal(list)
+    conversations_opened = Signal(list)
     computed = Signal(dict)  # the figures, once shown (tests and the status bar listen)
 
     def __init__(self, reports: ReportService, scope: str, runner: TaskRunner, parent: QWidget | None = None, *,
@@ -143,7 +143,7 @@ class PerformanceView(QWidget):
         for i, spec in enumerate(self.tile_specs):
             tile = KpiTile(spec.title, FORMULAS[spec.formula], spec.fmt, lower_is_better=spec.lower_is_better,
                            compare=spec.compare)
-            tile.drill.connect(self.drill)
+            tile.drilled.connect(self.drill)
             self.tiles[spec.key] = tile
             tile_grid.addWidget(tile, i // columns, i % columns)
         self.charts = {
@@ -161,10 +161,10 @@ class PerformanceView(QWidget):
         }
         chart_grid = QGridLayout()
         for i, card in enumerate(self.charts.values()):
-            card.drill.connect(self.drill)
+            card.drilled.connect(self.drill)
             chart_grid.addWidget(card, i // 2, i % 2)
         self.agent_table = AgentTable(FORMULAS)
-        self.agent_table.drill.connect(self.drill)
+        self.agent_table.drilled.connect(self.drill)
         body = QWidget()
         body_layout = QVBoxLayout(body)
         body_layout.addLayout(tile_grid)
@@ -283,7 +283,7 @@ class PerformanceView(QWidget):
         if shown is None:
             return
         self.runner.submit(self.reports.conversation_ids, shown.period, shown.filters, key, now=shown.now,
-                           on_done=lambda ids: ids and self.open_conversations.emit(list(ids)),
+                           on_done=lambda ids: ids and self.conversations_opened.emit(list(ids)),
                            on_error=lambda e: self.status.setText(f"could not open: {e}"))
 
     def _show(self, dashboard) -> None:

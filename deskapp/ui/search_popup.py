@@ -27,9 +27,9 @@ def run_search(db, query: str, limit: int = 50) -> tuple[str, list[Any], float]:
 
 
 class SearchPopup(QDialog):
-    """``openConversation(conversation_id, message_id or 0)`` when a result is chosen."""
+    """``conversation_opened(conversation_id, message_id or 0)`` when a result is chosen."""
 
-    openConversation = Signal(int, int)
+    conversation_opened = Signal(int, int)
 
     def __init__(self, db, tasks: TaskRunner, parent: QWidget | None = None, *,
                  searcher: Callable[..., tuple[str, list[Any], float]] = run_search) -> None:
@@ -128,5 +128,5 @@ class SearchPopup(QDialog):
         conversation_id, message_id = item.data(Qt.ItemDataRole.UserRole)
         if not conversation_id:
             return
-        self.openConversation.emit(conversation_id, message_id)
+        self.conversation_opened.emit(conversation_id, message_id)
         self.accept()

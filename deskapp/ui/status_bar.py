@@ -25,9 +25,9 @@ def _time(value: Any) -> str:
 
 
 class SyncStatusBar(QStatusBar):
-    """``outboxClicked()`` when the agent clicks the outbox count (the window shows the outbox)."""
+    """``outbox_clicked()`` when the agent clicks the outbox count (the window shows the outbox)."""
 
-    outboxClicked = Signal()
+    outbox_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,7 +45,7 @@ class SyncStatusBar(QStatusBar):
         self.outbox = QPushButton("Outbox: 0")
         self.outbox.setFlat(True)
         self.outbox.setAccessibleName("Outbox count")
-        self.outbox.clicked.connect(self.outboxClicked.emit)
+        self.outbox.clicked.connect(self.outbox_clicked.emit)
         self.addWidget(self.accounts_label, 1)
         self.addPermanentWidget(self.progress)
         self.addPermanentWidget(self.outbox)

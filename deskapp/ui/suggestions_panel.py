@@ -30,26 +30,26 @@ log = logging.getLogger(__name__)
 
 
 class _List(QListWidget):
-    accept_current = Signal()
+    current_accepted = Signal()
 
     def event(self, event: QEvent) -> bool:
         # Qt turns Tab into focus navigation before keyPressEvent sees it; here Tab means "insert".
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
                 and event.key() == Qt.Key.Key_Tab and not event.modifiers():
-            self.accept_current.emit()
+            self.current_accepted.emit()
             return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
-            self.accept_current.emit()
+            self.current_accepted.emit()
             return
         super().keyPressEvent(event)
 
 
 class SuggestionsPanel(QWidget):
     accepted = Signal(str)
-    draft_delta = Signal(str)  # each streamed piece of an AI draft (also sent through ``accepted``)
+    draft_delta_received = Signal(str)  # each streamed piece of an AI draft (also sent through ``accepted``)
     draft_finished = Signal(str)
     draft_failed = Signal(str)
     suggestions_shown = Signal(int)  # suggestions for the open conversation arrived
@@ -70,7 +70,7 @@ class SuggestionsPanel(QWidget):
         self.list.setWordWrap(True)
         self.list.setAccessibleName("Suggested replies: Tab or Enter inserts the selected one")
         self.list.setMaximumHeight(170)
-        self.list.accept_current.connect(self.accept_current)
+        self.list.current_accepted.connect(self.accept_current)
         self.list.itemActivated.connect(lambda _item: self.accept_current())
         self.insert_button = QPushButton("Insert")
         self.insert_button.setToolTip("Insert the selected suggestion into the composer (Tab)")
@@ -108,7 +108,7 @@ class SuggestionsPanel(QWidget):
         layout.addWidget(self.list)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
-        self.draft_delta.connect(self._on_delta)
+        self.draft_delta_received.connect(self._on_delta)
         self._update_buttons()
 
     # --- suggestions -----------------------------------------------------------------------------------
@@ -244,7 +244,7 @@ class SuggestionsPanel(QWidget):
 
     def _run_draft(self, conversation_id: int, handle: DraftStream) -> str | None:
         try:
-            return self.service.draft(conversation_id, on_delta=self.draft_delta.emit, handle=handle)
+            return self.service.draft(conversation_id, on_delta=self.draft_delta_received.emit, handle=handle)
         except LLMError as exc:
             if handle.cancelled:
                 return None
