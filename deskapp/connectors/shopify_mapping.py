@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from deskapp.connectors.wire import as_float, as_int, dig, id_text, identities, parse_time, text, warn_once
+from deskapp.connectors.wire import as_dict, as_float, as_int, dig, id_text, identities, parse_time, text, warn_once
 from deskapp.domain import Contact, Order, OrderLine
 
 FINANCIAL = {"pending", "authorized", "partially_paid", "partially_refunded", "voided", "paid", "refunded",
@@ -84,7 +84,7 @@ def order(node: Any) -> Order:
             lines.append(OrderLine(title=text(line.get("title")), quantity=as_int(line.get("quantity")),
                                    sku=text(line.get("sku")),
                                    unit_price=as_float(dig(line, "originalUnitPriceSet", "shopMoney", "amount"))))
-    buyer = node.get("customer") if isinstance(node.get("customer"), dict) else {}
+    buyer = as_dict(node.get("customer"))
     return Order(
         external_id=str(node["id"]), number=text(node.get("name")) or str(node["id"]).rsplit("/", 1)[-1],
         customer_external_id=id_text(buyer.get("id")), placed_at=placed, updated_at=updated,
