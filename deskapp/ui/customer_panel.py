@@ -119,8 +119,9 @@ class CustomerPanel(QWidget):
     def _clear_proposals(self) -> None:
         while self.proposals.count():
             item = self.proposals.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget:
+                widget.deleteLater()
 
     def show_profile(self, p: CustomerProfile | None, current_conversation: int | None = None) -> None:
         if p is None:
@@ -159,8 +160,9 @@ class CustomerPanel(QWidget):
         panel is clipped on screen, never in what is copied (its tooltip shows it whole)."""
         while self.identity_grid.count():
             item = self.identity_grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget:
+                widget.deleteLater()
         if not identities:
             none = QLabel("<i>no identities</i>")
             self.identity_grid.addWidget(none, 0, 0, 1, 2)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -197,7 +198,7 @@ class ConversationModel(QAbstractTableModel):
             self._stale.difference_update(page)
             return self._cache.get(cid)
         self._inflight.update(page)
-        self._submit(page, lambda rows, asked=page: self._arrived(asked, rows))
+        self._submit(page, partial(self._arrived, page))
         return hit
 
     def _arrived(self, asked: list[int], rows: dict[int, ConversationRow]) -> None:

@@ -238,7 +238,7 @@ class InboxPage(QWidget):
             return
 
         def loaded(profile: CustomerProfile | None) -> None:
-            if self.opened is opened and self.current_id is not None:
+            if self.opened is opened and opened is not None and self.current_id is not None:
                 opened.profile = profile
                 self.customer.show_profile(profile, self.current_id)
 
@@ -275,7 +275,8 @@ class InboxPage(QWidget):
     def show_id_list(self, ids: list[int], title: str) -> None:
         """The conversations behind a KPI figure (or any list of ids) as a temporary view."""
         self.id_list = list(ids)
-        self.sidebar.setCurrentItem(None)  # so that picking any view again switches back
+        # no current view, so that picking any view again switches back (Qt takes None; its stubs do not say so)
+        self.sidebar.setCurrentItem(None)  # type: ignore[call-overload]
         self.current_view = inbox.View("ids", title, inbox.ViewFilter())
         self.model.set_hidden(frozenset())
         self.auto_open_first = True
@@ -408,7 +409,7 @@ class InboxPage(QWidget):
             result = [self.current_id]  # opened from search or the customer panel: act on what is shown
         return result
 
-    def move(self, step: int) -> None:
+    def move_by(self, step: int) -> None:
         """j / k: the next or previous conversation in the list, opened."""
         if not self.model.rowCount():
             return
@@ -484,7 +485,7 @@ class InboxPage(QWidget):
             self.composer.load(draft.body if draft else "", draft.is_note if draft else False)
             # A write: done after showing, so a sync holding the write lock never delays opening.
             self.tasks.submit(inbox.mark_read, self.db, head.id,
-                              on_done=lambda _r, cid=head.id: self.model.invalidate({cid}))
+                              on_done=lambda _r: self.model.invalidate({head.id}))
         if unchanged and self._pending_open == head.id:
             self._render_finished()
 

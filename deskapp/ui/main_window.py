@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -29,7 +29,8 @@ from PySide6.QtWidgets import (
 
 from deskapp.domain.changes import NOTHING, Changes
 from deskapp.services import inbox, stats
-from deskapp.services.gui_services import GuiServices
+from deskapp.services.gui_services import GuiServices, SyncEngine, SyncEvent
+from deskapp.services.workspace import AppWorkspace, Database
 from deskapp.ui import icons
 from deskapp.ui.accounts_dialog import AccountsDialog, AccountsWidget
 from deskapp.ui.conversation_actions import ConversationActions
@@ -46,6 +47,9 @@ from deskapp.ui.tasks import TaskRunner
 from deskapp.ui.templates_tab import TemplatesTab
 from deskapp.ui.window_links import ThreadLinksMixin
 
+if TYPE_CHECKING:
+    from deskapp.ui.view_dialog import SavedViewDialog
+
 log = logging.getLogger(__name__)
 TAB_NAMES = ("inbox", "me", "team", "templates", "settings")  # what --tab and select_tab accept
 
@@ -55,13 +59,13 @@ class SyncBridge(QObject):
 
     sync_reported = Signal(int, str, int, int, str, object, object)  # ..., last sync, Changes
 
-    def __call__(self, ev: Any) -> None:  # called on sync threads
+    def __call__(self, ev: SyncEvent) -> None:  # called on sync threads
         with contextlib.suppress(RuntimeError):  # the window is gone while the engine winds down
             self.sync_reported.emit(int(ev.account_id), str(ev.state), int(ev.done or 0), int(ev.total or 0),
                             str(ev.message or ""), ev.last_sync, ev.changes)
 
 
-def assigned_news(db: Any, ids: list[int], since: int) -> tuple[list[int], dict[int, Any]]:
+def assigned_news(db: Database, ids: list[int], since: int) -> tuple[list[int], dict[int, Any]]:
     """Of these conversations just assigned to me, those changed since ``since`` (the first sync brings old
     assignments too: only changes made while we run are news), with the rows of the first few."""
     ids = inbox.updated_since(db, ids, since)
@@ -77,8 +81,8 @@ def home_relative(path: Path) -> str:
 
 
 class MainWindow(ThreadLinksMixin, QMainWindow):
-    def __init__(self, ws: Any, services: GuiServices, *, settings: QSettings | None = None,
-                 engine: Any | None = None, extras: bool = True, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, ws: AppWorkspace, services: GuiServices, *, settings: QSettings | None = None,
+                 engine: SyncEngine | None = None, extras: bool = True, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self.clock = clock  # the dashboards' "now" (tests pin it)
         self.extras = extras  # the banner, KPI, templates, suggestions and outbox widgets: off in pane tests
@@ -165,7 +169,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             self.page.conversation_shown.connect(self._suggest_for)
         self.outbox_panel = OutboxPanel(self.actions_ctl.actions) if self.extras else None
         if self.outbox_panel is not None:
-            self.outbox_panel.decided.connect(lambda *_: (self.page.refresh(), self.refresh_status()))
+            self.outbox_panel.decided.connect(lambda *_: self.page.refresh())
+            self.outbox_panel.decided.connect(lambda *_: self.refresh_status())
             self.outbox_panel.conversation_opened.connect(self._open_external)
 
     def _open_external(self, external_id: str) -> None:
@@ -181,7 +186,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         background thread keeps quick flips in order."""
         from deskapp.services.profile import set_work_offline
 
-        def switched(_result: Any) -> None:
+        def switched(_result: object) -> None:
             if not on and self.engine is not None:
                 self.engine.request_sync()
             self.refresh_status()
@@ -194,6 +199,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self._work_offline(self.action_by_key["work_offline"].isChecked())
 
     def _supervisor_changed(self, supervisor: bool) -> None:
+        if self.performance is None:
+            return
         index = self.tabs.indexOf(self.performance)
         self.tabs.setTabText(index, "My && team performance" if supervisor else "My performance")
 
@@ -262,8 +269,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         a = self.actions_ctl
         page = self.page
         spec: list[tuple[str, str, str | None, Callable[[], Any], str | None]] = [
-            ("next", "Next conversation", "J", lambda: page.move(1), None),
-            ("previous", "Previous conversation", "K", lambda: page.move(-1), None),
+            ("next", "Next conversation", "J", lambda: page.move_by(1), None),
+            ("previous", "Previous conversation", "K", lambda: page.move_by(-1), None),
             ("reply", "Reply", "R", lambda: page.composer.set_mode(False), "reply"),
             ("note", "Internal note", "N", lambda: page.composer.set_mode(True), "note"),
             ("resolve", "Resolve", "E", a.resolve, "resolve"),
@@ -326,13 +333,13 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.help_menu.addAction(self.action_by_key["help"])
         self.help_menu.addAction(self.action_by_key["logs"])
         self.help_menu.addAction(self.action_by_key["about"])
-        self.demo_roles = None  # the Demo menu, in the demo workspace (enable_demo_roles)
+        self.demo_roles: DemoRoles | None = None  # the Demo menu, in the demo workspace (enable_demo_roles)
 
     def enable_demo_roles(self, switch: Callable[[str], Any], role: str) -> None:
         """The Demo menu and palette entries that sign the demo in as its agent or its supervisor."""
-        self.demo_roles = DemoRoles(self, switch, role)
-        self.menuBar().insertMenu(self.help_menu.menuAction(), self.demo_roles.menu)
-        self.commands.extend(self.demo_roles.actions.values())
+        self.demo_roles = roles = DemoRoles(self, switch, role)
+        self.menuBar().insertMenu(self.help_menu.menuAction(), roles.menu)
+        self.commands.extend(roles.actions.values())
 
     def _view_by_number(self, n: int) -> None:
         views = self.page.sidebar.views()
@@ -388,7 +395,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
 
     # --- commands ------------------------------------------------------------------------------------
 
-    def new_saved_view(self, *, dialog: Any | None = None) -> None:
+    def new_saved_view(self, *, dialog: SavedViewDialog | None = None) -> None:
         from deskapp.ui.view_dialog import SavedViewDialog
 
         known = self.page.directory
@@ -397,7 +404,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             return
         name = dialog.name.text().strip()
 
-        def saved(_result: Any) -> None:
+        def saved(_result: object) -> None:
             self.page.pending_view = f"saved:{name}"  # shown once the sidebar lists it
             self.page.refresh(Changes(counts=True))
 
@@ -409,7 +416,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         if view is None or not view.saved:
             self.show_message("The current view is not a saved view")
             return
-        def deleted(_result: Any) -> None:
+        def deleted(_result: object) -> None:
             if self.page.current_view is view:
                 self.page.current_view = None  # the sidebar's reload picks the view to show instead
             self.page.refresh(Changes(counts=True))
@@ -425,11 +432,12 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         popup.exec()
 
     def open_palette(self) -> None:
-        items = [(action.text().replace("&", ""), action, action.shortcut().toString())
-                 for action in self.commands if action.isEnabled()]
+        items: list[tuple[str, QAction | tuple[str, str], str]] = [
+            (action.text().replace("&", ""), action, action.shortcut().toString())
+            for action in self.commands if action.isEnabled()]
         items += [(f"Go to view: {v.title}", ("view", v.key), "") for v in self.page.sidebar.views()]
         dialog = ChoiceDialog("Command palette", items, parent=self, placeholder="Type a command")
-        self.palette = dialog
+        self.command_palette = dialog
         if dialog.exec() == ChoiceDialog.DialogCode.Accepted and dialog.chosen is not None:
             chosen = dialog.chosen
             if isinstance(chosen, tuple):

@@ -68,7 +68,7 @@ class OutboxPanel(QWidget):
 
     def __init__(self, actions: ActionService | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.actions = actions
+        self.action_service = actions
         self.setAccessibleName("Outbox")
         self.summary = QLabel("Nothing queued.")
         self.summary.setAccessibleName("Outbox summary")
@@ -115,10 +115,10 @@ class OutboxPanel(QWidget):
     # --- data ----------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        if self.actions is None:
+        if self.action_service is None:
             return
         try:
-            self.set_rows(self.actions.items(_SHOWN))
+            self.set_rows(self.action_service.items(_SHOWN))
         except StorageError as exc:
             self._show_error(str(exc))
 
@@ -157,13 +157,13 @@ class OutboxPanel(QWidget):
 
     def decide_selected(self, decision: str) -> int:
         """Apply retry / keep_as_draft / discard to the selected problem items; returns how many took."""
-        if self.actions is None:
+        if self.action_service is None:
             return 0
         done = 0
         self.error.hide()
         for client_id in self.selected_client_ids():
             try:
-                if getattr(self.actions, decision)(client_id):
+                if getattr(self.action_service, decision)(client_id):
                     done += 1
                     self.decided.emit(client_id, decision)
             except StorageError as exc:

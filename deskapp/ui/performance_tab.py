@@ -68,7 +68,7 @@ class PerformanceTab(QWidget):
             self.team = self._team_view
             self.team.stale = True
             self.tabs.insertTab(1, self.team, "Team performance")
-        else:
+        elif self.team is not None:
             self.tabs.removeTab(self.tabs.indexOf(self.team))
             self.team = None
         self.supervisor_changed.emit(supervisor)

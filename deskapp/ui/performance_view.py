@@ -54,7 +54,7 @@ class Tile:
     fmt: Callable[[Any], str]
     lower_is_better: bool | None  # None: a change is neither better nor worse (volume)
     read: Callable[[dict], Any]
-    drill: str = ""  # drill-down key (deskapp.kpi.drilldown); "" = the tile's key, None = nothing to open
+    drill: str | None = ""  # drill-down key (deskapp.kpi.drilldown); "" = the tile's key, None = nothing to open
     compare: bool = True  # shows its change against the previous period
     team_only: bool = False  # a shop-wide figure, not the agent's own: on Team performance only
 
@@ -112,7 +112,9 @@ class PerformanceView(QWidget):
         for text, key in PRESETS:
             self.preset.addItem(text, key)
         self.preset.setCurrentIndex(2)
-        self.date_from, self.date_to = QDateEdit(calendarPopup=True), QDateEdit(calendarPopup=True)
+        self.date_from, self.date_to = QDateEdit(), QDateEdit()
+        self.date_from.setCalendarPopup(True)
+        self.date_to.setCalendarPopup(True)
         self.date_from.setToolTip("First day")
         self.date_to.setToolTip("Last day (included)")
         self.filters: dict[str, QComboBox] = {}
@@ -216,8 +218,7 @@ class PerformanceView(QWidget):
         tz = self.reports.timezone()
         key = self.preset.currentData()
         if key == "custom":
-            first = self.date_from.date().toPython()
-            last = self.date_to.date().toPython()
+            first, last = (date(d.year(), d.month(), d.day()) for d in (self.date_from.date(), self.date_to.date()))
             return Period(first, max(first, last) + timedelta(days=1), tz)
         return preset_period(key, tz, datetime.fromtimestamp(self.clock(), UTC))
 
@@ -290,8 +291,10 @@ class PerformanceView(QWidget):
         self.computing, self.answered = False, True
         if dashboard is None:  # "me" before any sync brought the profile
             self.figures, self.shown = {}, None
-            for widget in (*self.tiles.values(), *self.charts.values()):
-                widget.clear()
+            for tile in self.tiles.values():
+                tile.clear()
+            for chart in self.charts.values():
+                chart.clear()
             self.agent_table.set_rows([])
             self.status.setText(NOT_SIGNED_IN)
             return

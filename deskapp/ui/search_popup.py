@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from deskapp.ui.tasks import TaskRunner
@@ -107,7 +108,7 @@ class SearchPopup(QDialog):
         self.info.setText(f"{len(hits)} result(s) in {seconds * 1000:.0f} ms — Enter opens, Esc closes")
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self.query and event.type() == QEvent.Type.KeyPress:
+        if obj is self.query and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key = event.key()
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
                 step = 1 if key == Qt.Key.Key_Down else -1

@@ -14,7 +14,7 @@ STATE_COLOURS = {"online": "#1e8e3e", "degraded": "#e37400", "offline": "#d93025
 STATE_TEXT = {"auth_needed": "sign-in needed"}
 
 
-def _time(value: Any) -> str:
+def _time(value: object) -> str:
     if value is None:
         return "never"
     if isinstance(value, datetime):
@@ -65,7 +65,8 @@ class SyncStatusBar(QStatusBar):
             self.states.pop(gone, None)
         self._render()
 
-    def on_event(self, account_id: int, state: str, done: int, total: int, message: str, last_sync: Any) -> None:
+    def on_event(self, account_id: int, state: str, done: int, total: int, message: str,
+                 last_sync: datetime | None) -> None:
         entry = self.states.setdefault(account_id, {"id": account_id, "name": f"account {account_id}"})
         entry["state"] = state
         if last_sync is not None:

@@ -7,6 +7,7 @@ draft); nothing here ever sends a message.
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -123,7 +124,7 @@ class SuggestionsPanel(QWidget):
             return
         self.status.setText("Finding suggestions…")
         self.runner.submit(self._load, conversation_id, key="suggestions",
-                           on_done=lambda result, cid=conversation_id: self._loaded(cid, *result),
+                           on_done=lambda result: self._loaded(conversation_id, *result),
                            on_error=self._failed)
 
     def _load(self, conversation_id: int) -> tuple[list[Suggestion], dict[str, str | None]]:
@@ -238,8 +239,7 @@ class SuggestionsPanel(QWidget):
         self.status.setText(f"Drafting with {cfg.model}… (click Stop to cancel)")
         self._update_buttons()
         self.runner.submit(self._run_draft, self.conversation_id, handle,
-                           on_done=lambda text, h=handle: self._draft_done(h, text),
-                           on_error=lambda message, h=handle: self._draft_error(h, message))
+                           on_done=partial(self._draft_done, handle), on_error=partial(self._draft_error, handle))
         return True
 
     def _run_draft(self, conversation_id: int, handle: DraftStream) -> str | None:

@@ -128,10 +128,10 @@ def test_drafts_survive_switching_and_restart(window, filled, qtbot):
     page.composer.editor.setPlainText("half-written answer")
     page.composer.flush_draft()
     qtbot.waitUntil(lambda: drafts.load(filled.db, filled.profile, cid) is not None, timeout=5000)
-    page.move(1)
+    page.move_by(1)
     qtbot.waitUntil(lambda: page.current_id != cid and page.opened.thread.header.id != cid, timeout=5000)
     assert page.composer.text() == ""
-    page.move(-1)
+    page.move_by(-1)
     qtbot.waitUntil(lambda: page.opened.thread.header.id == cid, timeout=5000)
     assert page.composer.text() == "half-written answer"
     qtbot.waitUntil(lambda: cid in page.model.drafts, timeout=5000)
