@@ -21,6 +21,7 @@ demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check deskapp tests migrations tools
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # The suite runs twice: on today's clock, then with the wall clock a year ahead (libfaketime), so a test
 # that depends on the day it runs fails today rather than on some later day.

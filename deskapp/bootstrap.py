@@ -177,24 +177,26 @@ def build_sync_engine(ws: SyncWorkspace, **kw: Any) -> SyncEngine:
         from deskapp.copilot.triage_hook import triage_applied
 
         apply_hooks.append(triage_applied)
-        if getattr(ws, "profile", None) is not None:
+        profile = getattr(ws, "profile", None)
+        if profile is not None:
             # The agent's kept corrections go back on conversations pulled again (a rebuilt cache).
             from deskapp.services.triage import corrections_hook
 
-            apply_hooks.append(corrections_hook(ws.profile))
+            apply_hooks.append(corrections_hook(profile))
     if kw.pop("kpi_rollups", True):
         # KPI rollups: kept current in the batch's own transaction, so dashboards never scan messages.
         from deskapp.kpi.rollup_hook import update_rollups
 
         apply_hooks.append(update_rollups)
     replayer, replay_options = None, kw.pop("replay_options", {})
-    if getattr(ws, "paths", None) is not None and kw.pop("replay", True):
+    paths = getattr(ws, "paths", None)
+    if paths is not None and kw.pop("replay", True):
         # Offline outbox: send queued actions before pulling; re-apply the still-pending
         # ones after each pulled batch so the cache shows server state + pending outbox.
-        from deskapp.services.actions import outbox_for
+        from deskapp.services.actions import outbox_at
         from deskapp.sync.replay import Replayer, reapply_hook, wake_after_hold
 
-        outbox = outbox_for(ws)
+        outbox = outbox_at(paths.outbox_db)
         replayer = Replayer(ws.db, outbox, **replay_options)
         before_pull.insert(0, replayer)
         apply_hooks.append(reapply_hook(outbox))

@@ -355,7 +355,7 @@ class ChatwootConnector:
                 log.info("conversation %s is gone (404): no messages to pull", conversation_id)
                 return None
             raise
-        good = [m for m in raw if isinstance(m, dict) and id_text(m.get("id")) and id_text(m["id"]).isdigit()]
+        good = [m for m in raw if isinstance(m, dict) and (id_text(m.get("id")) or "").isdigit()]
         if len(good) != len(raw):
             log.warning("skipping %d message records without a numeric id", len(raw) - len(good))
         return sorted(good, key=lambda m: int(m["id"]))
@@ -366,6 +366,7 @@ class ChatwootConnector:
         over the cursor (one request, as many as before; the recent messages it repeats carry any edit or
         delete made on the hub since), else ``after=<cursor>``, oldest first."""
         last = int(cursor) if cursor and cursor.strip().isdigit() else None
+        newest: int | None
         if last is None:
             collected: dict[int, dict[str, Any]] = {}
             page = self._messages_page(conversation_id, {})

@@ -20,7 +20,7 @@ from typing import Any
 
 from deskapp.connectors import filetype
 from deskapp.connectors.chatwoot_mapping import Unmappable
-from deskapp.connectors.wire import as_int, dig, id_text, parse_time, text, warn_once
+from deskapp.connectors.wire import as_dict, as_int, dig, id_text, parse_time, text, warn_once
 from deskapp.domain import Attachment, AuthorKind, DeliveryState, Direction, Message, StatusEvent
 
 CLIENT_ID_KEY = "deskapp_client_id"
@@ -57,7 +57,7 @@ def status_event(content: str) -> StatusEvent | None:
 
 def sender_kind(payload: dict[str, Any]) -> tuple[AuthorKind, str | None, str]:
     """(kind, author id as stored, display name) from ``sender`` (else the push-event ``sender_type``)."""
-    sender = payload.get("sender") if isinstance(payload.get("sender"), dict) else {}
+    sender = as_dict(payload.get("sender"))
     raw = text(sender.get("type")) or text(payload.get("sender_type"))
     kind = SENDER_KINDS.get(raw.strip().lower(), AuthorKind.UNKNOWN)
     if raw and kind is AuthorKind.UNKNOWN:
@@ -101,8 +101,8 @@ def message(payload: Any, conversation_external_id: str, *, campaign: bool = Fal
     ext = id_text(payload["id"]) or ""
     kind = _kind(payload.get("message_type"))
     author, author_id, author_name = sender_kind(payload)
-    attributes = payload.get("content_attributes") if isinstance(payload.get("content_attributes"), dict) else {}
-    extra = payload.get("additional_attributes") if isinstance(payload.get("additional_attributes"), dict) else {}
+    attributes = as_dict(payload.get("content_attributes"))
+    extra = as_dict(payload.get("additional_attributes"))
     if kind == "activity":
         direction = Direction.ACTIVITY
     elif payload.get("private") is True:

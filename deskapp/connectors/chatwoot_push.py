@@ -52,6 +52,7 @@ def push(http: HttpClient, prefix: str, item: OutboxItem, *, ledger: Ledger | No
     try:
         if item.kind is OutboxKind.MERGE:
             return _push_merge(http, prefix, payload)
+        assert conversation is not None  # every other kind has one (checked above)
         if item.kind in (OutboxKind.REPLY, OutboxKind.NOTE):
             return push_message(http, base, item, private=item.kind is OutboxKind.NOTE, ledger=ledger or Ledger())
         if item.kind is OutboxKind.STATUS:

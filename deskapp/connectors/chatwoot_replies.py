@@ -29,7 +29,7 @@ from deskapp.connectors.base import PayloadError
 from deskapp.connectors.chatwoot_answers import check
 from deskapp.connectors.chatwoot_messages import CLIENT_ID_KEY, MESSAGE_TYPES
 from deskapp.connectors.http import HttpClient, decode_json
-from deskapp.connectors.wire import dig, id_text, log, parse_time, text
+from deskapp.connectors.wire import as_dict, dig, id_text, log, parse_time, text
 from deskapp.domain import OutboxItem, PushResult
 
 LANDED_LOOKBACK = timedelta(minutes=10)  # how far before the item's creation the check looks (clock skew)
@@ -57,7 +57,7 @@ class Wanted:
 
 def _mine(message: dict[str, Any], wanted: Wanted, ledger: Ledger) -> bool:
     """Whether a markerless message is the one ``wanted`` describes (the second signal)."""
-    sender = message.get("sender") if isinstance(message.get("sender"), dict) else {}
+    sender = as_dict(message.get("sender"))
     sender_type = text(sender.get("type") or message.get("sender_type")).lower()
     sender_id = id_text(sender.get("id")) or id_text(message.get("sender_id"))
     created = parse_time(message.get("created_at"))
@@ -109,6 +109,7 @@ def push_message(http: HttpClient, base: str, item: OutboxItem, *, private: bool
 
     def attempt() -> PushResult:
         nonlocal tries
+        message_id: str | None
         tries += 1
         if item.attempts > 0 or tries > 1:  # an earlier send may have landed without us hearing of it
             landed = find_landed(http, base, wanted, ledger)

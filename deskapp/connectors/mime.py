@@ -181,7 +181,7 @@ def _addresses(msg: Message, name: str, hint: str | None = None) -> tuple[MailAd
         pairs = []
     if words:
         pairs = [(re.sub(r"EncWord(\d+)X", lambda m: words[int(m.group(1))], d), a) for d, a in pairs]
-    found = []
+    found: list[MailAddress] = []
     for display, addr in pairs:
         addr = addr.strip().strip("<>").lower()
         if "@" not in addr:
@@ -283,7 +283,7 @@ def _payload_bytes(part: Message) -> bytes:
         data = part.get_payload(decode=True)
     except Exception:
         data = None
-    if data is None:
+    if not isinstance(data, bytes):  # None: a multipart, or nothing to decode
         raw = part.get_payload()
         if isinstance(raw, str):
             return raw.encode("utf-8", "surrogateescape")
@@ -299,7 +299,8 @@ def _part_text(part: Message) -> str:
     if isinstance(content, str) and "\ufffd" not in content:
         return _unsurrogate(content)
     # get_content() replaced bytes that do not fit the declared charset: the label lied, so guess again
-    return decode_bytes(_payload_bytes(part), part.get_param("charset") if hasattr(part, "get_param") else None)
+    charset = part.get_param("charset") if hasattr(part, "get_param") else None
+    return decode_bytes(_payload_bytes(part), charset if isinstance(charset, str) else None)
 
 
 _RAW_NAME = re.compile(r"""(?:^|;)\s*(?:file)?name\s*=\s*(?:"([^"]*)"|([^;]*))""", re.IGNORECASE)
@@ -490,12 +491,14 @@ class _LazyHeader(str):
     policy.default builds a structured header object (and a new class) on every header read, which
     made parsing cost ~8 ms a message; we read headers as text and decode them ourselves (below)."""
 
+    name: str
+
     def __new__(cls, name: str, value: str) -> _LazyHeader:
         header = super().__new__(cls, value)
         header.name = name
         return header
 
-    def fold(self, *, policy: policy.Policy) -> str:
+    def fold(self, *, policy: policy.EmailPolicy) -> str:
         return policy.header_factory(self.name, str(self)).fold(policy=policy)
 
 

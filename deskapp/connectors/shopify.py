@@ -20,7 +20,7 @@ from typing import Any
 from deskapp.connectors import shopify_mapping as sm
 from deskapp.connectors.base import PayloadError
 from deskapp.connectors.http import HttpClient, HttpStatusError, RetryableError, decode_json
-from deskapp.connectors.wire import as_float, dig, log, map_each, parse_time
+from deskapp.connectors.wire import as_dict, as_float, dig, log, map_each, parse_time
 from deskapp.domain import Batch, Contact, OutboxItem, PushResult
 
 API_VERSION = "2025-01"
@@ -164,7 +164,7 @@ class ShopifyConnector:
             updated = parse_time(node.get("updatedAt"))
             if updated and (not high or updated > (parse_time(high) or updated)):
                 high = _iso(updated)
-        info = connection.get("pageInfo") if isinstance(connection.get("pageInfo"), dict) else {}
+        info = as_dict(connection.get("pageInfo"))
         end = info.get("endCursor")
         more = bool(info.get("hasNextPage")) and bool(nodes)
         if more and (not end or end == after):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from deskapp.connectors.wire import as_float, as_int, dig, id_text, identities, parse_time, text, warn_once
+from deskapp.connectors.wire import as_dict, as_float, as_int, dig, id_text, identities, parse_time, text, warn_once
 from deskapp.domain import Contact, Order, OrderLine, Refund
 
 FINANCIAL = {"pending", "authorized", "partially_paid", "partially_refunded", "voided", "paid", "refunded",
@@ -134,7 +134,7 @@ def order(node: Any) -> Order:
     tracking = [t for f in _list(node.get("fulfillments")) if isinstance(f, dict)
                 for t in _list(f.get("trackingInfo")) if isinstance(t, dict)]
     lines = [_line(line) for line in _list(dig(node, "lineItems", "nodes")) if isinstance(line, dict)]
-    buyer = node.get("customer") if isinstance(node.get("customer"), dict) else {}
+    buyer = as_dict(node.get("customer"))
     currency = text(money.get("currencyCode")) or text(node.get("currencyCode"))
     delivered, shipped, under_way = _shipments(node)
     return Order(

@@ -105,6 +105,11 @@ def as_float(value: Any, default: float = 0.0) -> float:
         return default
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """A JSON object as it came, or an empty one for anything else (null, a list, a string)."""
+    return value if isinstance(value, dict) else {}
+
+
 def map_each(items: list[Any], mapper: Callable[[Any], Any], what: str) -> list[Any]:
     """Map every item; one that cannot be mapped (a ValueError such as Unmappable, or a wrong shape) is
     logged and skipped, never the whole page."""

@@ -17,8 +17,10 @@ def evaluate() -> dict[str, Any]:
     """Train on the training split only, then score the held-out split."""
     train_set, held = split(load_examples())
     triager = Triager(train(train_set))
-    total, correct = Counter(), Counter()
-    head_total, head_correct = Counter(), Counter()
+    total: Counter[str] = Counter()
+    correct: Counter[str] = Counter()
+    head_total: Counter[str] = Counter()
+    head_correct: Counter[str] = Counter()
     for ex in held:
         result = triager.triage(ex.text)
         got = {"intent": result.intent, "urgency": result.urgency, "sentiment": result.sentiment}

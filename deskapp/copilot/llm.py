@@ -119,10 +119,11 @@ class LLMClient:
 
         def send() -> None:
             try:
-                box["response"] = self.session.post(self._endpoint(), json=body, headers=self._headers(), stream=True,
-                                                    timeout=(s.connect_timeout_s, s.timeout_s))
+                response = self.session.post(self._endpoint(), json=body, headers=self._headers(), stream=True,
+                                             timeout=(s.connect_timeout_s, s.timeout_s))
+                box["response"] = response
                 if handle.cancelled:
-                    box["response"].close()  # type: ignore[union-attr]
+                    response.close()
             except requests.RequestException as exc:
                 box["error"] = exc
             finally:

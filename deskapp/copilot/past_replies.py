@@ -82,7 +82,8 @@ def _doc_counts(conn: Connection, terms: list[str]) -> list[tuple[int, str]]:
 
 def rare_terms(conn: Connection, terms: list[str], counted: list[tuple[int, str]] | None = None) -> list[str]:
     """The rarest of ``terms`` (by document count in message_fts), as many as keep the match count bounded."""
-    chosen, total = [], 0
+    chosen: list[str] = []
+    total = 0
     for doc, term in counted if counted is not None else _doc_counts(conn, terms):
         if chosen and (total + doc > MAX_MATCHED_DOCS or len(chosen) == MAX_TERMS):
             break

@@ -203,7 +203,7 @@ def render(body: str, context: dict[str, Any]) -> RenderResult:
     try:
         ctx = {k: Namespace(k, v) if isinstance(v, dict) and not isinstance(v, Namespace) else v
                for k, v in context.items()}
-        out = []
+        out: list[str] = []
         size = 0
         for chunk in _compiled(body).generate(**ctx):
             size += len(chunk)

@@ -65,7 +65,7 @@ def split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
 def _class_weights(examples: Iterable[Example]) -> dict[tuple[str, str], float]:
     # Rare labels (urgent, positive) get more weight, damped by a square root so they don't dominate.
     counts = Counter((h, lab) for e in examples for h, lab in e.labels.items())
-    per_head = Counter()
+    per_head: Counter[str] = Counter()
     for (h, _lab), n in counts.items():
         per_head[h] += n
     return {(h, lab): math.sqrt(per_head[h] / (len(HEADS[h]) * n)) for (h, lab), n in counts.items()}

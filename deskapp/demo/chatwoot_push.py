@@ -58,7 +58,7 @@ def send_message(state: DemoState, me: int, q: dict, body: Any, conv_id: str) ->
         extra = {"campaign_id": body["campaign_id"]} if body.get("campaign_id") else {}
         source_id = body.get("source_id") if state.chatwoot_version == "4.x" else None
         sender_type, sender_id = ("agent", me) if kind == "outgoing" else ("contact", conv.contact_id)
-        bot = state.bot(ruby_int(body.get("sender_id"), 0)) if body.get("sender_type") == "AgentBot" else None
+        bot = state.find_bot(ruby_int(body.get("sender_id"), 0)) if body.get("sender_type") == "AgentBot" else None
         if kind == "outgoing" and bot is not None:  # MessageBuilder#message_sender: a bot speaks
             sender_type, sender_id = "agent_bot", bot["id"]
         msg = state.add_message(conv, content=None if content is None else str(content),
@@ -186,7 +186,7 @@ def assign(state: DemoState, me: int, q: dict, body: Any, conv_id: str) -> Answe
         conv = conversation_for(state, me, conv_id)
         if "assignee_id" in body:
             state.record_push("assign", conv.id, body)
-            agent = state.agent(ruby_int(body["assignee_id"], 0))
+            agent = state.find_agent(ruby_int(body["assignee_id"], 0))
             set_assignee(state, me, conv, agent["id"] if agent else None)
             return 200, agent_json(state, agent) if agent else None
         if "team_id" in body:
@@ -198,7 +198,7 @@ def assign(state: DemoState, me: int, q: dict, body: Any, conv_id: str) -> Answe
                 conv.team_id = team["id"] if team else None
                 name = _name(state, me)
                 state.activity(conv, f"Assigned to {team['name']} by {name}" if team
-                               else f"Unassigned from {old['name']} by {name}")
+                               else f"Unassigned from {old['name'] if old else 'no team'} by {name}")
             if team is None:
                 return 200, None
             stamp = iso(state.started - 400 * 86400)

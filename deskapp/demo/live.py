@@ -59,7 +59,7 @@ def _colleague_answers(state: DemoState, rng: random.Random) -> str:
                and c.assignee_id != state.me_id]
     if not waiting:
         return _message_on_recent(state, rng)
-    conv = min(waiting, key=lambda c: c.waiting_since)  # the longest wait first
+    conv = min(waiting, key=lambda c: c.waiting_since or 0)  # the longest wait first (all are waiting)
     w = state.world
     if conv.assignee_id is None:
         members = [a for a in AGENT_STYLE if a != state.me_id and conv.inbox_id in w.inbox_members[a]]

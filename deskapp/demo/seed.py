@@ -9,6 +9,7 @@ import itertools
 import random
 import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from deskapp.demo import texts
 from deskapp.demo.rhythm import CONVERSATIONS_FROM, SPAN_DAYS, Rhythm
@@ -251,6 +252,8 @@ def _make_orders(rng: random.Random, people: list[Person], n: int, rhythm: Rhyth
             rng.randint(6 * 3600, 3 * DAY), rng.random(), rng.choice(("UNFULFILLED", "UNFULFILLED", "IN_PROGRESS",
                                                                        "ON_HOLD")),
             rng.choice(("PAID", "PAID", "AUTHORIZED", "PENDING")), rng.random(), rng.randint(600, DAY))
+        fulfilled_at: int | None
+        cancelled_at: int | None
         fulfilled_at, cancelled_at = created + ships_after, None
         financial, fulfillment = "PAID", "FULFILLED"
         if fulfilled_at > now or stuck < 0.04:
@@ -304,11 +307,12 @@ def build_world(seed: int = 1, scale: str = "small", now: int = 0) -> World:
         raise ValueError(f"unknown scale {scale!r} (small | large)")
     sizes = SCALES[scale]
     rng = random.Random(seed * 1_000_003 + len(scale))
-    agents = [{"id": i + 1, "name": name, "role": role, "team_id": 1 if i < 4 else 2,
+    agents: list[dict[str, Any]] = [{"id": i + 1, "name": name, "role": role, "team_id": 1 if i < 4 else 2,
                "email": f"{_ascii(name.split()[0])}@shop.example.com"} for i, (name, role) in enumerate(texts.AGENTS)]
     bots = [{"id": i + 1, "name": name, "description": desc} for i, (name, desc) in enumerate(texts.BOTS)]
     teams = [{"id": i + 1, "name": name, "description": desc} for i, (name, desc) in enumerate(texts.TEAMS)]
-    inboxes = [{"id": i + 1, "key": c[0], "channel_type": c[1], "name": c[2]} for i, c in enumerate(CHANNELS)]
+    inboxes: list[dict[str, Any]] = [{"id": i + 1, "key": c[0], "channel_type": c[1], "name": c[2]}
+                                     for i, c in enumerate(CHANNELS)]
     channel_inbox = {c["key"]: c["id"] for c in inboxes}
     labels = [{"id": i + 1, "title": title} for i, title in enumerate(texts.ACCOUNT_LABELS)]
     # every agent works every inbox except the last one, who is only on email and web chat: a token of theirs

@@ -7,7 +7,7 @@ import threading
 import time
 from typing import Any
 
-from graphql import GraphQLError, OperationDefinitionNode, OperationType, build_schema, execute, parse, validate
+from graphql import GraphQLError, OperationDefinitionNode, OperationType, build_schema, execute_sync, parse, validate
 
 from deskapp.demo.shopify_cost import requested_cost
 from deskapp.demo.shopify_discounts import Discounts
@@ -120,8 +120,8 @@ class ShopifyApi:
                     "extensions": self._cost_ext(cost, None)}
             self._available -= cost
         with self.state.lock:
-            result = execute(self.schema, document, root_value=self._root(), variable_values=variables,
-                             operation_name=body.get("operationName"))
+            result = execute_sync(self.schema, document, root_value=self._root(), variable_values=variables,
+                                  operation_name=body.get("operationName"))
         payload: dict[str, Any] = {"data": result.data}
         if result.errors:
             payload["errors"] = [e.formatted for e in result.errors]

@@ -12,6 +12,7 @@ import shlex
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from graphql import GraphQLError
@@ -126,6 +127,21 @@ def _when(value: str) -> float:
     return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).timestamp()
 
 
+FieldOf = Callable[[Any, str], Any]
+
+
+def _has_word(field_of: FieldOf, word: str, x: Any) -> bool:
+    return word in str(field_of(x, "text")).lower()
+
+
+def _compares(field_of: FieldOf, field: str, cmp: Callable[[float, float], bool], bound: float, x: Any) -> bool:
+    return cmp(float(field_of(x, field)), bound)
+
+
+def _equals(field_of: FieldOf, field: str, wanted: str, x: Any) -> bool:
+    return str(field_of(x, field)).lower().lstrip("#") == wanted
+
+
 def parse_search(query: str | None, field_of: Callable[[Any, str], Any]) -> Callable[[Any], bool]:
     """A predicate for Shopify's search syntax: terms ANDed, `field:>value` comparisons, bare words match text."""
     if not query or not query.strip():
@@ -139,17 +155,17 @@ def parse_search(query: str | None, field_of: Callable[[Any, str], Any]) -> Call
         m = _TERM.match(term)
         if not m:
             word = term.lower()
-            checks.append(lambda x, w=word: w in str(field_of(x, "text")).lower())
+            checks.append(partial(_has_word, field_of, word))
             continue
         field, op, value = m["field"], m["op"] or "=", m["value"].strip("'\"")
         if field in ("updated_at", "created_at", "processed_at"):
             bound = _when(value)
             cmp = {">": float.__gt__, ">=": float.__ge__, "<": float.__lt__, "<=": float.__le__,
                    "=": float.__eq__}[op]
-            checks.append(lambda x, f=field, b=bound, c=cmp: c(float(field_of(x, f)), b))
+            checks.append(partial(_compares, field_of, field, cmp, bound))
         elif field_of(None, field) is not NotImplemented:
             wanted = value.lower().lstrip("#")
-            checks.append(lambda x, f=field, v=wanted: str(field_of(x, f)).lower().lstrip("#") == v)
+            checks.append(partial(_equals, field_of, field, wanted))
         # unknown fields are ignored, as Shopify does
     return lambda x: all(check(x) for check in checks)
 
@@ -174,7 +190,7 @@ class NodeFactory:
 
     def view(self, kind: str, sort_key: str | None, default: str) -> SortedView:
         keys = self.order_sort_keys if kind == "orders" else self.customer_sort_keys
-        name = sort_key if sort_key in keys else default if default in keys else "ID"
+        name = sort_key if sort_key is not None and sort_key in keys else default if default in keys else "ID"
         stamp = (self.state.shop_version, len(self.state.world.orders))
         cached = self._views.get((kind, name))
         if cached is None or cached[0] != stamp:
@@ -186,24 +202,26 @@ class NodeFactory:
     # --- search fields ------------------------------------------------------------------------------
 
     def order_field(self, o: Order | None, field: str) -> Any:
-        getters = {"updated_at": lambda: o.updated_at, "created_at": lambda: o.created_at,
-                   "processed_at": lambda: o.created_at, "name": lambda: o.number, "id": lambda: o.gid_num,
-                   "customer_id": lambda: CUSTOMER_GID_BASE + o.person_idx,
-                   "email": lambda: self.state.world.people[o.person_idx].email,
-                   "financial_status": lambda: o.financial.lower(), "fulfillment_status": lambda: o.fulfillment.lower(),
-                   "text": lambda: f"{o.number} {self.state.world.people[o.person_idx].email}"}
+        getters: dict[str, Callable[[Order], Any]] = {
+            "updated_at": lambda o: o.updated_at, "created_at": lambda o: o.created_at,
+            "processed_at": lambda o: o.created_at, "name": lambda o: o.number, "id": lambda o: o.gid_num,
+            "customer_id": lambda o: CUSTOMER_GID_BASE + o.person_idx,
+            "email": lambda o: self.state.world.people[o.person_idx].email,
+            "financial_status": lambda o: o.financial.lower(), "fulfillment_status": lambda o: o.fulfillment.lower(),
+            "text": lambda o: f"{o.number} {self.state.world.people[o.person_idx].email}"}
         if o is None:
             return None if field in getters else NotImplemented
-        return getters[field]()
+        return getters[field](o)
 
     def customer_field(self, p: Person | None, field: str) -> Any:
-        getters = {"updated_at": lambda: self.customer_updated(p), "created_at": lambda: p.created_at,
-                   "email": lambda: p.email, "phone": lambda: p.phone, "id": lambda: CUSTOMER_GID_BASE + p.idx,
-                   "first_name": lambda: p.first, "last_name": lambda: p.last,
-                   "text": lambda: f"{p.name} {p.email} {p.phone}"}
+        getters: dict[str, Callable[[Person], Any]] = {
+            "updated_at": lambda p: self.customer_updated(p), "created_at": lambda p: p.created_at,
+            "email": lambda p: p.email, "phone": lambda p: p.phone, "id": lambda p: CUSTOMER_GID_BASE + p.idx,
+            "first_name": lambda p: p.first, "last_name": lambda p: p.last,
+            "text": lambda p: f"{p.name} {p.email} {p.phone}"}
         if p is None:
             return None if field in getters else NotImplemented
-        return getters[field]()
+        return getters[field](p)
 
     # --- objects ------------------------------------------------------------------------------------
 

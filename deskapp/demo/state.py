@@ -98,13 +98,27 @@ class DemoState:
         convs = self.world.conversations
         return convs[conv_id - 1] if 1 <= conv_id <= len(convs) else None
 
-    def agent(self, agent_id: int | None) -> dict | None:
+    def find_agent(self, agent_id: int | None) -> dict[str, Any] | None:
         agents = self.world.agents
         return agents[agent_id - 1] if agent_id and 1 <= agent_id <= len(agents) else None
 
-    def bot(self, bot_id: int | None) -> dict | None:
+    def agent(self, agent_id: int | None) -> dict[str, Any]:
+        """An agent the world gave out the id of (a KeyError otherwise: a bug of the demo, a 500)."""
+        found = self.find_agent(agent_id)
+        if found is None:
+            raise KeyError(f"no agent {agent_id}")
+        return found
+
+    def find_bot(self, bot_id: int | None) -> dict[str, Any] | None:
         bots = self.world.bots
         return bots[bot_id - 1] if bot_id and 1 <= bot_id <= len(bots) else None
+
+    def bot(self, bot_id: int | None) -> dict[str, Any]:
+        """A bot the world gave out the id of (a KeyError otherwise)."""
+        found = self.find_bot(bot_id)
+        if found is None:
+            raise KeyError(f"no bot {bot_id}")
+        return found
 
     def contact(self, contact_id: int) -> Contact | None:
         """A live contact (merged-away and deleted ones are gone, as Chatwoot deletes them)."""
@@ -168,6 +182,7 @@ class DemoState:
         extra: dict[str, Any] = {}
         content_type = "text"
         attrs: dict[str, Any] = {}
+        sender_id: int | None
         if e.kind in INBOUND:
             mtype, sender_type, sender_id = INCOMING, "contact", conv.contact_id
         elif e.kind in ("bot", "bot_handoff"):
@@ -203,6 +218,7 @@ class DemoState:
         out = []
         for i, (_, conv_id) in enumerate(found, start=1):
             conv = self.world.conversations[conv_id - 1]
+            assert conv.csat is not None  # found holds only the conversations with one
             rating, message_id, created = conv.csat
             feedback = random.Random(conv.seed).choice(texts.CSAT_FEEDBACK[rating])
             out.append({"id": i, "rating": rating, "feedback_message": feedback, "message_id": message_id,
@@ -226,7 +242,7 @@ class DemoState:
         with self.lock:
             when = self.now()
             now = int(when)
-            msg = {"id": self.next_message_id, "conversation_id": conv.id, "inbox_id": conv.inbox_id,
+            msg: dict[str, Any] = {"id": self.next_message_id, "conversation_id": conv.id, "inbox_id": conv.inbox_id,
                    "content": content, "message_type": message_type, "private": private, "created_at": now,
                    "updated_at": when, "sender_type": sender_type, "sender_id": sender_id,
                    "content_type": content_type or "text", "content_attributes": dict(content_attributes or {}),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from deskapp.demo.state import DemoState
@@ -31,7 +32,7 @@ COMMENTS = {
 }
 
 
-def _pick(rng: random.Random, weights: dict[int, float]) -> int:
+def _pick(rng: random.Random, weights: Mapping[int, float]) -> int:
     return rng.choices(tuple(weights), weights=tuple(weights.values()))[0]
 
 

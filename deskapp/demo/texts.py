@@ -78,7 +78,7 @@ TOPIC_WEIGHTS = {"where_is_my_order": 30, "damaged_item": 9, "wrong_size": 11, "
                  "discount_code": 8, "address_change": 6, "product_question": 9, "wrong_item": 4, "invoice": 4}
 
 # Customer openings: language -> topic -> variants.
-OPENINGS = {
+OPENINGS: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
         "where_is_my_order": (
             "Hi, I ordered {item} ({order}) over a week ago and it still hasn't arrived. Where is my order?",
@@ -188,7 +188,7 @@ REOPEN_MESSAGES = {
 }
 
 # Agent replies: language -> topic -> variants; "any" is used when a topic has none of its own.
-AGENT_REPLIES = {
+AGENT_REPLIES: dict[str, dict[str, tuple[str, ...]]] = {
     "en": {
         "where_is_my_order": (
             "Hi {name}, thanks for your patience! Your order {order} shipped with {carrier}, tracking number {tracking_no}. "

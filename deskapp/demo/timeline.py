@@ -270,6 +270,7 @@ def fill_header(conv: Conversation, person: Person, plan: Plan, happened: int, n
     # Chatwoot's rules: waiting_since starts at creation, an incoming message sets it when empty, a human
     # agent's public reply (not a bot's, not a campaign's) clears it and sets first_reply_created_at once,
     # resolving clears it; an incoming message reopens a resolved conversation.
+    waiting: int | None
     status, first_reply, waiting = "open", None, conv.created_at
     kinds, ts = plan.kinds[:happened], plan.ts
     for kind, t in zip(kinds, ts, strict=False):  # ts runs on past what has happened

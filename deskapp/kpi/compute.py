@@ -87,7 +87,7 @@ class _Surveys:
 
     def __init__(self, answers: list[tuple], days: int) -> None:
         self.total: dict[str, list[int]] = defaultdict(list)
-        self.by_day = {k: [[] for _ in range(days)] for k in ("csat", "nps")}
+        self.by_day: dict[str, list[list[int]]] = {k: [[] for _ in range(days)] for k in ("csat", "nps")}
         self.csat_by_agent: dict[int | None, list[int]] = defaultdict(list)
         for kind, score, day, agent in answers:
             self.total[kind].append(score)

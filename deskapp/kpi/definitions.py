@@ -113,7 +113,7 @@ def percentiles_at(n: int, value_at: Callable[[int], float]) -> tuple[float | No
     return middle, float(value_at(max(0, math.ceil(0.9 * n) - 1)))
 
 
-def share(part: int, whole: int) -> float | None:
+def share(part: float, whole: int) -> float | None:
     return part / whole if whole else None
 
 

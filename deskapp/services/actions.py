@@ -12,17 +12,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Protocol
 
 from deskapp.domain import DeliveryState, OutboxKind, OutboxState, Priority, Status
 from deskapp.domain.changes import Changes
 from deskapp.domain.enums import ORDER_KINDS
+from deskapp.paths import AppPaths
 from deskapp.services import customers as customer_service
 from deskapp.services import drafts, inbox
 from deskapp.store import customer_merges, optimistic, order_actions, team_directory
-from deskapp.store.engine import CACHE_ERRORS, Database
+from deskapp.store.engine import CACHE_ERRORS, Connection, Database
 from deskapp.store.outbox import (
     OPEN_STATES,
     PROBLEM_STATES,
@@ -41,6 +45,8 @@ __all__ = ["ActionError", "ActionResult", "ActionService", "StorageError", "is_w
 # What on_each may run on each conversation: the actions that take a conversation id first.
 PER_CONVERSATION = frozenset({"reply", "note", "resolve", "reopen", "set_status", "snooze", "assign", "set_labels",
                               "set_priority"})
+# A merge undone on any of these: bad ids, the outbox or the cache failing.
+_MERGE_ERRORS: tuple[type[Exception], ...] = (ValueError, StorageError, *CACHE_ERRORS)
 
 class ActionError(ValueError):
     """The action makes no sense (unknown conversation, empty reply, unknown agent)."""
@@ -152,7 +158,7 @@ class ActionService:
                                  "mergee_contact_id": by_customer[gone]},
                         now=time.time() - self._date_back))
             customer_service.confirm_merge(self.db, proposal_id, keep_customer_id)
-        except (ValueError, StorageError, *CACHE_ERRORS) as exc:
+        except _MERGE_ERRORS as exc:
             for row in queued:  # the merge did not happen here: nothing may reach the hub
                 self.outbox.delete(row.client_id)
             if isinstance(exc, StorageError):
@@ -288,10 +294,10 @@ class ActionService:
             self.outbox.delete(row.client_id)
         self._changed(row)
 
-    def _cache_write(self):
+    def _cache_write(self) -> _GuardedWrite:
         return _GuardedWrite(self.db)
 
-    def _external_of(self, conn, table: str, local_id: int | None) -> str | None:
+    def _external_of(self, conn: Connection, table: str, local_id: int | None) -> str | None:
         if local_id is None:
             return None
         value = team_directory.external_id(conn, table, local_id)
@@ -314,49 +320,63 @@ class _GuardedWrite:
     """db.write() whose storage failures become StorageError with a message for the agent."""
 
     def __init__(self, db: Database) -> None:
-        self._cm = db.write()
+        self._cm: AbstractContextManager[Connection] = db.write()
 
-    def __enter__(self):
+    def __enter__(self) -> Connection:
         try:
             return self._cm.__enter__()
         except CACHE_ERRORS as exc:
             raise StorageError(storage_message(exc, "cache")) from exc
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 traceback: TracebackType | None) -> bool | None:
         try:
-            return self._cm.__exit__(*exc_info)
+            return self._cm.__exit__(exc_type, exc, traceback)
         except CACHE_ERRORS as exc:
             raise StorageError(storage_message(exc, "cache")) from exc
 
 
 # --- one outbox per file per process, for the UI, the CLI and the sync runtime -----------------------
 
+class ActionWorkspace(Protocol):
+    """What the action use cases need of a workspace (bootstrap.Workspace is one)."""
+
+    paths: AppPaths
+    db: Database
+    profile: ProfileStore
+
+
 _OUTBOXES: dict[str, OutboxStore] = {}
 _OUTBOXES_LOCK = threading.Lock()
 
 
-def outbox_for(ws) -> OutboxStore:
+def outbox_for(ws: ActionWorkspace) -> OutboxStore:
     """The workspace's OutboxStore (``ws.paths.outbox_db``), opened once per process."""
-    key = str(ws.paths.outbox_db)
+    return outbox_at(ws.paths.outbox_db)
+
+
+def outbox_at(outbox_db: Path) -> OutboxStore:
+    """The OutboxStore of this file, opened once per process."""
+    key = str(outbox_db)
     with _OUTBOXES_LOCK:
         if key not in _OUTBOXES:
-            _OUTBOXES[key] = OutboxStore(ws.paths.outbox_db)
+            _OUTBOXES[key] = OutboxStore(outbox_db)
         return _OUTBOXES[key]
 
 
-def close_outbox(ws) -> None:
+def close_outbox(ws: ActionWorkspace) -> None:
     with _OUTBOXES_LOCK:
         store = _OUTBOXES.pop(str(ws.paths.outbox_db), None)
     if store is not None:
         store.close()
 
 
-def action_service(ws, *, on_change: Callable[[int | None], None] | None = None,
+def action_service(ws: ActionWorkspace, *, on_change: Callable[[int | None], None] | None = None,
                    undoable: bool = True) -> ActionService:
     """An ActionService over the workspace's cache and outbox (what the UI and `deskapp act` use)."""
     return ActionService(ws.db, outbox_for(ws), ws.profile, on_change=on_change, undoable=undoable)
 
 
-def restore_on_start(ws) -> int:
+def restore_on_start(ws: ActionWorkspace) -> int:
     """Start-up: re-apply open outbox items to the cache (also after a cache rebuild); returns the count."""
     return action_service(ws).restore()

@@ -35,6 +35,7 @@ class _Workspace(Protocol):
     db: Database
     secrets: SecretStore
     profile: ProfileStore
+    notice: str | None
 
 
 @dataclass
@@ -68,7 +69,8 @@ def _check_role(role: str) -> None:
 
 
 def _role_token(info: dict[str, Any], role: str) -> str:
-    return info["supervisor_token"] if role == "supervisor" else info["chatwoot_token"]
+    token: str = info["supervisor_token"] if role == "supervisor" else info["chatwoot_token"]
+    return token
 
 
 def _point_accounts_at(ws: _Workspace, info: dict[str, Any], role: str) -> tuple[int, int]:

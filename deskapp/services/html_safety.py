@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html as html_lib
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 import nh3
@@ -161,7 +162,7 @@ def _clean_src(value: str, allow_remote: bool) -> str | None:
     return None
 
 
-def _filter(allow_remote: bool):
+def _filter(allow_remote: bool) -> Callable[[str, str, str], str | None]:
     def attribute_filter(tag: str, name: str, value: str) -> str | None:
         if name == "style":
             return _clean_style(value, allow_remote)

@@ -20,7 +20,8 @@ from deskapp.domain.sla import clock_state
 from deskapp.store import inbox_rows, profile_records, team_directory
 from deskapp.store.engine import Database
 from deskapp.store.inbox_rows import SORT_COLUMNS as SORT_COLUMNS  # the UI's sort picker offers these keys
-from deskapp.store.inbox_rows import ConversationRow, ViewFilter
+from deskapp.store.inbox_rows import ConversationRow as ConversationRow  # the UI's rows and view filters
+from deskapp.store.inbox_rows import ViewFilter as ViewFilter
 from deskapp.store.profile import ProfileStore
 
 OPEN_STATUSES = (Status.OPEN.value, Status.PENDING.value)

@@ -93,7 +93,7 @@ class ReportService:
             forced = queries.setting(conn, SETTING_SUPERVISOR) == "1"
         return SignedIn(tuple(a.id for a in me), forced or any(a.role.lower() in SUPERVISOR_ROLES for a in me))
 
-    def filter_choices(self) -> dict[str, list]:
+    def filter_choices(self) -> dict[str, list[Any]]:
         """Values the filter boxes offer: channels, teams and agents (id, name), labels, intents."""
         with self.db.read() as conn:
             channels = report_rows.distinct_values(conn, "conversation", "channel")
@@ -191,7 +191,7 @@ class ReportService:
         targets = self.sla_targets()
         with self.db.read() as conn:
             rows = queries.running_clocks(conn)
-        clocks = []
+        clocks: list[dict[str, Any]] = []
         for cid, ext, subject, channel, due, assignee in rows:
             left = due - now
             state = clock_state(due, target_for(targets, channel), now).replace("breaching", "breached")

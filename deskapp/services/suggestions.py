@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from deskapp.copilot.context import build_context, order_summary
 from deskapp.copilot.llm import DEFAULT_MODEL, DEFAULT_URL, DraftStream, LLMClient, LLMError, LLMSettings
@@ -98,7 +99,8 @@ class SuggestionService:
                         0.35 + 0.4 * past.score + bonus, conversation_id=past.conversation_id))
         return self._rank(candidates, limit)
 
-    def _from_templates(self, templates: list[TemplateRow], intents: dict[str, float], ctx: dict) -> list[Suggestion]:
+    def _from_templates(self, templates: list[TemplateRow], intents: dict[str, float],
+                        ctx: dict[str, Any]) -> list[Suggestion]:
         if not intents:
             return []
         out = []

@@ -14,11 +14,12 @@ import re
 import time
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from deskapp.copilot.context import build_context
 from deskapp.copilot.model import HEADS
-from deskapp.copilot.templating import RenderResult, check, render
+from deskapp.copilot.templating import RenderResult as RenderResult  # what the window's previews receive
+from deskapp.copilot.templating import check, render
 from deskapp.copilot.triage import default_triager
 from deskapp.services.returns import team_zone
 from deskapp.store import canned_responses, conversation_facts
@@ -123,6 +124,14 @@ def _validate(name: str, body: str, scope: str, intents: tuple[str, ...] | list[
         raise TemplateError(problems[0])
 
 
+class _TemplateFields(TypedDict):
+    name: str
+    body: str
+    shortcut: str
+    scope: str
+    intents: list[str]
+
+
 def save_template(profile: ProfileStore, *, name: str, body: str, shortcut: str = "", scope: str = "team",
                   intents: tuple[str, ...] | list[str] = (), template_id: int | None = None) -> int:
     """Create (no id) or update one of the agent's templates; returns its id. Unknown variables are allowed
@@ -130,8 +139,8 @@ def save_template(profile: ProfileStore, *, name: str, body: str, shortcut: str 
     _validate(name, body, scope, intents)
     if template_id is not None and template_id < 0:
         raise TemplateError("a synced Chatwoot canned response is edited in Chatwoot; import it to edit a copy")
-    fields = {"name": name.strip(), "body": body, "shortcut": shortcut.strip(), "scope": scope,
-              "intents": list(dict.fromkeys(intents))}
+    fields: _TemplateFields = {"name": name.strip(), "body": body, "shortcut": shortcut.strip(), "scope": scope,
+                               "intents": list(dict.fromkeys(intents))}
     with profile.write() as conn:
         if template_id is None:
             return records.insert_template(conn, **fields)
@@ -190,6 +199,7 @@ def import_chatwoot_canned(db: Database, profile: ProfileStore) -> int:
             existing = records.template_id_by(conn, origin=key)
             if existing is not None:
                 current = records.template(conn, existing)
+                assert current is not None  # found by template_id_by in this same transaction
                 if (current["name"], current["body"], current["shortcut"]) != (name, body, r.shortcut):
                     records.update_template(conn, existing, name=name, body=body, shortcut=r.shortcut)
             else:
@@ -266,7 +276,7 @@ def preview(db: Database, body: str, conversation_id: int | None, *, agent_name:
 class BulkItem:
     conversation_id: int
     customer: str
-    subject: str
+    subject: str | None
     result: RenderResult
     selected: bool = field(default=True)
 

@@ -24,7 +24,7 @@ def _now() -> int:
     return int(time.time())
 
 
-def _to_account(row: Row) -> Account:
+def _to_account(row: Row[Any]) -> Account:
     try:
         settings = json.loads(row.settings or "{}")
     except ValueError:
@@ -106,7 +106,7 @@ def get_cursors(conn: Connection, account_id: int, streams: list[str]) -> dict[s
         marks = ",".join("?" * len(chunk))
         found.update(conn.exec_driver_sql(
             f"SELECT stream, value FROM sync_cursor WHERE account_id = ? AND stream IN ({marks})",
-            (account_id, *chunk)).all())
+            (account_id, *chunk)).tuples().all())
     return found
 
 

@@ -5,14 +5,16 @@ The agent's own templates live in the profile (store.profile_records); these com
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import Connection, Row, text
 
 _COLUMNS = "id, account_id, external_id, name, body, shortcut, scope, intents, updated_at"
 
 
-def synced_templates(conn: Connection) -> list[Row]:
+def synced_templates(conn: Connection) -> list[Row[Any]]:
     return list(conn.execute(text(f"SELECT {_COLUMNS} FROM template ORDER BY name COLLATE NOCASE, id")).all())
 
 
-def synced_template(conn: Connection, template_id: int) -> Row | None:
+def synced_template(conn: Connection, template_id: int) -> Row[Any] | None:
     return conn.execute(text(f"SELECT {_COLUMNS} FROM template WHERE id = :id"), {"id": template_id}).first()

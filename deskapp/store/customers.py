@@ -13,6 +13,7 @@ import functools
 import time
 import unicodedata
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -31,7 +32,7 @@ def _now() -> int:
     return int(time.time())
 
 
-def _many(conn: Connection, sql: str, rows: list) -> None:
+def _many(conn: Connection, sql: str, rows: list[tuple[Any, ...]]) -> None:
     if rows:
         conn.exec_driver_sql(sql, rows)
 
@@ -147,7 +148,7 @@ def _contact_column(conn: Connection, account_id: int, external_ids: list[str], 
         values.update(conn.exec_driver_sql(
             f"SELECT external_id, {column} FROM contact WHERE account_id = ? AND external_id IN ({marks})",
             (account_id, *chunk),
-        ).all())
+        ).tuples().all())
     return values
 
 
@@ -265,7 +266,7 @@ def propose_fuzzy_merges(conn: Connection, customer_ids: Iterable[int]) -> int:
             _propose(conn, a, b, "same name and order email")
         pairs += len(rows)
         # Phones written differently (a missing country code parses to another E.164 number).
-        tails = {}
+        tails: dict[str, set[tuple[int, str]]] = {}
         for cid, value in conn.exec_driver_sql(
             f"SELECT customer_id, value FROM customer_identity WHERE kind = 'phone' AND customer_id IN ({marks})",
             tuple(chunk),
@@ -330,7 +331,8 @@ def accept_proposal(conn: Connection, proposal_id: int) -> int | None:
     ).first()
     if row is None or row[2] != "pending":
         return None
-    keep, drop = min(row[0], row[1]), max(row[0], row[1])
+    keep: int = min(row[0], row[1])
+    drop: int = max(row[0], row[1])
     conn.exec_driver_sql("UPDATE merge_proposal SET state = 'accepted' WHERE id = ?", (proposal_id,))
     merge_customers(conn, keep, drop)
     return keep
@@ -343,5 +345,5 @@ def reject_proposal(conn: Connection, proposal_id: int) -> bool:
     ).rowcount)
 
 
-def _ts(value) -> int | None:
+def _ts(value: datetime | None) -> int | None:
     return int(value.timestamp()) if value is not None else None

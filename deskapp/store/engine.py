@@ -53,7 +53,8 @@ def make_engine(path: Path, *, synchronous: str = "NORMAL") -> Engine:
     )
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record) -> None:  # pragma: no cover - exercised by every test
+    def _on_connect(dbapi_conn: sqlite3.Connection,
+                    _record: object) -> None:  # pragma: no cover - exercised by every test
         # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit transactions get in the way).
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
@@ -100,7 +101,9 @@ class Database:
         also serve store.cache_reader.CacheReader (which loads no SQLAlchemy)."""
         with self.engine.connect() as conn:
             conn.exec_driver_sql("SELECT 1")  # BEGIN, so the reads below share one snapshot
-            yield conn.connection.driver_connection
+            raw = conn.connection.driver_connection
+            assert isinstance(raw, sqlite3.Connection)  # the pysqlite driver's
+            yield raw
 
     def close(self) -> None:
         self.engine.dispose()

@@ -212,6 +212,7 @@ def updated_since(db: Database, ids: list[int], since: int) -> set[int]:
 
 def newest(db: Database, *, status: str | None, limit: int) -> list[dict[str, Any]]:
     """Newest first: local id, account, external_id, channel, status, customer, subject, last activity."""
+    params: dict[str, str | int]
     where, params = ("c.status = :status", {"status": status}) if status else ("1", {})
     params["limit"] = limit
     with db.read() as conn:

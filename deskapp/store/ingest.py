@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Row
 
 from deskapp.domain import (
     Agent,
@@ -55,11 +57,11 @@ log = logging.getLogger(__name__)
 __all__ = ["LOCAL_PREFIX", "AppliedChanges", "apply_batch", "refresh_conversation_summaries"]
 
 
-def apply_batch(conn: Connection, account_id: int, records: list, *, stream: str,
+def apply_batch(conn: Connection, account_id: int, records: Sequence[object], *, stream: str,
                 cursor: str | None) -> AppliedChanges:
     """Upserts ``records`` (any domain record types, mixed) and stores ``cursor`` for ``stream``."""
     changes = AppliedChanges(account_id=account_id, stream=stream, records=len(records))
-    groups: dict[type, list] = {}
+    groups: dict[type, list[Any]] = {}
     for record in records:
         if not valid(record):
             log.warning("dropping a %s without the ids it needs on %s", type(record).__name__, stream)
@@ -121,7 +123,7 @@ _CONVERSATION_UPSERT = (
 
 def _apply_conversations(conn: Connection, account_id: int, convs: list[Conversation]) -> set[int]:
     exts = [c.external_id for c in convs]
-    existing: dict[str, tuple] = {}
+    existing: dict[str, Row[Any]] = {}
     for chunk in chunks(exts):
         marks = ",".join("?" * len(chunk))
         for row in conn.exec_driver_sql(
@@ -130,9 +132,11 @@ def _apply_conversations(conn: Connection, account_id: int, convs: list[Conversa
         ).all():
             existing[row[0]] = row
     contact_customer = customers.ensure_contacts(conn, account_id, [c.contact_external_id or "" for c in convs])
-    agents = dict(conn.exec_driver_sql(
-        "SELECT external_id, id FROM agent WHERE account_id = ?", (account_id,)).all())
-    teams = dict(conn.exec_driver_sql("SELECT external_id, id FROM team WHERE account_id = ?", (account_id,)).all())
+    agents: dict[str, int] = dict(conn.exec_driver_sql(
+        "SELECT external_id, id FROM agent WHERE account_id = ?", (account_id,)).tuples().all())
+    teams: dict[str, int] = dict(conn.exec_driver_sql(
+        "SELECT external_id, id FROM team WHERE account_id = ?", (account_id,)).tuples().all())
+    events: list[tuple[str, str, int, int | None, str | None]]  # conversation, kind, at, agent, value
     rows, events, labels, reindex = [], [], {}, []
     for c in convs:
         updated = ts(c.updated_at) or ts(c.created_at) or 0
@@ -175,9 +179,10 @@ def _apply_conversations(conn: Connection, account_id: int, convs: list[Conversa
     many(conn, _CONVERSATION_UPSERT, rows)
     ids = id_map(conn, "conversation", account_id, list(labels))
     applied = [ids[ext] for ext in labels if ext in ids]
-    for chunk in chunks(applied):
+    for id_chunk in chunks(applied):
         conn.exec_driver_sql(
-            f"DELETE FROM conversation_label WHERE conversation_id IN ({','.join('?' * len(chunk))})", tuple(chunk))
+            f"DELETE FROM conversation_label WHERE conversation_id IN ({','.join('?' * len(id_chunk))})",
+            tuple(id_chunk))
     many(
         conn,
         "INSERT OR IGNORE INTO conversation_label (conversation_id, label) VALUES (?, ?)",

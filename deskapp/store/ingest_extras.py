@@ -79,7 +79,7 @@ def apply_orders(conn: Connection, account_id: int, orders: list[Order], changes
         marks = ",".join("?" * len(chunk))
         existing.update(conn.exec_driver_sql(
             f'SELECT external_id, updated_at FROM "order" WHERE account_id = ? AND external_id IN ({marks})',
-            (account_id, *chunk)).all())
+            (account_id, *chunk)).tuples().all())
     known = customers._contact_customers(conn, account_id, [o.customer_external_id for o in orders
                                                               if o.customer_external_id])
     rows, lines, owners = [], {}, set()
@@ -106,8 +106,9 @@ def apply_orders(conn: Connection, account_id: int, orders: list[Order], changes
     many(conn, _ORDER_UPSERT, rows)
     ids = id_map(conn, "order", account_id, list(lines))
     applied = [ids[ext] for ext in lines if ext in ids]
-    for chunk in chunks(applied):
-        conn.exec_driver_sql(f"DELETE FROM order_line WHERE order_id IN ({','.join('?' * len(chunk))})", tuple(chunk))
+    for id_chunk in chunks(applied):
+        conn.exec_driver_sql(f"DELETE FROM order_line WHERE order_id IN ({','.join('?' * len(id_chunk))})",
+                             tuple(id_chunk))
     many(
         conn,
         "INSERT INTO order_line (order_id, title, quantity, sku, unit_price) VALUES (?, ?, ?, ?, ?)",

@@ -63,8 +63,8 @@ def refresh_resolutions(conn: Connection, conversation_ids: list[int]) -> None:
             f" WHERE conversation_id IN ({marks}) AND direction IN ('in', 'activity')"
             " ORDER BY conversation_id, sent_at, id", tuple(with_notices)).all():
             rows[cid].append((at, direction, event))
-        states = dict(conn.exec_driver_sql(
-            f"SELECT id, status FROM conversation WHERE id IN ({marks})", tuple(with_notices)).all())
+        states: dict[int, str] = dict(conn.exec_driver_sql(
+            f"SELECT id, status FROM conversation WHERE id IN ({marks})", tuple(with_notices)).tuples().all())
         conn.exec_driver_sql(f"DELETE FROM conversation_event WHERE conversation_id IN ({marks}) AND value = ?",
                              (*with_notices, SOURCE))
         inserts, updates = [], []

@@ -7,7 +7,7 @@ coercion, batching (``chunks`` of values for IN lists), ids (``id_map``).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -24,6 +24,8 @@ SNIPPET_CHARS = 160
 _CHUNK = 500
 
 E = TypeVar("E", bound=StrEnum)
+D = TypeVar("D")
+T = TypeVar("T")
 
 
 @dataclass
@@ -65,7 +67,7 @@ def real_ts(value: datetime | None) -> int | None:
     return stamp if stamp is not None and stamp >= EARLIEST_REAL else None
 
 
-def enum_or(kind: type[E], value: Any, default: E) -> E:
+def enum_or(kind: type[E], value: Any, default: D) -> E | D:
     try:
         return kind(value)
     except ValueError:
@@ -73,18 +75,18 @@ def enum_or(kind: type[E], value: Any, default: E) -> E:
         return default
 
 
-def chunks(values: list, size: int = _CHUNK) -> Iterable[list]:
+def chunks(values: list[T], size: int = _CHUNK) -> Iterable[list[T]]:
     for start in range(0, len(values), size):
         yield values[start:start + size]
 
 
-def many(conn: Connection, sql: str, rows: list) -> None:
+def many(conn: Connection, sql: str, rows: Sequence[Sequence[Any]] | Sequence[Mapping[str, Any]]) -> None:
     """executemany, skipped when there is nothing to write (an empty page is normal)."""
     if rows:
         conn.exec_driver_sql(sql, rows)
 
 
-def dedupe(records: list, key: str = "external_id") -> list:
+def dedupe(records: list[T], key: str = "external_id") -> list[T]:
     """The same item on two pages or twice in one page: the last copy wins, order kept."""
     return list({getattr(r, key): r for r in records}.values())
 
@@ -96,7 +98,7 @@ def id_map(conn: Connection, table: str, account_id: int, external_ids: list[str
         found.update(conn.exec_driver_sql(
             f'SELECT external_id, id FROM "{table}" WHERE account_id = ? AND external_id IN ({marks})',
             (account_id, *chunk),
-        ).all())
+        ).tuples().all())
     return found
 
 

@@ -4,14 +4,17 @@ flag changes, places gone from a folder, unread counts, and links to the attachm
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from sqlalchemy import Connection
 
 from deskapp.store.ingest_util import chunks
 
 
-def _select_in(conn: Connection, sql: str, account_id: int, values: list) -> list:
+def _select_in(conn: Connection, sql: str, account_id: int, values: Sequence[str | int]) -> list[Any]:
     """Rows of ``sql`` (with ``{marks}`` for the list) for the distinct ``values``, a chunk at a time."""
-    rows: list = []
+    rows: list[Any] = []
     for chunk in chunks(list(dict.fromkeys(values))):
         rows.extend(conn.exec_driver_sql(sql.format(marks=",".join("?" * len(chunk))), (account_id, *chunk)).all())
     return rows
@@ -58,7 +61,7 @@ def existing_conversations(conn: Connection, account_id: int, external_ids: list
                                                " AND external_id IN ({marks})", account_id, external_ids)}
 
 
-def upsert_places(conn: Connection, rows: list[tuple]) -> None:
+def upsert_places(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     """Writes places; each row is (account_id, folder, message_external_id, uid, uidvalidity, rfc_message_id,
     in_reply_to, refs, subject_key, counterpart, conversation_external_id, sent_at, inbound, flags, content)."""
     if not rows:

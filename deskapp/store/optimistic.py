@@ -9,6 +9,7 @@ Items refer to conversations and agents by their external ids, which survive a c
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +19,7 @@ from deskapp.domain import DeliveryState, Direction, OutboxKind
 from deskapp.domain.enums import ORDER_KINDS
 from deskapp.store import order_actions, sla_clock
 from deskapp.store.ingest_util import id_map
+from deskapp.store.outbox import OutboxRow
 
 LOCAL_PREFIX = "local:"
 _MESSAGE_KINDS = (OutboxKind.REPLY, OutboxKind.NOTE)
@@ -72,7 +74,7 @@ def conversation_ids(conn: Connection, keys: list[tuple[int, str]]) -> dict[tupl
     return found
 
 
-def prior_state(conn: Connection, account_id: int, conversation_external_id: str, kind: OutboxKind) -> dict:
+def prior_state(conn: Connection, account_id: int, conversation_external_id: str, kind: OutboxKind) -> dict[str, Any]:
     """What the fields ``kind`` changes hold now, so a rejected item can be rolled back."""
     row = conversation_row(conn, account_id, conversation_external_id)
     if row is None or kind in _MESSAGE_KINDS:
@@ -122,7 +124,7 @@ def _set_labels(conn: Connection, conv_id: int, labels: list[str]) -> None:
 
 
 def _insert_local_message(conn: Connection, account_id: int, conv_id: int, kind: OutboxKind,
-                          payload: dict, client_id: str, created_at: float) -> None:
+                          payload: dict[str, Any], client_id: str, created_at: float) -> None:
     exists = conn.execute(text("SELECT 1 FROM message WHERE account_id=:a AND client_id=:c"),
                           {"a": account_id, "c": client_id}).first()
     if exists:  # already applied, or the server's copy was pulled and matched by client_id
@@ -144,7 +146,7 @@ def _insert_local_message(conn: Connection, account_id: int, conv_id: int, kind:
 
 
 def apply_item(conn: Connection, *, account_id: int, conversation_external_id: str | None, kind: OutboxKind,
-               payload: dict, client_id: str, created_at: float) -> bool:
+               payload: dict[str, Any], client_id: str, created_at: float) -> bool:
     """Put one item's effect into the cache; False when its conversation is not (yet) cached."""
     if conversation_external_id is None:
         return False
@@ -176,7 +178,7 @@ def apply_item(conn: Connection, *, account_id: int, conversation_external_id: s
 
 
 def rollback_item(conn: Connection, *, account_id: int, conversation_external_id: str | None,
-                  kind: OutboxKind, prior: dict, client_id: str) -> None:
+                  kind: OutboxKind, prior: dict[str, Any], client_id: str) -> None:
     """Undo one item's effect: the local message row goes, changed fields get their prior values."""
     if kind in ORDER_KINDS:
         order_actions.remove(conn, client_id)
@@ -185,7 +187,8 @@ def rollback_item(conn: Connection, *, account_id: int, conversation_external_id
         conversation = conn.execute(text("DELETE FROM message WHERE account_id=:a AND external_id=:e"
                                          " RETURNING conversation_id"),
                                     {"a": account_id, "e": local_external_id(client_id)}).scalar()
-        sla_clock.refresh(conn, [conversation])  # an unsent reply taken back: the countdown runs again
+        if conversation is not None:  # an unsent reply taken back: the countdown runs again
+            sla_clock.refresh(conn, [conversation])
         return
     if conversation_external_id is None or not prior:
         return
@@ -227,7 +230,8 @@ def set_delivery(conn: Connection, account_id: int, client_id: str, delivery: De
     sla_clock.refresh_for_message(conn, account_id, client_id)  # a failed reply no longer stops the clock
 
 
-def reapply_open(conn: Connection, rows: list, *, conversation_external_ids: set[str] | None = None) -> int:
+def reapply_open(conn: Connection, rows: Iterable[OutboxRow], *,
+                 conversation_external_ids: set[str] | None = None) -> int:
     """Re-apply open outbox rows (in queue order) over whatever the cache holds now; returns how many."""
     applied = 0
     for row in rows:

@@ -16,6 +16,7 @@ import json
 import logging
 import os
 import sqlite3
+import sys
 import threading
 import time
 import uuid
@@ -112,15 +113,14 @@ class ReplayLock:
 
 
 def _try_lock(fd: int) -> bool:
-    try:
-        import fcntl
-    except ImportError:  # Windows
+    if sys.platform == "win32":
         import msvcrt
         try:
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
             return True
         except OSError:
             return False
+    import fcntl
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         return True
@@ -129,13 +129,12 @@ def _try_lock(fd: int) -> bool:
 
 
 def _unlock(fd: int) -> None:
-    try:
-        import fcntl
-    except ImportError:  # Windows
+    if sys.platform == "win32":
         import msvcrt
         os.lseek(fd, 0, os.SEEK_SET)
         msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
         return
+    import fcntl
     fcntl.flock(fd, fcntl.LOCK_UN)
 
 
@@ -247,7 +246,7 @@ class OutboxStore:
                 with self._lock:
                     self._conn.executescript(f"BEGIN IMMEDIATE;{script}PRAGMA user_version={target}; COMMIT;")
 
-    def _write(self, sql: str, params: tuple | dict = ()) -> int:
+    def _write(self, sql: str, params: tuple[object, ...] | dict[str, object] = ()) -> int:
         with self._lock:
             try:
                 self._conn.execute("BEGIN IMMEDIATE")
@@ -262,7 +261,7 @@ class OutboxStore:
             except sqlite3.Error as exc:
                 raise StorageError(storage_message(exc, "outbox")) from exc
 
-    def _query(self, sql: str, params: tuple | dict = ()) -> list[OutboxRow]:
+    def _query(self, sql: str, params: tuple[object, ...] | dict[str, object] = ()) -> list[OutboxRow]:
         with self._lock:
             return [_row(r) for r in self._conn.execute(sql, params).fetchall()]
 
@@ -298,7 +297,7 @@ class OutboxStore:
     def remove_if_pending(self, client_id: str, *, newer_than: float | None = None) -> bool:
         """Delete an item nobody has started sending (undo); False when it is too late."""
         sql = "DELETE FROM outbox WHERE client_id=? AND state='pending' AND attempts=0"
-        params: tuple = (client_id,)
+        params: tuple[object, ...] = (client_id,)
         if newer_than is not None:
             sql += " AND created_at>=?"
             params += (newer_than,)
@@ -412,7 +411,8 @@ class OutboxStore:
     def items(self, *, states: tuple[str, ...] | None = None, account_id: int | None = None,
               conversation_external_id: str | None = None) -> list[OutboxRow]:
         """Items in queue order (seq), filtered by state, account and conversation."""
-        where, params = [], []
+        where: list[str] = []
+        params: list[object] = []
         if states:
             where.append(f"state IN ({','.join('?' * len(states))})")
             params.extend(str(s) for s in states)

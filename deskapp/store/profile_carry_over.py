@@ -111,7 +111,8 @@ def _corrections(old: sqlite3.Connection, new: sqlite3.Connection) -> int:
         " FROM triage_correction t LEFT JOIN message m ON m.id = t.message_id"
         " LEFT JOIN conversation c ON c.id = coalesce(t.conversation_id, m.conversation_id) ORDER BY t.id").fetchall()
     known = set(records.corrections(new))
-    fresh = [c for r in rows if (c := records.Correction(*r[:8], locks=bool(r[8]))) not in known]
+    # r[:8] is exactly the eight fields before ``locks``, which mypy cannot see in an unpacked row
+    fresh = [c for r in rows if (c := records.Correction(*r[:8], locks=bool(r[8]))) not in known]  # type: ignore[misc]
     for c in fresh:
         records.add_correction(new, c)
     return len(fresh)

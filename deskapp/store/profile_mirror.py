@@ -43,13 +43,13 @@ def mirror_accounts(conn: Connection, accounts: list[Account], created_at: dict[
 
 def copy_differs(conn: Connection, accounts: list[Account], values: dict[str, str]) -> bool:
     """Whether the cache's copies differ from these profile rows (a start-up with nothing to copy writes nothing)."""
-    def config(a: Account) -> tuple:
+    def config(a: Account) -> tuple[object, ...]:
         return a.id, a.kind, a.name, a.base_url, a.settings
 
     cached = [config(a) for a in account_store.list_accounts(conn)]
     if cached != [config(a) for a in sorted(accounts, key=lambda a: a.id)]:
         return True
-    return dict(conn.execute(text("SELECT key, value FROM setting")).all()) != values
+    return dict(conn.execute(text("SELECT key, value FROM setting")).tuples().all()) != values
 
 
 def put_setting(conn: Connection, key: str, value: str | None) -> None:

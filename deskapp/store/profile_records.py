@@ -37,7 +37,8 @@ def insert_account(conn: sqlite3.Connection, kind: AccountKind | str, name: str,
     cur = conn.execute(
         "INSERT INTO account (id, kind, name, base_url, settings, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (account_id, str(AccountKind(kind)), name, base_url, json.dumps(settings or {}), at, _now()))
-    return int(cur.lastrowid)
+    assert cur.lastrowid is not None  # set by every INSERT
+    return cur.lastrowid
 
 
 def update_account(conn: sqlite3.Connection, account_id: int, *, name: str | None = None,
@@ -124,7 +125,8 @@ def templates(conn: sqlite3.Connection) -> list[sqlite3.Row]:
 
 
 def template(conn: sqlite3.Connection, template_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM template WHERE id = ?", (template_id,)).fetchone()
+    row: sqlite3.Row | None = conn.execute("SELECT * FROM template WHERE id = ?", (template_id,)).fetchone()
+    return row
 
 
 def template_id_by(conn: sqlite3.Connection, *, origin: str | None = None,
@@ -145,7 +147,8 @@ def insert_template(conn: sqlite3.Connection, *, name: str, body: str, shortcut:
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (template_id, origin, name, body, shortcut, scope, json.dumps(list(intents)),
          _now() if updated_at is None else updated_at))
-    return int(cur.lastrowid)
+    assert cur.lastrowid is not None  # set by every INSERT
+    return cur.lastrowid
 
 
 def update_template(conn: sqlite3.Connection, template_id: int, **fields: Any) -> bool:

@@ -37,11 +37,11 @@ def all_metadata() -> MetaData:
     return metadata
 
 
-def _pk() -> Column:
+def _pk() -> Column[int]:
     return Column("id", Integer, primary_key=True)
 
 
-def _account_fk() -> Column:
+def _account_fk() -> Column[int]:
     return Column("account_id", Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
 
 

@@ -7,7 +7,8 @@ They take the sqlite3 driver's connection (``read_raw()`` of Database or of Cach
 from __future__ import annotations
 
 import re
-from sqlite3 import Connection, OperationalError
+from sqlite3 import Connection as Connection  # also services.search's, which may not import sqlite3
+from sqlite3 import OperationalError
 from typing import Any
 
 MARK_START, MARK_END = "[", "]"  # around the matched words in a snippet

@@ -22,16 +22,17 @@ from deskapp.store.ingest_util import chunks
 STOPS_THE_CLOCK = "r.direction = 'out' AND r.automated = 0 AND r.delivery != 'failed'"
 
 
-def target_sql(targets: dict[str, int], column: str) -> tuple[str, list]:
+def target_sql(targets: dict[str, int], column: str) -> tuple[str, list[str | int]]:
     """SQL giving the first-response target (seconds) of the channel in ``column``, with its parameters."""
-    whens, params = [], []
+    whens: list[str] = []
+    params: list[str | int] = []
     for channel, seconds in sorted(targets.items()):
         whens.append("WHEN ? THEN ?")
         params += [channel, seconds]
     return f"(CASE {column} {' '.join(whens)} ELSE ? END)", [*params, target_for(targets, "other")]
 
 
-def _update_sql(sla: dict[str, int], where: str) -> tuple[str, list]:
+def _update_sql(sla: dict[str, int], where: str) -> tuple[str, list[str | int]]:
     """One UPDATE writing the deadline of the conversations ``where`` (over ``c``) selects, where it changed."""
     target, params = target_sql(sla, "s.channel")
     return (

@@ -20,9 +20,10 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import Any
 
 from deskapp.connectors.base import AuthError, Cancelled, Connector, PayloadError, TransientError
 from deskapp.credentials import SecretStore
@@ -30,8 +31,8 @@ from deskapp.credentials.keyring_store import CredentialError
 from deskapp.domain import Account, AccountKind, Connectivity, Conversation
 from deskapp.domain.changes import NOTHING, Changes
 from deskapp.store import accounts as account_store
-from deskapp.store.engine import Database, savepoint
-from deskapp.store.ingest import apply_batch
+from deskapp.store.engine import Connection, Database, savepoint
+from deskapp.store.ingest import AppliedChanges, apply_batch
 from deskapp.sync import registry as default_registry
 from deskapp.sync.hooks import ApplyHook, BeforePull, Preprocessor, SyncEvent, SyncSummary, changes_of
 
@@ -56,7 +57,7 @@ class SyncEngine:
         db: Database,
         secrets: SecretStore,
         *,
-        registry: Mapping[AccountKind, Callable] | None = None,
+        registry: Mapping[AccountKind, default_registry.Factory] | None = None,
         apply_hooks: Iterable[ApplyHook] = (),
         preprocessors: Mapping[str, Preprocessor] | None = None,
         before_pull: Iterable[BeforePull] = (),
@@ -149,7 +150,8 @@ class SyncEngine:
         with self.db.write() as conn:
             account_store.set_state(conn, account_id, summary.state,
                                     error=summary.errors[-1][:500] if summary.errors else None, synced=synced)
-            summary.last_sync = account_store.get_account(conn, account_id).last_sync
+            account = account_store.get_account(conn, account_id)
+            summary.last_sync = account.last_sync if account is not None else None  # None: removed meanwhile
         self._emit(account_id, summary.state, 1, 1, "synced" if synced else (summary.errors or ["stopped"])[-1],
                    summary.last_sync)
         log.info("account %s sync: %s", account_id, summary.as_dict())
@@ -255,7 +257,7 @@ class SyncEngine:
             if announce:
                 self._emit(account.id, Connectivity.ONLINE, index, total,
                            f"pulling messages of {len(pending)} conversation(s)", None)
-            group: list[tuple[str, list, str | None, bool]] = []
+            group: list[tuple[str, list[Any], str | None, bool]] = []
             pull = functools.partial(self._pull_messages_at, account, connector, cursors)
             workers = max(1, int(getattr(connector, "parallel_message_pulls", 1)))
             with contextlib.closing(_in_order(pending, pull, workers)) as results:
@@ -277,14 +279,14 @@ class SyncEngine:
                         self._apply_message_group(account, group, summary)
 
     def _pull_messages_at(self, account: Account, connector: Connector, cursors: Mapping[str, str | None],
-                          ext: str) -> tuple[list, str | None, bool]:
+                          ext: str) -> tuple[list[Any], str | None, bool]:
         return self._pull_messages(account, connector, ext, cursors.get(MESSAGES_PREFIX + ext))
 
     def _pull_messages(self, account: Account, connector: Connector, ext: str,
-                       cursor: str | None) -> tuple[list, str | None, bool]:
+                       cursor: str | None) -> tuple[list[Any], str | None, bool]:
         """All new messages of one conversation after ``cursor``: (items, cursor after them, reached the end)."""
         stream = MESSAGES_PREFIX + ext
-        seen, items = {cursor}, []
+        seen, items = {cursor}, list[Any]()
         for _page in range(MAX_PAGES_PER_STREAM):
             if self._stopping.is_set():
                 break
@@ -299,7 +301,7 @@ class SyncEngine:
             seen.add(cursor)
         return items, cursor, False
 
-    def _apply_message_group(self, account: Account, group: list[tuple[str, list, str | None, bool]],
+    def _apply_message_group(self, account: Account, group: list[tuple[str, list[Any], str | None, bool]],
                              summary: SyncSummary) -> None:
         items = [m for _ext, msgs, _cursor, _done in group for m in msgs]
         with self.db.write() as conn:
@@ -315,7 +317,7 @@ class SyncEngine:
         self._count(summary, len(items), changes)
         self.note_changes(account.id, changes_of(changes))
 
-    def _apply(self, account: Account, stream: str, items: list, cursor: str | None, done: bool,
+    def _apply(self, account: Account, stream: str, items: list[Any], cursor: str | None, done: bool,
                per_conversation: bool, summary: SyncSummary) -> None:
         with self.db.write() as conn:
             preprocess = self.preprocessors.get(str(account.kind))
@@ -332,7 +334,7 @@ class SyncEngine:
         self.note_changes(account.id, changes_of(changes))
 
     @staticmethod
-    def _count(summary: SyncSummary, records: int, changes) -> None:
+    def _count(summary: SyncSummary, records: int, changes: AppliedChanges) -> None:
         summary.pages += 1
         summary.records += records
         summary.new_messages += len(changes.new_message_ids)
@@ -340,7 +342,7 @@ class SyncEngine:
         summary.duplicates += changes.duplicates
         summary.not_imported += changes.not_imported
 
-    def _run_hooks(self, conn, changes) -> None:
+    def _run_hooks(self, conn: Connection, changes: AppliedChanges) -> None:
         for number, hook in enumerate(self.apply_hooks):
             try:
                 with savepoint(conn, f"hook_{number}"):
@@ -431,8 +433,8 @@ class SyncEngine:
             wake.wait(delay)
 
 
-def _in_order(pending: list[str], pull: Callable[[str], tuple[list, str | None, bool]],
-              workers: int) -> Iterator[tuple[str, Callable[[], tuple[list, str | None, bool]]]]:
+def _in_order(pending: list[str], pull: Callable[[str], tuple[list[Any], str | None, bool]],
+              workers: int) -> Generator[tuple[str, Callable[[], tuple[list[Any], str | None, bool]]]]:
     """(conversation, its pull's result getter) in ``pending`` order. With ``workers`` > 1 a few
     conversations are fetched side by side (their round trips overlap), at most 2 × workers ahead of
     the caller, who applies them in order on its own thread: one writer, the order of a plain loop."""

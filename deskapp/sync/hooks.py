@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from deskapp.connectors.base import Connector
 from deskapp.domain import Connectivity
@@ -20,7 +21,7 @@ from deskapp.store.ingest import AppliedChanges
 # that hook's writes are rolled back (a savepoint), so a buggy hook never stalls the sync.
 ApplyHook = Callable[[Connection, AppliedChanges], None]
 # Runs inside the write transaction before apply: (conn, account_id, records) -> records.
-Preprocessor = Callable[[Connection, int, list], list]
+Preprocessor = Callable[[Connection, int, list[Any]], list[Any]]
 # Runs before an account's pulls (outbox replay): (account_id, connector).
 BeforePull = Callable[[int, Connector], None]
 
@@ -56,7 +57,7 @@ class SyncSummary:
     seconds: float = 0.0
     last_sync: datetime | None = None
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"account_id": self.account_id, "kind": self.kind, "state": str(self.state), "pages": self.pages,
                 "records": self.records, "new_messages": self.new_messages, "conversations": self.conversations,
                 "duplicates": self.duplicates, "not_imported": self.not_imported, "errors": list(self.errors),

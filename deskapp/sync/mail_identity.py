@@ -15,11 +15,12 @@ from deskapp.connectors.imap_smtp.mapping import client_id_of, message_keys, sam
 from deskapp.domain.mail import MailHeaders
 from deskapp.store import mail_places
 from deskapp.store.engine import Connection
+from deskapp.store.mail_places import Holder
 
 Place = tuple[str, int, int]  # folder, uidvalidity, uid
 
 
-def _place(h: MailHeaders) -> Place:
+def _place(h: MailHeaders | Holder) -> Place:
     return (h.folder, h.uidvalidity, h.uid)
 
 

@@ -20,12 +20,13 @@ import logging
 import re
 import time
 from dataclasses import replace
+from typing import Any
 
 from deskapp.domain import Conversation, Message, Status
 from deskapp.domain.mail import AttachmentBlob, FolderSnapshot, ImportTally, MailFlags, MailHeaders, MailImportFailed
 from deskapp.store import mail_failures, mail_threads
 from deskapp.store.engine import Connection
-from deskapp.store.ingest import refresh_conversation_summaries
+from deskapp.store.ingest import AppliedChanges, refresh_conversation_summaries
 from deskapp.store.mail_blobs import blob_dir_for, blob_path, named_path, store_blob
 from deskapp.sync.mail_identity import resolve_keys
 
@@ -40,7 +41,7 @@ def subject_key(subject: str) -> str:
     return _REPLY_PREFIX.sub("", subject or "").strip().lower()[:200]
 
 
-def preprocess_mail(conn: Connection, account_id: int, records: list) -> list:
+def preprocess_mail(conn: Connection, account_id: int, records: list[Any]) -> list[Any]:
     headers = [r for r in records if isinstance(r, MailHeaders)]
     flags = [r for r in records if isinstance(r, MailFlags)]
     snapshots = [r for r in records if isinstance(r, FolderSnapshot)]
@@ -77,7 +78,7 @@ def _store_blobs(conn: Connection, blobs: list[AttachmentBlob]) -> None:
 # --- threading ---------------------------------------------------------------------------------
 
 
-def _thread(conn: Connection, account_id: int, places: list[MailHeaders], rest: list) -> tuple[list, int]:
+def _thread(conn: Connection, account_id: int, places: list[MailHeaders], rest: list[Any]) -> tuple[list[Any], int]:
     identity, duplicates = resolve_keys(conn, account_id, places)
     has_body = {identity[h.message_external_id] for h in places if h.has_body}
     header_only_places = {h.message_external_id for h in places if not h.has_body}
@@ -87,14 +88,14 @@ def _thread(conn: Connection, account_id: int, places: list[MailHeaders], rest: 
     stored = mail_threads.held_messages(conn, account_id, keys)
     wanted = [i for h in headers if h.message_external_id not in located for i in (h.in_reply_to, *h.references) if i]
     by_rfc_id: dict[str, list[tuple[str, str, int]]] = {}
-    for rfc_id, *candidate in mail_threads.by_rfc_message_id(conn, account_id, wanted):
-        by_rfc_id.setdefault(rfc_id, []).append(tuple(candidate))
+    for rfc_id, in_conversation, with_counterpart, sent_at in mail_threads.by_rfc_message_id(conn, account_id, wanted):
+        by_rfc_id.setdefault(rfc_id, []).append((in_conversation, with_counterpart, sent_at))
     loose = [h for h in headers if h.message_external_id not in located and not (h.references or h.in_reply_to)]
     named = mail_threads.named_conversations(conn, account_id, ["mail:" + h.message_external_id for h in loose])
     earlier: dict[tuple[str, str], list[tuple[str, int]]] = {}
-    for topic_subject, counterpart, conversation, at in mail_threads.by_subject(
+    for topic_subject, counterpart, their_conversation, at in mail_threads.by_subject(
             conn, account_id, [k for k in (subject_key(h.subject) for h in loose) if k]):
-        earlier.setdefault((topic_subject, counterpart), []).append((conversation, at))
+        earlier.setdefault((topic_subject, counterpart), []).append((their_conversation, at))
     resolved: dict[str, str] = {}  # message external id -> conversation external id
     batch_subjects: dict[tuple[str, str], tuple[str, int]] = {}
     for h in sorted(headers, key=lambda h: (h.sent_at_epoch, h.message_external_id)):
@@ -127,7 +128,7 @@ def _thread(conn: Connection, account_id: int, places: list[MailHeaders], rest: 
     _upsert_locations(conn, account_id, headers, resolved)
     provisional = {"mail:" + place: identity[place] for place in identity}
     existing = mail_threads.existing_conversations(conn, account_id, list(set(resolved.values())))
-    out: list = []
+    out: list[Any] = []
     merged: dict[str, Conversation] = {}
     unread_counted: set[str] = set()
     for record in rest:
@@ -242,7 +243,7 @@ def _apply_snapshot(conn: Connection, account_id: int, snapshot: FolderSnapshot)
 # --- attachments -------------------------------------------------------------------------------
 
 
-def link_mail_attachments(conn: Connection, changes) -> None:
+def link_mail_attachments(conn: Connection, changes: AppliedChanges) -> None:
     """Apply hook: attachment rows of the batch whose bytes we hold get ``local_path`` (a named link), so
     the thread view opens and saves them like any downloaded attachment."""
     if not changes.conversation_ids:

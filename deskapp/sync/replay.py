@@ -22,6 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
+from typing import TYPE_CHECKING
 
 from deskapp.connectors.base import AuthError, Cancelled, Connector, ConnectorError, TransientError
 from deskapp.domain import DeliveryState, OutboxKind, OutboxState, PushResult
@@ -29,9 +30,14 @@ from deskapp.domain.changes import Changes
 from deskapp.domain.enums import ORDER_KINDS
 from deskapp.domain.order_actions import describe
 from deskapp.store import optimistic, order_actions
-from deskapp.store.engine import Database
+from deskapp.store.engine import Connection, Database
+from deskapp.store.ingest import AppliedChanges
 from deskapp.store.outbox import PROBLEM_STATES, UNDO_WINDOW_S, OutboxRow, OutboxStore
 from deskapp.store.work_offline import is_work_offline
+from deskapp.sync.hooks import ApplyHook
+
+if TYPE_CHECKING:
+    from deskapp.sync.engine import SyncEngine
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +232,8 @@ class Replayer:
         item = replace(row.to_item(), attempts=previous_attempts, state=OutboxState.SENDING)
         try:
             if getattr(connector, "records_handoff", False):
-                result: PushResult = connector.push(item, partial(self.outbox.set_handoff, row.client_id))
+                # connectors that say records_handoff take push(item, handoff) (connectors.base)
+                result: PushResult = connector.push(item, partial(self.outbox.set_handoff, row.client_id))  # type: ignore[call-arg]
             else:
                 result = connector.push(item)
         except AuthError as exc:
@@ -355,11 +362,11 @@ class Replayer:
                 log.exception("on_item listener failed")
 
 
-def reapply_hook(outbox: OutboxStore):
+def reapply_hook(outbox: OutboxStore) -> ApplyHook:
     """An apply hook: after a pull rewrote conversations with the server's state, put the changes
     still waiting in the outbox back on top (the cache = server state + pending outbox)."""
 
-    def hook(conn, changes) -> None:
+    def hook(conn: Connection, changes: AppliedChanges) -> None:
         if not changes.conversation_ids:
             return
         rows = outbox.open_items(changes.account_id)
@@ -373,7 +380,7 @@ def reapply_hook(outbox: OutboxStore):
     return hook
 
 
-def wake_after_hold(engine, replayer: Replayer):
+def wake_after_hold(engine: SyncEngine, replayer: Replayer) -> Callable[[OutboxRow], None]:
     """An outbox listener: when a new item's undo window is over, wake that account's running sync loop
     so the item goes out within seconds instead of at the next interval (no effect on one-shot syncs)."""
 

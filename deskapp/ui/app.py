@@ -14,27 +14,32 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict, Unpack
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from deskapp.services import accounts as account_service
 from deskapp.services import demo_workspace
-from deskapp.services.gui_services import GuiServices
+from deskapp.services.demo_workspace import DemoWorkspace
+from deskapp.services.gui_services import GuiServices, SyncEngine
+from deskapp.services.mail_push import MailPush
+from deskapp.services.workspace import AppWorkspace
 from deskapp.ui import icons, theme
 from deskapp.ui.accounts_dialog import AccountsDialog, FirstRunDialog
 from deskapp.ui.main_window import MainWindow
 from deskapp.ui.screenshot import screenshot
 from deskapp.ui.tasks import TaskRunner
 
+if TYPE_CHECKING:
+    from deskapp.ui.crash import CrashHandler
+
 log = logging.getLogger(__name__)
 
 
 def application() -> QApplication:
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication(sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
     app.setApplicationName("deskapp")
     app.setOrganizationName("deskapp")
     app.setDesktopFileName("deskapp")
@@ -43,7 +48,7 @@ def application() -> QApplication:
     return app
 
 
-def start_engine(services: GuiServices, window: MainWindow, apply_hooks: tuple = ()) -> Any | None:
+def start_engine(services: GuiServices, window: MainWindow, apply_hooks: tuple = ()) -> SyncEngine | None:
     try:
         return services.start_sync(on_event=window.bridge, apply_hooks=apply_hooks)
     except Exception:
@@ -52,7 +57,7 @@ def start_engine(services: GuiServices, window: MainWindow, apply_hooks: tuple =
         return None
 
 
-def start_mail_push(ws: Any, engine: Any | None) -> Any | None:
+def start_mail_push(ws: AppWorkspace, engine: SyncEngine | None) -> MailPush | None:
     """IMAP IDLE watchers: a mailbox's new mail syncs at once rather than at the next poll."""
     if engine is None:
         return None
@@ -71,13 +76,13 @@ class Session:
 
     app: QApplication
     window: MainWindow
-    workspace: Any
+    workspace: AppWorkspace
     services: GuiServices
-    engine: Any | None = None
-    demo: Any | None = None
-    outbox: Any | None = None
-    crash: Any | None = None
-    mail_push: Any | None = None
+    engine: SyncEngine | None = None
+    demo: DemoWorkspace | None = None
+    outbox: object | None = None
+    crash: CrashHandler | None = None
+    mail_push: MailPush | None = None
 
     def close(self) -> None:
         self.window.close()
@@ -108,7 +113,7 @@ class Session:
             self.mail_push = start_mail_push(self.workspace, self.engine)
 
 
-def start(workspace: Any, services: GuiServices, options: dict, *, demo: Any | None = None,
+def start(workspace: AppWorkspace, services: GuiServices, options: dict, *, demo: DemoWorkspace | None = None,
           clock: Callable[[], float] = time.time) -> Session | None:
     """Everything up to a shown main window (first-run dialog, demo backend, sync engine) over ``services``.
     ``demo``: a demo workspace already started (demo_workspace.start_demo), used as --demo would be (the
@@ -157,8 +162,9 @@ def start(workspace: Any, services: GuiServices, options: dict, *, demo: Any | N
     window.show()
     if options.get("tab"):
         open_tab(window, options["tab"])
-    if getattr(workspace, "notice", None):  # the cache was damaged or missing: say what happened to it
-        window.show_notice(workspace.notice, dialog=not headless)
+    notice = getattr(workspace, "notice", None)
+    if notice:  # the cache was damaged or missing: say what happened to it
+        window.show_notice(notice, dialog=not headless)
     # Start-up objects live as long as the app: keep them out of the cyclic GC's full passes, which
     # otherwise walk them all (tens of ms) whenever a worker allocates a lot, stalling the GUI thread.
     gc.collect()
@@ -170,16 +176,24 @@ def start(workspace: Any, services: GuiServices, options: dict, *, demo: Any | N
 
 def open_tab(window: MainWindow, name: str) -> None:
     """Show a main screen; the Team tab appears once the sync has told who is signed in."""
-    if window.select_tab(name) is None and name == "team" and window.performance is not None:
+    performance = window.performance
+    if window.select_tab(name) is None and name == "team" and performance is not None:
         def appeared(supervisor: bool) -> None:
             if supervisor:
-                window.performance.supervisor_changed.disconnect(appeared)
+                performance.supervisor_changed.disconnect(appeared)
                 window.select_tab(name)
 
-        window.performance.supervisor_changed.connect(appeared)
+        performance.supervisor_changed.connect(appeared)
 
 
-def run(workspace: Any, services: GuiServices, options: dict, **start_kw: Any) -> int:
+class StartOptions(TypedDict, total=False):
+    """What ``run`` passes on to ``start``."""
+
+    demo: DemoWorkspace | None
+    clock: Callable[[], float]
+
+
+def run(workspace: AppWorkspace, services: GuiServices, options: dict, **start_kw: Unpack[StartOptions]) -> int:
     """Open the main window; returns the exit code. Options: see the module's docstring; ``start_kw``
     go to ``start`` (a demo already started, a pinned clock)."""
     session = start(workspace, services, options, **start_kw)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,11 +19,13 @@ from PySide6.QtWidgets import (
 
 from deskapp.copilot.model import HEADS
 from deskapp.services import templates as template_service
+from deskapp.services.actions import ActionService
 from deskapp.services.templates import BulkItem
+from deskapp.services.workspace import Database, ProfileStore
 from deskapp.ui.tasks import TaskRunner
 
 
-def prepare_replies(db: Any, profile: Any, template_id: int | None, intent: str,
+def prepare_replies(db: Database, profile: ProfileStore, template_id: int | None, intent: str,
                     agent_name: str | None) -> list[BulkItem] | None:
     """The chosen template rendered for every waiting conversation of the intent (None: no such template)."""
     template = template_service.get_template(db, profile, template_id) if template_id is not None else None
@@ -44,11 +44,12 @@ class BulkAnswerDialog(QDialog):
     listed = Signal(int)  # the intent's templates are in the box: how many
     loaded = Signal(int)  # the replies are rendered and listed: how many
 
-    def __init__(self, db: Any, profile: Any, actions: Any, *, intent: str = "order_status",
-                 template_id: int | None = None, agent_name: str | None = None, confirm: bool = True,
-                 runner: TaskRunner | None = None, parent=None) -> None:
+    def __init__(self, db: Database, profile: ProfileStore, actions: ActionService | None, *,
+                 intent: str = "order_status", template_id: int | None = None, agent_name: str | None = None,
+                 confirm: bool = True, runner: TaskRunner | None = None, parent=None) -> None:
         super().__init__(parent)
-        self.db, self.profile, self.actions, self.agent_name, self.confirm = db, profile, actions, agent_name, confirm
+        self.db, self.profile, self.action_service, self.agent_name = db, profile, actions, agent_name
+        self.confirm = confirm
         self.runner = runner or TaskRunner(self)
         self.items: list[BulkItem] = []
         self.setWindowTitle("Bulk answer")
@@ -173,4 +174,4 @@ class BulkAnswerDialog(QDialog):
             self.summary.setText(f"Not queued: {message}")
             self._count()
 
-        self.runner.submit(template_service.bulk_send, self.actions, self.items, on_done=queued, on_error=failed)
+        self.runner.submit(template_service.bulk_send, self.action_service, self.items, on_done=queued, on_error=failed)

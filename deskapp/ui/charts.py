@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from deskapp.ui import theme
-from deskapp.ui.charts_ticks import nice_ticks
+from deskapp.ui.charts_ticks import Ticks, nice_ticks
 
 Keys = Sequence[Sequence[str]]  # [series][category] -> drill-down key of the figure drawn there
 MIN_HEIGHT = 240
@@ -57,14 +57,14 @@ def short_day(iso: str, granularity: str = "day") -> str:
 class ChartCard(QWidget):
     """A titled chart with PNG/CSV export; subclasses fill it with ``show_*``."""
 
-    drill = Signal(str)
+    drilled = Signal(str)
 
     def __init__(self, title: str, formula: str, parent: QWidget | None = None, *,
                  empty_text: str = "No data in this period") -> None:
         super().__init__(parent)
         self.title, self.formula, self.empty_text = title, formula, empty_text
         self.empty = True
-        self.value_ticks = None  # the value axis' Ticks once drawn
+        self.value_ticks: Ticks | None = None  # the value axis' Ticks once drawn
         self.csv_header: list[str] = []
         self.csv_rows: list[list] = []
         self._keys: list[list[str]] = []
@@ -92,7 +92,8 @@ class ChartCard(QWidget):
         self.caption.setToolTip(formula)
         head.addWidget(self.caption, 1)
         for text, slot in (("PNG", self._ask_png), ("CSV", self._ask_csv)):
-            button = QToolButton(text=text)
+            button = QToolButton()
+            button.setText(text)
             button.setToolTip(f"Export this chart as {text}")
             button.clicked.connect(slot)
             head.addWidget(button)
@@ -149,7 +150,7 @@ class ChartCard(QWidget):
         """What a click on a bar or point does: ask for the conversations behind it (tests call it too)."""
         keys = self._keys[series_index] if series_index < len(self._keys) else []
         if 0 <= index < len(keys) and keys[index]:
-            self.drill.emit(keys[index])
+            self.drilled.emit(keys[index])
 
     def clear(self) -> None:
         """Nothing to show (no figures computed): the "no data" message, an empty CSV."""
@@ -201,7 +202,7 @@ class ChartCard(QWidget):
         for s_index, (name, values) in enumerate(series.items()):
             bar_set = QBarSet(name)
             bar_set.append([float(v or 0) for v in values])
-            bar_set.hovered.connect(lambda on, i, s=s_index: on and self._hover(s, i))
+            bar_set.hovered.connect(lambda on, i, s=s_index: self._hover(s, i) if on else None)
             bar_set.clicked.connect(lambda i, s=s_index: self.click(s, i))
             bars.append(bar_set)
             self._keys.append(list(keys[s_index]))
@@ -236,7 +237,7 @@ class ChartCard(QWidget):
             parts = [*self._segments(found), dots]
             colours = LINE_COLOURS[theme.is_dark()]  # fixed per series: median and p90 look alike everywhere
             for item in parts:
-                item.hovered.connect(lambda p, on, s=s_index: on and self._hover(s, round(p.x())))
+                item.hovered.connect(lambda p, on, s=s_index: self._hover(s, round(p.x())) if on else None)
                 item.clicked.connect(lambda p, s=s_index: self.click(s, round(p.x())))
                 self.chart.addSeries(item)
                 item.setColor(QColor(colours[s_index % len(colours)]))

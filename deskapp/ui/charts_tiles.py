@@ -44,7 +44,7 @@ class KpiTile(QFrame):
     """One figure: value, change vs the previous period (green when better, red when worse, plain when
     ``lower_is_better`` is None), formula on hover, conversations on click."""
 
-    drill = Signal(str)
+    drilled = Signal(str)
 
     def __init__(self, title: str, formula: str, fmt: Callable[[Any], str], *, lower_is_better: bool | None = False,
                  compare: bool = True, parent: QWidget | None = None) -> None:
@@ -78,7 +78,7 @@ class KpiTile(QFrame):
         else:
             self.unsetCursor()
 
-    def set_value(self, value: Any, previous: Any, key: str) -> None:
+    def set_value(self, value: float | None, previous: float | None, key: str) -> None:
         """``key``: what a click opens (deskapp.kpi.drilldown), "" for nothing."""
         self._set_key(key)
         self.value_label.setText(self.fmt(value))
@@ -101,7 +101,7 @@ class KpiTile(QFrame):
         colours = CHANGE_COLOURS[theme.is_dark()]  # readable on the light and on the dark palette
         self.change_label.setStyleSheet(f"color: {colours[0] if better else colours[1]}")
 
-    def _change(self, value: Any, previous: Any) -> tuple[float, str]:
+    def _change(self, value: float, previous: float) -> tuple[float, str]:
         """The change and how to say its size. Shares and NPS move by percentage points ("pts"), taken
         from the figures as shown, so the arithmetic on the tile adds up."""
         if self.fmt in (fmt_rate, fmt_nps):
@@ -113,14 +113,14 @@ class KpiTile(QFrame):
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         if event.button() == Qt.MouseButton.LeftButton and self.key:
-            self.drill.emit(self.key)
+            self.drilled.emit(self.key)
         super().mousePressEvent(event)
 
 
 class _SortItem(QTableWidgetItem):
     """Sorts by the raw number (None last), shows the formatted text."""
 
-    def __init__(self, text: str, key: Any) -> None:
+    def __init__(self, text: str, key: float | str | None) -> None:
         super().__init__(text)
         self.key = key
         self.setFlags(self.flags() & ~Qt.ItemFlag.ItemIsEditable)
@@ -149,7 +149,7 @@ MAX_ROWS = 15
 class AgentTable(QWidget):
     """Sortable agent table; a double-click asks for the agent's conversations (``drill``); exports as CSV."""
 
-    drill = Signal(str)
+    drilled = Signal(str)
 
     def __init__(self, formulas: dict[str, str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -157,14 +157,17 @@ class AgentTable(QWidget):
         self.table = QTableWidget(0, len(AGENT_COLUMNS))
         self.table.setHorizontalHeaderLabels([c[1] for c in AGENT_COLUMNS])
         for i, (_, _, _, key) in enumerate(AGENT_COLUMNS):
-            self.table.horizontalHeaderItem(i).setToolTip(formulas.get(key, key))
+            header = self.table.horizontalHeaderItem(i)
+            assert header is not None  # set by setHorizontalHeaderLabels above
+            header.setToolTip(formulas.get(key, key))
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)  # by name until clicked
         self.table.setSortingEnabled(True)
         self.table.cellDoubleClicked.connect(self._open_row)
-        export = QToolButton(text="CSV")
+        export = QToolButton()
+        export.setText("CSV")
         export.setToolTip("Export the agent table as CSV")
         export.clicked.connect(self._ask_csv)
         head = QHBoxLayout()
@@ -197,8 +200,9 @@ class AgentTable(QWidget):
         table.setFixedHeight(table.horizontalHeader().sizeHint().height() + shown * row + 2 * table.frameWidth() + 2)
 
     def _open_row(self, row: int, _column: int) -> None:
-        agent_id = self.table.item(row, 0).data(Qt.ItemDataRole.UserRole)
-        self.drill.emit(f"agent:{agent_id}:all")
+        item = self.table.item(row, 0)
+        agent_id = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+        self.drilled.emit(f"agent:{agent_id}:all")
 
     def export_csv(self, path: str | Path) -> None:
         """The rows as currently sorted, raw numbers (seconds, fractions) for spreadsheets."""
@@ -206,7 +210,7 @@ class AgentTable(QWidget):
             writer = csv.writer(handle)
             writer.writerow([c[0] for c in AGENT_COLUMNS])
             for r in range(self.table.rowCount()):
-                writer.writerow([self.table.item(r, c).key for c in range(len(AGENT_COLUMNS))])
+                writer.writerow([getattr(self.table.item(r, c), "key", None) for c in range(len(AGENT_COLUMNS))])
 
     def _ask_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export agent table", "agents.csv", "CSV (*.csv)")

@@ -25,23 +25,23 @@ _SLASH = re.compile(r"(?:^|\s)/([\w-]*)$")
 
 
 class _Editor(QPlainTextEdit):
-    send = Signal()
-    escape = Signal()
-    slash = Signal(str)  # "/word" then Tab: expand the template with that shortcut
+    send_pressed = Signal()
+    escape_pressed = Signal()
+    slash_typed = Signal(str)  # "/word" then Tab: expand the template with that shortcut
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key, mods = event.key(), event.modifiers()
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and mods & Qt.KeyboardModifier.ControlModifier:
-            self.send.emit()
+            self.send_pressed.emit()
             return
         if key == Qt.Key.Key_Escape:
-            self.escape.emit()
+            self.escape_pressed.emit()
             return
         if key == Qt.Key.Key_Tab and not mods:
             before = self.textCursor().block().text()[: self.textCursor().positionInBlock()]
             match = _SLASH.search(before)
             if match:
-                self.slash.emit(match.group(1))
+                self.slash_typed.emit(match.group(1))
                 return
         super().keyPressEvent(event)
 
@@ -58,14 +58,14 @@ class _Editor(QPlainTextEdit):
 
 
 class Composer(QWidget):
-    """``sendRequested(text, is_note)``, ``undoRequested()``, ``draftChanged(text, is_note)``,
-    ``templateRequested(filter)`` (the window opens the picker and calls ``insert_text``)."""
+    """``send_requested(text, is_note)``, ``undo_requested()``, ``draft_changed(text, is_note)``,
+    ``template_requested(filter)`` (the window opens the picker and calls ``insert_text``)."""
 
-    sendRequested = Signal(str, bool)
-    undoRequested = Signal()
-    draftChanged = Signal(str, bool)
-    templateRequested = Signal(str)
-    escapePressed = Signal()
+    send_requested = Signal(str, bool)
+    undo_requested = Signal()
+    draft_changed = Signal(str, bool)
+    template_requested = Signal(str)
+    escape_pressed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -95,7 +95,7 @@ class Composer(QWidget):
         self.template_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.template_button.setAccessibleName("Insert a template")
         self.template_button.setToolTip("Insert a template (Ctrl+T, or type /shortcut then Tab)")
-        self.template_button.clicked.connect(lambda: self.templateRequested.emit(""))
+        self.template_button.clicked.connect(lambda: self.template_requested.emit(""))
         bar.addWidget(self.reply_button)
         bar.addWidget(self.note_button)
         bar.addWidget(self.channel_label, 1)
@@ -106,16 +106,16 @@ class Composer(QWidget):
         self.editor.setTabChangesFocus(False)
         self.editor.setMaximumHeight(160)
         self.editor.setMinimumHeight(70)
-        self.editor.send.connect(self.send)
-        self.editor.escape.connect(self.escapePressed.emit)
-        self.editor.slash.connect(self._slash)
+        self.editor.send_pressed.connect(self.send)
+        self.editor.escape_pressed.connect(self.escape_pressed.emit)
+        self.editor.slash_typed.connect(self._slash)
         self.editor.textChanged.connect(self._text_changed)
         bottom = QHBoxLayout()
         self.undo_label = QLabel()
         self.undo_label.setAccessibleName("Send status")
         self.undo_button = QPushButton("Undo")
         self.undo_button.setAccessibleName("Undo send")
-        self.undo_button.clicked.connect(self.undoRequested.emit)
+        self.undo_button.clicked.connect(self.undo_requested.emit)
         self.undo_button.hide()
         self.send_button = QPushButton(icons.icon("send"), "Send")
         self.send_button.setAccessibleName("Send")
@@ -198,14 +198,14 @@ class Composer(QWidget):
             self._draft_timer.start()
 
     def _emit_draft(self) -> None:
-        self.draftChanged.emit(self.text(), self.is_note)
+        self.draft_changed.emit(self.text(), self.is_note)
 
     def _slash(self, word: str) -> None:
-        self.templateRequested.emit("/" + word)
+        self.template_requested.emit("/" + word)
 
     def send(self) -> None:
         body = self.text().strip()
         if not body:
             return
         self._draft_timer.stop()
-        self.sendRequested.emit(body, self.is_note)
+        self.send_requested.emit(body, self.is_note)

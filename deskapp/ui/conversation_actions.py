@@ -5,7 +5,9 @@ snooze, assign, label, priority — single or bulk — all through the ActionSer
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -13,7 +15,7 @@ from PySide6.QtWidgets import QDialog, QWidget
 
 from deskapp.domain.changes import Changes
 from deskapp.services import drafts as draft_service
-from deskapp.services.actions import ActionResult
+from deskapp.services.actions import ActionResult, ActionService
 from deskapp.ui import icons
 from deskapp.ui.inbox_page import InboxPage
 from deskapp.ui.pickers import ChoiceDialog, LabelDialog
@@ -36,10 +38,10 @@ def snooze_choices(now: datetime | None = None) -> list[tuple[str, datetime]]:
 class ConversationActions(QObject):
     """Owns the pending-send undo and runs every action for ``page``'s current or selected conversations."""
 
-    message = Signal(str)  # status text for the window
-    actionDone = Signal(str, object)  # action name, affected ids
+    status_reported = Signal(str)  # status text for the window
+    action_done = Signal(str, object)  # action name, affected ids
 
-    def __init__(self, page: InboxPage, tasks: TaskRunner, actions: Any | None, parent: QWidget) -> None:
+    def __init__(self, page: InboxPage, tasks: TaskRunner, actions: ActionService | None, parent: QWidget) -> None:
         super().__init__(parent)
         self.page, self.tasks, self.actions, self.window = page, tasks, actions, parent
         self.db = page.db
@@ -48,30 +50,31 @@ class ConversationActions(QObject):
         self._undo_timer = QTimer(self)
         self._undo_timer.setInterval(1000)
         self._undo_timer.timeout.connect(self._tick)
-        page.composer.sendRequested.connect(self.send)
-        page.composer.undoRequested.connect(self.undo_send)
+        page.composer.send_requested.connect(self.send)
+        page.composer.undo_requested.connect(self.undo_send)
         self.just_assigned_to_me: set[int] = set()
 
-    def _ready(self) -> bool:
+    def _service(self) -> ActionService | None:
+        """The action service; None (and the status bar says why) when the outbox could not be opened."""
         if self.actions is None:
-            self.message.emit("Actions are unavailable: the outbox could not be opened")
-            return False
-        return True
+            self.status_reported.emit("Actions are unavailable: the outbox could not be opened")
+        return self.actions
 
-    def _run(self, name: str, fn, *args: Any, ids: list[int], done_text: str, **kwargs: Any) -> None:
+    def _run(self, name: str, fn: Callable[..., ActionResult], *args: object, ids: list[int], done_text: str,
+             **kwargs: object) -> None:
         def finished(result: ActionResult) -> None:
-            self.message.emit(done_text)
+            self.status_reported.emit(done_text)
             self.page.refresh(result.changes)
-            self.actionDone.emit(name, ids)
+            self.action_done.emit(name, ids)
 
-        self.tasks.submit(fn, *args, on_done=finished, on_error=lambda m: self.message.emit(f"{name} failed: {m}"),
-                          **kwargs)
+        self.tasks.submit(partial(fn, *args, **kwargs), on_done=finished,
+                          on_error=lambda m: self.status_reported.emit(f"{name} failed: {m}"))
 
     # --- send with undo ---------------------------------------------------------------------------
 
     def send(self, text: str, is_note: bool) -> None:
         cid = self.page.current_id
-        if cid is None or not self._ready():
+        if cid is None or (actions := self._service()) is None:
             return
         composer = self.page.composer
         composer.load("", is_note)
@@ -84,13 +87,13 @@ class ConversationActions(QObject):
             self.tasks.submit(draft_service.discard, self.db, self.page.profile_store, cid)
             self.page.model.drafts.discard(cid)
             self.page.refresh(result.changes)
-            self.actionDone.emit("note" if is_note else "reply", [cid])
+            self.action_done.emit("note" if is_note else "reply", [cid])
 
         def failed(message: str) -> None:
             composer.load(text, is_note)  # nothing is lost: the text goes back where it was
-            self.message.emit(f"Not sent: {message}")
+            self.status_reported.emit(f"Not sent: {message}")
 
-        self.tasks.submit(self.actions.on_each, [cid], "note" if is_note else "reply", text, on_done=queued,
+        self.tasks.submit(actions.on_each, [cid], "note" if is_note else "reply", text, on_done=queued,
                           on_error=failed)
 
     def _tick(self) -> None:
@@ -128,20 +131,20 @@ class ConversationActions(QObject):
 
     def resolve(self) -> None:
         ids = self.page.selected_ids()
-        if ids and self._ready():
+        if ids and (actions := self._service()) is not None:
             self.page.advance_from.update(ids)
-            self._run("resolve", self.actions.on_each, ids, "resolve", ids=ids,
+            self._run("resolve", actions.on_each, ids, "resolve", ids=ids,
                       done_text=f"Resolved {len(ids)} conversation(s)")
 
     def reopen(self) -> None:
         ids = self.page.selected_ids()
-        if ids and self._ready():
-            self._run("reopen", self.actions.on_each, ids, "reopen", ids=ids,
+        if ids and (actions := self._service()) is not None:
+            self._run("reopen", actions.on_each, ids, "reopen", ids=ids,
                       done_text=f"Reopened {len(ids)} conversation(s)")
 
     def snooze(self, until: datetime | None = None) -> None:
         ids = self.page.selected_ids()
-        if not ids or not self._ready():
+        if not ids or (actions := self._service()) is None:
             return
         if until is None:
             dialog = ChoiceDialog("Snooze until", [(label, when) for label, when in snooze_choices()],
@@ -150,12 +153,12 @@ class ConversationActions(QObject):
                 return
             until = dialog.chosen
         self.page.advance_from.update(ids)
-        self._run("snooze", self.actions.on_each, ids, "snooze", until, ids=ids,
+        self._run("snooze", actions.on_each, ids, "snooze", until, ids=ids,
                   done_text=f"Snoozed {len(ids)} conversation(s) until {until.astimezone():%a %d %b %H:%M}")
 
     def assign(self, agent_id: int | str | None = "ask", team_id: int | None = None) -> None:
         ids = self.page.selected_ids()
-        if not ids or not self._ready():
+        if not ids or (actions := self._service()) is None:
             return
         if agent_id == "ask":
             head = self.page.opened.thread.header if self.page.opened else None
@@ -180,7 +183,7 @@ class ConversationActions(QObject):
                 agent_id = value
         if agent_id is not None and agent_id in self.page.directory.me:
             self.just_assigned_to_me.update(ids)
-        self._run("assign", self.actions.on_each, ids, "assign", agent_id, team_id, ids=ids,
+        self._run("assign", actions.on_each, ids, "assign", agent_id, team_id, ids=ids,
                   done_text=f"Assigned {len(ids)} conversation(s)")
 
     def assign_to_me(self) -> None:
@@ -188,13 +191,13 @@ class ConversationActions(QObject):
         mine = [a for a in self.page.directory.agents
                 if a["is_me"] and (head is None or a["account_id"] == head.account_id)]
         if not mine:
-            self.message.emit("Your own agent profile has not been synced yet")
+            self.status_reported.emit("Your own agent profile has not been synced yet")
             return
         self.assign(mine[0]["id"])
 
     def label(self, labels: list[str] | None = None) -> None:
         ids = self.page.selected_ids()
-        if not ids or not self._ready():
+        if not ids or (actions := self._service()) is None:
             return
         exact = len(ids) == 1
         if labels is None:
@@ -204,12 +207,12 @@ class ConversationActions(QObject):
             if dialog.exec() != QDialog.DialogCode.Accepted:
                 return
             labels = dialog.labels()
-        self._run("label", self.actions.add_labels, ids, labels, exact=exact, ids=ids,
+        self._run("label", actions.add_labels, ids, labels, exact=exact, ids=ids,
                   done_text=f"Labels set on {len(ids)} conversation(s)")
 
     def priority(self, value: str | None = None) -> None:
         ids = self.page.selected_ids()
-        if not ids or not self._ready():
+        if not ids or (actions := self._service()) is None:
             return
         if value is None:
             items = [(p.capitalize(), p) for p in ("urgent", "high", "medium", "low", "none")]
@@ -217,5 +220,5 @@ class ConversationActions(QObject):
             if dialog.exec() != QDialog.DialogCode.Accepted or dialog.chosen is None:
                 return
             value = dialog.chosen
-        self._run("priority", self.actions.on_each, ids, "set_priority", value, ids=ids,
+        self._run("priority", actions.on_each, ids, "set_priority", value, ids=ids,
                   done_text=f"Priority {value} on {len(ids)} conversation(s)")

@@ -8,7 +8,7 @@ row keeps a paint of the whole viewport within a few milliseconds even then.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QPersistentModelIndex, QPoint, QSize, Qt, Signal
 from PySide6.QtGui import QPainter, QPalette, QPixmap, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -26,6 +26,8 @@ from PySide6.QtWidgets import (
 
 from deskapp.ui.conversation_row import RowPainter
 from deskapp.ui.inbox_model import ConversationModel
+
+ItemIndex = QModelIndex | QPersistentModelIndex  # what Qt hands item delegates
 
 # (sort key of services.inbox.SORT_COLUMNS, descending, what the picker says)
 SORTS = [
@@ -53,14 +55,14 @@ class RowDelegate(QStyledItemDelegate):
         self._pixmaps: dict[tuple, QPixmap] = {}
         self._seen: set[tuple] = set()
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: ItemIndex) -> QSize:
         return QSize(100, self.view.painter.height)
 
     def clear(self) -> None:
         self._pixmaps.clear()
         self._seen.clear()
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ItemIndex) -> None:
         view = self.view
         content = view.conversations.content(index.row())
         state = option.state
@@ -261,9 +263,9 @@ class ConversationListView(QListView):
 
 
 class SortPicker(QWidget):
-    """"Sort: [Latest activity]" above the list; ``sortChosen(key, descending)``."""
+    """"Sort: [Latest activity]" above the list; ``sort_chosen(key, descending)``."""
 
-    sortChosen = Signal(str, bool)
+    sort_chosen = Signal(str, bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -294,4 +296,4 @@ class SortPicker(QWidget):
                 return
 
     def _chosen(self, _index: int) -> None:
-        self.sortChosen.emit(*self.current())
+        self.sort_chosen.emit(*self.current())

@@ -66,7 +66,7 @@ class LLMSettingsDialog(QDialog):
         self.setWindowTitle("AI drafts")
         self.box = LLMSettingsBox(service, self)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(lambda: self.box.save() and self.accept())
+        buttons.accepted.connect(lambda: self.accept() if self.box.save() else None)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(self.box)

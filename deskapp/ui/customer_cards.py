@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Any
 
-from PySide6.QtCore import QEvent, QModelIndex, QRect, QSize, Qt, QUrl
+from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QFont, QFontMetrics, QPainter, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTreeWidget
 
@@ -15,6 +16,8 @@ from deskapp.domain.returns import summary as return_summary
 from deskapp.services.customers import OrderInfo, PastConversation
 from deskapp.ui import icons, theme
 from deskapp.ui.chips import Chip, ChipPainter
+
+ItemIndex = QModelIndex | QPersistentModelIndex  # what Qt hands item delegates
 
 DATA_ROLE = Qt.ItemDataRole.UserRole + 1  # ("order", OrderInfo) | ("line", (text, amount)) | ("track", (number, url))
 PAD = 6
@@ -147,7 +150,8 @@ class OrderDelegate(_CardDelegate):
         return " ".join(f"Track {number}{more} ↗".split())
 
     def _card_width(self) -> int:
-        return self.view.viewport().width() - self.view.indentation() - 2 * PAD
+        indent = self.view.indentation() if isinstance(self.view, QTreeWidget) else 0
+        return self.view.viewport().width() - indent - 2 * PAD
 
     def _link_own_line(self, o: OrderInfo, width: int) -> bool:
         if not o.tracking_urls:
@@ -166,15 +170,17 @@ class OrderDelegate(_CardDelegate):
         width = metrics.horizontalAdvance(self._track_text(o))
         return QRect(rect.right() - width + 1, rect.top() + PAD + line + PAD // 2, width, line)
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: ItemIndex) -> QSize:
         line = QFontMetrics(self.view.font()).height()
+        value: Any  # an OrderInfo for an order card, else what its line shows
         kind, value = index.data(DATA_ROLE) or ("line", None)
         if kind != "order":
             return QSize(100, line + PAD)
         lines = (3 if self._link_own_line(value, self._card_width()) else 2) + (value.returns is not None)
         return QSize(100, lines * line + (lines - 1) * (PAD // 2) + 2 * PAD)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ItemIndex) -> None:
+        value: Any  # an OrderInfo for an order card, else (text, amount)
         kind, value = index.data(DATA_ROLE) or ("line", ("", ""))
         painter.save()
         text, muted, link_colour = self.background(painter, option)
@@ -242,8 +248,9 @@ class OrderDelegate(_CardDelegate):
                              int(Qt.AlignmentFlag.AlignVCenter),
                              metrics.elidedText(f"↩ {returns}", Qt.TextElideMode.ElideRight, rect.width()))
 
-    def editorEvent(self, event, model, option: QStyleOptionViewItem, index: QModelIndex) -> bool:
+    def editorEvent(self, event, model, option: QStyleOptionViewItem, index: ItemIndex) -> bool:
         """A click on a card's tracking link opens it in the browser."""
+        value: Any  # an OrderInfo for an order card
         kind, value = index.data(DATA_ROLE) or ("", None)
         if kind == "order" and event.type() == QEvent.Type.MouseButtonRelease and value.tracking_urls:
             link = self.track_rect(option.rect.adjusted(PAD, 0, -PAD, 0), value)
@@ -270,7 +277,7 @@ class PastDelegate(_CardDelegate):
     def _lines(self, c: PastConversation, width: int) -> list[str]:
         return wrap(QFontMetrics(self.view.font()), c.subject or c.snippet or "(no subject)", width) or [""]
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
+    def sizeHint(self, option: QStyleOptionViewItem, index: ItemIndex) -> QSize:
         c = index.data(DATA_ROLE)
         line = QFontMetrics(self.view.font()).height()
         if c is None:
@@ -278,7 +285,7 @@ class PastDelegate(_CardDelegate):
         width = self.view.viewport().width() - 2 * PAD
         return QSize(width, line + PAD // 2 + len(self._lines(c, width)) * line + 2 * PAD)
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ItemIndex) -> None:
         c: PastConversation | None = index.data(DATA_ROLE)
         if c is None:
             return super().paint(painter, option, index)

@@ -48,12 +48,12 @@ IDENTITY_KINDS = {"email": "Email", "phone": "Phone", "handle": "Handle", "exter
 
 
 class CustomerPanel(QWidget):
-    """Signals: ``openConversation(id)``, ``mergeDecision(proposal_id, other_customer_id, accepted)``,
-    ``orderAction(kind, order)`` (from the order's context menu)."""
+    """Signals: ``conversation_opened(id)``, ``merge_decided(proposal_id, other_customer_id, accepted)``,
+    ``order_action_chosen(kind, order)`` (from the order's context menu)."""
 
-    openConversation = Signal(int)
-    mergeDecision = Signal(int, int, bool)
-    orderAction = Signal(str, object)  # refund | return | cancel | address | replace | discount; the OrderInfo
+    conversation_opened = Signal(int)
+    merge_decided = Signal(int, int, bool)
+    order_action_chosen = Signal(str, object)  # refund | return | cancel | address | replace | discount; the OrderInfo
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -130,8 +130,9 @@ class CustomerPanel(QWidget):
     def _clear_proposals(self) -> None:
         while self.proposals.count():
             item = self.proposals.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget:
+                widget.deleteLater()
 
     def show_profile(self, p: CustomerProfile | None, current_conversation: int | None = None) -> None:
         if p is None:
@@ -170,8 +171,9 @@ class CustomerPanel(QWidget):
         panel is clipped on screen, never in what is copied (its tooltip shows it whole)."""
         while self.identity_grid.count():
             item = self.identity_grid.takeAt(0)
-            if item.widget():
-                item.widget().deleteLater()
+            widget = item.widget() if item is not None else None
+            if widget:
+                widget.deleteLater()
         if not identities:
             none = QLabel("<i>no identities</i>")
             self.identity_grid.addWidget(none, 0, 0, 1, 2)
@@ -250,8 +252,8 @@ class CustomerPanel(QWidget):
         yes.setAccessibleName(f"Confirm merge with {prop.other_name}")
         no = QPushButton("Not the same")
         no.setAccessibleName(f"Reject merge with {prop.other_name}")
-        yes.clicked.connect(lambda: self.mergeDecision.emit(prop.id, prop.other_customer_id, True))
-        no.clicked.connect(lambda: self.mergeDecision.emit(prop.id, prop.other_customer_id, False))
+        yes.clicked.connect(lambda: self.merge_decided.emit(prop.id, prop.other_customer_id, True))
+        no.clicked.connect(lambda: self.merge_decided.emit(prop.id, prop.other_customer_id, False))
         buttons.addWidget(yes)
         buttons.addWidget(no)
         row.addWidget(label)
@@ -280,7 +282,7 @@ class CustomerPanel(QWidget):
         order = self.selected_order()
         menu = QMenu(self)
         for kind, text in ORDER_MENU:
-            menu.addAction(text, lambda k=kind: self.orderAction.emit(k, order))
+            menu.addAction(text, lambda k=kind: self.order_action_chosen.emit(k, order))
         menu.popup(self.orders.viewport().mapToGlobal(pos))
 
     def show_order_actions(self, actions: dict) -> None:
@@ -305,4 +307,4 @@ class CustomerPanel(QWidget):
     def _past_activated(self, item: QListWidgetItem) -> None:
         cid = item.data(Qt.ItemDataRole.UserRole)
         if cid:
-            self.openConversation.emit(int(cid))
+            self.conversation_opened.emit(int(cid))

@@ -7,11 +7,14 @@ the session's engine) off the GUI thread; the performance tab then follows the p
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu
+
+if TYPE_CHECKING:
+    from deskapp.ui.main_window import MainWindow
 
 ROLE_TEXT = {"agent": "Sign in as agent", "supervisor": "Sign in as supervisor"}
 
@@ -19,7 +22,7 @@ ROLE_TEXT = {"agent": "Sign in as agent", "supervisor": "Sign in as supervisor"}
 class DemoRoles(QObject):
     """Two exclusive actions (also in the command palette); ``role`` is the one signed in."""
 
-    def __init__(self, window: Any, switch: Callable[[str], Any], role: str) -> None:
+    def __init__(self, window: MainWindow, switch: Callable[[str], Any], role: str) -> None:
         super().__init__(window)
         self.window, self.switch, self.role = window, switch, role
         self.menu = QMenu("&Demo", window)

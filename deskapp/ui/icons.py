@@ -36,7 +36,7 @@ def _text_colour() -> str:
     if _tint:
         return _tint[0]
     app = QGuiApplication.instance()
-    if app is None:
+    if not isinstance(app, QGuiApplication):  # none yet
         return "#202020"
     _tint.append(app.palette().color(QPalette.ColorRole.WindowText).name())
     return _tint[0]

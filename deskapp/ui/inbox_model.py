@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import partial
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -35,8 +36,8 @@ class ConversationModel(QAbstractTableModel):
     for SQLite while a sync is writing.
     """
 
-    sortRequested = Signal(str, bool)  # sort key (services.inbox.SORT_COLUMNS), descending
-    rowsArrived = Signal(int)  # how many rows a page brought (tests wait on it)
+    sort_requested = Signal(str, bool)  # sort key (services.inbox.SORT_COLUMNS), descending
+    rows_arrived = Signal(int)  # how many rows a page brought (tests wait on it)
 
     def __init__(self, fetch_rows: Callable[[list[int]], dict[int, ConversationRow]], parent=None, *,
                  submit: Callable[[list[int], RowsCallback], None] | None = None) -> None:
@@ -197,7 +198,7 @@ class ConversationModel(QAbstractTableModel):
             self._stale.difference_update(page)
             return self._cache.get(cid)
         self._inflight.update(page)
-        self._submit(page, lambda rows, asked=page: self._arrived(asked, rows))
+        self._submit(page, partial(self._arrived, page))
         return hit
 
     def _arrived(self, asked: list[int], rows: dict[int, ConversationRow]) -> None:
@@ -210,7 +211,7 @@ class ConversationModel(QAbstractTableModel):
         positions = [self._pos[c] for c in asked if c in self._pos]
         if positions:
             self.dataChanged.emit(self.index(min(positions), 0), self.index(max(positions), len(COLUMNS) - 1))
-        self.rowsArrived.emit(len(rows))
+        self.rows_arrived.emit(len(rows))
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
@@ -269,4 +270,4 @@ class ConversationModel(QAbstractTableModel):
         """Ask for the view's ids in another order (the page reads them on a worker)."""
         if (key, descending) != (self.sort_key, self.sort_descending):
             self.sort_key, self.sort_descending = key, descending
-            self.sortRequested.emit(key, descending)
+            self.sort_requested.emit(key, descending)

@@ -1,7 +1,7 @@
 """The Inbox tab of the main window: views sidebar | conversation list | thread + composer | customer panel.
 
 Every database read that can grow runs on the TaskRunner; the GUI thread only applies results.
-``listLoaded(rows)`` and ``conversationShown(id)`` tell tests and ``--screenshot`` when a pane is ready.
+``list_loaded(rows)`` and ``conversation_shown(id)`` tell tests and ``--screenshot`` when a pane is ready.
 """
 
 from __future__ import annotations
@@ -78,9 +78,9 @@ def load_conversation(db, profile_store, conversation_id: int, *, timeline: bool
 
 
 class InboxPage(QWidget):
-    listLoaded = Signal(int)
-    conversationShown = Signal(int)
-    viewChanged = Signal(str)
+    list_loaded = Signal(int)
+    conversation_shown = Signal(int)
+    view_changed = Signal(str)
 
     def __init__(self, db, profile_store, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -111,14 +111,14 @@ class InboxPage(QWidget):
 
     def _build(self) -> None:
         self.sidebar = ViewsSidebar()
-        self.sidebar.viewSelected.connect(self.select_view)
+        self.sidebar.view_selected.connect(self.select_view)
         self.model = ConversationModel(lambda ids: inbox.rows_for(self.db, ids), self, submit=self._fetch_rows)
-        self.model.sortRequested.connect(lambda *_: self.reload_list())
+        self.model.sort_requested.connect(lambda *_: self.reload_list())
         self.table = ConversationListView(self.model)
         self.table.setObjectName("conversationList")
         self.table.setAccessibleName("Conversation list")
         self.sort_picker = SortPicker()
-        self.sort_picker.sortChosen.connect(self.model.set_sort)
+        self.sort_picker.sort_chosen.connect(self.model.set_sort)
         list_pane = QWidget()
         list_pane.setAccessibleName("List pane")
         list_layout = QVBoxLayout(list_pane)
@@ -147,10 +147,10 @@ class InboxPage(QWidget):
         self.timeline_button.setToolTip("Toggle between this conversation and the customer's timeline (t)")
         self.timeline_button.toggled.connect(self.set_timeline)
         self.thread_view = ThreadView()
-        self.thread_view.renderFinished.connect(self._render_finished)
+        self.thread_view.render_finished.connect(self._render_finished)
         self.composer = Composer()
-        self.composer.draftChanged.connect(self._save_draft)
-        self.composer.escapePressed.connect(self.focus_list)
+        self.composer.draft_changed.connect(self._save_draft)
+        self.composer.escape_pressed.connect(self.focus_list)
         self.suggestions_slot = QVBoxLayout()
         self.suggestions_slot.setContentsMargins(0, 0, 0, 0)
 
@@ -174,9 +174,9 @@ class InboxPage(QWidget):
         top.addWidget(self.thread_split, 1)
 
         self.customer = CustomerPanel()
-        self.customer.openConversation.connect(self.open_conversation_anywhere)
-        self.customer.mergeDecision.connect(self._merge_decision)
-        self.customer.orderAction.connect(self.open_order_action)
+        self.customer.conversation_opened.connect(self.open_conversation_anywhere)
+        self.customer.merge_decided.connect(self._merge_decision)
+        self.customer.order_action_chosen.connect(self.open_order_action)
 
         self.split = QSplitter(Qt.Orientation.Horizontal)
         self.split.setObjectName("mainSplit")
@@ -241,7 +241,7 @@ class InboxPage(QWidget):
             return
 
         def loaded(profile: CustomerProfile | None) -> None:
-            if self.opened is opened and self.current_id is not None:
+            if self.opened is opened and opened is not None and self.current_id is not None:
                 opened.profile = profile
                 self.customer.show_profile(profile, self.current_id)
                 self._load_order_actions(profile)
@@ -270,7 +270,7 @@ class InboxPage(QWidget):
         self.model.set_hidden(hidden_parts(view.filter))
         self.table.set_empty_text("")  # not "no conversations" while its ids are on their way
         self.auto_open_first = True
-        self.viewChanged.emit(view.key)
+        self.view_changed.emit(view.key)
         self.reload_list(reset=True)
 
     def select_view_key(self, key: str) -> None:
@@ -279,11 +279,12 @@ class InboxPage(QWidget):
     def show_id_list(self, ids: list[int], title: str) -> None:
         """The conversations behind a KPI figure (or any list of ids) as a temporary view."""
         self.id_list = list(ids)
-        self.sidebar.setCurrentItem(None)  # so that picking any view again switches back
+        # no current view, so that picking any view again switches back (Qt takes None; its stubs do not say so)
+        self.sidebar.setCurrentItem(None)  # type: ignore[call-overload]
         self.current_view = inbox.View("ids", title, inbox.ViewFilter())
         self.model.set_hidden(frozenset())
         self.auto_open_first = True
-        self.viewChanged.emit("ids")
+        self.view_changed.emit("ids")
         self._ids_loaded(self.id_list, True, None)
 
     def reload_list(self, *, reset: bool = False, changed: set[int] | None = None) -> None:
@@ -325,17 +326,17 @@ class InboxPage(QWidget):
         def once(*_args) -> None:
             if not done["ran"]:
                 done["ran"] = True
-                self.model.rowsArrived.disconnect(once)
+                self.model.rows_arrived.disconnect(once)
                 then()
 
-        self.model.rowsArrived.connect(once)
+        self.model.rows_arrived.connect(once)
         QTimer.singleShot(300, self, once)  # tied to the page: never fires after it is gone
 
     def _all_ids_loaded(self, ids: list[int]) -> None:
         shown = self.model.rowCount()
         if self.model.ids() == ids[:shown]:
             self.model.append_ids(ids[shown:])
-            self.listLoaded.emit(len(ids))
+            self.list_loaded.emit(len(ids))
         else:  # it changed in between (a sync): a normal refresh
             self._ids_loaded(ids, False, None)
 
@@ -387,7 +388,7 @@ class InboxPage(QWidget):
         if ids:
             self.auto_open_first = False
         self.table.set_empty_text("" if ids else "No conversations in this view")
-        self.listLoaded.emit(len(ids))
+        self.list_loaded.emit(len(ids))
 
     def _pinned(self, ids: list[int], keep: int, old_row: int) -> list[int]:
         """``ids`` with ``keep`` back between the neighbours it had (or at its old row)."""
@@ -412,7 +413,7 @@ class InboxPage(QWidget):
             result = [self.current_id]  # opened from search or the customer panel: act on what is shown
         return result
 
-    def move(self, step: int) -> None:
+    def move_by(self, step: int) -> None:
         """j / k: the next or previous conversation in the list, opened."""
         if not self.model.rowCount():
             return
@@ -488,14 +489,14 @@ class InboxPage(QWidget):
             self.composer.load(draft.body if draft else "", draft.is_note if draft else False)
             # A write: done after showing, so a sync holding the write lock never delays opening.
             self.tasks.submit(inbox.mark_read, self.db, head.id,
-                              on_done=lambda _r, cid=head.id: self.model.invalidate({cid}))
+                              on_done=lambda _r: self.model.invalidate({head.id}))
         if unchanged and self._pending_open == head.id:
             self._render_finished()
 
     def _render_finished(self) -> None:
         if self.opened and self.opened.thread.header and self._pending_open == self.opened.thread.header.id:
             self._pending_open = None
-            self.conversationShown.emit(self.opened.thread.header.id)
+            self.conversation_shown.emit(self.opened.thread.header.id)
 
     def _show_header(self) -> None:
         head = self.opened.thread.header if self.opened else None

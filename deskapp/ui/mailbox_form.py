@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
+    QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -94,7 +96,7 @@ class MailboxForm(QWidget):
         ca_row = QHBoxLayout()
         ca_row.addWidget(self.ca_file, 1)
         ca_row.addWidget(choose)
-        for title, rows in (
+        sections: tuple[tuple[str, list[tuple[str, QWidget | QLayout]]], ...] = (
             ("Incoming mail (IMAP)", [("Server", self.imap_host), ("Port", self.imap_port),
                                       ("Security", self.imap_security)]),
             ("Outgoing mail (SMTP)", [("Server", self.smtp_host), ("Port", self.smtp_port),
@@ -102,7 +104,8 @@ class MailboxForm(QWidget):
             ("Sign-in", [("User name", self.user), ("Method", self.auth), ("Password", self.secret)]),
             ("Replies come from", [("Address", self.email), ("Name", self.display_name)]),
             ("Advanced", [("Folders", self.folders), ("Sent folder", self.sent_folder), ("Extra CA", ca_row)]),
-        ):
+        )
+        for title, rows in sections:
             group = QGroupBox(title)
             form = QFormLayout(group)
             for label, field in rows:
@@ -128,7 +131,7 @@ class MailboxForm(QWidget):
     def _auth_changed(self) -> None:
         word = "Token" if self.auth.currentData() == "xoauth2" else "Password"
         self.secret.setAccessibleName(word)
-        if self.secret_label is not None:
+        if isinstance(self.secret_label, QLabel):
             self.secret_label.setText(word)
 
     def _choose_ca(self) -> None:

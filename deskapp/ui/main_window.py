@@ -12,7 +12,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
 
 from deskapp.domain.changes import NOTHING, Changes
 from deskapp.services import inbox, stats
-from deskapp.services.gui_services import GuiServices
+from deskapp.services.gui_services import GuiServices, SyncEngine, SyncEvent
 from deskapp.services.order_actions import OrderActionService
+from deskapp.services.workspace import AppWorkspace, Database
 from deskapp.ui import icons
 from deskapp.ui.accounts_dialog import AccountsDialog, AccountsWidget
 from deskapp.ui.conversation_actions import ConversationActions
@@ -48,6 +49,9 @@ from deskapp.ui.tasks import TaskRunner
 from deskapp.ui.templates_tab import TemplatesTab
 from deskapp.ui.window_links import ThreadLinksMixin
 
+if TYPE_CHECKING:
+    from deskapp.ui.view_dialog import SavedViewDialog
+
 log = logging.getLogger(__name__)
 TAB_NAMES = ("inbox", "me", "team", "templates", "settings")  # what --tab and select_tab accept
 
@@ -55,15 +59,15 @@ TAB_NAMES = ("inbox", "me", "team", "templates", "settings")  # what --tab and s
 class SyncBridge(QObject):
     """Carries the engine's events from its threads to the GUI thread (a queued signal of plain data)."""
 
-    event = Signal(int, str, int, int, str, object, object)  # ..., last sync, Changes
+    sync_reported = Signal(int, str, int, int, str, object, object)  # ..., last sync, Changes
 
-    def __call__(self, ev: Any) -> None:  # called on sync threads
+    def __call__(self, ev: SyncEvent) -> None:  # called on sync threads
         with contextlib.suppress(RuntimeError):  # the window is gone while the engine winds down
-            self.event.emit(int(ev.account_id), str(ev.state), int(ev.done or 0), int(ev.total or 0),
+            self.sync_reported.emit(int(ev.account_id), str(ev.state), int(ev.done or 0), int(ev.total or 0),
                             str(ev.message or ""), ev.last_sync, ev.changes)
 
 
-def assigned_news(db: Any, ids: list[int], since: int) -> tuple[list[int], dict[int, Any]]:
+def assigned_news(db: Database, ids: list[int], since: int) -> tuple[list[int], dict[int, Any]]:
     """Of these conversations just assigned to me, those changed since ``since`` (the first sync brings old
     assignments too: only changes made while we run are news), with the rows of the first few."""
     ids = inbox.updated_since(db, ids, since)
@@ -79,8 +83,8 @@ def home_relative(path: Path) -> str:
 
 
 class MainWindow(ThreadLinksMixin, QMainWindow):
-    def __init__(self, ws: Any, services: GuiServices, *, settings: QSettings | None = None,
-                 engine: Any | None = None, extras: bool = True, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, ws: AppWorkspace, services: GuiServices, *, settings: QSettings | None = None,
+                 engine: SyncEngine | None = None, extras: bool = True, clock: Callable[[], float] = time.time) -> None:
         super().__init__()
         self.clock = clock  # the dashboards' "now" (tests pin it)
         self.extras = extras  # the banner, KPI, templates, suggestions and outbox widgets: off in pane tests
@@ -98,14 +102,14 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.page.merge_customers = actions.merge if actions is not None else None
         if actions is not None:
             self.page.order_actions = OrderActionService(self.db, actions.outbox)
-        self.actions_ctl.message.connect(self.show_message)
-        self.page.thread_view.linkActivated.connect(self._link)
-        self.page.composer.templateRequested.connect(self.pick_template)
+        self.actions_ctl.status_reported.connect(self.show_message)
+        self.page.thread_view.link_activated.connect(self._link)
+        self.page.composer.template_requested.connect(self.pick_template)
         self.bridge = SyncBridge()
-        self.bridge.event.connect(self._sync_event)
+        self.bridge.sync_reported.connect(self._sync_event)
         self.status = SyncStatusBar(self)
         self.setStatusBar(self.status)
-        self.status.outboxClicked.connect(self.show_outbox)
+        self.status.outbox_clicked.connect(self.show_outbox)
         self.commands: list[QAction] = []
         self.passes_done: set[int] = set()
         self._unrefreshed = NOTHING  # what changed since the views last refreshed
@@ -142,8 +146,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.banner = OfflineBanner() if self.extras else None
         if self.banner is not None:
             layout.addWidget(self.banner)
-            self.banner.workOfflineToggled.connect(self._work_offline)
-            self.banner.signInRequested.connect(lambda _account_id: self.open_accounts())
+            self.banner.work_offline_toggled.connect(self._work_offline)
+            self.banner.sign_in_requested.connect(lambda _account_id: self.open_accounts())
         layout.addWidget(self.tabs)
         self.setCentralWidget(central)
         self.tabs.addTab(self.page, icons.icon("inbox"), "Inbox")
@@ -152,7 +156,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.performance = (PerformanceTab(self.services.reports, False, runner=self.tasks, clock=self.clock)
                             if self.extras else None)
         if self.performance is not None:
-            self.performance.open_conversations.connect(self._open_kpi_conversations)
+            self.performance.conversations_opened.connect(self._open_kpi_conversations)
             self.performance.supervisor_changed.connect(self._supervisor_changed)
         self.tabs.addTab(self.performance or self._placeholder("KPIs are shown in the full window."),
                          icons.icon("performance"), "My performance")
@@ -166,11 +170,12 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         if self.suggestions is not None:
             self.page.suggestions_slot.addWidget(self.suggestions)
             self.suggestions.accepted.connect(self.page.composer.insert_text)
-            self.page.conversationShown.connect(self._suggest_for)
+            self.page.conversation_shown.connect(self._suggest_for)
         self.outbox_panel = OutboxPanel(self.actions_ctl.actions) if self.extras else None
         if self.outbox_panel is not None:
-            self.outbox_panel.decided.connect(lambda *_: (self.page.refresh(), self.refresh_status()))
-            self.outbox_panel.openConversation.connect(self._open_external)
+            self.outbox_panel.decided.connect(lambda *_: self.page.refresh())
+            self.outbox_panel.decided.connect(lambda *_: self.refresh_status())
+            self.outbox_panel.conversation_opened.connect(self._open_external)
 
     def _open_external(self, external_id: str) -> None:
         def found(conversation_id: int | None) -> None:
@@ -185,7 +190,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         background thread keeps quick flips in order."""
         from deskapp.services.profile import set_work_offline
 
-        def switched(_result: Any) -> None:
+        def switched(_result: object) -> None:
             if not on and self.engine is not None:
                 self.engine.request_sync()
             self.refresh_status()
@@ -198,6 +203,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self._work_offline(self.action_by_key["work_offline"].isChecked())
 
     def _supervisor_changed(self, supervisor: bool) -> None:
+        if self.performance is None:
+            return
         index = self.tabs.indexOf(self.performance)
         self.tabs.setTabText(index, "My && team performance" if supervisor else "My performance")
 
@@ -270,8 +277,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         a = self.actions_ctl
         page = self.page
         spec: list[tuple[str, str, str | None, Callable[[], Any], str | None]] = [
-            ("next", "Next conversation", "J", lambda: page.move(1), None),
-            ("previous", "Previous conversation", "K", lambda: page.move(-1), None),
+            ("next", "Next conversation", "J", lambda: page.move_by(1), None),
+            ("previous", "Previous conversation", "K", lambda: page.move_by(-1), None),
             ("reply", "Reply", "R", lambda: page.composer.set_mode(False), "reply"),
             ("note", "Internal note", "N", lambda: page.composer.set_mode(True), "note"),
             ("resolve", "Resolve", "E", a.resolve, "resolve"),
@@ -346,13 +353,13 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.help_menu.addAction(self.action_by_key["help"])
         self.help_menu.addAction(self.action_by_key["logs"])
         self.help_menu.addAction(self.action_by_key["about"])
-        self.demo_roles = None  # the Demo menu, in the demo workspace (enable_demo_roles)
+        self.demo_roles: DemoRoles | None = None  # the Demo menu, in the demo workspace (enable_demo_roles)
 
     def enable_demo_roles(self, switch: Callable[[str], Any], role: str) -> None:
         """The Demo menu and palette entries that sign the demo in as its agent or its supervisor."""
-        self.demo_roles = DemoRoles(self, switch, role)
-        self.menuBar().insertMenu(self.help_menu.menuAction(), self.demo_roles.menu)
-        self.commands.extend(self.demo_roles.actions.values())
+        self.demo_roles = roles = DemoRoles(self, switch, role)
+        self.menuBar().insertMenu(self.help_menu.menuAction(), roles.menu)
+        self.commands.extend(roles.actions.values())
 
     def _view_by_number(self, n: int) -> None:
         views = self.page.sidebar.views()
@@ -408,7 +415,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
 
     # --- commands ------------------------------------------------------------------------------------
 
-    def new_saved_view(self, *, dialog: Any | None = None) -> None:
+    def new_saved_view(self, *, dialog: SavedViewDialog | None = None) -> None:
         from deskapp.ui.view_dialog import SavedViewDialog
 
         known = self.page.directory
@@ -417,7 +424,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             return
         name = dialog.name.text().strip()
 
-        def saved(_result: Any) -> None:
+        def saved(_result: object) -> None:
             self.page.pending_view = f"saved:{name}"  # shown once the sidebar lists it
             self.page.refresh(Changes(counts=True))
 
@@ -429,7 +436,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         if view is None or not view.saved:
             self.show_message("The current view is not a saved view")
             return
-        def deleted(_result: Any) -> None:
+        def deleted(_result: object) -> None:
             if self.page.current_view is view:
                 self.page.current_view = None  # the sidebar's reload picks the view to show instead
             self.page.refresh(Changes(counts=True))
@@ -439,17 +446,18 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
     def open_search(self) -> None:
         self.tabs.setCurrentWidget(self.page)
         popup = SearchPopup(self.db, self.tasks, self)
-        popup.openConversation.connect(lambda cid, _mid: self.page.open_conversation_anywhere(cid))
+        popup.conversation_opened.connect(lambda cid, _mid: self.page.open_conversation_anywhere(cid))
         self.search_popup = popup
         popup.start()
         popup.exec()
 
     def open_palette(self) -> None:
-        items = [(action.text().replace("&", ""), action, action.shortcut().toString())
-                 for action in self.commands if action.isEnabled()]
+        items: list[tuple[str, QAction | tuple[str, str], str]] = [
+            (action.text().replace("&", ""), action, action.shortcut().toString())
+            for action in self.commands if action.isEnabled()]
         items += [(f"Go to view: {v.title}", ("view", v.key), "") for v in self.page.sidebar.views()]
         dialog = ChoiceDialog("Command palette", items, parent=self, placeholder="Type a command")
-        self.palette = dialog
+        self.command_palette = dialog
         if dialog.exec() == ChoiceDialog.DialogCode.Accepted and dialog.chosen is not None:
             chosen = dialog.chosen
             if isinstance(chosen, tuple):

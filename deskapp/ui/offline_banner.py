@@ -13,10 +13,10 @@ _PROBLEM_STATES = ("offline", "auth_needed", "degraded")
 
 
 class OfflineBanner(QWidget):
-    """``workOfflineToggled(bool)`` when the agent flips the switch; ``signInRequested(int)`` for auth."""
+    """``work_offline_toggled(bool)`` when the agent flips the switch; ``sign_in_requested(int)`` for auth."""
 
-    workOfflineToggled = Signal(bool)
-    signInRequested = Signal(int)
+    work_offline_toggled = Signal(bool)
+    sign_in_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,10 +105,10 @@ class OfflineBanner(QWidget):
     def _on_switch(self, checked: bool) -> None:
         self.work_offline = checked
         self._render()
-        self.workOfflineToggled.emit(checked)
+        self.work_offline_toggled.emit(checked)
 
     def _on_sign_in(self) -> None:
         for account_id, (_name, state) in sorted(self.accounts.items()):
             if state == "auth_needed":
-                self.signInRequested.emit(account_id)
+                self.sign_in_requested.emit(account_id)
                 return

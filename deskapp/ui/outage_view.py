@@ -36,15 +36,18 @@ def export_table_csv(table: QTableWidget, path: str | Path) -> None:
     """Write a table widget's header and cells (as shown) to a CSV file."""
     with open(path, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow([table.horizontalHeaderItem(c).text() for c in range(table.columnCount())])
+        headers = [table.horizontalHeaderItem(c) for c in range(table.columnCount())]
+        writer.writerow([h.text() if h is not None else "" for h in headers])
         for r in range(table.rowCount()):
-            writer.writerow([(table.item(r, c).text() if table.item(r, c) else "") for c in range(table.columnCount())])
+            cells = [table.item(r, c) for c in range(table.columnCount())]
+            writer.writerow([cell.text() if cell is not None else "" for cell in cells])
 
 
 def _titled(title: str, table: QTableWidget, parent: QWidget) -> QHBoxLayout:
     row = QHBoxLayout()
     row.addWidget(QLabel(f"<b>{title}</b>"), 1)
-    button = QToolButton(text="CSV")
+    button = QToolButton()
+    button.setText("CSV")
     button.setToolTip("Export this table as CSV")
 
     def ask() -> None:
@@ -68,7 +71,7 @@ def _table(headers: list[str]) -> QTableWidget:
 
 
 class OutageView(QWidget):
-    open_conversations = Signal(list)
+    conversations_opened = Signal(list)
     updated = Signal(dict)
 
     def __init__(self, reports: ReportService, runner: TaskRunner, parent: QWidget | None = None, *,
@@ -129,4 +132,4 @@ class OutageView(QWidget):
     def _open(self, row: int, _col: int) -> None:
         item = self.clocks.item(row, 0)
         if item is not None:
-            self.open_conversations.emit([item.data(Qt.ItemDataRole.UserRole)])
+            self.conversations_opened.emit([item.data(Qt.ItemDataRole.UserRole)])

@@ -62,15 +62,15 @@ def _details(row) -> str:
 
 
 class OutboxPanel(QWidget):
-    """``countChanged(int)`` (items not yet sent) after each refresh; ``decided(str, str)`` per decision."""
+    """``count_changed(int)`` (items not yet sent) after each refresh; ``decided(str, str)`` per decision."""
 
-    countChanged = Signal(int)
+    count_changed = Signal(int)
     decided = Signal(str, str)  # client_id, retry | keep_as_draft | discard
-    openConversation = Signal(str)  # the conversation's external id
+    conversation_opened = Signal(str)  # the conversation's external id
 
     def __init__(self, actions: ActionService | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.actions = actions
+        self.action_service = actions
         self.setAccessibleName("Outbox")
         self.summary = QLabel("Nothing queued.")
         self.summary.setAccessibleName("Outbox summary")
@@ -117,10 +117,10 @@ class OutboxPanel(QWidget):
     # --- data ----------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        if self.actions is None:
+        if self.action_service is None:
             return
         try:
-            self.set_rows(self.actions.items(_SHOWN))
+            self.set_rows(self.action_service.items(_SHOWN))
         except StorageError as exc:
             self._show_error(str(exc))
 
@@ -149,7 +149,7 @@ class OutboxPanel(QWidget):
         self.summary.setText("Nothing queued." if not self.rows else
                              f"{waiting} waiting to be sent, {problems} need your decision.")
         self._update_buttons()
-        self.countChanged.emit(len(self.rows))
+        self.count_changed.emit(len(self.rows))
 
     def selected_client_ids(self) -> list[str]:
         rows = sorted({index.row() for index in self.table.selectedIndexes()})
@@ -159,13 +159,13 @@ class OutboxPanel(QWidget):
 
     def decide_selected(self, decision: str) -> int:
         """Apply retry / keep_as_draft / discard to the selected problem items; returns how many took."""
-        if self.actions is None:
+        if self.action_service is None:
             return 0
         done = 0
         self.error.hide()
         for client_id in self.selected_client_ids():
             try:
-                if getattr(self.actions, decision)(client_id):
+                if getattr(self.action_service, decision)(client_id):
                     done += 1
                     self.decided.emit(client_id, decision)
             except StorageError as exc:
@@ -188,7 +188,7 @@ class OutboxPanel(QWidget):
 
     def _open_row(self, row: int, _column: int) -> None:
         if 0 <= row < len(self.rows) and self.rows[row].conversation_external_id:
-            self.openConversation.emit(self.rows[row].conversation_external_id)
+            self.conversation_opened.emit(self.rows[row].conversation_external_id)
 
     def _show_error(self, message: str) -> None:
         self.error.setText(message)

@@ -4,7 +4,7 @@
 "Team performance" while the signed-in agent is a supervisor, and the outage view. Who is signed in is
 read again whenever the data changes (``data_changed()``, after sync passes): the first sync brings the
 profile, a demo role switch changes it. The dashboard on screen is computed again when the data changed
-(at most every REFRESH_EVERY_MS), and always on Refresh; ``open_conversations(list)`` carries the ids
+(at most every REFRESH_EVERY_MS), and always on Refresh; ``conversations_opened(list)`` carries the ids
 behind any clicked figure (the inbox connects to it).
 """
 
@@ -27,7 +27,7 @@ REFRESH_EVERY_MS = 3000  # while data keeps changing (a first sync), the view on
 class PerformanceTab(QWidget):
     """My performance, Team performance (supervisors only) and the outage view, in one widget."""
 
-    open_conversations = Signal(list)
+    conversations_opened = Signal(list)
     supervisor_changed = Signal(bool)  # the Team performance tab appeared (True) or went away (False)
 
     def __init__(self, reports: ReportService, supervisor: bool = False, parent: QWidget | None = None, *,
@@ -38,12 +38,12 @@ class PerformanceTab(QWidget):
         self.signed_in: SignedIn | None = None  # as last read; None until the first answer
         self.tabs = QTabWidget()
         self.mine = PerformanceView(reports, "me", self.runner, clock=clock)
-        self.mine.open_conversations.connect(self.open_conversations)
+        self.mine.conversations_opened.connect(self.conversations_opened)
         self.tabs.addTab(self.mine, "My performance")
         self.team: PerformanceView | None = None  # on screen for supervisors only
         self._team_view: PerformanceView | None = None
         self.outage = OutageView(reports, self.runner, clock=clock)
-        self.outage.open_conversations.connect(self.open_conversations)
+        self.outage.conversations_opened.connect(self.conversations_opened)
         self.tabs.addTab(self.outage, "Outage view")
         self.set_supervisor(supervisor)
         layout = QVBoxLayout(self)
@@ -64,11 +64,11 @@ class PerformanceTab(QWidget):
         if supervisor:
             if self._team_view is None:  # kept when the tab goes away: a computation may still answer it
                 self._team_view = PerformanceView(self.reports, "team", self.runner, clock=self.clock)
-                self._team_view.open_conversations.connect(self.open_conversations)
+                self._team_view.conversations_opened.connect(self.conversations_opened)
             self.team = self._team_view
             self.team.stale = True
             self.tabs.insertTab(1, self.team, "Team performance")
-        else:
+        elif self.team is not None:
             self.tabs.removeTab(self.tabs.indexOf(self.team))
             self.team = None
         self.supervisor_changed.emit(supervisor)

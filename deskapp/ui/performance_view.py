@@ -2,7 +2,7 @@
 
 ``PerformanceView(reports, scope, runner)`` shows "me" (the signed-in agent, read again at every
 computation: ReportService.my_dashboard) or "team" (every agent, with an agent filter). Figures are
-computed on a worker thread; ``computed(dict)`` once they are shown; ``open_conversations(list)`` carries
+computed on a worker thread; ``computed(dict)`` once they are shown; ``conversations_opened(list)`` carries
 the ids behind a clicked figure, looked up on a worker too from its drill-down key (deskapp.kpi.drilldown).
 """
 
@@ -54,7 +54,7 @@ class Tile:
     fmt: Callable[[Any], str]
     lower_is_better: bool | None  # None: a change is neither better nor worse (volume)
     read: Callable[[dict], Any]
-    drill: str = ""  # drill-down key (deskapp.kpi.drilldown); "" = the tile's key, None = nothing to open
+    drill: str | None = ""  # drill-down key (deskapp.kpi.drilldown); "" = the tile's key, None = nothing to open
     compare: bool = True  # shows its change against the previous period
     team_only: bool = False  # a shop-wide figure, not the agent's own: on Team performance only
 
@@ -97,7 +97,7 @@ def _duration_unit(values: list[float | None]) -> tuple[int, str, str]:
 class PerformanceView(QWidget):
     """One dashboard: ``scope`` "me" pins the agent filter to the signed-in agent, "team" offers it."""
 
-    open_conversations = Signal(list)
+    conversations_opened = Signal(list)
     computed = Signal(dict)  # the figures, once shown (tests and the status bar listen)
 
     def __init__(self, reports: ReportService, scope: str, runner: TaskRunner, parent: QWidget | None = None, *,
@@ -114,7 +114,9 @@ class PerformanceView(QWidget):
         for text, key in PRESETS:
             self.preset.addItem(text, key)
         self.preset.setCurrentIndex(2)
-        self.date_from, self.date_to = QDateEdit(calendarPopup=True), QDateEdit(calendarPopup=True)
+        self.date_from, self.date_to = QDateEdit(), QDateEdit()
+        self.date_from.setCalendarPopup(True)
+        self.date_to.setCalendarPopup(True)
         self.date_from.setToolTip("First day")
         self.date_to.setToolTip("Last day (included)")
         self.filters: dict[str, QComboBox] = {}
@@ -145,7 +147,7 @@ class PerformanceView(QWidget):
         for i, spec in enumerate(self.tile_specs):
             tile = KpiTile(spec.title, FORMULAS[spec.formula], spec.fmt, lower_is_better=spec.lower_is_better,
                            compare=spec.compare)
-            tile.drill.connect(self.drill)
+            tile.drilled.connect(self.drill)
             self.tiles[spec.key] = tile
             tile_grid.addWidget(tile, i // columns, i % columns)
         self.charts = {
@@ -163,10 +165,10 @@ class PerformanceView(QWidget):
         }
         chart_grid = QGridLayout()
         for i, card in enumerate(self.charts.values()):
-            card.drill.connect(self.drill)
+            card.drilled.connect(self.drill)
             chart_grid.addWidget(card, i // 2, i % 2)
         self.agent_table = AgentTable(FORMULAS)
-        self.agent_table.drill.connect(self.drill)
+        self.agent_table.drilled.connect(self.drill)
         body = QWidget()
         body_layout = QVBoxLayout(body)
         body_layout.addLayout(tile_grid)
@@ -218,8 +220,7 @@ class PerformanceView(QWidget):
         tz = self.reports.timezone()
         key = self.preset.currentData()
         if key == "custom":
-            first = self.date_from.date().toPython()
-            last = self.date_to.date().toPython()
+            first, last = (date(d.year(), d.month(), d.day()) for d in (self.date_from.date(), self.date_to.date()))
             return Period(first, max(first, last) + timedelta(days=1), tz)
         return preset_period(key, tz, datetime.fromtimestamp(self.clock(), UTC))
 
@@ -285,15 +286,17 @@ class PerformanceView(QWidget):
         if shown is None:
             return
         self.runner.submit(self.reports.conversation_ids, shown.period, shown.filters, key, now=shown.now,
-                           on_done=lambda ids: ids and self.open_conversations.emit(list(ids)),
+                           on_done=lambda ids: ids and self.conversations_opened.emit(list(ids)),
                            on_error=lambda e: self.status.setText(f"could not open: {e}"))
 
     def _show(self, dashboard) -> None:
         self.computing, self.answered = False, True
         if dashboard is None:  # "me" before any sync brought the profile
             self.figures, self.shown = {}, None
-            for widget in (*self.tiles.values(), *self.charts.values()):
-                widget.clear()
+            for tile in self.tiles.values():
+                tile.clear()
+            for chart in self.charts.values():
+                chart.clear()
             self.agent_table.set_rows([])
             self.status.setText(NOT_SIGNED_IN)
             return

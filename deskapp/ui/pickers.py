@@ -20,6 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+# How far the arrow and page keys move the highlighted entry (QKeyEvent.key() gives the plain int).
+_LIST_STEPS: dict[int, int] = {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1, Qt.Key.Key_PageDown: 10, Qt.Key.Key_PageUp: -10}
+
 
 class ChoiceDialog(QDialog):
     """Type to filter, arrows to move, Enter to choose; ``chosen`` holds the item's data."""
@@ -78,11 +81,10 @@ class ChoiceDialog(QDialog):
             self.preview.setText(str(item.data(Qt.ItemDataRole.UserRole + 1)) if item else "")
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self.filter and event.type() == QEvent.Type.KeyPress:
-            key = QKeyEvent(event).key() if not isinstance(event, QKeyEvent) else event.key()
+        if obj is self.filter and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            key = event.key()
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up, Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
-                row = self.list.currentRow() + {Qt.Key.Key_Down: 1, Qt.Key.Key_Up: -1,
-                                                Qt.Key.Key_PageDown: 10, Qt.Key.Key_PageUp: -10}[key]
+                row = self.list.currentRow() + _LIST_STEPS[key]
                 self.list.setCurrentRow(max(0, min(self.list.count() - 1, row)))
                 return True
             if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):

@@ -29,6 +29,7 @@ def _inbox_ready(window: MainWindow) -> bool:
     if page.model.rowCount() == 0 or not opened or page.thread_view.rendering:
         return False
     first = page.model.id_at(0)
+    assert page.opened is not None  # checked above
     if page.opened.thread.header is None or page.opened.thread.header.id != first:
         page.table.set_current_row(0)  # the sync reordered the list: show its first conversation
         page.table.scroll_to_row(0)
@@ -54,6 +55,7 @@ def _list_ready(window: MainWindow, tab: str, reloaded: set[str]) -> bool:
         opened = window.page.current_id  # the preview renders on the conversation the inbox opened
         if opened is None and window.page.model.rowCount():
             return False
+        assert window.templates is not None  # the full window has the tab
         window.templates.reload()  # with the canned responses the sync brought
         window.templates.set_conversation(opened)
     else:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QDialog, QLabel, QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from deskapp.ui.tasks import TaskRunner
@@ -27,9 +28,9 @@ def run_search(db, query: str, limit: int = 50) -> tuple[str, list[Any], float]:
 
 
 class SearchPopup(QDialog):
-    """``openConversation(conversation_id, message_id or 0)`` when a result is chosen."""
+    """``conversation_opened(conversation_id, message_id or 0)`` when a result is chosen."""
 
-    openConversation = Signal(int, int)
+    conversation_opened = Signal(int, int)
 
     def __init__(self, db, tasks: TaskRunner, parent: QWidget | None = None, *,
                  searcher: Callable[..., tuple[str, list[Any], float]] = run_search) -> None:
@@ -107,7 +108,7 @@ class SearchPopup(QDialog):
         self.info.setText(f"{len(hits)} result(s) in {seconds * 1000:.0f} ms — Enter opens, Esc closes")
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if obj is self.query and event.type() == QEvent.Type.KeyPress:
+        if obj is self.query and event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
             key = event.key()
             if key in (Qt.Key.Key_Down, Qt.Key.Key_Up):
                 step = 1 if key == Qt.Key.Key_Down else -1
@@ -128,5 +129,5 @@ class SearchPopup(QDialog):
         conversation_id, message_id = item.data(Qt.ItemDataRole.UserRole)
         if not conversation_id:
             return
-        self.openConversation.emit(conversation_id, message_id)
+        self.conversation_opened.emit(conversation_id, message_id)
         self.accept()

@@ -12,9 +12,9 @@ KEY_ROLE = Qt.ItemDataRole.UserRole
 
 
 class ViewsSidebar(QTreeWidget):
-    """``viewSelected(View)`` when the agent picks a view (click, arrows, Enter)."""
+    """``view_selected(View)`` when the agent picks a view (click, arrows, Enter)."""
 
-    viewSelected = Signal(object)
+    view_selected = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -83,4 +83,4 @@ class ViewsSidebar(QTreeWidget):
         if current is not None:
             view = self._views.get(current.data(0, KEY_ROLE))
             if view is not None:
-                self.viewSelected.emit(view)
+                self.view_selected.emit(view)

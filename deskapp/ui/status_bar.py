@@ -14,7 +14,7 @@ STATE_COLOURS = {"online": "#1e8e3e", "degraded": "#e37400", "offline": "#d93025
 STATE_TEXT = {"auth_needed": "sign-in needed"}
 
 
-def _time(value: Any) -> str:
+def _time(value: object) -> str:
     if value is None:
         return "never"
     if isinstance(value, datetime):
@@ -25,9 +25,9 @@ def _time(value: Any) -> str:
 
 
 class SyncStatusBar(QStatusBar):
-    """``outboxClicked()`` when the agent clicks the outbox count (the window shows the outbox)."""
+    """``outbox_clicked()`` when the agent clicks the outbox count (the window shows the outbox)."""
 
-    outboxClicked = Signal()
+    outbox_clicked = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -45,7 +45,7 @@ class SyncStatusBar(QStatusBar):
         self.outbox = QPushButton("Outbox: 0")
         self.outbox.setFlat(True)
         self.outbox.setAccessibleName("Outbox count")
-        self.outbox.clicked.connect(self.outboxClicked.emit)
+        self.outbox.clicked.connect(self.outbox_clicked.emit)
         self.addWidget(self.accounts_label, 1)
         self.addPermanentWidget(self.progress)
         self.addPermanentWidget(self.outbox)
@@ -65,7 +65,8 @@ class SyncStatusBar(QStatusBar):
             self.states.pop(gone, None)
         self._render()
 
-    def on_event(self, account_id: int, state: str, done: int, total: int, message: str, last_sync: Any) -> None:
+    def on_event(self, account_id: int, state: str, done: int, total: int, message: str,
+                 last_sync: datetime | None) -> None:
         entry = self.states.setdefault(account_id, {"id": account_id, "name": f"account {account_id}"})
         entry["state"] = state
         if last_sync is not None:

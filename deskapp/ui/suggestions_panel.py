@@ -7,6 +7,7 @@ draft); nothing here ever sends a message.
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -30,26 +31,26 @@ log = logging.getLogger(__name__)
 
 
 class _List(QListWidget):
-    accept_current = Signal()
+    current_accepted = Signal()
 
     def event(self, event: QEvent) -> bool:
         # Qt turns Tab into focus navigation before keyPressEvent sees it; here Tab means "insert".
         if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
                 and event.key() == Qt.Key.Key_Tab and not event.modifiers():
-            self.accept_current.emit()
+            self.current_accepted.emit()
             return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers():
-            self.accept_current.emit()
+            self.current_accepted.emit()
             return
         super().keyPressEvent(event)
 
 
 class SuggestionsPanel(QWidget):
     accepted = Signal(str)
-    draft_delta = Signal(str)  # each streamed piece of an AI draft (also sent through ``accepted``)
+    draft_delta_received = Signal(str)  # each streamed piece of an AI draft (also sent through ``accepted``)
     draft_finished = Signal(str)
     draft_failed = Signal(str)
     suggestions_shown = Signal(int)  # suggestions for the open conversation arrived
@@ -70,7 +71,7 @@ class SuggestionsPanel(QWidget):
         self.list.setWordWrap(True)
         self.list.setAccessibleName("Suggested replies: Tab or Enter inserts the selected one")
         self.list.setMaximumHeight(170)
-        self.list.accept_current.connect(self.accept_current)
+        self.list.current_accepted.connect(self.accept_current)
         self.list.itemActivated.connect(lambda _item: self.accept_current())
         self.insert_button = QPushButton("Insert")
         self.insert_button.setToolTip("Insert the selected suggestion into the composer (Tab)")
@@ -108,7 +109,7 @@ class SuggestionsPanel(QWidget):
         layout.addWidget(self.list)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
-        self.draft_delta.connect(self._on_delta)
+        self.draft_delta_received.connect(self._on_delta)
         self._update_buttons()
 
     # --- suggestions -----------------------------------------------------------------------------------
@@ -123,7 +124,7 @@ class SuggestionsPanel(QWidget):
             return
         self.status.setText("Finding suggestions…")
         self.runner.submit(self._load, conversation_id, key="suggestions",
-                           on_done=lambda result, cid=conversation_id: self._loaded(cid, *result),
+                           on_done=lambda result: self._loaded(conversation_id, *result),
                            on_error=self._failed)
 
     def _load(self, conversation_id: int) -> tuple[list[Suggestion], dict[str, str | None]]:
@@ -238,13 +239,12 @@ class SuggestionsPanel(QWidget):
         self.status.setText(f"Drafting with {cfg.model}… (click Stop to cancel)")
         self._update_buttons()
         self.runner.submit(self._run_draft, self.conversation_id, handle,
-                           on_done=lambda text, h=handle: self._draft_done(h, text),
-                           on_error=lambda message, h=handle: self._draft_error(h, message))
+                           on_done=partial(self._draft_done, handle), on_error=partial(self._draft_error, handle))
         return True
 
     def _run_draft(self, conversation_id: int, handle: DraftStream) -> str | None:
         try:
-            return self.service.draft(conversation_id, on_delta=self.draft_delta.emit, handle=handle)
+            return self.service.draft(conversation_id, on_delta=self.draft_delta_received.emit, handle=handle)
         except LLMError as exc:
             if handle.cancelled:
                 return None

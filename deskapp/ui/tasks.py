@@ -65,9 +65,9 @@ class TaskRunner(QObject):
         self._pending: dict[int, tuple[Callable | None, Callable | None, str | None]] = {}
         self._latest: dict[str, int] = {}
 
-    def submit(self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None,
-               on_error: Callable[[str], None] | None = None, key: str | None = None, priority: int = 0,
-               background: bool = False, **kwargs: Any) -> int:
+    def submit(self, fn: Callable[..., Any], *args: object, on_done: Callable[[Any], object] | None = None,
+               on_error: Callable[[str], object] | None = None, key: str | None = None, priority: int = 0,
+               background: bool = False, **kwargs: object) -> int:
         """Queue ``fn(*args, **kwargs)``; higher ``priority`` runs first (rows on screen before the rest);
         ``background`` work runs on its own thread, behind nothing the agent waits for."""
         self._next += 1

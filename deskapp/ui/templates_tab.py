@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,12 +28,14 @@ from PySide6.QtWidgets import (
 from deskapp.copilot.model import HEADS
 from deskapp.copilot.templating import check, render
 from deskapp.services import templates as template_service
+from deskapp.services.actions import ActionService
+from deskapp.services.workspace import AppWorkspace, Database, ProfileStore
 from deskapp.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
 
 
-def read_templates(db: Any, profile: Any) -> list[template_service.TemplateRow]:
+def read_templates(db: Database, profile: ProfileStore) -> list[template_service.TemplateRow]:
     """Every template, the shipped set seeded first on a new profile (run on a worker)."""
     template_service.ensure_default_templates(profile)
     return template_service.list_templates(db, profile)
@@ -41,20 +44,20 @@ def read_templates(db: Any, profile: Any) -> list[template_service.TemplateRow]:
 # What the tab's buttons do, run on a worker: each returns what to tell the agent (and what changed).
 
 
-def save_template(profile: Any, fields: dict[str, Any]) -> tuple[int | None, str]:
+def save_template(profile: ProfileStore, fields: dict[str, Any]) -> tuple[int | None, str]:
     try:
         return template_service.save_template(profile, **fields), "Saved."
     except template_service.TemplateError as exc:
         return None, f"Not saved: {exc}"
 
 
-def import_canned(db: Any, profile: Any) -> tuple[int, str]:
+def import_canned(db: Database, profile: ProfileStore) -> tuple[int, str]:
     count = template_service.import_chatwoot_canned(db, profile)
     return count, (f"Imported {count} canned responses from Chatwoot." if count
                    else "No Chatwoot canned responses synced yet.")
 
 
-def import_file(profile: Any, path: Path) -> tuple[int, str]:
+def import_file(profile: ProfileStore, path: Path) -> tuple[int, str]:
     try:
         count = template_service.import_json(profile, path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, template_service.TemplateError) as exc:
@@ -62,7 +65,7 @@ def import_file(profile: Any, path: Path) -> tuple[int, str]:
     return count, f"Imported {count} templates."
 
 
-def export_file(profile: Any, path: Path) -> str:
+def export_file(profile: ProfileStore, path: Path) -> str:
     path.write_text(template_service.export_json(profile), encoding="utf-8")
     return f"Exported to {path}."
 
@@ -72,7 +75,7 @@ class TemplatesTab(QWidget):
     done = Signal(str)  # a save, delete, import or export finished: what the status line says
     listed = Signal(int)  # the list was read again: how many templates it shows
 
-    def __init__(self, ws: Any, parent: QWidget | None = None, *, actions: Any = None,
+    def __init__(self, ws: AppWorkspace, parent: QWidget | None = None, *, actions: ActionService | None = None,
                  runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
         self.ws = ws
@@ -272,7 +275,7 @@ class TemplatesTab(QWidget):
             self.refresh_preview()
             return
         self.runner.submit(self._read_context, conversation_id, key="template-context",
-                           on_done=lambda ctx, cid=conversation_id: self._context_ready(cid, ctx))
+                           on_done=partial(self._context_ready, conversation_id))
 
     def _read_context(self, conversation_id: int) -> dict[str, Any]:
         return template_service.conversation_context(self.db, conversation_id)

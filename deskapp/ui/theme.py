@@ -27,7 +27,7 @@ _tones: dict[tuple[str, bool], tuple[QColor, QColor]] = {}
 
 def is_dark() -> bool:
     app = QGuiApplication.instance()
-    if app is None:
+    if not isinstance(app, QGuiApplication):  # none yet
         return False
     return app.styleHints().colorScheme() == Qt.ColorScheme.Dark
 
@@ -36,7 +36,7 @@ def is_dark_palette(palette: QPalette | None = None) -> bool:
     """Whether ``palette`` (default: the application's) is a dark one."""
     if palette is None:
         app = QGuiApplication.instance()
-        if app is None:
+        if not isinstance(app, QGuiApplication):  # none yet
             return False
         palette = app.palette()
     return palette.color(QPalette.ColorRole.Base).lightness() < 128

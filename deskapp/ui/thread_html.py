@@ -75,7 +75,7 @@ def html_to_text(raw: str) -> str:
     return html_lib.unescape(_TAG.sub("", without))
 
 
-def human_size(size: int) -> str:
+def human_size(size: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if size < 1024 or unit == "GB":
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"

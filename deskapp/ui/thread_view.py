@@ -38,16 +38,16 @@ class SafeBrowser(QTextBrowser):
 
 
 class ThreadView(SafeBrowser):
-    """Shows a list of rendered messages; ``linkActivated(str)`` carries deskapp:/http(s) links."""
+    """Shows a list of rendered messages; ``link_activated(str)`` carries deskapp:/http(s) links."""
 
-    linkActivated = Signal(str)
-    renderFinished = Signal()
+    link_activated = Signal(str)
+    render_finished = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Conversation thread")
         self.setObjectName("threadView")
-        self.anchorClicked.connect(lambda url: self.linkActivated.emit(url.toString()))
+        self.anchorClicked.connect(lambda url: self.link_activated.emit(url.toString()))
         self._queue: list[str] = []
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -114,4 +114,4 @@ class ThreadView(SafeBrowser):
     def _finish(self) -> None:
         bar = self.verticalScrollBar()  # the newest message in view, once: asking earlier lays out every chunk
         bar.setValue(bar.maximum())
-        self.renderFinished.emit()
+        self.render_finished.emit()

@@ -6,16 +6,22 @@ templates inserted into the composer. A mixin of MainWindow (it uses its page, d
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QFileDialog, QMenu
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
 from deskapp.services import templates as template_service
 from deskapp.services import thread as thread_service
+from deskapp.services.workspace import AppWorkspace, Database
 from deskapp.ui.pickers import ChoiceDialog
+
+if TYPE_CHECKING:
+    from deskapp.ui.inbox_page import InboxPage
+    from deskapp.ui.tasks import TaskRunner
 
 
 def choices(rows: list[template_service.TemplateRow]) -> list[dict[str, Any]]:
@@ -23,8 +29,15 @@ def choices(rows: list[template_service.TemplateRow]) -> list[dict[str, Any]]:
     return [{"id": t.id, "name": t.name, "body": t.body, "shortcut": t.shortcut or ""} for t in rows]
 
 
-class ThreadLinksMixin:
+class ThreadLinksMixin(QMainWindow):
     """Needs ``self.page``, ``self.db``, ``self.ws``, ``self.tasks``, ``show_message`` and ``show_error``."""
+
+    page: InboxPage
+    db: Database
+    ws: AppWorkspace
+    tasks: TaskRunner
+    show_message: Callable[[str], None]
+    show_error: Callable[[str], None]
 
     def pick_template(self, filter_text: str) -> None:
         """The template picker (or, for an exact /shortcut, that template) once the templates are read."""
@@ -53,7 +66,7 @@ class ThreadLinksMixin:
 
     def _insert_template(self, conversation_id: int, template: dict[str, Any]) -> None:
         """Variables filled from the customer and their latest order (sandboxed Jinja2), read on a worker."""
-        def rendered(result: Any) -> None:
+        def rendered(result: template_service.RenderResult) -> None:
             if self.page.current_id == conversation_id:
                 self.page.composer.insert_text(result.text)
 
@@ -80,7 +93,7 @@ class ThreadLinksMixin:
         self.tasks.submit(thread_service.attachment, self.db, attachment_id,
                           on_done=lambda info: self._attachment_menu(attachment_id, info))
 
-    def _attachment_menu(self, attachment_id: int, info: Any) -> None:
+    def _attachment_menu(self, attachment_id: int, info: thread_service.AttachmentInfo | None) -> None:
         if info is None:
             return
         menu = QMenu(self)

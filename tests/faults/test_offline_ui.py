@@ -33,7 +33,7 @@ def test_outbox_panel_lists_and_settles(qtbot, service):
     panel = OutboxPanel(actions)
     qtbot.addWidget(panel)
     counts = []
-    panel.countChanged.connect(counts.append)
+    panel.count_changed.connect(counts.append)
     panel.refresh()
     assert panel.table.rowCount() == 3 and counts == [3]
     assert panel.table.item(0, 0).text() == "failed" and panel.table.item(0, 5).text() == "too large"
@@ -72,13 +72,13 @@ def test_offline_banner(qtbot):
     banner.set_account_state(2, "auth_needed")
     assert banner.isVisible() and banner.sign_in.isVisible() and "Sign-in needed: Mail" in banner.message()
     asked = []
-    banner.signInRequested.connect(asked.append)
+    banner.sign_in_requested.connect(asked.append)
     banner.sign_in.click()
     assert asked == [2]
     banner.set_account_state(2, "online")
     assert not banner.isVisible()
     toggled = []
-    banner.workOfflineToggled.connect(toggled.append)
+    banner.work_offline_toggled.connect(toggled.append)
     banner.switch.click()
     assert toggled == [True] and banner.isVisible() and "Working offline" in banner.message()
     banner.set_work_offline(False)

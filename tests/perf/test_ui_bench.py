@@ -183,7 +183,7 @@ def test_ui_benchmarks(qtbot, workspace):
             if mode == "idle":
                 window.tasks.wait(30_000)
                 qtbot.wait(20)  # queued results applied
-            with qtbot.waitSignal(page.model.rowsArrived, timeout=30_000):  # rows on screen, not just ids
+            with qtbot.waitSignal(page.model.rows_arrived, timeout=30_000):  # rows on screen, not just ids
                 start = time.perf_counter()
                 page.select_view_key(key)
             times.append(time.perf_counter() - start)
@@ -204,7 +204,7 @@ def test_ui_benchmarks(qtbot, workspace):
     opens = []
     for _ in range(5):
         page.current_id = None
-        with qtbot.waitSignal(page.conversationShown, timeout=30_000):
+        with qtbot.waitSignal(page.conversation_shown, timeout=30_000):
             start = time.perf_counter()
             page.open_conversation_anywhere(1)
         opens.append(time.perf_counter() - start)

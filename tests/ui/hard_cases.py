@@ -103,6 +103,6 @@ def scroll_while_syncing(window, qtbot, writer: SyncWriter, seconds: float = 2.0
         while time.monotonic() < deadline:
             window.schedule_refresh()  # what each sync event does (coalesced)
             bar.setValue((bar.value() + 40) % max(bar.maximum(), 1))
-            page.move(1)
+            page.move_by(1)
             qtbot.wait(30)
     qtbot.waitUntil(lambda: not window.tasks.busy(), timeout=30_000)

@@ -111,7 +111,7 @@ def test_horizontal_bars_put_the_first_category_on_top_and_open_its_conversation
     assert axis.categories()[-1] == "intent_0"  # Qt's last category is the top row
     assert axis.labelsAngle() == 0  # names stay level, each on its own row
     assert card.view.minimumHeight() >= 15 * 20
-    with qtbot.waitSignal(card.drill) as clicked:
+    with qtbot.waitSignal(card.drilled) as clicked:
         card.click(0, 14)  # the top bar
     assert clicked.args == ["intent:intent_0"]
     assert card.csv_rows[0] == ["intent_0", 15]  # the CSV keeps the order it was given
@@ -127,7 +127,7 @@ def test_trend_lines_break_where_a_day_has_no_value(qtbot):
     lines = [s for s in card.chart.series() if isinstance(s, QLineSeries) and not isinstance(s, QScatterSeries)]
     assert [[(p.x(), p.y()) for p in s.points()] for s in lines] == [[(0, 1)], [(2, 2), (3, 1)], [(5, 0.5)]]
     assert [s.name() for s in card.chart.series() if s.name()] == ["median"]  # one legend entry
-    with qtbot.waitSignal(card.drill) as clicked:
+    with qtbot.waitSignal(card.drilled) as clicked:
         card.click(0, 3)
     assert clicked.args == ["r:2026-03-04"]
 

@@ -50,7 +50,7 @@ def _add(ws, cid: int, last: int, status: str = "open") -> None:
 
 
 def _refresh(page, qtbot) -> None:
-    with qtbot.waitSignal(page.listLoaded, timeout=10_000):
+    with qtbot.waitSignal(page.list_loaded, timeout=10_000):
         page.refresh()
     qtbot.waitUntil(lambda: not page.window().tasks.busy(), timeout=10_000)
 

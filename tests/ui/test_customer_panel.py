@@ -129,7 +129,7 @@ def test_previous_conversations_wrap_instead_of_scrolling_sideways(panel, qtbot)
     line = QFontMetrics(past.font()).height()
     assert long.height() == short.height() + line  # two lines of subject against one
     assert long.width() <= past.viewport().width()
-    with qtbot.waitSignal(panel.openConversation) as opened:
+    with qtbot.waitSignal(panel.conversation_opened) as opened:
         past.itemActivated.emit(past.item(1))
     assert opened.args == [6]
 

@@ -69,7 +69,7 @@ def test_opening_browsing_and_switching_tabs_run_no_sql_on_the_gui_thread(qtbot,
     page = window.page
     qtbot.waitUntil(lambda: page.opened is not None and not page.thread_view.rendering, timeout=10_000)
     for step in (1, 1, 1, -1, 1):  # j j j k j: each opens the next conversation
-        page.move(step)
+        page.move_by(step)
         qtbot.waitUntil(lambda: page.opened is not None and page.opened.thread.header.id == page.current_id,
                         timeout=10_000)
     page.open_conversation_anywhere(page.model.id_at(page.model.rowCount() - 1))

@@ -52,9 +52,9 @@ def test_sort_picker_requests_new_ids_once_per_change(filled):
 
     model = ConversationModel(lambda ids: inbox.rows_for(filled.db, ids))
     picker = SortPicker()
-    picker.sortChosen.connect(model.set_sort)
+    picker.sort_chosen.connect(model.set_sort)
     got = []
-    model.sortRequested.connect(lambda key, desc: got.append((key, desc)))
+    model.sort_requested.connect(lambda key, desc: got.append((key, desc)))
     picker.combo.setCurrentIndex([title for *_, title in SORTS].index("Customer A–Z"))
     picker.set_current("customer", False)  # already so: no second request
     picker.set_current("sla_due_at", False)

@@ -128,10 +128,10 @@ def test_drafts_survive_switching_and_restart(window, filled, qtbot):
     page.composer.editor.setPlainText("half-written answer")
     page.composer.flush_draft()
     qtbot.waitUntil(lambda: drafts.load(filled.db, filled.profile, cid) is not None, timeout=5000)
-    page.move(1)
+    page.move_by(1)
     qtbot.waitUntil(lambda: page.current_id != cid and page.opened.thread.header.id != cid, timeout=5000)
     assert page.composer.text() == ""
-    page.move(-1)
+    page.move_by(-1)
     qtbot.waitUntil(lambda: page.opened.thread.header.id == cid, timeout=5000)
     assert page.composer.text() == "half-written answer"
     qtbot.waitUntil(lambda: cid in page.model.drafts, timeout=5000)
@@ -148,7 +148,7 @@ def test_timeline_toggle_and_customer_panel_merge(window, filled, actions, qtbot
     qtbot.waitUntil(lambda: page.customer.profile is not None and page.customer.profile.id == 1, timeout=5000)
     assert len(page.customer.profile.proposals) == 1
     prop = page.customer.profile.proposals[0]
-    page.customer.mergeDecision.emit(prop.id, prop.other_customer_id, True)
+    page.customer.merge_decided.emit(prop.id, prop.other_customer_id, True)
     qtbot.waitUntil(lambda: _customer_exists(filled, 2) is False, timeout=5000)
     # through the action service: the hub is asked to merge the two customers' contacts too
     [merge] = [row for row in actions.items() if row.kind == "merge"]

@@ -53,11 +53,11 @@ def test_team_tab_shows_every_figure_and_opens_conversations(qtbot, reports, tmp
     assert "no figure for the previous period" in view.tiles["frt"].change_label.text()
     assert FORMULAS["frt"] in view.tiles["frt"].toolTip()
     # a click on a tile opens the conversations behind it
-    with qtbot.waitSignal(tab.open_conversations) as opened:
+    with qtbot.waitSignal(tab.conversations_opened) as opened:
         qtbot.mouseClick(view.tiles["volume"], qtbot_button())
     assert opened.args[0] == sorted(ids["convs"][:3])
     # a bar of the stacked volume chart: series 'email' on the first day of the period
-    with qtbot.waitSignal(tab.open_conversations) as opened:
+    with qtbot.waitSignal(tab.conversations_opened) as opened:
         view.charts["volume"].click(0, 1)
     assert opened.args[0] == [ids["convs"][0]]
     # the agent table sorts by the raw numbers and exports CSV
@@ -156,7 +156,7 @@ def test_outage_view_lists_clocks_and_queued_items(qtbot, db, tmp_path):
 
     export_table_csv(tab.outage.queued, tmp_path / "queued.csv")
     assert (tmp_path / "queued.csv").read_text(encoding="utf-8").splitlines()[1].endswith("connection refused")
-    with qtbot.waitSignal(tab.open_conversations) as opened:
+    with qtbot.waitSignal(tab.conversations_opened) as opened:
         tab.outage.clocks.cellDoubleClicked.emit(0, 0)
     assert opened.args[0] == [c]
 
@@ -175,13 +175,13 @@ def test_agent_row_and_sla_bar_open_their_conversations(qtbot, reports):
     _wait_computed(qtbot, view, date(2026, 3, 1), date(2026, 3, 14))
     table = view.agent_table.table
     row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "Oz")
-    with qtbot.waitSignal(tab.open_conversations, timeout=10_000) as opened:
+    with qtbot.waitSignal(tab.conversations_opened, timeout=10_000) as opened:
         table.cellDoubleClicked.emit(row, 0)
     assert opened.args[0] == [ids["convs"][1], ids["convs"][3]]
-    with qtbot.waitSignal(tab.open_conversations, timeout=10_000) as opened:
+    with qtbot.waitSignal(tab.conversations_opened, timeout=10_000) as opened:
         view.charts["sla"].click(0, 0)  # breached in the period: the unanswered email of the 9th
     assert opened.args[0] == [ids["convs"][3]]
-    with qtbot.waitSignal(tab.open_conversations, timeout=10_000) as opened:
+    with qtbot.waitSignal(tab.conversations_opened, timeout=10_000) as opened:
         view.charts["frt"].click(1, 1)  # p90 line, 2 March
     assert opened.args[0] == ids["convs"][:2]
 

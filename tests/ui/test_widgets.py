@@ -75,9 +75,9 @@ def test_composer_ctrl_enter_slash_template_and_drafts(qtbot):
     composer.set_channel("whatsapp")
     assert "WhatsApp" in composer.channel_label.text()
     sent, asked, drafts = [], [], []
-    composer.sendRequested.connect(lambda t, n: sent.append((t, n)))
-    composer.templateRequested.connect(asked.append)
-    composer.draftChanged.connect(lambda t, n: drafts.append((t, n)))
+    composer.send_requested.connect(lambda t, n: sent.append((t, n)))
+    composer.template_requested.connect(asked.append)
+    composer.draft_changed.connect(lambda t, n: drafts.append((t, n)))
     QTest.keyClicks(composer.editor, "Hello /ship")
     QTest.keyClick(composer.editor, Qt.Key.Key_Tab)
     assert asked == ["/ship"]
@@ -118,7 +118,7 @@ def test_search_popup_as_you_type_opens_a_conversation(qtbot, filled):
     qtbot.addWidget(popup)
     popup.show()
     opened = []
-    popup.openConversation.connect(lambda cid, mid: opened.append(cid))
+    popup.conversation_opened.connect(lambda cid, mid: opened.append(cid))
     QTest.keyClicks(popup.query, "conversation 7 parc")
     qtbot.waitUntil(lambda: popup.results.count() > 0, timeout=5000)
     assert "result(s) in" in popup.info.text()
@@ -264,7 +264,7 @@ def test_search_hits_without_a_conversation_are_shown_but_not_opened(qtbot, fill
     popup = SearchPopup(filled.db, TaskRunner())
     qtbot.addWidget(popup)
     opened = []
-    popup.openConversation.connect(lambda cid, mid: opened.append(cid))
+    popup.conversation_opened.connect(lambda cid, mid: opened.append(cid))
     popup.query.setText("k")
     popup._show(("k", [SearchHit(None, None, "order #1 paid", "Kim", "", -1.0, kind="order", order_id=1),
                        SearchHit(3, 9, "hello", "Customer 3", "Where", 1.0)], 0.001))

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
+from operator import methodcaller
 
 from imapclient.imapclient import SENT as SENT_FLAG
 
@@ -275,11 +276,11 @@ class ImapSmtpConnector:
         for folder in dict.fromkeys((*(self._folder(f) for f in self.config.folders), self.sent_folder)):
             if self.session.select(folder) is None:
                 continue
-            uids = self.session.run(lambda c, r=root: c.search(
-                ["OR", "HEADER", "Message-ID", r, "HEADER", "References", r]))
+            uids = self.session.run(methodcaller(
+                "search", ["OR", "HEADER", "Message-ID", root, "HEADER", "References", root]))
             if not uids:
                 continue
-            response = self.session.run(lambda c, u=uids: c.fetch(u, ["RFC822.SIZE", "BODY.PEEK[HEADER]"]))
+            response = self.session.run(methodcaller("fetch", uids, ["RFC822.SIZE", "BODY.PEEK[HEADER]"]))
             for data in response.values():
                 raw = data.get(b"BODY[HEADER]", b"")
                 headers = parse_headers(raw)

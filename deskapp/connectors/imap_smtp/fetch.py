@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import methodcaller
 
 from deskapp.connectors.base import PayloadError, TransientError
 from deskapp.connectors.imap_smtp.imap import ImapSession
@@ -47,7 +48,7 @@ def _fetch(session: ImapSession, folder: str, uids: list[int], items: list[str])
     for uid in uids:
         try:
             _reselect(session, folder)
-            response.update(session.run(lambda c, u=uid: c.fetch([u], items)))
+            response.update(session.run(methodcaller("fetch", [uid], items)))
         except PayloadError as exc:
             refused[uid] = f"the server refused to send it: {exc}"
         except TransientError as exc:

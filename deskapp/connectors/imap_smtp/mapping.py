@@ -161,7 +161,7 @@ def map_message(*, folder: str, uid: int, uidvalidity: int, flags: tuple[str, ..
         unread=1 if inbound and not seen else 0, inbox_name=account_name,
     ))
     attachments: list[Attachment] = []
-    if full:
+    if isinstance(headers, ParsedMail):  # full
         for part in headers.attachments:
             attachment, blob = _attachment(part, max_attachment_bytes)
             attachments.append(attachment)
@@ -171,7 +171,8 @@ def map_message(*, folder: str, uid: int, uidvalidity: int, flags: tuple[str, ..
     records.append(Message(
         external_id=key, conversation_external_id=conversation_ext,
         direction=Direction.IN if inbound else Direction.OUT, sent_at=sent_at,
-        text=headers.text if full else "", html=headers.html if full else "",
+        text=headers.text if isinstance(headers, ParsedMail) else "",
+        html=headers.html if isinstance(headers, ParsedMail) else "",
         author_name=author or "", author_external_id=sender.email if sender and sender.email else None,
         delivery=DeliveryState.RECEIVED if inbound else DeliveryState.SENT, attachments=tuple(attachments),
         client_id=client_id_of(headers.message_id), automated=bool(headers.auto_submitted),

@@ -37,12 +37,13 @@ class SmtpRejected(Exception):
     """The server refused the message for good (bad recipient, policy): a conflict for the agent."""
 
 
-class _HandoffData:
+class _HandoffData(smtplib.SMTP):
     """smtplib's DATA stage in two writes: the message, then, once the handoff is recorded, the end mark."""
 
     handoff: HandoffRecorder | None = None
 
-    def data(self, msg: bytes):  # replaces smtplib.SMTP.data; sendmail() always passes bytes here
+    # replaces smtplib.SMTP.data, narrowing its argument: sendmail() always passes bytes here
+    def data(self, msg: bytes) -> tuple[int, bytes]:  # type: ignore[override]
         self.putcmd("data")
         code, reply = self.getreply()
         if code != 354:
@@ -61,7 +62,7 @@ class _HandoffData:
         return self.getreply()
 
 
-class _Smtp(_HandoffData, smtplib.SMTP):
+class _Smtp(_HandoffData):
     pass
 
 
@@ -91,12 +92,12 @@ def _mapped_errors(config: MailConfig) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def smtp_session(config: MailConfig, password: str | None) -> Iterator[_Smtp]:
+def smtp_session(config: MailConfig, password: str | None) -> Iterator[_HandoffData]:
     """A connected, encrypted (unless plain on loopback) and signed-in SMTP session; errors mapped as above."""
     host, port, security = config.smtp_host, config.smtp_port, config.smtp_security
     with _mapped_errors(config):
         if security == "tls":
-            server: _Smtp = _SmtpSsl(host, port, timeout=config.timeout, context=config.tls_context())
+            server: _HandoffData = _SmtpSsl(host, port, timeout=config.timeout, context=config.tls_context())
         else:
             server = _Smtp(host, port, timeout=config.timeout)
         with server:
