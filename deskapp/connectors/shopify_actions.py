@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from deskapp.connectors.base import PayloadError
-from deskapp.connectors.wire import dig, log
+from deskapp.connectors.wire import as_dict, dig, log
 from deskapp.domain import OutboxItem, OutboxKind, PushResult
 
 if TYPE_CHECKING:
@@ -220,7 +220,7 @@ def _refund(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pus
         "orderId": p["order_id"], "note": note, "notify": bool(p.get("notify")),
         "refundLineItems": lines or None, "shipping": {"fullRefund": True} if p.get("shipping") else None,
         "transactions": money_back or None}})
-    payload = data.get("refundCreate") if isinstance(data.get("refundCreate"), dict) else {}
+    payload = as_dict(data.get("refundCreate"))
     refused = _user_errors(payload.get("userErrors"))
     if refused:
         raise _Refused("refused by the shop", refused, {"userErrors": payload["userErrors"]})
@@ -245,7 +245,7 @@ def _cancel(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pus
         "id": p["order_id"], "refund": bool(p.get("refund")), "restock": bool(p.get("restock")),
         "reason": reason if reason in CANCEL_REASONS else "OTHER", "notify": bool(p.get("notify")),
         "staffNote": f"{p.get('note') or ''} {marker(item.client_id)}".strip()})
-    payload = data.get("orderCancel") if isinstance(data.get("orderCancel"), dict) else {}
+    payload = as_dict(data.get("orderCancel"))
     refused = _user_errors(payload.get("orderCancelUserErrors"))
     if refused:
         raise _Refused("refused by the shop", refused, {"userErrors": payload["orderCancelUserErrors"]})
@@ -274,7 +274,7 @@ def _address(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pu
     reached["maybe"] = True
     data = connector.graphql_once(ADDRESS_MUTATION, {"input": {"id": p["order_id"],
                                                                "shippingAddress": p["address"]}})
-    payload = data.get("orderUpdate") if isinstance(data.get("orderUpdate"), dict) else {}
+    payload = as_dict(data.get("orderUpdate"))
     refused = _user_errors(payload.get("userErrors"))
     if refused:
         raise _Refused("refused by the shop", refused, {"userErrors": payload["userErrors"]})
@@ -302,7 +302,7 @@ def _discount(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> P
         "endsAt": p["ends_at"], "usageLimit": 1, "appliesOncePerCustomer": True,
         "customerSelection": {"customers": {"add": [customer]}},
         "customerGets": {"value": value, "items": {"all": True}}}})
-    payload = data.get("discountCodeBasicCreate") if isinstance(data.get("discountCodeBasicCreate"), dict) else {}
+    payload = as_dict(data.get("discountCodeBasicCreate"))
     errors = payload.get("userErrors") or []
     refused = _user_errors(errors)
     if refused:
@@ -345,7 +345,7 @@ def _replace(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pu
         "note": f"Replacement for {order.get('name')}: {p.get('reason') or 'sent again'}",
         "appliedDiscount": {"valueType": "PERCENTAGE", "value": 100.0, "title": "Replacement",
                             "description": f"Replacement for {order.get('name')}"}}})
-    payload = data.get("draftOrderCreate") if isinstance(data.get("draftOrderCreate"), dict) else {}
+    payload = as_dict(data.get("draftOrderCreate"))
     refused = _user_errors(payload.get("userErrors"))
     if refused:
         raise _Refused("refused by the shop", refused, {"userErrors": payload["userErrors"]})
@@ -383,7 +383,7 @@ def _return(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pus
                  for chosen in _match_lines(as_order, p.get("lines") or [])]
         reached["maybe"] = True
         data = connector.graphql_once(RETURN_MUTATION, {"input": {"orderId": p["order_id"], "returnLineItems": lines}})
-        payload = data.get("returnRequest") if isinstance(data.get("returnRequest"), dict) else {}
+        payload = as_dict(data.get("returnRequest"))
         refused = _user_errors(payload.get("userErrors"))
         if refused:
             raise _Refused("refused by the shop", refused, {"userErrors": payload["userErrors"]})
@@ -393,7 +393,7 @@ def _return(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pus
     if made.get("status") == "REQUESTED":
         data = connector.graphql_once(APPROVE_MUTATION, {"input": {"id": made["id"],
                                                                    "notifyCustomer": bool(p.get("notify"))}})
-        payload = data.get("returnApproveRequest") if isinstance(data.get("returnApproveRequest"), dict) else {}
+        payload = as_dict(data.get("returnApproveRequest"))
         refused = _user_errors(payload.get("userErrors"))
         if refused:
             raise _Refused("refused by the shop", f"Return {made.get('name')} was requested but not approved: "

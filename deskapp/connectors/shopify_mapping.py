@@ -84,7 +84,7 @@ def _unique(values: list[str]) -> tuple[str, ...]:
 def _line(line: dict[str, Any]) -> OrderLine:
     quantity = as_int(line.get("quantity"))
     refundable = line.get("refundableQuantity")
-    product = line.get("product") if isinstance(line.get("product"), dict) else {}
+    product = as_dict(line.get("product"))
     tags = _list(product.get("tags"))
     return OrderLine(title=text(line.get("title")), quantity=quantity, sku=text(line.get("sku")),
                      unit_price=as_float(dig(line, "originalUnitPriceSet", "shopMoney", "amount")),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
@@ -47,7 +48,7 @@ def _first_name(name: str) -> str:
     return name.split()[0].capitalize() if name.islower() else name.split()[0]
 
 
-def _returns(conn: Connection, row: Any, lines: list[Any], now: datetime, zone: tzinfo) -> dict[str, Any]:
+def _returns(conn: Connection, row: Any, lines: Sequence[Any], now: datetime, zone: tzinfo) -> dict[str, Any]:
     """Whether the order can be returned under the team's policy: always ``return_eligible``; the deadline
     when there is one, the reason when not, the refundable amount and the returnable items when it can."""
     facts = OrderFacts(financial_status=row.financial_status, fulfillment_status=row.fulfillment_status,

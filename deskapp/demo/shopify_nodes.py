@@ -259,7 +259,8 @@ class NodeFactory:
     def _seeded_order(self, o: Order) -> dict:
         person = self.state.world.people[o.person_idx]
         total = self.total(o)
-        refunded = total if o.financial in ("REFUNDED",) else (total / 2 if o.financial == "PARTIALLY_REFUNDED" else 0)
+        refunded = total if o.financial in ("REFUNDED",) else (
+            total / 2 if o.financial == "PARTIALLY_REFUNDED" else Decimal(0))
         items = self.line_items(o)
         closed = o.fulfilled_at + 14 * DAY if o.fulfilled_at else None
         closed = closed if closed and closed < self.state.started else None

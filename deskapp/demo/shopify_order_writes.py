@@ -123,14 +123,16 @@ class OrderWrites:
         items = {i["id"]: i for i in self.nodes.line_items(o)}
         left = self.refundable_quantities(o)
         chosen: list[dict] = []
+        wanted: list[dict[str, Any]]
         if args.get("suggestFullRefund"):
             wanted = [{"lineItemId": k, "quantity": v} for k, v in left.items() if v]
         else:
             wanted = args.get("refundLineItems") or []
         subtotal = Decimal(0)
         for want in wanted:
-            item = items.get(want.get("lineItemId"))
-            quantity = min(int(want.get("quantity") or 0), left.get(want.get("lineItemId"), 0))
+            line_id = str(want.get("lineItemId"))
+            item = items.get(line_id)
+            quantity = min(int(want.get("quantity") or 0), left.get(line_id, 0))
             if item is None or quantity <= 0:
                 continue
             price = Decimal(item["originalUnitPriceSet"]["shopMoney"]["amount"])

@@ -186,7 +186,8 @@ def _money(value: object) -> Decimal:
 
 def _count(value: object) -> int:
     try:
-        return min(MAX_QUANTITY, max(0, int(value)))  # type: ignore[call-overload]
+        number: int = int(value)  # type: ignore[call-overload]  # whatever JSON held; a bad one fails below
+        return min(MAX_QUANTITY, max(0, number))
     except (TypeError, ValueError, OverflowError):
         return 0
 

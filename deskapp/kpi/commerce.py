@@ -74,7 +74,7 @@ class RefundRow:
     customer_id: int | None
 
 
-def queued_by_marker(note: str) -> str | None:
+def queued_by_marker(note: str | None) -> str | None:
     """The outbox client id a deskapp refund's note carries, or None."""
     found = _MARKER.search(note or "")
     return found.group(1) if found else None

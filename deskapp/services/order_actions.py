@@ -203,7 +203,8 @@ class OrderActionService:
                    "no money moves yet: refund the items when they are back")
         return Plan(OutboxKind.ORDER_RETURN, order, payload, describe(OutboxKind.ORDER_RETURN, payload), details)
 
-    def _pick(self, order: order_store.OrderRef, lines: dict[int, int], verb: str) -> list:
+    def _pick(self, order: order_store.OrderRef, lines: dict[int, int],
+              verb: str) -> list[tuple[order_store.OrderLineRef, int]]:
         picked = []
         for index, quantity in sorted(lines.items()):
             if not 0 <= index < len(order.lines):

@@ -359,12 +359,14 @@ class OutboxStore:
             except sqlite3.Error as exc:
                 raise StorageError(storage_message(exc, "outbox")) from exc
         row = self.get(note["client_id"]) if added and note is not None else None
-        for listener in list(self.listeners) if row is not None else []:
+        if row is None:
+            return False
+        for listener in list(self.listeners):
             try:
                 listener(row)
             except Exception:
                 log.exception("outbox listener failed")
-        return row is not None
+        return True
 
     def release(self, client_id: str, error: str | None) -> None:
         """Back to pending after a transient failure or a stop (token revoked): sent again later."""

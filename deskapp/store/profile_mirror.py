@@ -77,5 +77,6 @@ def mirror_settings(conn: Connection, values: dict[str, str]) -> None:
 
 def cached_settings(conn: Connection, prefix: str) -> dict[str, str]:
     """The cache's copies of the settings whose keys start with ``prefix``."""
-    return dict(conn.execute(text("SELECT key, value FROM setting WHERE substr(key, 1, :n) = :p"),
-                             {"n": len(prefix), "p": prefix}).all())
+    rows = conn.execute(text("SELECT key, value FROM setting WHERE substr(key, 1, :n) = :p"),
+                        {"n": len(prefix), "p": prefix}).all()
+    return {str(key): str(value) for key, value in rows}

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from deskapp.connectors.base import AuthError, Cancelled, Connector, ConnectorError, TransientError
 from deskapp.domain import DeliveryState, OutboxKind, OutboxState, PushResult
@@ -307,27 +307,25 @@ class Replayer:
         amount = result.detail.get("amount") if isinstance(result.detail, dict) else None
         words = describe(row.kind, row.payload, amount=str(amount) if amount else None, done=True)
         place = row.payload.get("note_on") if isinstance(row.payload.get("note_on"), dict) else None
-        note = None if place is None else {
-            "client_id": note_client_id(row.client_id), "account_id": int(place["account_id"]),
-            "conversation_external_id": str(place["conversation"]), "text": words}
+        note_client = note_client_id(row.client_id)
+        where = None if place is None else (int(place["account_id"]), str(place["conversation"]))
+        note: dict[str, Any] | None = None if where is None else {
+            "client_id": note_client, "account_id": where[0], "conversation_external_id": where[1], "text": words}
         self.outbox.mark_done_with_note(row.client_id, result.external_id, note)
+        conversation_id: int | None = None
         try:
             with self.db.write() as conn:
                 order_actions.settle(conn, row.client_id, "done", summary=words)
-                if note is not None:
-                    optimistic.apply_item(conn, account_id=note["account_id"],
-                                          conversation_external_id=note["conversation_external_id"],
+                if where is not None:
+                    optimistic.apply_item(conn, account_id=where[0], conversation_external_id=where[1],
                                           kind=OutboxKind.NOTE, payload={"text": words},
-                                          client_id=note["client_id"], created_at=time.time())
-                    conversation_id = optimistic.conversation_id(conn, note["account_id"],
-                                                                 note["conversation_external_id"])
-                else:
-                    conversation_id = None
+                                          client_id=note_client, created_at=time.time())
+                    conversation_id = optimistic.conversation_id(conn, where[0], where[1])
         except Exception:  # the outbox holds both; start-up re-applies the note, the next pull the order
             log.exception("could not show order action %s as done", row.client_id)
             return
-        if self.on_changes is not None and note is not None and conversation_id is not None:
-            self.on_changes(note["account_id"], Changes.of(conversations=[conversation_id]))
+        if self.on_changes is not None and where is not None and conversation_id is not None:
+            self.on_changes(where[0], Changes.of(conversations=[conversation_id]))
 
     def _delivery(self, row: OutboxRow, state: DeliveryState, external_id: str | None = None) -> None:
         if row.kind in ORDER_KINDS and state == DeliveryState.FAILED:

@@ -289,18 +289,21 @@ class CustomerPanel(QWidget):
         """Under each order card, the actions queued, done or refused on it (order id -> OrderActionRow list)."""
         for i in range(self.orders.topLevelItemCount()):
             item = self.orders.topLevelItem(i)
+            if item is None:
+                continue
             order = item.data(0, DATA_ROLE)[1]
             for n in reversed(range(item.childCount())):
-                if item.child(n).data(0, ACTION_ROLE) == "action":
-                    item.removeChild(item.child(n))
+                child = item.child(n)
+                if child is not None and child.data(0, ACTION_ROLE) == "action":
+                    item.removeChild(child)
             for action in actions.get(order.id, []):
                 mark = ACTION_MARKS.get(action.state, action.state)
                 text = f"{mark}: {action.summary}" + (f" ({action.detail})" if action.detail else "")
-                child = QTreeWidgetItem([text])
-                child.setData(0, DATA_ROLE, ("line", (text, "")))
-                child.setData(0, ACTION_ROLE, "action")
-                child.setToolTip(0, text)
-                item.insertChild(0, child)
+                row = QTreeWidgetItem([text])
+                row.setData(0, DATA_ROLE, ("line", (text, "")))
+                row.setData(0, ACTION_ROLE, "action")
+                row.setToolTip(0, text)
+                item.insertChild(0, row)
                 if action.state != "done":
                     item.setExpanded(True)
 

@@ -3,6 +3,7 @@ typed, read and kept through services.returns on a worker (the GUI thread runs n
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -92,6 +93,6 @@ class ReturnPolicyBox(QWidget):
             self.save_button.setEnabled(True)
             self.status.setText(f"Not saved: {message}")
 
-        self.tasks.submit(returns_service.save_policy, self.ws.db, self.ws.profile, **values, on_done=done,
-                          on_error=failed, key="return-policy")
+        save = functools.partial(returns_service.save_policy, self.ws.db, self.ws.profile, **values)
+        self.tasks.submit(save, on_done=done, on_error=failed, key="return-policy")
         return True

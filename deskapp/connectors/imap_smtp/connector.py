@@ -122,7 +122,8 @@ class ImapSmtpConnector:
             items = self._fetch(folder, validity, page, state, full=True)
             state["h"] = page[-1]
             if stream in self._walks:  # the backfill now also covers this mail
-                self._walks[stream] = tuple(n + len(page) for n in self._walks[stream])
+                fetched, total = self._walks[stream]
+                self._walks[stream] = (fetched + len(page), total + len(page))
             return Batch(items, json.dumps(state), False)
         if new_uids:  # nothing held above the waiting range: it grows to the newest mail
             state["h"] = new_uids[-1]
