@@ -163,7 +163,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             self.page.suggestions_slot.addWidget(self.suggestions)
             self.suggestions.accepted.connect(self.page.composer.insert_text)
             self.page.conversationShown.connect(self._suggest_for)
-        self.outbox_panel = OutboxPanel(self.actions_ctl.actions) if self.extras else None
+        self.outbox_panel = OutboxPanel(self.actions_ctl.actions, runner=self.tasks) if self.extras else None
         if self.outbox_panel is not None:
             self.outbox_panel.decided.connect(lambda *_: (self.page.refresh(), self.refresh_status()))
             self.outbox_panel.openConversation.connect(self._open_external)
