@@ -235,9 +235,10 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         layout.addWidget(self.accounts_widget)
         folder_url = QUrl.fromLocalFile(str(self.ws.paths.data_dir)).toString()
         folder = html_lib.escape(home_relative(self.ws.paths.data_dir))
+        kept_in = html_lib.escape(Path(self.ws.paths.profile_db).name)
         data = QLabel(f"<h3>Data</h3><p>Data folder: <a href='{folder_url}'>{folder}</a><br>"
                       "What you wrote (accounts, templates, saved views, drafts, settings) is kept in "
-                      "profile.sqlite3 there; the cache is rebuilt from the servers if it is ever damaged.<br>"
+                      f"{kept_in} there; the cache is rebuilt from the servers if it is ever damaged.<br>"
                       "Light and dark follow your operating system.</p>")
         data.setOpenExternalLinks(True)
         layout.addWidget(data)
