@@ -23,8 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from deskapp.services.actions import ActionService, StorageError
-from deskapp.store.outbox import OutboxRow
+from deskapp.services.actions import ActionService, OutboxRow, StorageError
 from deskapp.ui.tasks import TaskRunner
 
 COLUMNS = ("State", "Action", "Conversation", "Queued at", "Tries", "Problem")
