@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 WORKSPACE = "workspace"  # migrations run, queued work put back on the cache: verbs that write
 READ = "read"  # the workspace without running migrations on a current cache: verbs that only read
-CACHE_READER = "cache-reader"  # the cache alone over plain sqlite3: `search`, which must start at once
+CACHE_READER = "cache-reader"  # the cache alone, read by the bare reader: `search`, which must start at once
 
 
 def open_data(opens: str, data_dir: str | None, *, verbose: bool) -> Any:

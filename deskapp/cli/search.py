@@ -1,6 +1,6 @@
 """The `search` verb of the command line (registered by deskapp.cli.entry): messages, customers and order numbers.
 
-It reads the cache through the bare cache reader (plain sqlite3, no migration when the cache is current),
+It reads the cache through the bare cache reader (no ORM, no migration when the cache is current),
 so a shell pipeline pays for little more than the query itself.
 """
 

@@ -41,7 +41,7 @@ from deskapp.store.work_offline import is_work_offline
 
 log = logging.getLogger(__name__)
 
-__all__ = ["ActionError", "ActionResult", "ActionService", "StorageError", "is_work_offline"]
+__all__ = ["ActionError", "ActionResult", "ActionService", "OutboxRow", "StorageError", "is_work_offline"]
 # What on_each may run on each conversation: the actions that take a conversation id first.
 PER_CONVERSATION = frozenset({"reply", "note", "resolve", "reopen", "set_status", "snooze", "assign", "set_labels",
                               "set_priority"})

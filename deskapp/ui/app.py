@@ -26,10 +26,9 @@ from deskapp.services.gui_services import GuiServices, SyncEngine
 from deskapp.services.mail_push import MailPush
 from deskapp.services.workspace import AppWorkspace
 from deskapp.ui import icons, theme
-from deskapp.ui.accounts_dialog import AccountsDialog, FirstRunDialog
+from deskapp.ui.accounts_dialog import FirstRunDialog
 from deskapp.ui.main_window import MainWindow
 from deskapp.ui.screenshot import screenshot
-from deskapp.ui.tasks import TaskRunner
 
 if TYPE_CHECKING:
     from deskapp.ui.crash import CrashHandler
@@ -83,8 +82,11 @@ class Session:
     outbox: object | None = None
     crash: CrashHandler | None = None
     mail_push: MailPush | None = None
+    offer_first_run: bool = False  # no account yet: offer the demo or an account once, over the window
+    closed: bool = False
 
     def close(self) -> None:
+        self.closed = True
         self.window.close()
         if self.mail_push is not None:
             self.mail_push.stop()
@@ -103,21 +105,60 @@ class Session:
             self.crash.uninstall()
 
     def accounts_changed(self) -> None:
-        """An account was added, edited or removed in the running app: the first one starts the sync
-        engine, and the mailboxes' IDLE push follows the new list."""
-        if self.engine is None and account_service.has_accounts(self.workspace):
-            self.engine = self.window.engine = start_engine(self.services, self.window)
-        if self.engine is not None:
-            if self.mail_push is not None:
-                self.mail_push.stop()
-            self.mail_push = start_mail_push(self.workspace, self.engine)
+        """At start and whenever an account was added, edited or removed in the running app: whether there
+        is any is read on a worker; the first one starts the sync engine, and the mailboxes' IDLE push
+        follows the new list."""
+        self.window.tasks.submit(account_service.has_accounts, self.workspace, key="has-accounts",
+                                 on_done=self._accounts_known, on_error=self.window.show_error)
+
+    def _accounts_known(self, any_account: bool) -> None:
+        if self.closed:
+            return
+        if not any_account:
+            if self.offer_first_run:
+                self.offer_first_run = False
+                self._first_run()
+            return
+        if self.engine is None:
+            hooks = (demo_workspace.survey_import_hooks(self.demo, self.workspace.paths.data_dir)
+                     if self.demo is not None else ())
+            self.engine = self.window.engine = start_engine(self.services, self.window, hooks)
+        if self.mail_push is not None:
+            self.mail_push.stop()
+        self.mail_push = start_mail_push(self.workspace, self.engine)
+
+    def _first_run(self) -> None:
+        first = FirstRunDialog(self.window)
+        first.setWindowIcon(icons.icon("deskapp"))
+        if first.exec() != QDialog.DialogCode.Accepted:
+            return
+        if first.choice == FirstRunDialog.ADD:
+            self.window.open_accounts()  # an account added there calls accounts_changed
+        elif first.choice == FirstRunDialog.DEMO:
+            try:
+                self.demo = demo_workspace.start_demo(self.workspace, role="agent")
+            except Exception as exc:
+                log.exception("the demo workspace could not start")
+                QMessageBox.critical(self.window, "Demo workspace", f"The demo workspace could not start:\n{exc}")
+                return
+            enable_demo_roles(self.window, self.workspace, self.demo)
+            self.window.schedule_refresh()
+            self.accounts_changed()
+
+
+def enable_demo_roles(window: MainWindow, workspace: AppWorkspace, demo: DemoWorkspace) -> None:
+    window.enable_demo_roles(
+        lambda role: demo_workspace.switch_demo_role(workspace, demo, role, engine=window.engine), demo.role)
 
 
 def start(workspace: AppWorkspace, services: GuiServices, options: dict, *, demo: DemoWorkspace | None = None,
           clock: Callable[[], float] = time.time) -> Session | None:
-    """Everything up to a shown main window (first-run dialog, demo backend, sync engine) over ``services``.
+    """Everything up to a shown main window (demo backend, first-run dialog, sync engine) over ``services``.
     ``demo``: a demo workspace already started (demo_workspace.start_demo), used as --demo would be (the
-    session stops it when it closes); ``clock``: the dashboards' "now" (tests pin it)."""
+    session stops it when it closes); ``clock``: the dashboards' "now" (tests pin it).
+
+    Whether any account is set up is read on a worker once the window is shown: the first one starts the
+    sync engine and the mailboxes' push; with none, the first-run dialog offers the demo or an account."""
     app = application()
     headless = bool(options.get("smoke") or options.get("screenshot") or options.get("headless"))
     crash = None
@@ -127,16 +168,7 @@ def start(workspace: AppWorkspace, services: GuiServices, options: dict, *, demo
         crash = CrashHandler(workspace.paths.log_dir, show_dialog=not headless).install()
     except Exception:
         log.exception("crash handler unavailable")
-    want_demo = bool(options.get("demo")) and demo is None
-    if not want_demo and not headless and not account_service.has_accounts(workspace):
-        first = FirstRunDialog()
-        first.setWindowIcon(icons.icon("deskapp"))
-        if first.exec() == QDialog.DialogCode.Accepted:
-            if first.choice == FirstRunDialog.DEMO:
-                want_demo = True
-            elif first.choice == FirstRunDialog.ADD:
-                AccountsDialog(workspace, TaskRunner()).exec()
-    if want_demo:
+    if options.get("demo") and demo is None:
         try:
             demo = demo_workspace.start_demo(workspace, role=options.get("demo_role") or "agent",
                                              **options.get("demo_options", {}))
@@ -153,12 +185,8 @@ def start(workspace: AppWorkspace, services: GuiServices, options: dict, *, demo
     if options.get("window_size"):
         window.resize(*options["window_size"])
     theme.follow_os(app, on_change=lambda: window.page.update_icons())
-    hooks = demo_workspace.survey_import_hooks(demo, workspace.paths.data_dir) if demo is not None else ()
-    window.engine = engine = start_engine(services, window, hooks) if account_service.has_accounts(workspace) else None
-    mail_push = start_mail_push(workspace, engine)
     if demo is not None:
-        window.enable_demo_roles(
-            lambda role: demo_workspace.switch_demo_role(workspace, demo, role, engine=window.engine), demo.role)
+        enable_demo_roles(window, workspace, demo)
     window.show()
     if options.get("tab"):
         open_tab(window, options["tab"])
@@ -169,8 +197,10 @@ def start(workspace: AppWorkspace, services: GuiServices, options: dict, *, demo
     # otherwise walk them all (tens of ms) whenever a worker allocates a lot, stalling the GUI thread.
     gc.collect()
     gc.freeze()
-    session = Session(app, window, workspace, services, engine, demo, services.outbox, crash, mail_push)
+    session = Session(app, window, workspace, services, demo=demo, outbox=services.outbox, crash=crash,
+                      offer_first_run=not headless and not options.get("demo"))
     window.accounts_hook = session.accounts_changed
+    session.accounts_changed()
     return session
 
 

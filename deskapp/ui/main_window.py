@@ -171,7 +171,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             self.page.suggestions_slot.addWidget(self.suggestions)
             self.suggestions.accepted.connect(self.page.composer.insert_text)
             self.page.conversation_shown.connect(self._suggest_for)
-        self.outbox_panel = OutboxPanel(self.actions_ctl.actions) if self.extras else None
+        self.outbox_panel = OutboxPanel(self.actions_ctl.actions, runner=self.tasks) if self.extras else None
         if self.outbox_panel is not None:
             self.outbox_panel.decided.connect(lambda *_: self.page.refresh())
             self.outbox_panel.decided.connect(lambda *_: self.refresh_status())
@@ -250,9 +250,10 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         layout.addWidget(self.return_policy)
         folder_url = QUrl.fromLocalFile(str(self.ws.paths.data_dir)).toString()
         folder = html_lib.escape(home_relative(self.ws.paths.data_dir))
+        kept_in = html_lib.escape(Path(self.ws.paths.profile_db).name)
         data = QLabel(f"<h3>Data</h3><p>Data folder: <a href='{folder_url}'>{folder}</a><br>"
                       "What you wrote (accounts, templates, saved views, drafts, settings) is kept in "
-                      "profile.sqlite3 there; the cache is rebuilt from the servers if it is ever damaged.<br>"
+                      f"{kept_in} there; the cache is rebuilt from the servers if it is ever damaged.<br>"
                       "Light and dark follow your operating system.</p>")
         data.setOpenExternalLinks(True)
         layout.addWidget(data)

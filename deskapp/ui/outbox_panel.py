@@ -1,12 +1,14 @@
 """The outbox panel: queued actions, errors and conflicts, with retry / keep as draft / discard.
 
-It reads the outbox through services.actions.ActionService (a small local table: milliseconds) and
-hands the agent's decisions back to it. The window calls ``refresh()`` when the replayer reports
-progress (queued signal) or on a timer.
+It reads the outbox through services.actions.ActionService and hands the agent's decisions back to it,
+both on a worker of the window's TaskRunner (the outbox file may wait on another process's write lock,
+and a decision rolls the cache back). The window calls ``refresh()`` when the status bar's counts move.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from PySide6.QtCore import Qt, Signal
@@ -21,7 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from deskapp.services.actions import ActionService, StorageError
+from deskapp.services.actions import ActionService, OutboxRow, StorageError
+from deskapp.ui.tasks import TaskRunner
 
 COLUMNS = ("State", "Action", "Conversation", "Queued at", "Tries", "Problem")
 _SHOWN = ("pending", "sending", "failed", "conflict")
@@ -61,16 +64,50 @@ def _details(row) -> str:
     return text[:1].upper() + text[1:]
 
 
+@dataclass(frozen=True)
+class OutboxRead:
+    """What a worker hands back: the rows to show (None: they could not be read), the client ids a
+    decision took for, and the storage problem to show the agent."""
+
+    rows: list[OutboxRow] | None
+    done: list[str]
+    error: str | None
+
+
+def read_outbox(actions: ActionService, decision: str | None = None,
+                client_ids: Sequence[str] = ()) -> OutboxRead:
+    """Apply ``decision`` (retry | keep_as_draft | discard) to each item, then read the shown rows; on a
+    worker. A storage failure stops the decisions there and is reported, not raised."""
+    done: list[str] = []
+    error = None
+    try:
+        if decision is not None:
+            apply = getattr(actions, decision)
+            for client_id in client_ids:
+                if apply(client_id):
+                    done.append(client_id)
+    except StorageError as exc:
+        error = str(exc)
+    try:
+        return OutboxRead(actions.items(_SHOWN), done, error)
+    except StorageError as exc:
+        return OutboxRead(None, done, error or str(exc))
+
+
 class OutboxPanel(QWidget):
-    """``count_changed(int)`` (items not yet sent) after each refresh; ``decided(str, str)`` per decision."""
+    """``count_changed(int)`` (items not yet sent) after each refresh; ``decided(str, str)`` per decision that
+    took; ``settled(int)`` once a batch of decisions is done, with how many took."""
 
     count_changed = Signal(int)
     decided = Signal(str, str)  # client_id, retry | keep_as_draft | discard
+    settled = Signal(int)
     conversation_opened = Signal(str)  # the conversation's external id
 
-    def __init__(self, actions: ActionService | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, actions: ActionService | None = None, parent: QWidget | None = None, *,
+                 runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
         self.action_service = actions
+        self.runner = runner or TaskRunner(self)
         self.setAccessibleName("Outbox")
         self.summary = QLabel("Nothing queued.")
         self.summary.setAccessibleName("Outbox summary")
@@ -112,17 +149,29 @@ class OutboxPanel(QWidget):
         layout.addWidget(self.error)
         layout.addLayout(buttons)
         self.rows: list = []
+        self._decisions = 0  # decisions handed to a worker so far: older reads are dropped
         self._update_buttons()
 
     # --- data ----------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        """Read the outbox again on a worker; the table follows when the rows come back."""
         if self.action_service is None:
             return
-        try:
-            self.set_rows(self.action_service.items(_SHOWN))
-        except StorageError as exc:
-            self._show_error(str(exc))
+        asked_after = self._decisions
+
+        def read(result: OutboxRead) -> None:
+            if self._decisions == asked_after:  # else a decision's own read is newer than this one
+                self._read(result)
+
+        self.runner.submit(read_outbox, self.action_service, key=f"outbox-{id(self)}", on_done=read,
+                           on_error=self._show_error)
+
+    def _read(self, result: OutboxRead) -> None:
+        if result.rows is not None:
+            self.set_rows(result.rows)
+        if result.error:
+            self._show_error(result.error)
 
     def set_rows(self, rows: list) -> None:
         """Outbox rows (deskapp.store.outbox.OutboxRow) to show, in queue order."""
@@ -157,22 +206,24 @@ class OutboxPanel(QWidget):
 
     # --- decisions ------------------------------------------------------------------------------------
 
-    def decide_selected(self, decision: str) -> int:
-        """Apply retry / keep_as_draft / discard to the selected problem items; returns how many took."""
+    def decide_selected(self, decision: str) -> None:
+        """Apply retry / keep_as_draft / discard to the selected problem items on a worker; ``decided`` and
+        ``settled`` tell what took, and the table shows the outbox as it is afterwards."""
+        if decision not in ("retry", "keep_as_draft", "discard"):
+            raise ValueError(f"unknown outbox decision {decision!r}")
         if self.action_service is None:
-            return 0
-        done = 0
+            return
         self.error.hide()
-        for client_id in self.selected_client_ids():
-            try:
-                if getattr(self.action_service, decision)(client_id):
-                    done += 1
-                    self.decided.emit(client_id, decision)
-            except StorageError as exc:
-                self._show_error(str(exc))
-                break
-        self.refresh()
-        return done
+
+        def applied(result: OutboxRead) -> None:
+            self._read(result)
+            for client_id in result.done:
+                self.decided.emit(client_id, decision)
+            self.settled.emit(len(result.done))
+
+        self._decisions += 1
+        self.runner.submit(read_outbox, self.action_service, decision, self.selected_client_ids(), on_done=applied,
+                           on_error=self._show_error)
 
     def _update_buttons(self) -> None:
         chosen = set(self.selected_client_ids())

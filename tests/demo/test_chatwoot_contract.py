@@ -6,7 +6,7 @@ each use, and fails when a listed deviation no longer occurs (or when the spec w
 The spec file itself does not pass openapi-spec-validator (a public-API path declares a Swagger-2-style
 parameter), so, as the contracts README allows, the test derives a narrower contract: the same file with
 only the paths the demo serves. Server-side rules the spec is silent on are in test_paging.py and
-test_server_rules.py.
+test_server.py.
 """
 
 from __future__ import annotations

@@ -320,7 +320,8 @@ def test_a_refused_refund_is_shown_with_the_shops_words_and_the_agents_choices(q
     stack.replay_shop()
     panel = OutboxPanel(stack.actions)
     qtbot.addWidget(panel)
-    panel.refresh()
+    with qtbot.waitSignal(panel.count_changed, timeout=10_000):
+        panel.refresh()
     [row] = [i for i, r in enumerate(panel.rows) if r.client_id == client_id]
     assert panel.table.item(row, 0).text() == "conflict" and panel.table.item(row, 1).text() == plan.summary
     assert panel.table.item(row, 5).text() == "missing access scope"
@@ -328,5 +329,7 @@ def test_a_refused_refund_is_shown_with_the_shops_words_and_the_agents_choices(q
     assert "write_orders" in panel.detail.text()
     assert panel.retry_button.isEnabled() and panel.discard_button.isEnabled()
     assert not panel.draft_button.isEnabled()  # nothing to keep as a draft: retry or discard
-    assert panel.decide_selected("discard") == 1
+    with qtbot.waitSignal(panel.settled, timeout=10_000) as settled:
+        panel.decide_selected("discard")
+    assert settled.args == [1]
     assert _actions(stack, number) == [] and shop_refund_markers(server) == {}

@@ -96,6 +96,7 @@ def test_desktop_app_starts_push_for_its_mailboxes(dovecot, tmp_path, qtbot):
     box = new_mailbox(dovecot, ws)
     session = ui_app.start(ws, build_services(ws), {"headless": True})
     try:
+        qtbot.waitUntil(lambda: session.mail_push is not None, timeout=10_000)  # once a worker read the accounts
         watcher = session.mail_push.watchers[box.account_id]
         assert watcher.connected.wait(10)
         qtbot.waitUntil(lambda: scalar(ws.db, "SELECT last_sync FROM account") is not None, timeout=15_000)

@@ -164,7 +164,8 @@ def _agent_sees_maybe_sent(qtbot, folder: Path, cid: str):
     ws = bootstrap.open_workspace(folder)
     panel = OutboxPanel(action_service(ws))
     qtbot.addWidget(panel)
-    panel.refresh()
+    with qtbot.waitSignal(panel.count_changed, timeout=10_000):  # read on the panel's worker
+        panel.refresh()
     assert panel.summary.text() == "0 waiting to be sent, 1 need your decision."
     cells = [panel.table.item(0, c).text() for c in range(panel.table.columnCount())]
     assert cells[0] == "conflict" and cells[1].startswith("Reply: Your order ships today")
@@ -192,7 +193,9 @@ def test_kill_while_the_server_answers_is_a_question_for_the_agent(dovecot, smtp
     assert desk.outbox()[cid].state == OutboxState.CONFLICT
     ws, panel = _agent_sees_maybe_sent(qtbot, desk.folder, cid)
     try:
-        assert panel.decide_selected("discard") == 1  # the customer's thread shows it arrived
+        with qtbot.waitSignal(panel.settled, timeout=10_000) as settled:
+            panel.decide_selected("discard")
+        assert settled.args == [1]  # the customer's thread shows it arrived
         assert panel.summary.text() == "Nothing queued."
     finally:
         ws.close()
@@ -212,7 +215,9 @@ def test_maybe_sent_that_was_not_is_sent_once_when_the_agent_retries(dovecot, sm
     assert desk.received() == {} and desk.outbox()[cid].state == OutboxState.CONFLICT
     ws, panel = _agent_sees_maybe_sent(qtbot, desk.folder, cid)
     try:
-        assert panel.decide_selected("retry") == 1  # nothing in the customer's thread: send it
+        with qtbot.waitSignal(panel.settled, timeout=10_000) as settled:
+            panel.decide_selected("retry")
+        assert settled.args == [1]  # nothing in the customer's thread: send it
         assert panel.summary.text() == "1 waiting to be sent, 0 need your decision."
     finally:
         ws.close()

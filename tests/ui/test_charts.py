@@ -1,73 +1,7 @@
-"""Chart axes and empty charts: round ticks as a function, and what a card shows with nothing to draw."""
-
-import math
-
-import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+"""Chart cards: what a card shows with nothing to draw, its bars and trend lines, and the conversations a click
+opens."""
 
 from deskapp.ui.charts import ChartCard
-from deskapp.ui.charts_ticks import nice_ticks
-
-
-def _step_is_1_2_5(step: float) -> bool:
-    mantissa = step / 10 ** math.floor(math.log10(step) + 1e-9)
-    return any(math.isclose(mantissa, m, rel_tol=1e-6) for m in (1, 2, 5))
-
-
-@pytest.mark.parametrize(("low", "high", "integer", "values"), [
-    (0, 0, True, [0, 1]),  # no data: one unit, not "0 0 1 1"
-    (0, 1, True, [0, 1]),
-    (0, 3, True, [0, 1, 2, 3]),
-    (0, 3.3, True, [0, 1, 2, 3, 4]),
-    (0, 7.7, False, [0, 2, 4, 6, 8]),
-    (0, 123, True, [0, 50, 100, 150]),
-    (0, 0.37, False, [0, 0.1, 0.2, 0.3, 0.4]),
-    (-5, 12, False, [-5, 0, 5, 10, 15]),
-    (0, 1234, True, [0, 500, 1000, 1500]),
-    (0, 1.1, False, [0, 0.5, 1, 1.5]),
-    (7, 7, True, [0, 2, 4, 6, 8]),  # one value: the axis reaches zero
-    (-2, -2, False, [-2, -1.5, -1, -0.5, 0]),
-])
-def test_nice_ticks_examples(low, high, integer, values):
-    ticks = nice_ticks(low, high, integer=integer)
-    assert ticks.values == pytest.approx(values)
-    labels = [ticks.label(v) for v in ticks.values]
-    assert len(set(labels)) == len(labels)
-
-
-def test_tick_labels_carry_the_decimals_the_step_needs():
-    assert [nice_ticks(0, 0.04).label(v) for v in nice_ticks(0, 0.04).values] == [
-        "0.00", "0.01", "0.02", "0.03", "0.04"]
-    assert nice_ticks(0, 60).label_format == "%.0f"
-    assert nice_ticks(0, 1).label_format == "%.1f"  # 0.0 0.2 ... 1.0 for a rate, 0 1 for a count
-    assert nice_ticks(0, 1, integer=True).label_format == "%.0f"
-
-
-@pytest.mark.parametrize(("low", "high"), [(math.nan, 3), (0, math.inf), (-math.inf, math.nan)])
-def test_non_finite_bounds_give_the_empty_axis(low, high):
-    assert nice_ticks(low, high, integer=True).values == [0, 1]
-
-
-@pytest.mark.parametrize(("low", "high"), [(0, 1e308), (-1e308, 1e308), (0, 5e-324), (1e-310, 1e-310)])
-def test_extreme_magnitudes_never_crash_the_axis(low, high):
-    ticks = nice_ticks(low, high)
-    assert 2 <= ticks.count <= 6 and ticks.values[0] <= max(low, -1e300) and ticks.values[-1] > 0
-
-
-@given(st.floats(-1e9, 1e9), st.floats(-1e9, 1e9), st.booleans(), st.integers(0, 12))
-def test_ticks_cover_the_range_in_round_steps_with_distinct_labels(a, b, integer, max_ticks):
-    low, high = min(a, b), max(a, b)
-    ticks = nice_ticks(low, high, integer=integer, max_ticks=max_ticks)
-    values = ticks.values
-    assert 2 <= len(values) <= max(3, max_ticks)
-    slack = 1e-9 * (ticks.step + abs(low) + abs(high))  # float noise: a billionth of a step, far below a pixel
-    assert values[0] <= low + slack and values[-1] >= high - slack
-    assert _step_is_1_2_5(ticks.step)
-    labels = [ticks.label(v) for v in values]
-    assert len(set(labels)) == len(labels)
-    if integer:
-        assert all(float(v).is_integer() for v in values) and ticks.step >= 1
 
 
 def test_an_empty_chart_says_so_and_a_filled_one_gets_count_ticks(qtbot, tmp_path):
@@ -130,27 +64,3 @@ def test_trend_lines_break_where_a_day_has_no_value(qtbot):
     with qtbot.waitSignal(card.drilled) as clicked:
         card.click(0, 3)
     assert clicked.args == ["r:2026-03-04"]
-
-
-def test_tiles_say_how_shares_and_nps_moved_in_points_that_add_up(qtbot):
-    from deskapp.domain.durations import duration_text
-    from deskapp.kpi.formatting import fmt_nps, fmt_rate
-    from deskapp.ui.charts_tiles import KpiTile
-
-    csat = KpiTile("CSAT", "share of 4-5", fmt_rate)
-    qtbot.addWidget(csat)
-    csat.set_value(0.78449, 0.65651, "csat")  # shown as 78.4 % and 65.7 %: the change shown is their difference
-    assert csat.value_label.text() == "78.4 %"
-    assert csat.change_label.text() == "▲ 12.7 pts vs previous (65.7 %)"
-    nps = KpiTile("NPS", "promoters - detractors", fmt_nps)
-    qtbot.addWidget(nps)
-    nps.set_value(0.12, 0.2, "nps")
-    assert nps.change_label.text() == "▼ 8 pts vs previous (+20)"
-    same = KpiTile("FCR", "one reply", fmt_rate)
-    qtbot.addWidget(same)
-    same.set_value(0.50004, 0.49996, "fcr")  # equal as shown
-    assert same.change_label.text() == "= previous period"
-    frt = KpiTile("FRT", "median", duration_text, lower_is_better=True)
-    qtbot.addWidget(frt)
-    frt.set_value(600, 900, "frt")
-    assert frt.change_label.text().startswith("▼ 5") and "vs previous" in frt.change_label.text()

@@ -1,6 +1,6 @@
-"""The GUI thread runs no SQL: every statement on the cache and the profile while the main window opens,
-the agent moves through the list, opens conversations, switches tabs and a sync pass lands, runs on a
-worker or a sync thread."""
+"""The GUI thread runs no SQL: every statement on the cache, the profile and the outbox while the main window
+opens (from the app's start), the agent moves through the list, opens conversations, switches tabs, decides
+on the outbox's problems and a sync pass lands, runs on a worker or a sync thread."""
 
 from __future__ import annotations
 
@@ -35,15 +35,27 @@ class MainThreadStatements:
 
 
 @pytest.fixture
-def statements(filled) -> Iterator[MainThreadStatements]:
+def statements(filled, services) -> Iterator[MainThreadStatements]:
     found = MainThreadStatements()
     event.listen(filled.db.engine, "before_cursor_execute", found.on_cache)
     with filled.profile.read() as conn:
         conn.set_trace_callback(found.record)
+    outbox = services.outbox._conn  # the outbox file has its own connection
+    outbox.set_trace_callback(found.record)
     yield found
     event.remove(filled.db.engine, "before_cursor_execute", found.on_cache)
     with filled.profile.read() as conn:
         conn.set_trace_callback(None)
+    outbox.set_trace_callback(None)
+
+
+def off_the_gui_thread(fn, *args, **kwargs):
+    """What another process or the replayer does meanwhile, kept out of the GUI thread's count."""
+    result: list = []
+    worker = threading.Thread(target=lambda: result.append(fn(*args, **kwargs)))
+    worker.start()
+    worker.join(30)
+    return result[0]
 
 
 @pytest.fixture
@@ -114,6 +126,48 @@ def test_actions_and_their_pickers_run_no_sql_on_the_gui_thread(qtbot, window, s
     window.action_by_key["work_offline"].trigger()
     qtbot.waitUntil(lambda: window.banner.switch.isChecked(), timeout=10_000)  # as read back from the cache
     settle(window, qtbot)
-    assert len(window.actions_ctl.actions.items()) == 4  # assign, priority, label and the reply were queued
+    queued = off_the_gui_thread(window.actions_ctl.actions.items)
+    assert len(queued) == 4  # assign, priority, label and the reply were queued
     assert page.opened is not None
+    assert statements.seen == []
+
+
+def test_the_outbox_panel_lists_retries_and_discards_off_the_gui_thread(qtbot, window, statements):
+    from deskapp.domain import OutboxState
+
+    settle(window, qtbot)
+    actions, page = window.services.actions, window.page
+    conversation = page.current_id
+    failed = off_the_gui_thread(actions.set_priority, conversation, "urgent")
+    conflict = off_the_gui_thread(actions.resolve, conversation)
+    off_the_gui_thread(actions.outbox.mark_problem, failed, OutboxState.FAILED, reason="server error 502")
+    off_the_gui_thread(actions.outbox.mark_problem, conflict, OutboxState.CONFLICT,
+                       reason="resolved on the hub")
+    panel = window.outbox_panel
+    window.action_by_key["outbox"].trigger()
+    try:
+        qtbot.waitUntil(lambda: panel.table.rowCount() == 2, timeout=10_000)
+        panel.table.selectRow(0)
+        with qtbot.waitSignal(panel.settled, timeout=10_000) as retried:
+            panel.retry_button.click()
+        panel.table.selectRow(1)
+        with qtbot.waitSignal(panel.settled, timeout=10_000) as discarded:
+            panel.discard_button.click()
+        settle(window, qtbot)
+        assert retried.args == [1] and discarded.args == [1]
+        assert [str(r.state) for r in panel.rows] == ["pending"]
+    finally:
+        panel.close()
+    assert statements.seen == []
+
+
+def test_starting_the_app_reads_the_accounts_off_the_gui_thread(qtbot, filled, services, statements):
+    from deskapp.ui import app as ui_app
+
+    session = ui_app.start(filled, services, {"headless": True})
+    try:
+        qtbot.waitUntil(lambda: session.window.page.opened is not None, timeout=10_000)
+        settle(session.window, qtbot)
+    finally:
+        session.close()
     assert statements.seen == []

@@ -19,6 +19,7 @@ def test_first_account_added_in_the_running_app_starts_sync(tmp_path, qtbot):
     ws = open_workspace(tmp_path / "data")
     session = ui_app.start(ws, build_services(ws), {"headless": True})
     try:
+        qtbot.waitUntil(lambda: not session.window.tasks.busy(), timeout=10_000)
         assert session.engine is None  # nothing to sync yet
 
         def conversations() -> int:
@@ -28,7 +29,8 @@ def test_first_account_added_in_the_running_app_starts_sync(tmp_path, qtbot):
         add_account(ws, AccountKind.CHATWOOT, "Support hub", info["url"], info["chatwoot_token"],
                     {"account_id": info["chatwoot_account_id"]})
         session.window.accounts_widget.changed.emit()  # what the Settings tab emits after "Add"
-        assert session.engine is not None and session.window.engine is session.engine
+        qtbot.waitUntil(lambda: session.engine is not None, timeout=10_000)  # told by a worker's read
+        assert session.window.engine is session.engine
         qtbot.waitUntil(lambda: conversations() == 20, timeout=30_000)
     finally:
         session.close()
@@ -71,7 +73,8 @@ def test_after_a_damaged_cache_the_app_says_so_and_rebuilds_by_itself(tmp_path, 
         try:
             assert "damaged" in ws.notice and "Nothing you wrote was lost" in ws.notice
             assert session.window.status.currentMessage() == ws.notice
-            assert session.engine is not None  # the accounts came back from the profile: sync started
+            # the accounts came back from the profile: sync starts once a worker has read them
+            qtbot.waitUntil(lambda: session.engine is not None, timeout=10_000)
 
             def draft_back() -> bool:
                 with ws.db.read() as conn:
