@@ -29,7 +29,7 @@ from deskapp.services import customers as customer_service
 from deskapp.services import drafts as draft_service
 from deskapp.services import inbox
 from deskapp.services import thread as thread_service
-from deskapp.services.customers import CustomerProfile
+from deskapp.services.customers import CustomerProfile, OrderInfo
 from deskapp.services.drafts import Draft
 from deskapp.services.thread import Thread
 from deskapp.ui import icons, theme
@@ -588,7 +588,7 @@ class InboxPage(QWidget):
                           on_done=lambda found: self.customer.show_order_actions(found)
                           if self.customer.profile is shown else None, key="order-actions")
 
-    def open_order_action(self, kind: str, order: Any = None) -> None:
+    def open_order_action(self, kind: str, order: OrderInfo | None = None) -> None:
         """The confirmation dialog of an order action on ``order`` (default: the one chosen in the panel)."""
         from deskapp.ui.order_action_dialog import OrderActionDialog
 

@@ -43,7 +43,7 @@ ADDRESS_FIELDS = (("address1", "Street"), ("address2", "Street (2nd line)"), ("z
                   ("city", "City"), ("provinceCode", "Province / state"), ("countryCode", "Country (2 letters)"))
 
 
-def plan_or_error(plan: Callable[..., Plan], *args: Any, **kwargs: Any) -> tuple[Plan | None, str]:
+def plan_or_error(plan: Callable[..., Plan], *args: object, **kwargs: object) -> tuple[Plan | None, str]:
     """Runs on a worker: the plan, or why the action cannot be done (shown in the dialog, not logged)."""
     try:
         return plan(*args, **kwargs), ""
@@ -88,7 +88,7 @@ class OrderActionDialog(QDialog):
 
     # --- the choices --------------------------------------------------------------------------------
 
-    def _changed(self, *_args: Any) -> None:
+    def _changed(self, *_args: object) -> None:
         self.confirm.setEnabled(False)
         self._debounce.start()
 
@@ -117,7 +117,8 @@ class OrderActionDialog(QDialog):
             self.inputs[f"line{n}"] = spin
 
     def _chosen_lines(self) -> dict[int, int]:
-        return {n: self._value(f"line{n}") for n in range(len(self.order.lines)) if self._value(f"line{n}")}
+        chosen = {n: int(self._number(f"line{n}")) for n in range(len(self.order.lines))}
+        return {n: quantity for n, quantity in chosen.items() if quantity}
 
     def _build_return(self, form: QFormLayout) -> None:
         self._line_spins(form, "Return")
@@ -189,7 +190,12 @@ class OrderActionDialog(QDialog):
 
     # --- planning and queueing (on workers) ---------------------------------------------------------
 
-    def _value(self, key: str) -> Any:
+    def _number(self, key: str) -> float:
+        """A spin box's value (quantities, amounts, percentages, days)."""
+        widget = self.inputs[key]
+        return float(widget.value()) if isinstance(widget, QSpinBox | QDoubleSpinBox) else 0.0
+
+    def _value(self, key: str) -> object:
         widget = self.inputs[key]
         if isinstance(widget, QCheckBox):
             return widget.isChecked()
@@ -202,7 +208,7 @@ class OrderActionDialog(QDialog):
     def request(self) -> tuple[Callable[..., Plan], dict[str, Any]]:
         """The service's plan function and the agent's choices as its arguments."""
         if self.kind == "refund":
-            amount = self._value("amount")
+            amount = self._number("amount")
             return self.service.plan_refund, {
                 "lines": self._chosen_lines(), "shipping": self._value("shipping"), "whole": self._value("whole"),
                 "amount": amount if amount > 0 else None, "reason": self._value("reason"),
@@ -213,7 +219,7 @@ class OrderActionDialog(QDialog):
         if self.kind == "replace":
             return self.service.plan_replacement, {"lines": self._chosen_lines(), "reason": self._value("reason")}
         if self.kind == "discount":
-            percent, amount = self._value("percent"), self._value("amount")
+            percent, amount = self._number("percent"), self._number("amount")
             return self.service.plan_discount, {"percentage": float(percent) if percent else None,
                                                 "amount": amount if amount > 0 else None, "days": self._value("days")}
         if self.kind == "cancel":

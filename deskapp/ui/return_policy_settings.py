@@ -4,7 +4,6 @@ typed, read and kept through services.returns on a worker (the GUI thread runs n
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from deskapp.domain.returns import DEFAULT_POLICY, MAX_WINDOW_DAYS, PolicyError, ReturnPolicy, make_policy
 from deskapp.services import returns as returns_service
+from deskapp.services.workspace import AppWorkspace
 from deskapp.ui.tasks import TaskRunner
 
 
@@ -28,7 +28,7 @@ class ReturnPolicyBox(QWidget):
 
     saved = Signal(object)  # the ReturnPolicy as kept
 
-    def __init__(self, ws: Any, tasks: TaskRunner, parent: QWidget | None = None) -> None:
+    def __init__(self, ws: AppWorkspace, tasks: TaskRunner, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ws, self.tasks = ws, tasks
         self.setAccessibleName("Return policy")
