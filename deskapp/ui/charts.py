@@ -8,7 +8,6 @@ a chart with nothing to draw says so in the middle of the card instead of drawin
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -39,6 +38,7 @@ from PySide6.QtWidgets import (
 
 from deskapp.ui import theme
 from deskapp.ui.charts_ticks import Ticks, nice_ticks
+from deskapp.ui.csv_file import write_csv
 
 Keys = Sequence[Sequence[str]]  # [series][category] -> drill-down key of the figure drawn there
 MIN_HEIGHT = 240
@@ -116,10 +116,7 @@ class ChartCard(QWidget):
             self.chart.setTitle("")
 
     def export_csv(self, path: str | Path) -> None:
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(self.csv_header)
-            writer.writerows(self.csv_rows)
+        write_csv(path, self.csv_header, self.csv_rows)
 
     def _ask_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export chart", f"{self.title}.png", "PNG image (*.png)")

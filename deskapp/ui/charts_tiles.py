@@ -6,7 +6,6 @@ conversations behind it with its drill-down key (``drill(str)``); the table expo
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 from deskapp.domain.durations import duration_text
 from deskapp.kpi.formatting import fmt_nps, fmt_rate
 from deskapp.ui import theme
+from deskapp.ui.csv_file import write_csv
 
 CHANGE_COLOURS = {False: ("#2e7d32", "#c62828"), True: ("#81c784", "#ef9a9a")}  # dark?: (better, worse)
 
@@ -206,11 +206,9 @@ class AgentTable(QWidget):
 
     def export_csv(self, path: str | Path) -> None:
         """The rows as currently sorted, raw numbers (seconds, fractions) for spreadsheets."""
-        with open(path, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow([c[0] for c in AGENT_COLUMNS])
-            for r in range(self.table.rowCount()):
-                writer.writerow([getattr(self.table.item(r, c), "key", None) for c in range(len(AGENT_COLUMNS))])
+        write_csv(path, [c[0] for c in AGENT_COLUMNS],
+                  ([getattr(self.table.item(r, c), "key", None) for c in range(len(AGENT_COLUMNS))]
+                   for r in range(self.table.rowCount())))
 
     def _ask_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export agent table", "agents.csv", "CSV (*.csv)")

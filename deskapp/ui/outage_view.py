@@ -6,7 +6,6 @@ worker thread; double-clicking a clock opens its conversation.
 
 from __future__ import annotations
 
-import csv
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -29,18 +28,16 @@ from PySide6.QtWidgets import (
 from deskapp.domain.durations import duration_text
 from deskapp.kpi.definitions import FORMULAS
 from deskapp.services.reports import ReportService
+from deskapp.ui.csv_file import write_csv
 from deskapp.ui.tasks import TaskRunner
 
 
 def export_table_csv(table: QTableWidget, path: str | Path) -> None:
     """Write a table widget's header and cells (as shown) to a CSV file."""
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        headers = [table.horizontalHeaderItem(c) for c in range(table.columnCount())]
-        writer.writerow([h.text() if h is not None else "" for h in headers])
-        for r in range(table.rowCount()):
-            cells = [table.item(r, c) for c in range(table.columnCount())]
-            writer.writerow([cell.text() if cell is not None else "" for cell in cells])
+    headers = [table.horizontalHeaderItem(c) for c in range(table.columnCount())]
+    rows = ([cell.text() if cell is not None else "" for cell in (table.item(r, c) for c in range(table.columnCount()))]
+            for r in range(table.rowCount()))
+    write_csv(path, [h.text() if h is not None else "" for h in headers], rows)
 
 
 def _titled(title: str, table: QTableWidget, parent: QWidget) -> QHBoxLayout:

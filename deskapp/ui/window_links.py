@@ -5,6 +5,7 @@ templates inserted into the composer. A mixin of MainWindow (it uses its page, d
 
 from __future__ import annotations
 
+import html as html_lib
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -123,13 +124,17 @@ class ThreadLinksMixin(QMainWindow):
         if message is None:
             return
 
-        def write() -> str:
-            from deskapp.services.html_safety import sanitize_html
+        self.tasks.submit(write_full_message, message_id, message.html, message.text,
+                          on_done=lambda p: QDesktopServices.openUrl(QUrl.fromLocalFile(p)))
 
-            folder = Path(tempfile.mkdtemp(prefix="deskapp-message-"))
-            path = folder / f"message-{message_id}.html"
-            body = sanitize_html(message.html) if message.html else f"<pre>{message.text}</pre>"
-            path.write_text(f"<meta charset='utf-8'>{body}", encoding="utf-8")
-            return str(path)
 
-        self.tasks.submit(write, on_done=lambda p: QDesktopServices.openUrl(QUrl.fromLocalFile(p)))
+def write_full_message(message_id: int, html: str | None, text: str) -> str:
+    """A private temp file holding the message for the browser (on a worker): its HTML sanitized, or its
+    plain text escaped, so nothing a customer wrote runs or loads there."""
+    from deskapp.services.html_safety import sanitize_html
+
+    folder = Path(tempfile.mkdtemp(prefix="deskapp-message-"))
+    path = folder / f"message-{message_id}.html"
+    body = sanitize_html(html) if html else f"<pre>{html_lib.escape(text)}</pre>"
+    path.write_text(f"<meta charset='utf-8'>{body}", encoding="utf-8")
+    return str(path)
