@@ -99,10 +99,15 @@ def screenshot(app: QApplication, window: MainWindow, target: Path, tab: str = "
             app.exit(1)
 
     def save() -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        ok = window.grab().save(str(target), "PNG")
+        # Every way out ends the event loop: an exception raised in a Qt slot would leave it running forever.
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            ok = window.grab().save(str(target), "PNG")
+            why = "" if ok else "the image could not be saved"
+        except OSError as exc:
+            ok, why = False, exc.strerror or str(exc)
         if not ok:
-            print(f"deskapp: could not write {target}", file=sys.stderr)
+            print(f"deskapp: could not write {target}: {why}", file=sys.stderr)
         app.exit(0 if ok else 1)
 
     timer = QTimer(window)

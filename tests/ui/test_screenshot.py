@@ -23,3 +23,11 @@ def test_a_screen_that_never_gets_ready_ends_with_the_reason(window, tmp_path, m
     target = tmp_path / "team.png"
     assert shot.screenshot(QApplication.instance(), window, target, "team") == 1  # no performance tab here
     assert "team not ready after 0.5 s" in capsys.readouterr().err and not target.exists()
+
+
+def test_a_target_folder_that_cannot_be_made_ends_with_the_reason_not_a_hang(window, tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(shot, "SETTLE_MS", 50)
+    (tmp_path / "taken").write_text("a file where the folder should go")
+    target = tmp_path / "taken" / "settings.png"
+    assert shot.screenshot(QApplication.instance(), window, target, "settings") == 1
+    assert f"could not write {target}" in capsys.readouterr().err and not target.exists()
