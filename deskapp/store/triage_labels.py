@@ -18,6 +18,14 @@ from deskapp.store.ingest_util import chunks
 from deskapp.store.profile_records import Correction
 
 _SENTIMENT_SCORE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}
+# The column names a label may go to: they are spliced into SQL text, so nothing else may reach it.
+LABEL_FIELDS = frozenset({"intent", "urgency", "sentiment"})
+
+
+def _column(field: str) -> str:
+    if field not in LABEL_FIELDS:
+        raise ValueError(f"no triage label {field!r}")
+    return field
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,7 @@ def current_labels(db: Database, conversation_id: int) -> tuple[str | None, str 
 def correction_target(conn: Connection, conversation_id: int, field: str,
                       message_id: int | None = None) -> CorrectionTarget | None:
     """None when there is no such conversation; the message defaults to its latest inbound one."""
-    conv = conn.execute(text(f"SELECT account_id, external_id, {field} FROM conversation WHERE id = :id"),
+    conv = conn.execute(text(f"SELECT account_id, external_id, {_column(field)} FROM conversation WHERE id = :id"),
                         {"id": conversation_id}).first()
     if conv is None:
         return None
@@ -63,6 +71,7 @@ def _score(field: str, value: str) -> float:
 
 def set_label(conn: Connection, conversation_id: int, field: str, value: str, message_id: int | None) -> None:
     """The agent's label on the message and the conversation, locked so sync stops overwriting it."""
+    field = _column(field)
     if message_id is not None:
         conn.execute(text(f"UPDATE message SET {field} = :v WHERE id = :id"), {"v": value, "id": message_id})
     conn.execute(text(f"UPDATE conversation SET {field} = :v, {field}_score = :s, triage_locked = 1 WHERE id = :id"),

@@ -84,3 +84,14 @@ def test_retrained_models_are_stored_newest_last(db):
     assert two > one
     with db.read() as conn:
         assert conn.exec_driver_sql("SELECT model FROM triage_model ORDER BY id DESC LIMIT 1").scalar() == b"model-2"
+
+
+@pytest.mark.parametrize("field", ["intent = 'x', triage_locked", "external_id", "intent; DROP TABLE message", ""])
+def test_only_the_three_label_columns_reach_the_sql(db, seeded, field):
+    first = seeded["conversations"][0]
+    with db.write() as conn:
+        with pytest.raises(ValueError, match="no triage label"):
+            labels.set_label(conn, first, field, "refund", None)
+        with pytest.raises(ValueError, match="no triage label"):
+            labels.correction_target(conn, first, field)
+    assert labels.current_labels(db, first) == ("other", None, "neutral")
