@@ -15,12 +15,13 @@ import re
 from deskapp.connectors import mime
 from deskapp.connectors.mime import MailPart, ParsedMail
 
+log = logging.getLogger(__name__)
+
 try:  # a wheel for every platform deskapp ships on; without it every message takes the stdlib path
     import fast_mail_parser
 except ImportError:  # pragma: no cover - exercised only where the wheel is missing
     fast_mail_parser = None  # type: ignore[assignment]
-
-log = logging.getLogger(__name__)
+    log.warning("fast-mail-parser is missing: mail is parsed by the stdlib alone (about 4x slower)")
 _MAX_DEPTH = 20  # as the stdlib walker: crafted nesting goes to the stdlib path, which keeps what it can
 _CHARSET = re.compile(r""";\s*charset\s*=\s*(?:"([^"]*)"|([^\s;"]+))""", re.IGNORECASE)
 # Parameters the Rust parser and the stdlib may read differently: RFC 2231 continuations and
