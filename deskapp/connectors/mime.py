@@ -683,8 +683,14 @@ def parse_headers_of(msg: Headers, hint: str | None = None) -> ParsedHeaders:
     )
 
 
-def parse_headers(raw_headers: bytes) -> ParsedHeaders:
-    """Headers only (an IMAP ``BODY.PEEK[HEADER]`` fetch). Never raises."""
+def parse_headers(raw_headers: bytes, *, fast: bool = True) -> ParsedHeaders:
+    """Headers only (an IMAP ``BODY.PEEK[HEADER]`` fetch). Never raises.
+
+    A plain ASCII header block is read straight from its lines; the rest (or everything with ``fast=False``)
+    by the stdlib parser, which repairs what it can."""
+    index = raw_header_index(raw_headers) if fast else None
+    if index is not None:
+        return parse_headers_of(index)
     msg = _parse(raw_headers if raw_headers.endswith(b"\n") else raw_headers + b"\n")
     if any(isinstance(d, errors.MissingHeaderBodySeparatorDefect) for d in msg.defects):
         msg = _parse(_repair_header_block(raw_headers))

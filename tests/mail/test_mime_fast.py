@@ -126,6 +126,16 @@ def test_plain_mailboxes_cover_the_usual_forms() -> None:
     assert mime.plain_addresses('"Doe, Jane" <j@x.example>') is None  # quoted: getaddresses reads it
 
 
+def test_headers_alone_read_alike_both_ways() -> None:
+    """The headers-first pass (parse_headers) reads plain header blocks without the stdlib parser, alike."""
+    for path in MESSAGES:
+        block = mime_fast._header_block(path.read_bytes())
+        if block is not None:
+            assert mime.parse_headers(block) == mime.parse_headers(block, fast=False), path.name
+    report = b"From: a@b.example\r\nContent-Type: multipart/report;\r\n report-type=delivery-status\r\n\r\n"
+    assert mime.parse_headers(report).auto_submitted and mime.raw_header_index(report) is not None
+
+
 def test_the_header_index_is_the_stdlib_parsers_on_the_corpus() -> None:
     checked = 0
     for path in MESSAGES:
