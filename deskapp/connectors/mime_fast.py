@@ -103,8 +103,8 @@ class _Walker:
         if depth > _MAX_DEPTH:
             raise _Unsure("deep nesting")
         ctype = _content_type(part)
-        if part.is_message or ctype.startswith("message/") or ctype == "multipart/report":
-            raise _Unsure(ctype)  # forwards and bounces: quoted and kept whole by the stdlib path
+        if part.is_message or ctype.startswith("message/") or ctype in ("multipart/report", "multipart/digest"):
+            raise _Unsure(ctype)  # forwards, bounces and digests: quoted and kept whole by the stdlib path
         if ctype.startswith("multipart/"):
             if not part.children:
                 raise _Unsure("a multipart without parts")
@@ -145,11 +145,9 @@ class _Walker:
 
 
 def _header_block(raw: bytes) -> bytes | None:
-    end = raw.find(b"\r\n\r\n")
-    if end >= 0:
-        return raw[:end + 4]
-    end = raw.find(b"\n\n")
-    return raw[:end + 2] if end >= 0 else None
+    """The header lines up to the first empty line, that line included (CRLF or LF, whichever comes first)."""
+    ends = [(end, end + size) for end, size in ((raw.find(b"\r\n\r\n"), 4), (raw.find(b"\n\n"), 2)) if end >= 0]
+    return raw[:min(ends)[1]] if ends else None
 
 
 def parse_fast(raw: bytes) -> ParsedMail | None:

@@ -85,11 +85,19 @@ def test_everyday_mail_takes_the_fast_path_with_every_field() -> None:
     (b"From: a@b.example\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: application/pdf;"
      b" name*=utf-8''r%C3%A9sum%C3%A9.pdf\r\n\r\n%PDF\r\n--x--\r\n", "an RFC 2231 file name"),
     (b"From: a@b.example\r\nthis line is no header\r\n\r\nbody\r\n", "a broken header block"),
+    (b"From: a@b.example\r\nContent-Type: multipart/digest; boundary=x\r\n\r\n--x\r\n\r\nSubject: inner\r\n\r\n"
+     b"digested\r\n--x--\r\n", "a digest, whose parts are messages unless they say otherwise"),
     (b"From: a@b.example\r\nSubject: one\r\nSubject: two\r\nContent-Type: text/plain\r\nContent-Type: text/html"
      b"\r\n\r\nbody\r\n", "a part with two content types"),
 ])
 def test_what_the_stdlib_must_repair_is_left_to_it(raw: bytes, why: str) -> None:
     assert mime_fast.parse_fast(raw) is None, why
+    assert mime.parse_message(raw) == mime.parse_message(raw, fast=False)
+
+
+def test_the_header_block_ends_at_the_first_empty_line_whatever_its_line_ends() -> None:
+    raw = b"From: a@b.example\nSubject: hi\n\nX-Looks-Like: a header\r\n\r\nbody\r\n"
+    assert mime_fast._header_block(raw) == b"From: a@b.example\nSubject: hi\n\n"
     assert mime.parse_message(raw) == mime.parse_message(raw, fast=False)
 
 
