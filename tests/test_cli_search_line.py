@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from deskapp.cli.entry import build_parser
 from deskapp.cli.search import quick_args
+from tests.test_cli_start import _fill, run_cli
 
 _TOKENS = st.sampled_from(["search", "refund", "parcel damaged", "--json", "--limit", "5", " 7", "-3", "x5",
                            "--limit=9", "--limit=", "--data-dir", "/tmp/d", "--data-dir=/tmp/e", "-v", "--verbose",
@@ -67,3 +68,14 @@ def test_the_lines_scripts_write_skip_argparse(argv: list[str]) -> None:
 ])
 def test_anything_else_is_left_to_argparse(argv: list[str]) -> None:
     assert quick_args(argv) is None
+
+
+def test_a_plain_search_runs_without_argparse_and_its_imports(tmp_path, data_dir) -> None:
+    """What a plain search line would otherwise pay for at start-up, in a real process."""
+    _fill(data_dir)
+    code, out, err, loaded = run_cli(tmp_path, "--data-dir", str(data_dir), "search", "parcel", "--limit", "5",
+                                     watch=("argparse", "gettext", "shutil", "threading", "sqlalchemy"))
+    assert code == 0, err
+    assert "Greta Lindqvist" in out and loaded == []
+    code, out, _err, loaded = run_cli(tmp_path, "--data-dir", str(data_dir), "search", "--help", watch=("argparse",))
+    assert code == 0 and "--limit" in out and loaded == ["argparse"]
