@@ -4,20 +4,23 @@ Every verb prints its result on stdout (JSON with --json), progress and errors o
 non-zero with a one-line message when something is wrong. Nothing heavy is imported here: `--version`
 and `--help` only build the parser, and each verb imports what it needs when it runs. A run names its
 verb first to a parser of the top-level options alone, then builds the parser of that verb's module only
-(`deskapp --help` builds them all). A verb says how it opens the data folder (``opens``): the full
-workspace (migrations, queued work restored), the workspace for reading (no migration when the cache is
-current), or the bare cache reader `search` uses.
+(`deskapp --help` builds them all); a plain `search` line skips argparse (cli.search.quick_args). A verb
+says how it opens the data folder (``opens``): the full workspace (migrations, queued work restored), the
+workspace for reading (no migration when the cache is current), or the bare cache reader `search` uses.
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
 
 from deskapp import __version__
 from deskapp.cli.opening import WORKSPACE, open_data
+
+TYPE_CHECKING = False  # not typing's: importing typing is a noticeable part of `deskapp search`'s start-up
+if TYPE_CHECKING:
+    import argparse
 
 TABS = ("inbox", "me", "team", "templates", "settings")  # the main screens (ui.main_window.TAB_NAMES)
 # Each verb and the module of deskapp/cli that adds its parser and runs it, in the order `--help` lists them
@@ -37,6 +40,8 @@ def window_size(text: str) -> tuple[int, int]:
     except ValueError:
         size = None
     if size is None or not (320 <= size[0] <= 10_000 and 240 <= size[1] <= 10_000):
+        import argparse
+
         raise argparse.ArgumentTypeError(f"{text!r} is not a window size like 1440x860")
     return size
 
@@ -59,6 +64,8 @@ def _add_top_level_options(parser: argparse.ArgumentParser) -> None:
 
 def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
     """The whole command line; with ``verb``, the top level and that verb's module only (all a run needs)."""
+    import argparse
+
     parser = argparse.ArgumentParser(prog="deskapp", description="Help-desk client for e-commerce support.")
     _add_top_level_options(parser)
     parser.set_defaults(run=None, opens=WORKSPACE)
@@ -82,6 +89,8 @@ def _add_verbs(module: str, sub) -> None:
 def verb_of(argv: list[str]) -> str | None:
     """The verb ``argv`` names, read with the top-level options alone; None when it names none (or the
     line is wrong: the whole parser then says what is wrong with it)."""
+    import argparse
+
     shell = argparse.ArgumentParser(prog="deskapp", add_help=False, exit_on_error=False)
     _add_top_level_options(shell)
     # a plain positional, not subparsers: an empty parser per verb would cost as much as the whole search
@@ -93,12 +102,22 @@ def verb_of(argv: list[str]) -> str | None:
     return found.verb
 
 
+def _plain_search(argv: list[str]):
+    if "search" not in argv:
+        return None
+    from deskapp.cli.search import quick_args
+
+    return quick_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    parser = build_parser(verb_of(argv))
-    args = parser.parse_args(argv)
-    if args.demo_role and not args.demo:
-        parser.error("--as goes with --demo (the demo's agent or supervisor)")
+    args = _plain_search(argv)
+    if args is None:
+        parser = build_parser(verb_of(argv))
+        args = parser.parse_args(argv)
+        if args.demo_role and not args.demo:
+            parser.error("--as goes with --demo (the demo's agent or supervisor)")
     if args.verb == "demo-server":  # a server, not a cache user: no data folder needed
         from deskapp.demo import runner
 

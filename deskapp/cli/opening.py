@@ -5,8 +5,7 @@ A verb picks one of these with ``set_defaults(opens=...)`` on its parser; writin
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # not typing's: importing typing is a noticeable part of `deskapp search`'s start-up
 if TYPE_CHECKING:
     from typing import Any
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
 
+TYPE_CHECKING = False  # not typing's: importing typing is a noticeable part of `deskapp search`'s start-up
 if TYPE_CHECKING:
     from typing import Any
 

@@ -7,11 +7,14 @@ functions that take the driver's connection (``read_raw()``) serve it and ``Data
 
 from __future__ import annotations
 
+import _thread  # the lock alone: importing threading is a noticeable part of `deskapp search`'s start-up
 import sqlite3
-import threading
-from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
+
+TYPE_CHECKING = False  # not typing's, for the same reason
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 
 class CacheReader:
@@ -19,7 +22,7 @@ class CacheReader:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._lock = threading.Lock()
+        self._lock = _thread.allocate_lock()
         self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30, isolation_level=None,
                                      check_same_thread=False)
         self._conn.execute("PRAGMA busy_timeout=30000")

@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from sqlite3 import Connection as Connection  # also services.search's, which may not import sqlite3
 from sqlite3 import OperationalError
-from typing import Any
+
+TYPE_CHECKING = False  # not typing's: importing typing is a noticeable part of `deskapp search`'s start-up
+if TYPE_CHECKING:
+    from typing import Any
 
 MARK_START, MARK_END = "[", "]"  # around the matched words in a snippet
 BROAD_MATCHES = 2000  # a query matching this many messages is ranked by recency, not bm25

@@ -6,10 +6,11 @@ The mailbox is written straight into Dovecot's Maildir (as an existing mailbox w
 - deskapp: the sync engine with the email preprocessor, from an empty cache to every message committed.
 - mbsync (isync) pulling the same mailbox into a Maildir, then `notmuch new` indexing it: what the performance budget
   compares with ("faster than mbsync + notmuch new, aiming at mbsync alone"), measured here in the same run;
-- search: deskapp's search service against `notmuch search` over the same mails (a process per query, as
-  its users run it).
+- search: deskapp's search service against `notmuch search` over the same mails, the same first page of 50
+  (notmuch as a process per query, as its users run it).
 Size: DESKAPP_BENCH_MAILS (default 10000). Run with ``make bench`` (it installs isync and notmuch).
-The budget's target: 20k mails faster than mbsync + notmuch new (22.9 s there), i.e. > 873 mails/s.
+The budget's target: 20k mails faster than mbsync + notmuch new (22.9 s there), i.e. > 873 mails/s; the
+aim: deskapp's import + parse + index no slower than mbsync's pull alone, in the same run.
 """
 
 from __future__ import annotations
@@ -152,19 +153,20 @@ def test_import_mailbox_from_dovecot(tmp_path: Path) -> None:
 
         mbsync_s, notmuch_s, notmuch_env = _mbsync_then_notmuch(server, user, tmp_path / "notmuch")
         query = ["parcel", "damaged"]
-        ours_ms = best_of(lambda: search(db, " ".join(query))) * 1000
-        theirs_ms = best_of(lambda: subprocess.run(["notmuch", "search", "--output=threads", *query], check=True,
+        ours_ms = best_of(lambda: search(db, " ".join(query), limit=50)) * 1000
+        theirs_ms = best_of(lambda: subprocess.run(["notmuch", "search", "--limit=50", *query], check=True,
                                                     capture_output=True, env=notmuch_env)) * 1000
         db.close()
         print(f"\nIMAP import of {MAILS} mails ({size / 1e6:.1f} MB, {threads} conversations):"
               f" deskapp {seconds:.2f}s = {rate:.0f} mails/s; raw imapclient fetch {raw_seconds:.2f}s"
               f" = {raw_rate:.0f} mails/s; ratio {rate / raw_rate:.2f}")
         print(f"same mailbox: mbsync {mbsync_s:.2f}s + notmuch new {notmuch_s:.2f}s = {mbsync_s + notmuch_s:.2f}s"
-              f" (deskapp {seconds:.2f}s); search 'parcel damaged': deskapp {ours_ms:.1f} ms,"
-              f" notmuch search {theirs_ms:.1f} ms (a process per query)")
+              f" (deskapp {seconds:.2f}s, {seconds / mbsync_s:.2f}x mbsync alone); search 'parcel damaged', limit 50:"
+              f" deskapp {ours_ms:.1f} ms, notmuch search {theirs_ms:.1f} ms (a process per query)")
         record("imap_import_seconds_vs_mbsync_notmuch", round(seconds, 2), "s", round(mbsync_s + notmuch_s, 2),
                "< mbsync + notmuch new (baseline), aiming at mbsync alone")
-        record("imap_import_mbsync_alone_seconds", round(mbsync_s, 2), "s", None, None)
+        record("imap_import_seconds_vs_mbsync_alone", round(seconds, 2), "s", round(mbsync_s, 2),
+               "<= mbsync alone (import + parse + index against its pull)")
         record("mail_search_ms_vs_notmuch", round(ours_ms, 1), "ms", round(theirs_ms, 1), "<= notmuch search")
         record("imap_import_mails_per_s", round(rate, 1), "mails/s", round(raw_rate, 1),
                f">= {TARGET_PER_SECOND:.0f} (20k in < 22.9 s, mbsync + notmuch new)")
