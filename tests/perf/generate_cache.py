@@ -19,6 +19,7 @@ import fcntl
 import itertools
 import json
 import os
+import pwd
 import random
 import sqlite3
 import sys
@@ -179,7 +180,9 @@ def dataset(messages: int, seed: int = 5) -> Iterator[GenConversation]:
 # --- where caches are kept ---------------------------------------------------------------------------
 
 def bench_dir() -> Path:
-    folder = Path(os.environ.get("DESKAPP_BENCH_DIR") or Path.home() / ".cache" / "deskapp-bench")
+    # the account's own home, not $HOME: the test suite points $HOME at a temp folder for the keyring
+    home = Path(pwd.getpwuid(os.getuid()).pw_dir)
+    folder = Path(os.environ.get("DESKAPP_BENCH_DIR") or home / ".cache" / "deskapp-bench")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
