@@ -305,7 +305,7 @@ def build(path: Path, messages: int, *, progress: bool = True) -> None:
 def _insert_rows(raw: sqlite3.Connection, messages: int) -> list[int]:
     """Every base row, in the order (and so with the ids) the ingest would give them; returns the ids of
     the conversations holding resolution notices."""
-    n_conv, n_cust = counts(messages)
+    _n_conv, n_cust = counts(messages)
     raw.execute("INSERT INTO account (id, kind, name, base_url, settings, state, created_at)"
                 " VALUES (?, 'chatwoot', 'bench', 'https://desk.example', '{\"account_id\": 1}', 'online', ?)",
                 (ACCOUNT_ID, NOW - 800 * 86400))
