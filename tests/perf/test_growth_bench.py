@@ -239,6 +239,19 @@ def _summarise(ui: dict) -> dict[str, float]:
     }
 
 
+def _print_details(messages: int, ui: dict) -> None:
+    """What the table sums up: each view, each keystroke (beside its raw FTS5 query, ranked and not)."""
+    views = ", ".join(f"{k} {v * 1000:.0f}" for k, v in zip(ui["filter_switch_views"], ui["filter_switch"],
+                                                            strict=True))
+    ranked, first, alone = ui["keystroke_fts_ranked"], ui["keystroke_fts_first_page"], ui["keystroke_service"]
+    keys = ", ".join(f"{k!r} {v * 1000:.0f} ({ranked[k] * 1000:.1f} / {first[k] * 1000:.1f};"
+                     f" service {alone[k] * 1000:.1f})" for k, v in ui["keystrokes"].items())
+    print(f"\n{_label(messages)} filter switch ms: {views}"
+          f"\n{_label(messages)} keystrokes ms (raw FTS5 ranked / first page; services.search alone): {keys}"
+          f"\n{_label(messages)} open ms: {', '.join(f'{v * 1000:.0f}' for v in ui['open_conversation'])};"
+          f" page after a jump ms: {', '.join(f'{v * 1000:.0f}' for v in ui['page_after_jump'])}", flush=True)
+
+
 def _table(measured: dict[str, dict[str, float]]) -> str:
     sizes = sorted(measured, key=int)
     head = f"{'figure':44} {'unit':6}" + "".join(f"{_label(int(s)):>22}" for s in sizes) + "   target"
@@ -255,6 +268,8 @@ def _table(measured: dict[str, dict[str, float]]) -> str:
                 value += f" ({f[base] * scale:,.1f})" if scale != 1 else f" ({f[base]:,.0f})"
             cells += f"{value:>22}"
         lines.append(f"{label:44} {unit:6}{cells}   {target}")
+    lines.append(f"{'load average while measuring (2 cores)':51}" + "".join(
+        f"{measured[s].get('load_average', 0):>22.1f}" for s in sizes))
     lines.append("(in brackets: the raw baseline of the same run, on the same file)")
     return "\n".join(lines)
 
@@ -279,13 +294,17 @@ def test_growth(messages, tmp_path):
     shutil.copyfile(kept, paths.cache_db)
     print(f"\n{_label(messages)}: copied the kept cache ({kept.stat().st_size / 2**20:,.0f} MB)"
           f" in {time.perf_counter() - started:.0f} s", flush=True)
-    figures = _summarise(_desktop(paths.data_dir, tmp_path / "desktop.json"))
+    load_before = os.getloadavg()[0]
+    ui = _desktop(paths.data_dir, tmp_path / "desktop.json")
+    figures = _summarise(ui)
+    _print_details(messages, ui)
     db = Database(paths.cache_db)
     try:
         figures.update(_kpi(db, messages))
         figures.update(_ingest(db, paths.cache_db, messages))
     finally:
         db.close()
+    figures["load_average"] = (load_before + os.getloadavg()[0]) / 2
     measured = _load_growth()
     measured[str(messages)] = figures
     GROWTH.parent.mkdir(parents=True, exist_ok=True)
