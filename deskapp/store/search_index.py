@@ -56,9 +56,11 @@ def customers_matching(conn: Connection, query: str, limit: int) -> list[tuple[i
         sources.append("SELECT customer_id FROM customer_identity WHERE kind = 'phone' AND value LIKE ?")
         params.append("%" + digits + "%")
     try:
+        # the latest conversation is looked up for the customers shown only, not for every match sorted
         rows = conn.execute(
             "SELECT cu.id, cu.name, " + _latest_conversation_sql().format(col="cu.id") +
-            " FROM customer cu WHERE cu.id IN (" + " UNION ".join(sources) + ") ORDER BY cu.name LIMIT ?",
+            " FROM (SELECT id, name FROM customer WHERE id IN (" + " UNION ".join(sources) + ")"
+            " ORDER BY name LIMIT ?) cu ORDER BY cu.name",
             (*params, limit),
         ).fetchall()
     except OperationalError as exc:  # a word FTS5 still refuses finds nobody by name
