@@ -207,9 +207,9 @@ ROWS = [
     ("page_median", "inbox page after a jump (median)", "ms", 1000, "page_baseline", "<= 50"),
     ("frame_p99", "scroll: paint per screen (p99)", "ms", 1000, None, "report"),
     ("open_median", "open a conversation (50 HTML messages)", "ms", 1000, "open_conversation_baseline", "<= 100"),
-    ("search_median", "search as you type (median keystroke)", "ms", 1000, "search_fts_median", "<= 100"),
-    ("search_worst", "search as you type (worst keystroke)", "ms", 1000, "search_fts_worst", "report"),
-    ("search_ratio", "search typed / raw FTS5 (all keystrokes)", "x", 1, None, "<= 10"),
+    ("search_median", "search as you type (median keystroke, 3+ letters)", "ms", 1000, "search_fts_median", "<= 100"),
+    ("search_worst", "search as you type (worst keystroke, 3+ letters)", "ms", 1000, "search_fts_worst", "report"),
+    ("search_ratio", "search typed / raw FTS5 (same keystrokes)", "x", 1, None, "<= 10"),
     ("kpi_month_best", "KPI dashboard, a month (warm)", "ms", 1000, "kpi_month_baseline", "<= 200"),
     ("kpi_quarter_best", "KPI dashboard, a quarter (warm)", "ms", 1000, "kpi_quarter_baseline", "<= 200"),
     ("ingest_rate", "ingest: apply + FTS + commit", "msg/s", 1, "ingest_baseline", ">= 10000, >= 0.4x"),
@@ -219,10 +219,13 @@ ROWS = [
 
 
 def _summarise(ui: dict) -> dict[str, float]:
+    from deskapp.ui.search_popup import MIN_CHARS
+
     frames = sorted(ui["scroll_frames"])
-    keys = list(ui["keystrokes"])
-    typed = sum(ui["keystrokes"].values())
-    raw_typed = sum(ui["keystroke_fts_ranked"].values())
+    # the popup answers "keep typing" to one or two letters without searching: those keystrokes cost nothing
+    keys = [k for k in ui["keystrokes"] if len(k) >= MIN_CHARS]
+    typed = sum(ui["keystrokes"][k] for k in keys)
+    raw_typed = sum(ui["keystroke_fts_ranked"][k] for k in keys)
     return {
         "cold_start": ui["cold_start"], "cold_start_baseline": ui["cold_start_baseline"],
         "switch_median": statistics.median(ui["filter_switch"]), "switch_worst": max(ui["filter_switch"]),
@@ -231,10 +234,10 @@ def _summarise(ui: dict) -> dict[str, float]:
         "frame_p99": frames[min(len(frames) - 1, int(len(frames) * 0.99))],
         "open_median": statistics.median(ui["open_conversation"]),
         "open_conversation_baseline": ui["open_conversation_baseline"],
-        "search_median": statistics.median(ui["keystrokes"].values()),
-        "search_worst": max(ui["keystrokes"].values()),
+        "search_median": statistics.median(ui["keystrokes"][k] for k in keys),
+        "search_worst": max(ui["keystrokes"][k] for k in keys),
         "search_fts_median": statistics.median(ui["keystroke_fts_ranked"][k] for k in keys),
-        "search_fts_worst": max(ui["keystroke_fts_ranked"].values()),
+        "search_fts_worst": max(ui["keystroke_fts_ranked"][k] for k in keys),
         "search_ratio": typed / raw_typed, "rss_mb": ui["rss_mb"],
     }
 
@@ -254,7 +257,7 @@ def _print_details(messages: int, ui: dict) -> None:
 
 def _table(measured: dict[str, dict[str, float]]) -> str:
     sizes = sorted(measured, key=int)
-    head = f"{'figure':44} {'unit':6}" + "".join(f"{_label(int(s)):>22}" for s in sizes) + "   target"
+    head = f"{'figure':50} {'unit':6}" + "".join(f"{_label(int(s)):>22}" for s in sizes) + "   target"
     lines = [head, "-" * len(head)]
     for key, label, unit, scale, base, target in ROWS:
         cells = ""
@@ -267,8 +270,8 @@ def _table(measured: dict[str, dict[str, float]]) -> str:
             if base and base in f:
                 value += f" ({f[base] * scale:,.1f})" if scale != 1 else f" ({f[base]:,.0f})"
             cells += f"{value:>22}"
-        lines.append(f"{label:44} {unit:6}{cells}   {target}")
-    lines.append(f"{'load average while measuring (2 cores)':51}" + "".join(
+        lines.append(f"{label:50} {unit:6}{cells}   {target}")
+    lines.append(f"{'load average while measuring (2 cores)':57}" + "".join(
         f"{measured[s].get('load_average', 0):>22.1f}" for s in sizes))
     lines.append("(in brackets: the raw baseline of the same run, on the same file)")
     return "\n".join(lines)
