@@ -33,6 +33,28 @@ def test_builtin_views_count_like_a_direct_query(filled):
     assert len(inbox.view_ids(filled, views[2].filter)) == counts["open"]
 
 
+
+def test_saved_views_of_every_shape_count_like_their_own_id_lists(filled):
+    """Status alone, the backlog with more conditions, resolved with more conditions, no status at all:
+    each kind is counted by its own query, and each count is the length of the view's list."""
+    with filled.write() as conn:
+        conn.exec_driver_sql("INSERT OR IGNORE INTO conversation_label (conversation_id, label)"
+                             " SELECT id, 'vip' FROM conversation WHERE id % 3 = 0")
+        conn.exec_driver_sql("UPDATE conversation SET status = 'snoozed' WHERE id % 7 = 0")
+        conn.exec_driver_sql("UPDATE conversation SET status = 'resolved', channel = 'email' WHERE id % 5 = 1")
+    F = inbox.ViewFilter
+    filters = [F(statuses=("resolved",), channel="email"), F(label="vip"), F(statuses=("snoozed", "open")),
+               F(statuses=("pending",), assignee="none"), F(), F(statuses=("resolved", "open"), label="vip"),
+               F(statuses=("open",), urgent=True), F(channel="web_chat", assignee="me")]
+    views = [inbox.View(f"v{i}", f"v{i}", f) for i, f in enumerate(filters)]
+    counts = inbox.view_counts(filled, views)
+    assert [counts[v.key] for v in views] == [len(inbox.view_ids(filled, f)) for f in filters]
+    assert any(counts.values()) and all(counts[f"v{i}"] for i in (0, 1, 2, 4))
+    with filled.read() as conn:
+        assert inbox.channels_present(filled) == [r[0] for r in conn.exec_driver_sql(
+            "SELECT DISTINCT channel FROM conversation ORDER BY channel")]
+    assert len(inbox.channels_present(filled)) > 1
+
 def test_ids_sorted_and_rows_by_page(filled):
     f = inbox.ViewFilter(statuses=inbox.OPEN_STATUSES)
     ids = inbox.view_ids(filled, f)

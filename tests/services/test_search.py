@@ -99,3 +99,37 @@ def test_broad_queries_list_the_newest_matches_first(filled, monkeypatch):
         newest = conn.exec_driver_sql("SELECT id FROM message WHERE external_id = 'e'").scalar()
     assert hits[0].message_id == newest and "[parcel] still missing" in hits[0].snippet
     assert hits[0].subject == "Damaged parcel" and hits[0].customer == "Greta Lindqvist"
+
+
+def test_customers_by_any_word_of_their_name_without_accents_and_after_renames_and_merges(filled):
+    from deskapp.store.customers import merge_customers
+
+    def customers(query):
+        return [h.customer for h in search(filled, query) if h.kind == "customer"]
+
+    with filled.write() as conn:
+        cw = conn.exec_driver_sql("SELECT id FROM account WHERE kind = 'chatwoot'").scalar()
+        apply_batch(conn, cw, [Contact("3", "Chloé O'Brien-Duval", (Identity(IdentityKind.EMAIL, "cod@example.fr"),))],
+                    stream="s2", cursor=None)
+    assert customers("lindq") == ["Greta Lindqvist"]  # a later word of the name
+    assert customers("gre lin") == ["Greta Lindqvist"]  # every word a prefix
+    assert customers("chloe") == customers("CHLOÉ") == customers("duv") == customers("brien") == ["Chloé O'Brien-Duval"]
+    assert customers("cod@exa") == ["Chloé O'Brien-Duval"]  # email prefix
+    assert customers("greta x") == []
+    with filled.write() as conn:  # renamed on the service: found by the new name only
+        apply_batch(conn, cw, [Contact("3", "Chloé Martin", (Identity(IdentityKind.EMAIL, "cod@example.fr"),))],
+                    stream="s3", cursor=None)
+    assert customers("martin") == ["Chloé Martin"] and customers("duval") == []
+    with filled.write() as conn:  # merged away: the absorbed customer is no longer found
+        keep, gone = (r[0] for r in conn.exec_driver_sql(
+            "SELECT id FROM customer WHERE name IN ('Omar Haddad', 'Chloé Martin') ORDER BY name DESC"))
+        merge_customers(conn, keep, gone)
+    assert customers("martin") == []
+    assert customers("omar") == ["Omar Haddad"]
+    with filled.write() as conn:  # the index agrees with the customer rows (FTS5 raises when it does not)
+        conn.exec_driver_sql("INSERT INTO customer_fts(customer_fts, rank) VALUES ('integrity-check', 1)")
+
+
+@pytest.mark.parametrize("query", ['"', "*", "gr*", 'NEAR(a b)', "a AND", "-greta", "(", "é", "'", "%", "_"])
+def test_hostile_customer_queries_never_raise(filled, query):
+    search(filled, query)
