@@ -3,7 +3,7 @@
 Times are stored as integer Unix seconds (UTC): cheap to compare and to subtract for KPIs.
 Lists (labels, tracking numbers) are JSON text for display, with side tables where we filter on them.
 The message_fts and customer_fts virtual tables and their triggers are created by migrations only
-(SQLAlchemy cannot describe them); see migrations/versions/0001_initial.py and 0009c_growth_indexes.py.
+(SQLAlchemy cannot describe them); see migrations/versions/0001_initial.py and 0010_growth_indexes.py.
 """
 
 from __future__ import annotations

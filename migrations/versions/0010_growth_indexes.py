@@ -13,8 +13,8 @@ revision: migrations never import app code.
 
 from alembic import op
 
-revision = "0009c"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
