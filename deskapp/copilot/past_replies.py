@@ -6,16 +6,15 @@ customer's details (or neutral words) so a suggestion never leaks someone else's
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, text
-
 from deskapp.copilot.features import fold
+from deskapp.store import past_reply_rows as rows
+from deskapp.store.engine import Connection
 
 MAX_TERMS = 8
 _WORD = re.compile(r"[a-z][a-z0-9']{2,}")
@@ -70,7 +69,7 @@ def _doc_counts(conn: Connection, terms: list[str]) -> list[tuple[int, str]]:
         if cached is not None and cached[1] > now:
             doc = cached[0]
         else:
-            doc = conn.exec_driver_sql("SELECT doc FROM message_fts_vocab WHERE term = ?", (term,)).scalar() or 0
+            doc = rows.term_documents(conn, term)
             with _counts_lock:
                 if len(_counts) >= _COUNT_CACHE_MAX:
                     _counts.clear()
@@ -115,15 +114,8 @@ def find_past_replies(conn: Connection, conversation_id: int, message: str, *, l
     query = bounded_query(conn, message)
     if query is None:
         return []
-    newest = conn.exec_driver_sql("SELECT max(id) FROM message").scalar() or 0
-    hits = conn.execute(text(
-        "WITH hits AS (SELECT rowid AS id, bm25(message_fts) AS s FROM message_fts"
-        " WHERE message_fts MATCH :q AND rowid >= :floor ORDER BY s LIMIT :scan)"
-        " SELECT m.id, m.conversation_id, m.sent_at, h.s, c.intent FROM hits h"
-        " JOIN message m ON m.id = h.id JOIN conversation c ON c.id = m.conversation_id"
-        " WHERE m.direction = 'in' AND m.conversation_id != :cid ORDER BY h.s LIMIT :n"),
-        {"q": query, "floor": newest - RECENT_MESSAGES, "scan": scan, "cid": conversation_id,
-         "n": limit * 6}).all()
+    hits = rows.matching_inbound(conn, query, floor=rows.newest_message_id(conn) - RECENT_MESSAGES, scan=scan,
+                                 other_than=conversation_id, limit=limit * 6)
     if not hits:
         return []
     best = hits[0].s or -1.0
@@ -134,10 +126,7 @@ def find_past_replies(conn: Connection, conversation_id: int, message: str, *, l
         if h.conversation_id in seen_conversations:
             continue
         seen_conversations.add(h.conversation_id)
-        reply = conn.execute(text(
-            "SELECT id, text FROM message WHERE conversation_id = :c AND direction = 'out' AND automated = 0"
-            " AND sent_at >= :t AND id != :m AND trim(text) != '' ORDER BY sent_at, id LIMIT 1"),
-            {"c": h.conversation_id, "t": h.sent_at, "m": h.id}).first()
+        reply = rows.first_reply_after(conn, h.conversation_id, h.sent_at, h.id)
         if reply is None:
             continue
         key = " ".join(reply.text.split())[:120].lower()
@@ -152,17 +141,12 @@ def find_past_replies(conn: Connection, conversation_id: int, message: str, *, l
 
 
 def _people_and_orders(conn: Connection, conversation_id: int) -> tuple[list[str], list[str], list[str]]:
-    row = conn.execute(text("SELECT c.customer_id, coalesce(cu.name, '') FROM conversation c"
-                            " LEFT JOIN customer cu ON cu.id = c.customer_id WHERE c.id = :id"),
-                       {"id": conversation_id}).first()
-    if row is None or row[0] is None:
+    traces = rows.customer_traces(conn, conversation_id)
+    if traces is None:
         return [], [], []
-    names = [row[1], *row[1].split()] if row[1] else []
-    orders = conn.execute(text('SELECT number, tracking_urls FROM "order" WHERE customer_id = :c'), {"c": row[0]}).all()
-    numbers = [o.number for o in orders] + [o.number.lstrip("#") for o in orders]
-    urls = [u for o in orders for u in json.loads(o.tracking_urls or "[]")]
-    idents = conn.execute(text("SELECT value FROM customer_identity WHERE customer_id = :c"), {"c": row[0]}).scalars()
-    return [n for n in names if len(n) > 1], numbers, urls + list(idents)
+    names = [traces.name, *traces.name.split()] if traces.name else []
+    numbers = list(traces.order_numbers) + [n.lstrip("#") for n in traces.order_numbers]
+    return [n for n in names if len(n) > 1], numbers, list(traces.private)
 
 
 def depersonalise(conn: Connection, reply: PastReply, context: dict[str, Any]) -> str:
