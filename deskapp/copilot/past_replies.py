@@ -149,8 +149,45 @@ def _people_and_orders(conn: Connection, conversation_id: int) -> tuple[list[str
     return [n for n in names if len(n) > 1], numbers, list(traces.private)
 
 
+# What still looks like another customer's data after the known values are swapped out: the cache often
+# does not hold the other customer's orders (the shop is read per customer on demand), so their order
+# number, tracking link and tracking number must be recognised by shape.
+_ORDER_NUMBER = re.compile(r"(?<![\w#/=])#\d{3,}\b")
+_URL = re.compile(r"https?://[^\s<>\"')\]]+")
+_TRACKING_URL = re.compile(r"track|awb|\d{6,}", re.IGNORECASE)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_GREETING = re.compile(r"(?m)^(\s*(?:hi|hello|hey|dear|hola|hallo|liebe|lieber|bonjour|salut|ciao|buongiorno"
+                       r"|olá|oi|hoi|beste)\s+)([^\W\d_][\w'-]*)", re.IGNORECASE)
+_TRACKING_NUMBER = re.compile(r"\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{10,}\b|\b\d{12,}\b")
+
+
+def _scrub_shapes(out: str, customer: dict[str, Any], order: dict[str, Any]) -> str:
+    own_url, own_email = order.get("tracking_url"), customer.get("email")
+    out = _GREETING.sub(lambda m: m.group(1) + (customer.get("first_name") or "there"), out)
+
+    def url(m: re.Match[str]) -> str:
+        found = m.group(0)
+        if found == own_url or not _TRACKING_URL.search(found):
+            return found  # this customer's own link, or a general one (help centre, returns page)
+        return own_url or "[tracking link]"
+
+    out = _URL.sub(url, out)
+    out = _EMAIL.sub(lambda m: m.group(0) if m.group(0) == own_email else own_email or "[email]", out)
+    out = _ORDER_NUMBER.sub(lambda m: order.get("number") or "[order]", out)
+    own_tracking = order.get("tracking_number")
+    urls = [m.span() for m in _URL.finditer(out)]
+
+    def tracking(m: re.Match[str]) -> str:
+        if m.group(0) == own_tracking or any(a <= m.start() < b for a, b in urls):
+            return m.group(0)  # this customer's, or part of a link already settled above
+        return own_tracking or "[tracking number]"
+
+    return _TRACKING_NUMBER.sub(tracking, out)
+
+
 def depersonalise(conn: Connection, reply: PastReply, context: dict[str, Any]) -> str:
-    """The past reply with the other customer's name, order numbers, links and contact details replaced."""
+    """The past reply with the other customer's name, order numbers, links and contact details replaced:
+    first every value the cache knows of that customer, then whatever still has the shape of one."""
     names, numbers, private = _people_and_orders(conn, reply.conversation_id)
     out = reply.text
     customer = context.get("customer") or {}
@@ -165,4 +202,4 @@ def depersonalise(conn: Connection, reply: PastReply, context: dict[str, Any]) -
             out = re.sub(r"(?<![\w#])#?" + re.escape(number.lstrip("#")) + r"\b", order.get("number") or "[order]", out)
     for name in sorted(names, key=len, reverse=True):
         out = re.sub(r"\b" + re.escape(name) + r"\b", customer.get("first_name") or "there", out)
-    return out
+    return _scrub_shapes(out, customer, order)
