@@ -15,6 +15,8 @@ log = logging.getLogger(__name__)
 # Triage reads the opening of a message: intent and urgency are stated early, quoted history comes later.
 MAX_CHARS = 600
 CHAR_NGRAM_WORDS = 40
+# The embedding reads less: its cost grows with the text, and the opening already says what the message is about.
+EMBED_CHARS = 300
 _TOKEN = re.compile(r"[a-z0-9]+|[!?]")
 _WORD = re.compile(r"[^\W_]+")
 _UPPER_WORD = re.compile(r"\b[A-Z]{3,}\b")
@@ -92,6 +94,6 @@ class Embedder:
             return None
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """One unit-length float32 row per text (the opening MAX_CHARS characters, like the word features)."""
-        vecs = self._inference.embed([t[:MAX_CHARS] or " " for t in texts], norm=True)
+        """One unit-length float32 row per text (its opening EMBED_CHARS characters)."""
+        vecs = self._inference.embed([t[:EMBED_CHARS] or " " for t in texts], norm=True)
         return np.asarray(vecs, dtype=np.float32).reshape(len(texts), -1)

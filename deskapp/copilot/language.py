@@ -11,7 +11,7 @@ LANGUAGES = ("en", "de", "fr", "es", "it", "nl", "pt")
 # Below this many letters no detector is reliable ("ok", "??"): such messages get no language.
 MIN_LETTERS = 3
 # The opening says which language a message is in; reading more only costs time (quoted history, signatures).
-SAMPLE_CHARS = 300
+SAMPLE_CHARS = 200
 
 # Under this many characters the full model (up to 5-grams) decides: the trigram-only "low accuracy" mode
 # is about twice as fast but guesses wrong on chat-length text ("Where is my order?" -> German).
