@@ -1,7 +1,9 @@
-"""The `triage` verb of the command line (registered by deskapp.cli.entry): label messages from stdin, or retrain.
+"""The `triage` verb of the command line (registered by deskapp.cli.entry): label stdin, retrain, evaluate.
 
 `deskapp triage [--json]` reads one message per line on stdin and prints one line per message as soon
-as it is labelled; `deskapp triage retrain` folds agents' corrections into the model.
+as it is labelled; `deskapp triage retrain` folds agents' corrections into the model; `deskapp triage
+evaluate [--json]` retrains on the shipped examples' training split and reports accuracy, calibration,
+throughput, size and load time on the held-out split.
 """
 
 from __future__ import annotations
@@ -15,6 +17,10 @@ def _cmd_triage(ws, args: argparse.Namespace) -> int:
 
     from deskapp.services import triage as triage_service
 
+    if args.action == "evaluate":
+        from deskapp.copilot import evaluate
+
+        return evaluate.main(["--json"] if args.json else [])
     if args.action == "retrain":
         report = triage_service.retrain(ws.db, ws.profile)
         summary = {"examples": report.examples, "corrections": report.corrections,
@@ -32,13 +38,15 @@ def _cmd_triage(ws, args: argparse.Namespace) -> int:
         if args.json:
             sys.stdout.write(json.dumps(result.as_json(), ensure_ascii=False) + "\n")
         else:
-            sys.stdout.write(f"{result.intent}\t{result.urgency}\t{result.sentiment}\t{result.sentiment_score:+.2f}\n")
+            sys.stdout.write(f"{result.intent}\t{result.urgency}\t{result.sentiment}\t{result.sentiment_score:+.2f}"
+                             f"\t{result.language or '-'}\n")
         sys.stdout.flush()  # a pipe reader gets each label as soon as its line is done
     return 0
 
 
 def add_parsers(sub) -> None:
-    p = sub.add_parser("triage", help="label messages read one per line on stdin (or: triage retrain)")
-    p.add_argument("action", nargs="?", choices=["retrain"], help="retrain: fold agents' corrections into the model")
+    p = sub.add_parser("triage", help="label messages read one per line on stdin (or: triage retrain | evaluate)")
+    p.add_argument("action", nargs="?", choices=["retrain", "evaluate"],
+                   help="retrain: fold agents' corrections into the model; evaluate: quality on the held-out split")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.set_defaults(run=_cmd_triage)

@@ -1,14 +1,22 @@
-"""Turns a customer message into sparse string features for the triage model (words, word pairs, char n-grams, cues)."""
+"""Turns a customer message into triage features: sparse strings (words, pairs, char n-grams, cues) and an embedding."""
 
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import unicodedata
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
 
 # Triage reads the opening of a message: intent and urgency are stated early, quoted history comes later.
 MAX_CHARS = 600
 CHAR_NGRAM_WORDS = 40
+# The embedding reads less: its cost grows with the text, and the opening already says what the message is about.
+EMBED_CHARS = 300
 _TOKEN = re.compile(r"[a-z0-9]+|[!?]")
 _WORD = re.compile(r"[^\W_]+")
 _UPPER_WORD = re.compile(r"\b[A-Z]{3,}\b")
@@ -53,3 +61,39 @@ def features(text: str) -> list[str]:
     elif len(words) > 40:
         out.append("x:long")
     return list(dict.fromkeys(out))
+
+
+class Embedder:
+    """Mean word vectors of wordllama's 256-dim static model, read from the files inside its wheel (never fetched)."""
+
+    WEIGHTS = "weights/l2_supercat_256.safetensors"
+    TOKENIZER = "tokenizers/l2_supercat_tokenizer_config.json"
+
+    def __init__(self, inference) -> None:
+        self._inference = inference
+
+    @classmethod
+    def load(cls, root: Path | None = None) -> Embedder | None:
+        """The embedding model, or None (logged) when its package or files are missing: triage then runs without it."""
+        try:
+            from safetensors import safe_open
+            from tokenizers import Tokenizer
+            from wordllama.inference import WordLlamaInference
+
+            if root is None:
+                import wordllama
+
+                root = Path(wordllama.__file__).parent
+            # Read the files directly: wordllama's own loader would try Hugging Face when a file is missing.
+            with safe_open(str(root / cls.WEIGHTS), framework="np") as f:
+                table = f.get_tensor("embedding.weight")
+            tokenizer = Tokenizer.from_file(str(root / cls.TOKENIZER))
+            return cls(WordLlamaInference(table, tokenizer, binary=False))
+        except Exception as exc:  # whatever fails (package, files, format), triage carries on without it
+            log.warning("intent embedding unavailable, triage uses word features only: %s", exc)
+            return None
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """One unit-length float32 row per text (its opening EMBED_CHARS characters)."""
+        vecs = self._inference.embed([t[:EMBED_CHARS] or " " for t in texts], norm=True)
+        return np.asarray(vecs, dtype=np.float32).reshape(len(texts), -1)

@@ -1,8 +1,9 @@
-"""A small multi-head linear classifier over sparse string features: scoring, files, and the shipped model."""
+"""The triage models and their files: a multi-head linear model over sparse features, and the calibrated intent head."""
 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import math
 from dataclasses import dataclass, field
@@ -10,7 +11,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from deskapp.domain import Intent, Sentiment, Urgency
+from deskapp.domain.enums import NOT_SURE_INTENT
 
 HEADS: dict[str, tuple[str, ...]] = {
     "intent": tuple(i.value for i in Intent),
@@ -114,3 +118,62 @@ def shipped_model_path() -> Path:
 def load_shipped_model() -> LinearModel:
     """The model trained at build time from data/triage_examples.jsonl (python -m deskapp.copilot.train)."""
     return LinearModel.loads(shipped_model_path().read_bytes())
+
+
+SHIPPED_HEAD = "intent_head.npz"
+NOT_SURE = NOT_SURE_INTENT  # the intent label when the calibrated confidence is below the head's threshold
+
+
+@dataclass
+class IntentHead:
+    """Intent logits from an embedding (softmax regression) added to the linear model's intent scores.
+
+    ``temperature`` calibrates the combined logits and ``fallback_temperature`` the linear model's alone
+    (used when the embedding cannot load); both are fitted on a validation split, like ``threshold``.
+    """
+
+    weights: np.ndarray  # (embedding dim, intents)
+    bias: np.ndarray  # (intents,)
+    mix: float = 1.0  # weight of the linear model's intent scores in the sum
+    temperature: float = 1.0
+    fallback_temperature: float = 1.0
+    threshold: float = 0.0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def logits(self, embedded: np.ndarray | None, sparse: np.ndarray) -> np.ndarray:
+        """Calibrated logits, shape (n, intents); ``embedded`` None means the word features alone."""
+        if embedded is None:
+            return sparse / self.fallback_temperature
+        return (embedded @ self.weights + self.bias + self.mix * sparse) / self.temperature
+
+    def dumps(self) -> bytes:
+        buf = io.BytesIO()
+        scalars = np.array([self.mix, self.temperature, self.fallback_temperature, self.threshold])
+        meta = json.dumps({"format": FORMAT, "intents": list(HEADS["intent"]), **self.meta})
+        np.savez_compressed(buf, weights=self.weights.astype(np.float16), bias=self.bias.astype(np.float32),
+                            scalars=scalars, meta=np.array(meta))
+        return buf.getvalue()
+
+    @classmethod
+    def loads(cls, blob: bytes) -> IntentHead:
+        with np.load(io.BytesIO(blob), allow_pickle=False) as z:
+            meta = json.loads(str(z["meta"]))
+            if meta.pop("format", None) != FORMAT or meta.pop("intents", None) != list(HEADS["intent"]):
+                raise ValueError("intent head file does not match this version's labels")
+            mix, temperature, fallback, threshold = (float(v) for v in z["scalars"])
+            return cls(z["weights"].astype(np.float32), z["bias"].astype(np.float32), mix, temperature, fallback,
+                       threshold, meta)
+
+
+def softmax_rows(logits: np.ndarray) -> np.ndarray:
+    z = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def shipped_head_path() -> Path:
+    return Path(str(resources.files("deskapp.copilot") / "data" / SHIPPED_HEAD))
+
+
+def load_shipped_head() -> IntentHead:
+    return IntentHead.loads(shipped_head_path().read_bytes())

@@ -1,8 +1,9 @@
-"""Trains the triage model from data/ examples (plus agents' corrections): `python -m deskapp.copilot.train`.
+"""Trains the triage models from data/ examples (plus agents' corrections): `python -m deskapp.copilot.train`.
 
-Multinomial logistic regression per head, fitted by plain SGD over sparse features; a thousand
-examples train in a few seconds in pure Python, so retraining with corrections happens on the
-agent's machine without any download.
+Multinomial logistic regression per head, fitted by plain SGD over sparse features (pure Python, so
+retraining with corrections happens on the agent's machine without any download); then the intent head
+over the embedding, fitted in numpy, and its calibration (temperature, "not sure" threshold) on a
+validation split the models never trained on.
 """
 
 from __future__ import annotations
@@ -18,11 +19,23 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from deskapp.copilot.features import features
-from deskapp.copilot.model import HEADS, N_OUTPUTS, OFFSETS, LinearModel, shipped_model_path
+import numpy as np
+
+from deskapp.copilot.features import Embedder, features
+from deskapp.copilot.model import (
+    HEADS,
+    N_OUTPUTS,
+    OFFSETS,
+    IntentHead,
+    LinearModel,
+    shipped_head_path,
+    shipped_model_path,
+    softmax_rows,
+)
 
 EXAMPLES = "triage_examples.jsonl"
-HELD_OUT_SHARE = 0.2
+HELD_OUT_SHARE = 0.2  # the test split: never trained or tuned on
+VALIDATION_SHARE = 0.15  # calibration and the head's mix are fitted here, never the weights
 
 
 @dataclass(frozen=True)
@@ -31,6 +44,7 @@ class Example:
     labels: dict[str, str]  # head -> label; corrections carry only the head they fix
     weight: float = 1.0
     lang: str = "en"
+    group: str = ""  # a messy variant's source text: a text and its variants fall in the same split
 
 
 def examples_path() -> Path:
@@ -47,19 +61,33 @@ def load_examples(path: Path | None = None) -> list[Example]:
         for head, label in labels.items():
             if label not in HEADS[head]:
                 raise ValueError(f"unknown {head} {label!r} in training data: {row['text']!r}")
-        out.append(Example(row["text"], labels, lang=row.get("lang", "en")))
+        out.append(Example(row["text"], labels, lang=row.get("lang", "en"), group=row.get("group", "")))
     return out
 
 
+def _bucket(example: Example) -> int:
+    # A stable split (by a checksum of the source text), so every run evaluates on the same examples.
+    return zlib.crc32((example.group or example.text).encode()) % 1000
+
+
 def is_held_out(example: Example) -> bool:
-    """A stable split (by a checksum of the text), so every run evaluates on the same held-out examples."""
-    return (zlib.crc32(example.text.encode()) % 1000) < HELD_OUT_SHARE * 1000
+    return _bucket(example) < HELD_OUT_SHARE * 1000
+
+
+def is_validation(example: Example) -> bool:
+    return HELD_OUT_SHARE * 1000 <= _bucket(example) < (HELD_OUT_SHARE + VALIDATION_SHARE) * 1000
 
 
 def split(examples: list[Example]) -> tuple[list[Example], list[Example]]:
+    """(training and validation, held-out test)."""
     train = [e for e in examples if not is_held_out(e)]
     held = [e for e in examples if is_held_out(e)]
     return train, held
+
+
+def split_validation(examples: list[Example]) -> tuple[list[Example], list[Example]]:
+    """(fit, validation) out of the non-test examples."""
+    return [e for e in examples if not is_validation(e)], [e for e in examples if is_validation(e)]
 
 
 def _class_weights(examples: Iterable[Example]) -> dict[tuple[str, str], float]:
@@ -122,17 +150,103 @@ def train(examples: list[Example], *, epochs: int = 8, rate: float = 0.4, seed: 
     return LinearModel(weights=sparse, bias=averaged_bias, meta=meta)
 
 
-def build_shipped_model(out: Path | None = None) -> LinearModel:
-    """Train on every shipped example (the held-out split is for `evaluate`, which retrains without it)."""
-    model = train(load_examples())
+def sparse_intent_scores(model: LinearModel, texts: list[str]) -> np.ndarray:
+    lo, hi = OFFSETS["intent"]
+    return np.array([model.scores(features(t))[lo:hi] for t in texts], dtype=np.float32).reshape(len(texts), hi - lo)
+
+
+def _fit_softmax(x: np.ndarray, y: np.ndarray, classes: int, *, l2: float = 1e-2, epochs: int = 300,
+                 rate: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """Softmax regression by full-batch gradient descent on standardised inputs, folded back into raw weights."""
+    mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-6
+    z = (x - mu) / sd
+    w = np.zeros((x.shape[1], classes), dtype=np.float32)
+    b = np.zeros(classes, dtype=np.float32)
+    target = np.eye(classes, dtype=np.float32)[y]
+    for _ in range(epochs):
+        grad = (softmax_rows(z @ w + b) - target) / len(z)
+        w -= rate * (z.T @ grad + l2 * w)
+        b -= rate * grad.sum(axis=0)
+    raw_w = w / sd[:, None]
+    return raw_w.astype(np.float32), (b - mu @ raw_w).astype(np.float32)
+
+
+def _nll(logits: np.ndarray, y: np.ndarray) -> float:
+    p = softmax_rows(logits)[np.arange(len(y)), y]
+    return float(-np.log(np.maximum(p, 1e-12)).mean())
+
+
+def _temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """The single temperature that minimises the validation log-loss (a grid is enough for one parameter)."""
+    grid = np.geomspace(0.2, 8.0, 80)
+    return float(grid[int(np.argmin([_nll(logits / t, y) for t in grid]))])
+
+
+def _threshold(confidence: np.ndarray, correct: np.ndarray) -> float:
+    """The highest confidence just under which (a band 0.1 wide) guesses were right at most half the time on the
+    validation split: below it "not sure" is more often right than the guess."""
+    best = 0.0
+    for t in np.arange(0.2, 0.71, 0.05):
+        band = (confidence >= t - 0.1) & (confidence < t)
+        if band.sum() >= 10 and correct[band].mean() <= 0.5:
+            best = float(round(t, 2))
+    return best
+
+
+def fit_intent_head(sparse: LinearModel, fit: list[Example], validation: list[Example],
+                    embedder: Embedder) -> IntentHead:
+    """The embedding head on ``fit``; its mix with the word model, temperatures and threshold on ``validation``."""
+    labels = HEADS["intent"]
+    fit = [e for e in fit if "intent" in e.labels]
+    validation = [e for e in validation if "intent" in e.labels]
+    y_fit = np.array([labels.index(e.labels["intent"]) for e in fit])
+    weights, bias = _fit_softmax(embedder.embed([e.text for e in fit]), y_fit, len(labels))
+    y_val = np.array([labels.index(e.labels["intent"]) for e in validation])
+    texts = [e.text for e in validation]
+    e_val, s_val = embedder.embed(texts), sparse_intent_scores(sparse, texts)
+    head_val = e_val @ weights + bias
+
+    def quality(mix: float) -> tuple[float, float]:
+        combined = head_val + mix * s_val
+        return float((combined.argmax(axis=1) == y_val).mean()), -_nll(combined, y_val)
+
+    mix = max((0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0), key=quality)
+    combined = head_val + mix * s_val
+    temperature = _temperature(combined, y_val)
+    confidence = softmax_rows(combined / temperature).max(axis=1)
+    threshold = _threshold(confidence, combined.argmax(axis=1) == y_val)
+    meta = {"fit_examples": len(fit), "validation_examples": len(validation)}
+    return IntentHead(weights, bias, mix, temperature, _temperature(s_val, y_val), threshold, meta)
+
+
+def train_all(examples: list[Example], embedder: Embedder | None) -> tuple[LinearModel, IntentHead | None]:
+    """The word model on the non-validation examples given, then the intent head (None without an embedding)."""
+    fit, validation = split_validation(examples)
+    sparse = train(fit)
+    if embedder is None:
+        return sparse, None
+    return sparse, fit_intent_head(sparse, fit, validation, embedder)
+
+
+def build_shipped_model(out: Path | None = None, head_out: Path | None = None) -> tuple[LinearModel, IntentHead]:
+    """Train on every shipped example but the validation split (kept for calibration). `evaluate` retrains
+    without the held-out test split to measure."""
+    embedder = Embedder.load()
+    if embedder is None:
+        raise SystemExit("the wordllama embedding is needed to build the shipped intent head")
+    model, head = train_all(load_examples(), embedder)
+    if head is None:
+        raise SystemExit("the intent head could not be trained")
     (out or shipped_model_path()).write_bytes(model.dumps())
-    return model
+    (head_out or shipped_head_path()).write_bytes(head.dumps())
+    return model, head
 
 
 def main() -> int:
-    model = build_shipped_model()
-    print(f"trained on {model.meta['examples']} examples, {model.meta['features']} features -> {shipped_model_path()}",
-          file=sys.stderr)
+    model, head = build_shipped_model()
+    print(f"trained on {model.meta['examples']} examples, {model.meta['features']} features -> {shipped_model_path()};"
+          f" intent head mix {head.mix}, temperature {head.temperature:.2f}, not sure below {head.threshold}"
+          f" -> {shipped_head_path()}", file=sys.stderr)
     return 0
 
 

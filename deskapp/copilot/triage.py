@@ -1,4 +1,8 @@
-"""Labels a customer message with intent, urgency and sentiment (each with a score), offline, for sync and the CLI."""
+"""Labels a customer message with intent, urgency, sentiment (each scored) and language, offline, for sync and CLI.
+
+The intent's score is a calibrated probability; below the model's threshold the intent is NOT_SURE and
+the best guess stays in ``guess``.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,21 @@ import re
 import threading
 from dataclasses import dataclass
 
-from deskapp.copilot.features import features, fold
-from deskapp.copilot.model import HEADS, LinearModel, load_shipped_model, softmax_labels
+import numpy as np
+
+from deskapp.copilot import language
+from deskapp.copilot.features import Embedder, features, fold
+from deskapp.copilot.model import (
+    HEADS,
+    NOT_SURE,
+    OFFSETS,
+    IntentHead,
+    LinearModel,
+    load_shipped_head,
+    load_shipped_model,
+    softmax_labels,
+    softmax_rows,
+)
 
 URGENCY_ORDER = {label: rank for rank, label in enumerate(HEADS["urgency"])}
 
@@ -33,13 +50,22 @@ class TriageResult:
     urgency_score: float
     sentiment_score: float  # -1 (negative) .. +1 (positive)
     scores: dict[str, dict[str, float]]
+    guess: str = ""  # the most likely intent, also when ``intent`` is NOT_SURE
+    language: str | None = None  # ISO 639-1, None when too short to tell
+
+    @property
+    def not_sure(self) -> bool:
+        return self.intent == NOT_SURE
 
     def as_json(self) -> dict:
         return {
             "intent": self.intent,
             "urgency": self.urgency,
             "sentiment": self.sentiment,
+            "language": self.language,
             "scores": {
+                "guess": self.guess,
+                "language": self.language,
                 "intent": round(self.intent_score, 4),
                 "urgency": round(self.urgency_score, 4),
                 "sentiment": round(self.sentiment_score, 4) + 0.0,  # never "-0.0"
@@ -54,16 +80,54 @@ def _bump(label: str, floor: str) -> str:
 
 
 class Triager:
-    """The model plus the few rules no model should be trusted to learn from a thousand examples."""
+    """The models plus the few rules no model should be trusted to learn from a few thousand examples.
 
-    def __init__(self, model: LinearModel) -> None:
+    Without ``head`` (or ``embedder``) the intent comes from the word model alone, calibrated by the head's
+    fallback temperature when there is a head.
+    """
+
+    def __init__(self, model: LinearModel, head: IntentHead | None = None, embedder: Embedder | None = None,
+                 *, detect_language: bool = True) -> None:
         self.model = model
+        self.head = head
+        self.embedder = embedder if head is not None else None
+        self.detect_language = detect_language
+
+    @property
+    def uses_embedding(self) -> bool:
+        return self.embedder is not None
 
     def triage(self, text: str) -> TriageResult:
-        feats = features(text)
-        raw = self.model.scores(feats)
-        probs = {head: softmax_labels(raw, head) for head in HEADS}
-        intent = max(probs["intent"], key=probs["intent"].__getitem__)
+        return self.triage_many([text])[0]
+
+    def triage_many(self, texts: list[str]) -> list[TriageResult]:
+        """Batched: one embedding call and one language-detection call for all texts."""
+        if not texts:
+            return []
+        feats = [features(t) for t in texts]
+        raw = [self.model.scores(f) for f in feats]
+        intents = self._intent_probabilities(texts, raw)
+        langs = language.detect_many(texts) if self.detect_language else [None] * len(texts)
+        return [self._result(t, f, r, p, lang) for t, f, r, p, lang in zip(texts, feats, raw, intents, langs,
+                                                                             strict=True)]
+
+    def _intent_probabilities(self, texts: list[str], raw: list[list[float]]) -> list[dict[str, float]]:
+        labels = HEADS["intent"]
+        if self.head is None:
+            return [softmax_labels(r, "intent") for r in raw]
+        lo, hi = OFFSETS["intent"]
+        sparse = np.array([r[lo:hi] for r in raw], dtype=np.float32)
+        embedded = self.embedder.embed(texts) if self.embedder is not None else None
+        probs = softmax_rows(self.head.logits(embedded, sparse))
+        return [dict(zip(labels, row.tolist(), strict=True)) for row in probs]
+
+    def _result(self, text: str, feats: list[str], raw: list[float], intent_probs: dict[str, float],
+                lang: str | None) -> TriageResult:
+        probs = {head: softmax_labels(raw, head) for head in HEADS if head != "intent"}
+        probs["intent"] = intent_probs
+        guess = max(probs["intent"], key=probs["intent"].__getitem__)
+        sure = self.head is None or probs["intent"][guess] >= self.head.threshold
+        intent = guess if sure else NOT_SURE
         urgency = max(probs["urgency"], key=probs["urgency"].__getitem__)
         sentiment = max(probs["sentiment"], key=probs["sentiment"].__getitem__)
         folded = fold(text)
@@ -86,24 +150,42 @@ class Triager:
             intent=intent,
             urgency=urgency,
             sentiment=sentiment,
-            intent_score=probs["intent"][intent],
+            intent_score=probs["intent"][guess],
             urgency_score=urgency_score,
             sentiment_score=sentiment_score,
             scores=probs,
+            guess=guess,
+            language=lang,
         )
-
-    def triage_many(self, texts: list[str]) -> list[TriageResult]:
-        return [self.triage(t) for t in texts]
 
 
 _lock = threading.Lock()
 _default: Triager | None = None
 
 
-def default_triager() -> Triager:
-    """The shipped model, loaded once per process."""
-    global _default
+_embedder: Embedder | None = None
+_embedder_loaded = False
+
+
+def shared_embedder() -> Embedder | None:
+    """The embedding model, loaded once per process (None, logged, when it cannot load)."""
+    global _embedder, _embedder_loaded
     with _lock:
-        if _default is None:
-            _default = Triager(load_shipped_model())
-        return _default
+        if not _embedder_loaded:
+            _embedder, _embedder_loaded = Embedder.load(), True
+        return _embedder
+
+
+def triager_with(model: LinearModel) -> Triager:
+    """A word model (shipped or retrained with corrections) with the shipped intent head and the embedding."""
+    return Triager(model, load_shipped_head(), shared_embedder())
+
+
+def default_triager() -> Triager:
+    """The shipped models, loaded once per process."""
+    global _default
+    if _default is None:
+        triager = triager_with(load_shipped_model())
+        with _lock:
+            _default = _default or triager
+    return _default

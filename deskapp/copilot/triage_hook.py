@@ -13,12 +13,12 @@ from typing import Any, Protocol
 
 from sqlalchemy import Connection, text
 
-from deskapp.copilot.model import LinearModel
-from deskapp.copilot.triage import URGENCY_ORDER, Triager, TriageResult, default_triager
+from deskapp.copilot.model import NOT_SURE, LinearModel
+from deskapp.copilot.triage import URGENCY_ORDER, Triager, TriageResult, default_triager, triager_with
 from deskapp.store.ingest_util import chunks
 
 # Follow-ups ("thanks!", "hello??", "can I talk to a person?") say little about what a conversation is about.
-_FOLLOW_UP_INTENTS = frozenset({"other", "feedback", "human_agent"})
+_FOLLOW_UP_INTENTS = frozenset({"other", "feedback", "human_agent", NOT_SURE})
 _SUBSTANTIVE_WORDS = 4
 _WEAK_SCORE = 0.35
 
@@ -42,7 +42,7 @@ def triager_for(conn: Connection) -> Triager:
     if found is not None:
         return found
     blob = conn.execute(text("SELECT model FROM triage_model WHERE id = :id"), {"id": row[0]}).scalar_one()
-    triager = Triager(LinearModel.loads(blob))
+    triager = triager_with(LinearModel.loads(blob))
     with _cache_lock:
         _cache.clear()  # one model per cache file in practice; don't keep old ones alive
         _cache[key] = triager
@@ -50,6 +50,7 @@ def triager_for(conn: Connection) -> Triager:
 
 
 def scores_json(result: TriageResult) -> str:
+    """The message's ``triage_scores``: scores, the best guess behind a "not sure", and the language."""
     return json.dumps(result.as_json()["scores"], separators=(",", ":"))
 
 
@@ -66,11 +67,11 @@ def triage_messages(conn: Connection, message_ids: Iterable[int], *, triager: Tr
             f"SELECT id, conversation_id, text FROM message WHERE id IN ({marks}) AND direction = 'in'",
             tuple(chunk),
         ).all()
+        # An attachment alone has nothing to read: it stays unlabelled.
+        readable = [(mid, conv_id, body) for mid, conv_id, body in rows if (body or "").strip()]
+        results = triager.triage_many([body for _mid, _conv, body in readable])
         updates = []
-        for mid, conv_id, body in rows:
-            if not (body or "").strip():
-                continue  # an attachment alone: nothing to read, leave it unlabelled
-            r = triager.triage(body)
+        for (mid, conv_id, _body), r in zip(readable, results, strict=True):
             updates.append((r.intent, r.urgency, r.sentiment, scores_json(r), mid))
             touched.add(conv_id)
         if updates:

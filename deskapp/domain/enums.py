@@ -111,6 +111,10 @@ class Intent(StrEnum):
     OTHER = "other"
 
 
+# The intent triage stores when its calibrated confidence is too low to name one (the inbox can filter on it).
+NOT_SURE_INTENT = "not_sure"
+
+
 class Urgency(StrEnum):
     LOW = "low"
     NORMAL = "normal"

@@ -14,7 +14,7 @@ from typing import Any
 
 from deskapp.copilot.model import HEADS
 from deskapp.copilot.train import Example, load_examples, train
-from deskapp.copilot.triage import Triager, TriageResult
+from deskapp.copilot.triage import Triager, TriageResult, triager_with
 from deskapp.copilot.triage_hook import triager_for
 from deskapp.store import profile_records as records
 from deskapp.store import triage_labels
@@ -117,7 +117,7 @@ def retrain(db: Database, profile: ProfileStore) -> RetrainReport:
     corrections = _corrections(profile)
     model = train(base + corrections)
     model.meta["corrections"] = len(corrections)
-    check = Triager(model)
+    check = triager_with(model)  # as sync will label: the word model with the shipped intent head
     learned = 0
     for ex in corrections:
         result = check.triage(ex.text)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from deskapp.domain.enums import Channel, Intent
+from deskapp.domain.enums import NOT_SURE_INTENT, Channel, Intent
 from deskapp.services import inbox
 
 STATUSES = [("Any status", ()), ("Open and pending", inbox.OPEN_STATUSES), ("Open", ("open",)),
@@ -59,6 +59,7 @@ class SavedViewDialog(QDialog):
         self.intent.addItem("Any intent", None)
         for intent in Intent:
             self.intent.addItem(intent.value.replace("_", " "), intent.value)
+        self.intent.addItem("not sure (triage could not tell)", NOT_SURE_INTENT)
         self.days = QSpinBox()
         self.days.setRange(0, 3650)
         self.days.setSpecialValueText("any time")

@@ -6,9 +6,10 @@ import json
 import subprocess
 import sys
 
+from deskapp.copilot.model import HEADS, NOT_SURE
 from deskapp.copilot.triage_hook import triage_applied
 from deskapp.services import triage as triage_service
-from deskapp.store import profile_records
+from deskapp.store import inbox_rows, profile_records
 from deskapp.store.ingest import AppliedChanges
 from tests.copilot.helpers import T0, add_account, add_conversation, add_customer, add_message
 from tests.profile_helpers import adopt_cache_accounts
@@ -71,6 +72,27 @@ def test_follow_ups_keep_the_conversation_topic_and_its_urgency(db):
     intent, _s, urgency, sentiment, *_ = _conv(db, c2)
     assert intent == "damaged_or_wrong_item", "follow-ups never replace the opening topic"
     assert sentiment == "positive" and urgency != "urgent", "mood and urgency follow the latest messages"
+
+
+def test_language_is_stored_with_the_scores_and_not_sure_conversations_are_findable(db):
+    with db.write() as conn:
+        add_account(conn)
+        cust = add_customer(conn, "Jonas Weber", "jonas@example.com")
+        german = add_conversation(conn, "c-de", cust, subject="Bestellung")
+        odd = add_conversation(conn, "c-odd", cust, subject="?")
+        m_de = add_message(conn, german, "in", "wo ist meine Bestellung? Ich warte seit Montag", at=T0)
+        m_odd = add_message(conn, odd, "in", "asdkjh qwpoe zzxv", at=T0 + 10)
+        triage_applied(conn, AppliedChanges(account_id=1, new_inbound_message_ids=[m_de, m_odd]))
+    with db.read() as conn:
+        stored = {r[0]: (r[1], json.loads(r[2])) for r in conn.exec_driver_sql(
+            "SELECT id, intent, triage_scores FROM message").all()}
+    assert stored[m_de][0] == "order_status" and stored[m_de][1]["language"] == "de"
+    assert stored[m_odd][0] == NOT_SURE and stored[m_odd][1]["guess"] in HEADS["intent"]
+    assert _conv(db, german)[0] == "order_status"
+    assert _conv(db, odd)[0] == NOT_SURE
+    # the inbox's intent filter finds them
+    assert inbox_rows.view_ids(db, inbox_rows.ViewFilter(intent=NOT_SURE), sort="last_activity_at",
+                               descending=True, limit=None) == [odd]
 
 
 def test_hook_with_no_new_inbound_messages_does_nothing(db):
@@ -188,7 +210,7 @@ def test_cli_triage_json_one_object_per_line(data_dir):
     lines = [json.loads(line) for line in out.stdout.splitlines()]
     assert len(lines) == 4
     for obj in lines:
-        assert set(obj) == {"intent", "urgency", "sentiment", "scores"}
+        assert set(obj) == {"intent", "urgency", "sentiment", "language", "scores"}
         assert {"intent", "urgency", "sentiment"} <= set(obj["scores"])
     assert lines[0]["intent"] == "order_status"
     assert lines[2]["urgency"] == "urgent" and lines[2]["sentiment"] == "negative"

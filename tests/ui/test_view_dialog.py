@@ -59,3 +59,8 @@ def test_a_view_without_a_name_is_refused_with_a_reason(dialog):
     dialog.name.setText("VIP refunds")
     dialog._check()
     assert dialog.result() == SavedViewDialog.DialogCode.Accepted
+
+
+def test_a_view_of_the_conversations_triage_was_not_sure_about(dialog):
+    dialog.intent.setCurrentIndex(dialog.intent.findData("not_sure"))
+    assert dialog.view_filter(NOW).intent == "not_sure"
