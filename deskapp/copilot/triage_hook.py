@@ -11,11 +11,10 @@ import threading
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, text
-
 from deskapp.copilot.model import NOT_SURE, LinearModel
 from deskapp.copilot.triage import URGENCY_ORDER, Triager, TriageResult, default_triager, triager_with
-from deskapp.store.ingest_util import chunks
+from deskapp.store import triage_rows
+from deskapp.store.engine import Connection
 
 # Follow-ups ("thanks!", "hello??", "can I talk to a person?") say little about what a conversation is about.
 _FOLLOW_UP_INTENTS = frozenset({"other", "feedback", "human_agent", NOT_SURE})
@@ -33,16 +32,15 @@ _cache: dict[tuple[str, int], Triager] = {}
 
 def triager_for(conn: Connection) -> Triager:
     """The newest retrained model in this cache, or the shipped one; loaded once per model row."""
-    row = conn.execute(text("SELECT id FROM triage_model ORDER BY id DESC LIMIT 1")).first()
-    if row is None:
+    model_id = triage_rows.newest_model_id(conn)
+    if model_id is None:
         return default_triager()
-    key = (str(conn.engine.url.database), int(row[0]))
+    key = (str(conn.engine.url.database), model_id)
     with _cache_lock:
         found = _cache.get(key)
     if found is not None:
         return found
-    blob = conn.execute(text("SELECT model FROM triage_model WHERE id = :id"), {"id": row[0]}).scalar_one()
-    triager = triager_with(LinearModel.loads(blob))
+    triager = triager_with(LinearModel.loads(triage_rows.model_blob(conn, model_id)))
     with _cache_lock:
         _cache.clear()  # one model per cache file in practice; don't keep old ones alive
         _cache[key] = triager
@@ -60,26 +58,12 @@ def triage_messages(conn: Connection, message_ids: Iterable[int], *, triager: Tr
     if not ids:
         return set()
     triager = triager or triager_for(conn)
-    touched: set[int] = set()
-    for chunk in chunks(ids):
-        marks = ",".join("?" * len(chunk))
-        rows = conn.exec_driver_sql(
-            f"SELECT id, conversation_id, text FROM message WHERE id IN ({marks}) AND direction = 'in'",
-            tuple(chunk),
-        ).all()
-        # An attachment alone has nothing to read: it stays unlabelled.
-        readable = [(mid, conv_id, body) for mid, conv_id, body in rows if (body or "").strip()]
-        results = triager.triage_many([body for _mid, _conv, body in readable])
-        updates = []
-        for (mid, conv_id, _body), r in zip(readable, results, strict=True):
-            updates.append((r.intent, r.urgency, r.sentiment, scores_json(r), mid))
-            touched.add(conv_id)
-        if updates:
-            conn.exec_driver_sql(
-                "UPDATE message SET intent = ?, urgency = ?, sentiment = ?, triage_scores = ? WHERE id = ?",
-                updates,
-            )
-    return touched
+    # An attachment alone has nothing to read: it stays unlabelled.
+    readable = [row for row in triage_rows.inbound_texts(conn, ids) if row[2].strip()]
+    results = triager.triage_many([body for _mid, _conv, body in readable])
+    triage_rows.write_message_labels(conn, [(r.intent, r.urgency, r.sentiment, scores_json(r), mid)
+                                            for (mid, _conv, _body), r in zip(readable, results, strict=True)])
+    return {conv_id for _mid, conv_id, _body in readable}
 
 
 def _substantive(intent: str, scores: dict, body: str) -> bool:
@@ -88,12 +72,7 @@ def _substantive(intent: str, scores: dict, body: str) -> bool:
 
 
 def _roll_up_one(conn: Connection, conversation_id: int) -> dict[str, Any] | None:
-    rows = conn.exec_driver_sql(
-        "SELECT intent, urgency, sentiment, triage_scores, text FROM message"
-        " WHERE conversation_id = ? AND direction = 'in' AND intent IS NOT NULL"
-        " ORDER BY sent_at DESC, id DESC LIMIT 50",
-        (conversation_id,),
-    ).all()
+    rows = triage_rows.recent_inbound_labels(conn, conversation_id)
     if not rows:
         return None
     parsed = [(r[0], r[1], r[2], json.loads(r[3] or "{}"), r[4] or "") for r in rows]  # newest first
@@ -119,13 +98,8 @@ def _roll_up_one(conn: Connection, conversation_id: int) -> dict[str, Any] | Non
 
 def roll_up(conn: Connection, conversation_ids: Iterable[int]) -> None:
     """Conversation labels from their latest inbound messages; an agent-corrected (locked) one is left alone."""
-    params = [p for cid in sorted(set(conversation_ids)) if (p := _roll_up_one(conn, cid)) is not None]
-    if params:
-        conn.execute(text(
-            "UPDATE conversation SET intent = :intent, intent_score = :intent_score, urgency = :urgency,"
-            " urgency_score = :urgency_score, sentiment = :sentiment, sentiment_score = :sentiment_score"
-            " WHERE id = :id AND triage_locked = 0"
-        ), params)
+    triage_rows.write_conversation_labels(
+        conn, [p for cid in sorted(set(conversation_ids)) if (p := _roll_up_one(conn, cid)) is not None])
 
 
 def triage_applied(conn: Connection, changes: HasNewInbound) -> None:
