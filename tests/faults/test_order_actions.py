@@ -381,3 +381,47 @@ def test_a_mutation_that_times_out_but_lands_later_is_looked_up_not_sent_again(s
         [made] = server.shopify.returns.returns[order.idx]
         assert made["status"] == "OPEN" and made["id"] == row.external_id
     assert passes == (3 if kind == "return" else 2)  # each unknown outcome waited for the next pass
+
+
+def _refund_facts(stack: OrderStack, number: str) -> tuple[float, list[int]]:
+    with stack.db.read() as conn:
+        order_id, refunded = conn.exec_driver_sql('SELECT id, total_refunded FROM "order" WHERE number = ?',
+                                                  (number,)).one()
+        lines = [q for (q,) in conn.exec_driver_sql("SELECT refunded_quantity FROM order_line WHERE order_id = ?"
+                                                    " ORDER BY id", (order_id,))]
+    return refunded, lines
+
+
+def test_a_queued_refund_shows_on_its_order_at_once_and_comes_off_when_refused_undone_or_discarded(shop):
+    """The panel judges returns from the cache: a queued refund counts there before the shop has it, once
+    however often it is re-applied, and no longer once the shop refused it or the agent took it back."""
+    from deskapp.store import optimistic
+
+    server, stack = shop
+    order = paid_order(server, fulfilled=True, skip=13)
+    number = stack.mirror_order(server, order)
+    line = stack.orders.order(number).lines[0]
+    others = [0] * (len(stack.orders.order(number).lines) - 1)
+    server.set_faults(outage=True, scope="shopify")
+    client_id = stack.orders.queue(stack.orders.plan_refund(number, lines={0: 1}, reason="damaged"))
+    assert _refund_facts(stack, number) == (line.unit_price, [1, *others])
+    with stack.db.write() as conn:  # a start-up or a rebuild re-applies what is open: not twice
+        optimistic.reapply_open(conn, stack.outbox.open_items(stack.shop_id))
+    assert _refund_facts(stack, number) == (line.unit_price, [1, *others])
+    stack.replay_shop()
+    assert _refund_facts(stack, number) == (line.unit_price, [1, *others])  # still queued in the outage
+
+    # the shop refuses it (the app lost its write scope): it comes off the order
+    server.set_faults(shopify_read_only=True, scope="shopify")
+    stack.replay_shop()
+    server.set_faults()
+    assert stack.outbox.get(client_id).state == OutboxState.CONFLICT
+    assert _refund_facts(stack, number) == (0.0, [0, *others])
+    # sent again by the agent: on the order again; discarded: off it for good
+    assert stack.actions.retry(client_id)
+    assert _refund_facts(stack, number) == (line.unit_price, [1, *others])
+    server.set_faults(shopify_read_only=True, scope="shopify")
+    stack.replay_shop()
+    server.set_faults()
+    assert stack.actions.discard(client_id)
+    assert _refund_facts(stack, number) == (0.0, [0, *others])
