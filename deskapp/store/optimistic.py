@@ -183,7 +183,7 @@ def rollback_item(conn: Connection, *, account_id: int, conversation_external_id
     comes off its order, given the item's ``payload``)."""
     if kind in ORDER_KINDS:
         if kind == OutboxKind.ORDER_REFUND and payload and conversation_external_id is not None \
-                and order_actions.state(conn, client_id) == "queued":
+                and order_actions.state_of(conn, client_id) == "queued":
             order_actions.show_refund(conn, account_id, conversation_external_id, payload, -1)
         order_actions.remove(conn, client_id)
         return

@@ -79,7 +79,8 @@ def record(conn: Connection, *, client_id: str, account_id: int, order_external_
     ).rowcount > 0
 
 
-def state(conn: Connection, client_id: str) -> str | None:
+def state_of(conn: Connection, client_id: str) -> str | None:
+    """The action's state beside its order (queued, done, refused), None when it is not there."""
     return conn.execute(text("SELECT state FROM order_action WHERE client_id=:c"), {"c": client_id}).scalar()
 
 
