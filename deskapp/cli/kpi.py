@@ -15,7 +15,7 @@ from deskapp.cli.output import fail, print_json
 
 def _cmd_kpi(ws, args: argparse.Namespace) -> int:
     from deskapp.domain.durations import duration_text
-    from deskapp.kpi.formatting import fmt_amounts, fmt_rate
+    from deskapp.kpi.formatting import fmt_amounts, fmt_rate, fmt_refunds
     from deskapp.services.reports import ReportError, ReportService
 
     service = ReportService(ws.db)
@@ -45,10 +45,12 @@ def _cmd_kpi(ws, args: argparse.Namespace) -> int:
     revenue = report["revenue_influenced"]
     print(f"revenue influenced {fmt_amounts(revenue['amounts'])} in {revenue['orders']} orders"
           " (placed within 3 days after a reply)")
+    print(f"refunds issued  {fmt_refunds(report['refunds'])}")
     for a in report["agents"]:
         print(f"  {a['name'] or a['email']:<24} assigned {a['assigned']:>5}  replies {a['replies']:>5}"
               f"  FRT {duration_text(a['frt_median_s']):>9}  resolved {a['resolutions']:>5}  FCR {fmt_rate(a['fcr'])}"
-              f"  CSAT {fmt_rate(a['csat'])}  influenced {fmt_amounts(a['revenue_influenced']['amounts'])}")
+              f"  CSAT {fmt_rate(a['csat'])}  influenced {fmt_amounts(a['revenue_influenced']['amounts'])}"
+              f"  refunds {fmt_refunds(a['refunds'])}")
     return 0
 
 

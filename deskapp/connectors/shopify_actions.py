@@ -10,6 +10,12 @@ A cancel that finds the order cancelled is done if we may have sent it, else a c
 an address change is a set-to-value, safe to repeat, and not repeated once the order shows it. ``userErrors``
 and a missing access scope are conflicts for the agent, with the shop's words; THROTTLED, 429 and 5xx go
 through the one retry layer.
+
+A mutation whose answer never came (a timeout, a connection dropped, a gateway timeout) is not sent again in
+the same pass: the shop may still be applying it, so a look-up right away can miss it and a second send
+would make a second refund. The item goes back to the outbox (``OutcomeUnknown``) and the next pass, after
+waiting longer than a request may take, looks it up first. An answered failure (HTTP 500 after the write,
+THROTTLED) means the shop is done with the request: the same pass looks it up and retries.
 """
 
 from __future__ import annotations
@@ -17,7 +23,11 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from deskapp.connectors.base import PayloadError
+import requests
+from urllib3.exceptions import NewConnectionError
+
+from deskapp.connectors.base import PayloadError, TransientError
+from deskapp.connectors.http import RetryableError
 from deskapp.connectors.wire import as_dict, dig, log
 from deskapp.domain import OutboxItem, OutboxKind, PushResult
 
@@ -104,6 +114,41 @@ APPROVE_MUTATION = """mutation DeskappApproveReturn($input: ReturnApproveRequest
 RETURN_REASONS = ("SIZE_TOO_SMALL", "SIZE_TOO_LARGE", "UNWANTED", "NOT_AS_DESCRIBED", "WRONG_ITEM", "DEFECTIVE",
                   "STYLE", "COLOR", "OTHER")
 CANCEL_REASONS = ("CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "STAFF", "OTHER")
+
+
+GATEWAY_TIMEOUT = 504  # a proxy gave up waiting: the shop behind it may still apply the mutation
+
+
+class OutcomeUnknown(TransientError):
+    """A mutation was sent and no answer came back: it may land later. Not retried in this pass."""
+
+
+def unknown_outcome_wait(timeout: float | tuple[float, float]) -> float:
+    """How long the item waits before the look-up: twice what one request may take to answer."""
+    read = timeout[1] if isinstance(timeout, tuple) else timeout
+    return 2.0 * float(read) + 1.0
+
+
+def _never_sent(exc: RetryableError) -> bool:
+    """The connection was never made (refused, connect timeout): the shop cannot have the mutation."""
+    cause = exc.__cause__
+    if isinstance(cause, requests.ConnectTimeout):
+        return True
+    reason = getattr(cause.args[0], "reason", None) if isinstance(cause, requests.ConnectionError) and cause.args \
+        else None
+    return isinstance(reason, NewConnectionError)
+
+
+def _mutate(connector: ShopifyConnector, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    """One mutation; an answer lost on the way raises OutcomeUnknown instead of a same-pass retry."""
+    try:
+        return connector.graphql_once(query, variables)
+    except RetryableError as exc:
+        if (exc.response is not None and exc.status_code != GATEWAY_TIMEOUT) or _never_sent(exc):
+            raise  # the shop answered (it is done with the request) or never got it: a look-up now is right
+        wait = unknown_outcome_wait(connector.http.timeout)
+        log.warning("shopify mutation: %s; outcome unknown, looked up in %.0f s before any resend", exc, wait)
+        raise OutcomeUnknown(f"{exc} (outcome unknown: looked up on the next pass)", retry_after=wait) from exc
 
 
 def marker(client_id: str) -> str:
@@ -216,7 +261,7 @@ def _refund(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pus
         raise _Refused("more than refundable", f"No payment on {order.get('name')} can take a refund.")
     note = " ".join(x for x in (str(p.get("reason") or "").strip(), mark) if x)
     reached["maybe"] = True  # from here on, the shop may hold the refund even if we never hear back
-    data = connector.graphql_once(REFUND_MUTATION, {"input": {
+    data = _mutate(connector, REFUND_MUTATION, {"input": {
         "orderId": p["order_id"], "note": note, "notify": bool(p.get("notify")),
         "refundLineItems": lines or None, "shipping": {"fullRefund": True} if p.get("shipping") else None,
         "transactions": money_back or None}})
@@ -241,7 +286,7 @@ def _cancel(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pus
                        f"(at {order['cancelledAt']}), by someone else.")
     reason = str(p.get("reason") or "CUSTOMER").upper()
     reached["maybe"] = True
-    data = connector.graphql_once(CANCEL_MUTATION, {
+    data = _mutate(connector, CANCEL_MUTATION, {
         "id": p["order_id"], "refund": bool(p.get("refund")), "restock": bool(p.get("restock")),
         "reason": reason if reason in CANCEL_REASONS else "OTHER", "notify": bool(p.get("notify")),
         "staffNote": f"{p.get('note') or ''} {marker(item.client_id)}".strip()})
@@ -272,7 +317,7 @@ def _address(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pu
                (("address1", "address1"), ("city", "city"), ("zip", "zip"), ("countryCodeV2", "countryCode"))):
             return PushResult(ok=True, external_id=str(p["order_id"]))
     reached["maybe"] = True
-    data = connector.graphql_once(ADDRESS_MUTATION, {"input": {"id": p["order_id"],
+    data = _mutate(connector, ADDRESS_MUTATION, {"input": {"id": p["order_id"],
                                                                "shippingAddress": p["address"]}})
     payload = as_dict(data.get("orderUpdate"))
     refused = _user_errors(payload.get("userErrors"))
@@ -297,7 +342,7 @@ def _discount(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> P
     value = ({"percentage": float(p["percentage"]) / 100} if p.get("percentage") is not None
              else {"discountAmount": {"amount": str(p["amount"]), "appliesOnEachItem": False}})
     reached["maybe"] = True
-    data = connector.graphql_once(DISCOUNT_MUTATION, {"input": {
+    data = _mutate(connector, DISCOUNT_MUTATION, {"input": {
         "title": f"{p['code']} ({p.get('order_name')})", "code": p["code"], "startsAt": p["starts_at"],
         "endsAt": p["ends_at"], "usageLimit": 1, "appliesOncePerCustomer": True,
         "customerSelection": {"customers": {"add": [customer]}},
@@ -340,7 +385,7 @@ def _replace(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pu
                           "city": address.get("city"), "zip": address.get("zip"),
                           "countryCode": address.get("countryCodeV2"), "phone": address.get("phone")}.items() if v}
     reached["maybe"] = True
-    data = connector.graphql_once(DRAFT_MUTATION, {"input": {
+    data = _mutate(connector, DRAFT_MUTATION, {"input": {
         "lineItems": lines, "email": order.get("email"), "shippingAddress": shipping, "tags": [tag, "replacement"],
         "note": f"Replacement for {order.get('name')}: {p.get('reason') or 'sent again'}",
         "appliedDiscount": {"valueType": "PERCENTAGE", "value": 100.0, "title": "Replacement",
@@ -382,7 +427,7 @@ def _return(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pus
                   "customerNote": f"{p.get('note') or ''} {mark}".strip()}
                  for chosen in _match_lines(as_order, p.get("lines") or [])]
         reached["maybe"] = True
-        data = connector.graphql_once(RETURN_MUTATION, {"input": {"orderId": p["order_id"], "returnLineItems": lines}})
+        data = _mutate(connector, RETURN_MUTATION, {"input": {"orderId": p["order_id"], "returnLineItems": lines}})
         payload = as_dict(data.get("returnRequest"))
         refused = _user_errors(payload.get("userErrors"))
         if refused:
@@ -391,7 +436,7 @@ def _return(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pus
         if not isinstance(made, dict) or not made.get("id"):
             raise PayloadError("shopify returnRequest: neither a return nor userErrors in the answer")
     if made.get("status") == "REQUESTED":
-        data = connector.graphql_once(APPROVE_MUTATION, {"input": {"id": made["id"],
+        data = _mutate(connector, APPROVE_MUTATION, {"input": {"id": made["id"],
                                                                    "notifyCustomer": bool(p.get("notify"))}})
         payload = as_dict(data.get("returnApproveRequest"))
         refused = _user_errors(payload.get("userErrors"))

@@ -48,12 +48,27 @@ def _first_name(name: str) -> str:
     return name.split()[0].capitalize() if name.islower() else name.split()[0]
 
 
+def _moment(epoch: int | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
+
+
+def _json_strings(raw: str | None) -> list[str]:
+    try:
+        value = json.loads(raw or "[]")
+    except ValueError:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
 def _returns(conn: Connection, row: Any, lines: Sequence[Any], now: datetime, zone: tzinfo) -> dict[str, Any]:
     """Whether the order can be returned under the team's policy: always ``return_eligible``; the deadline
     when there is one, the reason when not, the refundable amount and the returnable items when it can."""
+    items = tuple(ItemFacts(line.title, int(line.quantity), float(line.unit_price), int(line.refunded_quantity or 0),
+                            tuple(_json_strings(line.product_tags)), line.product_type or "") for line in lines)
     facts = OrderFacts(financial_status=row.financial_status, fulfillment_status=row.fulfillment_status,
-                       total=row.total, currency=row.currency, cancelled=row.cancelled_at is not None,
-                       items=tuple(ItemFacts(line.title, int(line.quantity), float(line.unit_price)) for line in lines))
+                       total=row.total, currency=row.currency, total_refunded=float(row.total_refunded or 0),
+                       cancelled=row.cancelled_at is not None, delivered_at=_moment(row.delivered_at),
+                       fulfilled_at=_moment(row.fulfilled_at), in_transit=bool(row.in_transit), items=items)
     result = eligibility(facts, policy_from_settings(cached_settings(conn, SETTING_PREFIX)), now, zone)
     values: dict[str, Any] = {"return_eligible": result.eligible}
     if result.deadline is not None:
@@ -67,8 +82,8 @@ def _returns(conn: Connection, row: Any, lines: Sequence[Any], now: datetime, zo
 
 
 def _order_dict(conn: Connection, row: Any, now: datetime, zone: tzinfo) -> dict[str, Any]:
-    lines = conn.execute(text("SELECT title, quantity, sku, unit_price FROM order_line WHERE order_id = :id"
-                              " ORDER BY id"), {"id": row.id}).all()
+    lines = conn.execute(text("SELECT title, quantity, sku, unit_price, refunded_quantity, product_tags, product_type"
+                              " FROM order_line WHERE order_id = :id ORDER BY id"), {"id": row.id}).all()
     urls = json.loads(row.tracking_urls or "[]")
     numbers = json.loads(row.tracking_numbers or "[]")
     values: dict[str, Any] = {
@@ -119,7 +134,8 @@ def build_context(conn: Connection, conversation_id: int, *, agent_name: str | N
         ctx["customer"] = customer
         orders = conn.execute(text(
             'SELECT id, account_id, number, placed_at, total, currency, financial_status, fulfillment_status,'
-            ' tracking_urls, tracking_numbers, cancelled_at FROM "order" WHERE customer_id = :c'
+            ' tracking_urls, tracking_numbers, cancelled_at, total_refunded, delivered_at, fulfilled_at, in_transit'
+            ' FROM "order" WHERE customer_id = :c'
             ' ORDER BY placed_at DESC LIMIT 20'), {"c": conv.customer_id}).all()
         if orders:
             chosen = orders[0]
@@ -184,5 +200,6 @@ def order_summary(conn: Connection, order_id: int, *, now: datetime | None = Non
     """One order as the LLM prompt describes it."""
     row = conn.execute(text(
         'SELECT id, number, placed_at, total, currency, financial_status, fulfillment_status, tracking_urls,'
-        ' tracking_numbers, cancelled_at FROM "order" WHERE id = :id'), {"id": order_id}).first()
+        ' tracking_numbers, cancelled_at, total_refunded, delivered_at, fulfilled_at, in_transit FROM "order"'
+        ' WHERE id = :id'), {"id": order_id}).first()
     return _order_dict(conn, row, now or datetime.now(UTC), zone) if row is not None else {}

@@ -38,6 +38,9 @@ class Faults:
     shopify_bucket: int | None = None  # one-shot: set the Shopify cost bucket to this many points
     shopify_read_only: bool = False  # the shop app lost its write scopes: mutations answer ACCESS_DENIED
     fail_after_apply: bool = False  # a Shopify mutation IS applied, then the answer is HTTP 500
+    # a Shopify mutation waits this long, then IS applied and answered (queries are not slowed): a client
+    # that timed out meanwhile does not know, and a look-up before the wait is over finds nothing yet
+    slow_apply_s: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,6 +53,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "shopify_bucket": (int, type(None)), "duplicate_items": (bool,), "unknown_enums": (bool,),
     "extra_fields": (bool,), "throttle_limit": (int, type(None)), "throttle_period": (int,),
     "throttle_search_limit": (int,), "shopify_read_only": (bool,), "fail_after_apply": (bool,),
+    "slow_apply_s": (int, float),
 }
 
 _UNKNOWN = {"status": "escalated", "channel_type": "Channel::Tiktok", "channel": "Channel::Tiktok",
@@ -91,8 +95,8 @@ def parse_faults(body: Any, base: Faults | None = None) -> Faults:
     faults = Faults(**values)
     if not 0.0 <= faults.error_rate <= 1.0:
         raise FaultError("error_rate must be within 0..1")
-    if faults.latency_ms < 0 or faults.hang_s < 0:
-        raise FaultError("latency_ms and hang_s must not be negative")
+    if faults.latency_ms < 0 or faults.hang_s < 0 or faults.slow_apply_s < 0:
+        raise FaultError("latency_ms, hang_s and slow_apply_s must not be negative")
     if faults.scope not in ("all", "chatwoot", "shopify"):
         raise FaultError("scope must be all, chatwoot or shopify")
     if (faults.throttle_limit is not None and faults.throttle_limit < 1) or faults.throttle_period < 1 \

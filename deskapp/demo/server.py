@@ -182,7 +182,8 @@ class _Handler(BaseHTTPRequestHandler):
         faults = demo.faults.get() if demo.faults.get().scope in ("all", "shopify") else Faults()
         status, payload = demo.shopify.execute(body, bucket_override=demo.faults.take_bucket(),
                                                read_only=faults.shopify_read_only,
-                                               fail_after_apply=faults.fail_after_apply)
+                                               fail_after_apply=faults.fail_after_apply,
+                                               slow_apply_s=faults.slow_apply_s)
         return self._send(status, payload, mangle=verdict.mangle)
 
     def _send_fault(self, api: str, status: int, faults: Faults) -> None:

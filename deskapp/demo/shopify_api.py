@@ -80,9 +80,10 @@ class ShopifyApi:
         self._stamp = now
 
     def execute(self, body: dict, *, bucket_override: int | None = None, read_only: bool = False,
-                fail_after_apply: bool = False) -> tuple[int, dict]:
+                fail_after_apply: bool = False, slow_apply_s: float = 0.0) -> tuple[int, dict]:
         """``read_only``: the app lacks the write scopes (mutations answer ACCESS_DENIED); ``fail_after_apply``:
-        a mutation is applied, then the answer is an HTTP 500 (the client cannot know it landed)."""
+        a mutation is applied, then the answer is an HTTP 500 (the client cannot know it landed);
+        ``slow_apply_s``: a mutation waits this long before it is applied (queries meanwhile see no change)."""
         query, variables = body.get("query"), body.get("variables") or {}
         if not isinstance(query, str) or not isinstance(variables, dict):
             return 400, {"errors": {"query": "Required parameter missing or invalid"}}
@@ -119,6 +120,10 @@ class ShopifyApi:
                     "code": "THROTTLED", "documentation": "https://shopify.dev/api/usage/rate-limits"}}],
                     "extensions": self._cost_ext(cost, None)}
             self._available -= cost
+        if mutations and slow_apply_s:
+            with self.state.lock:
+                self.state.faults_injected["slow apply"] += 1
+            time.sleep(slow_apply_s)  # this handler's thread only: other requests go on meanwhile
         with self.state.lock:
             result = execute_sync(self.schema, document, root_value=self._root(), variable_values=variables,
                                   operation_name=body.get("operationName"))

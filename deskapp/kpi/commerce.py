@@ -93,3 +93,48 @@ def refunds_by_agent(refunds: Iterable[RefundRow], *, queued_here: dict[str, int
         mine["count"] += 1
         mine["amounts"][r.currency] += r.amount
     return {a: {"count": v["count"], "amounts": _rounded(v["amounts"])} for a, v in found.items()}
+
+
+def refund_rows(conn: Connection, period: Period) -> list[RefundRow]:
+    """The refunds the shops recorded in the period, with their order's customer."""
+    return [RefundRow(int(at), float(amount or 0), currency or "", note, customer) for at, amount, currency, note,
+            customer in rows(conn, "SELECT r.created_at, r.amount, r.currency, r.note, o.customer_id"
+                                   ' FROM order_refund r INDEXED BY ix_order_refund_created JOIN "order" o'
+                                   " ON o.id = r.order_id WHERE r.created_at >= ? AND r.created_at < ?",
+                             [period.start, period.end])]
+
+
+def queued_here(conn: Connection) -> dict[str, int | None]:
+    """Client id -> agent, for the refunds this profile queued: each is the signed-in agent's."""
+    me = rows(conn, "SELECT id FROM agent WHERE is_me = 1 ORDER BY id LIMIT 1")
+    agent = int(me[0][0]) if me else None
+    return {client_id: agent for (client_id,) in rows(conn, "SELECT client_id FROM order_action WHERE kind = ?",
+                                                      ["order_refund"])}
+
+
+def latest_assignee(conn: Connection) -> Callable[[int | None, int], int | None]:
+    """The assignee of the customer's latest conversation created at or before a moment (None: none)."""
+
+    def find(customer: int | None, at: int) -> int | None:
+        if customer is None:
+            return None
+        found = rows(conn, "SELECT assignee_id FROM kpi_conversation INDEXED BY ix_kpi_conv_customer"
+                           " WHERE customer_id = ? AND created_at <= ? ORDER BY created_at DESC, conversation_id DESC"
+                           " LIMIT 1", [customer, at])
+        return found[0][0] if found else None
+
+    return find
+
+
+def refunds_issued(conn: Connection, period: Period, filters: Filters) -> dict[str, Any]:
+    """{"count": n, "amounts": {currency: total}, "by_agent": {agent: {"count", "amounts"}}} under
+    FORMULAS["refunds"]; of the filters only the agents apply (a refund belongs to no conversation)."""
+    by_agent = refunds_by_agent(refund_rows(conn, period), queued_here=queued_here(conn),
+                                last_agent=latest_assignee(conn))
+    if filters.agent_ids:
+        by_agent = {a: v for a, v in by_agent.items() if a in filters.agent_ids}
+    amounts: dict[str, float] = defaultdict(float)
+    for figures in by_agent.values():
+        for currency, total in figures["amounts"].items():
+            amounts[currency] += total
+    return {"count": sum(v["count"] for v in by_agent.values()), "amounts": _rounded(amounts), "by_agent": by_agent}

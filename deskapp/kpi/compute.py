@@ -133,13 +133,15 @@ def headline(conn: Connection, period: Period, filters: Filters | None = None, *
                         "ces": share(ces[4], ces[1]),
                         "survey_responses": {k: v[0] for k, v in sorted(surveys.items()) if v[0]}},
         contact=queries.contact_counts(conn, period, filters),
-        revenue=commerce.revenue_influenced(conn, period, filters))
+        revenue=commerce.revenue_influenced(conn, period, filters),
+        refunds=commerce.refunds_issued(conn, period, filters))
 
 
 def _tiles(period: Period, filters: Filters, targets: dict[str, int], *, total: int,
            frt: tuple[float | None, float | None], answered: int, unanswered: int, measured: int, breached: int,
            resolution: tuple[float | None, float | None], n_resolved: int, n_fcr: int,
-           survey_figures: dict[str, Any], contact: tuple[int, int], revenue: dict[str, Any]) -> dict[str, Any]:
+           survey_figures: dict[str, Any], contact: tuple[int, int], revenue: dict[str, Any],
+           refunds: dict[str, Any]) -> dict[str, Any]:
     """The headline figures as `deskapp kpi --json` prints them (the dashboard adds the charts' figures)."""
     orders, contacted = contact
     return {
@@ -157,6 +159,7 @@ def _tiles(period: Period, filters: Filters, targets: dict[str, int], *, total: 
                 "targets_s": targets},
         "volume": {"total": total},
         "revenue_influenced": {"orders": revenue["orders"], "amounts": revenue["amounts"]},
+        "refunds": {"count": refunds["count"], "amounts": refunds["amounts"]},
     }
 
 
@@ -176,20 +179,23 @@ def compute_dashboard(conn: Connection, period: Period, filters: Filters | None 
     resolved = queries.resolution_rows(conn, period, filters)
     surveys = _Surveys(queries.survey_rows(conn, period, filters), days)
     revenue = commerce.revenue_influenced(conn, period, filters)
+    refunds = commerce.refunds_issued(conn, period, filters)
     figures = _tiles(
         period, filters, targets, total=created.total, frt=percentiles(created.frt), answered=len(created.frt),
         unanswered=created.unanswered, measured=created.measured, breached=created.breached,
         resolution=percentiles([r[2] for r in resolved]), n_resolved=len(resolved),
         n_fcr=sum(r[3] for r in resolved), survey_figures=surveys.figures(),
-        contact=queries.contact_counts(conn, period, filters), revenue=revenue)
-    _add_full(conn, figures, period, filters, targets, now, created, resolved, surveys, revenue["by_agent"])
+        contact=queries.contact_counts(conn, period, filters), revenue=revenue, refunds=refunds)
+    _add_full(conn, figures, period, filters, targets, now, created, resolved, surveys, revenue["by_agent"],
+              refunds["by_agent"])
     if with_previous:
         figures["previous"] = headline(conn, period.previous(), filters, now=now, targets=targets)
     return Dashboard(figures=figures, period=period, filters=filters, now=now)
 
 
 def _add_full(conn: Connection, figures: dict, period: Period, filters: Filters, targets: dict[str, int], now: int,
-              created: _Created, resolved: list[tuple], surveys: _Surveys, revenue_by_agent: dict) -> None:
+              created: _Created, resolved: list[tuple], surveys: _Surveys, revenue_by_agent: dict,
+              refunds_by_agent: dict) -> None:
     """The charts' figures: volume breakdowns, backlog and clocks now, trends, the agent table."""
     day_names = [d.isoformat() for d in period.buckets()]
     by_label = dict(queries.volume_by_label(conn, period, filters))
@@ -222,11 +228,12 @@ def _add_full(conn: Connection, figures: dict, period: Period, filters: Filters,
     }
     replies = queries.replies_by_agent(conn, period, filters)
     figures["replies"] = sum(v for k, v in replies.items() if k is not None)
-    figures["agents"] = _agent_table(conn, filters, created, resolved, replies, surveys, revenue_by_agent)
+    figures["agents"] = _agent_table(conn, filters, created, resolved, replies, surveys, revenue_by_agent,
+                                     refunds_by_agent)
 
 
 def _agent_table(conn: Connection, filters: Filters, created: _Created, resolved: list[tuple], replies: dict,
-                 surveys: _Surveys, revenue_by_agent: dict) -> list[dict[str, Any]]:
+                 surveys: _Surveys, revenue_by_agent: dict, refunds_by_agent: dict) -> list[dict[str, Any]]:
     resolutions: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
     for _day, agent, _duration, fcr in resolved:
         resolutions[agent][0] += 1
@@ -238,5 +245,6 @@ def _agent_table(conn: Connection, filters: Filters, created: _Created, resolved
                       "replies": replies.get(aid, 0), "frt_median_s": percentiles(created.frt_by_agent.get(aid, []))[0],
                       "resolutions": n_resolved, "fcr": share(n_fcr, n_resolved),
                       "csat": csat_of(surveys.csat_by_agent.get(aid, [])),
-                      "revenue_influenced": revenue_by_agent.get(aid, {"orders": 0, "amounts": {}})})
+                      "revenue_influenced": revenue_by_agent.get(aid, {"orders": 0, "amounts": {}}),
+                      "refunds": refunds_by_agent.get(aid, {"count": 0, "amounts": {}})})
     return table

@@ -68,7 +68,8 @@ FORMULAS: dict[str, str] = {
                "per agent. A refund deskapp made carries its outbox id in the refund's note; when this "
                "profile queued it, it counts for the agent who queued it. Any other refund (made in the "
                "shop's admin, or by a colleague's deskapp) counts for the agent assigned to the customer's "
-               "latest conversation created before the refund; with none, for nobody.",
+               "latest conversation created before the refund; with none, for nobody. Of the filters only the "
+               "agent applies.",
 }
 
 

@@ -283,7 +283,7 @@ class ActionService:
         with self._cache_write() as conn:
             optimistic.rollback_item(conn, account_id=row.account_id,
                                      conversation_external_id=row.conversation_external_id, kind=row.kind,
-                                     prior=row.prior, client_id=row.client_id)
+                                     prior=row.prior, client_id=row.client_id, payload=row.payload)
             # Later open items of the same conversation still stand on top of the rolled-back state.
             later = [r for r in self.outbox.items(states=tuple(str(s) for s in OPEN_STATES),
                                                   account_id=row.account_id,

@@ -53,10 +53,18 @@ def team_zone(conn: Connection) -> ZoneInfo:
         return resolve_timezone(None)
 
 
+def _moment(epoch: int | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, UTC) if epoch is not None else None
+
+
 def _facts(o: OrderInfo) -> OrderFacts:
+    extras = o.line_facts if len(o.line_facts) == len(o.lines) else [(0, (), "")] * len(o.lines)
+    items = tuple(ItemFacts(title, qty, price, refunded, tags, kind)
+                  for (title, qty, _sku, price), (refunded, tags, kind) in zip(o.lines, extras, strict=True))
     return OrderFacts(financial_status=o.financial_status, fulfillment_status=o.fulfillment_status, total=o.total,
-                      currency=o.currency, cancelled=o.cancelled_at is not None,
-                      items=tuple(ItemFacts(title, qty, price) for title, qty, _sku, price in o.lines))
+                      currency=o.currency, total_refunded=o.total_refunded, cancelled=o.cancelled_at is not None,
+                      delivered_at=_moment(o.delivered_at), fulfilled_at=_moment(o.fulfilled_at),
+                      in_transit=o.in_transit, items=items)
 
 
 def judge_orders(db: Database, orders: list[OrderInfo], now: datetime | None = None) -> None:

@@ -28,6 +28,12 @@ class OrderInfo:
     tracking_urls: list[str]
     cancelled_at: int | None
     lines: list[tuple[str, int, str, float]] = field(default_factory=list)  # title, qty, sku, unit price
+    # per line, in the order of ``lines``: quantity refunded, the product's tags and type
+    line_facts: list[tuple[int, tuple[str, ...], str]] = field(default_factory=list)
+    total_refunded: float = 0.0
+    delivered_at: int | None = None  # the latest delivery a carrier reported
+    fulfilled_at: int | None = None  # the latest shipment
+    in_transit: bool = False  # a shipment is still under way
     returns: Eligibility | None = None  # filled by services.customers under the team's return policy
 
 
@@ -72,8 +78,8 @@ def _json_list(raw: str | None) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-_LINES_SQL = text("SELECT order_id, title, quantity, sku, unit_price FROM order_line WHERE order_id IN :ids"
-                  " ORDER BY id").bindparams(bindparam("ids", expanding=True))
+_LINES_SQL = text("SELECT order_id, title, quantity, sku, unit_price, refunded_quantity, product_tags, product_type"
+                  " FROM order_line WHERE order_id IN :ids ORDER BY id").bindparams(bindparam("ids", expanding=True))
 
 
 def read(db: Database, customer_id: int, *, order_limit: int, conversation_limit: int) -> CustomerProfile | None:
@@ -97,7 +103,8 @@ def read(db: Database, customer_id: int, *, order_limit: int, conversation_limit
             id=r.id, number=r.number, placed_at=r.placed_at, total=r.total, currency=r.currency,
             financial_status=r.financial_status, fulfillment_status=r.fulfillment_status,
             tracking_numbers=_json_list(r.tracking_numbers), tracking_urls=_json_list(r.tracking_urls),
-            cancelled_at=r.cancelled_at) for r in conn.execute(text(
+            cancelled_at=r.cancelled_at, total_refunded=float(r.total_refunded or 0), delivered_at=r.delivered_at,
+            fulfilled_at=r.fulfilled_at, in_transit=bool(r.in_transit)) for r in conn.execute(text(
                 'SELECT * FROM "order" WHERE customer_id = :id ORDER BY placed_at DESC, id DESC LIMIT :lim'),
                 {"id": customer_id, "lim": order_limit})]
         by_id = {o.id: o for o in orders}
@@ -105,6 +112,8 @@ def read(db: Database, customer_id: int, *, order_limit: int, conversation_limit
         for chunk in chunks(ids):
             for r in conn.execute(_LINES_SQL, {"ids": chunk}):
                 by_id[r.order_id].lines.append((r.title, r.quantity, r.sku, r.unit_price))
+                by_id[r.order_id].line_facts.append((int(r.refunded_quantity or 0), tuple(_json_list(r.product_tags)),
+                                                     r.product_type or ""))
         proposals = []
         for r in conn.execute(text(
                 "SELECT p.id, p.reason, CASE WHEN p.customer_id = :id THEN p.other_customer_id"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import time
 
 from sqlalchemy import Connection
@@ -60,16 +61,28 @@ def apply_templates(conn: Connection, account_id: int, templates: list[Template]
 
 _ORDER_UPSERT = (
     'INSERT INTO "order" (account_id, external_id, customer_id, number, placed_at, updated_at, total, currency,'
-    " financial_status, fulfillment_status, email, phone, tracking_numbers, tracking_urls, cancelled_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " financial_status, fulfillment_status, email, phone, tracking_numbers, tracking_urls, cancelled_at,"
+    " total_refunded, delivered_at, fulfilled_at, in_transit)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
     " ON CONFLICT(account_id, external_id) DO UPDATE SET"
     ' customer_id = coalesce(excluded.customer_id, "order".customer_id), number = excluded.number,'
     " placed_at = excluded.placed_at, updated_at = excluded.updated_at, total = excluded.total,"
     " currency = excluded.currency, financial_status = excluded.financial_status,"
     " fulfillment_status = excluded.fulfillment_status, email = excluded.email, phone = excluded.phone,"
     " tracking_numbers = excluded.tracking_numbers, tracking_urls = excluded.tracking_urls,"
-    ' cancelled_at = excluded.cancelled_at WHERE excluded.updated_at >= "order".updated_at'
+    " cancelled_at = excluded.cancelled_at, total_refunded = excluded.total_refunded,"
+    " delivered_at = excluded.delivered_at, fulfilled_at = excluded.fulfilled_at,"
+    ' in_transit = excluded.in_transit WHERE excluded.updated_at >= "order".updated_at'
 )
+
+
+def _amount(value: object) -> float:
+    """Money as the cache keeps it; junk (NaN, infinite, not a number) is 0, never a crash."""
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+    return number if math.isfinite(number) else 0.0
 
 
 def apply_orders(conn: Connection, account_id: int, orders: list[Order], changes: AppliedChanges) -> list[int]:
@@ -82,7 +95,7 @@ def apply_orders(conn: Connection, account_id: int, orders: list[Order], changes
             (account_id, *chunk)).tuples().all())
     known = customers._contact_customers(conn, account_id, [o.customer_external_id for o in orders
                                                               if o.customer_external_id])
-    rows, lines, owners = [], {}, set()
+    rows, lines, refunds, owners = [], {}, {}, set()
     for o in orders:
         updated = ts(o.updated_at) or ts(o.placed_at) or 0
         if o.external_id in existing and existing[o.external_id] > updated:
@@ -95,25 +108,38 @@ def apply_orders(conn: Connection, account_id: int, orders: list[Order], changes
         if customer_id is not None:
             owners.add(customer_id)
         lines[o.external_id] = o.lines
+        refunds[o.external_id] = o.refunds
         rows.append((
             account_id, o.external_id, customer_id, o.number or o.external_id, ts(o.placed_at) or updated, updated,
             float(o.total or 0), o.currency or "", o.financial_status or "", o.fulfillment_status or "",
             o.email or "", o.phone or "", json.dumps(list(o.tracking_numbers)), json.dumps(list(o.tracking_urls)),
-            ts(o.cancelled_at),
+            ts(o.cancelled_at), _amount(o.total_refunded), ts(o.delivered_at), ts(o.fulfilled_at), int(o.in_transit),
         ))
     if not rows:
         return []
     many(conn, _ORDER_UPSERT, rows)
     ids = id_map(conn, "order", account_id, list(lines))
     applied = [ids[ext] for ext in lines if ext in ids]
-    for id_chunk in chunks(applied):
-        conn.exec_driver_sql(f"DELETE FROM order_line WHERE order_id IN ({','.join('?' * len(id_chunk))})",
-                             tuple(id_chunk))
+    for chunk in chunks(applied):  # lines and refunds are replaced with their order
+        marks = ",".join("?" * len(chunk))
+        conn.exec_driver_sql(f"DELETE FROM order_line WHERE order_id IN ({marks})", tuple(chunk))
+        conn.exec_driver_sql(f"DELETE FROM order_refund WHERE order_id IN ({marks})", tuple(chunk))
     many(
         conn,
-        "INSERT INTO order_line (order_id, title, quantity, sku, unit_price) VALUES (?, ?, ?, ?, ?)",
-        [(ids[ext], ln.title or "", int(ln.quantity or 0), ln.sku or "", float(ln.unit_price or 0))
+        "INSERT INTO order_line (order_id, title, quantity, sku, unit_price, refunded_quantity, product_tags,"
+        " product_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [(ids[ext], ln.title or "", int(ln.quantity or 0), ln.sku or "", float(ln.unit_price or 0),
+          int(ln.refunded_quantity or 0), json.dumps([str(t) for t in ln.product_tags]), ln.product_type or "")
          for ext, lns in lines.items() if ext in ids for ln in lns],
+    )
+    many(
+        conn,  # a refund listed twice keeps its last copy
+        "INSERT INTO order_refund (order_id, external_id, created_at, amount, currency, note)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(order_id, external_id) DO UPDATE SET"
+        " created_at = excluded.created_at, amount = excluded.amount, currency = excluded.currency,"
+        " note = excluded.note",
+        [(ids[ext], r.external_id, ts(r.created_at), _amount(r.amount), r.currency or "", r.note or "")
+         for ext, rs in refunds.items() if ext in ids for r in rs],
     )
     customers.propose_fuzzy_merges(conn, owners)
     changes.customer_ids.extend(sorted(owners - set(changes.customer_ids)))

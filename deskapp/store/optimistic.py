@@ -151,9 +151,11 @@ def apply_item(conn: Connection, *, account_id: int, conversation_external_id: s
     if conversation_external_id is None:
         return False
     if kind in ORDER_KINDS:  # shown beside the order (its conversation id is the order's id in the shop)
-        order_actions.record(conn, client_id=client_id, account_id=account_id,
-                             order_external_id=conversation_external_id, kind=str(kind),
-                             summary=str(payload.get("summary", kind)), created_at=created_at)
+        fresh = order_actions.record(conn, client_id=client_id, account_id=account_id,
+                                     order_external_id=conversation_external_id, kind=str(kind),
+                                     summary=str(payload.get("summary", kind)), created_at=created_at)
+        if fresh and kind == OutboxKind.ORDER_REFUND:  # once per queueing: a re-apply must not add it twice
+            order_actions.show_refund(conn, account_id, conversation_external_id, payload, 1)
         return True
     row = conversation_row(conn, account_id, conversation_external_id)
     if row is None:
@@ -178,9 +180,14 @@ def apply_item(conn: Connection, *, account_id: int, conversation_external_id: s
 
 
 def rollback_item(conn: Connection, *, account_id: int, conversation_external_id: str | None,
-                  kind: OutboxKind, prior: dict[str, Any], client_id: str) -> None:
-    """Undo one item's effect: the local message row goes, changed fields get their prior values."""
+                  kind: OutboxKind, prior: dict[str, Any], client_id: str,
+                  payload: dict[str, Any] | None = None) -> None:
+    """Undo one item's effect: the local message row goes, changed fields get their prior values (a refund
+    comes off its order, given the item's ``payload``)."""
     if kind in ORDER_KINDS:
+        if kind == OutboxKind.ORDER_REFUND and payload and conversation_external_id is not None \
+                and order_actions.state_of(conn, client_id) == "queued":
+            order_actions.show_refund(conn, account_id, conversation_external_id, payload, -1)
         order_actions.remove(conn, client_id)
         return
     if kind in _MESSAGE_KINDS:

@@ -3,6 +3,7 @@ queued, done and refused actions beside their order; for services.order_actions,
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,13 +68,54 @@ def find_order(conn: Connection, ref: str | int) -> OrderRef | None:
 
 
 def record(conn: Connection, *, client_id: str, account_id: int, order_external_id: str, kind: str, summary: str,
-           created_at: float) -> None:
-    """The queued action beside its order (again after a rebuild: a row already there keeps its state)."""
-    conn.execute(text(
+           created_at: float) -> bool:
+    """The queued action beside its order (again after a rebuild: a row already there keeps its state);
+    True when it is newly queued (first seen, or queued again after a refusal)."""
+    return conn.execute(text(
         "INSERT INTO order_action (client_id, account_id, order_external_id, kind, summary, created_at)"
         " VALUES (:c, :a, :o, :k, :s, :t) ON CONFLICT(client_id) DO UPDATE SET state='queued', detail=''"
         " WHERE order_action.state='refused'"),
-        {"c": client_id, "a": account_id, "o": order_external_id, "k": kind, "s": summary, "t": created_at})
+        {"c": client_id, "a": account_id, "o": order_external_id, "k": kind, "s": summary, "t": created_at}
+    ).rowcount > 0
+
+
+def state_of(conn: Connection, client_id: str) -> str | None:
+    """The action's state beside its order (queued, done, refused), None when it is not there."""
+    return conn.execute(text("SELECT state FROM order_action WHERE client_id=:c"), {"c": client_id}).scalar()
+
+
+def _number(value: object) -> float:
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return 0.0
+    return number if math.isfinite(number) and number > 0 else 0.0
+
+
+def show_refund(conn: Connection, account_id: int, order_external_id: str, payload: dict[str, Any],
+                sign: int) -> None:
+    """A queued refund on its order at once (``sign`` 1), or taken off again (-1: undone, refused): the
+    amount set (else the estimate) on ``total_refunded``, the chosen quantities on their lines. The next
+    pull of the order replaces both with the shop's figures."""
+    order = conn.execute(text('SELECT id, total, total_refunded FROM "order" WHERE account_id=:a AND external_id=:e'),
+                         {"a": account_id, "e": order_external_id}).first()
+    if order is None:
+        return
+    amount = _number(payload.get("amount")) if payload.get("amount") not in (None, "") else \
+        _number(payload.get("estimate"))
+    refunded = min(float(order.total or 0), max(0.0, float(order.total_refunded or 0) + sign * amount))
+    conn.execute(text('UPDATE "order" SET total_refunded=:r WHERE id=:id'), {"r": round(refunded, 2), "id": order.id})
+    for line in payload.get("lines") or []:
+        quantity = int(_number(line.get("quantity")))
+        # the first line of that sku and title with room for the change (a product may sit on two lines)
+        room = "refunded_quantity < quantity" if sign > 0 else "refunded_quantity > 0"
+        target = conn.execute(text(f"SELECT id FROM order_line WHERE order_id=:o AND sku=:s AND title=:t AND {room}"
+                                   " ORDER BY id LIMIT 1"),
+                              {"o": order.id, "s": str(line.get("sku") or ""), "t": str(line.get("title") or "")}
+                              ).scalar()
+        if target is not None:
+            conn.execute(text("UPDATE order_line SET refunded_quantity = max(0, min(quantity, refunded_quantity + :d))"
+                              " WHERE id=:id"), {"d": sign * quantity, "id": target})
 
 
 def settle(conn: Connection, client_id: str, state: str, *, summary: str | None = None, detail: str = "") -> None:

@@ -236,6 +236,11 @@ order = Table(
     Column("tracking_numbers", Text, nullable=False, server_default="[]"),
     Column("tracking_urls", Text, nullable=False, server_default="[]"),
     Column("cancelled_at", Integer),
+    # the facts return eligibility and the refund figures read (migration 0011)
+    Column("total_refunded", Float, nullable=False, server_default="0"),
+    Column("delivered_at", Integer),  # the latest delivery a carrier reported
+    Column("fulfilled_at", Integer),  # the latest shipment
+    Column("in_transit", Integer, nullable=False, server_default="0"),  # a shipment is still under way
     UniqueConstraint("account_id", "external_id"),
     Index("ix_order_customer", "customer_id", "placed_at"),
     Index("ix_order_number", "number"),
@@ -250,6 +255,9 @@ order_line = Table(
     Column("quantity", Integer, nullable=False, server_default="1"),
     Column("sku", Text, nullable=False, server_default=""),
     Column("unit_price", Float, nullable=False, server_default="0"),
+    Column("refunded_quantity", Integer, nullable=False, server_default="0"),
+    Column("product_tags", Text, nullable=False, server_default="[]"),  # JSON list
+    Column("product_type", Text, nullable=False, server_default=""),
     Index("ix_order_line_order", "order_id"),
 )
 

@@ -332,6 +332,9 @@ class Replayer:
             current = self.outbox.get(row.client_id)
             try:
                 with self.db.write() as conn:
+                    if row.kind == OutboxKind.ORDER_REFUND and row.conversation_external_id \
+                            and order_actions.state_of(conn, row.client_id) == "queued":  # off the order again
+                        order_actions.show_refund(conn, row.account_id, row.conversation_external_id, row.payload, -1)
                     order_actions.settle(conn, row.client_id, "refused",
                                          detail=(current.last_error or current.conflict or "") if current else "")
             except Exception:

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from deskapp.domain.durations import duration_text
 from deskapp.kpi.definitions import FORMULAS
-from deskapp.kpi.formatting import fmt_amounts, fmt_nps, fmt_rate
+from deskapp.kpi.formatting import fmt_amounts, fmt_nps, fmt_rate, fmt_refunds
 from deskapp.kpi.period import Period, preset_period
 from deskapp.kpi.scope import Filters
 from deskapp.services.inbox import channel_title
@@ -78,6 +78,8 @@ TILES: list[Tile] = [
          team_only=True),
     Tile("revenue_influenced", "Revenue influenced", "revenue_influenced", fmt_amounts, False,
          lambda f: f["revenue_influenced"]["amounts"], compare=False),
+    Tile("refunds", "Refunds issued", "refunds", fmt_refunds, None, lambda f: f["refunds"], drill=None,
+         compare=False),
 ]
 
 

@@ -73,3 +73,25 @@ def test_the_return_variables_are_known_to_the_editor():
             " {{ order.refundable_amount }} {% for i in order.return_items %}{{ i }}{% endfor %}")
     assert check(body) == []
     assert check("{{ order.return_until }}") == ["unknown variable order.return_until"]
+
+
+def test_the_cached_delivery_date_and_refunds_reach_the_template_context(db, conversation):
+    """The delivery date, the refunded quantities and the product tags the cache keeps decide what
+    templates get: the deadline, the items still returnable and what is left to refund."""
+    delivered = int(datetime(2026, 11, 30, 15, tzinfo=UTC).timestamp())
+    with db.write() as conn:  # #1011 is 2 × Mug at 10.00: one was refunded already
+        conn.exec_driver_sql('UPDATE "order" SET delivered_at = ?, fulfilled_at = ?, total_refunded = 10'
+                             " WHERE id = 11", (delivered, delivered - 3 * 86400))
+        conn.exec_driver_sql("UPDATE order_line SET refunded_quantity = 1 WHERE order_id = 11")
+    with db.read() as conn:
+        order = build_context(conn, conversation, mention_text="about #1011", now=NOW)["order"]
+    assert order["return_eligible"] is True and order["return_deadline"] == "30 December 2026"
+    assert order["return_items"] == [LineItem("Mug", 1)]
+    assert order["refundable_amount"] == "10.00"
+    with db.write() as conn:  # final sale: nothing is returnable, though the window is open
+        conn.exec_driver_sql("UPDATE order_line SET product_tags = '[\"Final-Sale\"]' WHERE order_id = 11")
+    with db.read() as conn:
+        order = build_context(conn, conversation, mention_text="about #1011", now=NOW)["order"]
+        summary = order_summary(conn, 11, now=NOW)
+    assert order["return_eligible"] is False and order["return_deadline"] == "30 December 2026"
+    assert order["return_reason"] == summary["return_reason"] == "final sale"

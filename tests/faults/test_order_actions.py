@@ -3,6 +3,8 @@ after the shop applied the mutation; each refund exists on the shop once, each r
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from deskapp.demo.seed import CUSTOMER_GID_BASE
@@ -333,3 +335,96 @@ def test_a_refused_refund_is_shown_with_the_shops_words_and_the_agents_choices(q
         panel.decide_selected("discard")
     assert settled.args == [1]
     assert _actions(stack, number) == [] and shop_refund_markers(server) == {}
+
+
+SLOW_KINDS = ["refund", "cancel", "address", "discount", "replace", "return"]
+
+
+@pytest.mark.parametrize("kind", SLOW_KINDS)
+def test_a_mutation_that_times_out_but_lands_later_is_looked_up_not_sent_again(shop, kind):
+    """The shop answers each mutation only after the client's 1 s timeout, and applies it then: a look-up
+    right after the timeout finds nothing yet. The item waits for the next pass, finds its write there, and
+    the shop gets each mutation once (a return is two: requested, then approved)."""
+    server, stack = shop
+    order = paid_order(server, fulfilled=kind in ("refund", "replace", "return"), skip=12)
+    number = stack.mirror_order(server, order)
+    plan = {"refund": lambda: stack.orders.plan_refund(number, lines={0: 1}, reason="damaged"),
+            "cancel": lambda: stack.orders.plan_cancel(number),
+            "address": lambda: stack.orders.plan_address(number, {"address1": "12 Rue Lafayette", "city": "Paris",
+                                                                  "zip": "75009", "countryCode": "fr"}),
+            "discount": lambda: stack.orders.plan_discount(number, percentage=10, days=14, now=1_750_000_000),
+            "replace": lambda: stack.orders.plan_replacement(number, lines={0: 1}, reason="arrived broken"),
+            "return": lambda: stack.orders.plan_return(number, lines={0: 1}, reason="defective")}[kind]()
+    client_id = stack.orders.queue(plan)
+    server.set_faults(slow_apply_s=1.5, scope="shopify")
+    passes = 0
+    while stack.outbox.open_items(stack.shop_id):
+        passes += 1
+        assert passes < 10, stack.outbox.counts()
+        stack.replay_shop()
+    time.sleep(2.0)  # a second send still on its way would land by now
+    server.set_faults()
+    row = stack.outbox.get(client_id)
+    assert row.state == OutboxState.DONE, row
+    assert server.state.faults_injected["slow apply"] == (2 if kind == "return" else 1)
+    with server.state.lock:
+        node = server.shopify.nodes.order(order)
+    if kind == "refund":
+        assert shop_refund_markers(server) == {client_id: 1}
+    elif kind == "cancel":
+        assert node["cancelledAt"]
+    elif kind == "address":
+        assert node["shippingAddress"]["city"] == "Paris"
+    elif kind == "discount":
+        assert list(server.shopify.discounts.codes) == [plan.payload["code"]]
+    elif kind == "replace":
+        [draft] = server.shopify.drafts.drafts
+        assert draft["id"] == row.external_id
+    else:
+        [made] = server.shopify.returns.returns[order.idx]
+        assert made["status"] == "OPEN" and made["id"] == row.external_id
+    assert passes == (3 if kind == "return" else 2)  # each unknown outcome waited for the next pass
+
+
+def _refund_facts(stack: OrderStack, number: str) -> tuple[float, list[int]]:
+    with stack.db.read() as conn:
+        order_id, refunded = conn.exec_driver_sql('SELECT id, total_refunded FROM "order" WHERE number = ?',
+                                                  (number,)).one()
+        lines = [q for (q,) in conn.exec_driver_sql("SELECT refunded_quantity FROM order_line WHERE order_id = ?"
+                                                    " ORDER BY id", (order_id,))]
+    return refunded, lines
+
+
+def test_a_queued_refund_shows_on_its_order_at_once_and_comes_off_when_refused_undone_or_discarded(shop):
+    """The panel judges returns from the cache: a queued refund counts there before the shop has it, once
+    however often it is re-applied, and no longer once the shop refused it or the agent took it back."""
+    from deskapp.store import optimistic
+
+    server, stack = shop
+    order = paid_order(server, fulfilled=True, skip=13)
+    number = stack.mirror_order(server, order)
+    line = stack.orders.order(number).lines[0]
+    others = [0] * (len(stack.orders.order(number).lines) - 1)
+    server.set_faults(outage=True, scope="shopify")
+    client_id = stack.orders.queue(stack.orders.plan_refund(number, lines={0: 1}, reason="damaged"))
+    assert _refund_facts(stack, number) == (line.unit_price, [1, *others])
+    with stack.db.write() as conn:  # a start-up or a rebuild re-applies what is open: not twice
+        optimistic.reapply_open(conn, stack.outbox.open_items(stack.shop_id))
+    assert _refund_facts(stack, number) == (line.unit_price, [1, *others])
+    stack.replay_shop()
+    assert _refund_facts(stack, number) == (line.unit_price, [1, *others])  # still queued in the outage
+
+    # the shop refuses it (the app lost its write scope): it comes off the order
+    server.set_faults(shopify_read_only=True, scope="shopify")
+    stack.replay_shop()
+    server.set_faults()
+    assert stack.outbox.get(client_id).state == OutboxState.CONFLICT
+    assert _refund_facts(stack, number) == (0.0, [0, *others])
+    # sent again by the agent: on the order again; discarded: off it for good
+    assert stack.actions.retry(client_id)
+    assert _refund_facts(stack, number) == (line.unit_price, [1, *others])
+    server.set_faults(shopify_read_only=True, scope="shopify")
+    stack.replay_shop()
+    server.set_faults()
+    assert stack.actions.discard(client_id)
+    assert _refund_facts(stack, number) == (0.0, [0, *others])

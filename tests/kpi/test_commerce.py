@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from deskapp.kpi.commerce import revenue_influenced
+from deskapp.kpi.commerce import refunds_issued, revenue_influenced
 from deskapp.kpi.compute import compute_dashboard, headline
 from deskapp.kpi.drilldown import conversation_ids
 from deskapp.kpi.period import Period
@@ -121,3 +121,68 @@ def test_deskapp_kpi_prints_it(shop, data_dir, capsys):
     assert cli.main([*args, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["revenue_influenced"] == {"orders": 4,
                                                                          "amounts": {"EUR": 190.0, "USD": 80.0}}
+
+
+# --- refunds issued ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def refunds(db):
+    """The shop's refunds in the cache: one queued here by Alice (signed in), one a colleague's deskapp made,
+    two made in the shop's admin, one outside the period."""
+    with db.write() as conn:
+        b = CacheBuilder(conn)
+        alice, bob, carol = b.agent("Alice", is_me=True), b.agent("Bob"), b.agent("Carol")
+        k1, k2, k3 = (b.customer(n) for n in ("K1", "K2", "K3"))
+        b.conversation(created=at("2026-05-20 09:00"), assignee=bob, customer=k1)
+        b.conversation(created=at("2026-06-02 09:00"), assignee=carol, customer=k1)
+        b.conversation(created=at("2026-06-01 08:00"), assignee=None, customer=k2)
+        o1, o2, o3 = b.order(at("2026-05-15 10:00"), k1), b.order(at("2026-05-16 10:00"), k2), \
+            b.order(at("2026-05-17 10:00"), k3)
+        conn.exec_driver_sql("INSERT INTO order_action (client_id, account_id, order_external_id, kind, summary,"
+                             " state, created_at) VALUES ('c-41', 1, 'o1', 'order_refund', 'Refund', 'done', 0),"
+                             " ('c-43', 1, 'o1', 'order_cancel', 'Cancel', 'done', 0)")
+        conn.exec_driver_sql(
+            "INSERT INTO order_refund (order_id, external_id, created_at, amount, currency, note) VALUES"
+            " (?, 'r1', ?, 28.0, 'EUR', 'damaged [deskapp:c-41]'),"  # queued here: Alice's
+            " (?, 'r2', ?, 12.5, 'EUR', '[deskapp:c-99]'),"  # another profile's: K1's latest then is Carol's
+            " (?, 'r3', ?, 10.0, 'USD', ''),"  # the admin, before Carol's conversation: Bob's
+            " (?, 'r4', ?, 5.0, 'EUR', ''),"  # K2's latest conversation has no assignee: nobody's
+            " (?, 'r5', ?, 7.0, 'EUR', ''),"  # K3 never wrote: nobody's
+            " (?, 'r6', ?, 99.0, 'EUR', '[deskapp:c-41x]')",  # after the period: not counted
+            (o1, at("2026-06-01 12:00"), o1, at("2026-06-03 10:00"), o1, at("2026-06-01 13:00"),
+             o2, at("2026-06-02 10:00"), o3, at("2026-06-03 23:59"), o1, at("2026-06-04 00:00")))
+        rebuild(conn)
+    return db, alice, bob, carol
+
+
+def test_refunds_issued_go_to_who_queued_them_else_to_the_latest_conversations_agent(refunds):
+    db, alice, bob, carol = refunds
+    with db.read() as conn:
+        figures = refunds_issued(conn, PERIOD, Filters())
+        bobs = refunds_issued(conn, PERIOD, Filters(agent_ids=(bob,)))
+    assert figures == {"count": 5, "amounts": {"EUR": 52.5, "USD": 10.0}, "by_agent": {
+        alice: {"count": 1, "amounts": {"EUR": 28.0}}, carol: {"count": 1, "amounts": {"EUR": 12.5}},
+        bob: {"count": 1, "amounts": {"USD": 10.0}}, None: {"count": 2, "amounts": {"EUR": 12.0}}}}
+    assert bobs == {"count": 1, "amounts": {"USD": 10.0}, "by_agent": {bob: {"count": 1, "amounts": {"USD": 10.0}}}}
+
+
+def test_refunds_issued_in_the_dashboard_the_agent_table_and_deskapp_kpi(refunds, data_dir, capsys):
+    from deskapp import cli
+
+    db, *_agents = refunds
+    with db.read() as conn:
+        dashboard = compute_dashboard(conn, PERIOD, now=NOW).figures
+        tiles = headline(conn, PERIOD, now=NOW)
+    assert dashboard["refunds"] == tiles["refunds"] == {"count": 5, "amounts": {"EUR": 52.5, "USD": 10.0}}
+    assert {a["name"]: a["refunds"] for a in dashboard["agents"]} == {
+        "Alice": {"count": 1, "amounts": {"EUR": 28.0}}, "Bob": {"count": 1, "amounts": {"USD": 10.0}},
+        "Carol": {"count": 1, "amounts": {"EUR": 12.5}}}
+    db.close()
+    args = ["--data-dir", str(data_dir), "kpi", "--from", "2026-06-01", "--to", "2026-06-04", "--tz", "UTC"]
+    assert cli.main(args) == 0
+    text = capsys.readouterr().out
+    assert "refunds issued  5 · 52.50 EUR + 10.00 USD" in text
+    assert "refunds 1 · 28.00 EUR" in text  # Alice's row
+    assert cli.main([*args, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["refunds"] == {"count": 5, "amounts": {"EUR": 52.5, "USD": 10.0}}

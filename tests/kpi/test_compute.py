@@ -195,10 +195,12 @@ def test_agent_table(cache):
                                "assigned": 3, "replies": 3, "frt_median_s": 1200.0, "resolutions": 3,
                                "fcr": pytest.approx(2 / 3), "csat": 0.5,
                                # K2's order on the 29th, 2 days after Alice answered C6 (no total)
-                               "revenue_influenced": {"orders": 1, "amounts": {"": 0.0}}}
+                               "revenue_influenced": {"orders": 1, "amounts": {"": 0.0}},
+                               "refunds": {"count": 0, "amounts": {}}}
     assert agents["Bob"] == {"agent_id": ids["bob"], "name": "Bob", "email": "bob@shop.test",
                              "assigned": 3, "replies": 2, "frt_median_s": 3600.0, "resolutions": 2,
-                             "fcr": 0.0, "csat": 1.0, "revenue_influenced": {"orders": 0, "amounts": {}}}
+                             "fcr": 0.0, "csat": 1.0, "revenue_influenced": {"orders": 0, "amounts": {}},
+                             "refunds": {"count": 0, "amounts": {}}}
 
 
 def test_trends(cache):

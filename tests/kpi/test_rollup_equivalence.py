@@ -103,7 +103,8 @@ def test_incremental_rollups_equal_a_rebuild(db):
 
 
 HEADLINE_KEYS = ("period", "filters", "frt", "resolution", "fcr", "fcr_counts", "csat", "nps", "ces",
-                 "survey_responses", "contact_rate", "contact_counts", "sla", "volume", "revenue_influenced")
+                 "survey_responses", "contact_rate", "contact_counts", "sla", "volume", "revenue_influenced",
+                 "refunds")
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

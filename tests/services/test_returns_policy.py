@@ -3,7 +3,7 @@ judged under it."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -59,3 +59,35 @@ def test_windows_close_in_the_teams_kpi_zone_and_an_unknown_zone_name_is_no_cras
     profile_service.put_settings(db, profile, {"kpi.timezone": "Mars/Olympus_Mons"})
     with db.read() as conn:
         assert returns.team_zone(conn).key != "Mars/Olympus_Mons"  # the system's zone instead
+
+
+def test_the_cached_delivery_tags_and_refunds_decide_the_panels_verdict(db, profile):
+    """What the cache keeps since 0010 reaches the verdict: the delivery date opens the window, a final-sale
+    tag or a refunded quantity closes an item, a refunded total the order, a parcel under way waits."""
+    fill(db, conversations=4)  # customer 1: #1011 paid, fulfilled, with its lines
+    profile_service.put_settings(db, profile, {"kpi.timezone": "UTC"})
+    delivered = int((NOW - timedelta(days=5)).timestamp())
+    with db.write() as conn:
+        conn.exec_driver_sql('UPDATE "order" SET delivered_at = ?, fulfilled_at = ? WHERE id = 11',
+                             (delivered, delivered - 86400))
+    judged = {o.number: o for o in customers.profile(db, 1, now=NOW).orders}["#1011"]
+    deadline = (NOW - timedelta(days=5)).date() + timedelta(days=DEFAULT_POLICY.window_days)
+    assert judged.returns.eligible and judged.returns.deadline.date() == deadline
+    items = judged.returns.items
+    with db.write() as conn:  # the first line is final sale, the others were refunded in full
+        first = conn.exec_driver_sql("SELECT min(id) FROM order_line WHERE order_id = 11").scalar()
+        conn.exec_driver_sql("UPDATE order_line SET product_tags = '[\"Final-Sale\"]' WHERE id = ?", (first,))
+        conn.exec_driver_sql("UPDATE order_line SET refunded_quantity = quantity WHERE order_id = 11 AND id != ?",
+                             (first,))
+    judged = {o.number: o for o in customers.profile(db, 1, now=NOW).orders}["#1011"]
+    assert not judged.returns.eligible
+    assert [i.reason for i in judged.returns.items] == ["final sale"] + ["already refunded"] * (len(items) - 1)
+    with db.write() as conn:
+        conn.exec_driver_sql('UPDATE "order" SET total_refunded = total WHERE id = 11')
+    assert {o.number: o for o in customers.profile(db, 1, now=NOW).orders}["#1011"].returns.reason == \
+        "already refunded"
+    with db.write() as conn:
+        conn.exec_driver_sql('UPDATE "order" SET total_refunded = 0, delivered_at = NULL, in_transit = 1'
+                             " WHERE id = 11")
+    assert {o.number: o for o in customers.profile(db, 1, now=NOW).orders}["#1011"].returns.reason == \
+        "not delivered yet"

@@ -21,6 +21,7 @@ from deskapp.domain import (
     Message,
     Order,
     OrderLine,
+    Refund,
     Status,
     StatusEvent,
     SurveyKind,
@@ -272,6 +273,38 @@ def test_orders_with_lines_link_to_the_shop_customer_and_by_email(db, acc):
     _apply(db, shop, [order])
     assert _rows(db, "SELECT quantity FROM order_line") == [(1,)]
     assert _rows(db, "SELECT financial_status FROM \"order\" WHERE external_id = 'o1'") == [("partially_refunded",)]
+
+
+def test_orders_keep_the_facts_returns_and_refunds_need(db, acc):
+    """Refunded amounts and quantities, product tags and type, shipping and delivery dates and the shop's
+    refunds go into the cache and come back out as the customer panel reads them."""
+    from deskapp.store import customer_profile
+
+    with db.write() as conn:
+        shop = accounts.insert_account(conn, "shopify", "shop", "http://127.0.0.1:9")
+    refund = Refund("gid://shopify/Refund/7", _at(30), 28.0, "EUR", "damaged [deskapp:c-1]")
+    order = Order("o1", "#1042", "sc1", T0, _at(40), 59.9, "EUR", "partially_refunded", "fulfilled",
+                  lines=(OrderLine("Crew", 2, "CR-1", 28.0, refunded_quantity=1, product_tags=("Wool", "final-sale"),
+                                   product_type="Knitwear"), OrderLine("Sock", 1, "SO-1", 3.9)),
+                  total_refunded=28.0, fulfilled_at=_at(10), delivered_at=_at(20), in_transit=False,
+                  refunds=(refund, refund))  # listed twice: kept once
+    _apply(db, shop, [Contact("sc1", "Bea", (Identity(IdentityKind.EMAIL, "bea@example.com"),)), order])
+    assert _rows(db, 'SELECT total_refunded, fulfilled_at, delivered_at, in_transit FROM "order"') == [
+        (28.0, int(_at(10).timestamp()), int(_at(20).timestamp()), 0)]
+    assert _rows(db, "SELECT external_id, created_at, amount, currency, note FROM order_refund") == [
+        ("gid://shopify/Refund/7", int(_at(30).timestamp()), 28.0, "EUR", "damaged [deskapp:c-1]")]
+    customer = _rows(db, 'SELECT customer_id FROM "order"')[0][0]
+    info = customer_profile.read(db, customer, order_limit=5, conversation_limit=5).orders[0]
+    assert (info.total_refunded, info.fulfilled_at, info.delivered_at, info.in_transit) == (
+        28.0, int(_at(10).timestamp()), int(_at(20).timestamp()), False)
+    assert info.line_facts == [(1, ("Wool", "final-sale"), "Knitwear"), (0, (), "")]
+    # a newer copy replaces the refunds as it replaces the lines; junk money is 0, not a crash
+    later = Order("o1", "#1042", "sc1", T0, _at(50), 59.9, "EUR", "paid", "fulfilled", total_refunded=float("nan"),
+                  in_transit=True, lines=(OrderLine("Crew", 2, "CR-1", 28.0),))
+    _apply(db, shop, [later])
+    assert _rows(db, 'SELECT total_refunded, delivered_at, in_transit FROM "order"') == [(0.0, None, 1)]
+    assert _rows(db, "SELECT count(*) FROM order_refund") == [(0,)]
+    assert _rows(db, "SELECT refunded_quantity, product_tags, product_type FROM order_line") == [(0, "[]", "")]
 
 
 def test_accounts_keep_their_own_external_ids(db, acc):

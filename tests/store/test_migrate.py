@@ -7,6 +7,7 @@ import stat
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy.exc import IntegrityError
 
 from deskapp.store import migrate
 from deskapp.store.engine import Database
@@ -193,4 +194,40 @@ def test_0008_keys_mail_by_place_and_reads_mail_folders_again(data_dir):
         # two places of one folder may now show one message (a true duplicate)
         conn.exec_driver_sql("INSERT INTO mail_header (account_id, folder, message_external_id, uid, uidvalidity,"
                              " conversation_external_id) VALUES (2, 'INBOX', 'mid:a@x', 2, 7, 'mail:mid:a@x')")
+    database.close()
+
+
+def test_0011_keeps_orders_and_pulls_the_shops_orders_again_for_their_facts(data_dir):
+    """Caches from before 0011 dropped what was refunded, the product tags and the delivery dates: the orders
+    held stay (with the defaults) and the shops' order streams start again to bring the facts in."""
+    from alembic import command
+
+    database = Database(data_dir / "cache.sqlite3")
+    cfg = migrate._config()
+    with database.write() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0010")
+    with database.write() as conn:
+        conn.exec_driver_sql("INSERT INTO account(id, kind, name, created_at) VALUES (1, 'chatwoot', 'hub', 0),"
+                             " (2, 'shopify', 'shop', 0)")
+        conn.exec_driver_sql("INSERT INTO sync_cursor(account_id, stream, value, updated_at) VALUES"
+                             " (1, 'conversations', '{}', 0), (2, 'customers', 'c9', 0), (2, 'orders', 'o9', 0)")
+        conn.exec_driver_sql('INSERT INTO "order" (id, account_id, external_id, number, placed_at, updated_at,'
+                             " total, currency, financial_status) VALUES (5, 2, 'gid://shopify/Order/5', '#1005',"
+                             " 1760000000, 1760000000, 56.0, 'EUR', 'paid')")
+        conn.exec_driver_sql("INSERT INTO order_line (order_id, title, quantity) VALUES (5, 'Crew', 2)")
+    assert migrate.upgrade(database) == migrate.head_revision()
+    with database.write() as conn:
+        assert conn.exec_driver_sql("SELECT account_id, stream FROM sync_cursor ORDER BY 1, 2").all() == [
+            (1, "conversations"), (2, "customers")]
+        assert conn.exec_driver_sql('SELECT number, total, total_refunded, delivered_at, fulfilled_at, in_transit'
+                                    ' FROM "order"').all() == [("#1005", 56.0, 0.0, None, None, 0)]
+        assert conn.exec_driver_sql("SELECT title, refunded_quantity, product_tags, product_type"
+                                    " FROM order_line").all() == [("Crew", 0, "[]", "")]
+        conn.exec_driver_sql("INSERT INTO order_refund (order_id, external_id, amount) VALUES (5, 'r1', 28.0)")
+    with pytest.raises(IntegrityError), database.write() as conn:  # once per order
+        conn.exec_driver_sql("INSERT INTO order_refund (order_id, external_id) VALUES (5, 'r1')")
+    with database.write() as conn:
+        conn.exec_driver_sql('DELETE FROM "order" WHERE id = 5')
+        assert conn.exec_driver_sql("SELECT count(*) FROM order_refund").scalar() == 0  # they go with their order
     database.close()

@@ -88,3 +88,60 @@ def test_the_settings_section_loads_checks_and_keeps_the_policy(qtbot, ws):
     assert returns_service.load_policy(ws.profile) == expected
     assert box.status.text() == "Saved." and box.tags.text() == "final-sale, clearance"
     tasks.wait()
+
+
+def test_a_delivered_demo_order_reads_eligible_until_its_date_end_to_end(qtbot, ws, capsys, monkeypatch, data_dir):
+    """The demo shop's delivery date goes through the connector, the sync and the cache to the panel: a paid
+    order delivered 8 to 12 days before the shop's clock reads "Eligible for return until" 30 days after delivery."""
+    from zoneinfo import ZoneInfo
+
+    from deskapp.demo.server import DemoServer
+    from deskapp.kpi.definitions import SETTING_TIMEZONE
+    from deskapp.services import customers as customer_service
+    from deskapp.services import profile as profile_service
+    from deskapp.store.order_actions import find_order
+    from tests.demo.conftest import PINNED_NOW
+    from tests.faults.conftest import trim_world
+    from tests.test_cli_order import run
+
+    zone = ZoneInfo("Pacific/Auckland")  # far from UTC: the date is the team's, not the machine's
+    profile_service.put_settings(ws.db, ws.profile, {SETTING_TIMEZONE: "Pacific/Auckland"})
+    returns_service.save_policy(ws.db, ws.profile, window_days=30, excluded_tags="", excluded_types="",
+                                restocking_fee_pct="0")
+    server = DemoServer(seed=3, scale="small", live=False, now=PINNED_NOW)
+    info = server.start()
+    trim_world(server, 5)
+    day = 86400
+    try:
+        order = next(o for o in server.state.world.orders if o.financial == "PAID" and o.cancelled_at is None
+                     and o.fulfilled_at is not None and PINNED_NOW - 12 * day < o.fulfilled_at + 3 * day
+                     < PINNED_NOW - 8 * day)
+        assert run(capsys, monkeypatch, data_dir, "account", "add", "shopify", "--shop", info["shop_url"],
+                   stdin=info["shopify_token"] + "\n")[0] == 0
+        code, _out, err = run(capsys, monkeypatch, data_dir, "sync", "--once")
+        assert code == 0, err
+    finally:
+        server.stop()
+    delivered = datetime.fromtimestamp(order.fulfilled_at + 3 * day, UTC)
+    last_day = delivered.astimezone(zone).date() + timedelta(days=30)
+    with ws.db.read() as conn:
+        cached = find_order(conn, order.name)
+    assert cached is not None and cached.customer_id is not None
+    now = datetime.fromtimestamp(PINNED_NOW, UTC)
+    profile = customer_service.profile(ws.db, cached.customer_id, now=now)
+    shown = next(o for o in profile.orders if o.number == order.name)
+    assert shown.delivered_at == int(delivered.timestamp())
+    expected = f"Eligible for return until {last_day.day} {last_day:%b}"
+    if last_day.year != now.astimezone(zone).year:
+        expected += f" {last_day.year}"
+    assert return_line(shown, now.timestamp()) == expected
+
+    panel = CustomerPanel()
+    qtbot.addWidget(panel)
+    panel.resize(300, 800)
+    panel.show()
+    panel.show_profile(profile)
+    qtbot.waitUntil(lambda: panel.orders.topLevelItemCount() == len(profile.orders), timeout=5000)
+    card = next(panel.orders.topLevelItem(i) for i in range(panel.orders.topLevelItemCount())
+                if order.name in panel.orders.topLevelItem(i).text(0))
+    assert expected in card.text(0)

@@ -238,3 +238,34 @@ def test_my_performance_follows_the_signed_in_agent_once_known_and_when_it_chang
     assert tab.team is not None and tab.tabs.tabText(1) == "Team performance"
     assert [a["name"] for a in view.figures["agents"]] == ["Oz"] and view.figures["volume"]["total"] == 1
     assert view.tiles["volume"].value_label.text() == "1"
+
+
+def test_refunds_issued_sit_beside_revenue_influenced_on_both_tabs(qtbot, db):
+    """A refund this profile queued counts for the signed-in agent (My performance), one made in the shop's
+    admin for the assignee of the customer's latest conversation (Team performance only)."""
+    with db.write() as conn:
+        b = CacheBuilder(conn)
+        b.agent("Mia", is_me=True, role="administrator")
+        other = b.agent("Oz")
+        customer = b.customer("K")
+        b.conversation(created=local("2026-03-01 09:00", "UTC"), assignee=other, customer=customer)
+        order = b.order(local("2026-02-20 10:00", "UTC"), customer)
+        conn.exec_driver_sql("INSERT INTO order_action (client_id, account_id, order_external_id, kind, summary,"
+                             " created_at) VALUES ('c-1', 1, 'o1', 'order_refund', 'Refund', 0)")
+        conn.exec_driver_sql(
+            "INSERT INTO order_refund (order_id, external_id, created_at, amount, currency, note) VALUES"
+            " (?, 'r1', ?, 28.0, 'EUR', 'damaged [deskapp:c-1]'), (?, 'r2', ?, 12.5, 'EUR', '')",
+            (order, local("2026-03-02 10:00", "UTC"), order, local("2026-03-03 10:00", "UTC")))
+        conn.exec_driver_sql("INSERT INTO setting (key, value) VALUES ('kpi.timezone', 'UTC')")
+        rebuild(conn)
+    tab = PerformanceTab(ReportService(db), supervisor=True)
+    qtbot.addWidget(tab)
+    team = _wait_computed(qtbot, tab.team, date(2026, 3, 1), date(2026, 3, 7))
+    assert team["refunds"] == {"count": 2, "amounts": {"EUR": 40.5}}
+    specs = [spec.key for spec in tab.team.tile_specs]
+    assert specs.index("refunds") == specs.index("revenue_influenced") + 1
+    assert tab.team.tiles["refunds"].value_label.text() == "2 · 40.50 EUR"
+    assert tab.team.tiles["refunds"].title_label.text() == "Refunds issued"
+    mine = _wait_computed(qtbot, tab.mine, date(2026, 3, 1), date(2026, 3, 7))
+    assert mine["refunds"] == {"count": 1, "amounts": {"EUR": 28.0}}
+    assert tab.mine.tiles["refunds"].value_label.text() == "1 · 28.00 EUR"
