@@ -99,7 +99,8 @@ def template(payload: Any) -> Template:
 
 def _social_handles(attributes: Any) -> list[Identity]:
     handles = []
-    for network, handle in (dig(attributes, "social_profiles") or {}).items():
+    profiles = dig(attributes, "social_profiles")  # a hash of network -> handle; anything else carries none
+    for network, handle in (profiles if isinstance(profiles, dict) else {}).items():
         if isinstance(handle, str) and handle.strip():
             handles.append(Identity(IdentityKind.HANDLE, f"{network}:{handle.strip()}"))
     return handles

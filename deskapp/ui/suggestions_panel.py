@@ -206,7 +206,7 @@ class SuggestionsPanel(QWidget):
     def open_llm_settings(self) -> None:
         from deskapp.ui.copilot_settings import LLMSettingsDialog
 
-        self.settings_dialog = LLMSettingsDialog(self.service, self)
+        self.settings_dialog = LLMSettingsDialog(self.service, self.runner, self)
         self.settings_dialog.open()
 
     def accept_current(self) -> bool:

@@ -92,23 +92,23 @@ def test_correcting_a_label_from_the_panel_locks_it_and_refreshes(qtbot, ws):
     qtbot.waitUntil(lambda: panel.label_boxes["intent"].currentData() == "delivery_problem", timeout=10_000)
 
 
-def test_llm_settings_dialog_saves_url_model_and_key(qtbot, ws):
-    from deskapp.ui.copilot_settings import LLMSettingsBox
-
-    service = SuggestionService(ws.db, ws.profile, ws.secrets)
-    box = LLMSettingsBox(service)
-    qtbot.addWidget(box)
+def test_llm_settings_dialog_from_the_panel_saves_url_model_and_key(qtbot, ws):
+    panel = SuggestionsPanel(SuggestionService(ws.db, ws.profile, ws.secrets))
+    qtbot.addWidget(panel)
+    panel.open_llm_settings()
+    dialog = panel.settings_dialog
+    box = dialog.box
+    qtbot.waitUntil(lambda: box.ready, timeout=10_000)
     assert box.url.text() == "http://localhost:11434/v1"
-    box.url.setText("ftp://nope")
-    assert not box.save() and "Not saved" in box.status.text()
     box.url.setText("http://127.0.0.1:8080/v1")
     box.model.setText("qwen")
     box.enabled.setChecked(True)
     box.key.setText("sk-abc")
-    assert box.save() and box.key.text() == ""
-    cfg = service.llm_config()
+    with qtbot.waitSignal(dialog.accepted, timeout=10_000):
+        dialog.save_button.click()
+    cfg = panel.service.llm_config()
     assert (cfg.url, cfg.model, cfg.enabled, cfg.has_key) == ("http://127.0.0.1:8080/v1", "qwen", True, True)
-    assert ws.secrets.get(0, "llm") == "sk-abc"
+    assert ws.secrets.get(0, "llm") == "sk-abc" and box.key.text() == ""
 
 
 def test_tab_in_an_empty_composer_inserts_the_selected_suggestion(qtbot, ws):

@@ -1,5 +1,5 @@
-"""Syncing a real Dovecot mailbox: first and incremental syncs, threading, UIDVALIDITY change, deletions,
-flags changed by another client, a wrong password, and attachments on disk."""
+"""connectors.imap_smtp.connector pulling a real Dovecot mailbox: first and incremental syncs, threading, UIDVALIDITY
+change, deletions, flags changed by another client (with and without CONDSTORE), a wrong password, attachments."""
 
 from __future__ import annotations
 
