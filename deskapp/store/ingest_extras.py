@@ -120,10 +120,10 @@ def apply_orders(conn: Connection, account_id: int, orders: list[Order], changes
     many(conn, _ORDER_UPSERT, rows)
     ids = id_map(conn, "order", account_id, list(lines))
     applied = [ids[ext] for ext in lines if ext in ids]
-    for chunk in chunks(applied):  # lines and refunds are replaced with their order
-        marks = ",".join("?" * len(chunk))
-        conn.exec_driver_sql(f"DELETE FROM order_line WHERE order_id IN ({marks})", tuple(chunk))
-        conn.exec_driver_sql(f"DELETE FROM order_refund WHERE order_id IN ({marks})", tuple(chunk))
+    for id_chunk in chunks(applied):  # lines and refunds are replaced with their order
+        marks = ",".join("?" * len(id_chunk))
+        conn.exec_driver_sql(f"DELETE FROM order_line WHERE order_id IN ({marks})", tuple(id_chunk))
+        conn.exec_driver_sql(f"DELETE FROM order_refund WHERE order_id IN ({marks})", tuple(id_chunk))
     many(
         conn,
         "INSERT INTO order_line (order_id, title, quantity, sku, unit_price, refunded_quantity, product_tags,"
