@@ -29,9 +29,11 @@ def snooze_choices(now: datetime | None = None) -> list[tuple[str, datetime]]:
     """Snooze targets in local time, returned as aware UTC datetimes."""
     local = (now or datetime.now().astimezone()).astimezone()
     # 9:00 on the wall clock of that day: its offset, not today's (a clock change may fall in between)
-    nine = {"hour": 9, "minute": 0, "second": 0, "microsecond": 0, "tzinfo": None}
-    tomorrow = (local + timedelta(days=1)).replace(**nine).astimezone()
-    monday = (local + timedelta(days=(7 - local.weekday()) or 7)).replace(**nine).astimezone()
+    def nine(day: datetime) -> datetime:
+        return day.replace(hour=9, minute=0, second=0, microsecond=0, tzinfo=None).astimezone()
+
+    tomorrow = nine(local + timedelta(days=1))
+    monday = nine(local + timedelta(days=(7 - local.weekday()) or 7))
     choices = [("In 1 hour", local + timedelta(hours=1)), ("In 4 hours", local + timedelta(hours=4)),
                ("Tomorrow 9:00", tomorrow), ("Next Monday 9:00", monday), ("In one week", local + timedelta(days=7))]
     return [(label, when.astimezone(UTC)) for label, when in choices]
