@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, text
-
 from deskapp.connectors.imap_smtp.config import ConfigError, MailConfig
 from deskapp.copilot.templating import LineItem
 from deskapp.domain import Account, AccountKind
 from deskapp.domain.returns import SETTING_PREFIX, ItemFacts, OrderFacts, eligibility, policy_from_settings
 from deskapp.store import accounts as account_store
+from deskapp.store import template_context_rows as rows
+from deskapp.store.engine import Connection
 from deskapp.store.profile_mirror import cached_settings
 
 _ORDER_REF = re.compile(r"#?\b(\d{3,10})\b")
@@ -82,8 +82,7 @@ def _returns(conn: Connection, row: Any, lines: Sequence[Any], now: datetime, zo
 
 
 def _order_dict(conn: Connection, row: Any, now: datetime, zone: tzinfo) -> dict[str, Any]:
-    lines = conn.execute(text("SELECT title, quantity, sku, unit_price, refunded_quantity, product_tags, product_type"
-                              " FROM order_line WHERE order_id = :id ORDER BY id"), {"id": row.id}).all()
+    lines = rows.order_lines(conn, row.id)
     urls = json.loads(row.tracking_urls or "[]")
     numbers = json.loads(row.tracking_numbers or "[]")
     values: dict[str, Any] = {
@@ -111,18 +110,14 @@ def build_context(conn: Connection, conversation_id: int, *, agent_name: str | N
                   zone: tzinfo = UTC) -> dict[str, Any]:
     """Everything a reply template may read about one conversation; keys without data are left out.
     Return windows are judged at ``now`` (default: the clock) and close at midnight in ``zone``."""
-    conv = conn.execute(text(
-        "SELECT c.id, c.account_id, c.customer_id, c.subject, c.channel, c.intent, cu.name AS customer_name"
-        " FROM conversation c LEFT JOIN customer cu ON cu.id = c.customer_id WHERE c.id = :id"),
-        {"id": conversation_id}).first()
+    conv = rows.conversation_with_customer(conn, conversation_id)
     if conv is None:
         return {}
     order_account: int | None = None
     ctx: dict[str, Any] = {"conversation": {"id": conv.id, "subject": conv.subject, "channel": conv.channel,
                                             "intent": conv.intent or ""}}
     if conv.customer_id is not None:
-        ids = conn.execute(text("SELECT kind, value FROM customer_identity WHERE customer_id = :c"),
-                           {"c": conv.customer_id}).all()
+        ids = rows.identities(conn, conv.customer_id)
         customer: dict[str, Any] = {"name": conv.customer_name or ""}
         first = _first_name(conv.customer_name or "")
         if first:
@@ -132,17 +127,11 @@ def build_context(conn: Connection, conversation_id: int, *, agent_name: str | N
             if kind in ("email", "phone") and kind not in customer:
                 customer[kind] = value
         ctx["customer"] = customer
-        orders = conn.execute(text(
-            'SELECT id, account_id, number, placed_at, total, currency, financial_status, fulfillment_status,'
-            ' tracking_urls, tracking_numbers, cancelled_at, total_refunded, delivered_at, fulfilled_at, in_transit'
-            ' FROM "order" WHERE customer_id = :c'
-            ' ORDER BY placed_at DESC LIMIT 20'), {"c": conv.customer_id}).all()
+        orders = rows.recent_orders(conn, conv.customer_id)
         if orders:
             chosen = orders[0]
             if mention_text is None:
-                mention_text = conn.execute(text(
-                    "SELECT text FROM message WHERE conversation_id = :c AND direction = 'in'"
-                    " ORDER BY sent_at DESC, id DESC LIMIT 1"), {"c": conversation_id}).scalar() or ""
+                mention_text = rows.latest_inbound_text(conn, conversation_id)
             mentioned = set(_ORDER_REF.findall(mention_text))
             for o in orders:  # the order the customer names beats the most recent one
                 if o.number.lstrip("#") in mentioned:
@@ -155,9 +144,7 @@ def build_context(conn: Connection, conversation_id: int, *, agent_name: str | N
     if shop:
         ctx["shop"] = {"name": shop}
     if agent_name is None:
-        agent_name = conn.execute(text(
-            "SELECT name FROM agent WHERE is_me = 1 ORDER BY (account_id = :a) DESC, id LIMIT 1"),
-            {"a": conv.account_id}).scalar()
+        agent_name = rows.signed_in_agent_name(conn, conv.account_id)
     agent: dict[str, Any] = {}
     if agent_name:
         agent.update(name=agent_name, first_name=agent_name.split()[0])
@@ -198,8 +185,5 @@ def _shop_name(account_list: list[Account], order_account: int | None) -> str:
 def order_summary(conn: Connection, order_id: int, *, now: datetime | None = None,
                   zone: tzinfo = UTC) -> dict[str, Any]:
     """One order as the LLM prompt describes it."""
-    row = conn.execute(text(
-        'SELECT id, number, placed_at, total, currency, financial_status, fulfillment_status, tracking_urls,'
-        ' tracking_numbers, cancelled_at, total_refunded, delivered_at, fulfilled_at, in_transit FROM "order"'
-        ' WHERE id = :id'), {"id": order_id}).first()
+    row = rows.order(conn, order_id)
     return _order_dict(conn, row, now or datetime.now(UTC), zone) if row is not None else {}
