@@ -26,6 +26,7 @@ Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ["Customer", "Subject", "Labels", "Status", "Age", "Assignee"]  # for data(); the list paints RowContent
 PAGE = 64
 MAX_CACHED = 2048
+FEW_ROWS = 16  # invalidate() finds the rows of this many ids one by one (each a search of the ids)
 MAX_REMEMBERED = 4096  # rows of ids asked about, kept until the ids change
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -135,6 +136,10 @@ class ConversationModel(QAbstractTableModel):
                 self._cache.pop(cid, None)
             else:
                 self._stale.add(cid)
+        if len(ids) > FEW_ROWS:  # one signal for all rather than a search of the ids for each
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
+            return
+        for cid in ids:
             row = self.row_of(cid)
             if row >= 0:
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))

@@ -126,3 +126,21 @@ def test_a_page_arriving_after_the_ids_moved_repaints_the_rows_where_they_are_no
     done(inbox.rows_for(filled.db, ids))
     assert changed == [(1, 30)]
     assert model.row_at(30).id == 1
+
+
+def test_invalidating_rows_marks_them_out_of_date_with_few_signals(filled):
+    from deskapp.ui.inbox_model import FEW_ROWS
+
+    reads: list[list[int]] = []
+    model = ConversationModel(lambda ids: reads.append(list(ids)) or inbox.rows_for(filled.db, ids))
+    model.set_ids(list(range(1, 31)))
+    model.data(model.index(0, 0))
+    changed = []
+    model.dataChanged.connect(lambda top, bottom, *_: changed.append((top.row(), bottom.row())))
+    model.invalidate({3, 999})  # 999 is not listed
+    assert changed == [(2, 2)]
+    model.data(model.index(2, 0))
+    assert reads[-1] == [3]  # read again, alone
+    changed.clear()
+    model.invalidate(set(range(1, FEW_ROWS + 2)))
+    assert changed == [(0, 29)]
