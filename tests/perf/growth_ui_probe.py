@@ -123,7 +123,7 @@ def test_desktop_figures(qtbot):
     opens = []
     for _ in range(5):
         page.current_id = None
-        with qtbot.waitSignal(page.conversationShown, timeout=30_000):
+        with qtbot.waitSignal(page.conversation_shown, timeout=30_000):
             start = time.perf_counter()
             page.open_conversation_anywhere(special)
         opens.append(time.perf_counter() - start)
