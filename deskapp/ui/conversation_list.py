@@ -8,7 +8,17 @@ row keeps a paint of the whole viewport within a few milliseconds even then.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QPersistentModelIndex, QPoint, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QEvent,
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QSignalBlocker,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QPainter, QPalette, QPixmap, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -210,12 +220,16 @@ class ConversationListView(QListView):
         """Rows arrived or changed: repaint, and give screen readers their text (the mirror holds it)."""
         model = self.conversations
         if bottom.row() - top.row() < 256:
+            # Quietly: the list view answers any dataChanged of its model by laying out every row again
+            # on the next paint (a pass over all of them: 100 ms for a million), and it repaints below anyway.
+            blocker = QSignalBlocker(self.rows)
             for row in range(top.row(), bottom.row() + 1):
                 cid = model.id_at(row)
                 content = model.content(row) if cid is not None and model.cached_row(cid) is not None else None
                 if content is not None:
                     self.rows.setData(self.rows.index(row, 0), content.accessible_text(),
                                       Qt.ItemDataRole.AccessibleTextRole)
+            blocker.unblock()
         self.viewport().update()
 
     def _layout_changed(self) -> None:

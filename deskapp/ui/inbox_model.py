@@ -2,13 +2,17 @@
 
 Like Anki's browser table: the model holds only the view's ids; rows are read by id, a page at a
 time, when the view first asks for them (a primary-key lookup of a millisecond or two), and the
-cache is dropped wholesale once it grows past a few screens. Memory follows the viewport.
+cache is dropped wholesale once it grows past a few screens. Memory follows the viewport: the ids are
+one packed array (8 bytes each, a million-row view is 8 MB), and an id's row is found by a byte search
+in it (a few milliseconds at a million) and remembered only for the ids actually asked about.
 """
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Callable
+from array import array
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -22,7 +26,14 @@ Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ["Customer", "Subject", "Labels", "Status", "Age", "Assignee"]  # for data(); the list paints RowContent
 PAGE = 64
 MAX_CACHED = 2048
+FEW_ROWS = 16  # invalidate() finds the rows of this many ids one by one (each a search of the ids)
+MAX_REMEMBERED = 4096  # rows of ids asked about, kept until the ids change
 ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def packed(ids: Sequence[int]) -> array:
+    """``ids`` as the model keeps them (as is when they already are): a worker can pack a big view's ids."""
+    return ids if isinstance(ids, array) and ids.typecode == "q" else array("q", ids)
 
 
 RowsCallback = Callable[[dict[int, ConversationRow]], None]
@@ -44,8 +55,9 @@ class ConversationModel(QAbstractTableModel):
         super().__init__(parent)
         self._fetch = fetch_rows
         self._submit = submit
-        self._ids: list[int] = []
-        self._pos: dict[int, int] = {}
+        self._ids = array("q")
+        self._packed: bytes | None = None  # the ids as bytes, made when a row is first looked up by id
+        self._pos: dict[int, int] = {}  # rows found by id since the ids last changed
         self._cache: dict[int, ConversationRow] = {}
         self._stale: set[int] = set()
         self._inflight: set[int] = set()  # ids requested and not yet back
@@ -64,11 +76,12 @@ class ConversationModel(QAbstractTableModel):
     def ids(self) -> list[int]:
         return list(self._ids)
 
-    def set_ids(self, ids: list[int], *, keep_cache: bool = False, stale: set[int] | None = None) -> None:
+    def set_ids(self, ids: Sequence[int], *, keep_cache: bool = False, stale: set[int] | None = None) -> None:
         """``keep_cache``: rows already read stay cached, and ``stale`` ones (all with None) are read again."""
         self.beginResetModel()
-        self._ids = list(ids)
-        self._pos = {cid: row for row, cid in enumerate(self._ids)}
+        self._ids = array("q", ids)  # a copy: the caller's sequence may change
+        self._packed = None
+        self._pos.clear()
         if keep_cache and stale is not None:  # only these rows changed: the others merely moved
             self._stale.update(stale & self._cache.keys())
             for cid in stale:
@@ -81,21 +94,25 @@ class ConversationModel(QAbstractTableModel):
             self._content.clear()
         self.endResetModel()
 
-    def append_ids(self, more: list[int]) -> None:
+    def append_ids(self, more: Sequence[int]) -> None:
         """More rows at the end (the rest of a big view, read after its first screens)."""
         if not more:
             return
         start = len(self._ids)
         self.beginInsertRows(QModelIndex(), start, start + len(more) - 1)
-        self._ids.extend(more)
-        for offset, cid in enumerate(more):
-            self._pos[cid] = start + offset
+        self._ids.extend(packed(more))
+        self._packed = None
+        self._pos = {cid: row for cid, row in self._pos.items() if row >= 0}  # "not listed" may be wrong now
         self.endInsertRows()
 
-    def update_ids(self, ids: list[int], changed: set[int] | None = None) -> bool:
+    def is_prefix_of(self, ids: Sequence[int]) -> bool:
+        """Whether ``ids`` begin with the view's ids (the rest of the view read later, say)."""
+        return len(self._ids) <= len(ids) and self._ids == packed(ids[:len(self._ids)])
+
+    def update_ids(self, ids: Sequence[int], changed: set[int] | None = None) -> bool:
         """New ids for the same view after a sync: a reset only when membership or order changed; the rows
         of ``changed`` (all with None) are read again."""
-        if ids == self._ids:
+        if len(ids) == len(self._ids) and packed(ids) == self._ids:
             self.invalidate(changed)
             return False
         self.set_ids(ids, keep_cache=self._submit is not None, stale=changed)
@@ -119,15 +136,37 @@ class ConversationModel(QAbstractTableModel):
                 self._cache.pop(cid, None)
             else:
                 self._stale.add(cid)
-            row = self._pos.get(cid)
-            if row is not None:
+        if len(ids) > FEW_ROWS:  # one signal for all rather than a search of the ids for each
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._ids) - 1, len(COLUMNS) - 1))
+            return
+        for cid in ids:
+            row = self.row_of(cid)
+            if row >= 0:
                 self.dataChanged.emit(self.index(row, 0), self.index(row, len(COLUMNS) - 1))
 
     def id_at(self, row: int) -> int | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
     def row_of(self, conversation_id: int) -> int:
-        return self._pos.get(conversation_id, -1)
+        """The row listing ``conversation_id``, or -1."""
+        row = self._pos.get(conversation_id)
+        if row is None:
+            row = self._search(conversation_id)
+            if len(self._pos) >= MAX_REMEMBERED:
+                self._pos.clear()
+            self._pos[conversation_id] = row
+        return row
+
+    def _search(self, conversation_id: int) -> int:
+        if not -(2**63) <= conversation_id < 2**63:
+            return -1
+        if self._packed is None:
+            self._packed = self._ids.tobytes()
+        wanted = conversation_id.to_bytes(8, sys.byteorder, signed=True)
+        at = self._packed.find(wanted)
+        while at >= 0 and at % 8:  # the bytes straddle two ids: look on
+            at = self._packed.find(wanted, at + 1)
+        return at // 8 if at >= 0 else -1
 
     def cached_row(self, conversation_id: int) -> ConversationRow | None:
         return self._cache.get(conversation_id)
@@ -198,17 +237,21 @@ class ConversationModel(QAbstractTableModel):
             self._stale.difference_update(page)
             return self._cache.get(cid)
         self._inflight.update(page)
-        self._submit(page, partial(self._arrived, page))
+        self._submit(page, partial(self._arrived, start, page))
         return hit
 
-    def _arrived(self, asked: list[int], rows: dict[int, ConversationRow]) -> None:
+    def _arrived(self, start: int, asked: list[int], rows: dict[int, ConversationRow]) -> None:
         self._inflight.difference_update(asked)
         self._stale.difference_update(asked)
         for cid in asked:
             if cid not in rows:
                 self._cache.pop(cid, None)
         self._cache.update(rows)
-        positions = [self._pos[c] for c in asked if c in self._pos]
+        wanted = set(asked)
+        positions = [r for r in range(start, min(start + PAGE, len(self._ids))) if self._ids[r] in wanted]
+        if len(positions) < len(wanted):  # the ids changed while the page was read: look the others up
+            found = set(self._ids[r] for r in positions)
+            positions += [r for r in map(self.row_of, wanted - found) if r >= 0]
         if positions:
             self.dataChanged.emit(self.index(min(positions), 0), self.index(max(positions), len(COLUMNS) - 1))
         self.rows_arrived.emit(len(rows))

@@ -91,6 +91,56 @@ def test_list_rows_carry_accessible_text_once_loaded(filled, qtbot):
     view.resize(600, 400)
     view.show()
     model.set_ids(inbox.view_ids(filled.db, inbox.ViewFilter()))
+    relayouts = []  # the list view lays out every row again after any change of its own model's data
+    view.rows.dataChanged.connect(lambda *_: relayouts.append(1))
     model.data(model.index(0, 0))  # asks for the first page; its arrival reports the rows changed
     text = view.rows.data(view.rows.index(0, 0), Qt.ItemDataRole.AccessibleTextRole)
     assert text and text.startswith(model.data(model.index(0, 0)))
+    assert relayouts == []
+
+
+def test_rows_are_found_by_id_in_the_packed_ids():
+    # 256 = 0x100 and 1 = 0x01: their bytes side by side hold the bytes of other ids at odd offsets
+    ids = [256, 1, 2**40 + 7, -1, 65_536, 1 << 62]
+    model = ConversationModel(lambda _ids: {})
+    model.set_ids(ids)
+    assert [model.row_of(cid) for cid in ids] == list(range(len(ids)))
+    assert model.row_of(1 << 8 << 56) == -1 and model.row_of(2**70) == -1 and model.row_of(3) == -1
+    model.append_ids([3, 4])
+    assert model.row_of(3) == 6 and model.row_of(4) == 7 and model.row_of(256) == 0  # "not listed" forgotten
+    model.set_ids([4, 3])
+    assert model.row_of(3) == 1 and model.row_of(256) == -1
+    assert model.is_prefix_of([4, 3, 9]) and not model.is_prefix_of([4]) and not model.is_prefix_of([3, 4, 9])
+
+
+def test_a_page_arriving_after_the_ids_moved_repaints_the_rows_where_they_are_now(filled, qtbot):
+    pending = []
+    model = ConversationModel(lambda ids: inbox.rows_for(filled.db, ids),
+                              submit=lambda ids, done: pending.append((ids, done)))
+    model.set_ids(list(range(1, 31)))
+    model.data(model.index(0, 0))
+    ids, done = pending.pop()
+    model.update_ids([100, *range(30, 0, -1)])  # a sync moved every row while the page was read
+    changed = []
+    model.dataChanged.connect(lambda top, bottom, *_: changed.append((top.row(), bottom.row())))
+    done(inbox.rows_for(filled.db, ids))
+    assert changed == [(1, 30)]
+    assert model.row_at(30).id == 1
+
+
+def test_invalidating_rows_marks_them_out_of_date_with_few_signals(filled):
+    from deskapp.ui.inbox_model import FEW_ROWS
+
+    reads: list[list[int]] = []
+    model = ConversationModel(lambda ids: reads.append(list(ids)) or inbox.rows_for(filled.db, ids))
+    model.set_ids(list(range(1, 31)))
+    model.data(model.index(0, 0))
+    changed = []
+    model.dataChanged.connect(lambda top, bottom, *_: changed.append((top.row(), bottom.row())))
+    model.invalidate({3, 999})  # 999 is not listed
+    assert changed == [(2, 2)]
+    model.data(model.index(2, 0))
+    assert reads[-1] == [3]  # read again, alone
+    changed.clear()
+    model.invalidate(set(range(1, FEW_ROWS + 2)))
+    assert changed == [(0, 29)]

@@ -78,7 +78,7 @@ def test_a_batch_touching_one_conversation_refreshes_its_row_and_the_counts_only
 
     names = [name for name, _ in reads]
     assert names.count("load_sidebar") == 1  # the counts, once
-    assert names.count("view_ids") == 1  # the view's ids, once (a new message may move the row)
+    assert names.count("packed_view_ids") == 1  # the view's ids, once (a new message may move the row)
     assert [ids for name, ids in reads if name == "rows_for"] == [[target]]  # that row and no other
     assert "load_conversation" not in names and "profile" not in names
     assert page.opened is opened_before  # the open thread was not read again
