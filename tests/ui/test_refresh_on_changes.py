@@ -108,5 +108,6 @@ def test_a_batch_touching_only_the_open_customer_reloads_the_panel_alone(window,
     sync_pass(window, qtbot, [Contact(contact, "Renamed Customer")])
 
     names = [name for name, _ in reads]
-    assert names == ["profile"]  # no counts, no list, no thread: the panel alone
+    # no counts, no list, no thread: the panel alone (the customer, then the actions queued on their orders)
+    assert names == ["profile", "actions_for_orders"]
     assert page.customer.profile.id == customer_id
