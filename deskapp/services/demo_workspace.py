@@ -47,6 +47,7 @@ class DemoWorkspace:
     chatwoot_account_id: int
     shopify_account_id: int
     role: str = "agent"
+    outage: str | None = None  # the service whose outage is simulated (set_demo_outage), None: none
 
     def stop(self) -> None:
         try:
@@ -138,6 +139,25 @@ def switch_demo_role(ws: _Workspace, demo: DemoWorkspace, role: str, *, engine: 
     if engine is not None:
         engine.forget_connector(account.id)  # the next pass builds its connector with the new token
         engine.request_sync(account.id)
+
+
+OUTAGES = ("chatwoot", "shopify")  # which of the demo's services can be switched off: the hub, the shop
+
+
+def set_demo_outage(demo: DemoWorkspace, scope: str | None, *, engine: Any = None) -> None:
+    """Simulate an outage of the demo hub (``"chatwoot"``) or shop (``"shopify"``): every request to it
+    answers 503 until ``scope`` is None again. When it ends, the ``engine``, if given, starts a pass of both
+    accounts at once, so what was queued meanwhile is sent and the cache catches up without waiting."""
+    if scope is not None and scope not in OUTAGES:
+        raise ValueError(f"unknown demo outage {scope!r}")
+    if scope is None:
+        demo.server.set_faults()
+    else:
+        demo.server.set_faults(outage=True, scope=scope)
+    demo.outage = scope
+    if scope is None and engine is not None:
+        for account_id in (demo.chatwoot_account_id, demo.shopify_account_id):
+            engine.request_sync(account_id)
 
 
 def survey_import_hooks(demo: DemoWorkspace, folder: str | Path) -> tuple[Any, ...]:

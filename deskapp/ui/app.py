@@ -148,7 +148,8 @@ class Session:
 
 def enable_demo_roles(window: MainWindow, workspace: AppWorkspace, demo: DemoWorkspace) -> None:
     window.enable_demo_roles(
-        lambda role: demo_workspace.switch_demo_role(workspace, demo, role, engine=window.engine), demo.role)
+        lambda role: demo_workspace.switch_demo_role(workspace, demo, role, engine=window.engine), demo.role,
+        lambda scope: demo_workspace.set_demo_outage(demo, scope, engine=window.engine))
 
 
 def start(workspace: AppWorkspace, services: GuiServices, options: dict, *, demo: DemoWorkspace | None = None,

@@ -356,11 +356,14 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.help_menu.addAction(self.action_by_key["about"])
         self.demo_roles: DemoRoles | None = None  # the Demo menu, in the demo workspace (enable_demo_roles)
 
-    def enable_demo_roles(self, switch: Callable[[str], Any], role: str) -> None:
-        """The Demo menu and palette entries that sign the demo in as its agent or its supervisor."""
-        self.demo_roles = roles = DemoRoles(self, switch, role)
+    def enable_demo_roles(self, switch: Callable[[str], Any], role: str,
+                          outage: Callable[[str | None], Any] | None = None) -> None:
+        """The Demo menu and palette entries that sign the demo in as its agent or its supervisor, and
+        switch an outage of its hub or shop."""
+        self.demo_roles = roles = DemoRoles(self, switch, role, outage)
         self.menuBar().insertMenu(self.help_menu.menuAction(), roles.menu)
         self.commands.extend(roles.actions.values())
+        self.commands.extend(roles.outage_actions.values())
 
     def _view_by_number(self, n: int) -> None:
         views = self.page.sidebar.views()

@@ -129,3 +129,36 @@ def test_without_a_keyring_the_demo_keeps_its_tokens_in_memory_and_says_so(ws_pl
     finally:
         keyring.set_keyring(usual)
     assert secret_store(ws.profile).get(demo.chatwoot_account_id) is None  # nothing reached the real keyring
+
+
+def test_a_demo_outage_stops_one_service_and_its_end_syncs_both_accounts(ws_plain):
+
+    from tests.demo.conftest import PINNED_NOW
+
+    class Engine:
+        def __init__(self) -> None:
+            self.asked: list[int] = []
+
+        def request_sync(self, account_id: int) -> None:
+            self.asked.append(account_id)
+
+    demo = demo_workspace.start_demo(ws_plain, live=False, now=PINNED_NOW)
+    engine = Engine()
+    base = demo.info["url"]
+    hub = f"{base}/api/v1/accounts/{demo.info['chatwoot_account_id']}/conversations"
+    shop = f"{base}/admin/api/2025-01/graphql.json"
+    try:
+        demo_workspace.set_demo_outage(demo, "shopify", engine=engine)
+        assert demo.outage == "shopify" and engine.asked == []
+        assert requests.post(shop, json={"query": "{ orders(first: 1) { nodes { id } } }"}, timeout=10,
+                             headers={"X-Shopify-Access-Token": demo.info["shopify_token"]}).status_code == 503
+        assert requests.get(hub, timeout=10, headers={"api_access_token": demo.info["chatwoot_token"]}).ok
+        with pytest.raises(ValueError, match="unknown demo outage"):
+            demo_workspace.set_demo_outage(demo, "everything", engine=engine)
+        assert demo.outage == "shopify"
+        demo_workspace.set_demo_outage(demo, None, engine=engine)
+        assert demo.outage is None and engine.asked == [demo.chatwoot_account_id, demo.shopify_account_id]
+        assert requests.post(shop, json={"query": "{ orders(first: 1) { nodes { id } } }"}, timeout=10,
+                             headers={"X-Shopify-Access-Token": demo.info["shopify_token"]}).ok
+    finally:
+        demo.stop()
