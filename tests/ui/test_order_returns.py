@@ -100,9 +100,9 @@ def test_a_delivered_demo_order_reads_eligible_until_its_date_end_to_end(qtbot, 
     from deskapp.services import customers as customer_service
     from deskapp.services import profile as profile_service
     from deskapp.store.order_actions import find_order
+    from tests.cli.test_order import run
     from tests.demo.conftest import PINNED_NOW
     from tests.faults.conftest import trim_world
-    from tests.cli.test_order import run
 
     zone = ZoneInfo("Pacific/Auckland")  # far from UTC: the date is the team's, not the machine's
     profile_service.put_settings(ws.db, ws.profile, {SETTING_TIMEZONE: "Pacific/Auckland"})
