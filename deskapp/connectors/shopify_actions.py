@@ -197,6 +197,20 @@ def _user_errors(errors: Any) -> str | None:
     return "; ".join(str(dig(e, "message") or e) for e in errors)
 
 
+def _answer(data: dict[str, Any], mutation: str, made: str, what: str,
+            errors_key: str = "userErrors") -> dict[str, Any]:
+    """What ``mutation`` made (``payload[made]``, an object with an id), or the shop's refusal in its own
+    words, or a PayloadError when the answer holds neither."""
+    payload = as_dict(data.get(mutation))
+    refused = _user_errors(payload.get(errors_key))
+    if refused:
+        raise _Refused("refused by the shop", refused, {"userErrors": payload[errors_key]})
+    found = payload.get(made)
+    if not isinstance(found, dict) or not found.get("id"):
+        raise PayloadError(f"shopify {mutation}: neither {what} nor userErrors in the answer")
+    return found
+
+
 def _money(value: Any) -> Decimal | None:
     try:
         amount = Decimal(str(value))
@@ -265,13 +279,7 @@ def _refund(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pus
         "orderId": p["order_id"], "note": note, "notify": bool(p.get("notify")),
         "refundLineItems": lines or None, "shipping": {"fullRefund": True} if p.get("shipping") else None,
         "transactions": money_back or None}})
-    payload = as_dict(data.get("refundCreate"))
-    refused = _user_errors(payload.get("userErrors"))
-    if refused:
-        raise _Refused("refused by the shop", refused, {"userErrors": payload["userErrors"]})
-    refund = payload.get("refund")
-    if not isinstance(refund, dict) or not refund.get("id"):
-        raise PayloadError("shopify refundCreate: neither a refund nor userErrors in the answer")
+    refund = _answer(data, "refundCreate", "refund", "a refund")
     return PushResult(ok=True, external_id=str(refund["id"]),
                       detail={"amount": dig(refund, "totalRefundedSet", "shopMoney", "amount")})
 
@@ -290,14 +298,8 @@ def _cancel(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pus
         "id": p["order_id"], "refund": bool(p.get("refund")), "restock": bool(p.get("restock")),
         "reason": reason if reason in CANCEL_REASONS else "OTHER", "notify": bool(p.get("notify")),
         "staffNote": f"{p.get('note') or ''} {marker(item.client_id)}".strip()})
-    payload = as_dict(data.get("orderCancel"))
-    refused = _user_errors(payload.get("orderCancelUserErrors"))
-    if refused:
-        raise _Refused("refused by the shop", refused, {"userErrors": payload["orderCancelUserErrors"]})
-    job = dig(payload, "job", "id")
-    if not job:
-        raise PayloadError("shopify orderCancel: neither a job nor userErrors in the answer")
-    done = bool(dig(payload, "job", "done"))
+    made = _answer(data, "orderCancel", "job", "a job", errors_key="orderCancelUserErrors")
+    job, done = made["id"], bool(made.get("done"))
     for _ in range(JOB_POLLS):  # the cancel runs as a job: wait (briefly) until the shop says it is done
         if done:
             break
@@ -319,12 +321,7 @@ def _address(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pu
     reached["maybe"] = True
     data = _mutate(connector, ADDRESS_MUTATION, {"input": {"id": p["order_id"],
                                                                "shippingAddress": p["address"]}})
-    payload = as_dict(data.get("orderUpdate"))
-    refused = _user_errors(payload.get("userErrors"))
-    if refused:
-        raise _Refused("refused by the shop", refused, {"userErrors": payload["userErrors"]})
-    if not isinstance(payload.get("order"), dict):
-        raise PayloadError("shopify orderUpdate: neither an order nor userErrors in the answer")
+    _answer(data, "orderUpdate", "order", "an order")
     return PushResult(ok=True, external_id=str(p["order_id"]))
 
 
@@ -347,15 +344,8 @@ def _discount(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> P
         "endsAt": p["ends_at"], "usageLimit": 1, "appliesOncePerCustomer": True,
         "customerSelection": {"customers": {"add": [customer]}},
         "customerGets": {"value": value, "items": {"all": True}}}})
-    payload = as_dict(data.get("discountCodeBasicCreate"))
-    errors = payload.get("userErrors") or []
-    refused = _user_errors(errors)
-    if refused:
-        raise _Refused("refused by the shop", refused, {"userErrors": errors})
-    node = dig(payload, "codeDiscountNode", "id")
-    if not node:
-        raise PayloadError("shopify discountCodeBasicCreate: neither a discount nor userErrors in the answer")
-    return PushResult(ok=True, external_id=str(node))
+    node = _answer(data, "discountCodeBasicCreate", "codeDiscountNode", "a discount")
+    return PushResult(ok=True, external_id=str(node["id"]))
 
 
 def _replace(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> PushResult:
@@ -390,13 +380,7 @@ def _replace(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pu
         "note": f"Replacement for {order.get('name')}: {p.get('reason') or 'sent again'}",
         "appliedDiscount": {"valueType": "PERCENTAGE", "value": 100.0, "title": "Replacement",
                             "description": f"Replacement for {order.get('name')}"}}})
-    payload = as_dict(data.get("draftOrderCreate"))
-    refused = _user_errors(payload.get("userErrors"))
-    if refused:
-        raise _Refused("refused by the shop", refused, {"userErrors": payload["userErrors"]})
-    draft = payload.get("draftOrder")
-    if not isinstance(draft, dict) or not draft.get("id"):
-        raise PayloadError("shopify draftOrderCreate: neither a draft order nor userErrors in the answer")
+    draft = _answer(data, "draftOrderCreate", "draftOrder", "a draft order")
     return PushResult(ok=True, external_id=str(draft["id"]), detail={"name": draft.get("name")})
 
 
@@ -428,13 +412,7 @@ def _return(connector: ShopifyConnector, item: OutboxItem, reached: dict) -> Pus
                  for chosen in _match_lines(as_order, p.get("lines") or [])]
         reached["maybe"] = True
         data = _mutate(connector, RETURN_MUTATION, {"input": {"orderId": p["order_id"], "returnLineItems": lines}})
-        payload = as_dict(data.get("returnRequest"))
-        refused = _user_errors(payload.get("userErrors"))
-        if refused:
-            raise _Refused("refused by the shop", refused, {"userErrors": payload["userErrors"]})
-        made = payload.get("return")
-        if not isinstance(made, dict) or not made.get("id"):
-            raise PayloadError("shopify returnRequest: neither a return nor userErrors in the answer")
+        made = _answer(data, "returnRequest", "return", "a return")
     if made.get("status") == "REQUESTED":
         data = _mutate(connector, APPROVE_MUTATION, {"input": {"id": made["id"],
                                                                    "notifyCustomer": bool(p.get("notify"))}})
