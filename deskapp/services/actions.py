@@ -188,13 +188,26 @@ class ActionService:
     def retry(self, client_id: str) -> bool:
         """Send it again (the local change is kept / put back)."""
         row = self.outbox.get(client_id)
-        if row is None or not self.outbox.retry(client_id):
+        if row is None or row.state not in PROBLEM_STATES:
             return False
-        with self._cache_write() as conn:
-            optimistic.apply_item(conn, account_id=row.account_id,
-                                  conversation_external_id=row.conversation_external_id, kind=row.kind,
-                                  payload=row.payload, client_id=row.client_id, created_at=row.created_at)
-            optimistic.set_delivery(conn, row.account_id, row.client_id, DeliveryState.QUEUED)
+        requeued = False
+        try:
+            with self._cache_write() as conn:
+                optimistic.apply_item(conn, account_id=row.account_id,
+                                      conversation_external_id=row.conversation_external_id, kind=row.kind,
+                                      payload=row.payload, client_id=row.client_id, created_at=row.created_at)
+                optimistic.set_delivery(conn, row.account_id, row.client_id, DeliveryState.QUEUED)
+                # The outbox last, inside the cache transaction: a cache failure above leaves the item as
+                # the panel shows it, and the replayer never sends an item whose local copy is missing.
+                requeued = self.outbox.retry(client_id)
+                if not requeued:
+                    raise _Settled  # decided meanwhile (discarded, retried): the cache change goes too
+        except _Settled:
+            return False
+        except StorageError:
+            if requeued:  # the cache commit failed after the outbox's: put the item back where it was
+                self._put_back(row)
+            raise
         self._changed(row)
         return True
 
@@ -294,6 +307,16 @@ class ActionService:
             self.outbox.delete(row.client_id)
         self._changed(row)
 
+    def _put_back(self, row: OutboxRow) -> None:
+        current = self.outbox.get(row.client_id)
+        if current is None or current.state != OutboxState.PENDING:
+            return  # the replayer took it already: it is sent with the local copy re-applied at start-up
+        try:
+            self.outbox.mark_problem(row.client_id, row.state, reason=row.conflict or str(row.state),
+                                     error=row.last_error)
+        except StorageError:
+            log.warning("outbox item %s left queued; its local copy is re-applied at start-up", row.client_id)
+
     def _cache_write(self) -> _GuardedWrite:
         return _GuardedWrite(self.db)
 
@@ -316,6 +339,10 @@ class ActionService:
             log.exception("on_change listener failed")
 
 
+class _Settled(Exception):
+    """Raised inside a cache write to roll it back: the outbox item is no longer the agent's to retry."""
+
+
 class _GuardedWrite:
     """db.write() whose storage failures become StorageError with a message for the agent."""
 
@@ -331,9 +358,12 @@ class _GuardedWrite:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  traceback: TracebackType | None) -> bool | None:
         try:
-            return self._cm.__exit__(exc_type, exc, traceback)
-        except CACHE_ERRORS as exc:
+            suppressed = self._cm.__exit__(exc_type, exc, traceback)
+        except CACHE_ERRORS as failed:  # the commit (or rollback) itself
+            raise StorageError(storage_message(failed, "cache")) from failed
+        if isinstance(exc, CACHE_ERRORS) and not suppressed:  # a statement of the block, now rolled back
             raise StorageError(storage_message(exc, "cache")) from exc
+        return suppressed
 
 
 # --- one outbox per file per process, for the UI, the CLI and the sync runtime -----------------------

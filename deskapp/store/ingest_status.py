@@ -32,7 +32,7 @@ def _walk(rows: list[tuple[int, str, str | None]]) -> tuple[list[tuple[str, int]
     (sent_at, direction, status_event) rows in order."""
     events: list[tuple[str, int]] = []
     resolved_at: int | None = None
-    last_in = last_activity = None
+    last_activity: int | None = None  # the last notice since the customer's latest message so far
     for at, direction, event in rows:
         if event == "resolved":
             events.append(("resolved", at))
@@ -40,9 +40,10 @@ def _walk(rows: list[tuple[int, str, str | None]]) -> tuple[list[tuple[str, int]
         elif resolved_at is not None and (event == "reopened" or direction == "in"):
             events.append(("reopened", at))
             resolved_at = None
-        if direction == "in":
-            last_in = at
-        elif direction == "activity" and (last_in is None or at >= last_in):
+        if direction == "in":  # a notice before the customer's message (not the same second) no longer counts
+            if last_activity is not None and last_activity < at:
+                last_activity = None
+        elif direction == "activity":
             last_activity = at
     return events, resolved_at, last_activity
 

@@ -8,9 +8,17 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QEvent, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt, QUrl
 from PySide6.QtGui import QColor, QDesktopServices, QFont, QFontMetrics, QPainter, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QTreeWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeWidget,
+)
 
 from deskapp.domain.returns import summary as return_summary
 from deskapp.services.customers import OrderInfo, PastConversation
@@ -22,6 +30,9 @@ ItemIndex = QModelIndex | QPersistentModelIndex  # what Qt hands item delegates
 DATA_ROLE = Qt.ItemDataRole.UserRole + 1  # ("order", OrderInfo) | ("line", (text, amount)) | ("track", (number, url))
 PAD = 6
 SPACE = 8
+# The customer panel's narrowest width: what a view never shown yet (Qt's default size, not the panel's), or one
+# already deleted, is measured at, so that a card laid out then has at least the lines it needs.
+FALLBACK_WIDTH = 240
 
 # Shopify's displayFinancialStatus / displayFulfillmentStatus, as the panel names and colours them
 FINANCIAL = {"paid": ("paid", "ok"), "partially_paid": ("partly paid", "warn"), "pending": ("payment pending", "warn"),
@@ -112,25 +123,39 @@ class _CardDelegate(QStyledItemDelegate):
         self.view = view
         self._chips: tuple[str, ChipPainter] | None = None
 
+    def has_view(self) -> bool:
+        return shiboken6.isValid(self.view)
+
+    def view_font(self) -> QFont:
+        return self.view.font() if self.has_view() else QFont()
+
+    def view_width(self) -> int:
+        """The width the items are laid out in: the viewport's once the view was shown, else FALLBACK_WIDTH."""
+        if not self.has_view() or not self.view.testAttribute(Qt.WidgetAttribute.WA_WState_Created):
+            return FALLBACK_WIDTH
+        width = self.view.viewport().width()
+        return width if width > 0 else FALLBACK_WIDTH
+
     def fonts(self) -> tuple[QFont, QFont]:
-        font = QFont(self.view.font())
+        font = QFont(self.view_font())
         bold = QFont(font)
         bold.setBold(True)
         return font, bold
 
     def chips(self) -> ChipPainter:
         """Chips a little smaller than the view's font (made again if that font changes)."""
-        key = self.view.font().key()
+        key = self.view_font().key()
         if self._chips is None or self._chips[0] != key:
-            small = QFont(self.view.font())
+            small = QFont(self.view_font())
             small.setPointSizeF(max(6.0, small.pointSizeF() * 0.88))
             self._chips = (key, ChipPainter(small))
         return self._chips[1]
 
     def background(self, painter: QPainter, option: QStyleOptionViewItem) -> tuple[QColor, QColor, QColor]:
         """Draws the item's background (selection, hover); returns its text, muted and link colours."""
-        style = self.view.style()
-        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, self.view)
+        view = self.view if self.has_view() else None
+        style = view.style() if view is not None else QApplication.style()
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelItemViewItem, option, painter, view)
         palette = option.palette
         if option.state & QStyle.StateFlag.State_Selected:
             text = palette.color(QPalette.ColorRole.HighlightedText)
@@ -150,20 +175,20 @@ class OrderDelegate(_CardDelegate):
         return " ".join(f"Track {number}{more} ↗".split())
 
     def _card_width(self) -> int:
-        indent = self.view.indentation() if isinstance(self.view, QTreeWidget) else 0
-        return self.view.viewport().width() - indent - 2 * PAD
+        indent = self.view.indentation() if self.has_view() and isinstance(self.view, QTreeWidget) else 0
+        return self.view_width() - indent - 2 * PAD
 
     def _link_own_line(self, o: OrderInfo, width: int) -> bool:
         if not o.tracking_urls:
             return False
         needed = self.chips().row_width(order_chips(o)) + SPACE
-        return needed + QFontMetrics(self.view.font()).horizontalAdvance(self._track_text(o)) > width
+        return needed + QFontMetrics(self.view_font()).horizontalAdvance(self._track_text(o)) > width
 
     def track_rect(self, rect: QRect, o: OrderInfo) -> QRect:
         """Where the card's tracking link is: right of line 2, or all of line 3."""
         if not o.tracking_urls:
             return QRect()
-        metrics = QFontMetrics(self.view.font())
+        metrics = QFontMetrics(self.view_font())
         line = metrics.height()
         if self._link_own_line(o, rect.width()):
             return QRect(rect.left(), rect.top() + PAD + 2 * (line + PAD // 2), rect.width(), line)
@@ -171,7 +196,7 @@ class OrderDelegate(_CardDelegate):
         return QRect(rect.right() - width + 1, rect.top() + PAD + line + PAD // 2, width, line)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ItemIndex) -> QSize:
-        line = QFontMetrics(self.view.font()).height()
+        line = QFontMetrics(self.view_font()).height()
         value: Any  # an OrderInfo for an order card, else what its line shows
         kind, value = index.data(DATA_ROLE) or ("line", None)
         if kind != "order":
@@ -275,14 +300,14 @@ class PastDelegate(_CardDelegate):
     """A previous conversation: channel icon, date and status chip; its subject wrapped on two lines."""
 
     def _lines(self, c: PastConversation, width: int) -> list[str]:
-        return wrap(QFontMetrics(self.view.font()), c.subject or c.snippet or "(no subject)", width) or [""]
+        return wrap(QFontMetrics(self.view_font()), c.subject or c.snippet or "(no subject)", width) or [""]
 
     def sizeHint(self, option: QStyleOptionViewItem, index: ItemIndex) -> QSize:
         c = index.data(DATA_ROLE)
-        line = QFontMetrics(self.view.font()).height()
+        line = QFontMetrics(self.view_font()).height()
         if c is None:
             return QSize(100, line + 2 * PAD)
-        width = self.view.viewport().width() - 2 * PAD
+        width = self.view_width() - 2 * PAD
         return QSize(width, line + PAD // 2 + len(self._lines(c, width)) * line + 2 * PAD)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: ItemIndex) -> None:

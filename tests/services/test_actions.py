@@ -219,3 +219,60 @@ def test_full_cache_disk_refuses_cleanly(db, data_dir, profile):
     with db.read() as conn:
         assert conn.exec_driver_sql("PRAGMA quick_check").scalar() == "ok"
     outbox.close()
+
+
+def test_retry_on_a_full_cache_disk_leaves_the_item_failed_and_says_so(db, data_dir, profile):
+    from sqlalchemy import event
+
+    seeded = seed_cache(db)
+    outbox = OutboxStore(data_dir / "outbox.sqlite3")
+    service = ActionService(db, outbox, profile)
+    conv = seeded["conversations"][0]
+    cid = service.reply(conv, "z" * 20000)
+    outbox.mark_problem(cid, OutboxState.FAILED, reason="server_error", error="HTTP 500")
+    with db.write() as conn:  # the cache was rebuilt since: the local copy has to come back on retry
+        optimistic.rollback_item(conn, account_id=seeded["account_id"], conversation_external_id="101",
+                                 kind=OutboxKind.REPLY, prior={}, client_id=cid)
+    db.engine.dispose()
+    raw = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    raw.execute("VACUUM")  # no free pages left for the reply to come back into
+    pages = raw.execute("PRAGMA page_count").fetchone()[0]
+    raw.close()
+
+    def no_room(dbapi, _record):
+        dbapi.execute(f"PRAGMA max_page_count={pages}")
+
+    event.listen(db.engine, "connect", no_room)
+    db.engine.dispose()
+    with pytest.raises(StorageError, match="disk holding the cache is full"):
+        service.retry(cid)
+    item = outbox.get(cid)  # still on the panel as it was, not queued without its local copy
+    assert (item.state, item.conflict, item.last_error) == (OutboxState.FAILED, "server_error", "HTTP 500")
+    assert conversation_state(db, conv)["messages"] == []
+    event.remove(db.engine, "connect", no_room)
+    db.engine.dispose()
+    assert service.retry(cid)  # room again: both happen
+    assert outbox.get(cid).state == OutboxState.PENDING
+    assert [(m["client_id"], m["delivery"]) for m in conversation_state(db, conv)["messages"]] == [(cid, "queued")]
+    outbox.close()
+
+
+def test_retry_whose_cache_commit_fails_puts_the_item_back(env):
+    from sqlalchemy import event
+
+    service, outbox, seeded, _ = env
+    conv = seeded["conversations"][0]
+    cid = service.set_priority(conv, "urgent")
+    outbox.mark_problem(cid, OutboxState.CONFLICT, reason="deleted")
+
+    def disk_full_at_commit(_conn):  # the one failure SQLite cannot be made to give here on demand
+        raise sqlite3.OperationalError("database or disk is full")
+
+    event.listen(service.db.engine, "commit", disk_full_at_commit)
+    try:
+        with pytest.raises(StorageError, match="disk holding the cache is full"):
+            service.retry(cid)
+    finally:
+        event.remove(service.db.engine, "commit", disk_full_at_commit)
+    item = outbox.get(cid)
+    assert (item.state, item.conflict) == (OutboxState.CONFLICT, "deleted")

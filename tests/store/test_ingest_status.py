@@ -55,6 +55,24 @@ def test_notices_in_another_language_fall_back_to_the_last_activity_after_the_cu
     assert events == [] and resolved_at == 30
 
 
+def test_a_notice_before_the_customers_last_message_is_no_resolution_time(db, conv):
+    # The customer wrote after the only notice: no status change was written since, so the time already
+    # held (a resolution made here) stands.
+    add(db, conv, [(10, "in", None), (20, "activity", None), (30, "in", None)], resolved_at=35)
+    assert refreshed(db, conv) == ([], 35)
+
+
+def test_the_fallback_takes_the_last_notice_after_the_customers_last_message(db, conv):
+    add(db, conv, [(10, "in", None), (20, "activity", None), (30, "in", None), (40, "activity", None),
+                   (45, "activity", None)], resolved_at=7)
+    assert refreshed(db, conv) == ([], 45)
+
+
+def test_a_notice_in_the_same_second_as_the_customers_last_message_counts(db, conv):
+    add(db, conv, [(10, "in", None), (30, "activity", None), (30, "in", None)], resolved_at=7)
+    assert refreshed(db, conv) == ([], 30)
+
+
 def test_a_refresh_rewrites_its_own_events_and_leaves_observed_ones(db, conv):
     add(db, conv, [(10, "in", None), (20, "activity", "resolved")])
     with db.write() as conn:
