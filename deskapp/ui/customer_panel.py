@@ -28,6 +28,7 @@ from deskapp.services.customers import CustomerProfile
 from deskapp.services.inbox import channel_title
 from deskapp.ui.customer_cards import (
     DATA_ROLE,
+    FALLBACK_WIDTH,
     OrderDelegate,
     OrdersTree,
     PastDelegate,
@@ -58,7 +59,7 @@ class CustomerPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setAccessibleName("Customer panel")
-        self.setMinimumWidth(240)
+        self.setMinimumWidth(FALLBACK_WIDTH)
         self.profile: CustomerProfile | None = None
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
