@@ -111,14 +111,7 @@ class OrderActionService:
         chosen = dict(lines or {})
         if whole:
             chosen, shipping = {i: line.quantity for i, line in enumerate(order.lines)}, True
-        picked = []
-        for index, quantity in sorted(chosen.items()):
-            if not 0 <= index < len(order.lines):
-                raise OrderActionError(f"order {order.number} has no line {index + 1}")
-            line = order.lines[index]
-            if not 1 <= quantity <= line.quantity:
-                raise OrderActionError(f"{line.title}: refund 1 to {line.quantity}, not {quantity}")
-            picked.append((line, quantity))
+        picked = self._lines(order, chosen, "refund")
         if amount is not None and not 0 < amount <= order.total:
             raise OrderActionError(f"the amount must be more than 0 and at most the order's {_money(order.total)}")
         if not picked and not shipping and amount is None:
@@ -205,6 +198,16 @@ class OrderActionService:
 
     def _pick(self, order: order_store.OrderRef, lines: dict[int, int],
               verb: str) -> list[tuple[order_store.OrderLineRef, int]]:
+        """The chosen lines, at least one."""
+        picked = self._lines(order, lines, verb)
+        if not picked:
+            raise OrderActionError(f"choose the lines to {verb}")
+        return picked
+
+    @staticmethod
+    def _lines(order: order_store.OrderRef, lines: dict[int, int],
+               verb: str) -> list[tuple[order_store.OrderLineRef, int]]:
+        """(line, quantity) for each chosen index, checked against the order; possibly none."""
         picked = []
         for index, quantity in sorted(lines.items()):
             if not 0 <= index < len(order.lines):
@@ -213,8 +216,6 @@ class OrderActionService:
             if not 1 <= quantity <= line.quantity:
                 raise OrderActionError(f"{line.title}: {verb} 1 to {line.quantity}, not {quantity}")
             picked.append((line, quantity))
-        if not picked:
-            raise OrderActionError(f"choose the lines to {verb}")
         return picked
 
     def plan_replacement(self, ref: str | int, *, lines: dict[int, int], reason: str = "damaged") -> Plan:
