@@ -4,23 +4,13 @@ and the order panel the order's new financial status (a real demo server, a real
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from deskapp.domain import OutboxState
 from tests.faults.order_stack import shop_refund_markers
-from tests.ui.test_performance_demo import SYNC_TIMEOUT_MS, DemoApp, start_demo_app
-
-
-@pytest.fixture
-def demo_app(tmp_path, qtbot) -> Iterator[DemoApp]:
-    running = start_demo_app(tmp_path)
-    try:
-        yield running
-    finally:
-        running.session.close()
-        running.ws.close()
+from tests.ui.test_performance_demo import (
+    SYNC_TIMEOUT_MS,
+    DemoApp,
+    demo_app,  # noqa: F401 - the running demo app fixture
+)
 
 
 def _conversation_with_a_paid_fulfilled_order(app: DemoApp) -> tuple[int, str]:
@@ -33,7 +23,8 @@ def _conversation_with_a_paid_fulfilled_order(app: DemoApp) -> tuple[int, str]:
     return int(found[0]), str(found[1])
 
 
-def test_a_refund_queued_during_a_shop_outage_lands_once_with_a_note_and_the_new_status(demo_app, qtbot):
+def test_a_refund_queued_during_a_shop_outage_lands_once_with_a_note_and_the_new_status(
+        demo_app, qtbot):  # noqa: F811 - the fixture imported above
     window, server = demo_app.window, demo_app.demo.server
     qtbot.waitUntil(demo_app.synced, timeout=SYNC_TIMEOUT_MS)
     conversation_id, number = _conversation_with_a_paid_fulfilled_order(demo_app)
