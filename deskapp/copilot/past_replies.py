@@ -200,6 +200,7 @@ def depersonalise(conn: Connection, reply: PastReply, context: dict[str, Any]) -
     for number in sorted(numbers, key=len, reverse=True):
         if number:
             out = re.sub(r"(?<![\w#])#?" + re.escape(number.lstrip("#")) + r"\b", order.get("number") or "[order]", out)
-    for name in sorted(names, key=len, reverse=True):
-        out = re.sub(r"\b" + re.escape(name) + r"\b", customer.get("first_name") or "there", out)
+    if names:  # "Bea López" or "Bea" alone: each run of the other customer's names becomes one first name
+        alternatives = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+        out = re.sub(rf"\b(?:{alternatives})(?:\s+(?:{alternatives}))*\b", customer.get("first_name") or "there", out)
     return _scrub_shapes(out, customer, order)

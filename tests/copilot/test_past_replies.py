@@ -51,3 +51,17 @@ def test_the_search_words_are_the_telling_ones_and_quoted():
     assert "parcel" in terms and "where" not in terms and "order" not in terms
     assert fts_query('say "hi" OR NEAR(x)', ["near", "say"]) == 'text : ("near" OR "say")'
     assert fts_query("the and for") is None
+
+
+def test_the_other_customers_known_name_becomes_one_first_name(db):
+    with db.write() as conn:
+        b = CacheBuilder(conn)
+        bea = b.customer("Bea López Ruiz")
+        conversation = b.conversation(created=T, customer=bea)
+        inbound = b.message(conversation, "in", T)
+        reply = b.message(conversation, "out", T + 60)
+    past = PastReply("Hola Bea López, gracias. Bea, ¿algo más? Saludos a López Ruiz.", conversation, inbound,
+                     reply, 1.0, None)
+    with db.read() as conn:
+        out = depersonalise(conn, past, {"customer": {"first_name": "Tara"}})
+    assert out == "Hola Tara, gracias. Tara, ¿algo más? Saludos a Tara."
