@@ -1,0 +1,24 @@
+"""Language detection of customer messages, through the triager and on its own."""
+
+from __future__ import annotations
+
+import pytest
+
+from deskapp.copilot import language
+from deskapp.copilot.triage import default_triager
+
+
+@pytest.mark.parametrize(("message", "lang"), [
+    ("wo ist meine Bestellung", "de"), ("Where is my order?", "en"), ("Je n'ai pas reçu mon colis", "fr"),
+    ("Quiero devolver las zapatillas", "es"), ("Vorrei annullare il mio ordine", "it"),
+    ("Ik wil mijn bestelling annuleren", "nl"), ("Quero cancelar a minha encomenda", "pt"),
+])
+def test_each_message_gets_its_language(message, lang):
+    result = default_triager().triage(message)
+    assert result.language == lang
+    assert result.as_json()["language"] == lang
+
+
+def test_too_short_to_tell_has_no_language():
+    assert default_triager().triage("ok").language is None
+    assert language.detect_many(["", "??", "🙂"]) == [None, None, None]
