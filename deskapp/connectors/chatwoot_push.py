@@ -1,7 +1,10 @@
 """Outbox item -> Chatwoot API call(s), for ChatwootConnector.push.
 
-Replies and notes go through chatwoot_replies (exactly once). Status, assignment, labels and priority are
-set-to-value calls, safe to repeat; a contact merge checks first that the mergee still exists.
+Replies and notes go through chatwoot_replies (exactly once: a send whose answer never came waits for the
+next pass and its look-up). Status and snooze (``toggle_status`` with the status named), assignment (agent or
+team), labels (the whole list) and priority are set-to-value calls: a repeat, even one the hub applies late,
+sets the same value and the hub records no second change, so they are retried in the same pass. A contact
+merge checks first that the mergee still exists: merging the pair again creates nothing.
 
 What the server does with them (Chatwoot v3-v4 controllers): ``toggle_priority`` assigns the value to the
 priority enum, so "none" raises (HTTP 500) and null clears it; ``labels`` stores the list it is given and
@@ -13,7 +16,8 @@ Outcomes: ``PushResult(ok=True, external_id=...)``; a rejection becomes ``PushRe
 conflict=reason)`` (404 "deleted", or for a contact merge the kept contact gone, 413 "too large", 422 the
 service's reason, a status someone else changed, labels the hub dropped); an HTTP 500 that outlasts the
 retries is ``retryable`` (the outbox gives up after a few tries and shows the item as failed: the server
-cannot apply it); AuthError (401/403) and TransientError (network, 502-504, 429 after retries) are raised.
+cannot apply it); AuthError (401/403) and TransientError (network, 502-504, 429 after retries; OutcomeUnknown
+at once for a reply or note whose answer was lost) are raised.
 """
 
 from __future__ import annotations

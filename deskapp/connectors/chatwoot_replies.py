@@ -12,7 +12,15 @@ for it, by two signals, because what the server keeps depends on its version (Me
   for clock skew), carrying no marker, and not already matched to another item. Once the server is known
   to keep markers (a create answer echoed ours, or a message carries one), markerless messages are
   someone else's and only the marker counts;
-- ``echo_id`` is an attribute the server echoes over the websocket and never stores: useless here.
+
+A send whose answer never came (a read timeout, the connection dropped after sending, a 504 from a proxy)
+is not looked up nor sent again in the same pass: the hub may still be saving it, so a look-up right away can
+miss it and a resend would post it twice. The push raises OutcomeUnknown; the outbox keeps the item, and the
+next pass, after twice the read timeout, looks it up first (the item has been tried). An answered failure (a
+500, 502 or 503, a 429) means the hub is done with the request: the same pass looks it up and resends if it
+is not there. The marker travels in ``content_attributes`` because neither id Chatwoot offers will do:
+``echo_id`` is only echoed back (over the websocket and in the create answer), never stored, and a channel
+overwrites ``source_id`` with its provider's id once it delivers the message.
 
 The one case left open on a server that drops markers: the same agent sends the very same text twice in
 the same conversation within minutes, the first send's answer is lost, and the second item is checked
@@ -28,7 +36,7 @@ from typing import Any
 from deskapp.connectors.base import PayloadError
 from deskapp.connectors.chatwoot_answers import check
 from deskapp.connectors.chatwoot_messages import CLIENT_ID_KEY, MESSAGE_TYPES
-from deskapp.connectors.http import HttpClient, decode_json
+from deskapp.connectors.http import HttpClient, RetryableError, decode_json, unknown_outcome
 from deskapp.connectors.wire import as_dict, dig, id_text, log, parse_time, text
 from deskapp.domain import OutboxItem, PushResult
 
@@ -120,7 +128,13 @@ def push_message(http: HttpClient, base: str, item: OutboxItem, *, private: bool
                          message_id, how)
                 return PushResult(ok=True, external_id=message_id or None,
                                   detail={"already_landed": True, "matched_by": how})
-        response = check(http.attempt("POST", f"{base}/messages", json=body))
+        try:
+            response = check(http.attempt("POST", f"{base}/messages", json=body))
+        except RetryableError as exc:
+            unknown = unknown_outcome(exc, http.timeout, f"message {item.client_id}")
+            if unknown is None:
+                raise  # answered (the hub is done with it) or never sent: looked up, then retried, in this pass
+            raise unknown from exc
         try:
             answer = decode_json(response)
         except PayloadError:

@@ -10,6 +10,9 @@ given ``throttle_window``: a 429 then waits for the window's end (read from the 
 our clock), plus a little jitter, and such waits do not use up the attempts kept for failures.
 ``HttpClient.call`` runs any single-attempt function under the same policy, for connectors whose
 attempt is more than one request (check-then-send) or that read their own throttle signal (Shopify).
+A write whose answer never came (a read timeout, a connection dropped after sending, a gateway timeout) may
+still be applied after the client gave up: ``unknown_outcome`` turns such a failure into ``OutcomeUnknown``,
+which no layer retries in the same pass (a look-up right away could miss the write and a resend duplicate it).
 Every wait between attempts ends at once when the event given to ``stop_waiting_on`` is set (the sync
 engine's stop): the call then raises ``Cancelled``, so closing the app never waits out a minute's window.
 Secrets travel only in headers, which are never logged (``mask_headers`` is what may be shown).
@@ -28,6 +31,7 @@ from typing import Any, TypeVar
 
 import requests
 import tenacity
+from urllib3.exceptions import NewConnectionError
 
 from deskapp.connectors.base import AuthError, Cancelled, PayloadError, TransientError
 
@@ -39,6 +43,7 @@ SECRET_HEADERS = frozenset({
     "authorization", "proxy-authorization", "cookie", "api_access_token", "x-shopify-access-token",
 })
 RETRY_STATUSES = frozenset({408, 429})
+GATEWAY_TIMEOUT = 504  # a proxy gave up waiting: the service behind it may still apply the request
 
 
 def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -86,6 +91,37 @@ class RetryableError(TransientError):
     @property
     def status_code(self) -> int | None:
         return self.response.status_code if self.response is not None else None
+
+
+class OutcomeUnknown(TransientError):
+    """A write was sent and no answer came back: it may land later. Not retried in this pass; the next pass,
+    ``retry_after`` seconds on, looks it up before any resend."""
+
+
+def unknown_outcome_wait(timeout: float | tuple[float, float]) -> float:
+    """How long a write of unknown outcome waits for its look-up: twice what one request may take to answer."""
+    read = timeout[1] if isinstance(timeout, tuple) else timeout
+    return 2.0 * float(read) + 1.0
+
+
+def _never_sent(exc: RetryableError) -> bool:
+    """The connection was never made (refused, connect timeout): the service cannot have the request."""
+    cause = exc.__cause__
+    if isinstance(cause, requests.ConnectTimeout):
+        return True
+    reason = getattr(cause.args[0], "reason", None) if isinstance(cause, requests.ConnectionError) and cause.args \
+        else None
+    return isinstance(reason, NewConnectionError)
+
+
+def unknown_outcome(exc: RetryableError, timeout: float | tuple[float, float], what: str) -> OutcomeUnknown | None:
+    """The OutcomeUnknown to raise for a failed write whose answer was lost on the way; None when the service
+    answered (it is done with the request: 5xx, 429) or never got it, where a look-up and a retry now are right."""
+    if (exc.response is not None and exc.status_code != GATEWAY_TIMEOUT) or _never_sent(exc):
+        return None
+    wait = unknown_outcome_wait(timeout)
+    log.warning("%s: %s; outcome unknown, looked up in %.0f s before any resend", what, exc, wait)
+    return OutcomeUnknown(f"{exc} (outcome unknown: looked up on the next pass)", retry_after=wait)
 
 
 class HttpStatusError(PayloadError):

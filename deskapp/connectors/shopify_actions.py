@@ -23,11 +23,8 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-import requests
-from urllib3.exceptions import NewConnectionError
-
-from deskapp.connectors.base import PayloadError, TransientError
-from deskapp.connectors.http import RetryableError
+from deskapp.connectors.base import PayloadError
+from deskapp.connectors.http import RetryableError, unknown_outcome
 from deskapp.connectors.wire import as_dict, dig, log
 from deskapp.domain import OutboxItem, OutboxKind, PushResult
 
@@ -116,39 +113,15 @@ RETURN_REASONS = ("SIZE_TOO_SMALL", "SIZE_TOO_LARGE", "UNWANTED", "NOT_AS_DESCRI
 CANCEL_REASONS = ("CUSTOMER", "DECLINED", "FRAUD", "INVENTORY", "STAFF", "OTHER")
 
 
-GATEWAY_TIMEOUT = 504  # a proxy gave up waiting: the shop behind it may still apply the mutation
-
-
-class OutcomeUnknown(TransientError):
-    """A mutation was sent and no answer came back: it may land later. Not retried in this pass."""
-
-
-def unknown_outcome_wait(timeout: float | tuple[float, float]) -> float:
-    """How long the item waits before the look-up: twice what one request may take to answer."""
-    read = timeout[1] if isinstance(timeout, tuple) else timeout
-    return 2.0 * float(read) + 1.0
-
-
-def _never_sent(exc: RetryableError) -> bool:
-    """The connection was never made (refused, connect timeout): the shop cannot have the mutation."""
-    cause = exc.__cause__
-    if isinstance(cause, requests.ConnectTimeout):
-        return True
-    reason = getattr(cause.args[0], "reason", None) if isinstance(cause, requests.ConnectionError) and cause.args \
-        else None
-    return isinstance(reason, NewConnectionError)
-
-
 def _mutate(connector: ShopifyConnector, query: str, variables: dict[str, Any]) -> dict[str, Any]:
     """One mutation; an answer lost on the way raises OutcomeUnknown instead of a same-pass retry."""
     try:
         return connector.graphql_once(query, variables)
     except RetryableError as exc:
-        if (exc.response is not None and exc.status_code != GATEWAY_TIMEOUT) or _never_sent(exc):
+        unknown = unknown_outcome(exc, connector.http.timeout, "shopify mutation")
+        if unknown is None:
             raise  # the shop answered (it is done with the request) or never got it: a look-up now is right
-        wait = unknown_outcome_wait(connector.http.timeout)
-        log.warning("shopify mutation: %s; outcome unknown, looked up in %.0f s before any resend", exc, wait)
-        raise OutcomeUnknown(f"{exc} (outcome unknown: looked up on the next pass)", retry_after=wait) from exc
+        raise unknown from exc
 
 
 def marker(client_id: str) -> str:

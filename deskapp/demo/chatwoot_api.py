@@ -5,6 +5,7 @@ codes and error bodies; the shapes live in chatwoot_json): `dispatch()` maps one
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -49,8 +50,13 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Answer]]] = [
 
 
 def dispatch(state: DemoState, method: str, path: str, query: dict[str, list[str]], body: Any, me: int, *,
-             conflict_resolved: bool = False, overlap: bool = False) -> Answer:
-    """(status, JSON-able body or None for an empty body) for one Chatwoot API request by agent `me`."""
+             conflict_resolved: bool = False, overlap: bool = False, slow_apply_s: float = 0.0) -> Answer:
+    """(status, JSON-able body or None for an empty body) for one Chatwoot API request by agent `me`;
+    ``slow_apply_s``: a write waits this long before it is applied (reads meanwhile see no change)."""
+    if slow_apply_s and method != "GET":
+        with state.lock:
+            state.faults_injected["slow apply"] += 1
+        time.sleep(slow_apply_s)  # this handler's thread only: other requests go on meanwhile
     for route_method, pattern, fn in ROUTES:
         match = pattern.match(path)
         if not match or route_method != method:

@@ -38,8 +38,8 @@ class Faults:
     shopify_bucket: int | None = None  # one-shot: set the Shopify cost bucket to this many points
     shopify_read_only: bool = False  # the shop app lost its write scopes: mutations answer ACCESS_DENIED
     fail_after_apply: bool = False  # a Shopify mutation IS applied, then the answer is HTTP 500
-    # a Shopify mutation waits this long, then IS applied and answered (queries are not slowed): a client
-    # that timed out meanwhile does not know, and a look-up before the wait is over finds nothing yet
+    # a Shopify mutation or a Chatwoot write waits this long, then IS applied and answered (reads are not
+    # slowed): a client that timed out meanwhile does not know, and a look-up before then finds nothing yet
     slow_apply_s: float = 0.0
 
     def to_json(self) -> dict[str, Any]:

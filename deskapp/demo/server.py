@@ -170,7 +170,8 @@ class _Handler(BaseHTTPRequestHandler):
             faults = demo.faults.get() if demo.faults.get().scope in ("all", "chatwoot") else Faults()
             status, payload = chatwoot_api.dispatch(state, method, path, query, body, me,
                                                     conflict_resolved=faults.conflict_resolved,
-                                                    overlap=faults.duplicate_items)
+                                                    overlap=faults.duplicate_items,
+                                                    slow_apply_s=faults.slow_apply_s)
             return self._send(status, distort(payload, faults), mangle=verdict.mangle if status < 400 else None)
         if self.headers.get("X-Shopify-Access-Token") != state.shopify_token:
             return self._send(401, {"errors": "[API] Invalid API key or access token (unrecognized login or "

@@ -132,6 +132,22 @@ def test_assign_and_priority(server, connector):
         {"priority": "urgent"}] + [{"priority": None}] * 4
 
 
+@pytest.mark.parametrize(("kind", "payload", "path", "answer"), [
+    (OutboxKind.STATUS, {"status": "resolved"}, "toggle_status",
+     {"payload": {"success": True, "current_status": "resolved", "conversation_id": 5}}),
+    (OutboxKind.PRIORITY, {"priority": "high"}, "toggle_priority", b""),
+    (OutboxKind.ASSIGN, {"assignee_external_id": "3"}, "assignments", {"id": 3}),
+    (OutboxKind.LABEL, {"labels": ["vip"]}, "labels", {"payload": ["vip"]}),
+], ids=["status", "priority", "assign", "labels"])
+def test_a_set_to_value_change_whose_answer_was_lost_is_resent_in_the_same_pass(server, connector, kind, payload,
+                                                                               path, answer):
+    """Sending the same value again changes nothing on the hub, even if the first one is saved late."""
+    server.script("POST", f"{CONV}/{path}", Reply(200, answer, delay=1.0), Reply(200, answer))
+    assert connector.push(item(kind, payload)).ok
+    bodies = [s.body for s in server.requests_to(f"{CONV}/{path}")]
+    assert len(bodies) == 2 and bodies[0] == bodies[1]
+
+
 def test_clearing_a_priority_reaches_the_hub(server, clock, make_http):
     fake = hub(server, clock)
     fake.conversations[5]["priority"] = "high"

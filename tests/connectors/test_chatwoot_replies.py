@@ -1,6 +1,7 @@
 """connectors.chatwoot_replies against a loopback Chatwoot: replies and notes carry our marker and are sent once,
-even after a lost answer (timeout, reset, 5xx after the write) or a retry by the outbox, on servers that keep
-the marker (v4) and on those that drop it (found by our own recent identical message instead)."""
+even after a lost answer (timeout, reset, 504: looked up on the next pass; 5xx after the write: in this one)
+or a retry by the outbox, on servers that keep the marker (v4) and on those that drop it (found by our own
+recent identical message instead)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import replace
 import pytest
 
 from deskapp.connectors.base import TransientError
+from deskapp.connectors.http import OutcomeUnknown, unknown_outcome_wait
 from deskapp.domain import OutboxKind, PushResult
 from tests.connectors import chatwoot_payloads as cp
 from tests.connectors.fake_chatwoot import ME, Clock
@@ -42,12 +44,35 @@ def test_note_is_private(server, clock, make_http):
 
 @VERSIONS
 @pytest.mark.parametrize("lost_ack", [Reply(200, {}, delay=1.0), Reply(200, {"id": 1, "x": "y" * 5000},
-                                                                        reset_mid_body=True), Reply(502, {})],
-                         ids=["timeout", "reset-mid-body", "502-after-write"])
-def test_a_lost_ack_is_not_sent_twice(server, clock, make_http, sleeps, keeps_marker, lost_ack):
+                                                                        reset_mid_body=True),
+                                      Reply(504, "Gateway Timeout")],
+                         ids=["timeout", "reset-mid-body", "504-gateway-timeout"])
+def test_a_lost_ack_waits_for_the_next_pass_which_finds_the_message(server, clock, make_http, sleeps, keeps_marker,
+                                                                    lost_ack):
+    """The hub may still be saving a message whose answer never came: no look-up nor resend in this pass."""
     fake = hub(server, clock, keeps_marker=keeps_marker)
     create = server.routes[("POST", f"{CONV}/messages")][0]
     server.script("POST", f"{CONV}/messages", lambda seen: (create(seen), lost_ack)[1], create)
+    conn = connect(server, make_http)
+    out = item(OutboxKind.REPLY, {"text": "Refund issued"})
+    with pytest.raises(OutcomeUnknown) as raised:
+        conn.push(out)
+    assert len(server.requests_to(f"{CONV}/messages", "POST")) == 1 and not sleeps
+    assert not server.requests_to(f"{CONV}/messages", "GET")
+    assert raised.value.retry_after == unknown_outcome_wait((1.0, 0.3)) == 1.6  # longer than a request
+    result = conn.push(replace(out, attempts=1))  # the next pass: the outbox counted the try
+    assert len(fake.posted) == 1 and len(server.requests_to(f"{CONV}/messages", "POST")) == 1
+    assert result == PushResult(ok=True, external_id=str(fake.posted[0]["id"]), detail={
+        "already_landed": True, "matched_by": "marker" if keeps_marker else "content"})
+
+
+@VERSIONS
+def test_an_answered_failure_after_the_write_is_looked_up_in_the_same_pass(server, clock, make_http, sleeps,
+                                                                           keeps_marker):
+    """A 502 is an answer: the hub is done with the request, so a look-up now sees what it saved."""
+    fake = hub(server, clock, keeps_marker=keeps_marker)
+    create = server.routes[("POST", f"{CONV}/messages")][0]
+    server.script("POST", f"{CONV}/messages", lambda seen: (create(seen), Reply(502, {}))[1], create)
     result = connect(server, make_http).push(item(OutboxKind.REPLY, {"text": "Refund issued"}))
     assert len(fake.posted) == 1 and len(sleeps) == 1
     assert result == PushResult(ok=True, external_id=str(fake.posted[0]["id"]), detail={

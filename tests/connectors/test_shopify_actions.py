@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 from deskapp.connectors.base import TransientError
+from deskapp.connectors.http import OutcomeUnknown, unknown_outcome_wait
 from deskapp.connectors.shopify import ShopifyConnector
-from deskapp.connectors.shopify_actions import OutcomeUnknown, unknown_outcome_wait
 from deskapp.domain import OutboxItem, OutboxKind
 from tests.connectors.scripted_server import Reply
 

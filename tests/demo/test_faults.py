@@ -100,6 +100,23 @@ def test_reset_mid_body_applies_then_breaks(fresh_client: DemoClient, fresh: Dem
     assert c.get(c.acc + "/conversations/5/messages").json()["payload"][-1]["content"] == "did it land?"
 
 
+def test_slow_apply_saves_a_chatwoot_write_after_the_client_gave_up(fresh_client: DemoClient,
+                                                                    fresh: DemoServer) -> None:
+    c = fresh_client
+    fresh.set_faults(slow_apply_s=1.0, scope="chatwoot")
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        c.session.post(c.url + c.acc + "/conversations/5/messages", headers=c.headers, timeout=0.3,
+                       json={"content": "saved late", "content_attributes": {"deskapp_client_id": "c-late"}})
+    start = time.monotonic()
+    page = c.get(c.acc + "/conversations/5/messages").json()["payload"]  # reads are not slowed
+    assert time.monotonic() - start < 0.5 and "saved late" not in [m["content"] for m in page]
+    time.sleep(1.0)
+    page = c.get(c.acc + "/conversations/5/messages").json()["payload"]
+    assert [m["content"] for m in page].count("saved late") == 1
+    assert fresh.state.faults_injected["slow apply"] == 1
+    fresh.set_faults()
+
+
 def test_truncate_json(fresh_client: DemoClient, fresh: DemoServer) -> None:
     c = fresh_client
     fresh.set_faults(truncate_json=True)
