@@ -40,6 +40,7 @@ from deskapp.ui.tasks import TaskRunner
 
 NOT_SIGNED_IN = ("Your agent profile is not in the cache yet: your figures appear as soon as the first sync "
                  "has brought it.")
+MAX_TILES_PER_ROW = 7
 PRESETS = [("Today", "today"), ("Last 7 days", "7d"), ("Last 30 days", "30d"), ("Last 90 days", "90d"),
            ("Custom…", "custom")]
 
@@ -144,8 +145,10 @@ class PerformanceView(QWidget):
         bar.addWidget(self.status, 1)
         self.tiles: dict[str, KpiTile] = {}
         self.tile_specs = [t for t in TILES if scope == "team" or not t.team_only]
-        tile_grid = QGridLayout()
-        columns = (len(self.tile_specs) + 1) // 2  # two rows, whatever the scope
+        self.tile_grid = tile_grid = QGridLayout()
+        # Rows of at most MAX_TILES_PER_ROW, evenly filled: a row of more tiles is wider than a 1440 px window.
+        rows = -(-len(self.tile_specs) // MAX_TILES_PER_ROW)
+        columns = -(-len(self.tile_specs) // rows)
         for i, spec in enumerate(self.tile_specs):
             tile = KpiTile(spec.title, FORMULAS[spec.formula], spec.fmt, lower_is_better=spec.lower_is_better,
                            compare=spec.compare)

@@ -269,3 +269,16 @@ def test_refunds_issued_sit_beside_revenue_influenced_on_both_tabs(qtbot, db):
     mine = _wait_computed(qtbot, tab.mine, date(2026, 3, 1), date(2026, 3, 7))
     assert mine["refunds"] == {"count": 1, "amounts": {"EUR": 28.0}}
     assert tab.mine.tiles["refunds"].value_label.text() == "1 · 28.00 EUR"
+
+
+def test_tiles_fill_even_rows_of_at_most_seven_on_both_tabs(qtbot, reports):
+    from deskapp.ui.performance_view import MAX_TILES_PER_ROW
+
+    tab = PerformanceTab(reports[0], supervisor=True)
+    qtbot.addWidget(tab)
+    for view in (tab.mine, tab.team):
+        grid = view.tile_grid
+        places = [grid.getItemPosition(grid.indexOf(tile))[:2] for tile in view.tiles.values()]
+        per_row = [sum(1 for r, _c in places if r == row) for row in sorted({r for r, _c in places})]
+        assert max(per_row) <= MAX_TILES_PER_ROW and max(per_row) - min(per_row) <= max(per_row) // 2
+        assert len(places) == len(view.tile_specs) == len(set(places))
