@@ -21,6 +21,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
 from html.parser import HTMLParser
+from typing import Any
 
 # Charset labels seen in the wild that Python does not know, mapped to what they mean.
 _CHARSET_ALIASES = {
@@ -416,11 +417,36 @@ def _repair_multipart(part: Message, ctype: str) -> Message | None:
     return None
 
 
-class _Walker:
+class PartCollector:
+    """What a walk over a MIME tree keeps: texts, HTML bodies and attachments. Both parsers' walkers share its
+    rule for multipart/alternative; each says how to read a part's content type and how to walk a part."""
+
     def __init__(self) -> None:
         self.texts: list[str] = []
         self.htmls: list[str] = []
         self.attachments: list[MailPart] = []
+
+    def part_type(self, part: Any) -> str:
+        raise NotImplementedError
+
+    def walk(self, part: Any, depth: int = 0) -> None:
+        raise NotImplementedError
+
+    def _alternative(self, children: list[Any], depth: int) -> None:
+        # Keep one text and one HTML; other alternatives (calendar, amp) are walked as usual.
+        before_text, before_html = len(self.texts), len(self.htmls)
+        for child in children:
+            ctype = self.part_type(child)
+            if ctype == "text/plain" and len(self.texts) > before_text:
+                continue
+            if ctype == "text/html" and len(self.htmls) > before_html:
+                continue
+            self.walk(child, depth + 1)
+
+
+class _Walker(PartCollector):
+    def part_type(self, part: Message) -> str:
+        return _content_type(part)
 
     def attach(self, part: Message, data: bytes, ctype: str, inline: bool = False, name: str | None = None) -> None:
         name = (name if name is not None else _filename(part)) or (
@@ -469,17 +495,6 @@ class _Walker:
         if data or has_name:
             inline = disposition == "inline" or (not disposition and ctype.startswith("image/"))
             self.attach(part, data, ctype, inline=inline, name=name)
-
-    def _alternative(self, children: list[Message], depth: int) -> None:
-        # Keep one text and one HTML; other alternatives (calendar, amp) are walked as usual.
-        before_text, before_html = len(self.texts), len(self.htmls)
-        for child in children:
-            ctype = _content_type(child)
-            if ctype == "text/plain" and len(self.texts) > before_text:
-                continue
-            if ctype == "text/html" and len(self.htmls) > before_html:
-                continue
-            self.walk(child, depth + 1)
 
     def _nested_message(self, part: Message, children: list[Message], depth: int) -> None:
         """A forwarded or bounced message: kept whole as an .eml attachment, its text quoted in ours."""

@@ -91,13 +91,11 @@ def _content_id(part) -> str | None:
     return mime.collapse_space(value) or None
 
 
-class _Walker:
+class _Walker(mime.PartCollector):
     """mime._Walker's choices over fast-mail-parser's tree."""
 
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-        self.htmls: list[str] = []
-        self.attachments: list[MailPart] = []
+    def part_type(self, part) -> str:
+        return _content_type(part)
 
     def walk(self, part, depth: int = 0) -> None:
         if depth > _MAX_DEPTH:
@@ -117,16 +115,6 @@ class _Walker:
         if part.children:
             raise _Unsure("a leaf with parts")
         self._leaf(part, ctype)
-
-    def _alternative(self, children, depth: int) -> None:
-        before_text, before_html = len(self.texts), len(self.htmls)
-        for child in children:
-            ctype = _content_type(child)
-            if ctype == "text/plain" and len(self.texts) > before_text:
-                continue
-            if ctype == "text/html" and len(self.htmls) > before_html:
-                continue
-            self.walk(child, depth + 1)
 
     def _leaf(self, part, ctype: str) -> None:
         disposition = (part.disposition or "").lower()

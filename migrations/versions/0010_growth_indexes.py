@@ -1,6 +1,6 @@
 """Customers found by name through a full-text index instead of a scan of every customer.
 
-Revision ID: 0009c
+Revision ID: 0010
 Revises: 0008
 
 Search as you type looked customers up with ``name LIKE 'x%' OR name LIKE '% x%'``, which reads every

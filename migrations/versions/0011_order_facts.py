@@ -1,7 +1,7 @@
 """Orders keep the facts return eligibility and the refund figures need.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 
 "order" gains what was refunded and when it was shipped and delivered; order_line what of it was refunded
 and its product's tags and type; order_refund is new (the shop's refunds of each order). Rows of older
