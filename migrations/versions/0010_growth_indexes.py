@@ -1,7 +1,7 @@
 """Customers found by name through a full-text index instead of a scan of every customer.
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 
 Search as you type looked customers up with ``name LIKE 'x%' OR name LIKE '% x%'``, which reads every
 customer row at each keystroke (a third of a second at 300,000 customers). customer_fts indexes the
