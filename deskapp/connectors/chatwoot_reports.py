@@ -131,14 +131,15 @@ class ChatwootReports:
         self.http = http or HttpClient(base_url, {"api_access_token": token, "Accept": "application/json"},
                                        timeout=(5, timeout), max_attempts=max_attempts, backoff_cap=5.0)
         self.prefix = f"/api/v2/accounts/{account_id}"
+        self.v1 = f"/api/v1/accounts/{account_id}"
 
     def close(self) -> None:
         self.http.close()
 
-    def _get(self, path: str, params: dict[str, Any]) -> Any:
+    def _get(self, path: str, params: dict[str, Any], *, v1: bool = False) -> Any:
         what = f"GET {path}"
         try:
-            response = self.http.request("GET", self.prefix + path, params=params)
+            response = self.http.request("GET", (self.v1 if v1 else self.prefix) + path, params=params)
         except AuthError as exc:
             if NOT_ALLOWED in (exc.body or ""):
                 raise ReportsRefused(f"{what}: reports are for administrators of the account",
@@ -198,3 +199,18 @@ class ChatwootReports:
         if not isinstance(body, Mapping):
             raise PayloadError("reports/conversations: expected an object")
         return {k: _count(body.get(k), f"reports/conversations.{k}") for k in ("open", "unattended", "unassigned")}
+
+    def names(self, kind: str) -> dict[int, dict[str, Any]]:
+        """The account's teams or agents by id (`GET /api/v1/accounts/:id/teams|agents`): name, and for agents
+        their availability (online | busy | offline)."""
+        if kind not in ("teams", "agents"):
+            raise ValueError(f"no directory of {kind!r}")
+        body = self._get(f"/{kind}", {}, v1=True)
+        if not isinstance(body, list):
+            raise PayloadError(f"{kind}: expected a list, got {type(body).__name__}")
+        out: dict[int, dict[str, Any]] = {}
+        for item in body:
+            if isinstance(item, Mapping) and isinstance(item.get("id"), int):
+                out[item["id"]] = {"name": str(item.get("name") or f"#{item['id']}"),
+                                   "availability": str(item.get("availability_status") or "")}
+        return out
