@@ -31,6 +31,9 @@ def run(args: argparse.Namespace) -> int:
 
     from deskapp.demo.server import DemoServer  # here, so other verbs don't pay for the demo's imports
 
+    if args.floor and not 8 <= args.floor <= 2000:
+        print("deskapp: --floor takes 8 to 2000 agents", file=sys.stderr)
+        return 2
     if args.live_interval <= 0:
         print("deskapp: --live-interval must be positive", file=sys.stderr)
         return 2

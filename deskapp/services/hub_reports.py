@@ -47,6 +47,7 @@ class HubFigures:
     teams: list[dict[str, Any]]  # summary_reports/team lines, each with its "name"
     agents: list[dict[str, Any]]  # summary_reports/agent lines, each with "name" and "availability"
     fetched_at: int
+    live: dict[str, int] = field(default_factory=dict)  # reports/conversations now: open, unattended, unassigned
 
     def key(self) -> tuple[int, int, int | None]:
         return self.since, self.until, self.team_id
@@ -116,7 +117,11 @@ class HubReportService:
     def read(self, days: int = 7, team_id: int | None = None, *, now: float | None = None) -> HubReading:
         """Figures for the last ``days`` days (one team, or the whole account), from the hub and the cache."""
         now = self.clock() if now is None else now
-        period = self.period(days, now)
+        return self.read_period(self.period(days, now), team_id, now=now)
+
+    def read_period(self, period: Period, team_id: int | None = None, *, now: float | None = None) -> HubReading:
+        """Figures for the local days of ``period``, from the hub and the cache."""
+        now = self.clock() if now is None else now
         account = self.hub_account()
         if account is None:
             return HubReading(NO_HUB, "no hub account: add a Chatwoot account to read the team's figures there",
@@ -154,11 +159,12 @@ class HubReportService:
                           for g in client.group_summaries("team", since, until)]
             agent_lines = [dict(asdict(g), **agents.get(g.id, {"name": f"#{g.id}", "availability": ""}))
                            for g in client.group_summaries("agent", since, until)]
+            live = client.live_counts()
         finally:
             client.close()
         with self._lock:
             self._teams = {i: t["name"] for i, t in teams.items()}
-        return HubFigures(since, until, team_id, current, previous, team_lines, agent_lines, now)
+        return HubFigures(since, until, team_id, current, previous, team_lines, agent_lines, now, live)
 
     def _remember(self, figures: HubFigures) -> None:
         with self._lock:

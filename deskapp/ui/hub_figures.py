@@ -9,6 +9,7 @@ stay on screen under a line that says so and when they were fetched.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -65,6 +66,16 @@ def _value(value: Any, duration: bool) -> str:
     return duration_text(value) if duration else f"{int(value):,}"
 
 
+def _now_text(figures: HubFigures) -> str:
+    """Open work and availability on the floor, as the hub counted them when the figures were fetched."""
+    live = figures.live
+    available = Counter(a.get("availability") or "unknown" for a in figures.agents)
+    parts = [f"{available[k]} {k}" for k in ("online", "busy", "offline") if available[k]]
+    work = (f"{live.get('open', 0):,} open conversations, {live.get('unattended', 0):,} unattended, "
+            f"{live.get('unassigned', 0):,} unassigned; " if live else "")
+    return f"<b>Now</b> (from the hub): {work}{len(figures.agents)} agents ({', '.join(parts)})"
+
+
 def _clock_text(ts: int) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M")
 
@@ -105,10 +116,14 @@ class HubFiguresView(QWidget):
             self.cells[key] = cells
         self.teams_table = self._table(("Team",))
         self.agents_table = self._table(("Agent", "Availability"))
+        self.agents_table.sortByColumn(2, Qt.SortOrder.DescendingOrder)  # the busiest first
+        self.now_line = QLabel("")  # the floor now: open work and who is available
+        self.now_line.setObjectName("hubFiguresNow")
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.status)
         layout.addLayout(self.grid)
+        layout.addWidget(self.now_line)
         tables = QHBoxLayout()
         tables.addWidget(self.teams_table, 5)
         tables.addWidget(self.agents_table, 6)
@@ -160,6 +175,7 @@ class HubFiguresView(QWidget):
         else:
             self.status.setText(f"{reading.message.capitalize()}; no figures fetched earlier for this period.")
         self._fill_summary(figures, reading)
+        self.now_line.setText(_now_text(figures) if figures else "")
         self._fill_table(self.teams_table, [[t["name"]] for t in figures.teams] if figures else [],
                          figures.teams if figures else [])
         self._fill_table(self.agents_table,

@@ -133,3 +133,18 @@ def test_default_demo_has_no_floor() -> None:
     with DemoServer(seed=1, live=False, now=PINNED_NOW) as server:
         assert len(server.state.world.agents) == 8
         assert all(a.get("availability", "online") == "online" for a in server.state.world.agents)
+
+
+def test_floor_switches_refuse_bad_sizes(capsys) -> None:
+    import argparse
+
+    from deskapp import cli
+    from deskapp.demo import runner
+
+    parser = argparse.ArgumentParser()
+    runner.add_arguments(parser)
+    assert runner.run(parser.parse_args(["--floor", "5"])) == 2
+    assert "8 to 2000" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["--demo-floor", "200", "--smoke"])  # without --demo
+    assert refused.value.code == 2 and "--demo-floor goes with --demo" in capsys.readouterr().err

@@ -56,6 +56,12 @@ def test_figures_from_the_hub_and_from_the_cache(ws) -> None:
     assert (team_1["name"], team_1["avg_reply_time"]) == ("Orders & Shipping", 900.0)
     assert {a["availability"] for a in reading.figures.agents} == {"online"}
     assert reading.local == LocalFigures(0, 0, None, None)  # this laptop holds none of it
+    state = server.state
+    assert reading.figures.live == {
+        "open": sum(c.status == "open" for c in state.conversations),
+        "unattended": sum(c.status == "open" and (c.first_reply_at is None or c.waiting_since is not None)
+                          for c in state.conversations),
+        "unassigned": sum(c.status == "open" and c.assignee_id is None for c in state.conversations)}
 
 
 def test_one_team(ws) -> None:

@@ -46,6 +46,7 @@ def test_figures_say_where_they_come_from_and_stay_when_offline(qtbot, ws) -> No
     assert "from this computer's cache (0 conversations)" in conversations[4].text()
     assert view.cells["reply_time"][1].text() == "15.0 min"
     assert view.teams_table.rowCount() == 2 and view.team.count() == 3  # the whole account and two teams
+    assert "8 agents (8 online)" in view.now_line.text() and "unassigned" in view.now_line.text()
     view.reading = None
     view.refresh()  # the hub has stopped: nothing listens any more
     qtbot.waitUntil(lambda: view.reading is not None and view.refresh_button.isEnabled(), timeout=20000)
