@@ -63,25 +63,38 @@ class Facts:
     messages: list[Msg]
 
 
-_FACTS: weakref.WeakKeyDictionary[DemoState, tuple[int, Facts]] = weakref.WeakKeyDictionary()
+_Stamp = tuple[float, int | None, int | None]  # what a conversation's facts depend on: updated_at, assignee, team
+_PerConversation = dict[int, tuple[_Stamp, list[Event], list[Msg]]]
+_FACTS: weakref.WeakKeyDictionary[DemoState, tuple[int, Facts, _PerConversation]] = weakref.WeakKeyDictionary()
 
 
 def facts(state: DemoState) -> Facts:
-    """Every reporting event and message, rebuilt when the state changed (cached on its version)."""
+    """Every reporting event and message. Kept per conversation and rebuilt only for the conversations that
+    changed (every change moves updated_at), so a report during live traffic stays quick."""
     with state.lock:
         cached = _FACTS.get(state)
         if cached is not None and cached[0] == state.version:
             return cached[1]
+        per: _PerConversation = cached[2] if cached is not None else {}
         events: list[Event] = []
         messages: list[Msg] = []
         for conv in state.conversations:
-            _conversation_facts(state, conv, events, messages)
+            stamp = (conv.updated_at, conv.assignee_id, conv.team_id)
+            kept = per.get(conv.id)
+            if kept is None or kept[0] != stamp:
+                kept = (stamp, *_conversation_facts(state, conv))
+                per[conv.id] = kept
+            events.extend(kept[1])
+            messages.extend(kept[2])
         built = Facts(events, messages)
-        _FACTS[state] = (state.version, built)
+        _FACTS[state] = (state.version, built, per)
         return built
 
 
-def _conversation_facts(state: DemoState, conv: Any, events: list[Event], messages: list[Msg]) -> None:
+def _conversation_facts(state: DemoState, conv: Any) -> tuple[list[Event], list[Msg]]:
+    events: list[Event] = []
+    messages: list[Msg] = []
+
     def event(name: str, value: int, at: int, user: int | None) -> None:
         events.append(Event(name, value, at, user, conv.inbox_id, conv.team_id, conv.id))
 
@@ -107,6 +120,7 @@ def _conversation_facts(state: DemoState, conv: Any, events: list[Event], messag
             elif waiting is not None:
                 event("reply_time", at - waiting, at, conv.assignee_id)
             waiting = None
+    return events, messages
 
 
 # --- parameters ----------------------------------------------------------------------------------------

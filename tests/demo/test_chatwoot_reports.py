@@ -148,3 +148,18 @@ def test_floor_switches_refuse_bad_sizes(capsys) -> None:
     with pytest.raises(SystemExit) as refused:
         cli.main(["--demo-floor", "200", "--smoke"])  # without --demo
     assert refused.value.code == 2 and "--demo-floor goes with --demo" in capsys.readouterr().err
+
+
+def test_figures_follow_a_reply_sent_through_the_api() -> None:
+    with hand_built_hub() as (server, convs):
+        before = _get(server, "/reports/summary", type="account", since=WINDOW[0], until=T0 + 86400).json()
+        info = server.info()
+        sent = requests.post(f"{info['url']}/api/v1/accounts/3/conversations/{convs['C'].id}/messages",
+                             headers={"api_access_token": info["supervisor_token"]}, timeout=30,
+                             json={"content": "On it", "message_type": "outgoing"})
+        assert sent.status_code == 200
+        after = _get(server, "/reports/summary", type="account", since=WINDOW[0], until=T0 + 86400).json()
+    # C was created at T0 + 200 and is first answered now, at T0 + 5000 (the hand-built clock stopped there)
+    assert before["avg_first_response_time"] == 420.0
+    assert after["avg_first_response_time"] == (600 + 240 + 4800) / 3
+    assert after["outgoing_messages_count"] == before["outgoing_messages_count"] + 1
