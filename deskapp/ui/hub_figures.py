@@ -207,7 +207,8 @@ class HubFiguresView(QWidget):
             if local is None:
                 cells[4].setText("not in this computer's cache" if local_key else "")
             elif local_key:
-                value = _value(getattr(local, local_key), duration) + (f" {how}" if how else "")
+                found = getattr(local, local_key)
+                value = _value(found, duration) + (f" {how}" if how and found is not None else "")
                 cells[4].setText(f"{value} — from this computer's cache ({local.conversations:,} conversations)")
             else:
                 cells[4].setText("")
