@@ -25,7 +25,7 @@ def hub() -> Iterator[DemoServer]:
 
 def reports(url: str, token: str, sleeps: list | None = None, **kw) -> ChatwootReports:
     http = HttpClient(url, {"api_access_token": token}, sleep=(sleeps if sleeps is not None else []).append,
-                      max_attempts=3, timeout=kw.pop("timeout", (1.0, 5.0)))
+                      max_attempts=3, timeout=kw.pop("timeout", (1.0, 20.0)))
     return ChatwootReports(url, 3, token, http=http)
 
 

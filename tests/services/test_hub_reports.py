@@ -34,7 +34,7 @@ def ws(data_dir, db, profile):
 
 def _connect(account, token):  # the real connector; backoffs recorded, not slept
     http = HttpClient(account.base_url, {"api_access_token": token}, sleep=lambda _s: None, max_attempts=2,
-                      timeout=(1.0, 5.0))
+                      timeout=(1.0, 20.0))
     return ChatwootReports(account.base_url, account.settings["account_id"], token, http=http)
 
 
