@@ -1,16 +1,9 @@
 """The demo hub's reports API v2 (ReportsController, SummaryReportsController), computed from the demo
 state the way Chatwoot computes them: from reporting events its ReportingEventListener would have written.
 
-The events are derived from each conversation's messages, in order, as the Message callbacks dispatch them:
-- first_response: the first human reply (Chatwoot's `human_response?`, not private); value = its time minus
-  the last non-human activity (the bot's last message before it when a bot held the conversation, else the
-  conversation's creation); user = the replying agent.
-- reply_time: a later human reply while the conversation waits (waiting_since, set by the first incoming
-  message after the last human reply); value = reply time minus waiting_since; user = the assignee.
-- conversation_resolved: each "marked resolved" activity; value = that time minus the creation; user = the
-  assignee.
-Every event is created when its message is, so `created_at` filters them. The range is `since...until`
-(DateRangeHelper: both needed, else nothing matches); averages are floats (Rails 7 keeps a float column's
+The events are derived from the messages (demo/reporting_events.py); each is created when its message is, so
+`created_at` filters them. The range is `since...until` (DateRangeHelper: both needed, else nothing matches);
+averages are floats (Rails 7 keeps a float column's
 type), 0 in a summary and null in a group line when nothing was measured. Business hours are not modelled:
 every inbox works around the clock, so `value_in_business_hours` equals `value`.
 """
@@ -18,109 +11,20 @@ every inbox works around the clock, so `value_in_business_hours` equals `value`.
 from __future__ import annotations
 
 import calendar
-import weakref
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from deskapp.demo.chatwoot_common import EMPTY, NOT_FOUND, Answer, ApiError, param
-from deskapp.demo.state import ACTIVITY, INCOMING, OUTGOING, DemoState
+from deskapp.demo.reporting_events import facts
+from deskapp.demo.state import INCOMING, OUTGOING, DemoState
 
-RESOLVED_PREFIX = "Conversation was marked resolved by "
 AGENT_RESULTS_PER_PAGE = 25  # V2::ReportBuilder::AGENT_RESULTS_PER_PAGE
 AVERAGES = {"avg_first_response_time": "first_response", "avg_resolution_time": "conversation_resolved",
             "reply_time": "reply_time"}
 COUNTS = ("conversations_count", "incoming_messages_count", "outgoing_messages_count", "resolutions_count")
 PERIODS = ("day", "week", "month", "year", "hour")  # groupdate's `permit:`
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    name: str
-    value: int
-    created_at: int
-    user_id: int | None
-    inbox_id: int
-    team_id: int | None
-    conversation_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class Msg:
-    created_at: int
-    message_type: int
-    sender_id: int | None  # a user's id when a user sent it, else None
-    inbox_id: int
-    team_id: int | None
-    conversation_id: int
-
-
-@dataclass(frozen=True, slots=True)
-class Facts:
-    events: list[Event]
-    messages: list[Msg]
-
-
-_Stamp = tuple[float, int | None, int | None]  # what a conversation's facts depend on: updated_at, assignee, team
-_PerConversation = dict[int, tuple[_Stamp, list[Event], list[Msg]]]
-_FACTS: weakref.WeakKeyDictionary[DemoState, tuple[int, Facts, _PerConversation]] = weakref.WeakKeyDictionary()
-
-
-def facts(state: DemoState) -> Facts:
-    """Every reporting event and message. Kept per conversation and rebuilt only for the conversations that
-    changed (every change moves updated_at), so a report during live traffic stays quick."""
-    with state.lock:
-        cached = _FACTS.get(state)
-        if cached is not None and cached[0] == state.version:
-            return cached[1]
-        per: _PerConversation = cached[2] if cached is not None else {}
-        events: list[Event] = []
-        messages: list[Msg] = []
-        for conv in state.conversations:
-            stamp = (conv.updated_at, conv.assignee_id, conv.team_id)
-            kept = per.get(conv.id)
-            if kept is None or kept[0] != stamp:
-                kept = (stamp, *_conversation_facts(state, conv))
-                per[conv.id] = kept
-            events.extend(kept[1])
-            messages.extend(kept[2])
-        built = Facts(events, messages)
-        _FACTS[state] = (state.version, built, per)
-        return built
-
-
-def _conversation_facts(state: DemoState, conv: Any) -> tuple[list[Event], list[Msg]]:
-    events: list[Event] = []
-    messages: list[Msg] = []
-
-    def event(name: str, value: int, at: int, user: int | None) -> None:
-        events.append(Event(name, value, at, user, conv.inbox_id, conv.team_id, conv.id))
-
-    replied = False
-    waiting: int | None = None
-    last_bot: int | None = None
-    for m in state.messages(conv):
-        at = int(m["created_at"])
-        user = m["sender_id"] if m["sender_type"] == "agent" else None
-        if m["message_type"] in (INCOMING, OUTGOING):
-            messages.append(Msg(at, m["message_type"], user, conv.inbox_id, conv.team_id, conv.id))
-        if m["message_type"] == ACTIVITY and (m["content"] or "").startswith(RESOLVED_PREFIX):
-            event("conversation_resolved", at - conv.created_at, at, conv.assignee_id)
-        elif m["message_type"] == INCOMING:
-            waiting = waiting if waiting is not None else at
-        elif m["sender_type"] == "agent_bot" and not replied:
-            last_bot = at
-        elif state.is_human_reply(m):
-            if not replied:
-                start = last_bot if last_bot is not None else conv.created_at
-                event("first_response", at - start, at, m["sender_id"])
-                replied = True
-            elif waiting is not None:
-                event("reply_time", at - waiting, at, conv.assignee_id)
-            waiting = None
-    return events, messages
 
 
 # --- parameters ----------------------------------------------------------------------------------------

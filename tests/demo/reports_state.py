@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from deskapp.demo.chatwoot_reports import facts
+from deskapp.demo.reporting_events import facts
 from deskapp.demo.seed import Conversation
 from deskapp.demo.server import DemoServer
 from deskapp.demo.state import ACTIVITY, INCOMING, OUTGOING, DemoState
