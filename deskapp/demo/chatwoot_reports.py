@@ -256,7 +256,7 @@ def conversations(state: DemoState, me: int, q: dict, body: Any) -> Answer:
         return 200, _live(state.conversations, account=True)
     page = max(1, int(param(q, "page") or 1)) if (param(q, "page") or "1").isdigit() else 1
     agents = state.world.agents[(page - 1) * AGENT_RESULTS_PER_PAGE: page * AGENT_RESULTS_PER_PAGE]
-    mine: dict[int, list[Any]] = defaultdict(list)
+    mine: dict[int | None, list[Any]] = defaultdict(list)
     for c in state.conversations:
         mine[c.assignee_id].append(c)
     rows = [{"id": a["id"], "name": a["name"], "email": a["email"], "thumbnail": "",

@@ -23,7 +23,8 @@ def add_floor(world: World, size: int, seed: int) -> None:
     if not len(world.agents) <= size <= MAX_FLOOR:
         raise ValueError(f"a floor of {size} agents: between {len(world.agents)} and {MAX_FLOOR}")
     rng = random.Random(seed * 7919 + size)
-    names, weights = zip(*AVAILABILITY_WEIGHTS, strict=True)
+    names = [name for name, _weight in AVAILABILITY_WEIGHTS]
+    weights = [weight for _name, weight in AVAILABILITY_WEIGHTS]
     every_inbox = {b["id"] for b in world.inboxes}
     for agent in world.agents:
         agent.setdefault("availability", "online")

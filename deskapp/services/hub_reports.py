@@ -192,11 +192,11 @@ class HubReportService:
         filters = Filters()
         if team_id is not None:
             name = self._teams.get(team_id)
+            if not name:
+                return None
             try:
-                filters = self.reports.resolve_filters(team_name=name) if name else None
-            except ReportError:
-                filters = None
-            if filters is None:
+                filters = self.reports.resolve_filters(team_name=name)
+            except ReportError:  # the cache holds no team of that name
                 return None
         with self.reports.db.read() as conn:
             figures = headline(conn, period, filters, now=int(now))
