@@ -79,6 +79,11 @@ def test_timeseries_fills_every_period(hub) -> None:
     days = _get(server, "/reports", metric="resolutions_count", type="account", group_by="day",
                 timezone_offset="2", since=WINDOW[0], until=WINDOW[0] + 86400).json()
     assert days == [{"value": 1, "timestamp": T0 - 14 * 3600}, {"value": 0, "timestamp": T0 + 10 * 3600}]
+    # T0 is Tuesday 2025-06-03 12:00 UTC: groupdate's weeks start on Sunday, months on the 1st
+    for group_by in ("week", "month"):
+        whole = _get(server, "/reports", metric="conversations_count", type="account", group_by=group_by,
+                     since=WINDOW[0], until=WINDOW[1]).json()
+        assert whole == [{"value": 3, "timestamp": T0 - 2 * 86400 - 12 * 3600}], group_by
 
 
 def test_live_counts_now(hub) -> None:
