@@ -237,7 +237,8 @@ class HubFiguresView(QWidget):
 def install(tab: Any, service: HubReportService, runner: TaskRunner, *,
             clock: Callable[[], float] = time.time) -> HubFiguresView:
     """Put the view in ``tab`` (a PerformanceTab) beside "Team performance" whenever it shows that."""
-    view = HubFiguresView(service, runner, clock=clock)
+    view = HubFiguresView(service, runner, tab, clock=clock)
+    view.hide()  # until it is a tab: a loose child would sit over the tab's top-left corner
 
     def follow(supervisor: bool) -> None:
         index = tab.tabs.indexOf(view)

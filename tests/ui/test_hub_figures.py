@@ -61,6 +61,8 @@ def test_the_tab_follows_the_supervisor(qtbot, ws) -> None:
     view = install(tab, _service(ws), tab.runner, clock=lambda: NOW)
     titles = lambda: [tab.tabs.tabText(i) for i in range(tab.tabs.count())]  # noqa: E731
     assert TAB_TITLE not in titles()
+    tab.show()
+    assert not view.isVisible()  # not a tab yet: nothing of it on screen
     tab.set_supervisor(True)
     assert titles().index(TAB_TITLE) == titles().index("Team performance") + 1
     tab.set_supervisor(False)
