@@ -22,7 +22,7 @@ TYPE_CHECKING = False  # not typing's: importing typing is a noticeable part of 
 if TYPE_CHECKING:
     import argparse
 
-TABS = ("inbox", "me", "team", "templates", "settings")  # the main screens (ui.main_window.TAB_NAMES)
+TABS = ("inbox", "me", "team", "hub", "templates", "settings")  # the main screens (ui.main_window.TAB_NAMES)
 # Each verb and the module of deskapp/cli that adds its parser and runs it, in the order `--help` lists them
 # ("demo-server" is the demo package's own runner).
 VERB_MODULES = {
@@ -54,9 +54,12 @@ def _add_top_level_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as", dest="demo_role", choices=["agent", "supervisor"],
                         help="with --demo: sign in as the demo's agent (the default) or its supervisor, who also"
                              " sees Team performance")
+    parser.add_argument("--demo-floor", type=int, default=0, metavar="N",
+                        help="with --demo: a floor of N agents with availability (default: the seeded eight)")
     parser.add_argument("--screenshot", metavar="FILE", help="save a PNG of the main window and exit")
     parser.add_argument("--tab", choices=TABS, help="the screen to open (and to --screenshot): inbox (default),"
-                                                    " me (My performance), team, templates or settings")
+                                                    " me (My performance), team, hub (team figures from the hub),"
+                                                    " templates or settings")
     parser.add_argument("--window-size", type=window_size, metavar="WxH",
                         help="the window's size in pixels, e.g. 1440x860")
     parser.add_argument("--smoke", action="store_true", help="start, open the main window, exit 0")
@@ -118,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.demo_role and not args.demo:
             parser.error("--as goes with --demo (the demo's agent or supervisor)")
+        if args.demo_floor and not (args.demo and 8 <= args.demo_floor <= 2000):
+            parser.error("--demo-floor goes with --demo and takes 8 to 2000 agents")
+        if args.demo_floor:
+            args.demo_options = {"floor_agents": args.demo_floor}
     if args.verb == "demo-server":  # a server, not a cache user: no data folder needed
         from deskapp.demo import runner
 

@@ -18,6 +18,10 @@ def _cmd_kpi(ws, args: argparse.Namespace) -> int:
     from deskapp.kpi.formatting import fmt_amounts, fmt_rate, fmt_refunds
     from deskapp.services.reports import ReportError, ReportService
 
+    if args.from_hub:
+        from deskapp.cli import kpi_hub
+
+        return kpi_hub.run(ws, args)
     service = ReportService(ws.db)
     try:
         report = service.kpi_report(start=args.start, end=args.end, agent_email=args.agent, team_name=args.team,
@@ -79,6 +83,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     who.add_argument("--agent", metavar="EMAIL", help="one agent's figures (conversations assigned to them)")
     who.add_argument("--team", metavar="NAME", help="one team's figures")
     p.add_argument("--tz", metavar="ZONE", help="time zone of the days, e.g. Europe/Paris (default: the system's)")
+    p.add_argument("--from-hub", action="store_true",
+                   help="the team's figures from the hub's reports (Chatwoot reports API v2) beside the cache's")
     p.add_argument("--json", action="store_true")
     p.set_defaults(run=_cmd_kpi, opens=READ)
     p = sub.add_parser("import", help="import data from other tools: `import surveys FILE.csv`")

@@ -12,12 +12,14 @@ from typing import Any
 from deskapp.demo import chatwoot_contacts as contacts_w
 from deskapp.demo import chatwoot_push as push
 from deskapp.demo import chatwoot_reads as reads
+from deskapp.demo import chatwoot_reports as reports
 from deskapp.demo.chatwoot_common import NOT_FOUND, OTHER_ACCOUNT, Answer, ApiError
 from deskapp.demo.state import DemoState
 
 ROUTE_NOT_FOUND = {"status": 404, "error": "Not Found"}  # ActionDispatch::PublicExceptions for a JSON client
 _ACC = r"/api/v1/accounts/(?P<account>[^/]+)"
 _CONV = _ACC + r"/conversations/(?P<conv_id>[^/]+)"
+_ACC2 = r"/api/v2/accounts/(?P<account>[^/]+)"
 ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Answer]]] = [
     (m, re.compile(p + r"/?$"), fn) for m, p, fn in (
         ("GET", r"/api/v1/profile", reads.profile),
@@ -45,6 +47,12 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Answer]]] = [
         ("POST", _CONV + r"/assignments", push.assign),
         ("GET", _CONV + r"/labels", reads.labels_show),
         ("POST", _CONV + r"/labels", push.set_labels),
+        ("GET", _ACC2 + r"/reports", reports.timeseries),
+        ("GET", _ACC2 + r"/reports/summary", reports.summary),
+        ("GET", _ACC2 + r"/reports/conversations", reports.conversations),
+        ("GET", _ACC2 + r"/summary_reports/agent", reports.agent_summary),
+        ("GET", _ACC2 + r"/summary_reports/team", reports.team_summary),
+        ("GET", _ACC2 + r"/summary_reports/inbox", reports.inbox_summary),
     )
 ]
 

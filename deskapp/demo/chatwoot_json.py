@@ -29,7 +29,7 @@ def iso(ts: float | None) -> str | None:
 
 def agent_json(state: DemoState, a: dict) -> dict:
     """app/views/api/v1/models/_agent.json.jbuilder (availability is AccountUser's enum: online|offline|busy)."""
-    return {"id": a["id"], "account_id": state.account_id, "availability_status": "online",
+    return {"id": a["id"], "account_id": state.account_id, "availability_status": a.get("availability", "online"),
             "auto_offline": True, "confirmed": True, "email": a["email"], "available_name": a["name"],
             "name": a["name"], "role": a["role"], "thumbnail": ""}
 

@@ -18,6 +18,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seconds between live events (default 5)")
     parser.add_argument("--chatwoot-version", choices=("4.x", "3.x"), default="4.x",
                         help="which Chatwoot server behaviour to follow where versions differ (default 4.x)")
+    parser.add_argument("--floor", type=int, default=0, metavar="N",
+                        help="simulate a floor of N agents with availability (default: the seeded few)")
     parser.add_argument("--now", type=int, default=None, metavar="UNIX",
                         help="end the history at this time and run the hub's clock from there (default: today)")
 
@@ -29,11 +31,15 @@ def run(args: argparse.Namespace) -> int:
 
     from deskapp.demo.server import DemoServer  # here, so other verbs don't pay for the demo's imports
 
+    if args.floor and not 8 <= args.floor <= 2000:
+        print("deskapp: --floor takes 8 to 2000 agents", file=sys.stderr)
+        return 2
     if args.live_interval <= 0:
         print("deskapp: --live-interval must be positive", file=sys.stderr)
         return 2
     server = DemoServer(seed=args.seed, scale=args.scale, live=args.live, live_interval=args.live_interval,
-                        port=args.port, host=args.host, now=args.now, chatwoot_version=args.chatwoot_version)
+                        port=args.port, host=args.host, now=args.now, chatwoot_version=args.chatwoot_version,
+                        floor_agents=args.floor)
     try:
         info = server.start()
     except OSError as exc:

@@ -137,7 +137,7 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(status, payload)
         if path.startswith("/rails/active_storage/") and method == "GET":
             return self._send(200, None, raw=ATTACHMENT_BYTES, content_type="application/octet-stream")
-        if path.startswith("/api/v1/") or path.rstrip("/") == "/api":
+        if path.startswith(("/api/v1/", "/api/v2/")) or path.rstrip("/") == "/api":
             api = "chatwoot"
         elif path.startswith("/admin/api/") and path.endswith("/graphql.json"):
             api = "shopify"
@@ -211,14 +211,17 @@ class DemoServer:
 
     def __init__(self, seed: int = 1, scale: str = "small", live: bool = True, live_interval: float = 5.0,
                  port: int = 0, host: str = "127.0.0.1", now: int | None = None,
-                 clock: Callable[[], float] | None = None, chatwoot_version: str = "4.x") -> None:
+                 clock: Callable[[], float] | None = None, chatwoot_version: str = "4.x",
+                 floor_agents: int = 0) -> None:
         """`now` ends the seeded history (and starts the hub's clock there); `clock` replaces that clock;
-        `chatwoot_version` "4.x" | "3.x" picks the server behaviours that differ between versions."""
+        `chatwoot_version` "4.x" | "3.x" picks the server behaviours that differ between versions;
+        `floor_agents` (0: off) grows the team to that many agents (demo/floor_agents.py)."""
         from deskapp.demo.shopify_api import ShopifyApi
 
         self.seed, self.scale, self.live, self.live_interval = seed, scale, live, live_interval
         self.host, self.port = host, port
-        self.state = DemoState(seed=seed, scale=scale, now=now, clock=clock, chatwoot_version=chatwoot_version)
+        self.state = DemoState(seed=seed, scale=scale, now=now, clock=clock, chatwoot_version=chatwoot_version,
+                               floor_agents=floor_agents)
         self.faults = FaultBox(seed)
         self.throttle = Throttle()
         self.shopify = ShopifyApi(self.state)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from deskapp.demo import texts
+from deskapp.demo.floor_agents import add_floor
 from deskapp.demo.rhythm import HOUR
 from deskapp.demo.seed import Contact, Conversation, World, build_world
 from deskapp.demo.timeline import HUMAN_REPLIES, INBOUND, Event
@@ -33,7 +34,8 @@ class DemoState:
     """World + overlays. Every method that touches data takes `self.lock` (handlers run on many threads)."""
 
     def __init__(self, seed: int = 1, scale: str = "small", now: int | None = None,
-                 clock: Callable[[], float] | None = None, chatwoot_version: str = "4.x") -> None:
+                 clock: Callable[[], float] | None = None, chatwoot_version: str = "4.x",
+                 floor_agents: int = 0) -> None:
         if chatwoot_version not in VERSIONS:
             raise ValueError(f"unknown chatwoot_version {chatwoot_version!r} ({' | '.join(VERSIONS)})")
         self.lock = threading.RLock()
@@ -47,6 +49,8 @@ class DemoState:
         self.clock = clock
         self.chatwoot_version = chatwoot_version
         self.world: World = build_world(seed, scale, self.started)
+        if floor_agents:  # a floor of many agents (demo/floor_agents.py); off by default
+            add_floor(self.world, floor_agents, seed)
         self.account_id = 3
         self.tokens = {f"cw-demo-token-{a['id']}": a["id"] for a in self.world.agents}
         self.me_id = 2  # an agent; agent 1 is the administrator (supervisor)

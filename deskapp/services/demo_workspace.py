@@ -97,14 +97,16 @@ def _point_accounts_at(ws: _Workspace, info: dict[str, Any], role: str) -> tuple
 
 
 def start_demo(ws: _Workspace, *, seed: int = 1, scale: str = "small", live: bool = True,
-               live_interval: float = 5.0, role: str = "agent", now: int | None = None) -> DemoWorkspace:
+               live_interval: float = 5.0, role: str = "agent", now: int | None = None,
+               floor_agents: int = 0) -> DemoWorkspace:
     """Start the demo backend on loopback and make sure both demo accounts point at it, the hub account
-    signed in as ``role`` ("agent" or "supervisor"); ``now`` pins the end of the seeded history."""
+    signed in as ``role`` ("agent" or "supervisor"); ``now`` pins the end of the seeded history;
+    ``floor_agents`` (0: off) simulates a floor of that many agents."""
     from deskapp.demo.server import DemoServer
 
     _check_role(role)
     server = DemoServer(seed=seed, scale=scale, live=live, live_interval=live_interval, port=0, host="127.0.0.1",
-                        now=now)
+                        now=now, floor_agents=floor_agents)
     info = server.start()
     try:
         try:

@@ -30,12 +30,14 @@ from PySide6.QtWidgets import (
 from deskapp.domain.changes import NOTHING, Changes
 from deskapp.services import inbox, stats
 from deskapp.services.gui_services import GuiServices, SyncEngine, SyncEvent
+from deskapp.services.hub_reports import HubReportService
 from deskapp.services.order_actions import OrderActionService
 from deskapp.services.workspace import AppWorkspace, Database
 from deskapp.ui import icons
 from deskapp.ui.accounts_dialog import AccountsDialog, AccountsWidget
 from deskapp.ui.conversation_actions import ConversationActions
 from deskapp.ui.demo_roles import DemoRoles
+from deskapp.ui.hub_figures import install as install_hub_figures
 from deskapp.ui.inbox_page import InboxPage
 from deskapp.ui.offline_banner import OfflineBanner
 from deskapp.ui.outbox_panel import OutboxPanel
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
     from deskapp.ui.view_dialog import SavedViewDialog
 
 log = logging.getLogger(__name__)
-TAB_NAMES = ("inbox", "me", "team", "templates", "settings")  # what --tab and select_tab accept
+TAB_NAMES = ("inbox", "me", "team", "hub", "templates", "settings")  # what --tab and select_tab accept
 
 
 class SyncBridge(QObject):
@@ -158,6 +160,9 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         if self.performance is not None:
             self.performance.conversations_opened.connect(self._open_kpi_conversations)
             self.performance.supervisor_changed.connect(self._supervisor_changed)
+            # supervisors also read the team's figures from the hub's reports (ui/hub_figures.py)
+            self.hub_figures = install_hub_figures(self.performance, HubReportService(self.ws, self.services.reports),
+                                                   self.tasks, clock=self.clock)
         self.tabs.addTab(self.performance or self._placeholder("KPIs are shown in the full window."),
                          icons.icon("performance"), "My performance")
         self.templates = (TemplatesTab(self.ws, actions=self.actions_ctl.actions, runner=self.tasks)
@@ -213,9 +218,11 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         agent has no such screen (the Team tab is for supervisors)."""
         if name not in TAB_NAMES:
             raise ValueError(f"unknown tab {name!r} (expected one of {', '.join(TAB_NAMES)})")
-        if name in ("me", "team"):
-            if self.performance is None or self.performance.show_view(name) is None:
+        if name in ("me", "team", "hub"):
+            if self.performance is None or self.performance.show_view("team" if name == "hub" else name) is None:
                 return None
+            if name == "hub":  # the team's figures from the hub, beside Team performance
+                self.performance.tabs.setCurrentWidget(self.hub_figures)
             widget: QWidget | None = self.performance
         else:
             widget = {"inbox": self.page, "templates": self.templates, "settings": self.settings_tab}[name]

@@ -81,6 +81,8 @@ def screenshot(app: QApplication, window: MainWindow, target: Path, tab: str = "
             return window.select_tab(tab) is not None and _inbox_ready(window)
         if tab in ("me", "team"):
             return _performance_ready(window, tab)
+        if tab == "hub":
+            return window.select_tab(tab) is not None and window.hub_figures.reading is not None
         return _list_ready(window, tab, reloaded)
 
     def poll() -> None:
@@ -93,7 +95,8 @@ def screenshot(app: QApplication, window: MainWindow, target: Path, tab: str = "
         elif time.monotonic() - started > TIMEOUT_S:
             timer.stop()
             why = {"inbox": f"no conversation to show (rows={window.page.model.rowCount()})",
-                   "team": "no Team performance figures: the tab is for supervisors (try --demo --as supervisor)"}
+                   "team": "no Team performance figures: the tab is for supervisors (try --demo --as supervisor)",
+                   "hub": "no figures from the hub: the tab is for supervisors (try --demo --as supervisor)"}
             print(f"deskapp: {tab} not ready after {TIMEOUT_S} s: {why.get(tab, 'its data did not arrive')}",
                   file=sys.stderr)
             app.exit(1)
