@@ -50,7 +50,7 @@ def _record(body: Any, what: str) -> dict[str, Any]:
     """One record: bare, or inside ``payload`` (update and show wrap it, create does not)."""
     if isinstance(body, dict) and isinstance(body.get("payload"), dict):
         body = body["payload"]
-    if not isinstance(body, dict) or as_int(body.get("id")) is None:
+    if not isinstance(body, dict) or not as_int(body.get("id")):
         raise PayloadError(f"{what}: expected a record with an id")
     return body
 
@@ -68,7 +68,7 @@ def rule_from_wire(raw: dict[str, Any]) -> AutomationRule:
     return AutomationRule(id=as_int(raw.get("id")), name=str(raw.get("name") or ""),
                           event_name=str(raw.get("event_name") or ""), conditions=parse_conditions(conditions),
                           actions=parse_actions(actions), description=str(raw.get("description") or ""),
-                          active=bool(raw.get("active", True)), created_on=as_int(raw.get("created_on")))
+                          active=bool(raw.get("active", True)), created_on=as_int(raw.get("created_on")) or None)
 
 
 def macro_from_wire(raw: dict[str, Any]) -> Macro:
@@ -99,6 +99,22 @@ class ChatwootAutomation:
             return response.json()
         except ValueError as exc:
             raise PayloadError(f"{what}: the answer is not JSON") from exc
+
+    # -- what a rule can name ---------------------------------------------------------------------
+    def pickers(self) -> dict[str, list[Any]]:
+        """The account's inboxes, teams, agents (id, name) and label titles: what conditions and actions name."""
+        def listed(path: str, what: str) -> list[dict[str, Any]]:
+            body = self._call("GET", path, what)
+            return [x for x in body if isinstance(x, dict)] if isinstance(body, list) else _records(body, what)
+
+        def named(items: list[dict[str, Any]], *extra: str) -> list[dict[str, Any]]:
+            return [{"id": as_int(i.get("id")), "name": str(i.get("name") or ""), **{k: i.get(k) for k in extra}}
+                    for i in items if as_int(i.get("id"))]
+
+        return {"inboxes": named(listed("/inboxes", "list inboxes"), "channel_type"),
+                "teams": named(listed("/teams", "list teams")),
+                "agents": named(listed("/agents", "list agents")),
+                "labels": [str(x.get("title")) for x in listed("/labels", "list labels") if x.get("title")]}
 
     # -- automation rules -------------------------------------------------------------------------
     def rules(self) -> list[AutomationRule]:

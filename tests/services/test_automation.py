@@ -1,0 +1,136 @@
+"""The automation service over a real SQLite cache synced from the demo hub: rules fetched, saved and refused,
+and the preview's counts checked against the hub's own world."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from deskapp.connectors.chatwoot import ChatwootConnector
+from deskapp.connectors.chatwoot_automation import ChatwootAutomation
+from deskapp.connectors.http import HttpClient
+from deskapp.credentials import SecretStore
+from deskapp.demo.server import DemoServer
+from deskapp.domain import AccountKind
+from deskapp.domain.automation import Action, AutomationRule, Condition
+from deskapp.services.automation import AutomationError, AutomationService
+from deskapp.store import accounts as account_store
+from deskapp.store import migrate
+from deskapp.store.engine import Database
+from deskapp.sync.engine import SyncEngine
+from tests.demo.conftest import PINNED_NOW
+
+DAY = 86400
+WHATSAPP_INBOX = "3"  # the seeded world's inbox order: email, web chat, WhatsApp, ...
+REFUND_TO_RETURNS = AutomationRule(
+    None, "WhatsApp + intent refund → Returns, high", "conversation_created",
+    (Condition("inbox_id", "equal_to", (WHATSAPP_INBOX,), "AND"), Condition("labels", "equal_to", ("refund",))),
+    (Action("assign_team", (2,)), Action("change_priority", ("high",))))
+
+
+@pytest.fixture(scope="module")
+def synced(tmp_path_factory) -> Iterator[tuple[DemoServer, Database, int]]:
+    """The small demo world synced once into a cache of its own (the tests only read it, or write rules)."""
+    server = DemoServer(seed=11, scale="small", live=False, now=PINNED_NOW)
+    info = server.start()
+    db = Database(Path(tmp_path_factory.mktemp("rules")) / "cache.sqlite3")
+    migrate.upgrade(db)
+    with db.write() as conn:
+        account_id = account_store.insert_account(conn, "chatwoot", "hub", info["url"],
+                                                  {"account_id": info["chatwoot_account_id"]})
+
+    def chatwoot(account, _secrets):
+        return ChatwootConnector(account.base_url, account.settings["account_id"], info["chatwoot_token"])
+
+    SyncEngine(db, SecretStore("rules-tests"), registry={AccountKind.CHATWOOT: chatwoot}).sync_account_once(account_id)
+    try:
+        yield server, db, account_id
+    finally:
+        db.close()
+        server.stop()
+
+
+def service(server: DemoServer, db: Database, agent: int = 1) -> AutomationService:
+    def hub(_account_id: int) -> ChatwootAutomation:
+        http = HttpClient(server.url, {"api_access_token": f"cw-demo-token-{agent}"}, sleep=lambda s: None)
+        return ChatwootAutomation(http, server.state.account_id)
+    return AutomationService(db, hub=hub)
+
+
+def test_the_preview_counts_what_the_hub_holds(synced):
+    server, db, account_id = synced
+    svc = service(server, db)
+    svc.refresh(account_id)
+    preview = svc.preview(account_id, REFUND_TO_RETURNS, now=PINNED_NOW, days=30)
+    since = PINNED_NOW - 30 * DAY
+    expected = {str(c.id) for c in server.state.conversations
+                if c.channel == "whatsapp" and "refund" in c.labels and c.created_at >= since}
+    assert len(expected) > 3  # the seeded month has several
+    assert {h.external_id for h in preview.hits} == expected
+    assert preview.scanned == sum(1 for c in server.state.conversations if c.created_at >= since)
+    assert preview.summary.startswith(f"Would have matched {len(expected)} conversations in the last 30 days")
+    by_id = {str(c.id): c for c in server.state.conversations}
+    for hit in preview.hits:
+        conv = by_id[hit.external_id]
+        texts = [(e.text, e.changes) for e in hit.effects]
+        assert texts == [("team → Returns & Billing", conv.team_id != 2),
+                         ("priority → high", conv.priority != "high")]
+
+
+def test_content_rules_preview_each_incoming_message(synced):
+    server, db, account_id = synced
+    svc = service(server, db)
+    svc.refresh(account_id)
+    rule = AutomationRule(None, "order words", "message_created",
+                          (Condition("content", "contains", ("ORDER",)),), (Action("add_label", ("order-status",)),))
+    preview = svc.preview(account_id, rule, now=PINNED_NOW, days=3)
+    since = PINNED_NOW - 3 * DAY
+    expected = {str(c.id) for c in server.state.conversations for m in server.state.messages(c)
+                if m["message_type"] == 0 and m["created_at"] >= since and "order" in (m["content"] or "").lower()}
+    assert {h.external_id for h in preview.hits} == expected
+    assert preview.scanned_unit == "messages"
+
+
+def test_saving_writes_to_the_hub_and_the_cache(synced):
+    server, db, account_id = synced
+    svc = service(server, db)
+    saved = svc.save_rule(account_id, REFUND_TO_RETURNS)
+    assert saved.id in server.state.automation_rules
+    assert [r.name for r in svc.cached_rules(account_id)] == [REFUND_TO_RETURNS.name]
+    svc.set_rule_active(account_id, saved.id, False)
+    assert server.state.automation_rules[saved.id]["active"] is False
+    assert svc.cached_rules(account_id)[0].active is False
+    svc.delete_rule(account_id, saved.id)
+    assert svc.cached_rules(account_id) == [] and not server.state.automation_rules
+
+
+def test_refusals_are_said_in_the_hubs_words_and_change_nothing(synced):
+    server, db, account_id = synced
+    svc = service(server, db)
+    with pytest.raises(AutomationError, match="needs at least one action"):
+        svc.save_rule(account_id, AutomationRule(None, "empty", "conversation_created", (), ()))
+    with pytest.raises(AutomationError, match="administrators"):
+        service(server, db, agent=2).save_rule(account_id, REFUND_TO_RETURNS)
+    with pytest.raises(AutomationError, match="the hub refused it: base: not found"):
+        svc.set_rule_active(account_id, 404, True)
+    assert not server.state.automation_rules
+
+
+def test_an_agent_refreshes_macros_without_rules(synced):
+    server, db, account_id = synced
+    svc = service(server, db, agent=2)
+    svc.refresh(account_id)
+    assert svc.cached_rules(account_id) == []
+    assert {i["name"] for i in svc.pickers(account_id)["inboxes"]} >= {"WhatsApp"}
+
+
+def test_an_unreachable_hub_is_a_clear_error(synced):
+    _server, db, account_id = synced
+
+    def hub(_account_id: int) -> ChatwootAutomation:
+        return ChatwootAutomation(HttpClient("http://127.0.0.1:9", {}, max_attempts=1, timeout=(0.5, 0.5)), 3)
+
+    with pytest.raises(AutomationError, match="could not be reached; nothing was changed"):
+        AutomationService(db, hub=hub).save_rule(account_id, REFUND_TO_RETURNS)
