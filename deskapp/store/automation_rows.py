@@ -81,3 +81,33 @@ def incoming_messages_since(conn: Connection, account_id: int, since: int) -> li
            " WHERE c.account_id = :a AND c.last_message_at >= :since AND m.direction = 'in' AND m.deleted = 0"
            " ORDER BY m.sent_at")
     return [RuleSubject(*row) for row in conn.execute(text(sql), {"a": account_id, "since": since})]
+
+
+@dataclass(frozen=True, slots=True)
+class MacroTarget:
+    """What a macro's actions start from on one conversation (local ids)."""
+
+    conversation_id: int
+    account_id: int
+    assignee_id: int | None
+    labels: str  # JSON list
+
+
+def macro_targets(conn: Connection, conversation_ids: list[int]) -> list[MacroTarget]:
+    """The conversations that exist among these ids, in the order given."""
+    found = {}
+    for cid in dict.fromkeys(int(c) for c in conversation_ids):
+        row = conn.execute(text("SELECT id, account_id, assignee_id, labels FROM conversation WHERE id = :id"),
+                           {"id": cid}).first()
+        if row is not None:
+            found[cid] = MacroTarget(*row)
+    return list(found.values())
+
+
+def local_id(conn: Connection, account_id: int, table: str, external_id: str) -> int | None:
+    """The cache's id of the hub's agent or team `external_id`."""
+    if table not in ("agent", "team"):
+        raise ValueError(f"no hub id lookup for {table!r}")
+    found = conn.execute(text(f"SELECT id FROM {table} WHERE account_id = :a AND external_id = :e"),
+                         {"a": account_id, "e": str(external_id)}).scalar()
+    return None if found is None else int(found)

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from deskapp.connectors.chatwoot import ChatwootConnector
 from deskapp.connectors.chatwoot_automation import ChatwootAutomation
@@ -14,12 +15,17 @@ from deskapp.connectors.http import HttpClient
 from deskapp.credentials import SecretStore
 from deskapp.demo.server import DemoServer
 from deskapp.domain import AccountKind
-from deskapp.domain.automation import Action, AutomationRule, Condition
+from deskapp.domain.automation import Action, AutomationRule, Condition, Macro
+from deskapp.services.actions import ActionError, ActionService
 from deskapp.services.automation import AutomationError, AutomationService
+from deskapp.services.macros import MacroRunner
 from deskapp.store import accounts as account_store
 from deskapp.store import migrate
 from deskapp.store.engine import Database
+from deskapp.store.outbox import OutboxStore
+from deskapp.store.profile import ProfileStore
 from deskapp.sync.engine import SyncEngine
+from deskapp.sync.replay import Replayer
 from tests.demo.conftest import PINNED_NOW
 
 DAY = 86400
@@ -134,3 +140,47 @@ def test_an_unreachable_hub_is_a_clear_error(synced):
 
     with pytest.raises(AutomationError, match="could not be reached; nothing was changed"):
         AutomationService(db, hub=hub).save_rule(account_id, REFUND_TO_RETURNS)
+
+
+def test_a_macro_goes_through_the_outbox_exactly_once(synced, tmp_path):
+    server, db, account_id = synced
+    profile = ProfileStore(tmp_path / "profile.sqlite3")
+    outbox = OutboxStore(tmp_path / "outbox.sqlite3")
+    actions = ActionService(db, outbox, profile)
+    with db.read() as conn:
+        local = dict(conn.execute(text(
+            "SELECT external_id, id FROM conversation WHERE account_id = :a AND status = 'open'"
+            " ORDER BY external_id LIMIT 2"), {"a": account_id}).tuples().all())
+    macro = Macro(7, "Refund sent", (Action("add_label", ("refund",)), Action("assign_team", ("2",)),
+                                    Action("send_message", ("Your refund is on its way.",)),
+                                    Action("change_priority", ("high",)), Action("resolve_conversation")))
+    result = MacroRunner(db, actions).run(macro, list(local.values()))
+    assert len(result.client_ids) == 2 * 5
+    with db.read() as conn:  # the cache shows it at once, before anything was sent
+        states = conn.execute(text("SELECT status, priority FROM conversation WHERE id IN (:a, :b)"),
+                              {"a": min(local.values()), "b": max(local.values())}).tuples().all()
+    assert states == [("resolved", "high")] * 2
+    connector = ChatwootConnector(server.url, server.state.account_id, server.state.chatwoot_token)
+    replayer = Replayer(db, outbox, hold_s=0, rate=1000, burst=1000)
+    first = replayer.replay_account(account_id, connector)
+    again = replayer.replay_account(account_id, connector)
+    assert first.sent == 10 and again.sent == 0
+    for ext in local:
+        conv = server.state.conversation(int(ext))
+        replies = [m for m in server.state.messages(conv) if m["content"] == "Your refund is on its way."]
+        assert len(replies) == 1
+        assert (conv.status, conv.priority, conv.team_id, "refund" in conv.labels) == ("resolved", "high", 2, True)
+    outbox.close()
+    profile.close()
+
+
+def test_a_macro_with_an_action_the_outbox_cannot_hold_queues_nothing(synced, tmp_path):
+    _server, db, _account_id = synced
+    outbox = OutboxStore(tmp_path / "outbox.sqlite3")
+    profile = ProfileStore(tmp_path / "profile.sqlite3")
+    macro = Macro(8, "Mute", (Action("add_label", ("spam",)), Action("mute_conversation")))
+    with pytest.raises(ActionError, match="cannot queue: mute_conversation"):
+        MacroRunner(db, ActionService(db, outbox, profile)).run(macro, [1])
+    assert outbox.items() == []
+    outbox.close()
+    profile.close()
