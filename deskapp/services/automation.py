@@ -8,6 +8,7 @@ Every method does I/O: the UI calls them from its worker pool, never on the GUI 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,6 +40,11 @@ from deskapp.store.accounts import list_accounts
 from deskapp.store.engine import Database
 
 DAY = 86400
+# our template variables -> the placeholders the hub fills itself in an outgoing message (Liquid)
+_HUB_VARS = {"customer.name": "contact.name", "customer.first_name": "contact.first_name",
+             "customer.last_name": "contact.last_name", "customer.email": "contact.email",
+             "customer.phone": "contact.phone", "conversation.id": "conversation.id"}
+_JINJA_VAR = re.compile(r"\{\{\s*([a-z_]+\.[a-z_]+)\s*\}\}")
 
 
 class AutomationError(Exception):
@@ -121,10 +127,12 @@ class AutomationService:
             found = rows.load_hub_list(conn, account_id, "pickers")
         return found if isinstance(found, dict) else {"inboxes": [], "teams": [], "agents": [], "labels": []}
 
-    def refresh(self, account_id: int, *, macros_only: bool = False) -> None:
-        """Fetch rules (supervisors only: an agent's 401 leaves them out), macros and pickers into the cache."""
+    def refresh(self, account_id: int, *, macros_only: bool = False) -> bool:
+        """Fetch rules, macros and pickers into the cache; False when the hub shows this user no rules (they are
+        for administrators: an agent's 401 leaves them out)."""
         hub = self.hub(account_id)
         fetched: dict[str, Any] = {}
+        readable = True
         try:
             fetched["macros"] = [_wire_macro(m) for m in hub.macros()]
             if not macros_only:
@@ -132,12 +140,13 @@ class AutomationService:
                 try:
                     fetched["automation_rules"] = [_wire_rule(r) for r in hub.rules()]
                 except AuthError:
-                    fetched["automation_rules"] = []  # an agent: the hub shows rules to administrators only
+                    fetched["automation_rules"], readable = [], False
         except ConnectorError as exc:
             raise AutomationError(f"the hub could not be read: {exc}") from exc
         with self.db.write() as conn:
             for kind, records in fetched.items():
                 rows.save_hub_list(conn, account_id, kind, records)
+        return readable
 
     # -- writing ---------------------------------------------------------------------------------
     def save_rule(self, account_id: int, rule: AutomationRule) -> AutomationRule:
@@ -216,6 +225,29 @@ class AutomationService:
         ordered = sorted(hits.values(), key=lambda h: -h.created_at)
         unit = "messages" if rule.event_name == "message_created" else "conversations"
         return Preview(tuple(ordered), len(subjects), unit, days, time.perf_counter() - started)
+
+
+def hub_message(template_body: str) -> str:
+    """A template's body as the hub's automation can send it: our customer variables become its Liquid
+    placeholders; AutomationError when it uses anything the hub cannot fill (orders, agent, logic)."""
+    converted = _JINJA_VAR.sub(lambda m: "{{" + _HUB_VARS[m.group(1)] + "}}" if m.group(1) in _HUB_VARS
+                               else m.group(0), template_body)
+    leftover = [m.group(1) for m in _JINJA_VAR.finditer(converted) if m.group(1) not in _HUB_VARS.values()]
+    if leftover or "{%" in converted:
+        what = ", ".join(leftover) or "template logic"
+        raise AutomationError(f"the hub cannot fill {what} in a rule's message")
+    return converted
+
+
+def acknowledgements(templates: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(name, hub message) of the templates a rule can send: those whose variables the hub fills."""
+    out = []
+    for name, body in templates:
+        try:
+            out.append((name, hub_message(body)))
+        except AutomationError:
+            continue
+    return out
 
 
 def _facts(s: rows.RuleSubject, inbox_ids: dict[str, str], event: str) -> ConversationFacts:

@@ -17,7 +17,7 @@ from deskapp.demo.server import DemoServer
 from deskapp.domain import AccountKind
 from deskapp.domain.automation import Action, AutomationRule, Condition, Macro
 from deskapp.services.actions import ActionError, ActionService
-from deskapp.services.automation import AutomationError, AutomationService
+from deskapp.services.automation import AutomationError, AutomationService, acknowledgements, hub_message
 from deskapp.services.macros import MacroRunner
 from deskapp.store import accounts as account_store
 from deskapp.store import migrate
@@ -68,7 +68,7 @@ def service(server: DemoServer, db: Database, agent: int = 1) -> AutomationServi
 def test_the_preview_counts_what_the_hub_holds(synced):
     server, db, account_id = synced
     svc = service(server, db)
-    svc.refresh(account_id)
+    assert svc.refresh(account_id) is True
     preview = svc.preview(account_id, REFUND_TO_RETURNS, now=PINNED_NOW, days=30)
     since = PINNED_NOW - 30 * DAY
     expected = {str(c.id) for c in server.state.conversations
@@ -127,7 +127,7 @@ def test_refusals_are_said_in_the_hubs_words_and_change_nothing(synced):
 def test_an_agent_refreshes_macros_without_rules(synced):
     server, db, account_id = synced
     svc = service(server, db, agent=2)
-    svc.refresh(account_id)
+    assert svc.refresh(account_id) is False
     assert svc.cached_rules(account_id) == []
     assert {i["name"] for i in svc.pickers(account_id)["inboxes"]} >= {"WhatsApp"}
 
@@ -184,3 +184,12 @@ def test_a_macro_with_an_action_the_outbox_cannot_hold_queues_nothing(synced, tm
     assert outbox.items() == []
     outbox.close()
     profile.close()
+
+
+def test_an_acknowledgement_template_becomes_the_hubs_placeholders():
+    assert hub_message("Hi {{ customer.first_name }}, we got it (#{{conversation.id}}).") == \
+        "Hi {{contact.first_name}}, we got it (#{{conversation.id}})."
+    with pytest.raises(AutomationError, match=r"order\.tracking_url"):
+        hub_message("Track it: {{ order.tracking_url }}")
+    assert acknowledgements([("ok", "Thanks {{ customer.name }}"), ("no", "{% if x %}y{% endif %}")]) == [
+        ("ok", "Thanks {{contact.name}}")]
