@@ -35,18 +35,20 @@ class MacroRunner:
         self.db = db
         self.actions = actions
 
-    def run(self, macro: Macro, conversation_ids: list[int]) -> ActionResult:
-        """Queue the macro's actions on each conversation, in the macro's order; ActionError says why not."""
+    def run(self, macro: Macro, conversation_ids: list[int], *, account_id: int | None = None) -> ActionResult:
+        """Queue the macro's actions on each conversation (of the hub account the macro belongs to, when given),
+        in the macro's order; ActionError says why not."""
         missing = unqueueable(macro)
         if missing:
             raise ActionError(f"macro {macro.name!r} has actions the app cannot queue: {', '.join(missing)}")
         if not macro.actions:
             raise ActionError(f"macro {macro.name!r} has no actions")
         with self.db.read() as conn:
-            targets = rows.macro_targets(conn, conversation_ids)
+            targets = [t for t in rows.macro_targets(conn, conversation_ids)
+                       if account_id is None or t.account_id == account_id]
             steps = {t.conversation_id: self._steps(conn, t, macro.actions) for t in targets}
         if not targets:
-            raise ActionError("none of these conversations is in the cache")
+            raise ActionError("none of these conversations is on the macro's hub")
         queued = [self._queue(cid, method, args) for cid, plan in steps.items() for method, args in plan]
         return ActionResult(tuple(queued), Changes.of(conversations=steps))
 
