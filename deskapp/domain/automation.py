@@ -213,12 +213,15 @@ def _or(a: bool | None, b: bool | None) -> bool | None:
 
 def rule_matches(rule: AutomationRule, facts: ConversationFacts) -> bool:
     """Whether the hub would run the rule's actions for this conversation at the rule's event."""
-    if operator_problems(rule):
-        return False
+    return not operator_problems(rule) and conditions_match(rule.conditions, facts)
+
+
+def conditions_match(conditions: Sequence[Condition], facts: ConversationFacts) -> bool:
+    """The conditions' verdict alone (the caller has checked each operator is allowed for its key)."""
     terms: list[bool | None] = []  # OR of AND-chains, as SQL reads `a AND b OR c`
     chain: bool | None = True
     joiner: str | None = None
-    for cond in rule.conditions:
+    for cond in conditions:
         result = condition_holds(cond, facts)
         if cond.attribute_key == "labels" and result is False:
             return False  # the label test runs before the query and ends the evaluation

@@ -30,10 +30,11 @@ from deskapp.domain.automation import (
     ConversationFacts,
     Effect,
     Macro,
+    conditions_match,
     draft_problems,
     effects,
+    operator_problems,
     rule_errors,
-    rule_matches,
 )
 from deskapp.store import automation_rows as rows
 from deskapp.store.accounts import list_accounts
@@ -207,17 +208,19 @@ class AutomationService:
         inbox_ids = {str(i["name"]): str(i["id"]) for i in pick.get("inboxes", [])}
         names = {"team": {str(t["id"]): t["name"] for t in pick.get("teams", [])},
                  "agent": {str(a["id"]): a["name"] for a in pick.get("agents", [])}}
+        reads_message = any(c.attribute_key in ("content", "message_type") for c in rule.conditions)
         with self.db.read() as conn:
             if rule.event_name == "message_created":
                 subjects = rows.incoming_messages_since(conn, account_id, since)
             else:
-                subjects = rows.conversations_since(conn, account_id, since)
+                subjects = rows.conversations_since(conn, account_id, since, with_text=reads_message)
         hits: dict[int, PreviewHit] = {}
-        for subject in subjects:
+        runs = not operator_problems(rule)  # the hub refuses such a rule at event time: it matches nothing
+        for subject in subjects if runs else ():
             if subject.conversation_id in hits:
                 continue  # one message of it matched already
             facts = _facts(subject, inbox_ids, rule.event_name)
-            if rule_matches(rule, facts):
+            if conditions_match(rule.conditions, facts):
                 title = " — ".join(x for x in (subject.customer, subject.subject) if x) or f"#{subject.external_id}"
                 hits[subject.conversation_id] = PreviewHit(
                     subject.conversation_id, subject.external_id, title, subject.channel, subject.created_at,
