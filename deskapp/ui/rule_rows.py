@@ -183,9 +183,11 @@ class ActionRow(QWidget):
 class RowList(QWidget):
     """A column of rows with an "Add" button under them."""
 
-    def __init__(self, make_row: Callable[[Callable[[QWidget], None]], QWidget], add_text: str) -> None:
+    def __init__(self, make_row: Callable[[Callable[[QWidget], None]], QWidget], add_text: str,
+                 on_change: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.make_row = make_row
+        self.on_change = on_change or (lambda: None)
         self.rows: list[QWidget] = []
         self.layout_ = QVBoxLayout(self)
         self.layout_.setContentsMargins(0, 0, 0, 0)
@@ -197,12 +199,14 @@ class RowList(QWidget):
         row = self.make_row(self.remove)
         self.rows.append(row)
         self.layout_.insertWidget(len(self.rows) - 1, row)
+        self.on_change()
         return row
 
     def remove(self, row: QWidget) -> None:
         self.rows.remove(row)
         row.setParent(None)
         row.deleteLater()
+        self.on_change()
 
     def clear(self) -> None:
         for row in list(self.rows):

@@ -51,12 +51,18 @@ class RuleEditor(QWidget):
         self.event.setAccessibleName("When")
         for event in EVENTS:
             self.event.addItem(EVENT_TEXT[event], event)
-        self.conditions = RowList(lambda remove: ConditionRow(pickers, remove), "Add condition")
+        self.conditions = RowList(lambda remove: ConditionRow(pickers, remove), "Add condition", self._joiners)
         self.actions = RowList(lambda remove: ActionRow(RULE_ACTIONS, pickers, templates, remove), "Add action")
         form.addRow("Name", self.name)
         form.addRow("When", self.event)
         form.addRow("If", self.conditions)
         form.addRow("Then", self.actions)
+
+    def _joiners(self) -> None:
+        """The last condition joins nothing: its and/or is hidden (and sent as null)."""
+        for i, row in enumerate(self.conditions.rows):
+            if isinstance(row, ConditionRow):
+                row.joiner.setVisible(i < len(self.conditions.rows) - 1)
 
     def load(self, rule: AutomationRule | None) -> None:
         self.conditions.clear()

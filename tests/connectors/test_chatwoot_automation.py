@@ -38,7 +38,8 @@ def test_rules_round_trip_through_the_hub(hub):
     api = client(hub)
     assert api.rules() == []
     made = api.create_rule(REFUND_ON_WHATSAPP)
-    assert made.id == 1 and made.conditions == REFUND_ON_WHATSAPP.conditions and made.created_on == PINNED_NOW
+    assert made.id == 1 and made.conditions == REFUND_ON_WHATSAPP.conditions
+    assert PINNED_NOW <= made.created_on < PINNED_NOW + 60  # the hub's clock runs on from its pinned start
     assert api.rule(made.id) == made
     off = api.set_rule_active(made.id, False)
     assert off.active is False and off.actions == made.actions
