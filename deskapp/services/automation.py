@@ -8,6 +8,8 @@ Every method does I/O: the UI calls them from its worker pool, never on the GUI 
 from __future__ import annotations
 
 import json
+import logging
+import math
 import re
 import time
 from collections.abc import Callable
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deskapp.connectors.base import AuthError, ConnectorError
+from deskapp.connectors.chatwoot import ChatwootConnector
 from deskapp.connectors.chatwoot_automation import (
     ChatwootAutomation,
     HubRefused,
@@ -41,6 +44,8 @@ from deskapp.store.accounts import list_accounts
 from deskapp.store.engine import Database
 
 DAY = 86400
+HUB_LISTS_EVERY = 900.0  # seconds between two fetches of a hub's rules, macros and pickers by the sync engine
+log = logging.getLogger(__name__)
 # our template variables -> the placeholders the hub fills itself in an outgoing message (Liquid)
 _HUB_VARS = {"customer.name": "contact.name", "customer.first_name": "contact.first_name",
              "customer.last_name": "contact.last_name", "customer.email": "contact.email",
@@ -228,6 +233,30 @@ class AutomationService:
         ordered = sorted(hits.values(), key=lambda h: -h.created_at)
         unit = "messages" if rule.event_name == "message_created" else "conversations"
         return Preview(tuple(ordered), len(subjects), unit, days, time.perf_counter() - started)
+
+
+class HubListsSync:
+    """A sync engine before-pull step: a Chatwoot hub's rules, macros and pickers fetched into the cache over the
+    account's own connection, at most every ``every`` seconds, so the Rules screen and the macro palette have
+    them offline. A failure is logged and left for the next pass: it never holds up the pull."""
+
+    def __init__(self, db: Database, *, every: float = HUB_LISTS_EVERY,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.db, self.every, self.clock = db, every, clock
+        self._last: dict[int, float] = {}
+
+    def __call__(self, account_id: int, connector: object) -> None:
+        if not isinstance(connector, ChatwootConnector):
+            return
+        now = self.clock()
+        if now - self._last.get(account_id, -math.inf) < self.every:
+            return
+        self._last[account_id] = now
+        hub = ChatwootAutomation(connector.http, connector.account_id)
+        try:
+            AutomationService(self.db, hub=lambda _a: hub).refresh(account_id)
+        except AutomationError as exc:
+            log.warning("automation rules and macros of account %s not refreshed: %s", account_id, exc)
 
 
 def hub_message(template_body: str) -> str:

@@ -17,10 +17,16 @@ from deskapp.demo.server import DemoServer
 from deskapp.domain import AccountKind
 from deskapp.domain.automation import Action, AutomationRule, Condition, Macro
 from deskapp.services.actions import ActionError, ActionService
-from deskapp.services.automation import AutomationError, AutomationService, acknowledgements, hub_message
+from deskapp.services.automation import (
+    AutomationError,
+    AutomationService,
+    HubListsSync,
+    acknowledgements,
+    hub_message,
+)
 from deskapp.services.macros import MacroRunner
 from deskapp.store import accounts as account_store
-from deskapp.store import migrate
+from deskapp.store import automation_rows, migrate
 from deskapp.store.engine import Database
 from deskapp.store.outbox import OutboxStore
 from deskapp.store.profile import ProfileStore
@@ -193,3 +199,27 @@ def test_an_acknowledgement_template_becomes_the_hubs_placeholders():
         hub_message("Track it: {{ order.tracking_url }}")
     assert acknowledgements([("ok", "Thanks {{ customer.name }}"), ("no", "{% if x %}y{% endif %}")]) == [
         ("ok", "Thanks {{contact.name}}")]
+
+
+def test_the_sync_engine_keeps_the_hubs_rules_in_the_cache(synced):
+    server, db, account_id = synced
+    service(server, db).save_rule(account_id, REFUND_TO_RETURNS)
+    with db.write() as conn:  # as if never fetched
+        automation_rows.save_hub_list(conn, account_id, "automation_rules", [])
+    ticks = iter([0.0, 10.0])
+    step = HubListsSync(db, every=900, clock=lambda: next(ticks))
+
+    def as_supervisor(account, _secrets):
+        return ChatwootConnector(account.base_url, account.settings["account_id"], "cw-demo-token-1")
+
+    engine = SyncEngine(db, SecretStore("rules-tests"), registry={AccountKind.CHATWOOT: as_supervisor},
+                        before_pull=[step])
+    cached = AutomationService(db, hub=service(server, db).hub)
+    fetches = "GET /api/v1/accounts/{id}/automation_rules"
+    before = server.state.requests[fetches]
+    engine.sync_account_once(account_id)
+    assert [r.name for r in cached.cached_rules(account_id)] == [REFUND_TO_RETURNS.name]
+    assert server.state.requests[fetches] == before + 1
+    engine.sync_account_once(account_id)  # ten seconds later: not fetched again
+    assert server.state.requests[fetches] == before + 1
+    server.state.automation_rules.clear()
