@@ -218,7 +218,8 @@ class AutomationService:
             if rule.event_name == "message_created":
                 subjects = rows.incoming_messages_since(conn, account_id, since)
             else:
-                subjects = rows.conversations_since(conn, account_id, since, with_text=reads_message)
+                subjects = rows.conversations_since(conn, account_id, since, with_text=reads_message,
+                                                    changed=rule.event_name == "conversation_updated")
         hits: dict[int, PreviewHit] = {}
         runs = not operator_problems(rule)  # the hub refuses such a rule at event time: it matches nothing
         for subject in subjects if runs else ():

@@ -66,13 +66,15 @@ _BASE = (
 )
 
 
-def conversations_since(conn: Connection, account_id: int, since: int, *, with_text: bool = True) -> list[RuleSubject]:
-    """Conversations of the account created since `since`, each with its first incoming message (None without
-    ``with_text``: a rule that reads no message skips the look-up)."""
+def conversations_since(conn: Connection, account_id: int, since: int, *, with_text: bool = True,
+                        changed: bool = False) -> list[RuleSubject]:
+    """Conversations of the account created (``changed``: updated) since `since`, each with its first incoming
+    message (None without ``with_text``: a rule that reads no message skips the look-up)."""
     first_in = ("(SELECT m.text FROM message m WHERE m.conversation_id = c.id AND m.direction = 'in'"
                 " AND m.deleted = 0 ORDER BY m.sent_at, m.id LIMIT 1)") if with_text else "NULL"
+    column = "c.updated_at" if changed else "c.created_at"
     # `+c.account_id`: walk the created_at index over the window, not the whole account's (account, id) index
-    sql = _BASE.format(text=first_in) + " WHERE +c.account_id = :a AND c.created_at >= :since ORDER BY c.created_at"
+    sql = _BASE.format(text=first_in) + f" WHERE +c.account_id = :a AND {column} >= :since ORDER BY {column}"
     return [RuleSubject(*row) for row in conn.execute(text(sql), {"a": account_id, "since": since})]
 
 

@@ -223,3 +223,15 @@ def test_the_sync_engine_keeps_the_hubs_rules_in_the_cache(synced):
     engine.sync_account_once(account_id)  # ten seconds later: not fetched again
     assert server.state.requests[fetches] == before + 1
     server.state.automation_rules.clear()
+
+
+def test_an_update_rule_is_previewed_on_the_conversations_changed_in_the_window(synced):
+    server, db, account_id = synced
+    svc = service(server, db)
+    svc.refresh(account_id)
+    rule = AutomationRule(None, "resolved", "conversation_updated",
+                          (Condition("status", "equal_to", ("resolved",)),), (Action("add_label", ("done",)),))
+    preview = svc.preview(account_id, rule, now=PINNED_NOW, days=2)
+    since = PINNED_NOW - 2 * DAY
+    expected = {str(c.id) for c in server.state.conversations if c.status == "resolved" and c.updated_at >= since}
+    assert expected and {h.external_id for h in preview.hits} == expected
