@@ -84,7 +84,7 @@ class Preview:
         n = len(self.hits)
         changed = sum(1 for h in self.hits if h.changes)
         return (f"Would have matched {n} conversation{'' if n == 1 else 's'} in the last {self.days} days"
-                f" ({changed} of them changed), out of {self.scanned} {self.scanned_unit}")
+                f" and changed {changed} of them ({self.scanned} {self.scanned_unit} tried)")
 
 
 def _hub_for(db: Database, secrets: SecretStore) -> Callable[[int], ChatwootAutomation]:
