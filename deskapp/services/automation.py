@@ -170,6 +170,21 @@ class AutomationService:
         self._remember(account_id, "automation_rules", _wire_rule(saved))
         return saved
 
+    def switch_all_off(self, account_id: int) -> list[AutomationRule]:
+        """Switch every active rule of the hub off at once (the rules' kill switch); the rules as they now are.
+        A rule the hub would not switch off is named in the AutomationError, after the others are off."""
+        self.refresh(account_id)
+        stuck = []
+        for rule in self.cached_rules(account_id):
+            if rule.active and rule.id is not None:
+                try:
+                    self.set_rule_active(account_id, rule.id, False)
+                except AutomationError as exc:
+                    stuck.append(f"{rule.name!r} ({exc})")
+        if stuck:
+            raise AutomationError(f"still active on the hub: {', '.join(stuck)}")
+        return self.cached_rules(account_id)
+
     def delete_rule(self, account_id: int, rule_id: int) -> None:
         self._write(lambda hub: hub.delete_rule(rule_id), account_id)
         self._forget(account_id, "automation_rules", rule_id)

@@ -135,8 +135,12 @@ class RulesView(QDialog):
         self.delete_button.clicked.connect(self.delete_current)
         for b in (self.new_button, self.toggle_button, self.delete_button):
             buttons.addWidget(b)
+        self.all_off_button = QPushButton("Switch every rule off")
+        self.all_off_button.setToolTip("Stops all automation on the hub at once; each rule can be enabled again")
+        self.all_off_button.clicked.connect(self.switch_all_off)
         lv.addWidget(self.rule_list, 1)
         lv.addLayout(buttons)
+        lv.addWidget(self.all_off_button)
         right = QWidget()
         rv = QVBoxLayout(right)
         self.editor_slot = QScrollArea()
@@ -310,6 +314,25 @@ class RulesView(QDialog):
     def _toggled(self, rule: AutomationRule) -> None:
         self._saved(rule)
         self._edit(rule)
+
+    def switch_all_off(self) -> None:
+        self._say("Switching every rule off on the hub…")
+        self.runner.submit(self.service.switch_all_off, self.account_id, on_done=self._all_off,
+                           on_error=self._all_off_failed)
+
+    def _all_off(self, rules: list[AutomationRule]) -> None:
+        self.rules = rules
+        self._fill_rules()
+        self._edit(self.rules[0] if self.rules else None)
+        self._say(f"Every rule is off on the hub ({len(rules)} rule(s)).")
+
+    def _all_off_failed(self, message: str) -> None:
+        self._failed(message)
+        self.runner.submit(self.service.cached_rules, self.account_id, on_done=self._rules_reread)
+
+    def _rules_reread(self, rules: list[AutomationRule]) -> None:
+        self.rules = rules
+        self._fill_rules()
 
     def delete_current(self) -> None:
         rule = self.current_rule()

@@ -51,9 +51,10 @@ def synced(tmp_path_factory) -> Iterator[tuple[DemoServer, Database, int]]:
         server.stop()
 
 
-def _view(qtbot, synced, agent: int = 1) -> tuple[RulesView, DemoServer]:
+def _view(qtbot, synced, agent: int = 1, keep_rules: bool = False) -> tuple[RulesView, DemoServer]:
     server, db, account_id = synced
-    server.state.automation_rules.clear()
+    if not keep_rules:
+        server.state.automation_rules.clear()
 
     def hub(_account_id: int) -> ChatwootAutomation:
         http = HttpClient(server.url, {"api_access_token": f"cw-demo-token-{agent}"}, sleep=lambda s: None)
@@ -153,3 +154,20 @@ def test_an_agent_is_told_rules_are_for_supervisors_and_edits_macros(qtbot, sync
     qtbot.waitUntil(lambda: view.macro_list.count() == 1, timeout=WAIT_MS)
     assert [m["actions"] for m in server.state.macros.values()] == [
         [{"action_name": "add_label", "action_params": ["refund"]}]]
+
+
+def test_every_rule_is_switched_off_at_once(qtbot, synced):
+    server = synced[0]
+    server.state.automation_rules.clear()
+    for name in ("ack", "route"):
+        server.state.automation_rules[len(server.state.automation_rules) + 1] = {
+            "id": len(server.state.automation_rules) + 1, "name": name, "description": None,
+            "event_name": "conversation_created", "conditions": [], "created_on": PINNED_NOW, "active": True,
+            "actions": [{"action_name": "add_label", "action_params": ["x"]}]}
+    view, _ = _view(qtbot, synced, keep_rules=True)
+    assert view.rule_list.count() == 2
+    view.all_off_button.click()
+    qtbot.waitUntil(lambda: "Every rule is off" in view.notice.text(), timeout=WAIT_MS)
+    assert [r["active"] for r in server.state.automation_rules.values()] == [False, False]
+    assert all(view.rule_list.item(i).text().startswith("○") for i in range(2))
+    server.state.automation_rules.clear()
