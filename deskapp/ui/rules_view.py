@@ -220,6 +220,7 @@ class RulesView(QDialog):
         self.editor_slot.setWidget(self.editor)
         self._fill_rules()
         self._fill_macros()
+        self.tabs.widget(0).setEnabled(readable is not False)  # the hub lets administrators only touch rules
         if problem:
             self._say(problem, error=True)
         elif readable is False:

@@ -144,6 +144,7 @@ def test_a_refusal_is_shown_in_the_hubs_words(qtbot, synced):
 def test_an_agent_is_told_rules_are_for_supervisors_and_edits_macros(qtbot, synced):
     view, server = _view(qtbot, synced, agent=2)
     assert "administrators only" in view.notice.text()
+    assert not view.tabs.widget(0).isEnabled()  # the rules are the supervisors'
     view.tabs.setCurrentIndex(1)
     view.macro_name.setText("Refund done")
     row = view.macro_actions.add()
