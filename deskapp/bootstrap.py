@@ -155,7 +155,7 @@ def build_services(ws: Workspace) -> GuiServices:
     actions = open_actions(ws)
     return GuiServices(reports=ReportService(ws.db, outbox=actions.outbox if actions is not None else None),
                        suggestions=SuggestionService(ws.db, ws.profile, ws.secrets), actions=actions,
-                       sync_engine=partial(build_sync_engine, ws))
+                       sync_engine=partial(build_sync_engine, ws, hub_lists=True))
 
 
 def build_sync_engine(ws: SyncWorkspace, **kw: Any) -> SyncEngine:
@@ -172,6 +172,11 @@ def build_sync_engine(ws: SyncWorkspace, **kw: Any) -> SyncEngine:
     preprocessors.setdefault(AccountKind.IMAP_SMTP, preprocess_mail)
     apply_hooks.append(link_mail_attachments)  # mail attachments open from the thread like downloads
     before_pull = list(kw.pop("before_pull", ()))
+    if kw.pop("hub_lists", False):
+        # Automation: the hubs' rules, macros and pickers kept in the cache for the Rules screen and macros.
+        from deskapp.services.automation import HubListsSync
+
+        before_pull.append(HubListsSync(ws.db))
     if kw.pop("triage", True):
         # Copilot: label new inbound messages and roll up to the conversation in the batch's transaction.
         from deskapp.copilot.triage_hook import triage_applied

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from deskapp.demo import chatwoot_automation as automation
 from deskapp.demo import chatwoot_contacts as contacts_w
 from deskapp.demo import chatwoot_push as push
 from deskapp.demo import chatwoot_reads as reads
@@ -53,6 +54,19 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Answer]]] = [
         ("GET", _ACC2 + r"/summary_reports/agent", reports.agent_summary),
         ("GET", _ACC2 + r"/summary_reports/team", reports.team_summary),
         ("GET", _ACC2 + r"/summary_reports/inbox", reports.inbox_summary),
+        ("GET", _ACC + r"/automation_rules", automation.rules_index),
+        ("POST", _ACC + r"/automation_rules", automation.rule_create),
+        ("GET", _ACC + r"/automation_rules/(?P<rule_id>[^/]+)", automation.rule_show),
+        ("PATCH", _ACC + r"/automation_rules/(?P<rule_id>[^/]+)", automation.rule_update),
+        ("PUT", _ACC + r"/automation_rules/(?P<rule_id>[^/]+)", automation.rule_update),
+        ("DELETE", _ACC + r"/automation_rules/(?P<rule_id>[^/]+)", automation.rule_destroy),
+        ("GET", _ACC + r"/macros", automation.macros_index),
+        ("POST", _ACC + r"/macros", automation.macro_create),
+        ("GET", _ACC + r"/macros/(?P<macro_id>[^/]+)", automation.macro_show),
+        ("PATCH", _ACC + r"/macros/(?P<macro_id>[^/]+)", automation.macro_update),
+        ("PUT", _ACC + r"/macros/(?P<macro_id>[^/]+)", automation.macro_update),
+        ("DELETE", _ACC + r"/macros/(?P<macro_id>[^/]+)", automation.macro_destroy),
+        ("POST", _ACC + r"/macros/(?P<macro_id>[^/]+)/execute", automation.macro_execute),
     )
 ]
 

@@ -100,6 +100,7 @@ def _new_conversation(state: DemoState, rng: random.Random) -> str:
     opening = Event("in_open", now, None, rng.getrandbits(16))
     state.add_message(conv, content=render_text(opening, conv, person, order, w.agents), message_type=INCOMING,
                       sender_type="contact", sender_id=conv.contact_id)
+    state.hub_event("conversation_created", conv)  # the queued listener finds the opening message there
     if channel != "email" and rng.random() < 0.5:
         state.add_message(conv, content=rng.choice(texts.BOT_REPLIES), message_type=OUTGOING,
                           sender_type="agent_bot", sender_id=1 + cseed % len(w.bots))

@@ -74,6 +74,9 @@ class DemoState:
         self.list_cache: tuple | None = None  # (filters + version, meta, sorted conversations) of the last list
         self.contacts_cache: tuple | None = None  # (sort + version, sorted contacts) of the last contacts page
         self._seeded_cache: OrderedDict[int, list[dict]] = OrderedDict()
+        # automation rules and macros (demo.chatwoot_automation): id -> the record as stored
+        self.automation_rules: dict[int, dict] = {}
+        self.macros: dict[int, dict] = {}
         self.csat = self._collect_csat()
 
     def now(self) -> float:
@@ -266,7 +269,14 @@ class DemoState:
             if sender_type == "contact":
                 self.world.contacts[conv.contact_id - 1].last_activity_at = now
             self.touch(conv, when)
+            self.hub_event("message_created", conv, msg)
             return msg
+
+    def hub_event(self, event: str, conv: Conversation, message: dict | None = None) -> None:
+        """The hub's automation rules run on its events (conversation_created, message_created)."""
+        from deskapp.demo.chatwoot_automation import run_rules  # it imports this module
+
+        run_rules(self, event, conv, message)
 
     def activity(self, conv: Conversation, text: str) -> None:
         self.add_message(conv, content=text, message_type=ACTIVITY)

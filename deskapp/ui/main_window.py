@@ -33,7 +33,7 @@ from deskapp.services.gui_services import GuiServices, SyncEngine, SyncEvent
 from deskapp.services.hub_reports import HubReportService
 from deskapp.services.order_actions import OrderActionService
 from deskapp.services.workspace import AppWorkspace, Database
-from deskapp.ui import icons
+from deskapp.ui import automation_entry, icons
 from deskapp.ui.accounts_dialog import AccountsDialog, AccountsWidget
 from deskapp.ui.conversation_actions import ConversationActions
 from deskapp.ui.demo_roles import DemoRoles
@@ -309,6 +309,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             ("accounts", "Accounts…", "Ctrl+,", self.open_accounts, "account"),
             ("work_offline", "Work offline", None, self.toggle_work_offline, None),
             ("outbox", "Show the outbox", None, self.show_outbox, None),
+            ("rules", "Automation rules and macros…", "Ctrl+Shift+R", lambda: automation_entry.open_rules(self), None),
+            ("run_macro", "Run a macro…", "Ctrl+Shift+M", lambda: automation_entry.run_macro(self), None),
             ("order_refund", "Refund order…", None, lambda: page.open_order_action("refund"), None),
             ("order_return", "Return order items…", None, lambda: page.open_order_action("return"), None),
             ("order_cancel", "Cancel order…", None, lambda: page.open_order_action("cancel"), None),
@@ -355,7 +357,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
                     "order_discount"):
             conv_menu.addAction(self.action_by_key[key])
         go_menu = menu.addMenu("&Go")
-        for key in ("next", "previous", "search", "palette", "focus_list", "outbox", "save_view", "delete_view"):
+        for key in ("next", "previous", "search", "palette", "focus_list", "outbox", "save_view", "delete_view",
+                    "rules", "run_macro"):
             go_menu.addAction(self.action_by_key[key])
         self.help_menu = menu.addMenu("&Help")
         self.help_menu.addAction(self.action_by_key["help"])
