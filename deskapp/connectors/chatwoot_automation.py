@@ -62,9 +62,13 @@ def _records(body: Any, what: str) -> list[dict[str, Any]]:
     return [item for item in items if isinstance(item, dict)]
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def rule_from_wire(raw: dict[str, Any]) -> AutomationRule:
-    conditions = raw.get("conditions") if isinstance(raw.get("conditions"), list) else []
-    actions = raw.get("actions") if isinstance(raw.get("actions"), list) else []
+    conditions = _list(raw.get("conditions"))
+    actions = _list(raw.get("actions"))
     return AutomationRule(id=as_int(raw.get("id")), name=str(raw.get("name") or ""),
                           event_name=str(raw.get("event_name") or ""), conditions=parse_conditions(conditions),
                           actions=parse_actions(actions), description=str(raw.get("description") or ""),
@@ -72,7 +76,7 @@ def rule_from_wire(raw: dict[str, Any]) -> AutomationRule:
 
 
 def macro_from_wire(raw: dict[str, Any]) -> Macro:
-    actions = raw.get("actions") if isinstance(raw.get("actions"), list) else []
+    actions = _list(raw.get("actions"))
     return Macro(id=as_int(raw.get("id")), name=str(raw.get("name") or ""), actions=parse_actions(actions),
                  visibility=str(raw.get("visibility") or "personal"))
 

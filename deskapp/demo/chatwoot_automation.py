@@ -261,10 +261,11 @@ def _perform(state: DemoState, conv: Conversation, actions: tuple, *, actor: str
                 conv.labels = new
                 state.activity(conv, f"{actor} {verb} {', '.join(changed)}")
         elif name == "change_priority":
-            new = None if first in (None, "nil") else str(first)
-            if new in (None, "urgent", "high", "medium", "low") and new != conv.priority:
-                conv.priority = new
-                state.activity(conv, f"{actor} set the priority to {new}" if new else f"{actor} removed the priority")
+            priority = None if first in (None, "nil") else str(first)
+            if priority in (None, "urgent", "high", "medium", "low") and priority != conv.priority:
+                conv.priority = priority
+                state.activity(conv, f"{actor} set the priority to {priority}" if priority
+                               else f"{actor} removed the priority")
         elif name in ("send_message", "add_private_note") and first:
             state.add_message(conv, content=str(first), message_type=OUTGOING, private=name == "add_private_note",
                               sender_type="agent" if sender_id else None, sender_id=sender_id,

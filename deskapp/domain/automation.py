@@ -163,7 +163,8 @@ def macro_errors(macro: Macro) -> dict[str, list[str]]:
 
 def _value_of(key: str, facts: ConversationFacts) -> str | None:
     if key in ("status", "priority", "inbox_id", "assignee_id", "team_id", "message_type", "content"):
-        return getattr(facts, key)
+        value: str | None = getattr(facts, key)
+        return value
     return facts.attributes.get(key)
 
 

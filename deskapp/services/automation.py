@@ -14,7 +14,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from deskapp.connectors.base import AuthError, ConnectorError
 from deskapp.connectors.chatwoot import ChatwootConnector
@@ -42,6 +42,8 @@ from deskapp.domain.automation import (
 from deskapp.store import automation_rows as rows
 from deskapp.store.accounts import list_accounts
 from deskapp.store.engine import Database
+
+_T = TypeVar("_T")
 
 DAY = 86400
 HUB_LISTS_EVERY = 900.0  # seconds between two fetches of a hub's rules, macros and pickers by the sync engine
@@ -199,7 +201,7 @@ class AutomationService:
         self._write(lambda hub: hub.delete_macro(macro_id), account_id)
         self._forget(account_id, "macros", macro_id)
 
-    def _write(self, call: Callable[[ChatwootAutomation], Any], account_id: int) -> Any:
+    def _write(self, call: Callable[[ChatwootAutomation], _T], account_id: int) -> _T:
         try:
             return call(self.hub(account_id))
         except HubRefused as exc:

@@ -56,11 +56,13 @@ class MacroRunner:
         call: Callable[..., str] = getattr(self.actions, method)
         return call(conversation_id, *args)
 
-    def _steps(self, conn: Any, target: rows.MacroTarget, actions: tuple[Action, ...]) -> list[tuple[str, tuple]]:
+    def _steps(self, conn: Any, target: rows.MacroTarget,
+               actions: tuple[Action, ...]) -> list[tuple[str, tuple[Any, ...]]]:
         """(ActionService method, arguments after the conversation id) for each action, labels folded as
         they accumulate so the second label action keeps the first one's labels."""
         labels = set(json.loads(target.labels or "[]"))
-        assignee, plan = target.assignee_id, []
+        assignee = target.assignee_id
+        plan: list[tuple[str, tuple[Any, ...]]] = []
         for action in actions:
             name, params = action.action_name, [str(p) for p in action.action_params]
             first = params[0] if params else ""

@@ -27,7 +27,7 @@ def _service(window: MainWindow) -> AutomationService:
 
 def open_rules(window: MainWindow) -> None:
     """Open (or raise) the Rules screen on the first Chatwoot hub."""
-    existing = getattr(window, "rules_view", None)
+    existing = window.rules_view
     if existing is not None and existing.isVisible():
         existing.raise_()
         existing.activateWindow()

@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -31,6 +31,9 @@ from PySide6.QtWidgets import (
 from deskapp.domain.durations import duration_text
 from deskapp.services.hub_reports import HUB, PERIOD_DAYS, HubFigures, HubReading, HubReportService, LocalFigures
 from deskapp.ui.tasks import TaskRunner
+
+if TYPE_CHECKING:
+    from deskapp.ui.performance_tab import PerformanceTab
 
 TAB_TITLE = "Team figures from the hub"
 PERIOD_NAMES = {1: "Today", 7: "Last 7 days", 30: "Last 30 days", 90: "Last 90 days"}
@@ -60,7 +63,7 @@ class _NumberItem(QTableWidgetItem):
         return super().__lt__(other)
 
 
-def _value(value: Any, duration: bool) -> str:
+def _value(value: float | None, duration: bool) -> str:
     if value is None:
         return "–"
     return duration_text(value) if duration else f"{int(value):,}"
@@ -234,7 +237,7 @@ class HubFiguresView(QWidget):
         self.refresh_if_old()
 
 
-def install(tab: Any, service: HubReportService, runner: TaskRunner, *,
+def install(tab: PerformanceTab, service: HubReportService, runner: TaskRunner, *,
             clock: Callable[[], float] = time.time) -> HubFiguresView:
     """Put the view in ``tab`` (a PerformanceTab) beside "Team performance" whenever it shows that."""
     view = HubFiguresView(service, runner, tab, clock=clock)
@@ -243,7 +246,8 @@ def install(tab: Any, service: HubReportService, runner: TaskRunner, *,
     def follow(supervisor: bool) -> None:
         index = tab.tabs.indexOf(view)
         if supervisor and index < 0:
-            tab.tabs.insertTab(tab.tabs.indexOf(tab.team) + 1, view, TAB_TITLE)
+            after = tab.tabs.indexOf(tab.team) if tab.team is not None else tab.tabs.count() - 1
+            tab.tabs.insertTab(after + 1, view, TAB_TITLE)
         elif not supervisor and index >= 0:
             tab.tabs.removeTab(index)
 

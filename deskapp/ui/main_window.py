@@ -94,6 +94,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.ws, self.db, self.outbox, self.engine = ws, ws.db, services.outbox, engine
         actions = services.actions
         self.accounts_hook: Callable[[], None] | None = None
+        self.rules_view: QWidget | None = None  # the Rules screen while it is open (automation_entry)
         self.settings = settings or QSettings(str(Path(ws.paths.data_dir) / "ui.ini"), QSettings.Format.IniFormat)
         self.setWindowTitle("deskapp")
         self.setWindowIcon(icons.icon("deskapp"))

@@ -47,16 +47,16 @@ class RuleEditor(QWidget):
         form = QFormLayout(self)
         self.name = QLineEdit()
         self.name.setAccessibleName("Rule name")
-        self.event = QComboBox()
-        self.event.setAccessibleName("When")
+        self.when = QComboBox()
+        self.when.setAccessibleName("When")
         for event in EVENTS:
-            self.event.addItem(EVENT_TEXT[event], event)
+            self.when.addItem(EVENT_TEXT[event], event)
         self.conditions = RowList(lambda remove: ConditionRow(pickers, remove), "Add condition", self._joiners)
-        self.actions = RowList(lambda remove: ActionRow(RULE_ACTIONS, pickers, templates, remove), "Add action")
+        self.action_rows = RowList(lambda remove: ActionRow(RULE_ACTIONS, pickers, templates, remove), "Add action")
         form.addRow("Name", self.name)
-        form.addRow("When", self.event)
+        form.addRow("When", self.when)
         form.addRow("If", self.conditions)
-        form.addRow("Then", self.actions)
+        form.addRow("Then", self.action_rows)
 
     def _joiners(self) -> None:
         """The last condition joins nothing: its and/or is hidden (and sent as null)."""
@@ -66,25 +66,25 @@ class RuleEditor(QWidget):
 
     def load(self, rule: AutomationRule | None) -> None:
         self.conditions.clear()
-        self.actions.clear()
+        self.action_rows.clear()
         self.rule_id = rule.id if rule else None
         self.active = rule.active if rule else True
         self.name.setText(rule.name if rule else "")
-        self.event.setCurrentIndex(max(0, self.event.findData(rule.event_name if rule else EVENTS[0])))
+        self.when.setCurrentIndex(max(0, self.when.findData(rule.event_name if rule else EVENTS[0])))
         for cond in rule.conditions if rule else ():
             row = self.conditions.add()
             assert isinstance(row, ConditionRow)
             row.set_condition(cond)
         for action in rule.actions if rule else ():
-            row = self.actions.add()
+            row = self.action_rows.add()
             assert isinstance(row, ActionRow)
             row.set_action(action)
 
     def rule(self) -> AutomationRule:
         rows = [r for r in self.conditions.rows if isinstance(r, ConditionRow)]
         conditions = tuple(r.condition(i == len(rows) - 1) for i, r in enumerate(rows))
-        actions = tuple(r.action() for r in self.actions.rows if isinstance(r, ActionRow))
-        return AutomationRule(self.rule_id, self.name.text().strip(), self.event.currentData(), conditions, actions,
+        actions = tuple(r.action() for r in self.action_rows.rows if isinstance(r, ActionRow))
+        return AutomationRule(self.rule_id, self.name.text().strip(), self.when.currentData(), conditions, actions,
                               active=self.active)
 
 
@@ -220,7 +220,9 @@ class RulesView(QDialog):
         self.editor_slot.setWidget(self.editor)
         self._fill_rules()
         self._fill_macros()
-        self.tabs.widget(0).setEnabled(readable is not False)  # the hub lets administrators only touch rules
+        rules_tab = self.tabs.widget(0)
+        if rules_tab is not None:
+            rules_tab.setEnabled(readable is not False)  # the hub lets administrators only touch rules
         if problem:
             self._say(problem, error=True)
         elif readable is False:

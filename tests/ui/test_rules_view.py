@@ -79,7 +79,7 @@ def _pick(combo, text: str) -> None:
 def _build_refund_rule(view: RulesView) -> None:
     editor = view.editor
     editor.name.setText("WhatsApp + intent refund → Returns, high")
-    _pick(editor.event, "A conversation is created")
+    _pick(editor.when, "A conversation is created")
     inbox = editor.conditions.add()
     assert isinstance(inbox, ConditionRow)
     _pick(inbox.attribute, "Inbox (channel)")
@@ -88,11 +88,11 @@ def _build_refund_rule(view: RulesView) -> None:
     assert isinstance(label, ConditionRow)
     _pick(label.attribute, "Labels (intent, topic)")
     _pick(label.value, "refund")
-    team = editor.actions.add()
+    team = editor.action_rows.add()
     assert isinstance(team, ActionRow)
     _pick(team.name, "Assign a team")
     _pick(team.param, "Returns & Billing")
-    priority = editor.actions.add()
+    priority = editor.action_rows.add()
     assert isinstance(priority, ActionRow)
     _pick(priority.name, "Set priority")
     _pick(priority.param, "high")
