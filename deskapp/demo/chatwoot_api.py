@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from deskapp.demo import chatwoot_contacts as contacts_w
+from deskapp.demo import chatwoot_help_center as help_center
 from deskapp.demo import chatwoot_push as push
 from deskapp.demo import chatwoot_reads as reads
 from deskapp.demo.chatwoot_common import NOT_FOUND, OTHER_ACCOUNT, Answer, ApiError
@@ -45,6 +46,11 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Answer]]] = [
         ("POST", _CONV + r"/assignments", push.assign),
         ("GET", _CONV + r"/labels", reads.labels_show),
         ("POST", _CONV + r"/labels", push.set_labels),
+        ("GET", _ACC + r"/portals", help_center.portals),
+        ("GET", _ACC + r"/portals/(?P<portal>[^/]+)", help_center.portal_show),
+        ("GET", _ACC + r"/portals/(?P<portal>[^/]+)/categories", help_center.categories),
+        ("GET", _ACC + r"/portals/(?P<portal>[^/]+)/articles", help_center.articles),
+        ("GET", _ACC + r"/portals/(?P<portal>[^/]+)/articles/(?P<article_id>[^/]+)", help_center.article_show),
     )
 ]
 
