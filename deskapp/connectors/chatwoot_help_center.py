@@ -60,13 +60,34 @@ def plain_text(content: Any) -> str:
     if not isinstance(content, str):
         return ""
     cleaned = nh3.clean(content[:MAX_BODY_CHARS * 2], tags=set(), clean_content_tags=_DROP, attributes={})
-    out = html.unescape(cleaned)
+    out = _tables_as_sentences(html.unescape(cleaned))
     out = _MD_LINK.sub(r"\1", out)
-    out = _TABLE_RULE.sub("", out)
     out = _MD_MARKS.sub("", out).replace("|", " ")
     out = _SPACES.sub(" ", out)
     out = _BLANK_LINES.sub("\n\n", "\n".join(line.strip() for line in out.splitlines()))
     return out.strip()[:MAX_BODY_CHARS]
+
+
+def _tables_as_sentences(markdown: str) -> str:
+    """Markdown table rows as sentences that keep their headers ("Germany: Standard 3-5 days, Express 2."), so an
+    excerpt of one row still says what its numbers are."""
+    out: list[str] = []
+    header: list[str] | None = None
+    for line in markdown.splitlines():
+        stripped = line.strip()
+        if not (stripped.startswith("|") and stripped.count("|") >= 2):
+            header = None
+            out.append(line)
+            continue
+        if _TABLE_RULE.fullmatch(stripped):
+            continue
+        cells = [c.strip() for c in stripped.strip("|").split("|")]
+        if header is None:
+            header = cells
+            continue
+        pairs = [f"{h} {v}".strip() for h, v in zip(header[1:], cells[1:], strict=False) if v]
+        out.append(f"{cells[0]}: {', '.join(pairs)}." if pairs else f"{cells[0]}.")
+    return "\n".join(out)
 
 
 def article_url(base_url: str, portal: dict[str, Any], slug: str) -> str:

@@ -46,6 +46,11 @@ def test_hostile_html_in_an_article_becomes_harmless_text():
     assert len(plain_text("word " * 100_000)) <= 20_000
 
 
+def test_a_table_row_keeps_its_headers_so_an_excerpt_of_it_still_makes_sense():
+    table = "Times:\n\n| Destination | Standard | Express |\n|---|:---:|---|\n| Germany | 3-5 days | 2 |\n| Mars | | |"
+    assert plain_text(table) == "Times:\n\nGermany: Standard 3-5 days, Express 2.\nMars."
+
+
 def test_malformed_articles_are_skipped_and_the_rest_kept(server, make_http, caplog):
     rows = ["not an article", None, _article(1), _article(2, slug=""), _article(3, title=None),
             _article(4, status="secret"), _article(5, content=["no", "text"]), {"id": 6}]
