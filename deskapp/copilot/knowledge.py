@@ -12,6 +12,7 @@ import numpy as np
 
 from deskapp.copilot.features import fold
 from deskapp.copilot.past_replies import candidate_terms
+from deskapp.copilot.similar_messages import scores
 from deskapp.copilot.triage import shared_embedder
 from deskapp.store import help_articles as rows
 from deskapp.store.engine import Connection
@@ -130,7 +131,7 @@ def _meaning(conn: Connection, message: str) -> dict[int, float]:
     if held is None or embedder is None or not held[0]:
         return {}
     ids, matrix = held
-    sims = matrix @ embedder.embed([message])[0]
+    sims = scores(matrix, embedder.embed([message])[0])
     return dict(zip(ids, sims.tolist(), strict=True))
 
 

@@ -31,7 +31,7 @@ _CATEGORIES = [
 ]
 
 # (category slug, status, title, description, content in Markdown as Chatwoot's editor stores it)
-_ARTICLES: list[tuple[str, str, str, str, str]] = [
+ARTICLE_TEXTS: list[tuple[str, str, str, str, str]] = [
     ("shipping", "published", "How long does shipping take?", "Delivery times by country",
      "We pack every order within **1 business day**. Delivery then takes:\n\n"
      "| Destination | Standard | Express |\n|---|---|---|\n| United States | 3-5 business days | 1-2 |\n"
@@ -154,7 +154,7 @@ def help_center(state: DemoState) -> HelpCenter:
                                   "description": description, "position": position * 10})
     by_slug = {c["slug"]: c for c in center.categories}
     author = state.world.agents[0]
-    for n, (cat, status, title, description, content) in enumerate(_ARTICLES, start=1):
+    for n, (cat, status, title, description, content) in enumerate(ARTICLE_TEXTS, start=1):
         created = state.started - (400 - n * 7) * 86400
         category = by_slug[cat]
         center.articles.append({

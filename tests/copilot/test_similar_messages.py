@@ -69,3 +69,4 @@ def test_the_index_keeps_the_newest_messages_in_id_order():
     assert index.ids.tolist() == [3, 5, 9]
     found = index.search(np.array([1.0, 0, 0], dtype=np.float32), other_than=2, limit=5)
     assert [f.message_id for f in found] == [5]  # one per conversation, never the asking one
+
