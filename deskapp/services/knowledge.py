@@ -19,6 +19,7 @@ from deskapp.store.engine import Database
 
 log = logging.getLogger(__name__)
 SYNC_EVERY_S = 1800.0  # articles change rarely; conversations must not wait on them at every pass
+RETRY_S = 300.0  # after a failure (hub down, no help center on this server): soon, but not at every pass
 
 
 @dataclass
@@ -75,7 +76,7 @@ class HelpCenterSync:
             log.warning("help center of account %s: this user may not read it", account_id)
         except Cancelled:
             raise
-        except ConnectorError as exc:  # unreachable, 5xx, a malformed portal list: try again next pass
+        except ConnectorError as exc:  # unreachable, 5xx, a malformed portal list: try again a bit later
             with self._lock:
-                self._last.pop(account_id, None)
+                self._last[account_id] = now - self.every_s + min(RETRY_S, self.every_s)
             log.warning("help center of account %s not synced: %s", account_id, exc)

@@ -136,9 +136,13 @@ def test_the_before_pull_step_syncs_now_and_then_and_never_stops_the_pull(db, hu
     step(1, object())  # not a Chatwoot account: nothing to do
     hub.set_faults(outage=True)
     with caplog.at_level(logging.WARNING):
-        step(1, _connector(hub))  # the hub is down: logged, and tried again at the next pass
+        step(1, _connector(hub))  # the hub is down: logged, and tried again five minutes later
     assert "not synced" in caplog.text and 1 not in step.last_summary
     hub.set_faults(outage=False)
+    clock[0] += 60
+    step(1, _connector(hub))
+    assert 1 not in step.last_summary
+    clock[0] += 240
     step(1, _connector(hub))
     assert step.last_summary[1].published == 28
     before = hub.state.requests.copy()
