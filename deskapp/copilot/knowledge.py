@@ -65,7 +65,7 @@ class _Vectors:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._held: dict[str, tuple[tuple[int, int], list[int], np.ndarray]] = {}
+        self._held: dict[str, tuple[tuple[int, int, int], list[int], np.ndarray]] = {}
 
     def get(self, conn: Connection) -> tuple[list[int], np.ndarray] | None:
         embedder = shared_embedder()
