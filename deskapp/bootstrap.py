@@ -193,6 +193,11 @@ def build_sync_engine(ws: SyncWorkspace, **kw: Any) -> SyncEngine:
         from deskapp.kpi.rollup_hook import update_rollups
 
         apply_hooks.append(update_rollups)
+    if kw.pop("help_center", True):
+        # Knowledge base: the hub's help-center articles, refreshed now and then before an account's pulls.
+        from deskapp.services.knowledge import HelpCenterSync
+
+        before_pull.append(HelpCenterSync(ws.db))
     replayer, replay_options = None, kw.pop("replay_options", {})
     paths = getattr(ws, "paths", None)
     if paths is not None and kw.pop("replay", True):

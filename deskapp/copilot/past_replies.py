@@ -1,4 +1,5 @@
-"""Finds the team's past replies to similar inbound messages (FTS5 bm25), other customers' data swapped out.
+"""Finds the team's past replies to similar inbound messages (FTS5 bm25 and closeness in meaning), other
+customers' data swapped out.
 
 A reply written for another customer names that customer and their order: those are replaced by this
 customer's details (or neutral words) so a suggestion never leaks someone else's data.
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deskapp.copilot.features import fold
+from deskapp.copilot.similar_messages import similar_messages
 from deskapp.store import past_reply_rows as rows
 from deskapp.store.engine import Connection
 
@@ -109,32 +111,45 @@ def bounded_query(conn: Connection, message: str) -> str | None:
     return fts_query(message, rare_terms(conn, [], counted))
 
 
+MIN_SIMILAR = 0.55  # similarity from which a past message means the same (random pairs: p95 0.41)
+
+
 def find_past_replies(conn: Connection, conversation_id: int, message: str, *, limit: int = 3,
-                      scan: int = 150) -> list[PastReply]:
+                      scan: int = 150, meaning: bool = True) -> list[PastReply]:
+    """Replies to other conversations' inbound messages like ``message``: found by its telling words (bm25)
+    and, with ``meaning``, by closeness in meaning; a message found both ways ranks higher."""
+    found: dict[int, tuple[int, int, float, str | None]] = {}  # conversation -> (message, sent_at, score, intent)
     query = bounded_query(conn, message)
-    if query is None:
-        return []
-    hits = rows.matching_inbound(conn, query, floor=rows.newest_message_id(conn) - RECENT_MESSAGES, scan=scan,
-                                 other_than=conversation_id, limit=limit * 6)
-    if not hits:
-        return []
-    best = hits[0].s or -1.0
+    if query is not None:
+        hits = rows.matching_inbound(conn, query, floor=rows.newest_message_id(conn) - RECENT_MESSAGES,
+                                     scan=scan, other_than=conversation_id, limit=limit * 6)
+        best = hits[0].s if hits else -1.0
+        for h in hits:
+            if h.conversation_id not in found:
+                relative = (h.s / best) if best < 0 else 0.0  # bm25 is negative: closer to the best is better
+                found[h.conversation_id] = (h.id, h.sent_at, max(0.0, min(1.0, relative)), h.intent)
+    if meaning:
+        close = [s for s in similar_messages(conn, conversation_id, message, limit=limit * 2)
+                 if s.similarity >= MIN_SIMILAR]
+        intents = rows.conversation_intents(conn, [s.conversation_id for s in close])
+        for s in close:
+            score = (s.similarity - MIN_SIMILAR) / (1 - MIN_SIMILAR) * 0.8 + 0.2
+            held = found.get(s.conversation_id)
+            if held is None:
+                found[s.conversation_id] = (s.message_id, s.sent_at, score, intents.get(s.conversation_id))
+            else:  # words and meaning agree
+                found[s.conversation_id] = (*held[:2], min(1.0, max(held[2], score) + 0.1), held[3])
     out: list[PastReply] = []
-    seen_conversations: set[int] = set()
     seen_texts: set[str] = set()
-    for h in hits:
-        if h.conversation_id in seen_conversations:
-            continue
-        seen_conversations.add(h.conversation_id)
-        reply = rows.first_reply_after(conn, h.conversation_id, h.sent_at, h.id)
+    for conv, (message_id, sent_at, score, intent) in sorted(found.items(), key=lambda kv: -kv[1][2]):
+        reply = rows.first_reply_after(conn, conv, sent_at, message_id)
         if reply is None:
             continue
         key = " ".join(reply.text.split())[:120].lower()
         if key in seen_texts:
             continue
         seen_texts.add(key)
-        relative = (h.s / best) if best < 0 else 0.0  # bm25 is negative: closer to the best is better
-        out.append(PastReply(reply.text, h.conversation_id, h.id, reply.id, max(0.0, min(1.0, relative)), h.intent))
+        out.append(PastReply(reply.text, conv, message_id, reply.id, score, intent))
         if len(out) == limit:
             break
     return out

@@ -11,6 +11,7 @@ from typing import Any
 
 from deskapp.demo import chatwoot_automation as automation
 from deskapp.demo import chatwoot_contacts as contacts_w
+from deskapp.demo import chatwoot_help_center as help_center
 from deskapp.demo import chatwoot_push as push
 from deskapp.demo import chatwoot_reads as reads
 from deskapp.demo import chatwoot_reports as reports
@@ -67,6 +68,11 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Answer]]] = [
         ("PUT", _ACC + r"/macros/(?P<macro_id>[^/]+)", automation.macro_update),
         ("DELETE", _ACC + r"/macros/(?P<macro_id>[^/]+)", automation.macro_destroy),
         ("POST", _ACC + r"/macros/(?P<macro_id>[^/]+)/execute", automation.macro_execute),
+        ("GET", _ACC + r"/portals", help_center.portals),
+        ("GET", _ACC + r"/portals/(?P<portal>[^/]+)", help_center.portal_show),
+        ("GET", _ACC + r"/portals/(?P<portal>[^/]+)/categories", help_center.categories),
+        ("GET", _ACC + r"/portals/(?P<portal>[^/]+)/articles", help_center.articles),
+        ("GET", _ACC + r"/portals/(?P<portal>[^/]+)/articles/(?P<article_id>[^/]+)", help_center.article_show),
     )
 ]
 

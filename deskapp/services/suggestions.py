@@ -1,19 +1,23 @@
 """Reply suggestions for the open conversation: templates for its intent, past replies, LLM drafts on request.
 
-``SuggestionService.suggest`` answers in well under 100 ms from the local cache; ``draft`` streams
-an LLM reply for the composer. Neither sends anything: the agent inserts, edits and sends.
+``SuggestionService.suggest`` answers in well under 100 ms from the local cache, help-center articles
+included; ``grounded_draft`` streams an LLM reply for the composer from the customer's orders, their return
+eligibility and the best matching articles, and says which articles it used. Nothing is ever sent: the
+agent inserts, edits and sends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from deskapp.copilot.context import build_context, order_summary
+from deskapp.copilot.knowledge import ArticleMatch, find_articles, insert_text
 from deskapp.copilot.llm import DEFAULT_MODEL, DEFAULT_URL, DraftStream, LLMClient, LLMError, LLMSettings
 from deskapp.copilot.past_replies import depersonalise, find_past_replies
-from deskapp.copilot.prompt import build_messages
+from deskapp.copilot.prompt import MAX_ARTICLES, build_messages, used_articles
 from deskapp.copilot.templating import render
 from deskapp.copilot.triage_hook import triager_for
 from deskapp.credentials import SecretStore
@@ -24,7 +28,7 @@ from deskapp.store import conversation_facts, customer_profile
 from deskapp.store.engine import Database
 from deskapp.store.profile import ProfileStore
 
-__all__ = ["DraftStream", "LLMConfig", "LLMError", "Suggestion", "SuggestionService"]
+__all__ = ["ArticleMatch", "DraftStream", "GroundedDraft", "LLMConfig", "LLMError", "Suggestion", "SuggestionService"]
 
 # App-wide secrets (not tied to an account) use account id 0 in the keyring.
 LLM_SECRET_ACCOUNT = 0
@@ -36,16 +40,27 @@ _KEYS = {"url": "copilot.llm.url", "model": "copilot.llm.model", "enabled": "cop
 @dataclass(frozen=True)
 class Suggestion:
     text: str
-    source: str  # "template" | "past_reply" | "llm"
-    title: str  # what the panel shows as its source: template name, or where the reply came from
+    source: str  # "template" | "past_reply" | "article" | "llm"
+    title: str  # what the panel shows as its source: template name, article title, where the reply came from
     score: float
     template_id: int | None = None
     conversation_id: int | None = None  # the past conversation a reply came from
     missing: tuple[str, ...] = ()
+    url: str | None = None  # an article's public address
 
     @property
     def source_label(self) -> str:
-        return {"template": "Template", "past_reply": "Past reply", "llm": "AI draft"}.get(self.source, self.source)
+        return {"template": "Template", "past_reply": "Past reply", "article": "Article",
+                "llm": "AI draft"}.get(self.source, self.source)
+
+
+@dataclass(frozen=True)
+class GroundedDraft:
+    """An LLM draft with the help-center articles it was given and those it used (linked in its text)."""
+
+    text: str
+    offered: tuple[ArticleMatch, ...] = ()
+    used: tuple[ArticleMatch, ...] = ()
 
 
 @dataclass
@@ -71,7 +86,8 @@ class SuggestionService:
 
     # --- suggestions ---------------------------------------------------------------------------------
 
-    def suggest(self, conversation_id: int, *, limit: int = 3) -> list[Suggestion]:
+    def suggest(self, conversation_id: int, *, limit: int = 3, articles: int = 2) -> list[Suggestion]:
+        """Up to ``limit`` replies (templates, past replies) then up to ``articles`` help-center articles."""
         ensure_default_templates(self.profile)  # here, on the caller's worker: building the service reads nothing
         # In the order they were made (the shipped set in its own order): equal scores keep that order.
         templates = sorted((t for t in list_templates(self.db, self.profile) if t.intents),
@@ -83,9 +99,11 @@ class SuggestionService:
             (known_intent,) = conv
             latest = conversation_facts.latest_inbound_text(conn, conversation_id)
             intents: dict[str, float] = {}
+            language = None
             if latest:
-                probs = triager_for(conn).triage(latest).scores["intent"]
-                intents = {k: v for k, v in probs.items() if v >= 0.15}
+                triaged = triager_for(conn).triage(latest)
+                intents = {k: v for k, v in triaged.scores["intent"].items() if v >= 0.15}
+                language = triaged.language
             if known_intent:
                 intents[known_intent] = max(intents.get(known_intent, 0.0), 0.9)
             ctx = build_context(conn, conversation_id, agent_name=self.agent_name, mention_text=latest,
@@ -97,7 +115,10 @@ class SuggestionService:
                     candidates.append(Suggestion(
                         depersonalise(conn, past, ctx), "past_reply", "Reply sent in a similar conversation",
                         0.35 + 0.4 * past.score + bonus, conversation_id=past.conversation_id))
-        return self._rank(candidates, limit)
+            found = find_articles(conn, latest, intents=intents, language=language, limit=articles) \
+                if latest and articles > 0 else []
+        return self._rank(candidates, limit) + [
+            Suggestion(insert_text(a), "article", a.title, a.score, url=a.url) for a in found]
 
     def _from_templates(self, templates: list[TemplateRow], intents: dict[str, float],
                         ctx: dict[str, Any]) -> list[Suggestion]:
@@ -167,21 +188,38 @@ class SuggestionService:
         key = self.secrets.get(LLM_SECRET_ACCOUNT, LLM_SECRET_KIND) if self.secrets is not None else None
         return LLMClient(LLMSettings(url=cfg.url, model=cfg.model, timeout_s=cfg.timeout_s), api_key=key)
 
-    def draft_messages(self, conversation_id: int) -> list[dict[str, str]]:
+    def draft_request(self, conversation_id: int, *,
+                      now: datetime | None = None) -> tuple[list[dict[str, str]], list[ArticleMatch]]:
+        """The LLM's messages (orders with return eligibility judged at ``now``, the best articles for the
+        customer's latest message) and the articles offered in them."""
         with self.db.read() as conn:
             rows = conversation_facts.last_exchange(conn, conversation_id)
             zone = team_zone(conn)
-            ctx = build_context(conn, conversation_id, agent_name=self.agent_name, zone=zone)
+            ctx = build_context(conn, conversation_id, agent_name=self.agent_name, zone=zone, now=now)
             cust = conversation_facts.customer_id(conn, conversation_id)
             orders = []
             if cust is not None:
                 ids = customer_profile.five_newest_order_ids(conn, cust)
-                orders = [order_summary(conn, oid, zone=zone) for oid in ids]
+                orders = [order_summary(conn, oid, zone=zone, now=now) for oid in ids]
+            latest = conversation_facts.latest_inbound_text(conn, conversation_id)
+            articles = find_articles(conn, latest, limit=MAX_ARTICLES) if latest else []
         transcript = [("customer" if d == "in" else "agent", t) for d, t in reversed(rows)]
-        templates = [s.text for s in self.suggest(conversation_id) if s.source == "template"]
-        return build_messages(transcript=transcript, context=ctx, orders=orders, templates=templates)
+        templates = [s.text for s in self.suggest(conversation_id, articles=0) if s.source == "template"]
+        messages = build_messages(transcript=transcript, context=ctx, orders=orders, templates=templates,
+                                  articles=articles)
+        return messages, articles
+
+    def draft_messages(self, conversation_id: int, *, now: datetime | None = None) -> list[dict[str, str]]:
+        return self.draft_request(conversation_id, now=now)[0]
+
+    def grounded_draft(self, conversation_id: int, *, on_delta: Callable[[str], None] | None = None,
+                       handle: DraftStream | None = None, now: datetime | None = None) -> GroundedDraft:
+        """Stream an LLM draft (blocking: run it off the GUI thread) with the articles it was given and used;
+        raises LLMError / LLMCancelled. The draft goes to the composer only: nothing is sent."""
+        messages, articles = self.draft_request(conversation_id, now=now)
+        text = self.llm_client().stream(messages, on_delta=on_delta, handle=handle)
+        return GroundedDraft(text, tuple(articles), tuple(used_articles(text, articles)))
 
     def draft(self, conversation_id: int, *, on_delta: Callable[[str], None] | None = None,
               handle: DraftStream | None = None) -> str:
-        """Stream an LLM draft (blocking: run it off the GUI thread); raises LLMError / LLMCancelled."""
-        return self.llm_client().stream(self.draft_messages(conversation_id), on_delta=on_delta, handle=handle)
+        return self.grounded_draft(conversation_id, on_delta=on_delta, handle=handle).text

@@ -1,5 +1,6 @@
 """The cache reads behind copilot.past_replies: how many messages hold a word, inbound messages that match
-an FTS query, the first human reply to each, and what identifies a conversation's customer."""
+an FTS query, the newest inbound texts (for the meaning index), the first human reply to each, and what
+identifies a conversation's customer."""
 
 from __future__ import annotations
 
@@ -40,6 +41,25 @@ def matching_inbound(conn: Connection, query: str, *, floor: int, scan: int, oth
         " JOIN message m ON m.id = h.id JOIN conversation c ON c.id = m.conversation_id"
         " WHERE m.direction = 'in' AND m.conversation_id != :cid ORDER BY h.s LIMIT :n"),
         {"q": query, "floor": floor, "scan": scan, "cid": other_than, "n": limit}).all()
+
+
+def inbound_texts(conn: Connection, *, after_id: int, newest: int, chars: int) -> list[tuple[int, int, int, str]]:
+    """(id, conversation_id, sent_at, opening ``chars`` of the text) of the ``newest`` non-empty inbound
+    messages with ids above ``after_id``, newest first."""
+    rows = conn.execute(text(
+        "SELECT id, conversation_id, sent_at, substr(text, 1, :chars) FROM message"
+        " WHERE id > :after AND direction = 'in' AND trim(text) != '' ORDER BY id DESC LIMIT :n"),
+        {"after": after_id, "n": newest, "chars": chars}).all()
+    return [(int(r[0]), int(r[1]), int(r[2] or 0), str(r[3])) for r in rows]
+
+
+def conversation_intents(conn: Connection, conversation_ids: Sequence[int]) -> dict[int, str | None]:
+    if not conversation_ids:
+        return {}
+    marks = ", ".join(f":c{n}" for n in range(len(conversation_ids)))
+    rows = conn.execute(text(f"SELECT id, intent FROM conversation WHERE id IN ({marks})"),
+                        {f"c{n}": v for n, v in enumerate(conversation_ids)}).all()
+    return {int(r[0]): r[1] for r in rows}
 
 
 def first_reply_after(conn: Connection, conversation_id: int, sent_at: int,

@@ -1,7 +1,8 @@
-"""The suggestions panel beside the composer: replies with their source, Tab inserts one, a streamed AI draft.
+"""The suggestions panel beside the composer: replies and help articles with their source, Tab inserts one,
+a streamed AI draft with the articles it used listed under it.
 
-``accepted(str)`` carries text for the composer (a whole suggestion, or each streamed piece of an AI
-draft); nothing here ever sends a message.
+``accepted(str)`` carries text for the composer (a whole suggestion, an article's excerpt and link, or each
+streamed piece of an AI draft); nothing here ever sends a message.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from deskapp.copilot.model import HEADS
 from deskapp.services import triage as triage_service
-from deskapp.services.suggestions import DraftStream, LLMError, Suggestion, SuggestionService
+from deskapp.services.suggestions import DraftStream, GroundedDraft, LLMError, Suggestion, SuggestionService
 from deskapp.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,13 @@ class SuggestionsPanel(QWidget):
         self.settings_button.clicked.connect(self.open_llm_settings)
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        # The help articles the last AI draft relied on (linked in its text), so the agent can check them.
+        self.sources = QLabel("")
+        self.sources.setWordWrap(True)
+        self.sources.setTextFormat(Qt.TextFormat.PlainText)
+        self.sources.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.sources.setAccessibleName("Articles the AI draft used")
+        self.sources.hide()
         # The triage labels of the open conversation; changing one is a correction the model learns from.
         self.label_boxes: dict[str, QComboBox] = {}
         labels = QHBoxLayout()
@@ -109,6 +117,7 @@ class SuggestionsPanel(QWidget):
         layout.addWidget(self.list)
         layout.addLayout(buttons)
         layout.addWidget(self.status)
+        layout.addWidget(self.sources)
         self.draft_delta_received.connect(self._on_delta)
         self._update_buttons()
 
@@ -118,6 +127,7 @@ class SuggestionsPanel(QWidget):
         """Load suggestions for the conversation now open (off the GUI thread; the latest request wins)."""
         self.cancel_draft()
         self.conversation_id = conversation_id
+        self.show_sources(())
         self.show_suggestions([])
         self.show_labels({})
         if conversation_id is None:
@@ -148,6 +158,8 @@ class SuggestionsPanel(QWidget):
             first_lines = " ".join(s.text.split())[:160]
             item = QListWidgetItem(f"{n}. [{s.source_label}] {s.title}\n{first_lines}")
             tip = s.text if not s.missing else s.text + "\n\nMissing data: " + ", ".join(s.missing)
+            if s.url:
+                tip = f"{s.title}\n{s.url}\n\nInserting puts this excerpt and the link into the composer."
             item.setToolTip(tip)
             item.setData(Qt.ItemDataRole.UserRole, n - 1)
             self.list.addItem(item)
@@ -236,15 +248,17 @@ class SuggestionsPanel(QWidget):
             return False
         handle = DraftStream()
         self._draft = handle
+        self.show_sources(())
         self.status.setText(f"Drafting with {cfg.model}… (click Stop to cancel)")
         self._update_buttons()
         self.runner.submit(self._run_draft, self.conversation_id, handle,
                            on_done=partial(self._draft_done, handle), on_error=partial(self._draft_error, handle))
         return True
 
-    def _run_draft(self, conversation_id: int, handle: DraftStream) -> str | None:
+    def _run_draft(self, conversation_id: int, handle: DraftStream) -> GroundedDraft | None:
         try:
-            return self.service.draft(conversation_id, on_delta=self.draft_delta_received.emit, handle=handle)
+            return self.service.grounded_draft(conversation_id, on_delta=self.draft_delta_received.emit,
+                                               handle=handle)
         except LLMError as exc:
             if handle.cancelled:
                 return None
@@ -254,16 +268,26 @@ class SuggestionsPanel(QWidget):
         if self._draft is not None and not self._draft.cancelled:
             self.accepted.emit(piece)
 
-    def _draft_done(self, handle: DraftStream, text: str | None) -> None:
+    def _draft_done(self, handle: DraftStream, draft: GroundedDraft | None) -> None:
         if handle is not self._draft:
             return
         self._draft = None
         self._update_buttons()
-        if text is None:
+        if draft is None:
             self.status.setText("Draft cancelled.")
             return
         self.status.setText("AI draft inserted: review and edit it before sending.")
-        self.draft_finished.emit(text)
+        self.show_sources(draft.used)
+        self.draft_finished.emit(draft.text)
+
+    def show_sources(self, used) -> None:
+        """List under the draft the help articles it used (title and link), or hide the list."""
+        if not used:
+            self.sources.hide()
+            self.sources.setText("")
+            return
+        self.sources.setText("Articles used in this draft:\n" + "\n".join(f"• {a.title} – {a.url}" for a in used))
+        self.sources.show()
 
     def _draft_error(self, handle: DraftStream, message: str) -> None:
         if handle is not self._draft:

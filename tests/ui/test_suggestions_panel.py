@@ -161,3 +161,50 @@ def test_in_the_main_window_suggestions_follow_the_open_conversation_and_tab_ins
         win.tasks.wait(10_000)
         panel.runner.wait(10_000)
 
+
+
+def _help_article(db) -> str:
+    """One published help article in the cache (as a sync leaves it); returns its URL."""
+    from deskapp.store import help_articles
+
+    url = "https://help.shop.example/hc/help/articles/1700000000-how-long-does-shipping-take"
+    with db.write() as conn:
+        help_articles.replace_portal(conn, 1, "help", [{
+            "portal_slug": "help", "external_id": "1", "slug": url.rsplit("/", 1)[1],
+            "title": "How long does shipping take?", "description": "Delivery times by country",
+            "body": "We pack every order within 1 business day. Germany, Austria, Netherlands: 3-5 business days."
+                    " Rest of the world: 7-14 business days.", "locale": "en", "category": "Shipping & delivery",
+            "status": "published", "url": url, "updated_at": T0}], T0)
+    return url
+
+
+def test_an_article_is_listed_and_inserts_its_excerpt_and_link_and_a_draft_lists_the_ones_it_used(
+        qtbot, ws, tmp_path):
+    with ws.db.write() as conn:
+        add_account(conn, agent_name="Sam Rivers")
+        cust = add_customer(conn, "Jonas Weber", "jonas@example.com")
+        cid = add_conversation(conn, "c1", cust, subject="Shipping")
+        add_message(conn, cid, "in", "Hi, how long does shipping to Germany take?", at=T0)
+    url = _help_article(ws.db)
+    with FakeLLM(reply=f"Hi Jonas, it takes 3-5 business days: {url}") as server:
+        service = SuggestionService(ws.db, ws.profile, ws.secrets)
+        panel = SuggestionsPanel(service)
+        qtbot.addWidget(panel)
+        with qtbot.waitSignal(panel.suggestions_shown, timeout=10_000):
+            panel.set_conversation(cid)
+        rows = [panel.list.item(i).text() for i in range(panel.list.count())]
+        article = next(i for i, text in enumerate(rows) if "[Article] How long does shipping take?" in text)
+        assert url in panel.list.item(article).toolTip()
+        got: list[str] = []
+        panel.accepted.connect(got.append)
+        assert panel.accept(article)
+        assert "Germany" in got[0] and got[0].endswith(url) and len(got[0]) < 300
+        service.save_llm_config(url=server.url, model="tiny", enabled=True)
+        with qtbot.waitSignal(panel.draft_finished, timeout=10_000):
+            assert panel.start_draft()
+        assert not panel.sources.isHidden() and "How long does shipping take?" in panel.sources.text()
+        assert url in panel.sources.text()
+        panel.resize(560, 420)
+        assert panel.grab().save(str(tmp_path / "suggestions.png"))
+        panel.set_conversation(None)
+        assert panel.sources.isHidden()
