@@ -116,7 +116,8 @@ def _article(raw: Any, portal: dict[str, Any], base_url: str) -> HelpArticle:
     status = text(raw.get("status"))
     if status not in STATUSES:
         raise PayloadError(f"article {ident}: unknown status {status[:20]!r}")
-    category = raw.get("category") if isinstance(raw.get("category"), dict) else {}
+    found = raw.get("category")
+    category: dict[str, Any] = found if isinstance(found, dict) else {}
     locale = text(raw.get("locale") or category.get("locale") or "").strip()[:10]
     return HelpArticle(portal_slug=portal["slug"], external_id=str(ident), slug=slug, title=title[:300],
                        description=plain_text(raw.get("description"))[:500], body=plain_text(raw.get("content")),

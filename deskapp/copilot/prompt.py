@@ -4,7 +4,7 @@ help-center articles, templates), customer text as data; and tells which article
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 SYSTEM = (
     "You draft replies for a human customer-support agent of an online shop. The agent reads and edits "
@@ -30,9 +30,15 @@ def _fence(value: str) -> str:
 
 
 class Article(Protocol):
-    title: str
-    url: str
-    excerpt: str
+    @property
+    def title(self) -> str: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def excerpt(self) -> str: ...
+
+
+_A = TypeVar("_A", bound=Article)
 
 
 def _return_line(order: dict[str, Any]) -> str:
@@ -77,6 +83,6 @@ def build_messages(*, transcript: list[tuple[str, str]], context: dict[str, Any]
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\n".join(lines)}]
 
 
-def used_articles(draft: str, articles: Sequence[Article]) -> list[Article]:
+def used_articles(draft: str, articles: Sequence[_A]) -> list[_A]:
     """The articles a draft relied on: those whose link (or ``[An]`` mark) it contains, in the order given."""
     return [a for n, a in enumerate(articles, 1) if a.url in draft or f"[A{n}]" in draft]

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from deskapp.connectors.base import AuthError, Cancelled, ConnectorError
 from deskapp.connectors.chatwoot import ChatwootConnector
@@ -35,7 +36,7 @@ def sync_help_center(db: Database, account_id: int, http: HttpClient, prefix: st
     """Pull the account's help center and make the cache hold exactly what the hub lists (network I/O first,
     then one short write). A portal whose list failed keeps its cached articles: searching stays offline."""
     pulled = pull_help_center(http, prefix)
-    by_portal: dict[str, list[dict]] = {slug: [] for slug in pulled.portals}
+    by_portal: dict[str, list[dict[str, Any]]] = {slug: [] for slug in pulled.portals}
     for art in pulled.articles:
         by_portal.setdefault(art.portal_slug, []).append(asdict(art))
     summary = HelpCenterSummary(portals=pulled.portals, skipped=pulled.skipped, failed_portals=pulled.failed_portals)

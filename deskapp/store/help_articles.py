@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, text
 
@@ -24,7 +25,8 @@ class ArticleRow:
     score: float  # bm25: lower (more negative) is better
 
 
-def replace_portal(conn: Connection, account_id: int, portal_slug: str, articles: Iterable[dict], now: int) -> int:
+def replace_portal(conn: Connection, account_id: int, portal_slug: str, articles: Iterable[dict[str, Any]],
+                   now: int) -> int:
     """The portal's rows become exactly ``articles`` (dicts with _COLUMNS): upserted by the hub's id, the
     ones the hub no longer lists deleted. Returns how many rows the portal holds now."""
     keep: list[str] = []
