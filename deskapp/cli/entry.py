@@ -28,7 +28,7 @@ TABS = ("inbox", "me", "team", "templates", "settings")  # the main screens (ui.
 VERB_MODULES = {
     "stats": "inbox", "conversations": "inbox", "account": "accounts", "sync": "sync", "search": "search",
     "not-imported": "not_imported", "act": "offline", "outbox": "offline", "kpi": "kpi", "import": "kpi",
-    "triage": "triage", "order": "order", "demo-server": "demo",
+    "triage": "triage", "order": "order", "bot": "bot", "demo-server": "demo",
 }
 
 
@@ -122,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
         from deskapp.demo import runner
 
         return runner.run(args)
+    if args.opens is None:  # a service of its own (`bot`): no data folder
+        return args.run(None, args)
     try:
         ws = open_data(args.opens, args.data_dir, verbose=args.verbose)
     except Exception as exc:  # a clear message beats a traceback for a broken data folder

@@ -71,6 +71,9 @@ class DemoState:
         self.contacts_cache: tuple | None = None  # (sort + version, sorted contacts) of the last contacts page
         self._seeded_cache: OrderedDict[int, list[dict]] = OrderedDict()
         self.csat = self._collect_csat()
+        # agent bots (chatwoot_agent_bots): the hub, and what runs on each new message (its webhook queue)
+        self.agent_bot_hub: Any = None
+        self.message_hooks: list[Callable[[Conversation, dict], None]] = []
 
     def now(self) -> float:
         return self.clock()
@@ -262,6 +265,8 @@ class DemoState:
             if sender_type == "contact":
                 self.world.contacts[conv.contact_id - 1].last_activity_at = now
             self.touch(conv, when)
+            for hook in self.message_hooks:
+                hook(conv, msg)
             return msg
 
     def activity(self, conv: Conversation, text: str) -> None:

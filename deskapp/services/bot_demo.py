@@ -1,0 +1,53 @@
+"""The demo hub with `deskapp bot` beside it, for `deskapp bot --demo` and tests: the supervisor creates a
+webhook agent bot pointing at the bot's server and connects it to the chat inboxes, as an operator would."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from deskapp.demo.server import DemoServer
+from deskapp.services.bot_service import Bot, BotConfig, BotServer
+from deskapp.store.bot_state import BotState
+
+BOT_INBOXES = ("web_chat", "whatsapp", "email")
+# The labels the bot sets besides the intent ones; a 4.x hub keeps only labels the account has.
+BOT_LABELS = tuple(f"urgency-{u}" for u in ("low", "normal", "high", "urgent")) + tuple(
+    f"lang-{code}" for code in ("en", "de", "fr", "es", "it", "nl", "pt"))
+
+
+@dataclass
+class DemoBot:
+    demo: DemoServer
+    server: BotServer
+    bot_id: int
+    inbox_ids: dict[str, int]
+
+    def stop(self) -> None:
+        self.server.stop()
+        self.server.bot.state.close()
+
+
+def start_demo_bot(demo: DemoServer, state_path: Path | str, *, now=None, min_confidence: float = 0.6,
+                   triager=None) -> DemoBot:
+    """Starts the bot's server and connects it to the (started) demo hub's chat and email inboxes."""
+    info = demo.info()
+    admin = {"api_access_token": info["supervisor_token"]}
+    acc = f"{info['url']}/api/v1/accounts/{info['chatwoot_account_id']}"
+    server = BotServer(Bot(BotConfig(info["url"], info["chatwoot_account_id"], "", info["shop_url"],
+                                     info["shopify_token"], min_confidence=min_confidence),
+                           BotState(state_path), triager=triager, **({"now": now} if now else {})))
+    url = server.start()
+    created = requests.post(acc + "/agent_bots", headers=admin, timeout=10,
+                            json={"name": "deskapp bot", "description": "Order status, labels, handoff",
+                                  "outgoing_url": url}).json()
+    server.bot.hub.session.headers["api_access_token"] = created["access_token"]
+    with demo.state.lock:
+        demo.state.extra_labels |= set(BOT_LABELS)
+    inbox_ids = {b["key"]: b["id"] for b in demo.state.world.inboxes if b["key"] in BOT_INBOXES}
+    for inbox_id in inbox_ids.values():
+        requests.post(f"{acc}/inboxes/{inbox_id}/set_agent_bot", headers=admin, json={"agent_bot": created["id"]},
+                      timeout=10).raise_for_status()
+    return DemoBot(demo, server, created["id"], inbox_ids)
