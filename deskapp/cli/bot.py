@@ -67,7 +67,7 @@ def _run_demo(args: argparse.Namespace) -> int:
                       key=lambda c: c.email is None)
         started = requests.post(f"{info['url']}/demo/inboxes/{demo_bot.inbox_ids['web_chat']}/conversations",
                                 json={"contact_id": contact.id, "content": args.ask}, timeout=10).json()
-        demo.state.agent_bot_hub.wait_idle(30)
+        demo_bot.settle()
         conv = demo.state.conversation(started["conversation_id"])
         for m in demo.state.messages(conv):
             print(f"[{m['sender_type'] or 'activity'}] {m['content']}")

@@ -27,7 +27,11 @@ class DemoBot:
 
     def stop(self) -> None:
         self.server.stop()
-        self.server.bot.state.close()
+
+    def settle(self, timeout: float = 30.0) -> bool:
+        """Until the hub's webhooks and the bot's work on them are done (its answers make webhooks too)."""
+        hub = self.demo.state.agent_bot_hub
+        return all(hub.wait_idle(timeout) and self.server.bot.wait_idle(timeout) for _ in range(3))
 
 
 def start_demo_bot(demo: DemoServer, state_path: Path | str, *, now=None, min_confidence: float = 0.6,

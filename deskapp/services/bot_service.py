@@ -13,6 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -64,6 +65,9 @@ class Bot:
             timeout=(3, 10), max_attempts=2, max_wait=2.0, backoff_base=0.2))
         self._inboxes: dict[int, tuple[float, dict[str, Any]]] = {}
         self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=4, thread_name_prefix="deskapp-bot-work")
+        self._idle = threading.Condition()
+        self._busy = 0
 
     @property
     def triager(self) -> Triager:
@@ -74,7 +78,8 @@ class Bot:
     # --- one webhook ------------------------------------------------------------------------------------
 
     def handle(self, raw: bytes) -> tuple[int, dict[str, Any]]:
-        """(HTTP status for the hub, what was decided)."""
+        """(HTTP status for the hub, what was done with it): 400 for a malformed body, 200 for one ignored,
+        202 for one accepted (decided and acted on by a worker)."""
         try:
             inc = bd.parse_webhook(raw)
         except bd.BadWebhook as exc:
@@ -87,15 +92,40 @@ class Bot:
         if not self.state.claim_message(inc.message_id, inc.conversation_id, self.now()):
             self._log(inc, bd.IGNORE, "duplicate delivery of a message already handled")
             return 200, {"action": bd.IGNORE, "reason": "duplicate"}
+        # the hub waits a few seconds at most (WEBHOOK_TIMEOUT): decide and act after answering it
+        with self._idle:
+            self._busy += 1
+        self._pool.submit(self._work, inc)
+        return 202, {"action": "queued"}
+
+    def _work(self, inc: bd.Incoming) -> None:
         try:
             decision = self._decide(inc)
             self._act(inc, decision)
+            self.state.record_decision(inc.message_id, decision.action)
         except (HubError, ConnectorError) as exc:
             self.state.release_message(inc.message_id)  # a redelivery may try again
             self._log(inc, "failed", f"hub unavailable: {exc}")
-            return 502, {"error": "the hub failed"}
-        self.state.record_decision(inc.message_id, decision.action)
-        return 200, {"action": decision.action, "reason": decision.reason, "labels": list(decision.labels)}
+        except Exception:  # a bug must not end the worker nor keep the message claimed
+            self.state.release_message(inc.message_id)
+            log.exception("bot decision failed for message %s", inc.message_id)
+        finally:
+            with self._idle:
+                self._busy -= 1
+                self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """Until every accepted webhook has been decided and acted on (tests, shutdown)."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._busy == 0, timeout)
+
+    def warm_up(self) -> None:
+        """Load the triage models before the first webhook, so the first customer waits no longer than others."""
+        self.triager.triage("where is my order?")
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+        self.state.close()
 
     def _decide(self, inc: bd.Incoming) -> bd.Decision:
         triage = self.triager.triage(inc.content)
@@ -189,7 +219,8 @@ class Bot:
             line.update(conversation=inc.conversation_id, message=inc.message_id, inbox=inc.inbox_id,
                         event=inc.event)
         line.update({k: list(v) if isinstance(v, tuple) else v for k, v in extra.items() if v})
-        log.info("bot decision %s", json.dumps(line, ensure_ascii=False, sort_keys=True))
+        level = logging.WARNING if action == "failed" or reason.startswith("malformed") else logging.INFO
+        log.log(level, "bot decision %s", json.dumps(line, ensure_ascii=False, sort_keys=True))
 
 
 def open_bot(config: BotConfig, state_path: Path | str, **kw: Any) -> Bot:
@@ -244,6 +275,7 @@ class BotServer(ThreadingHTTPServer):
         return f"http://{host}:{port}/"
 
     def start(self) -> str:
+        self.bot.warm_up()
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.2},
                                         name="deskapp-bot", daemon=True)
         self._thread.start()
@@ -254,3 +286,4 @@ class BotServer(ThreadingHTTPServer):
         self.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        self.bot.close()
