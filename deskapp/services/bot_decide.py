@@ -32,6 +32,10 @@ _ASKS_FOR_PERSON = re.compile(
     r"\breal\s+person\b|\bnot\s+a\s+bot\b|\bno\s+bots?\b|\brepresentative\b|"
     r"\bmit\s+einem\s+(?:menschen|mitarbeiter)|\bparler\s+(?:à|a)\s+(?:un|une|quelqu)|"
     r"\bhablar\s+con\s+(?:una\s+persona|un\s+agente|alguien)", re.IGNORECASE)
+# A parcel the carrier calls delivered but the customer has not got is a claim for a person, not a status question.
+_DELIVERY_PROBLEM = re.compile(r"(?:says|marked|shows|showing|listed)\s+(?:as\s+)?delivered|nothing at (?:my|the) door|"
+                               r"never (?:arrived|came|got it)|(?:didn'?t|did not|haven'?t|have not) (?:receive|get)|"
+                               r"\b(?:lost|stolen|missing)\b", re.IGNORECASE)
 _AUTO_SUBMITTED = re.compile(r"auto-(?:generated|replied|notified)", re.IGNORECASE)
 
 
@@ -229,6 +233,8 @@ def decide(inc: Incoming, triage: TriageResult, *, min_confidence: float, answer
     if triage.intent_score < min_confidence:
         return Decision(HANDOFF, f"order status only {triage.intent_score:.2f} sure (< {min_confidence:.2f})",
                         labels=labels)
+    if _DELIVERY_PROBLEM.search(text):
+        return Decision(HANDOFF, "the customer reports a delivery problem", labels=labels)
     if triage.language not in (None, "en"):
         return Decision(HANDOFF, f"no answer wording in language {triage.language}", labels=labels)
     if lookup_error is not None:
