@@ -4,8 +4,8 @@ bot's answer or handoff is checked against the shop's truth.
 
 An answer is correct when it names the customer's order and carries its real tracking link (or, for an order
 not shipped yet, says so). A handoff is right when no correct answer was possible in the bot's wording: the
-customer reports a delivered parcel missing, the order has no tracking to give, writes in a language the bot has no wording for, or the order
-cannot be told; any other handoff is a missed answer.
+customer reports a delivered parcel missing, the order has no tracking to give, the customer writes in a
+language the bot has no wording for, or the order cannot be told; any other handoff is a missed answer.
 """
 
 from __future__ import annotations

@@ -127,8 +127,8 @@ def test_business_hours_follow_the_inbox_in_its_time_zone():
     assert within_working_hours({**inbox, "working_hours": [{"day_of_week": 1, "open_all_day": True}]},
                                 monday_noon_utc)
     assert not within_working_hours({**inbox, "working_hours": []}, monday_noon_utc)  # no row: closed
-    assert within_working_hours(dict(inbox, timezone="Nowhere/City", working_hours=hours[:0] + [
-        dict(hours[0], close_hour=18)]), monday_noon_utc)
+    late = [dict(hours[0], close_hour=18)]
+    assert within_working_hours(dict(inbox, timezone="Nowhere/City", working_hours=late), monday_noon_utc)
 
 
 def test_the_bot_path_imports_no_qt():
