@@ -58,3 +58,39 @@ class BotSwitch:
     def on(self, connections: dict[int, int]) -> None:
         for inbox_id, bot_id in connections.items():
             self._call("POST", f"/inboxes/{inbox_id}/set_agent_bot", {"agent_bot": bot_id})
+
+
+class KillSwitch:
+    """The desktop's switch over the workspace's first Chatwoot account (its token from the keyring): off
+    remembers what it disconnected, so on puts exactly that back. Network calls: never on the GUI thread."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.disconnected: dict[int, int] = {}
+
+    def _switch(self) -> BotSwitch:
+        from deskapp.domain import AccountKind
+        from deskapp.services import accounts
+
+        account = next((a for a in accounts.list_accounts(self.ws) if a.kind == AccountKind.CHATWOOT), None)
+        token = self.ws.secrets.get(account.id) if account is not None else None
+        if account is None or not token:
+            raise BotSwitchError("no Chatwoot account with a stored token")
+        return BotSwitch(account.base_url, account.settings.get("account_id", 1), token)
+
+    def off(self) -> int:
+        """Disconnects every bot; how many inboxes had one."""
+        found = self._switch().off()
+        self.disconnected.update(found)
+        return len(found)
+
+    def on(self) -> int:
+        """Reconnects what off() disconnected; how many inboxes."""
+        back, self.disconnected = dict(self.disconnected), {}
+        try:
+            self._switch().on(back)
+        except BotSwitchError:
+            self.disconnected = back
+            raise
+        return len(back)
+
