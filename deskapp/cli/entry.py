@@ -54,6 +54,9 @@ def _add_top_level_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--as", dest="demo_role", choices=["agent", "supervisor"],
                         help="with --demo: sign in as the demo's agent (the default) or its supervisor, who also"
                              " sees Team performance")
+    parser.add_argument("--bot", action="store_true",
+                        help="with --demo: run `deskapp bot` beside the demo hub; a customer soon asks it where"
+                             " order #1234 is")
     parser.add_argument("--screenshot", metavar="FILE", help="save a PNG of the main window and exit")
     parser.add_argument("--tab", choices=TABS, help="the screen to open (and to --screenshot): inbox (default),"
                                                     " me (My performance), team, templates or settings")
@@ -118,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
         if args.demo_role and not args.demo:
             parser.error("--as goes with --demo (the demo's agent or supervisor)")
+        if getattr(args, "bot", False) and not args.demo:
+            parser.error("--bot goes with --demo (the bot runs beside the demo hub)")
     if args.verb == "demo-server":  # a server, not a cache user: no data folder needed
         from deskapp.demo import runner
 

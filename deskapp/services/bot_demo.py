@@ -3,6 +3,8 @@ webhook agent bot pointing at the bot's server and connects it to the chat inbox
 
 from __future__ import annotations
 
+import logging
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from deskapp.demo.server import DemoServer
 from deskapp.services.bot_service import Bot, BotConfig, BotServer
 from deskapp.store.bot_state import BotState
 
+log = logging.getLogger(__name__)
 BOT_INBOXES = ("web_chat", "whatsapp", "email")
 # The labels the bot sets besides the intent ones; a 4.x hub keeps only labels the account has.
 BOT_LABELS = tuple(f"urgency-{u}" for u in ("low", "normal", "high", "urgent")) + tuple(
@@ -55,3 +58,23 @@ def start_demo_bot(demo: DemoServer, state_path: Path | str, *, now=None, min_co
         requests.post(f"{acc}/inboxes/{inbox_id}/set_agent_bot", headers=admin, json={"agent_bot": created["id"]},
                       timeout=10).raise_for_status()
     return DemoBot(demo, server, created["id"], inbox_ids)
+
+
+def ask_later(demo_bot: DemoBot, text: str, *, order_number: int, delay_s: float) -> threading.Timer:
+    """The buyer of ``order_number`` asks ``text`` in a new web chat after ``delay_s`` (a live demo moment)."""
+    state = demo_bot.demo.state
+
+    def ask() -> None:
+        order = state.orders[order_number - 1001]
+        contact = min((c for c in state.contacts if c.person_idx == order.person_idx), key=lambda c: c.email is None)
+        try:
+            requests.post(f"{demo_bot.demo.url}/demo/inboxes/{demo_bot.inbox_ids['web_chat']}/conversations",
+                          json={"contact_id": contact.id, "content": text}, timeout=10)
+        except (requests.RequestException, RuntimeError):  # the demo stopped meanwhile
+            log.info("the demo stopped before its customer could ask")
+
+    timer = threading.Timer(delay_s, ask)
+    timer.daemon = True
+    timer.start()
+    return timer
+
