@@ -2,7 +2,8 @@
 no data folder), beside the demo hub with --demo, or flip its kill switch with `bot off` / `bot on`.
 
 Secrets come from the environment or files named there (DESKAPP_BOT_TOKEN / _FILE, DESKAPP_SHOP_TOKEN / _FILE,
-DESKAPP_HUB_TOKEN / _FILE for off|on), falling back to the keyring (service "deskapp-bot"); never logged.
+DESKAPP_HUB_TOKEN / _FILE: a user's token to read working hours, an administrator's for off|on), falling back
+to the keyring (service "deskapp-bot"); never logged.
 """
 
 from __future__ import annotations
@@ -119,8 +120,12 @@ def _cmd_bot(ws, args: argparse.Namespace) -> int:
     if missing:
         print(f"deskapp: bot needs {', '.join(missing)}", file=sys.stderr)
         return 2
+    reader = secret("DESKAPP_HUB_TOKEN")
+    if not reader:
+        logging.getLogger("deskapp.bot").warning("no DESKAPP_HUB_TOKEN: the inboxes' working hours cannot be read"
+                                                 " (a bot's token may not), so every hour counts as working hours")
     config = BotConfig(args.chatwoot_url, args.account_id, bot_token or "", args.shop_url, shop_token or "",
-                       min_confidence=args.min_confidence)
+                       min_confidence=args.min_confidence, reader_token=reader or "")
     try:
         server = BotServer(open_bot(config, Path(args.state)), args.host, args.port)
     except OSError as exc:

@@ -1,6 +1,7 @@
 """Agent bots in the demo hub, as Chatwoot runs them: the agent_bots CRUD (AgentBotsController, admin only),
 inbox set_agent_bot / agent_bot, inbox working hours (InboxesController#show/update), the requests a bot makes
-with its own access token (messages as the bot, labels, the pending -> open handoff), and the webhooks.
+with its own access token (messages as the bot, labels, the pending -> open handoff; nothing else), and the
+webhooks.
 
 AgentBotListener#message_created: a message that is webhook_sendable (not an activity) in an inbox with a
 connected bot is POSTed as `message.webhook_data.merge(event:)` to the bot's outgoing_url by a job
@@ -29,6 +30,7 @@ from deskapp.demo.state import ACTIVITY, INCOMING, OUTGOING, TEMPLATE, DemoState
 log = logging.getLogger(__name__)
 WEBHOOK_TIMEOUT_S = 5  # WEBHOOK_TIMEOUT's default
 MESSAGE_TYPE_NAMES = {INCOMING: "incoming", OUTGOING: "outgoing", ACTIVITY: "activity", TEMPLATE: "template"}
+BOT_REFUSED = {"error": "Access to this endpoint is not authorized for bots"}
 BOT_ERROR_OPENED = "Conversation was marked open by system due to an error with the agent bot."
 _BOT_FIELDS = ("name", "description", "outgoing_url", "bot_type", "bot_config")
 _INBOX_FIELDS = ("working_hours_enabled", "out_of_office_message", "timezone")
@@ -274,7 +276,8 @@ def update_inbox(state: DemoState, me: int, q: dict, body: Any, inbox_id: str) -
         return 200, inbox_json(state, box)
 
 
-# --- what a bot may do with its own token (AccessTokenAuthHelper::BOT_ACCESSIBLE_ENDPOINTS) ------------
+# --- what a bot may do with its own token (AccessTokenAuthHelper::BOT_ACCESSIBLE_ENDPOINTS: conversation
+# show and toggle_status, messages create, labels create among them; inboxes are not) ----------------------
 
 def bot_dispatch(state: DemoState, bot: dict, method: str, path: str, body: Any) -> Answer:
     for route_method, pattern, fn in _BOT_ROUTES:
@@ -288,7 +291,7 @@ def bot_dispatch(state: DemoState, bot: dict, method: str, path: str, body: Any)
                     return fn(state, bot, body_dict(body), **params)
             except ApiError as exc:
                 return exc.status, exc.body
-    return 401, {"error": "Invalid Access Token"}  # ensure_access_token_bot: not a route a bot may use
+    return 401, BOT_REFUSED  # validate_bot_access_token!: not in BOT_ACCESSIBLE_ENDPOINTS
 
 
 _ACC = r"/api/v1/accounts/(?P<account>[^/]+)"
@@ -345,14 +348,9 @@ def _bot_show(state: DemoState, bot: dict, body: dict, conv_id: str) -> Answer:
     return 200, conversation_json(state, _conv(state, conv_id))
 
 
-def _bot_inbox(state: DemoState, bot: dict, body: dict, inbox_id: str) -> Answer:
-    return 200, inbox_json(state, _inbox(state, inbox_id))
-
-
 _BOT_ROUTES = [(m, re.compile(p + r"/?$"), fn) for m, p, fn in (
     ("POST", _CONV + r"/messages", _bot_message), ("POST", _CONV + r"/toggle_status", _bot_toggle),
-    ("POST", _CONV + r"/labels", _bot_labels), ("GET", _CONV, _bot_show),
-    ("GET", _ACC + r"/inboxes/(?P<inbox_id>[^/]+)", _bot_inbox))]
+    ("POST", _CONV + r"/labels", _bot_labels), ("GET", _CONV, _bot_show))]
 
 
 def customer_starts(state: DemoState, inbox_id: int, contact_id: int, content: str) -> tuple[int, Any]:

@@ -44,7 +44,8 @@ def start_demo_bot(demo: DemoServer, state_path: Path | str, *, now=None, min_co
     admin = {"api_access_token": info["supervisor_token"]}
     acc = f"{info['url']}/api/v1/accounts/{info['chatwoot_account_id']}"
     server = BotServer(Bot(BotConfig(info["url"], info["chatwoot_account_id"], "", info["shop_url"],
-                                     info["shopify_token"], min_confidence=min_confidence),
+                                     info["shopify_token"], min_confidence=min_confidence,
+                                     reader_token=info["chatwoot_token"]),
                            BotState(state_path), triager=triager, **({"now": now} if now else {})))
     url = server.start()
     created = requests.post(acc + "/agent_bots", headers=admin, timeout=10,

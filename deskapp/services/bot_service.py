@@ -48,6 +48,9 @@ class BotConfig:
     shop_url: str
     shop_token: str
     min_confidence: float = 0.6
+    # A user's token (an agent of the inboxes is enough) to read the inboxes' working hours, which a bot's
+    # own token may not (BOT_ACCESSIBLE_ENDPOINTS); without one, every hour counts as a working hour.
+    reader_token: str = ""
 
 
 class Bot:
@@ -60,6 +63,9 @@ class Bot:
         self.hub = HttpClient(config.chatwoot_url, {"api_access_token": config.bot_token,
                                                     "Accept": "application/json"},
                               timeout=(3, 10), max_attempts=2, max_wait=2.0)
+        self.reader = HttpClient(config.chatwoot_url, {"api_access_token": config.reader_token,
+                                                       "Accept": "application/json"},
+                                 timeout=(3, 10), max_attempts=2, max_wait=2.0) if config.reader_token else None
         self.shop = ShopifyConnector(config.shop_url, config.shop_token, http=HttpClient(
             config.shop_url, {"X-Shopify-Access-Token": config.shop_token, "Accept": "application/json"},
             timeout=(3, 10), max_attempts=2, max_wait=2.0, backoff_base=0.2))
@@ -167,7 +173,10 @@ class Bot:
         conv = f"/api/v1/accounts/{self.config.account_id}/conversations/{inc.conversation_id}"
         new_labels = [x for x in decision.labels if x not in inc.labels]
         if new_labels:  # LabelsController#create replaces the list: send the old ones with the new
-            self._call("POST", conv + "/labels", {"labels": [*inc.labels, *new_labels]})
+            try:
+                self._call("POST", conv + "/labels", {"labels": [*inc.labels, *new_labels]})
+            except HubError as exc:  # older hubs refuse labels to bots: answer or hand off all the same
+                log.warning("labels not set on conversation %s: %s", inc.conversation_id, exc)
         marker = {bd.BOT_MARK: {"action": decision.action, "reason": decision.reason}}
         if decision.action == bd.ANSWER:
             self._call("POST", conv + "/messages", {"content": decision.reply, "message_type": "outgoing",
@@ -193,8 +202,11 @@ class Bot:
             cached = self._inboxes.get(inbox_id)
         if cached and time.monotonic() - cached[0] < INBOX_TTL_S:
             return cached[1]
+        if self.reader is None:
+            return None
         try:
-            inbox = self._call("GET", f"/api/v1/accounts/{self.config.account_id}/inboxes/{inbox_id}", None)
+            inbox = self._call("GET", f"/api/v1/accounts/{self.config.account_id}/inboxes/{inbox_id}", None,
+                               http=self.reader)
         except (HubError, ConnectorError) as exc:
             log.warning("working hours of inbox %s unknown (%s): treated as open", inbox_id, exc)
             return None
@@ -204,8 +216,9 @@ class Bot:
             self._inboxes[inbox_id] = (time.monotonic(), inbox)
         return inbox
 
-    def _call(self, method: str, path: str, body: Any) -> Any:
-        response = self.hub.call(lambda: self.hub.attempt(method, path, json=body), what=f"{method} {path}")
+    def _call(self, method: str, path: str, body: Any, *, http: HttpClient | None = None) -> Any:
+        client = http or self.hub
+        response = client.call(lambda: client.attempt(method, path, json=body), what=f"{method} {path}")
         if not 200 <= response.status_code < 300:
             raise HubError(f"{method} {path}: HTTP {response.status_code}")
         try:

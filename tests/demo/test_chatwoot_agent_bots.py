@@ -81,7 +81,7 @@ def test_a_bot_inbox_gets_pending_conversations_and_webhooks_without_blocking(fr
         conv_path = f"{c.acc}/conversations/{started['conversation_id']}"
         said = c.request("POST", conv_path + "/messages", {"content": "Hi!"}, token=bot_headers).json()
         assert said["sender"]["type"] == "agent_bot" and said["message_type"] == 1
-        assert c.request("GET", c.acc + "/agents", token=bot_headers).status_code == 401  # not a bot's endpoint
+
         handed = c.request("POST", conv_path + "/toggle_status", {"status": "open"}, token=bot_headers).json()
         assert handed["payload"]["current_status"] == "open"
     finally:
@@ -114,3 +114,12 @@ def test_inbox_working_hours_are_kept_as_chatwoot_keeps_them(fresh_client):
                                                      "timezone": "Europe/Paris"}, token=_admin(c)).json()
     assert shown["working_hours"] == rows and shown["timezone"] == "Europe/Paris"
     assert c.get(c.acc + "/inboxes/2").json()["working_hours_enabled"] is True
+
+
+def test_a_bot_token_may_not_read_inboxes_or_agents(fresh_client):
+    c = fresh_client
+    bot = c.request("POST", c.acc + "/agent_bots", {"name": "B"}, token=_admin(c)).json()
+    for path in ("/inboxes/2", "/agents", "/conversations"):
+        refused = c.request("GET", c.acc + path, token=bot["access_token"])
+        assert refused.status_code == 401
+        assert refused.json() == {"error": "Access to this endpoint is not authorized for bots"}
