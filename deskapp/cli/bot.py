@@ -70,6 +70,9 @@ def _run_demo(args: argparse.Namespace) -> int:
                                 json={"contact_id": contact.id, "content": args.ask}, timeout=10).json()
         demo_bot.settle()
         conv = demo.state.conversation(started["conversation_id"])
+        if conv is None:
+            print(f"deskapp: the demo hub did not start the conversation: {started}", file=sys.stderr)
+            return 1
         for m in demo.state.messages(conv):
             print(f"[{m['sender_type'] or 'activity'}] {m['content']}")
         print(f"status: {conv.status}; labels: {', '.join(conv.labels)}")
@@ -77,7 +80,11 @@ def _run_demo(args: argparse.Namespace) -> int:
             demo_bot.stop()
             demo.stop()
             return 0
-    _serve_until_signal(lambda: (demo_bot.stop(), demo.stop()))
+    def stop_both() -> None:
+        demo_bot.stop()
+        demo.stop()
+
+    _serve_until_signal(stop_both)
     return 0
 
 

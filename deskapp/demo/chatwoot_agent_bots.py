@@ -332,7 +332,8 @@ def _bot_toggle(state: DemoState, bot: dict, body: dict, conv_id: str) -> Answer
 
 def _bot_labels(state: DemoState, bot: dict, body: dict, conv_id: str) -> Answer:
     conv = _conv(state, conv_id)
-    posted = body.get("labels") if isinstance(body.get("labels"), list) else []
+    posted = body.get("labels")
+    posted = posted if isinstance(posted, list) else []
     known = set(state.account_labels())
     new = sorted({str(x).strip().lower() for x in posted if str(x).strip().lower() in known})
     added = set(new) - set(conv.labels)

@@ -81,6 +81,10 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _obj(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _digits(value: Any) -> str:
     return "".join(c for c in _text(value) if c.isdigit())
 
@@ -95,19 +99,18 @@ def parse_webhook(raw: bytes) -> Incoming:
     event = _text(body.get("event"))
     if not event:
         raise BadWebhook("no event")
-    conv = body.get("conversation") if isinstance(body.get("conversation"), dict) else {}
+    conv = _obj(body.get("conversation"))
     if event != "message_created":  # conversation_opened / _resolved and the rest carry no message
         return Incoming(event, 0, _int(conv.get("id", body.get("id", 0)), "conversation id"), 0, "", "", "",
                         False, _text(conv.get("status", body.get("status"))), (), "")
     if not conv:
         raise BadWebhook("message_created without a conversation")
-    sender = body.get("sender") if isinstance(body.get("sender"), dict) else {}
-    meta_sender = conv.get("meta", {}).get("sender") if isinstance(conv.get("meta"), dict) else None
-    email = _text(sender.get("email")) or _text((meta_sender or {}).get("email") if isinstance(meta_sender, dict)
-                                               else "")
-    inbox = body.get("inbox") if isinstance(body.get("inbox"), dict) else {}
-    labels = conv.get("labels") if isinstance(conv.get("labels"), list) else []
-    attrs = body.get("content_attributes") if isinstance(body.get("content_attributes"), dict) else {}
+    sender = _obj(body.get("sender"))
+    email = _text(sender.get("email")) or _text(_obj(_obj(conv.get("meta")).get("sender")).get("email"))
+    inbox = _obj(body.get("inbox"))
+    labels = conv.get("labels")
+    labels = labels if isinstance(labels, list) else []
+    attrs = _obj(body.get("content_attributes"))
     return Incoming(event=event, message_id=_int(body.get("id"), "message id"),
                     conversation_id=_int(conv.get("id"), "conversation id"),
                     inbox_id=_int(inbox.get("id", conv.get("inbox_id", 0)), "inbox id"),
@@ -121,10 +124,10 @@ def parse_webhook(raw: bytes) -> Incoming:
 def is_auto_reply(attrs: dict[str, Any]) -> bool:
     """Message#auto_reply_email? (content_attributes.email.auto_reply) and the mail headers behind it
     (Auto-Submitted other than "no", X-Autoreply, X-Autorespond, Precedence auto_reply)."""
-    email = attrs.get("email") if isinstance(attrs.get("email"), dict) else {}
+    email = _obj(attrs.get("email"))
     if email.get("auto_reply") is True:
         return True
-    headers = email.get("headers") if isinstance(email.get("headers"), dict) else {}
+    headers = _obj(email.get("headers"))
     folded = {str(k).lower(): str(v) for k, v in headers.items()}
     return bool(_AUTO_SUBMITTED.search(folded.get("auto-submitted", "")) or "x-autoreply" in folded
                 or "x-autorespond" in folded or folded.get("precedence", "").lower() == "auto_reply")

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
 
+from deskapp.copilot.triage import Triager
 from deskapp.demo.server import DemoServer
 from deskapp.services.bot_service import Bot, BotConfig, BotServer
 from deskapp.store.bot_state import BotState
@@ -37,8 +39,8 @@ class DemoBot:
         return all(hub.wait_idle(timeout) and self.server.bot.wait_idle(timeout) for _ in range(3))
 
 
-def start_demo_bot(demo: DemoServer, state_path: Path | str, *, now=None, min_confidence: float = 0.6,
-                   triager=None) -> DemoBot:
+def start_demo_bot(demo: DemoServer, state_path: Path | str, *, now: Callable[[], float] | None = None,
+                   min_confidence: float = 0.6, triager: Triager | None = None) -> DemoBot:
     """Starts the bot's server and connects it to the (started) demo hub's chat and email inboxes."""
     info = demo.info()
     admin = {"api_access_token": info["supervisor_token"]}

@@ -33,7 +33,7 @@ class Figures:
     handoff_reasons: Counter[str] = field(default_factory=Counter)
     wrong: list[str] = field(default_factory=list)
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, object]:
         return {"asked": self.asked, "answered_correctly": self.answered_correctly,
                 "answered_wrongly": self.answered_wrongly, "handed_over_rightly": self.handed_over_rightly,
                 "handed_over_needlessly": self.handed_over_needlessly,
@@ -65,6 +65,7 @@ def measure_order_questions(demo_bot: DemoBot, limit: int | None = None) -> Figu
         started.raise_for_status()
         demo_bot.settle()
         asked = state.conversation(started.json()["conversation_id"])
+        assert asked is not None  # the hub has just made it
         said = [m for m in state.messages(asked) if m["sender_type"] == "agent_bot"]
         figures.asked += 1
         if not said:

@@ -149,7 +149,8 @@ class Bot:
                 if not numbers and inc.contact_email:
                     by_email = self._orders(f"email:{json.dumps(inc.contact_email)}")
             except (TransientError, PayloadError) as exc:
-                error = type(exc).__name__ + (f" {exc.status_code}" if getattr(exc, "status_code", None) else "")
+                status = getattr(exc, "status_code", None)
+                error = type(exc).__name__ + (f" {status}" if status else "")
         decision = bd.decide(inc, triage, min_confidence=self.config.min_confidence, answered_before=answered,
                              by_number=by_number, by_email=by_email, lookup_error=error)
         if decision.action != bd.ANSWER and not answered:
@@ -285,7 +286,7 @@ class BotServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://{host if isinstance(host, str) else host.decode()}:{port}/"
 
     def start(self) -> str:
         self.bot.warm_up()

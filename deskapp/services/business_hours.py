@@ -32,7 +32,8 @@ def within_working_hours(inbox: dict[str, Any], now: float) -> bool:
         return True
     local = datetime.fromtimestamp(now, _zone(inbox.get("timezone")))
     wday = (local.weekday() + 1) % 7  # Ruby's wday: Sunday is 0
-    rows = inbox.get("working_hours") if isinstance(inbox.get("working_hours"), list) else []
+    rows = inbox.get("working_hours")
+    rows = rows if isinstance(rows, list) else []
     today = next((r for r in rows if isinstance(r, dict) and r.get("day_of_week") == wday), None)
     if today is None or today.get("closed_all_day"):
         return False
