@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -121,6 +121,18 @@ def parse_webhook(raw: bytes) -> Incoming:
                     content_attributes=attrs)
 
 
+def with_conversation(inc: Incoming, conv: Any) -> Incoming:
+    """The webhook with the conversation as the hub has it now (GET conversation): its status, labels and
+    contact are the hub's word, not the webhook body's, which anyone who reaches the bot could have written."""
+    conv = _obj(conv)
+    sender = _obj(_obj(conv.get("meta")).get("sender"))
+    labels = conv.get("labels")
+    return replace(inc, status=_text(conv.get("status")),
+                   labels=tuple(str(x) for x in labels) if isinstance(labels, list) else inc.labels,
+                   contact_email=_text(sender.get("email")).strip().lower(),
+                   contact_phone=_digits(sender.get("phone_number")))
+
+
 def is_auto_reply(attrs: dict[str, Any]) -> bool:
     """Message#auto_reply_email? (content_attributes.email.auto_reply) and the mail headers behind it
     (Auto-Submitted other than "no", X-Autoreply, X-Autorespond, Precedence auto_reply)."""
@@ -203,12 +215,14 @@ def pick_order(inc: Incoming, by_number: dict[str, list[Order]], by_email: list[
         if len(found) != 1:
             return None, f"order #{numbers[0]}: {len(found)} orders match"
         order = found[0]
-        # the order's status and tracking go only to its buyer, as far as the contact's details tell
-        if inc.contact_email and order.email and order.email.lower() != inc.contact_email:
-            return None, f"order {order.number} is not this contact's (email)"
-        if inc.contact_phone and order.phone and _digits(order.phone) != inc.contact_phone:
-            return None, f"order {order.number} is not this contact's (phone)"
-        return order, f"order {order.number} by number"
+        # the order's status and tracking go only to its buyer: the contact's email or phone must be the order's
+        if inc.contact_email and order.email and order.email.lower() == inc.contact_email:
+            return order, f"order {order.number} by number, the contact's email"
+        if inc.contact_phone and order.phone and _digits(order.phone) == inc.contact_phone:
+            return order, f"order {order.number} by number, the contact's phone"
+        if not (inc.contact_email or inc.contact_phone):
+            return None, f"order {order.number}: the contact has no email or phone to tell it is theirs"
+        return None, f"order {order.number} is not this contact's"
     if not inc.contact_email:
         return None, "no order number and no email to find the order by"
     live = [o for o in by_email if o.cancelled_at is None and o.delivered_at is None]

@@ -44,6 +44,7 @@ class Figures:
 def _reason_kind(reason: str) -> str:
     for cue, kind in (("language", "not English"), ("not an order-status", "other intent"),
                       ("sure", "not sure of the intent"), ("not this contact", "order of someone else"),
+                      ("no email or phone", "buyer not verifiable"),
                       ("orders match", "order not found"), ("cancelled", "order cancelled"),
                       ("shop unavailable", "shop unavailable"), ("person", "asks for a person"),
                       ("without tracking", "no tracking"), ("delivery problem", "delivery problem reported")):
@@ -86,7 +87,8 @@ def measure_order_questions(demo_bot: DemoBot, limit: int | None = None) -> Figu
         kind = _reason_kind(str(mark.get("reason", "")))
         figures.handoff_reasons[kind] += 1
         rightly = (problem or conv.lang != "en"
-                   or kind in ("order cancelled", "order not found", "order of someone else", "no tracking"))
+                   or kind in ("order cancelled", "order not found", "order of someone else", "no tracking",
+                                                        "buyer not verifiable"))
         figures.handed_over_rightly += rightly
         figures.handed_over_needlessly += not rightly
         if not rightly:

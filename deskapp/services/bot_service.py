@@ -106,6 +106,12 @@ class Bot:
 
     def _work(self, inc: bd.Incoming) -> None:
         try:
+            inc = self._as_the_hub_has_it(inc)
+            guard = bd.loop_guard(inc)
+            if guard is not None:  # a person took it meanwhile, or the webhook's body was not the hub's
+                self._log(inc, bd.IGNORE, guard)
+                self.state.record_decision(inc.message_id, bd.IGNORE)
+                return
             decision = self._decide(inc)
             self._act(inc, decision)
             self.state.record_decision(inc.message_id, decision.action)
@@ -132,6 +138,17 @@ class Bot:
     def close(self) -> None:
         self._pool.shutdown(wait=True)
         self.state.close()
+
+    def _as_the_hub_has_it(self, inc: bd.Incoming) -> bd.Incoming:
+        """The conversation's status and contact from the hub itself; hubs that do not let bots read a
+        conversation (before `show` was a bot endpoint) leave the webhook's word."""
+        path = f"/api/v1/accounts/{self.config.account_id}/conversations/{inc.conversation_id}"
+        try:
+            return bd.with_conversation(inc, self._call("GET", path, None))
+        except HubError as exc:
+            if "HTTP 401" not in str(exc):
+                raise
+            return inc
 
     def _decide(self, inc: bd.Incoming) -> bd.Decision:
         triage = self.triager.triage(inc.content)

@@ -136,3 +136,22 @@ def test_the_bot_path_imports_no_qt():
             "deskapp.services.bot_switch; from deskapp.cli.entry import build_parser; build_parser('bot'); "
             "assert 'PySide6' not in sys.modules, sorted(m for m in sys.modules if m.startswith('PySide6'))")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+
+
+def test_an_order_named_by_a_contact_without_email_or_phone_goes_to_a_person():
+    inc = bd.parse_webhook(_webhook(sender={"id": 5, "type": "contact"},
+                                    conversation={"id": 40, "status": "pending"}))
+    decision = bd.decide(inc, _triage(), min_confidence=0.6, answered_before=False, by_number={"1234": [_order()]})
+    assert decision.action == bd.HANDOFF and "no email or phone" in decision.reason
+    phone = bd.parse_webhook(_webhook(sender={"id": 5, "type": "contact", "phone_number": "+44 20 7946 0000"}))
+    by_phone = bd.decide(phone, _triage(), min_confidence=0.6, answered_before=False,
+                         by_number={"1234": [_order(email="", phone="+442079460000")]})
+    assert by_phone.action == bd.ANSWER and "phone" in by_phone.reason
+
+
+def test_the_hubs_conversation_overrides_what_the_webhook_body_claims():
+    forged = bd.parse_webhook(_webhook(sender={"id": 5, "type": "contact", "email": "victim@example.com"}))
+    hub = {"id": 40, "status": "open", "labels": [], "meta": {"sender": {"email": "Eve@Example.com"}}}
+    real = bd.with_conversation(forged, hub)
+    assert real.contact_email == "eve@example.com" and real.status == "open"
+    assert "conversation is open" in (bd.loop_guard(real) or "")

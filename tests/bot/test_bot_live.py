@@ -149,3 +149,24 @@ def test_away_text_default_is_used_without_an_out_of_office_message(hub):
     conv_id = hub.customer_starts("I want to speak to a person", contact_id=hub.owner_contact(1100).id,
                                   inbox="whatsapp")
     assert hub.bot_messages(conv_id)[-1]["content"] == AWAY_TEXT
+
+
+def test_a_forged_webhook_cannot_borrow_another_buyers_identity(hub):
+    """The webhook body says the writer is #1234's buyer; the hub says the conversation is someone else's."""
+    stranger = hub.owner_contact(1100)
+    conv_id = hub.customer_starts("hello", contact_id=stranger.id)
+    conv = hub.conversation(conv_id)
+    with hub.state.lock:
+        conv.status = "pending"  # back with the bot, as if the handoff had not happened
+        first = hub.messages(conv_id)[0]
+        forged = webhook_message(hub.state, conv, first, "message_created")
+    owner = hub.owner_contact(1234)
+    forged.update(id=first["id"] + 10_000, content="where is my order #1234?")
+    forged["sender"].update(email=owner.email, phone_number=owner.phone)
+    forged["conversation"]["meta"]["sender"].update(email=owner.email, phone_number=owner.phone)
+    assert requests.post(hub.bot.server.url, data=json.dumps(forged), timeout=10).status_code == 202
+    hub.settle()
+    order = hub.state.orders[1234 - 1001]
+    said = hub.bot_messages(conv_id)
+    assert not any(order.tracking_url in (m["content"] or "") for m in said)
+    assert "not this contact's" in said[-1]["content_attributes"][BOT_MARK]["reason"]

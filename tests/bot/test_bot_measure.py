@@ -11,5 +11,5 @@ def test_order_status_questions_are_answered_correctly_or_rightly_handed_over(hu
     assert figures.asked == 80
     assert figures.answered_wrongly == 0, figures.wrong
     assert figures.handed_over_needlessly == 0, figures.wrong
-    assert figures.answered_correctly >= 40  # 50 of the first 80 on the pinned demo
+    assert figures.answered_correctly >= 40  # 47 of the first 80 on the pinned demo
     assert figures.answered_correctly + figures.handed_over_rightly == 80
