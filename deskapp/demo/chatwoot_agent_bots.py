@@ -28,7 +28,8 @@ from deskapp.demo.seed import Conversation
 from deskapp.demo.state import ACTIVITY, INCOMING, OUTGOING, TEMPLATE, DemoState
 
 log = logging.getLogger(__name__)
-WEBHOOK_TIMEOUT_S = 5  # WEBHOOK_TIMEOUT's default
+WEBHOOK_TIMEOUT_S = 5
+_KEPT_DELIVERIES = 1000  # WEBHOOK_TIMEOUT's default
 MESSAGE_TYPE_NAMES = {INCOMING: "incoming", OUTGOING: "outgoing", ACTIVITY: "activity", TEMPLATE: "template"}
 BOT_REFUSED = {"error": "Access to this endpoint is not authorized for bots"}
 BOT_ERROR_OPENED = "Conversation was marked open by system due to an error with the agent bot."
@@ -110,6 +111,7 @@ class AgentBotHub:
         failed = "error" in record or not 200 <= record["status"] < 300
         with self.state.lock:
             self.deliveries.append(record)
+            del self.deliveries[:-_KEPT_DELIVERIES]  # a long demo session keeps the recent ones only
             conv = self.state.conversation(conv_id)
             if failed and conv is not None and conv.status == "pending":
                 conv.status = "open"

@@ -6,8 +6,8 @@ from __future__ import annotations
 from deskapp.services.bot_measure import measure_order_questions
 
 
-def test_order_status_questions_are_answered_correctly_or_rightly_handed_over(hub):
-    figures = measure_order_questions(hub.bot, limit=80)
+def test_order_status_questions_are_answered_correctly_or_rightly_handed_over(bot_hub):
+    figures = measure_order_questions(bot_hub.bot, limit=80)
     assert figures.asked == 80
     assert figures.answered_wrongly == 0, figures.wrong
     assert figures.handed_over_needlessly == 0, figures.wrong

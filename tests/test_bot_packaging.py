@@ -11,7 +11,7 @@ from pathlib import Path
 
 from deskapp.cli.entry import build_parser
 
-PACKAGING = Path(__file__).resolve().parents[2] / "packaging"
+PACKAGING = Path(__file__).resolve().parents[1] / "packaging"
 UNIT = PACKAGING / "deskapp-bot.service"
 
 

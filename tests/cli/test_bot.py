@@ -46,3 +46,10 @@ def test_demo_with_the_bot_answers_where_is_my_order(tmp_path):
 def test_bot_beside_the_gui_goes_with_demo_only():
     done = subprocess.run([sys.executable, "-m", "deskapp", "--bot"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "--bot goes with --demo" in done.stderr
+
+
+def test_the_bot_path_imports_no_qt():
+    code = ("import sys; import deskapp.cli.bot, deskapp.services.bot_service, deskapp.services.bot_demo, "
+            "deskapp.services.bot_switch; from deskapp.cli.entry import build_parser; build_parser('bot'); "
+            "assert 'PySide6' not in sys.modules, sorted(m for m in sys.modules if m.startswith('PySide6'))")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)

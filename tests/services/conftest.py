@@ -1,5 +1,5 @@
-"""Fixtures for the agent bot: the demo hub (pinned clock, no live traffic) with `deskapp bot` beside it,
-both over real loopback HTTP, and helpers to play the customer."""
+"""Fixtures for the services tests. `bot_hub`: the demo hub (pinned clock, no live traffic) with `deskapp bot`
+beside it, both over real loopback HTTP, and helpers to play the customer."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class BotHub:
 
 
 @pytest.fixture
-def hub(tmp_path) -> Iterator[BotHub]:
+def bot_hub(tmp_path) -> Iterator[BotHub]:
     demo = DemoServer(seed=1, scale="small", live=False, now=PINNED_NOW)
     demo.start()
     bot = start_demo_bot(demo, tmp_path / "bot.sqlite3", now=demo.state.now)
