@@ -15,8 +15,9 @@ $(STAMP): pyproject.toml
 system-deps:
 	./tools/install-system-deps.sh
 
+# `make demo BOT=1`: the agent bot runs beside the demo hub and answers a customer's "where is my order #1234?"
 demo: $(STAMP)
-	$(BIN)/deskapp --demo
+	$(BIN)/deskapp --demo $(if $(BOT),--bot)
 
 lint: $(STAMP)
 	$(BIN)/ruff check deskapp tests migrations tools

@@ -28,7 +28,7 @@ TABS = ("inbox", "me", "team", "hub", "templates", "settings")  # the main scree
 VERB_MODULES = {
     "stats": "inbox", "conversations": "inbox", "account": "accounts", "sync": "sync", "search": "search",
     "not-imported": "not_imported", "act": "offline", "outbox": "offline", "kpi": "kpi", "import": "kpi",
-    "triage": "triage", "order": "order", "demo-server": "demo",
+    "triage": "triage", "order": "order", "bot": "bot", "demo-server": "demo",
 }
 
 
@@ -56,6 +56,9 @@ def _add_top_level_options(parser: argparse.ArgumentParser) -> None:
                              " sees Team performance")
     parser.add_argument("--demo-floor", type=int, default=0, metavar="N",
                         help="with --demo: a floor of N agents with availability (default: the seeded eight)")
+    parser.add_argument("--bot", action="store_true",
+                        help="with --demo: run `deskapp bot` beside the demo hub; a customer soon asks it where"
+                             " order #1234 is")
     parser.add_argument("--screenshot", metavar="FILE", help="save a PNG of the main window and exit")
     parser.add_argument("--tab", choices=TABS, help="the screen to open (and to --screenshot): inbox (default),"
                                                     " me (My performance), team, hub (team figures from the hub),"
@@ -125,10 +128,14 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("--demo-floor goes with --demo and takes 8 to 2000 agents")
         if args.demo_floor:
             args.demo_options = {"floor_agents": args.demo_floor}
+        if getattr(args, "bot", False) and not args.demo:
+            parser.error("--bot goes with --demo (the bot runs beside the demo hub)")
     if args.verb == "demo-server":  # a server, not a cache user: no data folder needed
         from deskapp.demo import runner
 
         return runner.run(args)
+    if args.opens is None:  # a service of its own (`bot`): no data folder
+        return args.run(None, args)
     try:
         ws = open_data(args.opens, args.data_dir, verbose=args.verbose)
     except Exception as exc:  # a clear message beats a traceback for a broken data folder

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from deskapp.demo import chatwoot_agent_bots as bots
 from deskapp.demo import chatwoot_automation as automation
 from deskapp.demo import chatwoot_contacts as contacts_w
 from deskapp.demo import chatwoot_help_center as help_center
@@ -73,6 +74,15 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Answer]]] = [
         ("GET", _ACC + r"/portals/(?P<portal>[^/]+)/categories", help_center.categories),
         ("GET", _ACC + r"/portals/(?P<portal>[^/]+)/articles", help_center.articles),
         ("GET", _ACC + r"/portals/(?P<portal>[^/]+)/articles/(?P<article_id>[^/]+)", help_center.article_show),
+        ("GET", _ACC + r"/agent_bots", bots.list_bots),
+        ("POST", _ACC + r"/agent_bots", bots.create_bot),
+        ("GET", _ACC + r"/agent_bots/(?P<bot_id>[^/]+)", bots.show_bot),
+        ("PATCH", _ACC + r"/agent_bots/(?P<bot_id>[^/]+)", bots.update_bot),
+        ("DELETE", _ACC + r"/agent_bots/(?P<bot_id>[^/]+)", bots.delete_bot),
+        ("GET", _ACC + r"/inboxes/(?P<inbox_id>[^/]+)", bots.show_inbox),
+        ("PATCH", _ACC + r"/inboxes/(?P<inbox_id>[^/]+)", bots.update_inbox),
+        ("GET", _ACC + r"/inboxes/(?P<inbox_id>[^/]+)/agent_bot", bots.inbox_agent_bot),
+        ("POST", _ACC + r"/inboxes/(?P<inbox_id>[^/]+)/set_agent_bot", bots.set_agent_bot),
     )
 ]
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
+from deskapp.demo.chatwoot_agent_bots import customer_starts
 from deskapp.demo.chatwoot_common import ApiError
 from deskapp.demo.chatwoot_contacts import edit_contact
 from deskapp.demo.faults import FaultError, parse_faults
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 _INCOMING = re.compile(r"/demo/conversations/(\d+)/incoming$")
 _CONTACT = re.compile(r"/demo/contacts/(\d+)$")
+_NEW_CONVERSATION = re.compile(r"/demo/inboxes/(\d+)/conversations$")
 
 
 def demo_endpoint(demo: DemoServer, method: str, path: str, body: Any) -> tuple[int, Any]:
@@ -44,6 +46,12 @@ def demo_endpoint(demo: DemoServer, method: str, path: str, body: Any) -> tuple[
     incoming = _INCOMING.match(path)
     if incoming and method == "POST":
         return customer_writes(demo, int(incoming.group(1)), body)
+    started = _NEW_CONVERSATION.match(path)
+    if started and method == "POST":
+        content, contact_id = (body.get("content"), body.get("contact_id")) if isinstance(body, dict) else (None, 0)
+        if not isinstance(content, str) or not content or not isinstance(contact_id, int):
+            return 400, {"error": "content (a non-empty string) and contact_id (an id) are required"}
+        return customer_starts(state, int(started.group(1)), contact_id, content)
     contact = _CONTACT.match(path)
     if contact and method == "PATCH":
         return edit_elsewhere(demo, int(contact.group(1)), body)

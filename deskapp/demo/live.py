@@ -7,6 +7,7 @@ import contextlib
 import random
 
 from deskapp.demo import texts
+from deskapp.demo.chatwoot_agent_bots import first_status
 from deskapp.demo.chatwoot_common import ApiError
 from deskapp.demo.chatwoot_contacts import edit_contact
 from deskapp.demo.seed import CHANNELS, Conversation, Order
@@ -92,7 +93,8 @@ def _new_conversation(state: DemoState, rng: random.Random) -> str:
     conv = Conversation(
         id=len(w.conversations) + 1, seed=cseed, inbox_id=inbox_id, channel=channel,
         contact_id=person.contact_ids[_KIND_OF[channel]],
-        person_idx=person.idx, topic=topic, lang=lang, order_idx=order_idx, created_at=now, status="open",
+        person_idx=person.idx, topic=topic, lang=lang, order_idx=order_idx, created_at=now,
+        status=first_status(state, inbox_id),
         assignee_id=None, team_id=None, labels=[texts.TOPICS[topic][0]], priority=None, updated_at=now,
         last_activity_at=now, first_reply_at=None, waiting_since=None, snoozed_until=None, msg_base=0, n_seeded=0)
     w.conversations.append(conv)
@@ -101,9 +103,9 @@ def _new_conversation(state: DemoState, rng: random.Random) -> str:
     state.add_message(conv, content=render_text(opening, conv, person, order, w.agents), message_type=INCOMING,
                       sender_type="contact", sender_id=conv.contact_id)
     state.hub_event("conversation_created", conv)  # the queued listener finds the opening message there
-    if channel != "email" and rng.random() < 0.5:
+    if channel != "email" and conv.status != "pending" and rng.random() < 0.5:  # pending: a real bot answers
         state.add_message(conv, content=rng.choice(texts.BOT_REPLIES), message_type=OUTGOING,
-                          sender_type="agent_bot", sender_id=1 + cseed % len(w.bots))
+                          sender_type="agent_bot", sender_id=1 + cseed % len(texts.BOTS))
     return "conversation"
 
 

@@ -20,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from deskapp.demo import chatwoot_agent_bots as agent_bots
 from deskapp.demo import chatwoot_api
 from deskapp.demo.chatwoot_common import BAD_REQUEST, BAD_TOKEN, NO_TOKEN
 from deskapp.demo.demo_endpoints import demo_endpoint
@@ -163,10 +164,13 @@ class _Handler(BaseHTTPRequestHandler):
             if not token:  # no token: devise_token_auth's own refusal
                 return self._send(401, NO_TOKEN)
             me = state.tokens.get(token)
-            if me is None:
-                return self._send(401, BAD_TOKEN)
             if not ok:
                 return self._send(400, BAD_REQUEST)
+            bot = agent_bots.hub(state).bot_for_token(token) if me is None else None
+            if bot is not None:  # an agent bot's own token: the few routes a bot may use
+                return self._send(*agent_bots.bot_dispatch(state, bot, method, path, body))
+            if me is None:
+                return self._send(401, BAD_TOKEN)
             faults = demo.faults.get() if demo.faults.get().scope in ("all", "chatwoot") else Faults()
             status, payload = chatwoot_api.dispatch(state, method, path, query, body, me,
                                                     conflict_resolved=faults.conflict_resolved,
@@ -286,6 +290,8 @@ class DemoServer:
         for thread in self._threads:
             thread.join(timeout=5)
         self._threads = []
+        if self.state.agent_bot_hub is not None:
+            self.state.agent_bot_hub.stop()
 
     def __enter__(self) -> DemoServer:
         self.start()

@@ -78,6 +78,9 @@ class DemoState:
         self.automation_rules: dict[int, dict] = {}
         self.macros: dict[int, dict] = {}
         self.csat = self._collect_csat()
+        # agent bots (chatwoot_agent_bots): the hub, and what runs on each new message (its webhook queue)
+        self.agent_bot_hub: Any = None
+        self.message_hooks: list[Callable[[Conversation, dict], None]] = []
 
     def now(self) -> float:
         return self.clock()
@@ -270,6 +273,8 @@ class DemoState:
                 self.world.contacts[conv.contact_id - 1].last_activity_at = now
             self.touch(conv, when)
             self.hub_event("message_created", conv, msg)
+            for hook in self.message_hooks:
+                hook(conv, msg)
             return msg
 
     def hub_event(self, event: str, conv: Conversation, message: dict | None = None) -> None:

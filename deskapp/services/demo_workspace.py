@@ -48,9 +48,12 @@ class DemoWorkspace:
     shopify_account_id: int
     role: str = "agent"
     outage: str | None = None  # the service whose outage is simulated (set_demo_outage), None: none
+    bot: Any = None  # the agent bot beside the hub (services.bot_demo.DemoBot), with start_demo(bot=True)
 
     def stop(self) -> None:
         try:
+            if self.bot is not None:
+                self.bot.stop()
             self.server.stop()
         except Exception:  # stopping on exit must never turn a clean exit into a crash
             log.exception("stopping the demo server failed")
@@ -98,10 +101,11 @@ def _point_accounts_at(ws: _Workspace, info: dict[str, Any], role: str) -> tuple
 
 def start_demo(ws: _Workspace, *, seed: int = 1, scale: str = "small", live: bool = True,
                live_interval: float = 5.0, role: str = "agent", now: int | None = None,
-               floor_agents: int = 0) -> DemoWorkspace:
+               floor_agents: int = 0, bot: bool = False) -> DemoWorkspace:
     """Start the demo backend on loopback and make sure both demo accounts point at it, the hub account
     signed in as ``role`` ("agent" or "supervisor"); ``now`` pins the end of the seeded history;
-    ``floor_agents`` (0: off) simulates a floor of that many agents."""
+    ``floor_agents`` (0: off) simulates a floor of that many agents; ``bot`` runs `deskapp bot` beside the
+    hub, and a customer asks it "where is my order #1234?" moments later."""
     from deskapp.demo.server import DemoServer
 
     _check_role(role)
@@ -121,11 +125,20 @@ def start_demo(ws: _Workspace, *, seed: int = 1, scale: str = "small", live: boo
                     "Real accounts need a keyring (GNOME Keyring or KWallet, macOS Keychain, Windows Credential "
                     "Manager).")
             ws.notice = f"{ws.notice}\n\n{note}" if getattr(ws, "notice", None) else note
+        demo_bot = _start_bot(server) if bot else None
     except Exception:
         server.stop()
         raise
     return DemoWorkspace(server=server, info=info, chatwoot_account_id=chatwoot, shopify_account_id=shopify,
-                         role=role)
+                         role=role, bot=demo_bot)
+
+
+def _start_bot(server: Any) -> Any:
+    from deskapp.services.bot_demo import ask_later, start_demo_bot
+
+    demo_bot = start_demo_bot(server, ":memory:")  # the demo's bot keeps its small state for the session only
+    ask_later(demo_bot, "where is my order #1234?", order_number=1234, delay_s=3.0)
+    return demo_bot
 
 
 def switch_demo_role(ws: _Workspace, demo: DemoWorkspace, role: str, *, engine: Any = None) -> None:

@@ -172,7 +172,7 @@ def start(workspace: AppWorkspace, services: GuiServices, options: dict, *, demo
     if options.get("demo") and demo is None:
         try:
             demo = demo_workspace.start_demo(workspace, role=options.get("demo_role") or "agent",
-                                             **options.get("demo_options", {}))
+                                             bot=bool(options.get("bot")), **options.get("demo_options", {}))
         except Exception as exc:
             log.exception("the demo workspace could not start")
             if headless:

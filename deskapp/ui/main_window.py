@@ -29,12 +29,14 @@ from PySide6.QtWidgets import (
 
 from deskapp.domain.changes import NOTHING, Changes
 from deskapp.services import inbox, stats
+from deskapp.services.bot_switch import KillSwitch
 from deskapp.services.gui_services import GuiServices, SyncEngine, SyncEvent
 from deskapp.services.hub_reports import HubReportService
 from deskapp.services.order_actions import OrderActionService
 from deskapp.services.workspace import AppWorkspace, Database
 from deskapp.ui import automation_entry, icons
 from deskapp.ui.accounts_dialog import AccountsDialog, AccountsWidget
+from deskapp.ui.bot_kill_switch import BotKillSwitch
 from deskapp.ui.conversation_actions import ConversationActions
 from deskapp.ui.demo_roles import DemoRoles
 from deskapp.ui.hub_figures import install as install_hub_figures
@@ -366,6 +368,9 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.help_menu.addAction(self.action_by_key["logs"])
         self.help_menu.addAction(self.action_by_key["about"])
         self.demo_roles: DemoRoles | None = None  # the Demo menu, in the demo workspace (enable_demo_roles)
+        self.bot_switch = BotKillSwitch(self, KillSwitch(self.ws))  # the Bot menu: the hub's agent bot off at once
+        menu.insertMenu(self.help_menu.menuAction(), self.bot_switch.menu)
+        self.commands.extend((self.bot_switch.off_action, self.bot_switch.on_action))
 
     def enable_demo_roles(self, switch: Callable[[str], Any], role: str,
                           outage: Callable[[str | None], Any] | None = None) -> None:

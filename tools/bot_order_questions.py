@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Prints how `deskapp bot` does on the demo's order-status questions: each seeded "where is my order" opening
+is asked again, live over loopback HTTP, and checked against the shop (see deskapp/services/bot_measure.py).
+
+    .venv/bin/python tools/bot_order_questions.py [--limit N] [--seed 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+from deskapp.demo.server import DemoServer
+from deskapp.services.bot_demo import start_demo_bot
+from deskapp.services.bot_measure import measure_order_questions
+
+PINNED_NOW = 1748865600  # the demo's history ends here, so the figures are the same on every run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int, default=None, help="only the first N questions")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--show-misses", action="store_true", help="list each wrong answer and needless handoff")
+    args = parser.parse_args(argv)
+    demo = DemoServer(seed=args.seed, live=False, now=PINNED_NOW)
+    demo.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        demo_bot = start_demo_bot(demo, Path(tmp) / "bot.sqlite3", now=demo.state.now)
+        try:
+            figures = measure_order_questions(demo_bot, args.limit)
+        finally:
+            demo_bot.stop()
+            demo.stop()
+    print(json.dumps(figures.as_json(), indent=2))
+    if args.show_misses:
+        print("\n".join(figures.wrong), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
