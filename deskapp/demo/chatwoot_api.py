@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from deskapp.demo import chatwoot_contacts as contacts_w
+from deskapp.demo import chatwoot_live as live_w
 from deskapp.demo import chatwoot_push as push
 from deskapp.demo import chatwoot_reads as reads
 from deskapp.demo.chatwoot_common import NOT_FOUND, OTHER_ACCOUNT, Answer, ApiError
@@ -42,6 +43,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Answer]]] = [
         ("DELETE", _CONV + r"/messages/(?P<message_id>[^/]+)", push.delete_message),
         ("POST", _CONV + r"/toggle_status", push.toggle_status),
         ("POST", _CONV + r"/toggle_priority", push.toggle_priority),
+        ("POST", _CONV + r"/toggle_typing_status", live_w.toggle_typing_status),
         ("POST", _CONV + r"/assignments", push.assign),
         ("GET", _CONV + r"/labels", reads.labels_show),
         ("POST", _CONV + r"/labels", push.set_labels),

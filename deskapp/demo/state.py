@@ -71,6 +71,8 @@ class DemoState:
         self.contacts_cache: tuple | None = None  # (sort + version, sorted contacts) of the last contacts page
         self._seeded_cache: OrderedDict[int, list[dict]] = OrderedDict()
         self.csat = self._collect_csat()
+        # told of every change, under the lock: (kind, conversation, details); the cable hub broadcasts from it
+        self.listeners: list[Callable[[str, Conversation, dict[str, Any] | None], None]] = []
 
     def now(self) -> float:
         return self.clock()
@@ -233,6 +235,11 @@ class DemoState:
         when = self.now() if when is None else when
         conv.updated_at = max(conv.updated_at + 0.001, when)  # updated_within must see every change
         self.version += 1
+        self.emit("touch", conv)
+
+    def emit(self, kind: str, conv: Conversation, details: dict[str, Any] | None = None) -> None:
+        for listener in self.listeners:
+            listener(kind, conv, details)
 
     def add_message(self, conv: Conversation, *, content: str | None, message_type: int, private: bool = False,
                     sender_type: str | None = None, sender_id: int | None = None,
@@ -262,6 +269,7 @@ class DemoState:
             if sender_type == "contact":
                 self.world.contacts[conv.contact_id - 1].last_activity_at = now
             self.touch(conv, when)
+            self.emit("message", conv, msg)
             return msg
 
     def activity(self, conv: Conversation, text: str) -> None:
@@ -274,7 +282,9 @@ class DemoState:
                 return None
             self.deleted_messages.setdefault(conv.id, {})[message_id] = self.now()
             self.touch(conv)
-            return next(m for m in self.messages(conv) if m["id"] == message_id)
+            deleted = next(m for m in self.messages(conv) if m["id"] == message_id)
+            self.emit("message.deleted", conv, deleted)
+            return deleted
 
     def record_push(self, kind: str, conv_id: int, body: Any) -> None:
         with self.lock:
