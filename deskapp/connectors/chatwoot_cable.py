@@ -15,7 +15,6 @@ import logging
 import random
 import ssl
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit

@@ -22,8 +22,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from deskapp.demo import chatwoot_api
 from deskapp.demo.cable import CableHub
-from deskapp.demo.chatwoot_live import public_dispatch
 from deskapp.demo.chatwoot_common import BAD_REQUEST, BAD_TOKEN, NO_TOKEN
+from deskapp.demo.chatwoot_live import public_dispatch
 from deskapp.demo.demo_endpoints import demo_endpoint
 from deskapp.demo.faults import FaultBox, Faults, Throttle, distort, parse_faults
 from deskapp.demo.live import live_tick
