@@ -15,6 +15,7 @@ import logging
 import random
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 PING_EVERY = 3.0  # ActionCable's server beat
 STALE_AFTER = 3 * PING_EVERY  # no frame for this long: the socket is dead even if TCP has not noticed
+PRESENCE_EVERY = 20.0  # Chatwoot's dashboard performs update_presence this often to stay "online"
 OPEN_TIMEOUT = 10.0
 
 
@@ -101,8 +103,11 @@ class CableClient:
             self._ws = None
             if self.live:
                 delays = backoff_delays(self.base_delay, self.max_delay, self.rng)  # it worked: start over
-            self._set_live(False, why)
-            if self._stop.wait(next(delays)):
+                self._set_live(False, why)
+            wait = next(delays)
+            if not self._stop.is_set():
+                log.info("cable of account %s: not connected (%s); next try in %.1f s", self.account_id, why, wait)
+            if self._stop.wait(wait):
                 break
 
     def _session(self) -> None:
@@ -120,11 +125,21 @@ class CableClient:
             self._ws = ws
             if self._stop.is_set():
                 return
+            last_frame = time.monotonic()
+            next_presence = last_frame + PRESENCE_EVERY
             while not self._stop.is_set():
+                now = time.monotonic()
+                if self.live and now >= next_presence:  # RoomChannel#update_presence keeps the agent online
+                    ws.send(json.dumps({"command": "message", "identifier": identifier,
+                                        "data": json.dumps({"action": "update_presence"})}))
+                    next_presence = now + PRESENCE_EVERY
                 try:
-                    raw = ws.recv(timeout=self.stale_after)
+                    raw = ws.recv(timeout=max(0.01, min(last_frame + self.stale_after, next_presence) - now))
                 except TimeoutError:
-                    raise TimeoutError(f"no frame for {self.stale_after:.0f} s") from None
+                    if time.monotonic() - last_frame >= self.stale_after:
+                        raise TimeoutError(f"no frame for {self.stale_after:.0f} s") from None
+                    continue
+                last_frame = time.monotonic()
                 self._frame(ws, raw, identifier)
 
     def _frame(self, ws: ClientConnection, raw: str | bytes, identifier: str) -> None:
@@ -163,8 +178,6 @@ class CableClient:
             log.warning("cable of account %s: unknown frame type %r ignored", self.account_id, kind)
 
     def _set_live(self, live: bool, why: str) -> None:
-        if live == self.live and not live:
-            return
         self.live = live
         log.info("cable of account %s: %s (%s)", self.account_id, "live" if live else "down", why)
         try:

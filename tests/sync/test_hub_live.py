@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+import ssl
+import subprocess
 import threading
 import time
 
@@ -215,3 +218,44 @@ def test_a_profile_without_pubsub_token_is_refused_and_retried():
     finally:
         client.stop()
     assert not client.live and states == []  # never live, so nothing to tell
+
+
+def _self_signed(tmp_path):
+    cert, key = tmp_path / "hub.pem", tmp_path / "hub.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "30", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a certificate")
+def test_wss_verifies_the_hubs_certificate(tmp_path, caplog):
+    cert, key = _self_signed(tmp_path)
+    server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_tls.load_cert_chain(cert, key)
+
+    def handler(ws):
+        ws.send(json.dumps({"type": "welcome"}))
+        ws.recv()
+        ws.send(json.dumps({"identifier": "x", "type": "confirm_subscription"}))
+        for _ in ws:
+            pass
+
+    with serve(handler, "127.0.0.1", 0, ssl=server_tls) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"wss://127.0.0.1:{server.socket.getsockname()[1]}/cable"
+        profile = lambda: {"id": 2, "pubsub_token": "t"}  # noqa: E731
+        with caplog.at_level(logging.INFO, logger="deskapp.connectors.chatwoot_cable"):
+            untrusted = CableClient(url, 3, profile, on_event=lambda n, d: None, on_state=lambda up, why: None,
+                                    base_delay=0.05, max_delay=0.1).start()
+            trusted = CableClient(url, 3, profile, on_event=lambda n, d: None, on_state=lambda up, why: None,
+                                  ssl_context=ssl.create_default_context(cafile=str(cert))).start()
+            try:
+                wait_for(lambda: trusted.live)
+                time.sleep(0.5)
+                assert not untrusted.live and untrusted.connects == 0  # a certificate nobody vouches for
+                assert "CERTIFICATE_VERIFY_FAILED" in caplog.text
+            finally:
+                untrusted.stop()
+                trusted.stop()
+                server.shutdown()
