@@ -22,6 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.sync.client import ClientConnection, connect
+from websockets.typing import Origin, Subprotocol
 
 log = logging.getLogger(__name__)
 
@@ -120,8 +121,8 @@ class CableClient:
                                  "user_id": user_id})
         origin = self.url.replace("wss://", "https://", 1).replace("ws://", "http://", 1).removesuffix("/cable")
         tls = (self.ssl_context or ssl.create_default_context()) if self.url.startswith("wss://") else None
-        with connect(self.url, ssl=tls, origin=origin, open_timeout=OPEN_TIMEOUT,  # type: ignore[arg-type]
-                     subprotocols=["actioncable-v1-json"], max_size=2**22) as ws:  # type: ignore[list-item]
+        with connect(self.url, ssl=tls, origin=Origin(origin), open_timeout=OPEN_TIMEOUT,
+                     subprotocols=[Subprotocol("actioncable-v1-json")], max_size=2**22) as ws:
             self._ws = ws
             if self._stop.is_set():
                 return

@@ -16,10 +16,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from websockets.exceptions import InvalidState
-from websockets.frames import Opcode
+from websockets.frames import Frame, Opcode
 from websockets.http11 import Request
 from websockets.protocol import State
 from websockets.server import ServerProtocol
+from websockets.typing import Subprotocol
 
 from deskapp.demo.chatwoot_json import conversation_json, message_push_json, pubsub_token, user_push_json
 
@@ -127,7 +128,7 @@ class CableHub:
 
     def serve(self, conn: socket.socket, path: str, headers: list[tuple[str, str]], *, blocked: bool) -> None:
         """Run the upgraded socket until either side ends it (or the hub drops it)."""
-        protocol = ServerProtocol(subprotocols=["actioncable-v1-json", "actioncable-unsupported"])  # type: ignore[list-item]
+        protocol = ServerProtocol(subprotocols=[Subprotocol("actioncable-v1-json")])
         # the handler has read the request already: the protocol is handed it again, as the bytes it came as
         head = f"GET {path} HTTP/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers) + "\r\n"
         protocol.receive_data(head.encode("latin-1"))
@@ -179,7 +180,7 @@ class CableHub:
                 else:
                     protocol.receive_eof()
                 for event in protocol.events_received():
-                    if event.opcode is Opcode.TEXT:
+                    if isinstance(event, Frame) and event.opcode is Opcode.TEXT:
                         self._command(protocol, sock, bytes(event.data))
                 conn.sendall(b"".join(protocol.data_to_send()))
                 if protocol.state is not State.OPEN or not data:
