@@ -122,7 +122,8 @@ class CableClient:
         origin = self.url.replace("wss://", "https://", 1).replace("ws://", "http://", 1).removesuffix("/cable")
         tls = (self.ssl_context or ssl.create_default_context()) if self.url.startswith("wss://") else None
         with connect(self.url, ssl=tls, origin=Origin(origin), open_timeout=OPEN_TIMEOUT,
-                     subprotocols=[Subprotocol("actioncable-v1-json")], max_size=2**22) as ws:
+                     subprotocols=[Subprotocol("actioncable-v1-json")], max_size=2**22,
+                     ping_interval=None) as ws:  # ActionCable's own pings are the watchdog (see _session)
             self._ws = ws
             if self._stop.is_set():
                 return

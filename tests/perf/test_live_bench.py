@@ -34,6 +34,8 @@ IDLE_SECONDS = float(os.environ.get("DESKAPP_BENCH_IDLE_SECONDS", "300"))
 DROPS = int(os.environ.get("DESKAPP_BENCH_DROPS", "20"))
 POLL_INTERVAL = 30.0  # SyncEngine's default interval: today's polling
 
+pytestmark = pytest.mark.timeout(3 * IDLE_SECONDS + 1800)
+
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
