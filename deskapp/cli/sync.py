@@ -37,9 +37,10 @@ def _cmd_sync(ws, args: argparse.Namespace) -> int:
                       + (f", {s.not_imported} not imported" if s.not_imported else "")
                       + (f"; last error: {s.errors[-1]}" if s.errors else ""))
         return 0 if all(s.state == Connectivity.ONLINE for s in summaries) else 1
+    from deskapp.services.hub_live import start_hub_live  # the hubs' sockets: their changes sync at once
     from deskapp.services.mail_push import start_mail_push  # IMAP IDLE: new mail syncs at once
 
-    push = None
+    push = live = None
     # Ctrl+C may come at any point once the loops run: everything started is stopped in `finally`.
     try:
         if args.account is not None:
@@ -47,6 +48,7 @@ def _cmd_sync(ws, args: argparse.Namespace) -> int:
         else:
             engine.start()
         push = start_mail_push(ws, engine)
+        live = start_hub_live(ws, engine)
         print("syncing; Ctrl+C stops", file=sys.stderr, flush=True)
         import threading
 
@@ -56,6 +58,8 @@ def _cmd_sync(ws, args: argparse.Namespace) -> int:
     finally:
         if push is not None:
             push.stop()
+        if live is not None:
+            live.stop()
         engine.stop()
     for a in account_service.list_accounts(ws):
         print(f"account {a.id} ({a.kind}): {a.state}; last sync {a.last_sync.isoformat() if a.last_sync else '-'}")

@@ -13,6 +13,7 @@ from deskapp.demo import chatwoot_agent_bots as bots
 from deskapp.demo import chatwoot_automation as automation
 from deskapp.demo import chatwoot_contacts as contacts_w
 from deskapp.demo import chatwoot_help_center as help_center
+from deskapp.demo import chatwoot_live as live_w
 from deskapp.demo import chatwoot_push as push
 from deskapp.demo import chatwoot_reads as reads
 from deskapp.demo import chatwoot_reports as reports
@@ -47,6 +48,7 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Answer]]] = [
         ("DELETE", _CONV + r"/messages/(?P<message_id>[^/]+)", push.delete_message),
         ("POST", _CONV + r"/toggle_status", push.toggle_status),
         ("POST", _CONV + r"/toggle_priority", push.toggle_priority),
+        ("POST", _CONV + r"/toggle_typing_status", live_w.toggle_typing_status),
         ("POST", _CONV + r"/assignments", push.assign),
         ("GET", _CONV + r"/labels", reads.labels_show),
         ("POST", _CONV + r"/labels", push.set_labels),

@@ -34,13 +34,18 @@ def agent_json(state: DemoState, a: dict) -> dict:
             "name": a["name"], "role": a["role"], "thumbnail": ""}
 
 
+def pubsub_token(agent_id: int) -> str:
+    """The user's pubsub_token (a has_secure_token column in Chatwoot): what the RoomChannel subscription names."""
+    return f"demo-pubsub-{agent_id:04d}"
+
+
 def user_json(state: DemoState, a: dict, *, access_token: str) -> dict:
     """The profile (app/views/api/v1/profiles/show.json.jbuilder)."""
     return {
         "id": a["id"], "account_id": state.account_id, "available_name": a["name"], "avatar_url": "",
         "confirmed": True, "display_name": None, "message_signature": None, "email": a["email"], "name": a["name"],
         "role": a["role"], "provider": "email", "uid": a["email"], "type": None, "access_token": access_token,
-        "ui_settings": {}, "custom_attributes": {},
+        "pubsub_token": pubsub_token(a["id"]), "ui_settings": {}, "custom_attributes": {},
         "accounts": [{"id": state.account_id, "name": "Demo Shop", "status": "active", "role": a["role"],
                       "availability": "online", "availability_status": "online", "auto_offline": True,
                       "active_at": "2025-01-06T09:00:00.000Z", "custom_role_id": None, "custom_role": None}],
@@ -141,11 +146,11 @@ def message_push_json(state: DemoState, conv: Conversation, m: dict) -> dict:
         "sentiment": {},
         "conversation": {"assignee_id": conv.assignee_id, "unread_count": _unread(conv),
                          "last_activity_at": conv.last_activity_at,
-                         "contact_inbox": {"source_id": _contact_source(state, conv)}}}
+                         "contact_inbox": {"source_id": contact_source(state, conv)}}}
     return _with_sender_and_attachments(state, conv, m, out)
 
 
-def _contact_source(state: DemoState, conv: Conversation) -> str:
+def contact_source(state: DemoState, conv: Conversation) -> str:
     c = state.world.contacts[conv.contact_id - 1]
     return {"email": c.email, "phone": c.phone, "social": c.identifier}[c.kind] or f"contact-{c.id}"
 

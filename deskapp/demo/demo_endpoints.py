@@ -31,6 +31,8 @@ def demo_endpoint(demo: DemoServer, method: str, path: str, body: Any) -> tuple[
         except FaultError as exc:
             return 400, {"error": str(exc)}
         demo.faults.set(faults)
+        if faults.cable_blocked:
+            demo.cable.drop_all()
         return 200, faults.to_json()
     if path == "/demo/stats" and method == "GET":
         return 200, state.stats()

@@ -41,6 +41,7 @@ class Faults:
     # a Shopify mutation or a Chatwoot write waits this long, then IS applied and answered (reads are not
     # slowed): a client that timed out meanwhile does not know, and a look-up before then finds nothing yet
     slow_apply_s: float = 0.0
+    cable_blocked: bool = False  # /cable upgrades answer 503 and open sockets are dropped: clients must poll
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -53,7 +54,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "shopify_bucket": (int, type(None)), "duplicate_items": (bool,), "unknown_enums": (bool,),
     "extra_fields": (bool,), "throttle_limit": (int, type(None)), "throttle_period": (int,),
     "throttle_search_limit": (int,), "shopify_read_only": (bool,), "fail_after_apply": (bool,),
-    "slow_apply_s": (int, float),
+    "slow_apply_s": (int, float), "cable_blocked": (bool,),
 }
 
 _UNKNOWN = {"status": "escalated", "channel_type": "Channel::Tiktok", "channel": "Channel::Tiktok",

@@ -22,7 +22,9 @@ from urllib.parse import parse_qs, urlsplit
 
 from deskapp.demo import chatwoot_agent_bots as agent_bots
 from deskapp.demo import chatwoot_api
+from deskapp.demo.cable import CableHub
 from deskapp.demo.chatwoot_common import BAD_REQUEST, BAD_TOKEN, NO_TOKEN
+from deskapp.demo.chatwoot_live import public_dispatch
 from deskapp.demo.demo_endpoints import demo_endpoint
 from deskapp.demo.faults import FaultBox, Faults, Throttle, distort, parse_faults
 from deskapp.demo.live import live_tick
@@ -66,6 +68,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # quiet: tests and the CLI print what matters themselves
 
     def do_GET(self) -> None:
+        if urlsplit(self.path).path == "/cable" and self.headers.get("Upgrade", "").lower() == "websocket":
+            self.close_connection = True  # the socket is the cable's now, and ends with it
+            demo = self.server.demo
+            with demo.state.lock:
+                demo.state.requests["GET /cable"] += 1
+            return demo.cable.serve(self.connection, self.path, list(self.headers.items()),
+                                    blocked=demo.faults.get().cable_blocked)
         self._handle("GET")
 
     def do_POST(self) -> None:
@@ -138,6 +147,10 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(status, payload)
         if path.startswith("/rails/active_storage/") and method == "GET":
             return self._send(200, None, raw=ATTACHMENT_BYTES, content_type="application/octet-stream")
+        if path.startswith("/public/api/v1/"):  # the client API: no token, no faults of the agents' API
+            if not ok:
+                return self._send(400, BAD_REQUEST)
+            return self._send(*public_dispatch(state, method, path, body))
         if path.startswith(("/api/v1/", "/api/v2/")) or path.rstrip("/") == "/api":
             api = "chatwoot"
         elif path.startswith("/admin/api/") and path.endswith("/graphql.json"):
@@ -229,6 +242,7 @@ class DemoServer:
         self.faults = FaultBox(seed)
         self.throttle = Throttle()
         self.shopify = ShopifyApi(self.state)
+        self.cable = CableHub(self.state)
         self._httpd: _HttpServer | None = None
         self._threads: list[threading.Thread] = []
         self._stopping = threading.Event()
@@ -284,6 +298,7 @@ class DemoServer:
     def stop(self) -> None:
         httpd, self._httpd = self._httpd, None
         self._stopping.set()
+        self.cable.drop_all()
         if httpd is not None:
             httpd.shutdown()
             httpd.server_close()
@@ -304,6 +319,8 @@ class DemoServer:
         """Replace every fault setting (keys as for POST /demo/faults; none given = all off)."""
         parsed = parse_faults(faults)
         self.faults.set(parsed)
+        if parsed.cable_blocked:
+            self.cable.drop_all()
         return parsed
 
     def live_once(self) -> str:

@@ -81,6 +81,8 @@ class DemoState:
         # agent bots (chatwoot_agent_bots): the hub, and what runs on each new message (its webhook queue)
         self.agent_bot_hub: Any = None
         self.message_hooks: list[Callable[[Conversation, dict], None]] = []
+        # told of every change, under the lock: (kind, conversation, details); the cable hub broadcasts from it
+        self.listeners: list[Callable[[str, Conversation, dict[str, Any] | None], None]] = []
 
     def now(self) -> float:
         return self.clock()
@@ -243,6 +245,11 @@ class DemoState:
         when = self.now() if when is None else when
         conv.updated_at = max(conv.updated_at + 0.001, when)  # updated_within must see every change
         self.version += 1
+        self.emit("touch", conv)
+
+    def emit(self, kind: str, conv: Conversation, details: dict[str, Any] | None = None) -> None:
+        for listener in self.listeners:
+            listener(kind, conv, details)
 
     def add_message(self, conv: Conversation, *, content: str | None, message_type: int, private: bool = False,
                     sender_type: str | None = None, sender_id: int | None = None,
@@ -272,6 +279,7 @@ class DemoState:
             if sender_type == "contact":
                 self.world.contacts[conv.contact_id - 1].last_activity_at = now
             self.touch(conv, when)
+            self.emit("message", conv, msg)  # told before the rules and bots react, so events keep their order
             self.hub_event("message_created", conv, msg)
             for hook in self.message_hooks:
                 hook(conv, msg)
@@ -293,7 +301,9 @@ class DemoState:
                 return None
             self.deleted_messages.setdefault(conv.id, {})[message_id] = self.now()
             self.touch(conv)
-            return next(m for m in self.messages(conv) if m["id"] == message_id)
+            deleted = next(m for m in self.messages(conv) if m["id"] == message_id)
+            self.emit("message.deleted", conv, deleted)
+            return deleted
 
     def record_push(self, kind: str, conv_id: int, body: Any) -> None:
         with self.lock:

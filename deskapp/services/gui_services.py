@@ -10,6 +10,8 @@ from deskapp.services.actions import ActionService
 from deskapp.services.reports import ReportService
 from deskapp.services.suggestions import SuggestionService
 from deskapp.store.outbox import OutboxStore
+from deskapp.sync.engine import FEED_LIVE as FEED_LIVE  # the status bar tells live from polled hubs
+from deskapp.sync.engine import FEED_POLLING as FEED_POLLING
 from deskapp.sync.engine import SyncEngine as SyncEngine  # named for the window, which holds the engine
 from deskapp.sync.hooks import SyncEvent as SyncEvent  # and takes its events
 

@@ -43,6 +43,8 @@ MAX_PAGES_PER_STREAM = 100_000  # a connector that never says "done" must not sp
 _PENDING_CHUNK = 200
 GROUP_MESSAGES = 1000  # messages of several conversations applied in one transaction
 FIRST_READY = 1000  # a full walk tells when this many of the newest records are in the cache
+FEED_LIVE = "live: the hub pushes changes"  # the event message when an account's push channel comes up
+FEED_POLLING = "polling: the hub's live channel is down"  # ... and when it goes down
 
 
 class _Stopped(Exception):
@@ -63,6 +65,7 @@ class SyncEngine:
         before_pull: Iterable[BeforePull] = (),
         on_event: Callable[[SyncEvent], None] | None = None,
         interval: float = 30.0,
+        safety_interval: float = 600.0,
         max_backoff: float = 300.0,
         first_ready: int = FIRST_READY,
     ) -> None:
@@ -74,6 +77,7 @@ class SyncEngine:
         self.before_pull = list(before_pull)
         self.on_event = on_event
         self.interval = interval
+        self.safety_interval = safety_interval  # the poll while the hub pushes changes (a missed event's cap)
         self.max_backoff = max_backoff
         self.first_ready = first_ready
         self._connectors: dict[int, Connector] = {}
@@ -82,6 +86,8 @@ class SyncEngine:
         self._stopping = threading.Event()
         self._workers: dict[int, tuple[threading.Thread, threading.Event]] = {}
         self._unreported: dict[int, Changes] = {}  # applied since the account's last event
+        self._live: set[int] = set()  # accounts whose hub pushes changes: polled at safety_interval only
+        self._wanted: dict[int, set[str] | None] = {}  # the next pass's streams (None: all) when asked for
 
     # --- one pass --------------------------------------------------------------------------------
 
@@ -90,19 +96,20 @@ class SyncEngine:
             ids = [a.id for a in account_store.list_accounts(conn)]
         return [self.sync_account_once(account_id) for account_id in ids]
 
-    def sync_account_once(self, account_id: int) -> SyncSummary:
-        """Pulls every stream of the account until done; never raises for remote failures."""
+    def sync_account_once(self, account_id: int, streams: Iterable[str] | None = None) -> SyncSummary:
+        """Pulls every stream of the account (or only ``streams``, in the connector's order) until done;
+        never raises for remote failures."""
         with self._lock:
             lock = self._account_locks.setdefault(account_id, threading.Lock())
         with lock:
-            return self._sync(account_id)
+            return self._sync(account_id, None if streams is None else set(streams))
 
     def forget_connector(self, account_id: int) -> None:
         """Drop the cached connector (after the account's settings or token changed)."""
         with self._lock:
             self._connectors.pop(account_id, None)
 
-    def _sync(self, account_id: int) -> SyncSummary:
+    def _sync(self, account_id: int, only: set[str] | None = None) -> SyncSummary:
         started = time.monotonic()
         summary = SyncSummary(account_id=account_id)
         with self.db.read() as conn:
@@ -122,7 +129,7 @@ class SyncEngine:
                 except Exception as exc:  # a failing replay must not block pulling
                     log.exception("before-pull step failed for account %s", account.id)
                     summary.errors.append(f"before pull: {exc}")
-            self._pull_account(account, connector, summary)
+            self._pull_account(account, connector, summary, only)
         except AuthError as exc:
             self.forget_connector(account_id)  # the next attempt reads the (new) token again
             summary.state = Connectivity.AUTH_NEEDED
@@ -170,8 +177,9 @@ class SyncEngine:
             self._connectors[account.id] = connector
         return connector
 
-    def _pull_account(self, account: Account, connector: Connector, summary: SyncSummary) -> None:
-        streams = list(connector.streams())
+    def _pull_account(self, account: Account, connector: Connector, summary: SyncSummary,
+                      only: set[str] | None = None) -> None:
+        streams = [s for s in connector.streams() if only is None or s in only]
         per_conversation = bool(getattr(connector, "messages_per_conversation", "conversations" in streams))
         if per_conversation:
             self._drain_pending(account, connector, summary, len(streams), 0)  # what a crash left behind
@@ -400,7 +408,37 @@ class SyncEngine:
             if not self._stopping.is_set():
                 self.start()
             return
+        with self._lock:
+            self._wanted[account_id] = None
         self._ensure_worker(account_id).set()
+
+    def request_streams(self, account_id: int, streams: Iterable[str]) -> None:
+        """Wake the account's loop for a pass over these streams only (what a pushed event says changed);
+        a full pass already asked for stays full."""
+        with self._lock:
+            wanted = self._wanted.get(account_id, set())
+            if wanted is not None:
+                self._wanted[account_id] = wanted | set(streams)
+        self._ensure_worker(account_id).set()
+
+    def set_live(self, account_id: int, live: bool) -> None:
+        """The hub's push channel for the account came up (the caller asks for a catch-up pass) or went down
+        (polling takes over at once, then every ``interval``)."""
+        with self._lock:
+            was = account_id in self._live
+            (self._live.add if live else self._live.discard)(account_id)
+        if was == live:
+            return
+        with self.db.read() as conn:
+            account = account_store.get_account(conn, account_id)
+        if account is not None:
+            self._emit(account_id, account.state, 1, 1, FEED_LIVE if live else FEED_POLLING, account.last_sync)
+        if not live and not self._stopping.is_set():
+            self.request_sync(account_id)
+
+    def is_live(self, account_id: int) -> bool:
+        with self._lock:
+            return account_id in self._live
 
     def stop(self, timeout: float = 30.0) -> None:
         """Ask every loop to finish its current page and wait for them."""
@@ -418,8 +456,10 @@ class SyncEngine:
         failures = 0
         while not self._stopping.is_set():
             wake.clear()
+            with self._lock:
+                streams = self._wanted.pop(account_id, None)  # a timed pass (nobody asked) is a full one
             try:
-                summary = self.sync_account_once(account_id)
+                summary = self.sync_account_once(account_id, streams)
             except Exception:  # a bug in one pass must not end the loop for good
                 log.exception("sync pass of account %s failed", account_id)
                 summary = SyncSummary(account_id, state=Connectivity.DEGRADED, errors=["internal error"])
@@ -429,7 +469,8 @@ class SyncEngine:
                 wake.wait()  # nothing to do until the agent fixes the credential and asks again
                 continue
             failures = failures + 1 if summary.state == Connectivity.OFFLINE else 0
-            delay = min(self.max_backoff, self.interval * (2 ** min(failures, 8))) if failures else self.interval
+            interval = self.safety_interval if self.is_live(account_id) else self.interval
+            delay = min(self.max_backoff, self.interval * (2 ** min(failures, 8))) if failures else interval
             wake.wait(delay)
 
 

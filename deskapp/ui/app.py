@@ -23,6 +23,7 @@ from deskapp.services import accounts as account_service
 from deskapp.services import demo_workspace
 from deskapp.services.demo_workspace import DemoWorkspace
 from deskapp.services.gui_services import GuiServices, SyncEngine
+from deskapp.services.hub_live import HubLive
 from deskapp.services.mail_push import MailPush
 from deskapp.services.workspace import AppWorkspace
 from deskapp.ui import icons, theme
@@ -69,6 +70,19 @@ def start_mail_push(ws: AppWorkspace, engine: SyncEngine | None) -> MailPush | N
         return None
 
 
+def start_hub_live(ws: AppWorkspace, engine: SyncEngine | None) -> HubLive | None:
+    """The hubs' ActionCable sockets: their changes sync at once, and polling slows down while they are up."""
+    if engine is None:
+        return None
+    try:
+        from deskapp.services.hub_live import start_hub_live as start_sockets
+
+        return start_sockets(ws, engine)
+    except Exception:  # push is a speed-up; the sync loop's polling still brings everything
+        log.exception("the hubs' live channel could not start; they are polled")
+        return None
+
+
 @dataclass
 class Session:
     """A running GUI: the window and what must be stopped when it closes (engine, demo backend, outbox)."""
@@ -82,6 +96,7 @@ class Session:
     outbox: object | None = None
     crash: CrashHandler | None = None
     mail_push: MailPush | None = None
+    hub_live: HubLive | None = None
     offer_first_run: bool = False  # no account yet: offer the demo or an account once, over the window
     closed: bool = False
 
@@ -90,6 +105,8 @@ class Session:
         self.window.close()
         if self.mail_push is not None:
             self.mail_push.stop()
+        if self.hub_live is not None:
+            self.hub_live.stop()
         if self.engine is not None:
             self.engine.stop()
         if self.demo is not None:
@@ -126,6 +143,9 @@ class Session:
         if self.mail_push is not None:
             self.mail_push.stop()
         self.mail_push = start_mail_push(self.workspace, self.engine)
+        if self.hub_live is not None:
+            self.hub_live.stop()
+        self.hub_live = start_hub_live(self.workspace, self.engine)
 
     def _first_run(self) -> None:
         first = FirstRunDialog(self.window)

@@ -9,6 +9,8 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QSizePolicy, QStatusBar, QWidget
 
+from deskapp.services.gui_services import FEED_LIVE, FEED_POLLING
+
 STATE_COLOURS = {"online": "#1e8e3e", "degraded": "#e37400", "offline": "#d93025", "auth_needed": "#d93025",
                  "unknown": "#9aa0a6", "syncing": "#2f6fde"}
 STATE_TEXT = {"auth_needed": "sign-in needed"}
@@ -73,6 +75,8 @@ class SyncStatusBar(QStatusBar):
             entry["last_sync"] = last_sync
         if message:
             entry["message"] = message
+        if message in (FEED_LIVE, FEED_POLLING):
+            entry["feed"] = "live" if message == FEED_LIVE else "polling"
         if total and done < total:
             self.live[account_id] = (done, total, message)
         else:
@@ -98,6 +102,8 @@ class SyncStatusBar(QStatusBar):
             name = html_lib.escape(str(acc.get("name", "")))
             tip = f" — {html_lib.escape(str(acc['last_error']))[:80]}" if state != "online" and acc.get(
                 "last_error") else ""
+            if acc.get("feed"):  # a hub with a push channel: whether changes arrive at once or by polling
+                label = f"{label} · {acc['feed']}"
             parts.append(f"<span style='color:{colour}'>●</span> {name}: {label} · last sync "
                          f"{_time(acc.get('last_sync'))}{tip}")
         self.accounts_label.setText("&nbsp;&nbsp;&nbsp;".join(parts) or "No account — add one in Settings")

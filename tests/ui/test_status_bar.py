@@ -70,3 +70,16 @@ def test_the_outbox_count_turns_red_while_something_needs_a_decision(bar, qtbot)
     assert bar.outbox.styleSheet() == ""
     with qtbot.waitSignal(bar.outbox_clicked, timeout=1_000):
         bar.outbox.click()
+
+
+def test_a_hub_says_whether_it_is_live_or_polling(bar):
+    from deskapp.services.gui_services import FEED_LIVE, FEED_POLLING
+
+    bar.set_accounts([{"id": 2, "name": "Hub", "state": "online", "last_sync": None, "last_error": None}])
+    assert "live" not in bar.accounts_label.text() and "polling" not in bar.accounts_label.text()
+    bar.on_event(2, "online", 1, 1, FEED_LIVE, None)
+    assert "Hub: online · live · last sync" in bar.accounts_label.text()
+    bar.on_event(2, "online", 1, 1, "synced", None)  # later passes keep it
+    assert "Hub: online · live" in bar.accounts_label.text()
+    bar.on_event(2, "online", 1, 1, FEED_POLLING, None)
+    assert "Hub: online · polling · last sync" in bar.accounts_label.text()

@@ -1,0 +1,48 @@
+"""Real-time events of the hub accounts for the screens that show who is doing what (typing, presence, new
+messages): `subscribe(callback)` and the callback runs as `callback(account_id, event_name, data)`.
+
+Callbacks run on the account's socket thread, in the hub's order, before the change (if it is data) is in the
+cache: a screen hands the call to its own thread and reads the cache on the next sync event. `data` is the
+hub's payload as Chatwoot broadcasts it (e.g. conversation.typing_on: {"conversation", "user", "is_private",
+"account_id"}; presence.update: {"users": {user id: "online" | "busy"}, "contacts", "account_id"}), and the
+socket's own state comes as event CABLE_STATE with {"live": bool, "reason": str}.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+Listener = Callable[[int, str, Any], None]
+CABLE_STATE = "cable.state"  # not a hub event: the account's socket came up or went down
+
+_lock = threading.Lock()
+_listeners: list[Listener] = []
+
+
+def subscribe(callback: Listener) -> Callable[[], None]:
+    """Start telling `callback`; returns the function that stops it."""
+    with _lock:
+        _listeners.append(callback)
+
+    def unsubscribe() -> None:
+        with _lock:
+            if callback in _listeners:
+                _listeners.remove(callback)
+
+    return unsubscribe
+
+
+def publish(account_id: int, event: str, data: Any) -> None:
+    """Tell every subscriber; one that raises is logged and the others are still told."""
+    with _lock:
+        listeners = list(_listeners)
+    for listener in listeners:
+        try:
+            listener(account_id, event, data)
+        except Exception:
+            log.exception("live event listener %r failed on %s", listener, event)
