@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from deskapp.demo import chatwoot_contacts as contacts_w
+from deskapp.demo import chatwoot_presence as presence
 from deskapp.demo import chatwoot_push as push
 from deskapp.demo import chatwoot_reads as reads
 from deskapp.demo.chatwoot_common import NOT_FOUND, OTHER_ACCOUNT, Answer, ApiError
@@ -45,6 +46,9 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Answer]]] = [
         ("POST", _CONV + r"/assignments", push.assign),
         ("GET", _CONV + r"/labels", reads.labels_show),
         ("POST", _CONV + r"/labels", push.set_labels),
+        ("POST", _CONV + r"/toggle_typing_status", presence.toggle_typing_status),
+        ("POST", r"/api/v1/profile/availability", presence.profile_availability),
+        ("PATCH", _ACC + r"/agents/(?P<agent_id>[^/]+)", presence.update_agent),
     )
 ]
 
