@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from deskapp.connectors.base import ConnectorError
-from deskapp.credentials import SecretStore
+from deskapp.credentials import CredentialError, SecretStore
 from deskapp.domain import AccountKind, Connectivity
 from deskapp.store import accounts as account_store
 from deskapp.store.engine import Database
@@ -23,10 +23,12 @@ SKIPPED_STATES = (Connectivity.OFFLINE, Connectivity.AUTH_NEEDED)
 
 
 class HubLink:
-    """Calls ``fn(http, prefix, hub_account_id)`` against an account's Chatwoot connection."""
+    """Calls ``fn(http, prefix, hub_account_id)`` against an account's Chatwoot connection; ``secrets`` is the
+    store or what gives it when asked (the demo swaps the workspace's store after start)."""
 
-    def __init__(self, db: Database, secrets: SecretStore) -> None:
-        self.db, self.secrets = db, secrets
+    def __init__(self, db: Database, secrets: SecretStore | Callable[[], SecretStore]) -> None:
+        self.db = db
+        self._secrets = secrets
         self._lock = threading.Lock()
         self._connectors: dict[int, Any] = {}
 
@@ -49,8 +51,9 @@ class HubLink:
         with self._lock:
             if account_id not in self._connectors:
                 try:
-                    self._connectors[account_id] = registry.create(account, self.secrets)
-                except (ConnectorError, registry.UnknownAccountKind) as exc:
+                    secrets = self._secrets if isinstance(self._secrets, SecretStore) else self._secrets()
+                    self._connectors[account_id] = registry.create(account, secrets)
+                except (ConnectorError, CredentialError, registry.UnknownAccountKind) as exc:
                     log.info("no hub connection for account %s: %s", account_id, exc)
                     return None
             return self._connectors[account_id]

@@ -30,9 +30,9 @@ class ActiveConversation:
     status: str
     channel: str
     inbox_name: str
-    subject: str
+    subject: str  # or, when it has none (chats), the customer's name
     sla_due_at: int | None
-    waiting_since: int | None  # the customer's last message when it is the newest one; else None
+    waiting_since: int | None  # the customer's last message when no human replied after it; else None
 
 
 def agent_counts(conn: Connection) -> list[AgentCounts]:
@@ -48,12 +48,16 @@ def agent_counts(conn: Connection) -> list[AgentCounts]:
 
 
 def active_conversations(conn: Connection) -> list[ActiveConversation]:
-    """Open and pending conversations; the newest customer-or-agent message decides whether one waits."""
+    """Open and pending conversations; the newest message from the customer or a human (a bot's or an
+    automation's reply leaves the customer waiting, as for the SLA clock) decides whether one waits."""
     rows = conn.exec_driver_sql(
-        "SELECT c.id, c.account_id, c.assignee_id, c.status, c.channel, c.inbox_name, c.subject, c.sla_due_at,"
+        "SELECT c.id, c.account_id, c.assignee_id, c.status, c.channel, c.inbox_name,"
+        " coalesce(nullif(c.subject, ''), cu.name, c.snippet, ''), c.sla_due_at,"
         " (SELECT CASE WHEN m.direction = 'in' THEN m.sent_at END FROM message m"
-        "   WHERE m.conversation_id = c.id AND m.direction IN ('in', 'out') AND m.deleted = 0"
+        "   WHERE m.conversation_id = c.id AND m.deleted = 0"
+        "     AND (m.direction = 'in' OR (m.direction = 'out' AND m.automated = 0))"
         "   ORDER BY m.sent_at DESC, m.id DESC LIMIT 1)"
-        " FROM conversation c INDEXED BY ix_conversation_status_last WHERE c.status IN ('open', 'pending')").all()
+        " FROM conversation c INDEXED BY ix_conversation_status_last LEFT JOIN customer cu ON cu.id = c.customer_id"
+        " WHERE c.status IN ('open', 'pending')").all()
     return [ActiveConversation(int(r[0]), int(r[1]), r[2], r[3], r[4], r[5] or "", r[6] or "", r[7], r[8])
             for r in rows]

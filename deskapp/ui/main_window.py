@@ -39,6 +39,8 @@ from deskapp.ui.demo_roles import DemoRoles
 from deskapp.ui.inbox_page import InboxPage
 from deskapp.ui.offline_banner import OfflineBanner
 from deskapp.ui.outbox_panel import OutboxPanel
+from deskapp.ui.collision_guard import CollisionGuard
+from deskapp.ui.floor_view import FloorView
 from deskapp.ui.performance_tab import PerformanceTab
 from deskapp.ui.pickers import ChoiceDialog, HelpDialog
 from deskapp.ui.return_policy_settings import ReturnPolicyBox
@@ -53,7 +55,7 @@ if TYPE_CHECKING:
     from deskapp.ui.view_dialog import SavedViewDialog
 
 log = logging.getLogger(__name__)
-TAB_NAMES = ("inbox", "me", "team", "templates", "settings")  # what --tab and select_tab accept
+TAB_NAMES = ("inbox", "me", "team", "floor", "templates", "settings")  # what --tab and select_tab accept
 
 
 class SyncBridge(QObject):
@@ -103,6 +105,9 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         if actions is not None:
             self.page.order_actions = OrderActionService(self.db, actions.outbox)
         self.actions_ctl.status_reported.connect(self.show_message)
+        floor_service = services.floor
+        self.actions_ctl.guard = CollisionGuard(self.page, self.tasks, services.collision, services.typing,
+                                                floor_service.board if floor_service else None, self)
         self.page.thread_view.link_activated.connect(self._link)
         self.page.composer.template_requested.connect(self.pick_template)
         self.bridge = SyncBridge()
@@ -158,6 +163,11 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         if self.performance is not None:
             self.performance.conversations_opened.connect(self._open_kpi_conversations)
             self.performance.supervisor_changed.connect(self._supervisor_changed)
+            if self.services.floor is not None:
+                floor = FloorView(self.services.floor, self.tasks, clock=self.clock)
+                floor.conversations_opened.connect(self._open_kpi_conversations)
+                floor.status_reported.connect(self.show_message)
+                self.performance.add_floor(floor)
         self.tabs.addTab(self.performance or self._placeholder("KPIs are shown in the full window."),
                          icons.icon("performance"), "My performance")
         self.templates = (TemplatesTab(self.ws, actions=self.actions_ctl.actions, runner=self.tasks)
@@ -213,7 +223,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         agent has no such screen (the Team tab is for supervisors)."""
         if name not in TAB_NAMES:
             raise ValueError(f"unknown tab {name!r} (expected one of {', '.join(TAB_NAMES)})")
-        if name in ("me", "team"):
+        if name in ("me", "team", "floor"):
             if self.performance is None or self.performance.show_view(name) is None:
                 return None
             widget: QWidget | None = self.performance
@@ -596,6 +606,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.page.composer.flush_draft()
+        if self.services.typing is not None:
+            self.services.typing.stopped()  # the hub hears "off" rather than waiting for typing to expire
         self.save_state()
         for timer in (self._refresh_timer, self._status_timer, self._poll_timer):
             timer.stop()

@@ -29,8 +29,11 @@ def test_active_conversations_say_who_waits_since_when(db):
     assert active[1].waiting_since == NOW - 600  # the customer wrote last
     assert active[2].waiting_since is None  # answered
     assert active[9].assignee_id is None and active[9].sla_due_at == NOW - 10
-    with db.write() as conn:  # a deleted reply does not count as an answer
+    with db.write() as conn:  # a deleted reply or a bot's does not count as an answer
         conn.exec_driver_sql("UPDATE message SET deleted = 1 WHERE conversation_id = 2 AND direction = 'out'")
+        conn.exec_driver_sql("UPDATE message SET automated = 1 WHERE conversation_id = 3 AND direction = 'out'")
     with db.read() as conn:
         active = {c.id: c for c in floor_rows.active_conversations(conn)}
     assert active[2].waiting_since == NOW - 600 - 1
+    assert active[3].waiting_since == NOW - 600 - 2
+    assert active[1].subject == "Question 1"
