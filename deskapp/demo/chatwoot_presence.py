@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from deskapp.demo.chatwoot_common import Answer, ApiError, body_dict, conversation_for, ruby_int
+from deskapp.demo.chatwoot_common import EMPTY, Answer, ApiError, body_dict, conversation_for, ruby_int
 from deskapp.demo.chatwoot_json import agent_json, user_json
 from deskapp.demo.state import DemoState
 
@@ -21,7 +21,7 @@ def toggle_typing_status(state: DemoState, me: int, q: dict, body: Any, conv_id:
         if status in ("on", "off"):  # anything else: no event, still 200
             state.typing_log.append({"conversation_id": conv.id, "user_id": me, "typing_status": status,
                                      "is_private": bool(params.get("is_private")), "at": state.now()})
-    return 200, None
+    return 200, EMPTY  # head :ok
 
 
 def _availability(value: Any) -> str:
