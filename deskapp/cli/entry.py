@@ -56,7 +56,8 @@ def _add_top_level_options(parser: argparse.ArgumentParser) -> None:
                              " sees Team performance")
     parser.add_argument("--screenshot", metavar="FILE", help="save a PNG of the main window and exit")
     parser.add_argument("--tab", choices=TABS, help="the screen to open (and to --screenshot): inbox (default),"
-                                                    " me (My performance), team, floor (the supervisors' floor), templates or settings")
+                                                    " me (My performance), team, floor (supervisors),"
+                                                    " templates or settings")
     parser.add_argument("--window-size", type=window_size, metavar="WxH",
                         help="the window's size in pixels, e.g. 1440x860")
     parser.add_argument("--smoke", action="store_true", help="start, open the main window, exit 0")

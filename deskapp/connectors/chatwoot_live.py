@@ -21,20 +21,24 @@ TIMEOUT_S = 3.0
 AVAILABILITIES = ("online", "busy", "offline")
 
 
-def toggle_typing(http: HttpClient, prefix: str, display_id: str, on: bool, *, private: bool = False) -> None:
+def toggle_typing(http: HttpClient, prefix: str, display_id: str, on: bool, *, private: bool = False) -> bool:
+    """True once the hub took it (any failure raises)."""
     _once(http, "POST", f"{prefix}/conversations/{display_id}/toggle_typing_status",
                        json={"typing_status": "on" if on else "off", "is_private": private})
+    return True
 
 
-def set_my_availability(http: HttpClient, account_id: int | str, availability: str) -> None:
+def set_my_availability(http: HttpClient, account_id: int | str, availability: str) -> bool:
     _check(availability)
     _once(http, "POST", "/api/v1/profile/availability",
                        json={"profile": {"account_id": int(account_id), "availability": availability}})
+    return True
 
 
-def set_agent_availability(http: HttpClient, prefix: str, agent_id: str, availability: str) -> None:
+def set_agent_availability(http: HttpClient, prefix: str, agent_id: str, availability: str) -> bool:
     _check(availability)
     _once(http, "PATCH", f"{prefix}/agents/{agent_id}", json={"agent": {"availability": availability}})
+    return True
 
 
 def agent_availability(http: HttpClient, prefix: str) -> dict[str, str]:

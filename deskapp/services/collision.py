@@ -19,6 +19,7 @@ from deskapp.store.collision_rows import OtherReply, SeenMark
 from deskapp.store.engine import Database
 
 log = logging.getLogger(__name__)
+__all__ = ["CollisionService", "OtherReply", "SeenMark", "hub_replies"]
 OUTGOING = 1  # Chatwoot's message_type for a reply to the customer
 
 
@@ -54,7 +55,7 @@ def hub_replies(messages: list[dict[str, Any]], after: int, mine: set[str]) -> l
             created = int(m["created_at"])
             if m.get("message_type") != OUTGOING or m.get("private") or created <= after:
                 continue
-            sender = m.get("sender") if isinstance(m.get("sender"), dict) else {}
+            sender: dict[str, Any] = m["sender"] if isinstance(m.get("sender"), dict) else {}
             if sender.get("type") in (None, "user") and str(sender.get("id", "")) in mine:
                 continue
             name = str(sender.get("available_name") or sender.get("name") or "The hub")

@@ -130,10 +130,10 @@ class FloorService:
             raise FloorError("no hub connection")
         if agent.is_me:
             done = self.link.call(agent.account_id, lambda http, _prefix, hub: chatwoot_live.set_my_availability(
-                http, hub, availability) or True, "set availability")
+                http, hub, availability), "set availability")
         else:
             done = self.link.call(agent.account_id, lambda http, prefix, _hub: chatwoot_live.set_agent_availability(
-                http, prefix, agent.external_id, availability) or True, "set an agent's availability")
+                http, prefix, agent.external_id, availability), "set an agent's availability")
         if done:
             self.board.set_availability(agent.account_id, agent.external_id, availability)
         return bool(done)

@@ -105,7 +105,7 @@ class TypingSender:
             return False
         account_id, display_id = ref
         done = self.link.call(account_id, lambda http, prefix, _hub: chatwoot_live.toggle_typing(
-            http, prefix, display_id, on, private=private) or True, "typing status")
+            http, prefix, display_id, on, private=private), "typing status")
         if done:
             self.sent.append((conversation_id, "on" if on else "off"))
             del self.sent[:-50]

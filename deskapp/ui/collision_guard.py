@@ -15,12 +15,11 @@ from collections.abc import Callable
 from datetime import datetime
 
 from PySide6.QtCore import QObject, QTimer
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QBoxLayout, QLabel, QMessageBox, QWidget
 
-from deskapp.services.collision import CollisionService
+from deskapp.services.collision import CollisionService, OtherReply, SeenMark
 from deskapp.services.presence import PresenceBoard
 from deskapp.services.typing_status import TypingSender
-from deskapp.store.collision_rows import OtherReply, SeenMark
 from deskapp.ui.inbox_page import InboxPage
 from deskapp.ui.tasks import TaskRunner
 
@@ -58,9 +57,10 @@ class CollisionGuard(QObject):
         self.line.setStyleSheet("color: palette(mid); font-style: italic;")
         self.line.hide()
         # the line sits right above the composer, in the composer's own column
-        composer_layout = page.composer.parentWidget().layout() if page.composer.parentWidget() else None
-        if composer_layout is not None:
-            composer_layout.insertWidget(composer_layout.indexOf(page.composer), self.line)
+        column = page.composer.parentWidget()
+        column_layout = column.layout() if column is not None else None
+        if isinstance(column_layout, QBoxLayout):
+            column_layout.insertWidget(column_layout.indexOf(page.composer), self.line)
         page.conversation_shown.connect(self._opened)
         page.composer.editor.textChanged.connect(self._typed)
         self._timer = QTimer(self)

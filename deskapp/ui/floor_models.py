@@ -5,7 +5,7 @@ countdown moves every second without reading the cache again. Queue rows drag ou
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
@@ -31,7 +31,7 @@ def _left(seconds: float | None) -> str:
 class RowsModel(QAbstractTableModel):
     """Rows of one kind with columns (title, text of a row); ``key`` names a row across refreshes."""
 
-    columns: list[tuple[str, Callable[[Any, float], str]]] = []
+    columns: ClassVar[tuple[tuple[str, Callable[[Any, float], str]], ...]] = ()
 
     def __init__(self, clock: Callable[[], float], parent: Any = None) -> None:
         super().__init__(parent)
@@ -71,27 +71,27 @@ class RowsModel(QAbstractTableModel):
             return self.columns[index.column()][1](row, self.clock())
         if role == Qt.ItemDataRole.UserRole:
             return self.key(row)
-        return self.extra(row, index.column(), role)
+        return self.styled(row, index.column(), role)
 
-    def extra(self, row: Any, column: int, role: int) -> Any:
+    def styled(self, row: Any, column: int, role: int) -> Any:
         return None
 
 
 class AgentsModel(RowsModel):
-    columns = [
+    columns = (
         ("Agent", lambda a, _n: a.name + (" (me)" if a.is_me else "")),
         ("Availability", lambda a, _n: a.availability or "unknown"),
         ("Open", lambda a, _n: str(a.open)),
         ("Pending", lambda a, _n: str(a.pending)),
         ("Snoozed", lambda a, _n: str(a.snoozed)),
         ("Oldest waiting", lambda a, n: _age(a.oldest_waiting_since, n)),
-    ]
-    DOTS = {"online": "#2e9d57", "busy": "#d98a00", "offline": "#8a8f98"}
+    )
+    DOTS: ClassVar[dict[str, str]] = {"online": "#2e9d57", "busy": "#d98a00", "offline": "#8a8f98"}
 
     def key(self, row: AgentLine) -> int:
         return row.id
 
-    def extra(self, row: AgentLine, column: int, role: int) -> Any:
+    def styled(self, row: AgentLine, column: int, role: int) -> Any:
         if column == 1 and role == Qt.ItemDataRole.ForegroundRole:
             return QColor(self.DOTS.get(row.availability, "#8a8f98"))
         if column >= 2 and role == Qt.ItemDataRole.TextAlignmentRole:
@@ -117,7 +117,7 @@ class QueueModel(RowsModel):
         data.setData(CONVERSATIONS_MIME, ",".join(map(str, ids)).encode())
         return data
 
-    def extra(self, row: QueueLine, column: int, role: int) -> Any:
+    def styled(self, row: QueueLine, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.ForegroundRole and row.sla_state == "breaching" and column == 3:
             return QColor("#c62828")
         return None
@@ -128,21 +128,21 @@ def _subject(q: QueueLine, _now: float) -> str:
 
 
 class AtRiskModel(QueueModel):
-    columns = [
+    columns = (
         ("Conversation", _subject),
         ("Assignee", lambda q, _n: q.assignee or "unassigned"),
         ("Channel", lambda q, _n: q.channel),
         ("First reply due", lambda q, n: _left(None if q.due_at is None else q.due_at - n)),
-    ]
+    )
 
 
 class UnassignedModel(QueueModel):
-    columns = [
+    columns = (
         ("Conversation", _subject),
         ("Channel", lambda q, _n: q.channel),
         ("Inbox", lambda q, _n: q.inbox_name),
         ("Waiting", lambda q, n: "replied" if q.waiting_since is None else _age(q.waiting_since, n)),
-    ]
+    )
 
 
 def dropped_ids(data: QMimeData) -> list[int]:

@@ -11,12 +11,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent
-from PySide6.QtWidgets import (QAbstractItemView, QDialog, QHeaderView, QLabel, QSplitter, QTableView,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from deskapp.services.floor import AgentLine, Floor, FloorService
 from deskapp.services.presence import AVAILABILITIES
@@ -24,6 +32,7 @@ from deskapp.ui.floor_models import AgentsModel, AtRiskModel, RowsModel, Unassig
 from deskapp.ui.pickers import ChoiceDialog
 from deskapp.ui.tasks import TaskRunner
 
+TableT = TypeVar("TableT", bound=QTableView)
 AVAILABILITY_EVERY_MS = 60_000  # the agents endpoint is asked again this often while the floor is shown
 
 
@@ -68,7 +77,7 @@ class AgentsTable(KeyTable):
             self.dropped.emit(ids, agent)
 
 
-def _table(view: QTableView, name: str, model: RowsModel) -> QTableView:
+def _table(view: TableT, name: str, model: RowsModel) -> TableT:
     view.setModel(model)  # first: the header's sections exist only once there is a model
     view.setAccessibleName(name)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

@@ -34,13 +34,13 @@ from deskapp.services.order_actions import OrderActionService
 from deskapp.services.workspace import AppWorkspace, Database
 from deskapp.ui import icons
 from deskapp.ui.accounts_dialog import AccountsDialog, AccountsWidget
+from deskapp.ui.collision_guard import CollisionGuard
 from deskapp.ui.conversation_actions import ConversationActions
 from deskapp.ui.demo_roles import DemoRoles
+from deskapp.ui.floor_view import FloorView
 from deskapp.ui.inbox_page import InboxPage
 from deskapp.ui.offline_banner import OfflineBanner
 from deskapp.ui.outbox_panel import OutboxPanel
-from deskapp.ui.collision_guard import CollisionGuard
-from deskapp.ui.floor_view import FloorView
 from deskapp.ui.performance_tab import PerformanceTab
 from deskapp.ui.pickers import ChoiceDialog, HelpDialog
 from deskapp.ui.return_policy_settings import ReturnPolicyBox

@@ -9,7 +9,9 @@ from deskapp.domain import Connectivity
 from deskapp.services.collision import CollisionService, hub_replies
 from deskapp.services.hub_link import HubLink
 from deskapp.store import accounts as account_store
-from tests.services.hub_fixture import hub, hub_ws  # noqa: F401  (fixtures)
+from tests.services import hub_fixture
+
+hub, hub_ws = hub_fixture.hub, hub_fixture.hub_ws  # the fixtures
 
 
 def a_conversation(hub) -> tuple[int, int]:
@@ -33,7 +35,7 @@ def resync(hub) -> None:
     build_sync_engine(hub.ws).sync_account_once(hub.account_id)
 
 
-def test_another_agents_reply_is_found_on_the_hub_before_the_sync_brings_it(hub):  # noqa: F811
+def test_another_agents_reply_is_found_on_the_hub_before_the_sync_brings_it(hub):
     service = CollisionService(hub.ws.db, HubLink(hub.ws.db, hub.ws.secrets))
     cid, display = a_conversation(hub)
     mark = service.mark(cid)
@@ -51,7 +53,7 @@ def test_another_agents_reply_is_found_on_the_hub_before_the_sync_brings_it(hub)
     assert service.replies_since(service.mark(cid)) == []  # seen since: no warning
 
 
-def test_the_agents_own_replies_and_the_customers_messages_do_not_warn(hub):  # noqa: F811
+def test_the_agents_own_replies_and_the_customers_messages_do_not_warn(hub):
     service = CollisionService(hub.ws.db, HubLink(hub.ws.db, hub.ws.secrets))
     cid, display = a_conversation(hub)
     mark = service.mark(cid)
@@ -62,7 +64,7 @@ def test_the_agents_own_replies_and_the_customers_messages_do_not_warn(hub):  # 
     assert service.replies_since(mark) == []
 
 
-def test_offline_the_cache_alone_answers(hub):  # noqa: F811
+def test_offline_the_cache_alone_answers(hub):
     service = CollisionService(hub.ws.db, HubLink(hub.ws.db, hub.ws.secrets))
     cid, display = a_conversation(hub)
     mark = service.mark(cid)

@@ -10,8 +10,10 @@ from deskapp.services.floor import FloorError, FloorService
 from deskapp.services.hub_link import HubLink
 from deskapp.services.presence import PresenceBoard
 from deskapp.store.outbox import OutboxStore
-from tests.services.hub_fixture import hub, hub_ws, supervisor_hub  # noqa: F401  (fixtures)
+from tests.services import hub_fixture
 from tests.store.floor_fill import NOW, fill_floor
+
+hub, hub_ws, supervisor_hub = hub_fixture.hub, hub_fixture.hub_ws, hub_fixture.supervisor_hub  # the fixtures
 
 
 @pytest.fixture
@@ -62,7 +64,7 @@ def test_reassign_queues_one_assign_per_conversation_in_the_outbox(db, actions):
         FloorService(db, PresenceBoard()).reassign([13], 3)
 
 
-def test_an_administrator_sets_anyones_availability_on_the_hub(supervisor_hub):  # noqa: F811
+def test_an_administrator_sets_anyones_availability_on_the_hub(supervisor_hub):
     ws = supervisor_hub.ws
     board = PresenceBoard()
     service = FloorService(ws.db, board, link=HubLink(ws.db, ws.secrets))
@@ -78,7 +80,7 @@ def test_an_administrator_sets_anyones_availability_on_the_hub(supervisor_hub): 
         service.set_availability(other, "away")
 
 
-def test_an_agent_sets_only_their_own_availability(hub):  # noqa: F811
+def test_an_agent_sets_only_their_own_availability(hub):
     ws = hub.ws
     service = FloorService(ws.db, PresenceBoard(), link=HubLink(ws.db, ws.secrets))
     floor = service.snapshot()

@@ -10,7 +10,9 @@ from deskapp.domain import Connectivity
 from deskapp.services.hub_link import HubLink
 from deskapp.services.typing_status import IDLE_S, RESEND_S, TypingSender
 from deskapp.store import accounts as account_store
-from tests.services.hub_fixture import hub, hub_ws  # noqa: F401  (fixtures)
+from tests.services import hub_fixture
+
+hub, hub_ws = hub_fixture.hub, hub_fixture.hub_ws  # the fixtures
 
 
 class Clock:
@@ -29,7 +31,7 @@ def a_conversation(hub) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def test_typing_goes_out_once_then_again_while_it_lasts_then_off(hub):  # noqa: F811
+def test_typing_goes_out_once_then_again_while_it_lasts_then_off(hub):
     clock = Clock()
     sender = TypingSender(HubLink(hub.ws.db, hub.ws.secrets), clock=clock)
     cid, display = a_conversation(hub)
@@ -50,7 +52,7 @@ def test_typing_goes_out_once_then_again_while_it_lasts_then_off(hub):  # noqa: 
     assert sender.sent == [(cid, "on"), (cid, "on"), (cid, "off")]
 
 
-def test_switching_conversation_or_to_a_note_says_off_for_the_old_one(hub):  # noqa: F811
+def test_switching_conversation_or_to_a_note_says_off_for_the_old_one(hub):
     clock = Clock()
     sender = TypingSender(HubLink(hub.ws.db, hub.ws.secrets), clock=clock)
     cid, display = a_conversation(hub)
@@ -65,7 +67,7 @@ def test_switching_conversation_or_to_a_note_says_off_for_the_old_one(hub):  # n
     assert all(e["conversation_id"] == display for e in hub.state.typing_log)
 
 
-def test_nothing_is_sent_offline_or_queued_for_later(hub):  # noqa: F811
+def test_nothing_is_sent_offline_or_queued_for_later(hub):
     clock = Clock()
     sender = TypingSender(HubLink(hub.ws.db, hub.ws.secrets), clock=clock)
     cid, _display = a_conversation(hub)
@@ -80,7 +82,7 @@ def test_nothing_is_sent_offline_or_queued_for_later(hub):  # noqa: F811
     assert hub.state.typing_log == [] and sender.sent == []
 
 
-def test_a_failing_hub_or_an_unknown_conversation_is_silent(hub, caplog):  # noqa: F811
+def test_a_failing_hub_or_an_unknown_conversation_is_silent(hub, caplog):
     caplog.set_level(logging.INFO, logger="deskapp.services.hub_link")
     clock = Clock()
     link = HubLink(hub.ws.db, hub.ws.secrets)
@@ -95,7 +97,7 @@ def test_a_failing_hub_or_an_unknown_conversation_is_silent(hub, caplog):  # noq
     assert "typing status" in caplog.text
 
 
-def test_the_worker_thread_sends_on_its_own(hub):  # noqa: F811
+def test_the_worker_thread_sends_on_its_own(hub):
     sender = TypingSender(HubLink(hub.ws.db, hub.ws.secrets))
     cid, _display = a_conversation(hub)
     sender.typed(cid)
