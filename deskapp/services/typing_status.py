@@ -43,6 +43,12 @@ class TypingSender:
         self._thread: threading.Thread | None = None
         self.sent: list[tuple[int, str]] = []  # (conversation, "on" | "off") that went through, newest last
 
+    @property
+    def typing_in(self) -> int | None:
+        """The conversation the agent is typing in now, as far as this sender knows."""
+        with self._lock:
+            return self._now.conversation_id if self._now is not None else None
+
     # --- from the GUI ------------------------------------------------------------------------------
 
     def typed(self, conversation_id: int, private: bool = False) -> None:

@@ -12,7 +12,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from deskapp.services.collision import CollisionService
 from deskapp.services.floor import FloorService
+from deskapp.services.hub_link import HubLink
 from deskapp.services.presence import PresenceBoard
+from deskapp.services.typing_status import TypingSender
 from deskapp.ui.collision_guard import typing_text
 from tests.ui.conftest import gui_services
 from tests.ui.fill import NOW
@@ -25,6 +27,8 @@ def live_window(qtbot, filled, actions):
     services = gui_services(filled, actions)
     services.collision = CollisionService(filled.db)  # the cache only: no hub in these tests
     services.floor = FloorService(filled.db, PresenceBoard(), actions=actions)
+    # the cache's hub account points at a closed port: every typing status fails, silently
+    services.typing = TypingSender(HubLink(filled.db, filled.secrets))
     settings = QSettings(str(filled.paths.data_dir / "ui.ini"), QSettings.Format.IniFormat)
     win = MainWindow(filled, services, settings=settings, extras=False)
     qtbot.addWidget(win)
@@ -35,6 +39,7 @@ def live_window(qtbot, filled, actions):
     yield win
     win.close()
     win.tasks.wait(10_000)
+    services.typing.close()
 
 
 def other_agent_replies(db, conversation_id: int, text: str) -> None:
@@ -134,3 +139,16 @@ def test_typing_text_names_everyone():
     assert typing_text([]) == ""
     assert typing_text(["Sam"]) == "Sam is typing…"
     assert typing_text(["Sam", "Ada", "Customer"]) == "Sam, Ada and Customer are typing…"
+
+
+def test_typing_in_the_composer_tells_the_sender_and_sending_stops_it(live_window, actions, qtbot):
+    page = live_window.page
+    typing = live_window.services.typing
+    page.composer.editor.setFocus()
+    qtbot.waitUntil(page.composer.editor.hasFocus, timeout=5000)
+    QTest.keyClicks(page.composer.editor, "Hello")
+    assert typing.typing_in == page.current_id
+    QTest.keyClick(page.composer.editor, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    assert typing.typing_in is None  # the reply is going out: typing is over
+    qtbot.waitUntil(lambda: outbox_kinds(actions) == ["reply"], timeout=10_000)
+    assert typing.sent == []  # the hub could not be reached: nothing sent, nothing raised, nothing queued
