@@ -4,10 +4,10 @@ countdown moves every second without reading the cache again. Queue rows drag ou
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
-from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QMimeData, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from deskapp.domain.durations import duration_text
@@ -15,6 +15,7 @@ from deskapp.services.floor import AgentLine, QueueLine
 
 CONVERSATIONS_MIME = "application/x-deskapp-conversation-ids"
 Index = QModelIndex | QPersistentModelIndex
+Row = AgentLine | QueueLine
 
 
 def _age(since: int | None, now: float) -> str:
@@ -33,15 +34,16 @@ class RowsModel(QAbstractTableModel):
 
     columns: ClassVar[tuple[tuple[str, Callable[[Any, float], str]], ...]] = ()
 
-    def __init__(self, clock: Callable[[], float], parent: Any = None) -> None:
+    def __init__(self, clock: Callable[[], float], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.clock = clock
-        self.rows: list[Any] = []
+        self.rows: list[Row] = []
 
-    def key(self, row: Any) -> int:
-        raise NotImplementedError
+    @staticmethod
+    def key(row: Row) -> int:
+        return row.id if isinstance(row, AgentLine) else row.conversation_id
 
-    def set_rows(self, rows: list[Any]) -> None:
+    def set_rows(self, rows: Sequence[Row]) -> None:
         self.beginResetModel()
         self.rows = list(rows)
         self.endResetModel()
@@ -58,12 +60,12 @@ class RowsModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return self.columns[section][0]
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or index.row() >= len(self.rows):
             return None
         row = self.rows[index.row()]
@@ -73,7 +75,7 @@ class RowsModel(QAbstractTableModel):
             return self.key(row)
         return self.styled(row, index.column(), role)
 
-    def styled(self, row: Any, column: int, role: int) -> Any:
+    def styled(self, row: Row, column: int, role: int) -> object:
         return None
 
 
@@ -88,11 +90,8 @@ class AgentsModel(RowsModel):
     )
     DOTS: ClassVar[dict[str, str]] = {"online": "#2e9d57", "busy": "#d98a00", "offline": "#8a8f98"}
 
-    def key(self, row: AgentLine) -> int:
-        return row.id
-
-    def styled(self, row: AgentLine, column: int, role: int) -> Any:
-        if column == 1 and role == Qt.ItemDataRole.ForegroundRole:
+    def styled(self, row: Row, column: int, role: int) -> object:
+        if column == 1 and role == Qt.ItemDataRole.ForegroundRole and isinstance(row, AgentLine):
             return QColor(self.DOTS.get(row.availability, "#8a8f98"))
         if column >= 2 and role == Qt.ItemDataRole.TextAlignmentRole:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -102,23 +101,21 @@ class AgentsModel(RowsModel):
 class QueueModel(RowsModel):
     """Conversations (at risk, or unassigned); rows drag out as their ids."""
 
-    def key(self, row: QueueLine) -> int:
-        return row.conversation_id
-
     def flags(self, index: Index) -> Qt.ItemFlag:
         return super().flags(index) | Qt.ItemFlag.ItemIsDragEnabled
 
     def mimeTypes(self) -> list[str]:
         return [CONVERSATIONS_MIME]
 
-    def mimeData(self, indexes: Any) -> QMimeData:
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         ids = sorted({self.key(self.rows[i.row()]) for i in indexes if i.isValid()})
         data = QMimeData()
         data.setData(CONVERSATIONS_MIME, ",".join(map(str, ids)).encode())
         return data
 
-    def styled(self, row: QueueLine, column: int, role: int) -> Any:
-        if role == Qt.ItemDataRole.ForegroundRole and row.sla_state == "breaching" and column == 3:
+    def styled(self, row: Row, column: int, role: int) -> object:
+        breaching = isinstance(row, QueueLine) and row.sla_state == "breaching"
+        if role == Qt.ItemDataRole.ForegroundRole and breaching and column == 3:
             return QColor("#c62828")
         return None
 

@@ -10,11 +10,11 @@ whenever it changed (``data_changed()``) or presence moved, and the countdowns t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QItemSelectionModel, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeyEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QHideEvent, QKeyEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from deskapp.services.floor import AgentLine, Floor, FloorService
 from deskapp.services.presence import AVAILABILITIES
-from deskapp.ui.floor_models import AgentsModel, AtRiskModel, RowsModel, UnassignedModel, dropped_ids
+from deskapp.ui.floor_models import AgentsModel, AtRiskModel, Row, RowsModel, UnassignedModel, dropped_ids
 from deskapp.ui.pickers import ChoiceDialog
 from deskapp.ui.tasks import TaskRunner
 
@@ -95,7 +95,7 @@ def _table(view: TableT, name: str, model: RowsModel) -> TableT:
 class FloorView(QWidget):
     conversations_opened = Signal(list)
     status_reported = Signal(str)
-    _presence_moved = Signal()  # from the socket's thread to this one
+    presence_moved = Signal()  # from the socket's thread to this one
 
     def __init__(self, service: FloorService, runner: TaskRunner, parent: QWidget | None = None, *,
                  clock: Callable[[], float] = time.time) -> None:
@@ -130,8 +130,8 @@ class FloorView(QWidget):
         self._availability_timer = QTimer(self)
         self._availability_timer.setInterval(AVAILABILITY_EVERY_MS)
         self._availability_timer.timeout.connect(self.refresh_availability)
-        self._presence_moved.connect(self.data_changed, Qt.ConnectionType.QueuedConnection)
-        service.board.subscribe(self._presence_moved.emit)
+        self.presence_moved.connect(self.data_changed, Qt.ConnectionType.QueuedConnection)
+        service.board.subscribe(self.presence_moved.emit)
 
     def _build(self) -> None:
         help_text = QLabel("A: reassign the selected conversations (or drag them onto an agent) · "
@@ -199,7 +199,7 @@ class FloorView(QWidget):
         self.unassigned_title.setText(f"<b>Unassigned</b> ({len(floor.unassigned)}, longest waiting first)")
 
     @staticmethod
-    def _keep_selection(view: QTableView, model: RowsModel, rows: list[Any]) -> None:
+    def _keep_selection(view: QTableView, model: RowsModel, rows: Sequence[Row]) -> None:
         """New rows, with the same conversations or agents still selected and current."""
         selection = view.selectionModel()
         chosen = {i.data(Qt.ItemDataRole.UserRole) for i in selection.selectedRows()} if selection else set()
@@ -248,7 +248,7 @@ class FloorView(QWidget):
         target = None if agent_id == -1 else agent_id
         name = next((a.name for a in (self.floor.agents if self.floor else []) if a.id == target), "nobody")
 
-        def done(_result: Any) -> None:
+        def done(_result: object) -> None:
             self.status_reported.emit(f"Reassigned {len(conversation_ids)} conversation(s) to {name}")
             self.refresh()
 
@@ -257,7 +257,8 @@ class FloorView(QWidget):
 
     def current_agent(self) -> AgentLine | None:
         index = self.agents.currentIndex()
-        return self.agents_model.rows[index.row()] if index.isValid() else None
+        row = self.agents_model.rows[index.row()] if index.isValid() else None
+        return row if isinstance(row, AgentLine) else None
 
     def ask_availability(self) -> None:
         agent = self.current_agent()
@@ -283,7 +284,7 @@ class FloorView(QWidget):
 
     # --- on screen --------------------------------------------------------------------------------
 
-    def showEvent(self, event: Any) -> None:
+    def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
         self._tick.start()
         self._availability_timer.start()
@@ -291,7 +292,7 @@ class FloorView(QWidget):
         if self.stale or self.floor is None:
             self.refresh()
 
-    def hideEvent(self, event: Any) -> None:
+    def hideEvent(self, event: QHideEvent) -> None:
         super().hideEvent(event)
         self._tick.stop()
         self._availability_timer.stop()
