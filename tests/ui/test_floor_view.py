@@ -146,3 +146,18 @@ def test_refreshing_runs_no_sql_on_the_gui_thread(qtbot, floor, ws):
     finally:
         event.remove(ws.db.engine, "before_cursor_execute", record)
     assert seen == []
+
+
+def test_an_ingest_shows_on_the_floor_within_a_second(qtbot, floor, ws):
+    def ingest() -> None:  # a new unassigned conversation, written by the sync's thread
+        with ws.db.write() as conn:
+            conn.exec_driver_sql("INSERT INTO conversation(id, account_id, external_id, channel, subject, status,"
+                                 " created_at, updated_at) VALUES (99, 1, '99', 'sms', 'New one', 'open', ?, ?)",
+                                 (NOW, NOW))
+
+    worker = threading.Thread(target=ingest)
+    worker.start()
+    worker.join()
+    floor.data_changed()  # what the window tells the Team tab after a sync batch
+    qtbot.waitUntil(lambda: floor.unassigned_model.rowCount() == 4, timeout=1000)
+    assert "1 sms" in floor.summary.text()
