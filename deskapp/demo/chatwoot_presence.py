@@ -1,6 +1,6 @@
 """The Chatwoot routes behind typing and availability, for the demo hub: toggle_typing_status (head :ok, as
 TypingStatusManager answers whatever the status), the profile's availability (any user, their own) and an
-administrator's update of an agent (AgentsController#update; AgentPolicy: administrators only)."""
+administrator's update of an agent (AgentsController#update; UserPolicy: administrators only)."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ from deskapp.services.presence import AVAILABILITIES, PresenceBoard
 from deskapp.store import floor_rows, sla_clock
 from deskapp.store.engine import Database
 
-ADMIN_ROLES = ("administrator",)  # Chatwoot's AgentPolicy#update: administrators only
+ADMIN_ROLES = ("administrator",)  # AgentsController authorizes on User: UserPolicy#update, administrators only
 
 
 class FloorError(Exception):
