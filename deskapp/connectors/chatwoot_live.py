@@ -8,7 +8,7 @@ Routes and parameters as Chatwoot's controllers take them:
 - ``POST /api/v1/profile/availability`` with ``profile: {account_id, availability}`` (ProfilesController:
   any signed-in user, for their own AccountUser);
 - ``PATCH /api/v1/accounts/:id/agents/:id`` with ``agent: {availability}`` (AgentsController#update, which
-  UserPolicy#update: administrators only).
+  authorizes on User: UserPolicy#update allows administrators only).
 """
 
 from __future__ import annotations
