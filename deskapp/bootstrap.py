@@ -148,14 +148,22 @@ def build_services(ws: Workspace) -> GuiServices:
     """Everything the window uses, built once: actions, reports, suggestions and the sync engine's factory."""
     from functools import partial
 
+    from deskapp.services.collision import CollisionService
+    from deskapp.services.floor import FloorService
     from deskapp.services.gui_services import GuiServices
+    from deskapp.services.hub_link import HubLink
+    from deskapp.services.presence import PresenceBoard
     from deskapp.services.reports import ReportService
     from deskapp.services.suggestions import SuggestionService
+    from deskapp.services.typing_status import TypingSender
 
     actions = open_actions(ws)
+    link = HubLink(ws.db, lambda: ws.secrets)  # the live socket's events feed services.floor.board.on_event
     return GuiServices(reports=ReportService(ws.db, outbox=actions.outbox if actions is not None else None),
                        suggestions=SuggestionService(ws.db, ws.profile, ws.secrets), actions=actions,
-                       sync_engine=partial(build_sync_engine, ws, hub_lists=True))
+                       sync_engine=partial(build_sync_engine, ws, hub_lists=True),
+                       floor=FloorService(ws.db, PresenceBoard(), actions=actions, link=link),
+                       collision=CollisionService(ws.db, link), typing=TypingSender(link))
 
 
 def build_sync_engine(ws: SyncWorkspace, **kw: Any) -> SyncEngine:

@@ -22,7 +22,7 @@ TYPE_CHECKING = False  # not typing's: importing typing is a noticeable part of 
 if TYPE_CHECKING:
     import argparse
 
-TABS = ("inbox", "me", "team", "hub", "templates", "settings")  # the main screens (ui.main_window.TAB_NAMES)
+TABS = ("inbox", "me", "team", "hub", "floor", "templates", "settings")  # the main screens (ui.main_window.TAB_NAMES)
 # Each verb and the module of deskapp/cli that adds its parser and runs it, in the order `--help` lists them
 # ("demo-server" is the demo package's own runner).
 VERB_MODULES = {
@@ -62,6 +62,7 @@ def _add_top_level_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--screenshot", metavar="FILE", help="save a PNG of the main window and exit")
     parser.add_argument("--tab", choices=TABS, help="the screen to open (and to --screenshot): inbox (default),"
                                                     " me (My performance), team, hub (team figures from the hub),"
+                                                    " floor (supervisors),"
                                                     " templates or settings")
     parser.add_argument("--window-size", type=window_size, metavar="WxH",
                         help="the window's size in pixels, e.g. 1440x860")

@@ -121,7 +121,10 @@ class CableHub:
 
     def _presence(self) -> None:
         with self._lock:
-            users = {str(s.user_id): "online" for s in self._sockets if s.user_id is not None}
+            connected = {s.user_id for s in self._sockets if s.user_id is not None}
+        # OnlineStatusTracker: a connected user shows with the availability they chose; "offline" hides them
+        chosen = {uid: self.state.availability.get(uid, "online") for uid in connected}
+        users = {str(uid): status for uid, status in chosen.items() if status != "offline"}
         self.publish("presence.update", {"users": users, "contacts": {}})
 
     # --- one socket -----------------------------------------------------------------------------------

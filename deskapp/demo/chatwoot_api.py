@@ -13,7 +13,7 @@ from deskapp.demo import chatwoot_agent_bots as bots
 from deskapp.demo import chatwoot_automation as automation
 from deskapp.demo import chatwoot_contacts as contacts_w
 from deskapp.demo import chatwoot_help_center as help_center
-from deskapp.demo import chatwoot_live as live_w
+from deskapp.demo import chatwoot_presence as presence
 from deskapp.demo import chatwoot_push as push
 from deskapp.demo import chatwoot_reads as reads
 from deskapp.demo import chatwoot_reports as reports
@@ -48,7 +48,6 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Answer]]] = [
         ("DELETE", _CONV + r"/messages/(?P<message_id>[^/]+)", push.delete_message),
         ("POST", _CONV + r"/toggle_status", push.toggle_status),
         ("POST", _CONV + r"/toggle_priority", push.toggle_priority),
-        ("POST", _CONV + r"/toggle_typing_status", live_w.toggle_typing_status),
         ("POST", _CONV + r"/assignments", push.assign),
         ("GET", _CONV + r"/labels", reads.labels_show),
         ("POST", _CONV + r"/labels", push.set_labels),
@@ -85,6 +84,9 @@ ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Answer]]] = [
         ("PATCH", _ACC + r"/inboxes/(?P<inbox_id>[^/]+)", bots.update_inbox),
         ("GET", _ACC + r"/inboxes/(?P<inbox_id>[^/]+)/agent_bot", bots.inbox_agent_bot),
         ("POST", _ACC + r"/inboxes/(?P<inbox_id>[^/]+)/set_agent_bot", bots.set_agent_bot),
+        ("POST", _CONV + r"/toggle_typing_status", presence.toggle_typing_status),
+        ("POST", r"/api/v1/profile/availability", presence.profile_availability),
+        ("PATCH", _ACC + r"/agents/(?P<agent_id>[^/]+)", presence.update_agent),
     )
 ]
 

@@ -29,7 +29,8 @@ def iso(ts: float | None) -> str | None:
 
 def agent_json(state: DemoState, a: dict) -> dict:
     """app/views/api/v1/models/_agent.json.jbuilder (availability is AccountUser's enum: online|offline|busy)."""
-    return {"id": a["id"], "account_id": state.account_id, "availability_status": a.get("availability", "online"),
+    return {"id": a["id"], "account_id": state.account_id,
+            "availability_status": state.availability.get(a["id"], a.get("availability", "online")),
             "auto_offline": True, "confirmed": True, "email": a["email"], "available_name": a["name"],
             "name": a["name"], "role": a["role"], "thumbnail": ""}
 
@@ -47,7 +48,8 @@ def user_json(state: DemoState, a: dict, *, access_token: str) -> dict:
         "role": a["role"], "provider": "email", "uid": a["email"], "type": None, "access_token": access_token,
         "pubsub_token": pubsub_token(a["id"]), "ui_settings": {}, "custom_attributes": {},
         "accounts": [{"id": state.account_id, "name": "Demo Shop", "status": "active", "role": a["role"],
-                      "availability": "online", "availability_status": "online", "auto_offline": True,
+                      "availability": state.availability.get(a["id"], "online"),
+                      "availability_status": state.availability.get(a["id"], "online"), "auto_offline": True,
                       "active_at": "2025-01-06T09:00:00.000Z", "custom_role_id": None, "custom_role": None}],
     }
 

@@ -1,13 +1,12 @@
-"""The demo hub's routes that feed real-time events: an agent's typing status (ConversationsController#
-toggle_typing_status) and a customer's message over Chatwoot's public client API (Public::Api::V1::Inboxes::
-MessagesController#create), both as Chatwoot routes and answers them."""
+"""The demo hub's public client API for real-time tests and benchmarks: a customer's message (Public::Api::V1::
+Inboxes::MessagesController#create) as Chatwoot routes and answers it. Typing lives in demo.chatwoot_presence."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from deskapp.demo.chatwoot_common import EMPTY, NOT_FOUND, Answer, ApiError, body_dict, conversation_for, ruby_int
+from deskapp.demo.chatwoot_common import NOT_FOUND, Answer, ApiError, body_dict, ruby_int
 from deskapp.demo.chatwoot_json import contact_push_json, contact_source
 from deskapp.demo.state import INCOMING, DemoState
 
@@ -18,18 +17,6 @@ _PUBLIC_MESSAGES = re.compile(r"/public/api/v1/inboxes/(?P<inbox>[^/]+)/contacts
 def inbox_identifier(inbox_id: int) -> str:
     """The demo's public inbox identifier (Channel::Api#identifier in Chatwoot, a random token there)."""
     return f"demo-inbox-{inbox_id}"
-
-
-def toggle_typing_status(state: DemoState, me: int, q: dict, body: Any, conv_id: str) -> Answer:
-    """Conversations::TypingStatusManager: "on" / "off" broadcast conversation.typing_on / _off to the others
-    (anything else does nothing); the answer is `head :ok`."""
-    body = body_dict(body)
-    with state.lock:
-        conv = conversation_for(state, me, conv_id)
-        status = body.get("typing_status")
-        if status in ("on", "off"):
-            state.emit(f"typing_{status}", conv, {"user_id": me, "is_private": bool(body.get("is_private"))})
-    return 200, EMPTY
 
 
 def public_dispatch(state: DemoState, method: str, path: str, body: Any) -> Answer:

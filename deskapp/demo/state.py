@@ -69,6 +69,9 @@ class DemoState:
         self.requests: Counter[str] = Counter()
         self.faults_injected: Counter[str] = Counter()
         self.live_events = 0
+        # presence: AccountUser availability by agent id (unset: online), and each toggle_typing_status call
+        self.availability: dict[int, str] = {}
+        self.typing_log: list[dict] = []  # {"conversation_id", "user_id", "typing_status", "is_private", "at"}
         self.version = 0  # bumped on every Chatwoot change: list caches key on it
         self.shop_version = 0  # bumped on every order change
         self.list_cache: tuple | None = None  # (filters + version, meta, sorted conversations) of the last list

@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from deskapp.services.actions import ActionService
+from deskapp.services.collision import CollisionService
+from deskapp.services.floor import FloorService
 from deskapp.services.reports import ReportService
 from deskapp.services.suggestions import SuggestionService
+from deskapp.services.typing_status import TypingSender
 from deskapp.store.outbox import OutboxStore
 from deskapp.sync.engine import FEED_LIVE as FEED_LIVE  # the status bar tells live from polled hubs
 from deskapp.sync.engine import FEED_POLLING as FEED_POLLING
@@ -23,6 +26,10 @@ class GuiServices:
     actions: ActionService | None = None  # None: the outbox could not open; the window stays read-only
     # Builds the sync engine once the window can take its events: (on_event=..., apply_hooks=...) -> engine.
     sync_engine: Callable[..., SyncEngine] | None = None
+    # Live collaboration: the supervisor's floor, the reply-collision check, the agent's typing status.
+    floor: FloorService | None = None
+    collision: CollisionService | None = None
+    typing: TypingSender | None = None
 
     @property
     def outbox(self) -> OutboxStore | None:

@@ -17,7 +17,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-Listener = Callable[[int, str, Any], None]
+Listener = Callable[[int, str, Any], object]  # what it returns is ignored
 CABLE_STATE = "cable.state"  # not a hub event: the account's socket came up or went down
 
 _lock = threading.Lock()

@@ -228,7 +228,7 @@ def start(workspace: AppWorkspace, services: GuiServices, options: dict, *, demo
 def open_tab(window: MainWindow, name: str) -> None:
     """Show a main screen; the Team tab appears once the sync has told who is signed in."""
     performance = window.performance
-    if window.select_tab(name) is None and name == "team" and performance is not None:
+    if window.select_tab(name) is None and name in ("team", "floor") and performance is not None:
         def appeared(supervisor: bool) -> None:
             if supervisor:
                 performance.supervisor_changed.disconnect(appeared)

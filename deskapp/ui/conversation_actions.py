@@ -57,6 +57,7 @@ class ConversationActions(QObject):
         page.composer.send_requested.connect(self.send)
         page.composer.undo_requested.connect(self.undo_send)
         self.just_assigned_to_me: set[int] = set()
+        self.guard: Any = None  # a deskapp.ui.collision_guard.CollisionGuard, when the window has one
 
     def _service(self) -> ActionService | None:
         """The action service; None (and the status bar says why) when the outbox could not be opened."""
@@ -80,6 +81,12 @@ class ConversationActions(QObject):
         cid = self.page.current_id
         if cid is None or (actions := self._service()) is None:
             return
+        if self.guard is not None and not is_note:  # a reply: first, did someone else answer meanwhile?
+            self.guard.before_send(cid, lambda: self._queue_send(actions, cid, text, is_note))
+            return
+        self._queue_send(actions, cid, text, is_note)
+
+    def _queue_send(self, actions: ActionService, cid: int, text: str, is_note: bool) -> None:
         composer = self.page.composer
         composer.load("", is_note)
 

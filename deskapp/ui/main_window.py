@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from deskapp.domain.changes import NOTHING, Changes
-from deskapp.services import inbox, stats
+from deskapp.services import inbox, live_events, stats
 from deskapp.services.bot_switch import KillSwitch
 from deskapp.services.gui_services import GuiServices, SyncEngine, SyncEvent
 from deskapp.services.hub_reports import HubReportService
@@ -37,8 +37,10 @@ from deskapp.services.workspace import AppWorkspace, Database
 from deskapp.ui import automation_entry, icons
 from deskapp.ui.accounts_dialog import AccountsDialog, AccountsWidget
 from deskapp.ui.bot_kill_switch import BotKillSwitch
+from deskapp.ui.collision_guard import CollisionGuard
 from deskapp.ui.conversation_actions import ConversationActions
 from deskapp.ui.demo_roles import DemoRoles
+from deskapp.ui.floor_view import FloorView
 from deskapp.ui.hub_figures import install as install_hub_figures
 from deskapp.ui.inbox_page import InboxPage
 from deskapp.ui.offline_banner import OfflineBanner
@@ -57,7 +59,7 @@ if TYPE_CHECKING:
     from deskapp.ui.view_dialog import SavedViewDialog
 
 log = logging.getLogger(__name__)
-TAB_NAMES = ("inbox", "me", "team", "hub", "templates", "settings")  # what --tab and select_tab accept
+TAB_NAMES = ("inbox", "me", "team", "hub", "floor", "templates", "settings")  # what --tab and select_tab accept
 
 
 class SyncBridge(QObject):
@@ -108,6 +110,11 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         if actions is not None:
             self.page.order_actions = OrderActionService(self.db, actions.outbox)
         self.actions_ctl.status_reported.connect(self.show_message)
+        floor_service = services.floor
+        self.actions_ctl.guard = CollisionGuard(self.page, self.tasks, services.collision, services.typing,
+                                                floor_service.board if floor_service else None, self)
+        # the hubs' sockets tell the board who types and who is online (until the window closes)
+        self._stop_presence = live_events.subscribe(floor_service.board.on_event) if floor_service else None
         self.page.thread_view.link_activated.connect(self._link)
         self.page.composer.template_requested.connect(self.pick_template)
         self.bridge = SyncBridge()
@@ -166,6 +173,11 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             # supervisors also read the team's figures from the hub's reports (ui/hub_figures.py)
             self.hub_figures = install_hub_figures(self.performance, HubReportService(self.ws, self.services.reports),
                                                    self.tasks, clock=self.clock)
+            if self.services.floor is not None:
+                floor = FloorView(self.services.floor, self.tasks, clock=self.clock)
+                floor.conversations_opened.connect(self._open_kpi_conversations)
+                floor.status_reported.connect(self.show_message)
+                self.performance.add_floor(floor)
         self.tabs.addTab(self.performance or self._placeholder("KPIs are shown in the full window."),
                          icons.icon("performance"), "My performance")
         self.templates = (TemplatesTab(self.ws, actions=self.actions_ctl.actions, runner=self.tasks)
@@ -221,7 +233,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         agent has no such screen (the Team tab is for supervisors)."""
         if name not in TAB_NAMES:
             raise ValueError(f"unknown tab {name!r} (expected one of {', '.join(TAB_NAMES)})")
-        if name in ("me", "team", "hub"):
+        if name in ("me", "team", "hub", "floor"):
             if self.performance is None or self.performance.show_view("team" if name == "hub" else name) is None:
                 return None
             if name == "hub":  # the team's figures from the hub, beside Team performance
@@ -612,6 +624,10 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.page.composer.flush_draft()
+        if self.services.typing is not None:
+            self.services.typing.stopped()  # the hub hears "off" rather than waiting for typing to expire
+        if self._stop_presence is not None:
+            self._stop_presence()
         self.save_state()
         for timer in (self._refresh_timer, self._status_timer, self._poll_timer):
             timer.stop()

@@ -17,6 +17,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 from deskapp.services.reports import ReportService, SignedIn
+from deskapp.ui.floor_view import FloorView
 from deskapp.ui.outage_view import OutageView
 from deskapp.ui.performance_view import PerformanceView
 from deskapp.ui.tasks import TaskRunner
@@ -41,6 +42,7 @@ class PerformanceTab(QWidget):
         self.mine.conversations_opened.connect(self.conversations_opened)
         self.tabs.addTab(self.mine, "My performance")
         self.team: PerformanceView | None = None  # on screen for supervisors only
+        self.floor: FloorView | None = None  # the supervisor's floor, when the window has the service
         self._team_view: PerformanceView | None = None
         self.outage = OutageView(reports, self.runner, clock=clock)
         self.outage.conversations_opened.connect(self.conversations_opened)
@@ -68,17 +70,28 @@ class PerformanceTab(QWidget):
             self.team = self._team_view
             self.team.stale = True
             self.tabs.insertTab(1, self.team, "Team performance")
+            if self.floor is not None:
+                self.tabs.insertTab(2, self.floor, "Floor")
         elif self.team is not None:
             self.tabs.removeTab(self.tabs.indexOf(self.team))
             self.team = None
+            if self.floor is not None:
+                self.tabs.removeTab(self.tabs.indexOf(self.floor))
         self.supervisor_changed.emit(supervisor)
+
+    def add_floor(self, floor: FloorView) -> None:
+        """The supervisor's floor, shown beside Team performance for supervisors."""
+        self.floor = floor
+        if self.team is not None:
+            self.tabs.insertTab(self.tabs.indexOf(self.team) + 1, floor, "Floor")
 
     def views(self) -> list[PerformanceView]:
         return [v for v in (self.mine, self.team) if v is not None]
 
-    def show_view(self, scope: str) -> PerformanceView | None:
-        """Bring "me" or "team" to the front (None when this agent has no Team tab)."""
-        view = self.mine if scope == "me" else self.team
+    def show_view(self, scope: str) -> QWidget | None:
+        """Bring "me", "team" or "floor" to the front (None when this agent has no Team tab)."""
+        view: QWidget | None = {"me": self.mine, "team": self.team,
+                                "floor": self.floor if self.team is not None else None}.get(scope)
         if view is not None:
             self.tabs.setCurrentWidget(view)
         return view
@@ -90,6 +103,8 @@ class PerformanceTab(QWidget):
         in is read again (off the GUI thread)."""
         for view in self.views():
             view.stale = True
+        if self.floor is not None:
+            self.floor.data_changed()
         self.runner.submit(self.reports.signed_in, on_done=self._apply_signed_in, key=f"signed-in-{id(self)}")
 
     def _apply_signed_in(self, signed_in: SignedIn) -> None:

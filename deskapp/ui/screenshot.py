@@ -17,6 +17,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from deskapp.ui.main_window import MainWindow
+from deskapp.ui.performance_view import PerformanceView
 
 TIMEOUT_S = 120
 SETTLE_MS = 1200
@@ -42,7 +43,15 @@ def _performance_ready(window: MainWindow, scope: str) -> bool:
     if performance is None or performance.signed_in is None:
         return False
     view = performance.show_view(scope) if window.select_tab(scope) is not None else None
-    return view is not None and view.answered and not view.stale and not view.computing
+    return isinstance(view, PerformanceView) and view.answered and not view.stale and not view.computing
+
+
+def _floor_ready(window: MainWindow) -> bool:
+    performance = window.performance
+    if performance is None or performance.signed_in is None or window.select_tab("floor") is None:
+        return False
+    floor = performance.floor
+    return floor is not None and floor.floor is not None and not floor.loading and not floor.stale
 
 
 def _list_ready(window: MainWindow, tab: str, reloaded: set[str]) -> bool:
@@ -83,6 +92,8 @@ def screenshot(app: QApplication, window: MainWindow, target: Path, tab: str = "
             return _performance_ready(window, tab)
         if tab == "hub":
             return window.select_tab(tab) is not None and window.hub_figures.reading is not None
+        if tab == "floor":
+            return _floor_ready(window)
         return _list_ready(window, tab, reloaded)
 
     def poll() -> None:
@@ -96,7 +107,8 @@ def screenshot(app: QApplication, window: MainWindow, target: Path, tab: str = "
             timer.stop()
             why = {"inbox": f"no conversation to show (rows={window.page.model.rowCount()})",
                    "team": "no Team performance figures: the tab is for supervisors (try --demo --as supervisor)",
-                   "hub": "no figures from the hub: the tab is for supervisors (try --demo --as supervisor)"}
+                   "hub": "no figures from the hub: the tab is for supervisors (try --demo --as supervisor)",
+                   "floor": "no floor: the tab is for supervisors (try --demo --as supervisor)"}
             print(f"deskapp: {tab} not ready after {TIMEOUT_S} s: {why.get(tab, 'its data did not arrive')}",
                   file=sys.stderr)
             app.exit(1)
