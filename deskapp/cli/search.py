@@ -51,7 +51,7 @@ class QuickArgs:
         self.query, self.data_dir, self.verbose, self.json, self.limit = query, data_dir, verbose, json, limit
         self.demo, self.demo_role, self.screenshot, self.tab, self.window_size, self.smoke = (
             False, None, None, None, None, False)
-        self.bot = False
+        self.bot, self.demo_floor = False, 0
 
 
 def _int(text: str) -> int | None:
