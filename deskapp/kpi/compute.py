@@ -249,10 +249,8 @@ def _from_rollups(conn: Connection, period: Period, filters: Filters, targets: d
         total=total, frt=c.frt.percentiles(), answered=answered, unanswered=unanswered, measured=measured,
         breached=breached, resolution=c.resolved.percentiles(), n_resolved=c.resolved.n, n_fcr=c.fcr,
         per_day=c.created_by_bucket_channel, by_intent=c.by_intent,
-        frt_days=[h.percentiles() for h in c.frt_by_bucket],
-        resolution_days=[h.percentiles() for h in c.resolved_by_bucket], assigned=c.assigned,
-        frt_median_by_agent={a: h.percentiles()[0] for a, h in c.frt_by_agent.items()},
-        resolutions_by_agent=c.resolutions_by_agent)
+        frt_days=c.frt_trend, resolution_days=c.resolved_trend, assigned=c.assigned,
+        frt_median_by_agent=c.frt_median_by_agent, resolutions_by_agent=c.resolutions_by_agent)
 
 
 def _add_full(conn: Connection, figures: dict, period: Period, filters: Filters, targets: dict[str, int], now: int,

@@ -18,8 +18,8 @@ from deskapp.kpi.period import local_midnight
 
 # Local days 1960..2200 cover every timestamp a cache holds (0 included, in any zone).
 FIRST_DAY, END_DAY = date(1960, 1, 1), date(2200, 1, 1)
-EXACT_BELOW = 64  # seconds: one bucket per second below this
-PER_DOUBLING = 16  # above: 16 buckets per doubling, each at most 2**(1/16) - 1 = 4.4% wide
+EXACT_BELOW = 32  # seconds: one bucket per second below this
+PER_DOUBLING = 8  # above: 8 buckets per doubling, each at most 2**(1/8) - 1 = 9.1% wide
 TOP = 2 ** 33  # seconds (272 years): the last bucket is open-ended
 
 SCOPES = ("agent", "team", "account", "channel", "intent")
