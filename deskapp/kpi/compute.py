@@ -115,7 +115,7 @@ def headline(conn: Connection, period: Period, filters: Filters | None = None, *
     if targets is None:
         targets = sla_targets(queries.setting(conn, SETTING_SLA_TARGETS))
     total, answered, unanswered, measured, breached = queries.created_summary(conn, period, filters, targets, now)
-    scope = day_figures.usable(conn, period, filters)
+    scope = day_figures.usable(conn, period, filters, total)
     if scope is not None:
         cohorts = day_figures.headline_cohorts(conn, period, scope)
         frt, resolution = cohorts.frt.percentiles(), cohorts.resolved.percentiles()
@@ -181,8 +181,9 @@ def compute_dashboard(conn: Connection, period: Period, filters: Filters | None 
     surveys = _Surveys(queries.survey_rows(conn, period, filters), len(period.buckets()))
     revenue = commerce.revenue_influenced(conn, period, filters)
     refunds = commerce.refunds_issued(conn, period, filters)
-    if not filters.any_conversation_filter and day_figures.usable(conn, period, filters):
-        cohorts = _from_rollups(conn, period, filters, targets, now)
+    summary = queries.created_summary(conn, period, filters, targets, now)
+    if not filters.any_conversation_filter and day_figures.usable(conn, period, filters, summary[0]):
+        cohorts = _from_rollups(conn, period, summary)
     else:
         cohorts = _from_rows(conn, period, filters, targets, now)
     figures = _tiles(
@@ -239,11 +240,10 @@ def _from_rows(conn: Connection, period: Period, filters: Filters, targets: dict
         resolutions_by_agent=resolutions)
 
 
-def _from_rollups(conn: Connection, period: Period, filters: Filters, targets: dict[str, int],
-                  now: int) -> _Cohorts:
-    """From the daily rollups (deskapp.kpi.day_figures); the SLA counts depend on the targets and on now,
-    so they are counted in SQLite over the created cohort."""
-    total, answered, unanswered, measured, breached = queries.created_summary(conn, period, filters, targets, now)
+def _from_rollups(conn: Connection, period: Period, summary: tuple[int, int, int, int, int]) -> _Cohorts:
+    """From the daily rollups (deskapp.kpi.day_figures) and ``summary`` (queries.created_summary): the SLA
+    counts depend on the targets and on now, so they are counted in SQLite over the created cohort."""
+    total, answered, unanswered, measured, breached = summary
     c = day_figures.dashboard_cohorts(conn, period)
     return _Cohorts(
         total=total, frt=c.frt.percentiles(), answered=answered, unanswered=unanswered, measured=measured,
