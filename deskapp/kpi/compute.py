@@ -114,13 +114,15 @@ def headline(conn: Connection, period: Period, filters: Filters | None = None, *
     now = int(time.time()) if now is None else now
     if targets is None:
         targets = sla_targets(queries.setting(conn, SETTING_SLA_TARGETS))
-    total, answered, unanswered, measured, breached = queries.created_summary(conn, period, filters, targets, now)
-    scope = day_figures.usable(conn, period, filters, total)
+    scope = day_figures.usable(conn, period, filters, targets)
     if scope is not None:
         cohorts = day_figures.headline_cohorts(conn, period, scope)
         frt, resolution = cohorts.frt.percentiles(), cohorts.resolved.percentiles()
         n_resolved, n_fcr = cohorts.resolved.n, cohorts.fcr
+        total, answered, unanswered, measured, breached = _sla_summary(conn, period, filters, targets, now, cohorts)
     else:
+        total, answered, unanswered, measured, breached = queries.created_summary(conn, period, filters, targets,
+                                                                                  now)
         frt_at = queries.frt_at_ranks(conn, period, filters, percentile_ranks(answered))
         frt = percentiles_at(answered, frt_at.__getitem__)
         n_resolved, n_fcr = queries.resolution_summary(conn, period, filters)
@@ -181,9 +183,8 @@ def compute_dashboard(conn: Connection, period: Period, filters: Filters | None 
     surveys = _Surveys(queries.survey_rows(conn, period, filters), len(period.buckets()))
     revenue = commerce.revenue_influenced(conn, period, filters)
     refunds = commerce.refunds_issued(conn, period, filters)
-    summary = queries.created_summary(conn, period, filters, targets, now)
-    if not filters.any_conversation_filter and day_figures.usable(conn, period, filters, summary[0]):
-        cohorts = _from_rollups(conn, period, summary)
+    if not filters.any_conversation_filter and day_figures.usable(conn, period, filters, targets):
+        cohorts = _from_rollups(conn, period, filters, targets, now)
     else:
         cohorts = _from_rows(conn, period, filters, targets, now)
     figures = _tiles(
@@ -240,11 +241,20 @@ def _from_rows(conn: Connection, period: Period, filters: Filters, targets: dict
         resolutions_by_agent=resolutions)
 
 
-def _from_rollups(conn: Connection, period: Period, summary: tuple[int, int, int, int, int]) -> _Cohorts:
-    """From the daily rollups (deskapp.kpi.day_figures) and ``summary`` (queries.created_summary): the SLA
-    counts depend on the targets and on now, so they are counted in SQLite over the created cohort."""
-    total, answered, unanswered, measured, breached = summary
+def _sla_summary(conn: Connection, period: Period, filters: Filters, targets: dict[str, int], now: int,
+                 c: day_figures.Cohorts) -> tuple[int, int, int, int, int]:
+    """What queries.created_summary counts, from the rollups plus the conversations still waiting (the rule of
+    kpi.rules.sla_measured_breached: answered late, or waiting past the target now)."""
+    unanswered, waiting_late = day_figures.waiting(conn, period, filters, targets, now)
+    answered = c.frt.n
+    return c.created, answered, unanswered, answered + waiting_late, c.late + waiting_late
+
+
+def _from_rollups(conn: Connection, period: Period, filters: Filters, targets: dict[str, int],
+                  now: int) -> _Cohorts:
+    """From the daily rollups (deskapp.kpi.day_figures)."""
     c = day_figures.dashboard_cohorts(conn, period)
+    total, answered, unanswered, measured, breached = _sla_summary(conn, period, filters, targets, now, c)
     return _Cohorts(
         total=total, frt=c.frt.percentiles(), answered=answered, unanswered=unanswered, measured=measured,
         breached=breached, resolution=c.resolved.percentiles(), n_resolved=c.resolved.n, n_fcr=c.fcr,

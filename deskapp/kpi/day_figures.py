@@ -1,10 +1,12 @@
 """Reads the daily KPI rollups (deskapp.kpi.day_rollup) for ``compute``: the created and resolved cohorts
 of a period from about a hundred rows per day and scope instead of one per conversation.
 
-Counts and sums are exact (they add up by day). Medians and p90s come from the summed histograms: exact
-below 32 s, otherwise the bucket's midpoint, within 4.6% of the exact figure (buckets are 2**(1/8),
-about 9%, wide). Used only for large periods, when the rows are cut in the period's own zone
-and the filters select whole scopes; anything else takes the exact path over kpi_conversation.
+Counts and sums are exact (they add up by day); so are the SLA counts of the answered (the rows know the
+targets they were made with); those still waiting are counted live, as their state moves with the clock.
+Medians and p90s come from the summed histograms: exact below 32 s, otherwise the bucket's midpoint,
+within 4.6% of the exact figure (buckets are 2**(1/8), about 9%, wide). Used only for large periods, when
+the rows are cut in the period's own zone with the current targets and the filters select whole scopes;
+anything else takes the exact path over kpi_conversation.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from deskapp.kpi import day_rollup
 from deskapp.kpi.definitions import percentiles_at
 from deskapp.kpi.period import Period
 from deskapp.kpi.queries import rows
-from deskapp.kpi.scope import Filters
+from deskapp.kpi.scope import Filters, conversation_where
+from deskapp.store.schema_kpi_day import WAITING
+from deskapp.store.sla_clock import target_sql
 
 _EDGES = day_rollup.bucket_edges()
 # Up to this many conversations created in the period, the exact path is about as fast (tens of ms): the
@@ -77,13 +81,37 @@ def scope_of(filters: Filters) -> tuple[str, tuple[str, ...]] | None:
 
 
 def usable(conn: Connection, period: Period, filters: Filters,
-           created: int) -> tuple[str, tuple[str, ...]] | None:
-    """The scope to read, when the rollups can answer for ``period`` and ``filters`` and the period is large
-    (``created`` conversations, more than EXACT_UP_TO)."""
+           targets: dict[str, int]) -> tuple[str, tuple[str, ...]] | None:
+    """The scope to read, when the rollups can answer for ``period``, ``filters`` and ``targets`` and the
+    period is large (more than EXACT_UP_TO conversations created in it)."""
     scope = scope_of(filters)
-    if created <= EXACT_UP_TO or scope is None or day_rollup.zone_of(conn) != period.tz.key:
+    if scope is None or not day_rollup.current(conn, period.tz.key, targets):
         return None
-    return scope
+    name, ids = scope
+    where, params = _scope_ids(ids)
+    first, end = _range(period)
+    created = rows(conn, "SELECT total(n) FROM kpi_day WHERE scope = ? AND day >= ? AND day < ?"
+                         f" AND metric = 'created'{where}", [name, first, end, *params])[0][0]
+    return scope if created > EXACT_UP_TO else None
+
+
+def _scope_ids(ids: tuple[str, ...]) -> tuple[str, list]:
+    if not ids:
+        return "", []
+    return f" AND scope_id IN ({','.join('?' * len(ids))})", list(ids)
+
+
+def waiting(conn: Connection, period: Period, filters: Filters, targets: dict[str, int],
+            now: int) -> tuple[int, int]:
+    """(unanswered, of which past their SLA target now) among the conversations created in the period:
+    the few still waiting for a first reply, read through their partial index."""
+    where, params = conversation_where(filters)
+    target, target_params = target_sql(targets, "k.channel")
+    row = rows(conn, f"SELECT count(*), total(? - k.first_inbound_at > {target}) FROM kpi_conversation k"
+                     f" INDEXED BY ix_kpi_conv_waiting WHERE {WAITING.replace('first_', 'k.first_')}"
+                     f" AND k.created_at >= ? AND k.created_at < ?{where}",
+               [now, *target_params, period.start, period.end, *params])[0]
+    return int(row[0]), int(row[1])
 
 
 @dataclass
@@ -91,6 +119,7 @@ class Cohorts:
     """What the figures need of the conversations created and resolved in a period."""
 
     created: int = 0
+    late: int = 0  # answered after the SLA target
     frt: Histogram = field(default_factory=Histogram)
     resolved: Histogram = field(default_factory=Histogram)
     fcr: int = 0
@@ -111,9 +140,7 @@ def headline_cohorts(conn: Connection, period: Period, scope: tuple[str, tuple[s
     """Created count, FRT and resolution histograms, FCR count of the scope over the period."""
     name, ids = scope
     first, end = _range(period)
-    where, params = "", []
-    if ids:
-        where, params = f" AND scope_id IN ({','.join('?' * len(ids))})", list(ids)
+    where, params = _scope_ids(ids)
     cohorts = Cohorts()
     for metric, bucket, n in rows(conn, "SELECT metric, bucket, sum(n) FROM kpi_day WHERE scope = ? AND day >= ?"
                                         f" AND day < ?{where} GROUP BY metric, bucket", [name, first, end, *params]):
@@ -130,6 +157,8 @@ def _add(cohorts: Cohorts, metric: str, bucket: int, n: int) -> None:
         cohorts.resolved.add(bucket, n)
     elif metric == "fcr":
         cohorts.fcr += n
+    elif metric == "late":
+        cohorts.late += n
 
 
 def _agent(scope_id: str) -> int | None:
@@ -200,7 +229,8 @@ def dashboard_cohorts(conn: Connection, period: Period) -> Cohorts:
         conn, "SELECT scope_id, sum(n) FROM kpi_day WHERE scope = 'intent' AND day >= ? AND day < ?"
               " AND metric = 'created' GROUP BY scope_id HAVING sum(n) != 0", [first, end])}
     for scope_id, metric, n in rows(conn, "SELECT scope_id, metric, sum(n) FROM kpi_day WHERE scope = 'agent'"
-                                          " AND day >= ? AND day < ? AND metric != 'frt' GROUP BY scope_id, metric",
+                                          " AND day >= ? AND day < ? AND metric IN ('created', 'resolved', 'fcr')"
+                                          " GROUP BY scope_id, metric",
                                     [first, end]):
         agent = _agent(scope_id)
         if metric == "created":

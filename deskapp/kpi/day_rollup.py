@@ -3,7 +3,8 @@
 Every change to a ``kpi_conversation`` row (the per-conversation rollup the sync hook and the
 conversation triggers keep) takes the row's old contribution out of ``kpi_day`` and puts its new one in,
 inside the same transaction, so the day rows follow every writer: ingest, edits, merges, deletions.
-``rebuild(conn, zone)`` recomputes them from scratch (a new cache, a missing rollup, another zone); while
+``rebuild(conn, zone, targets)`` recomputes them from scratch (a new cache, a lost rollup, another zone or
+SLA targets); while
 ``kpi_day_zone`` is empty the triggers do nothing, which also keeps a bulk rebuild of kpi_conversation fast.
 """
 
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection
 
+from deskapp.domain.sla import target_for
 from deskapp.kpi.period import local_midnight
 
 # Local days 1960..2200 cover every timestamp a cache holds (0 included, in any zone).
@@ -55,11 +57,14 @@ def _facts(row: str, source: str = "") -> str:
     resolution = f"({row}.resolved_at - {row}.created_at)"
     resolved = f"{row}.status = 'resolved' AND {row}.resolved_at IS NOT NULL"
     created, at_resolution = _day_of(row + ".created_at"), _day_of(row + ".resolved_at")
+    answered = (f"{row}.created_at IS NOT NULL AND {row}.first_inbound_at IS NOT NULL"
+                f" AND {row}.first_reply_at IS NOT NULL")
+    target = (f"coalesce((SELECT seconds FROM kpi_sla_target WHERE channel = {row}.channel),"
+              " (SELECT seconds FROM kpi_sla_target WHERE channel = 'other'))")
     return (f"SELECT {created} AS day, 'created' AS metric, 0 AS bucket, 0 AS value{source}"
             f" WHERE {row}.created_at IS NOT NULL"
-            f" UNION ALL SELECT {created}, 'frt', {_bucket_of(frt)}, {frt}{source}"
-            f" WHERE {row}.created_at IS NOT NULL AND {row}.first_inbound_at IS NOT NULL"
-            f" AND {row}.first_reply_at IS NOT NULL"
+            f" UNION ALL SELECT {created}, 'frt', {_bucket_of(frt)}, {frt}{source} WHERE {answered}"
+            f" UNION ALL SELECT {created}, 'late', 0, 0{source} WHERE {answered} AND {frt} > {target}"
             f" UNION ALL SELECT {at_resolution}, 'resolved', {_bucket_of(resolution)}, {resolution}{source}"
             f" WHERE {resolved}"
             f" UNION ALL SELECT {at_resolution}, 'fcr', 0, 0{source}"
@@ -99,12 +104,29 @@ def zone_of(conn: Connection) -> str | None:
     return found[0] if found else None
 
 
-def rebuild(conn: Connection, zone: str) -> None:
-    """Recompute every day row in ``zone`` from kpi_conversation; call inside a write transaction."""
+def targets_of(conn: Connection) -> dict[str, int]:
+    """The SLA targets the 'late' counts were made with."""
+    return {c: int(s) for c, s in conn.exec_driver_sql("SELECT channel, seconds FROM kpi_sla_target")}
+
+
+def _target_rows(targets: dict[str, int]) -> dict[str, int]:
+    return {**targets, "other": target_for(targets, "other")}
+
+
+def current(conn: Connection, zone: str, targets: dict[str, int]) -> bool:
+    """Whether the day rows are there, cut in ``zone``, with ``targets``."""
+    return zone_of(conn) == zone and targets_of(conn) == _target_rows(targets)
+
+
+def rebuild(conn: Connection, zone: str, targets: dict[str, int]) -> None:
+    """Recompute every day row in ``zone`` with the SLA ``targets`` from kpi_conversation; call inside a
+    write transaction."""
     tz = ZoneInfo(zone)
     conn.exec_driver_sql("DELETE FROM kpi_day_zone")  # the triggers idle while the rows are rebuilt
-    for table in ("kpi_day", "kpi_zone_day", "kpi_hist_edge"):
+    for table in ("kpi_day", "kpi_zone_day", "kpi_hist_edge", "kpi_sla_target"):
         conn.exec_driver_sql(f"DELETE FROM {table}")
+    conn.exec_driver_sql("INSERT INTO kpi_sla_target (channel, seconds) VALUES (?, ?)",
+                         list(_target_rows(targets).items()))
     days = (END_DAY - FIRST_DAY).days
     conn.exec_driver_sql("INSERT INTO kpi_zone_day (start, day) VALUES (?, ?)", [
         (local_midnight(d, tz), d.toordinal()) for d in (FIRST_DAY + timedelta(days=i) for i in range(days))])
@@ -125,9 +147,9 @@ def rebuild(conn: Connection, zone: str) -> None:
     conn.exec_driver_sql("INSERT INTO kpi_day_zone (zone) VALUES (?)", (zone,))
 
 
-def ensure(conn: Connection, zone: str) -> bool:
-    """Rebuild when the rows are missing or cut in another zone; True when it rebuilt."""
-    if zone_of(conn) == zone:
+def ensure(conn: Connection, zone: str, targets: dict[str, int]) -> bool:
+    """Rebuild when the rows are missing, cut in another zone or made with other targets; True when it did."""
+    if current(conn, zone, targets):
         return False
-    rebuild(conn, zone)
+    rebuild(conn, zone, targets)
     return True

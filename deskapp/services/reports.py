@@ -184,27 +184,28 @@ class ReportService:
 
     def rebuild_rollups(self) -> float:
         started = time.perf_counter()
-        zone = self.timezone().key
+        zone, targets = self.timezone().key, self.sla_targets()
         with self.db.write() as conn:
             rebuild(conn)
-            day_rollup.rebuild(conn, zone)
+            day_rollup.rebuild(conn, zone, targets)
         return time.perf_counter() - started
 
     def ensure_day_rollups(self, zone: str) -> bool:
-        """Build the daily rollups in ``zone`` when they are missing (a new cache) or cut in another zone;
-        True when it built them. Until then the dashboard takes the exact path over kpi_conversation."""
+        """Build the daily rollups in ``zone`` when they are missing (a new cache), cut in another zone or
+        made with other SLA targets; True when it built them. Until then the dashboard takes the exact path."""
+        targets = self.sla_targets()
         with self.db.read() as conn:
-            if day_rollup.zone_of(conn) == zone:
+            if day_rollup.current(conn, zone, targets):
                 return False
         with self.db.write() as conn:
-            return day_rollup.ensure(conn, zone)
+            return day_rollup.ensure(conn, zone, targets)
 
     def _schedule_day_rollups(self, zone: str) -> None:
         """Starts the build on the worker pool (at 10M messages it takes a minute) unless one is running."""
         if self._day_rollups is not None and not self._day_rollups.done():
             return
         with self.db.read() as conn:
-            if day_rollup.zone_of(conn) == zone:
+            if day_rollup.current(conn, zone, sla_targets(queries.setting(conn, SETTING_SLA_TARGETS))):
                 return
         self._day_rollups = self._pool.submit(self.ensure_day_rollups, zone)
         self._day_rollups.add_done_callback(_log_failure)

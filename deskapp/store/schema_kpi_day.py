@@ -6,21 +6,25 @@ or one of 'agent', 'team', 'account', 'channel', 'intent' (the assignee, team, a
 intent as text, '' for none). ``kpi_day_zone`` names the time zone the days are cut in: while it is
 empty the rollups are missing (a new cache) and the triggers that keep them are idle. ``kpi_zone_day``
 maps each local midnight of that zone (UTC seconds) to its day (a proleptic ordinal, date.toordinal);
-``kpi_hist_edge`` gives each histogram bucket's lower edge in seconds.
+``kpi_hist_edge`` gives each histogram bucket's lower edge in seconds; ``kpi_sla_target`` the first-response
+targets the 'late' counts were made with ('other' for every channel not named). The partial index
+``ix_kpi_conv_waiting`` holds only the conversations still waiting for a first reply, whose SLA state moves
+with the clock.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Integer, PrimaryKeyConstraint, Table, Text
+from sqlalchemy import Column, Index, Integer, PrimaryKeyConstraint, Table, Text, text
 
 from deskapp.store.schema import metadata
+from deskapp.store.schema_kpi import kpi_conversation
 
 kpi_day = Table(
     "kpi_day", metadata,
     Column("scope", Text, nullable=False),
     Column("day", Integer, nullable=False),
     Column("scope_id", Text, nullable=False),
-    Column("metric", Text, nullable=False),  # created, frt, resolved, fcr
+    Column("metric", Text, nullable=False),  # created, frt, late (answered after the SLA target), resolved, fcr
     Column("bucket", Integer, nullable=False),  # histogram bucket of frt and resolved, 0 otherwise
     Column("n", Integer, nullable=False),
     Column("total", Integer, nullable=False),  # sum of the seconds (frt, resolved)
@@ -44,3 +48,13 @@ kpi_hist_edge = Table(
     Column("lo", Integer, primary_key=True),
     Column("bucket", Integer, nullable=False),
 )
+
+kpi_sla_target = Table(
+    "kpi_sla_target", metadata,
+    Column("channel", Text, primary_key=True),
+    Column("seconds", Integer, nullable=False),
+)
+
+WAITING = "first_inbound_at IS NOT NULL AND first_reply_at IS NULL AND status != 'resolved'"
+Index("ix_kpi_conv_waiting", kpi_conversation.c.created_at, kpi_conversation.c.channel,
+      kpi_conversation.c.first_inbound_at, sqlite_where=text(WAITING))

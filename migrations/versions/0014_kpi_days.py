@@ -3,10 +3,11 @@
 Revision ID: 0014
 Revises: 0011
 
-Creates kpi_day, kpi_day_zone, kpi_zone_day and kpi_hist_edge (see deskapp/store/schema_kpi_day.py) and
-the triggers on kpi_conversation that keep kpi_day current. The rows are not filled here: they depend on
-the agent's time zone, which the app knows, so deskapp.kpi.day_rollup.ensure fills them on first use
-(kpi_day_zone stays empty until then, and the triggers idle). The SQL is a frozen copy of
+Creates kpi_day, kpi_day_zone, kpi_zone_day, kpi_hist_edge and kpi_sla_target (see
+deskapp/store/schema_kpi_day.py), the partial index of the conversations still waiting for a first reply,
+and the triggers on kpi_conversation that keep kpi_day current. The rows are not filled here: they depend
+on the agent's time zone and SLA targets, which the app knows, so deskapp.kpi.day_rollup.ensure fills them
+on first use (kpi_day_zone stays empty until then, and the triggers idle). The SQL is a frozen copy of
 deskapp.store.schema_kpi_day and deskapp.kpi.day_rollup.TRIGGERS as of this revision: migrations never
 import app code.
 """
@@ -44,6 +45,13 @@ _STATEMENTS = [
     bucket INTEGER NOT NULL,
     PRIMARY KEY (lo)
 )""",
+    """CREATE TABLE kpi_sla_target (
+    channel TEXT NOT NULL,
+    seconds INTEGER NOT NULL,
+    PRIMARY KEY (channel)
+)""",
+    ('CREATE INDEX ix_kpi_conv_waiting ON kpi_conversation (created_at, channel, first_inbound_at) WHERE '
+     "first_inbound_at IS NOT NULL AND first_reply_at IS NULL AND status != 'resolved'"),
     ('CREATE TRIGGER kpi_day_ai AFTER INSERT ON kpi_conversation WHEN EXISTS (SELECT 1 FROM kpi_day_zone) '
      'BEGIN INSERT INTO kpi_day (scope, day, scope_id, metric, bucket, n, total) SELECT s.scope, f.day, '
      "s.id, f.metric, f.bucket, 1, 1 * f.value FROM (SELECT 'all' AS scope, '' AS id UNION ALL SELECT "
@@ -57,13 +65,17 @@ _STATEMENTS = [
      'WHERE lo <= (NEW.first_reply_at - NEW.first_inbound_at) ORDER BY lo DESC LIMIT 1), 0), '
      '(NEW.first_reply_at - NEW.first_inbound_at) WHERE NEW.created_at IS NOT NULL AND '
      'NEW.first_inbound_at IS NOT NULL AND NEW.first_reply_at IS NOT NULL UNION ALL SELECT (SELECT day '
-     "FROM kpi_zone_day WHERE start <= NEW.resolved_at ORDER BY start DESC LIMIT 1), 'resolved', "
-     'coalesce((SELECT bucket FROM kpi_hist_edge WHERE lo <= (NEW.resolved_at - NEW.created_at) ORDER BY '
-     "lo DESC LIMIT 1), 0), (NEW.resolved_at - NEW.created_at) WHERE NEW.status = 'resolved' AND "
-     'NEW.resolved_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE start <= '
-     "NEW.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE NEW.status = 'resolved' AND "
-     'NEW.resolved_at IS NOT NULL AND NEW.human_replies = 1 AND NEW.reopened_7d = 0) f WHERE f.day IS NOT '
-     'NULL ON CONFLICT (scope, day, scope_id, metric, bucket) DO UPDATE SET n = n + excluded.n, total = '
+     "FROM kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1), 'late', 0, 0 WHERE "
+     'NEW.created_at IS NOT NULL AND NEW.first_inbound_at IS NOT NULL AND NEW.first_reply_at IS NOT NULL '
+     'AND (NEW.first_reply_at - NEW.first_inbound_at) > coalesce((SELECT seconds FROM kpi_sla_target WHERE'
+     " channel = NEW.channel), (SELECT seconds FROM kpi_sla_target WHERE channel = 'other')) UNION ALL "
+     'SELECT (SELECT day FROM kpi_zone_day WHERE start <= NEW.resolved_at ORDER BY start DESC LIMIT 1), '
+     "'resolved', coalesce((SELECT bucket FROM kpi_hist_edge WHERE lo <= (NEW.resolved_at - "
+     'NEW.created_at) ORDER BY lo DESC LIMIT 1), 0), (NEW.resolved_at - NEW.created_at) WHERE NEW.status ='
+     " 'resolved' AND NEW.resolved_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE "
+     "start <= NEW.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE NEW.status = 'resolved' AND"
+     ' NEW.resolved_at IS NOT NULL AND NEW.human_replies = 1 AND NEW.reopened_7d = 0) f WHERE f.day IS NOT'
+     ' NULL ON CONFLICT (scope, day, scope_id, metric, bucket) DO UPDATE SET n = n + excluded.n, total = '
      'total + excluded.total; END'),
     ('CREATE TRIGGER kpi_day_ad AFTER DELETE ON kpi_conversation WHEN EXISTS (SELECT 1 FROM kpi_day_zone) '
      'BEGIN INSERT INTO kpi_day (scope, day, scope_id, metric, bucket, n, total) SELECT s.scope, f.day, '
@@ -78,13 +90,17 @@ _STATEMENTS = [
      'WHERE lo <= (OLD.first_reply_at - OLD.first_inbound_at) ORDER BY lo DESC LIMIT 1), 0), '
      '(OLD.first_reply_at - OLD.first_inbound_at) WHERE OLD.created_at IS NOT NULL AND '
      'OLD.first_inbound_at IS NOT NULL AND OLD.first_reply_at IS NOT NULL UNION ALL SELECT (SELECT day '
-     "FROM kpi_zone_day WHERE start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), 'resolved', "
-     'coalesce((SELECT bucket FROM kpi_hist_edge WHERE lo <= (OLD.resolved_at - OLD.created_at) ORDER BY '
-     "lo DESC LIMIT 1), 0), (OLD.resolved_at - OLD.created_at) WHERE OLD.status = 'resolved' AND "
-     'OLD.resolved_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE start <= '
-     "OLD.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE OLD.status = 'resolved' AND "
-     'OLD.resolved_at IS NOT NULL AND OLD.human_replies = 1 AND OLD.reopened_7d = 0) f WHERE f.day IS NOT '
-     'NULL ON CONFLICT (scope, day, scope_id, metric, bucket) DO UPDATE SET n = n + excluded.n, total = '
+     "FROM kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1), 'late', 0, 0 WHERE "
+     'OLD.created_at IS NOT NULL AND OLD.first_inbound_at IS NOT NULL AND OLD.first_reply_at IS NOT NULL '
+     'AND (OLD.first_reply_at - OLD.first_inbound_at) > coalesce((SELECT seconds FROM kpi_sla_target WHERE'
+     " channel = OLD.channel), (SELECT seconds FROM kpi_sla_target WHERE channel = 'other')) UNION ALL "
+     'SELECT (SELECT day FROM kpi_zone_day WHERE start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), '
+     "'resolved', coalesce((SELECT bucket FROM kpi_hist_edge WHERE lo <= (OLD.resolved_at - "
+     'OLD.created_at) ORDER BY lo DESC LIMIT 1), 0), (OLD.resolved_at - OLD.created_at) WHERE OLD.status ='
+     " 'resolved' AND OLD.resolved_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE "
+     "start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE OLD.status = 'resolved' AND"
+     ' OLD.resolved_at IS NOT NULL AND OLD.human_replies = 1 AND OLD.reopened_7d = 0) f WHERE f.day IS NOT'
+     ' NULL ON CONFLICT (scope, day, scope_id, metric, bucket) DO UPDATE SET n = n + excluded.n, total = '
      'total + excluded.total; END'),
     ('CREATE TRIGGER kpi_day_au AFTER UPDATE OF created_at, resolved_at, status, assignee_id, team_id, '
      'account_id, channel, intent, first_inbound_at, first_reply_at, human_replies, reopened_7d ON '
@@ -101,13 +117,17 @@ _STATEMENTS = [
      ' lo <= (OLD.first_reply_at - OLD.first_inbound_at) ORDER BY lo DESC LIMIT 1), 0), '
      '(OLD.first_reply_at - OLD.first_inbound_at) WHERE OLD.created_at IS NOT NULL AND '
      'OLD.first_inbound_at IS NOT NULL AND OLD.first_reply_at IS NOT NULL UNION ALL SELECT (SELECT day '
-     "FROM kpi_zone_day WHERE start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), 'resolved', "
-     'coalesce((SELECT bucket FROM kpi_hist_edge WHERE lo <= (OLD.resolved_at - OLD.created_at) ORDER BY '
-     "lo DESC LIMIT 1), 0), (OLD.resolved_at - OLD.created_at) WHERE OLD.status = 'resolved' AND "
-     'OLD.resolved_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE start <= '
-     "OLD.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE OLD.status = 'resolved' AND "
-     'OLD.resolved_at IS NOT NULL AND OLD.human_replies = 1 AND OLD.reopened_7d = 0) f WHERE f.day IS NOT '
-     'NULL ON CONFLICT (scope, day, scope_id, metric, bucket) DO UPDATE SET n = n + excluded.n, total = '
+     "FROM kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1), 'late', 0, 0 WHERE "
+     'OLD.created_at IS NOT NULL AND OLD.first_inbound_at IS NOT NULL AND OLD.first_reply_at IS NOT NULL '
+     'AND (OLD.first_reply_at - OLD.first_inbound_at) > coalesce((SELECT seconds FROM kpi_sla_target WHERE'
+     " channel = OLD.channel), (SELECT seconds FROM kpi_sla_target WHERE channel = 'other')) UNION ALL "
+     'SELECT (SELECT day FROM kpi_zone_day WHERE start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), '
+     "'resolved', coalesce((SELECT bucket FROM kpi_hist_edge WHERE lo <= (OLD.resolved_at - "
+     'OLD.created_at) ORDER BY lo DESC LIMIT 1), 0), (OLD.resolved_at - OLD.created_at) WHERE OLD.status ='
+     " 'resolved' AND OLD.resolved_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE "
+     "start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE OLD.status = 'resolved' AND"
+     ' OLD.resolved_at IS NOT NULL AND OLD.human_replies = 1 AND OLD.reopened_7d = 0) f WHERE f.day IS NOT'
+     ' NULL ON CONFLICT (scope, day, scope_id, metric, bucket) DO UPDATE SET n = n + excluded.n, total = '
      'total + excluded.total; INSERT INTO kpi_day (scope, day, scope_id, metric, bucket, n, total) SELECT '
      "s.scope, f.day, s.id, f.metric, f.bucket, 1, 1 * f.value FROM (SELECT 'all' AS scope, '' AS id UNION"
      " ALL SELECT 'agent', coalesce(CAST(NEW.assignee_id AS TEXT), '') UNION ALL SELECT 'team', "
@@ -120,13 +140,17 @@ _STATEMENTS = [
      'WHERE lo <= (NEW.first_reply_at - NEW.first_inbound_at) ORDER BY lo DESC LIMIT 1), 0), '
      '(NEW.first_reply_at - NEW.first_inbound_at) WHERE NEW.created_at IS NOT NULL AND '
      'NEW.first_inbound_at IS NOT NULL AND NEW.first_reply_at IS NOT NULL UNION ALL SELECT (SELECT day '
-     "FROM kpi_zone_day WHERE start <= NEW.resolved_at ORDER BY start DESC LIMIT 1), 'resolved', "
-     'coalesce((SELECT bucket FROM kpi_hist_edge WHERE lo <= (NEW.resolved_at - NEW.created_at) ORDER BY '
-     "lo DESC LIMIT 1), 0), (NEW.resolved_at - NEW.created_at) WHERE NEW.status = 'resolved' AND "
-     'NEW.resolved_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE start <= '
-     "NEW.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE NEW.status = 'resolved' AND "
-     'NEW.resolved_at IS NOT NULL AND NEW.human_replies = 1 AND NEW.reopened_7d = 0) f WHERE f.day IS NOT '
-     'NULL ON CONFLICT (scope, day, scope_id, metric, bucket) DO UPDATE SET n = n + excluded.n, total = '
+     "FROM kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1), 'late', 0, 0 WHERE "
+     'NEW.created_at IS NOT NULL AND NEW.first_inbound_at IS NOT NULL AND NEW.first_reply_at IS NOT NULL '
+     'AND (NEW.first_reply_at - NEW.first_inbound_at) > coalesce((SELECT seconds FROM kpi_sla_target WHERE'
+     " channel = NEW.channel), (SELECT seconds FROM kpi_sla_target WHERE channel = 'other')) UNION ALL "
+     'SELECT (SELECT day FROM kpi_zone_day WHERE start <= NEW.resolved_at ORDER BY start DESC LIMIT 1), '
+     "'resolved', coalesce((SELECT bucket FROM kpi_hist_edge WHERE lo <= (NEW.resolved_at - "
+     'NEW.created_at) ORDER BY lo DESC LIMIT 1), 0), (NEW.resolved_at - NEW.created_at) WHERE NEW.status ='
+     " 'resolved' AND NEW.resolved_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE "
+     "start <= NEW.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE NEW.status = 'resolved' AND"
+     ' NEW.resolved_at IS NOT NULL AND NEW.human_replies = 1 AND NEW.reopened_7d = 0) f WHERE f.day IS NOT'
+     ' NULL ON CONFLICT (scope, day, scope_id, metric, bucket) DO UPDATE SET n = n + excluded.n, total = '
      'total + excluded.total; END'),
 ]
 
@@ -139,5 +163,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     for trigger in ("kpi_day_au", "kpi_day_ad", "kpi_day_ai"):
         op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-    for table in ("kpi_hist_edge", "kpi_zone_day", "kpi_day_zone", "kpi_day"):
+    op.execute("DROP INDEX IF EXISTS ix_kpi_conv_waiting")
+    for table in ("kpi_sla_target", "kpi_hist_edge", "kpi_zone_day", "kpi_day_zone", "kpi_day"):
         op.execute(f"DROP TABLE IF EXISTS {table}")

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from deskapp.domain import Agent, Channel, Conversation, Direction, Message, Status
+from deskapp.domain.sla import sla_targets
 from deskapp.kpi import day_figures, day_rollup
 from deskapp.kpi.compute import compute_dashboard, headline
 from deskapp.kpi.definitions import percentiles
@@ -26,6 +27,7 @@ PARIS = "Europe/Paris"
 PERIOD = Period(date(2026, 3, 1), date(2026, 6, 1), ZoneInfo(PARIS))
 NOW = local("2026-06-01 09:00", PARIS)
 TOLERANCE = 0.05  # stated in docs: each median and p90 within 5% of the exact one (<= 4.6% by construction)
+TARGETS = sla_targets(None)
 COUNTED = ("volume", "fcr", "fcr_counts", "sla", "backlog", "replies")
 
 
@@ -94,7 +96,7 @@ def _fill(db):
             if i % 5:
                 b.message(c, "out", at + 7 * i * i + 40, author="Ada" if agent == ada else "Ben")
         rebuild(conn)
-        day_rollup.rebuild(conn, PARIS)
+        day_rollup.rebuild(conn, PARIS, TARGETS)
     return ada, ben, team
 
 
@@ -114,7 +116,7 @@ def test_headline_of_one_scope_matches_the_exact_path(db):
     ada, _ben, team = _fill(db)
     for filters in (Filters(), Filters(agent_ids=(ada,)), Filters(team_ids=(team,)), Filters(channels=("email",))):
         with db.read() as conn:
-            assert day_figures.usable(conn, PERIOD, filters, 1) is not None
+            assert day_figures.usable(conn, PERIOD, filters, TARGETS) is not None
             fast = headline(conn, PERIOD, filters, now=NOW)
         exact = _exact(db, filters=filters)
         assert fast["resolution"]["count"] == exact["resolution"]["count"]
@@ -126,21 +128,26 @@ def test_small_periods_other_zones_and_mixed_filters_take_the_exact_path(db, mon
     ada, _ben, team = _fill(db)
     utc = Period(PERIOD.first_day, PERIOD.end_day, ZoneInfo("UTC"))
     with db.read() as conn:
-        assert day_figures.usable(conn, utc, Filters(), 1) is None
-        assert day_figures.usable(conn, PERIOD, Filters(agent_ids=(ada,), team_ids=(team,)), 1) is None
-        assert day_figures.usable(conn, PERIOD, Filters(labels=("vip",)), 1) is None
+        assert day_figures.usable(conn, utc, Filters(), TARGETS) is None
+        assert day_figures.usable(conn, PERIOD, Filters(agent_ids=(ada,), team_ids=(team,)), TARGETS) is None
+        assert day_figures.usable(conn, PERIOD, Filters(labels=("vip",)), TARGETS) is None
+        assert day_figures.usable(conn, PERIOD, Filters(), {**TARGETS, "email": 60}) is None
         assert compute_dashboard(conn, utc, now=NOW).figures == _exact(db, utc)
-    monkeypatch.setattr(day_figures, "EXACT_UP_TO", 5_000)
     with db.read() as conn:
-        assert day_figures.usable(conn, PERIOD, Filters(), 5_000) is None
-        assert day_figures.usable(conn, PERIOD, Filters(), 5_001) == ("all", ())
+        created = compute_dashboard(conn, PERIOD, now=NOW).figures["volume"]["total"]
+    monkeypatch.setattr(day_figures, "EXACT_UP_TO", created - 1)
+    with db.read() as conn:
+        assert day_figures.usable(conn, PERIOD, Filters(), TARGETS) == ("all", ())
+    monkeypatch.setattr(day_figures, "EXACT_UP_TO", created)
+    with db.read() as conn:
+        assert day_figures.usable(conn, PERIOD, Filters(), TARGETS) is None
         assert compute_dashboard(conn, PERIOD, now=NOW).figures == _exact(db)
 
 
 def test_ingest_through_the_hook_keeps_the_rows_equal_to_a_rebuild(db):
     with db.write() as conn:
         account = accounts.insert_account(conn, "chatwoot", "hub", "http://127.0.0.1:1", {})
-        day_rollup.rebuild(conn, PARIS)
+        day_rollup.rebuild(conn, PARIS, TARGETS)
     t0 = datetime(2026, 4, 30, 21, 50, tzinfo=UTC)  # 23:50 in Paris: the reply lands on the next local day
     batches = [
         ("agents", [Agent("7", "Ada", "ada@shop.test")]),
@@ -156,7 +163,7 @@ def test_ingest_through_the_hook_keeps_the_rows_equal_to_a_rebuild(db):
             update_rollups(conn, apply_batch(conn, account, records, stream=stream, cursor=None))
     incremental = _day_rows(db)
     with db.write() as conn:
-        day_rollup.rebuild(conn, PARIS)
+        day_rollup.rebuild(conn, PARIS, TARGETS)
     assert _day_rows(db) == incremental
     with db.read() as conn:
         f = compute_dashboard(conn, PERIOD, now=NOW).figures
@@ -193,7 +200,7 @@ def test_edits_and_deletions_follow_and_a_lost_rollup_is_rebuilt(db):
 def test_a_new_zone_rebuilds_the_days(db):
     _fill(db)
     with db.write() as conn:
-        assert day_rollup.ensure(conn, "America/New_York") is True
+        assert day_rollup.ensure(conn, "America/New_York", TARGETS) is True
     ny = Period(PERIOD.first_day, PERIOD.end_day, ZoneInfo("America/New_York"))
     with db.read() as conn:
         fast = compute_dashboard(conn, ny, now=NOW).figures

@@ -220,7 +220,7 @@ def kept_cache(messages: int) -> Path:
     current = cache_path(messages)
     if current.exists():
         return current
-    known = known_revisions().revisions
+    known = known_revisions().known
     older = sorted(p for p in bench_dir().glob(f"cache-{messages}-schema*-gen{GENERATOR_VERSION}.sqlite3")
                    if p.name.split("-schema")[1].split("-gen")[0] in known)
     return older[-1] if older else ensure_cache(messages)
