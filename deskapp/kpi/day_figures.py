@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import Connection
 
@@ -89,9 +90,9 @@ def usable(conn: Connection, period: Period, filters: Filters,
         return None
     name, ids = scope
     where, params = _scope_ids(ids)
-    first, end = _range(period)
-    created = rows(conn, "SELECT total(n) FROM kpi_day WHERE scope = ? AND day >= ? AND day < ?"
-                         f" AND metric = 'created'{where}", [name, first, end, *params])[0][0]
+    span, span_params = _span(name, period)
+    created = rows(conn, f"SELECT total(n) FROM kpi_day WHERE {span} AND metric = 'created'{where}",
+                   [*span_params, *params])[0][0]
     return scope if created > EXACT_UP_TO else None
 
 
@@ -136,14 +137,28 @@ def _range(period: Period) -> tuple[int, int]:
     return period.first_day.toordinal(), period.end_day.toordinal()
 
 
+def _span(scope: str, period: Period) -> tuple[str, list]:
+    """SQL over kpi_day selecting ``scope`` in the period: whole months from the month rows, the days
+    before and after them from the day rows."""
+    first, end = period.first_day, period.end_day
+    months_from = first if first.day == 1 else (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    months_to = end.replace(day=1)
+    if months_from >= months_to:
+        return "(scope = ? AND day >= ? AND day < ?)", [scope, first.toordinal(), end.toordinal()]
+    return ("((scope = ? AND day >= ? AND day < ?) OR (scope = ? AND day >= ? AND day < ?)"
+            " OR (scope = ? AND day >= ? AND day < ?))",
+            [f"{scope}/m", months_from.toordinal(), months_to.toordinal(), scope, first.toordinal(),
+             months_from.toordinal(), scope, months_to.toordinal(), end.toordinal()])
+
+
 def headline_cohorts(conn: Connection, period: Period, scope: tuple[str, tuple[str, ...]]) -> Cohorts:
     """Created count, FRT and resolution histograms, FCR count of the scope over the period."""
     name, ids = scope
-    first, end = _range(period)
     where, params = _scope_ids(ids)
+    span, span_params = _span(name, period)
     cohorts = Cohorts()
-    for metric, bucket, n in rows(conn, "SELECT metric, bucket, sum(n) FROM kpi_day WHERE scope = ? AND day >= ?"
-                                        f" AND day < ?{where} GROUP BY metric, bucket", [name, first, end, *params]):
+    for metric, bucket, n in rows(conn, f"SELECT metric, bucket, sum(n) FROM kpi_day WHERE {span}{where}"
+                                        " GROUP BY metric, bucket", [*span_params, *params]):
         _add(cohorts, metric, bucket, n)
     return cohorts
 
@@ -212,8 +227,9 @@ def dashboard_cohorts(conn: Connection, period: Period) -> Cohorts:
     starts = [d.toordinal() for d in period.buckets()]
     buckets = len(starts)
     cohorts = Cohorts(created_by_bucket_channel=[defaultdict(int) for _ in range(buckets)])
-    for metric, bucket, n in rows(conn, "SELECT metric, bucket, sum(n) FROM kpi_day WHERE scope = 'all'"
-                                        " AND day >= ? AND day < ? GROUP BY metric, bucket", [first, end]):
+    span, span_params = _span("all", period)
+    for metric, bucket, n in rows(conn, f"SELECT metric, bucket, sum(n) FROM kpi_day WHERE {span}"
+                                        " GROUP BY metric, bucket", span_params):
         _add(cohorts, metric, bucket, n)
     case, case_params = _bucket_case(starts)
     trend = _percentiles_by_group(rows(conn, _AT_RANKS.format(groups=(
@@ -225,20 +241,21 @@ def dashboard_cohorts(conn: Connection, period: Period) -> Cohorts:
                                     " AND day >= ? AND day < ? AND metric = 'created' GROUP BY g, scope_id"
                                     " HAVING sum(n) != 0", [*case_params, first, end]):
         cohorts.created_by_bucket_channel[i][channel] = n
+    span, span_params = _span("intent", period)
     cohorts.by_intent = {intent or "unknown": int(n) for intent, n in rows(
-        conn, "SELECT scope_id, sum(n) FROM kpi_day WHERE scope = 'intent' AND day >= ? AND day < ?"
-              " AND metric = 'created' GROUP BY scope_id HAVING sum(n) != 0", [first, end])}
-    for scope_id, metric, n in rows(conn, "SELECT scope_id, metric, sum(n) FROM kpi_day WHERE scope = 'agent'"
-                                          " AND day >= ? AND day < ? AND metric IN ('created', 'resolved', 'fcr')"
-                                          " GROUP BY scope_id, metric",
-                                    [first, end]):
+        conn, f"SELECT scope_id, sum(n) FROM kpi_day WHERE {span} AND metric = 'created' GROUP BY scope_id"
+              " HAVING sum(n) != 0", span_params)}
+    span, span_params = _span("agent", period)
+    for scope_id, metric, n in rows(conn, f"SELECT scope_id, metric, sum(n) FROM kpi_day WHERE {span}"
+                                          " AND metric IN ('created', 'resolved', 'fcr') GROUP BY scope_id, metric",
+                                    span_params):
         agent = _agent(scope_id)
         if metric == "created":
             cohorts.assigned[agent] = n
         else:
             cohorts.resolutions_by_agent.setdefault(agent, [0, 0])[metric == "fcr"] += n
     frt_medians = _percentiles_by_group(rows(conn, _AT_RANKS.format(groups=(
-        "SELECT scope_id AS g, metric, bucket, sum(n) AS n FROM kpi_day WHERE scope = 'agent' AND day >= ?"
-        " AND day < ? AND metric = 'frt' GROUP BY g, bucket")), [first, end]))
+        f"SELECT scope_id AS g, metric, bucket, sum(n) AS n FROM kpi_day WHERE {span} AND metric = 'frt'"
+        " GROUP BY g, bucket")), span_params))
     cohorts.frt_median_by_agent = {_agent(g): pair[0] for (g, _m), pair in frt_medians.items()}
     return cohorts

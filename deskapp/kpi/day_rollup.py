@@ -42,8 +42,8 @@ def bucket_edges() -> list[int]:
             return edges
 
 
-def _day_of(value: str) -> str:
-    return f"(SELECT day FROM kpi_zone_day WHERE start <= {value} ORDER BY start DESC LIMIT 1)"
+def _day_of(value: str, column: str = "day") -> str:
+    return f"(SELECT {column} FROM kpi_zone_day WHERE start <= {value} ORDER BY start DESC LIMIT 1)"
 
 
 def _bucket_of(value: str) -> str:
@@ -56,12 +56,14 @@ def _facts(row: str, source: str = "") -> str:
     frt = f"({row}.first_reply_at - {row}.first_inbound_at)"
     resolution = f"({row}.resolved_at - {row}.created_at)"
     resolved = f"{row}.status = 'resolved' AND {row}.resolved_at IS NOT NULL"
-    created, at_resolution = _day_of(row + ".created_at"), _day_of(row + ".resolved_at")
+    created = f"{_day_of(row + '.created_at')}, {_day_of(row + '.created_at', 'month')}"
+    at_resolution = f"{_day_of(row + '.resolved_at')}, {_day_of(row + '.resolved_at', 'month')}"
     answered = (f"{row}.created_at IS NOT NULL AND {row}.first_inbound_at IS NOT NULL"
                 f" AND {row}.first_reply_at IS NOT NULL")
     target = (f"coalesce((SELECT seconds FROM kpi_sla_target WHERE channel = {row}.channel),"
               " (SELECT seconds FROM kpi_sla_target WHERE channel = 'other'))")
-    return (f"SELECT {created} AS day, 'created' AS metric, 0 AS bucket, 0 AS value{source}"
+    first_arm = f"{_day_of(row + '.created_at')} AS day, {_day_of(row + '.created_at', 'month')} AS month"
+    return (f"SELECT {first_arm}, 'created' AS metric, 0 AS bucket, 0 AS value{source}"
             f" WHERE {row}.created_at IS NOT NULL"
             f" UNION ALL SELECT {created}, 'frt', {_bucket_of(frt)}, {frt}{source} WHERE {answered}"
             f" UNION ALL SELECT {created}, 'late', 0, 0{source} WHERE {answered} AND {frt} > {target}"
@@ -79,9 +81,12 @@ def _scopes(row: str) -> str:
 
 
 def _apply(row: str, sign: int) -> str:
+    """Adds (``sign`` 1) or takes out (-1) a row's contribution: to its day, and to its month (scope + '/m')."""
     return (f"INSERT INTO kpi_day (scope, day, scope_id, metric, bucket, n, total)"
-            f" SELECT s.scope, f.day, s.id, f.metric, f.bucket, {sign}, {sign} * f.value"
-            f" FROM ({_scopes(row)}) s, ({_facts(row)}) f WHERE f.day IS NOT NULL"
+            f" SELECT CASE g.m WHEN 0 THEN s.scope ELSE s.scope || '/m' END, CASE g.m WHEN 0 THEN f.day"
+            f" ELSE f.month END, s.id, f.metric, f.bucket, {sign}, {sign} * f.value"
+            f" FROM ({_scopes(row)}) s, ({_facts(row)}) f, (SELECT 0 AS m UNION ALL SELECT 1) g"
+            " WHERE f.day IS NOT NULL"
             " ON CONFLICT (scope, day, scope_id, metric, bucket)"
             " DO UPDATE SET n = n + excluded.n, total = total + excluded.total;")
 
@@ -128,21 +133,24 @@ def rebuild(conn: Connection, zone: str, targets: dict[str, int]) -> None:
     conn.exec_driver_sql("INSERT INTO kpi_sla_target (channel, seconds) VALUES (?, ?)",
                          list(_target_rows(targets).items()))
     days = (END_DAY - FIRST_DAY).days
-    conn.exec_driver_sql("INSERT INTO kpi_zone_day (start, day) VALUES (?, ?)", [
-        (local_midnight(d, tz), d.toordinal()) for d in (FIRST_DAY + timedelta(days=i) for i in range(days))])
+    conn.exec_driver_sql("INSERT INTO kpi_zone_day (start, day, month) VALUES (?, ?, ?)", [
+        (local_midnight(d, tz), d.toordinal(), d.replace(day=1).toordinal())
+        for d in (FIRST_DAY + timedelta(days=i) for i in range(days))])
     conn.exec_driver_sql("INSERT INTO kpi_hist_edge (lo, bucket) VALUES (?, ?)",
                          [(lo, i) for i, lo in enumerate(bucket_edges())])
     conn.exec_driver_sql("DROP TABLE IF EXISTS temp.kpi_day_facts")
     columns = ", ".join(f"k.{c} AS {c}" for c in _SCOPE_COLUMN.values())
     conn.exec_driver_sql(f"CREATE TEMP TABLE kpi_day_facts AS SELECT * FROM"
                          f" ({_facts('k', f', {columns} FROM kpi_conversation k')}) WHERE day IS NOT NULL")
-    conn.exec_driver_sql("INSERT INTO kpi_day (scope, day, scope_id, metric, bucket, n, total)"
-                         " SELECT 'all', day, '', metric, bucket, count(*), total(value) FROM temp.kpi_day_facts"
-                         " GROUP BY day, metric, bucket")
-    for scope, column in _SCOPE_COLUMN.items():
+    for grain, suffix in (("day", ""), ("month", "/m")):
         conn.exec_driver_sql(f"INSERT INTO kpi_day (scope, day, scope_id, metric, bucket, n, total)"
-                             f" SELECT '{scope}', day, coalesce(CAST({column} AS TEXT), '') AS sid, metric, bucket,"
-                             f" count(*), total(value) FROM temp.kpi_day_facts GROUP BY day, sid, metric, bucket")
+                             f" SELECT 'all{suffix}', {grain}, '', metric, bucket, count(*), total(value)"
+                             f" FROM temp.kpi_day_facts GROUP BY {grain}, metric, bucket")
+        for scope, column in _SCOPE_COLUMN.items():
+            conn.exec_driver_sql(f"INSERT INTO kpi_day (scope, day, scope_id, metric, bucket, n, total)"
+                                 f" SELECT '{scope}{suffix}', {grain}, coalesce(CAST({column} AS TEXT), '') AS sid,"
+                                 f" metric, bucket, count(*), total(value) FROM temp.kpi_day_facts"
+                                 f" GROUP BY {grain}, sid, metric, bucket")
     conn.exec_driver_sql("DROP TABLE temp.kpi_day_facts")
     conn.exec_driver_sql("INSERT INTO kpi_day_zone (zone) VALUES (?)", (zone,))
 

@@ -3,13 +3,13 @@ and scope, counts, sums and log-scale histograms of the created and resolved coh
 
 ``kpi_day`` holds one row per (scope, local day, scope id, metric, bucket): scope is 'all' (scope id '')
 or one of 'agent', 'team', 'account', 'channel', 'intent' (the assignee, team, account id, channel or
-intent as text, '' for none). ``kpi_day_zone`` names the time zone the days are cut in: while it is
-empty the rollups are missing (a new cache) and the triggers that keep them are idle. ``kpi_zone_day``
-maps each local midnight of that zone (UTC seconds) to its day (a proleptic ordinal, date.toordinal);
-``kpi_hist_edge`` gives each histogram bucket's lower edge in seconds; ``kpi_sla_target`` the first-response
-targets the 'late' counts were made with ('other' for every channel not named). The partial index
-``ix_kpi_conv_waiting`` holds only the conversations still waiting for a first reply, whose SLA state moves
-with the clock.
+intent as text, '' for none); the same scope with '/m' appended holds whole months (day = their first).
+``kpi_day_zone`` names the time zone the days are cut in: while it is empty the rollups are missing (a
+new cache) and the triggers that keep them are idle. ``kpi_zone_day`` maps each local midnight of that
+zone (UTC seconds) to its day and month (proleptic ordinals, date.toordinal); ``kpi_hist_edge`` gives each
+histogram bucket's lower edge in seconds; ``kpi_sla_target`` the first-response targets the 'late' counts
+were made with ('other' for every channel not named). The partial index ``ix_kpi_conv_waiting`` holds only
+the conversations still waiting for a first reply, whose SLA state moves with the clock.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ kpi_zone_day = Table(
     "kpi_zone_day", metadata,
     Column("start", Integer, primary_key=True),  # UTC seconds of the local midnight
     Column("day", Integer, nullable=False),
+    Column("month", Integer, nullable=False),  # the ordinal of the first day of the day's month
 )
 
 kpi_hist_edge = Table(

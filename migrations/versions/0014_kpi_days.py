@@ -38,6 +38,7 @@ _STATEMENTS = [
     """CREATE TABLE kpi_zone_day (
     start INTEGER NOT NULL,
     day INTEGER NOT NULL,
+    month INTEGER NOT NULL,
     PRIMARY KEY (start)
 )""",
     """CREATE TABLE kpi_hist_edge (
@@ -53,105 +54,128 @@ _STATEMENTS = [
     ('CREATE INDEX ix_kpi_conv_waiting ON kpi_conversation (created_at, channel, first_inbound_at) WHERE '
      "first_inbound_at IS NOT NULL AND first_reply_at IS NULL AND status != 'resolved'"),
     ('CREATE TRIGGER kpi_day_ai AFTER INSERT ON kpi_conversation WHEN EXISTS (SELECT 1 FROM kpi_day_zone) '
-     'BEGIN INSERT INTO kpi_day (scope, day, scope_id, metric, bucket, n, total) SELECT s.scope, f.day, '
-     "s.id, f.metric, f.bucket, 1, 1 * f.value FROM (SELECT 'all' AS scope, '' AS id UNION ALL SELECT "
-     "'agent', coalesce(CAST(NEW.assignee_id AS TEXT), '') UNION ALL SELECT 'team', "
-     "coalesce(CAST(NEW.team_id AS TEXT), '') UNION ALL SELECT 'account', coalesce(CAST(NEW.account_id AS "
-     "TEXT), '') UNION ALL SELECT 'channel', coalesce(CAST(NEW.channel AS TEXT), '') UNION ALL SELECT "
-     "'intent', coalesce(CAST(NEW.intent AS TEXT), '')) s, (SELECT (SELECT day FROM kpi_zone_day WHERE "
-     "start <= NEW.created_at ORDER BY start DESC LIMIT 1) AS day, 'created' AS metric, 0 AS bucket, 0 AS "
-     'value WHERE NEW.created_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE start <='
-     " NEW.created_at ORDER BY start DESC LIMIT 1), 'frt', coalesce((SELECT bucket FROM kpi_hist_edge "
-     'WHERE lo <= (NEW.first_reply_at - NEW.first_inbound_at) ORDER BY lo DESC LIMIT 1), 0), '
+     'BEGIN INSERT INTO kpi_day (scope, day, scope_id, metric, bucket, n, total) SELECT CASE g.m WHEN 0 '
+     "THEN s.scope ELSE s.scope || '/m' END, CASE g.m WHEN 0 THEN f.day ELSE f.month END, s.id, f.metric, "
+     "f.bucket, 1, 1 * f.value FROM (SELECT 'all' AS scope, '' AS id UNION ALL SELECT 'agent', "
+     "coalesce(CAST(NEW.assignee_id AS TEXT), '') UNION ALL SELECT 'team', coalesce(CAST(NEW.team_id AS "
+     "TEXT), '') UNION ALL SELECT 'account', coalesce(CAST(NEW.account_id AS TEXT), '') UNION ALL SELECT "
+     "'channel', coalesce(CAST(NEW.channel AS TEXT), '') UNION ALL SELECT 'intent', "
+     "coalesce(CAST(NEW.intent AS TEXT), '')) s, (SELECT (SELECT day FROM kpi_zone_day WHERE start <= "
+     'NEW.created_at ORDER BY start DESC LIMIT 1) AS day, (SELECT month FROM kpi_zone_day WHERE start <= '
+     "NEW.created_at ORDER BY start DESC LIMIT 1) AS month, 'created' AS metric, 0 AS bucket, 0 AS value "
+     'WHERE NEW.created_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE start <= '
+     'NEW.created_at ORDER BY start DESC LIMIT 1), (SELECT month FROM kpi_zone_day WHERE start <= '
+     "NEW.created_at ORDER BY start DESC LIMIT 1), 'frt', coalesce((SELECT bucket FROM kpi_hist_edge WHERE"
+     ' lo <= (NEW.first_reply_at - NEW.first_inbound_at) ORDER BY lo DESC LIMIT 1), 0), '
      '(NEW.first_reply_at - NEW.first_inbound_at) WHERE NEW.created_at IS NOT NULL AND '
      'NEW.first_inbound_at IS NOT NULL AND NEW.first_reply_at IS NOT NULL UNION ALL SELECT (SELECT day '
-     "FROM kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1), 'late', 0, 0 WHERE "
+     'FROM kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1), (SELECT month FROM '
+     "kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1), 'late', 0, 0 WHERE "
      'NEW.created_at IS NOT NULL AND NEW.first_inbound_at IS NOT NULL AND NEW.first_reply_at IS NOT NULL '
      'AND (NEW.first_reply_at - NEW.first_inbound_at) > coalesce((SELECT seconds FROM kpi_sla_target WHERE'
      " channel = NEW.channel), (SELECT seconds FROM kpi_sla_target WHERE channel = 'other')) UNION ALL "
      'SELECT (SELECT day FROM kpi_zone_day WHERE start <= NEW.resolved_at ORDER BY start DESC LIMIT 1), '
+     '(SELECT month FROM kpi_zone_day WHERE start <= NEW.resolved_at ORDER BY start DESC LIMIT 1), '
      "'resolved', coalesce((SELECT bucket FROM kpi_hist_edge WHERE lo <= (NEW.resolved_at - "
      'NEW.created_at) ORDER BY lo DESC LIMIT 1), 0), (NEW.resolved_at - NEW.created_at) WHERE NEW.status ='
      " 'resolved' AND NEW.resolved_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE "
-     "start <= NEW.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE NEW.status = 'resolved' AND"
-     ' NEW.resolved_at IS NOT NULL AND NEW.human_replies = 1 AND NEW.reopened_7d = 0) f WHERE f.day IS NOT'
-     ' NULL ON CONFLICT (scope, day, scope_id, metric, bucket) DO UPDATE SET n = n + excluded.n, total = '
-     'total + excluded.total; END'),
+     'start <= NEW.resolved_at ORDER BY start DESC LIMIT 1), (SELECT month FROM kpi_zone_day WHERE start '
+     "<= NEW.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE NEW.status = 'resolved' AND "
+     'NEW.resolved_at IS NOT NULL AND NEW.human_replies = 1 AND NEW.reopened_7d = 0) f, (SELECT 0 AS m '
+     'UNION ALL SELECT 1) g WHERE f.day IS NOT NULL ON CONFLICT (scope, day, scope_id, metric, bucket) DO '
+     'UPDATE SET n = n + excluded.n, total = total + excluded.total; END'),
     ('CREATE TRIGGER kpi_day_ad AFTER DELETE ON kpi_conversation WHEN EXISTS (SELECT 1 FROM kpi_day_zone) '
-     'BEGIN INSERT INTO kpi_day (scope, day, scope_id, metric, bucket, n, total) SELECT s.scope, f.day, '
-     "s.id, f.metric, f.bucket, -1, -1 * f.value FROM (SELECT 'all' AS scope, '' AS id UNION ALL SELECT "
-     "'agent', coalesce(CAST(OLD.assignee_id AS TEXT), '') UNION ALL SELECT 'team', "
-     "coalesce(CAST(OLD.team_id AS TEXT), '') UNION ALL SELECT 'account', coalesce(CAST(OLD.account_id AS "
-     "TEXT), '') UNION ALL SELECT 'channel', coalesce(CAST(OLD.channel AS TEXT), '') UNION ALL SELECT "
-     "'intent', coalesce(CAST(OLD.intent AS TEXT), '')) s, (SELECT (SELECT day FROM kpi_zone_day WHERE "
-     "start <= OLD.created_at ORDER BY start DESC LIMIT 1) AS day, 'created' AS metric, 0 AS bucket, 0 AS "
-     'value WHERE OLD.created_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE start <='
-     " OLD.created_at ORDER BY start DESC LIMIT 1), 'frt', coalesce((SELECT bucket FROM kpi_hist_edge "
-     'WHERE lo <= (OLD.first_reply_at - OLD.first_inbound_at) ORDER BY lo DESC LIMIT 1), 0), '
-     '(OLD.first_reply_at - OLD.first_inbound_at) WHERE OLD.created_at IS NOT NULL AND '
-     'OLD.first_inbound_at IS NOT NULL AND OLD.first_reply_at IS NOT NULL UNION ALL SELECT (SELECT day '
-     "FROM kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1), 'late', 0, 0 WHERE "
-     'OLD.created_at IS NOT NULL AND OLD.first_inbound_at IS NOT NULL AND OLD.first_reply_at IS NOT NULL '
-     'AND (OLD.first_reply_at - OLD.first_inbound_at) > coalesce((SELECT seconds FROM kpi_sla_target WHERE'
-     " channel = OLD.channel), (SELECT seconds FROM kpi_sla_target WHERE channel = 'other')) UNION ALL "
-     'SELECT (SELECT day FROM kpi_zone_day WHERE start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), '
-     "'resolved', coalesce((SELECT bucket FROM kpi_hist_edge WHERE lo <= (OLD.resolved_at - "
-     'OLD.created_at) ORDER BY lo DESC LIMIT 1), 0), (OLD.resolved_at - OLD.created_at) WHERE OLD.status ='
-     " 'resolved' AND OLD.resolved_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE "
-     "start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE OLD.status = 'resolved' AND"
-     ' OLD.resolved_at IS NOT NULL AND OLD.human_replies = 1 AND OLD.reopened_7d = 0) f WHERE f.day IS NOT'
-     ' NULL ON CONFLICT (scope, day, scope_id, metric, bucket) DO UPDATE SET n = n + excluded.n, total = '
-     'total + excluded.total; END'),
-    ('CREATE TRIGGER kpi_day_au AFTER UPDATE OF created_at, resolved_at, status, assignee_id, team_id, '
-     'account_id, channel, intent, first_inbound_at, first_reply_at, human_replies, reopened_7d ON '
-     'kpi_conversation WHEN EXISTS (SELECT 1 FROM kpi_day_zone) BEGIN INSERT INTO kpi_day (scope, day, '
-     'scope_id, metric, bucket, n, total) SELECT s.scope, f.day, s.id, f.metric, f.bucket, -1, -1 * '
-     "f.value FROM (SELECT 'all' AS scope, '' AS id UNION ALL SELECT 'agent', "
+     'BEGIN INSERT INTO kpi_day (scope, day, scope_id, metric, bucket, n, total) SELECT CASE g.m WHEN 0 '
+     "THEN s.scope ELSE s.scope || '/m' END, CASE g.m WHEN 0 THEN f.day ELSE f.month END, s.id, f.metric, "
+     "f.bucket, -1, -1 * f.value FROM (SELECT 'all' AS scope, '' AS id UNION ALL SELECT 'agent', "
      "coalesce(CAST(OLD.assignee_id AS TEXT), '') UNION ALL SELECT 'team', coalesce(CAST(OLD.team_id AS "
      "TEXT), '') UNION ALL SELECT 'account', coalesce(CAST(OLD.account_id AS TEXT), '') UNION ALL SELECT "
      "'channel', coalesce(CAST(OLD.channel AS TEXT), '') UNION ALL SELECT 'intent', "
      "coalesce(CAST(OLD.intent AS TEXT), '')) s, (SELECT (SELECT day FROM kpi_zone_day WHERE start <= "
-     "OLD.created_at ORDER BY start DESC LIMIT 1) AS day, 'created' AS metric, 0 AS bucket, 0 AS value "
+     'OLD.created_at ORDER BY start DESC LIMIT 1) AS day, (SELECT month FROM kpi_zone_day WHERE start <= '
+     "OLD.created_at ORDER BY start DESC LIMIT 1) AS month, 'created' AS metric, 0 AS bucket, 0 AS value "
      'WHERE OLD.created_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE start <= '
+     'OLD.created_at ORDER BY start DESC LIMIT 1), (SELECT month FROM kpi_zone_day WHERE start <= '
      "OLD.created_at ORDER BY start DESC LIMIT 1), 'frt', coalesce((SELECT bucket FROM kpi_hist_edge WHERE"
      ' lo <= (OLD.first_reply_at - OLD.first_inbound_at) ORDER BY lo DESC LIMIT 1), 0), '
      '(OLD.first_reply_at - OLD.first_inbound_at) WHERE OLD.created_at IS NOT NULL AND '
      'OLD.first_inbound_at IS NOT NULL AND OLD.first_reply_at IS NOT NULL UNION ALL SELECT (SELECT day '
-     "FROM kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1), 'late', 0, 0 WHERE "
+     'FROM kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1), (SELECT month FROM '
+     "kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1), 'late', 0, 0 WHERE "
      'OLD.created_at IS NOT NULL AND OLD.first_inbound_at IS NOT NULL AND OLD.first_reply_at IS NOT NULL '
      'AND (OLD.first_reply_at - OLD.first_inbound_at) > coalesce((SELECT seconds FROM kpi_sla_target WHERE'
      " channel = OLD.channel), (SELECT seconds FROM kpi_sla_target WHERE channel = 'other')) UNION ALL "
      'SELECT (SELECT day FROM kpi_zone_day WHERE start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), '
+     '(SELECT month FROM kpi_zone_day WHERE start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), '
      "'resolved', coalesce((SELECT bucket FROM kpi_hist_edge WHERE lo <= (OLD.resolved_at - "
      'OLD.created_at) ORDER BY lo DESC LIMIT 1), 0), (OLD.resolved_at - OLD.created_at) WHERE OLD.status ='
      " 'resolved' AND OLD.resolved_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE "
-     "start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE OLD.status = 'resolved' AND"
-     ' OLD.resolved_at IS NOT NULL AND OLD.human_replies = 1 AND OLD.reopened_7d = 0) f WHERE f.day IS NOT'
-     ' NULL ON CONFLICT (scope, day, scope_id, metric, bucket) DO UPDATE SET n = n + excluded.n, total = '
-     'total + excluded.total; INSERT INTO kpi_day (scope, day, scope_id, metric, bucket, n, total) SELECT '
-     "s.scope, f.day, s.id, f.metric, f.bucket, 1, 1 * f.value FROM (SELECT 'all' AS scope, '' AS id UNION"
-     " ALL SELECT 'agent', coalesce(CAST(NEW.assignee_id AS TEXT), '') UNION ALL SELECT 'team', "
-     "coalesce(CAST(NEW.team_id AS TEXT), '') UNION ALL SELECT 'account', coalesce(CAST(NEW.account_id AS "
-     "TEXT), '') UNION ALL SELECT 'channel', coalesce(CAST(NEW.channel AS TEXT), '') UNION ALL SELECT "
-     "'intent', coalesce(CAST(NEW.intent AS TEXT), '')) s, (SELECT (SELECT day FROM kpi_zone_day WHERE "
-     "start <= NEW.created_at ORDER BY start DESC LIMIT 1) AS day, 'created' AS metric, 0 AS bucket, 0 AS "
-     'value WHERE NEW.created_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE start <='
-     " NEW.created_at ORDER BY start DESC LIMIT 1), 'frt', coalesce((SELECT bucket FROM kpi_hist_edge "
-     'WHERE lo <= (NEW.first_reply_at - NEW.first_inbound_at) ORDER BY lo DESC LIMIT 1), 0), '
-     '(NEW.first_reply_at - NEW.first_inbound_at) WHERE NEW.created_at IS NOT NULL AND '
+     'start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), (SELECT month FROM kpi_zone_day WHERE start '
+     "<= OLD.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE OLD.status = 'resolved' AND "
+     'OLD.resolved_at IS NOT NULL AND OLD.human_replies = 1 AND OLD.reopened_7d = 0) f, (SELECT 0 AS m '
+     'UNION ALL SELECT 1) g WHERE f.day IS NOT NULL ON CONFLICT (scope, day, scope_id, metric, bucket) DO '
+     'UPDATE SET n = n + excluded.n, total = total + excluded.total; END'),
+    ('CREATE TRIGGER kpi_day_au AFTER UPDATE OF created_at, resolved_at, status, assignee_id, team_id, '
+     'account_id, channel, intent, first_inbound_at, first_reply_at, human_replies, reopened_7d ON '
+     'kpi_conversation WHEN EXISTS (SELECT 1 FROM kpi_day_zone) BEGIN INSERT INTO kpi_day (scope, day, '
+     "scope_id, metric, bucket, n, total) SELECT CASE g.m WHEN 0 THEN s.scope ELSE s.scope || '/m' END, "
+     'CASE g.m WHEN 0 THEN f.day ELSE f.month END, s.id, f.metric, f.bucket, -1, -1 * f.value FROM (SELECT'
+     " 'all' AS scope, '' AS id UNION ALL SELECT 'agent', coalesce(CAST(OLD.assignee_id AS TEXT), '') "
+     "UNION ALL SELECT 'team', coalesce(CAST(OLD.team_id AS TEXT), '') UNION ALL SELECT 'account', "
+     "coalesce(CAST(OLD.account_id AS TEXT), '') UNION ALL SELECT 'channel', coalesce(CAST(OLD.channel AS "
+     "TEXT), '') UNION ALL SELECT 'intent', coalesce(CAST(OLD.intent AS TEXT), '')) s, (SELECT (SELECT day"
+     ' FROM kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1) AS day, (SELECT month '
+     "FROM kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1) AS month, 'created' AS "
+     'metric, 0 AS bucket, 0 AS value WHERE OLD.created_at IS NOT NULL UNION ALL SELECT (SELECT day FROM '
+     'kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1), (SELECT month FROM '
+     "kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1), 'frt', coalesce((SELECT "
+     'bucket FROM kpi_hist_edge WHERE lo <= (OLD.first_reply_at - OLD.first_inbound_at) ORDER BY lo DESC '
+     'LIMIT 1), 0), (OLD.first_reply_at - OLD.first_inbound_at) WHERE OLD.created_at IS NOT NULL AND '
+     'OLD.first_inbound_at IS NOT NULL AND OLD.first_reply_at IS NOT NULL UNION ALL SELECT (SELECT day '
+     'FROM kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1), (SELECT month FROM '
+     "kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1), 'late', 0, 0 WHERE "
+     'OLD.created_at IS NOT NULL AND OLD.first_inbound_at IS NOT NULL AND OLD.first_reply_at IS NOT NULL '
+     'AND (OLD.first_reply_at - OLD.first_inbound_at) > coalesce((SELECT seconds FROM kpi_sla_target WHERE'
+     " channel = OLD.channel), (SELECT seconds FROM kpi_sla_target WHERE channel = 'other')) UNION ALL "
+     'SELECT (SELECT day FROM kpi_zone_day WHERE start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), '
+     '(SELECT month FROM kpi_zone_day WHERE start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), '
+     "'resolved', coalesce((SELECT bucket FROM kpi_hist_edge WHERE lo <= (OLD.resolved_at - "
+     'OLD.created_at) ORDER BY lo DESC LIMIT 1), 0), (OLD.resolved_at - OLD.created_at) WHERE OLD.status ='
+     " 'resolved' AND OLD.resolved_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE "
+     'start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), (SELECT month FROM kpi_zone_day WHERE start '
+     "<= OLD.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE OLD.status = 'resolved' AND "
+     'OLD.resolved_at IS NOT NULL AND OLD.human_replies = 1 AND OLD.reopened_7d = 0) f, (SELECT 0 AS m '
+     'UNION ALL SELECT 1) g WHERE f.day IS NOT NULL ON CONFLICT (scope, day, scope_id, metric, bucket) DO '
+     'UPDATE SET n = n + excluded.n, total = total + excluded.total; INSERT INTO kpi_day (scope, day, '
+     "scope_id, metric, bucket, n, total) SELECT CASE g.m WHEN 0 THEN s.scope ELSE s.scope || '/m' END, "
+     'CASE g.m WHEN 0 THEN f.day ELSE f.month END, s.id, f.metric, f.bucket, 1, 1 * f.value FROM (SELECT '
+     "'all' AS scope, '' AS id UNION ALL SELECT 'agent', coalesce(CAST(NEW.assignee_id AS TEXT), '') UNION"
+     " ALL SELECT 'team', coalesce(CAST(NEW.team_id AS TEXT), '') UNION ALL SELECT 'account', "
+     "coalesce(CAST(NEW.account_id AS TEXT), '') UNION ALL SELECT 'channel', coalesce(CAST(NEW.channel AS "
+     "TEXT), '') UNION ALL SELECT 'intent', coalesce(CAST(NEW.intent AS TEXT), '')) s, (SELECT (SELECT day"
+     ' FROM kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1) AS day, (SELECT month '
+     "FROM kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1) AS month, 'created' AS "
+     'metric, 0 AS bucket, 0 AS value WHERE NEW.created_at IS NOT NULL UNION ALL SELECT (SELECT day FROM '
+     'kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1), (SELECT month FROM '
+     "kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1), 'frt', coalesce((SELECT "
+     'bucket FROM kpi_hist_edge WHERE lo <= (NEW.first_reply_at - NEW.first_inbound_at) ORDER BY lo DESC '
+     'LIMIT 1), 0), (NEW.first_reply_at - NEW.first_inbound_at) WHERE NEW.created_at IS NOT NULL AND '
      'NEW.first_inbound_at IS NOT NULL AND NEW.first_reply_at IS NOT NULL UNION ALL SELECT (SELECT day '
-     "FROM kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1), 'late', 0, 0 WHERE "
+     'FROM kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1), (SELECT month FROM '
+     "kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1), 'late', 0, 0 WHERE "
      'NEW.created_at IS NOT NULL AND NEW.first_inbound_at IS NOT NULL AND NEW.first_reply_at IS NOT NULL '
      'AND (NEW.first_reply_at - NEW.first_inbound_at) > coalesce((SELECT seconds FROM kpi_sla_target WHERE'
      " channel = NEW.channel), (SELECT seconds FROM kpi_sla_target WHERE channel = 'other')) UNION ALL "
      'SELECT (SELECT day FROM kpi_zone_day WHERE start <= NEW.resolved_at ORDER BY start DESC LIMIT 1), '
+     '(SELECT month FROM kpi_zone_day WHERE start <= NEW.resolved_at ORDER BY start DESC LIMIT 1), '
      "'resolved', coalesce((SELECT bucket FROM kpi_hist_edge WHERE lo <= (NEW.resolved_at - "
      'NEW.created_at) ORDER BY lo DESC LIMIT 1), 0), (NEW.resolved_at - NEW.created_at) WHERE NEW.status ='
      " 'resolved' AND NEW.resolved_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE "
-     "start <= NEW.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE NEW.status = 'resolved' AND"
-     ' NEW.resolved_at IS NOT NULL AND NEW.human_replies = 1 AND NEW.reopened_7d = 0) f WHERE f.day IS NOT'
-     ' NULL ON CONFLICT (scope, day, scope_id, metric, bucket) DO UPDATE SET n = n + excluded.n, total = '
-     'total + excluded.total; END'),
+     'start <= NEW.resolved_at ORDER BY start DESC LIMIT 1), (SELECT month FROM kpi_zone_day WHERE start '
+     "<= NEW.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE NEW.status = 'resolved' AND "
+     'NEW.resolved_at IS NOT NULL AND NEW.human_replies = 1 AND NEW.reopened_7d = 0) f, (SELECT 0 AS m '
+     'UNION ALL SELECT 1) g WHERE f.day IS NOT NULL ON CONFLICT (scope, day, scope_id, metric, bucket) DO '
+     'UPDATE SET n = n + excluded.n, total = total + excluded.total; END'),
 ]
 
 

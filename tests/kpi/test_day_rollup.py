@@ -110,6 +110,13 @@ def test_counts_are_exact_and_quantiles_within_tolerance_in_a_non_utc_zone(db):
     assert by_day["2026-03-28"] == 1 and by_day["2026-03-29"] == 2 and by_day["2026-03-31"] == 1
     assert by_day["2026-05-31"] == 1 and "2026-02-28" not in by_day
     assert fast["volume"]["total"] == sum(by_day.values())
+    # a period that starts and ends inside months reads the day rows at its edges, the month rows between
+    part = Period(date(2026, 3, 29), date(2026, 5, 1), ZoneInfo(PARIS))
+    with db.read() as conn:
+        assert day_figures.usable(conn, part, Filters(), TARGETS) == ("all", ())
+        partial = compute_dashboard(conn, part, now=NOW).figures
+    _assert_agree(partial, _exact(db, part))
+    assert partial["volume"]["total"] == sum(n for d, n in by_day.items() if "2026-03-29" <= d < "2026-05-01")
 
 
 def test_headline_of_one_scope_matches_the_exact_path(db):
