@@ -78,6 +78,8 @@ def _prepare(db) -> dict[str, float]:
     started = time.perf_counter()
     migrate.upgrade(db)
     migrated = time.perf_counter() - started
+    for saved in db.path.parent.glob(f"{db.path.name}.before-*.bak"):  # the copy aside of a copy: 8 GB at 10M
+        saved.unlink()
     service = ReportService(db, timezone=TZ.key)
     try:
         started = time.perf_counter()
@@ -274,9 +276,9 @@ ROWS = [
     ("kpi_month_best", "KPI dashboard, a month (warm)", "ms", 1000, "kpi_month_baseline", "<= 200"),
     ("kpi_quarter_best", "KPI dashboard, a quarter (warm)", "ms", 1000, "kpi_quarter_baseline", "<= 200"),
     ("kpi_quarter_exact", "KPI quarter, exact path (no day rollups, no prev.)", "ms", 1000, None, "report"),
-    ("kpi_quarter_quantile_gap", "day rollups: largest median/p90 gap vs exact", "x", 1, None, "<= 0.05"),
+    ("kpi_quarter_quantile_gap", "day rollups: largest median/p90 gap vs exact", "%", 100, None, "<= 5"),
     ("kpi_day_backfill", "day rollups: build from scratch", "s", 1, None, "report"),
-    ("migrate", "migrate the kept cache's copy", "s", 1, None, "report"),
+    ("migrate", "migrate the kept cache's copy (with the app's copy aside)", "s", 1, None, "report"),
     ("ingest_rate", "ingest: apply + FTS + commit", "msg/s", 1, "ingest_baseline", ">= 10000, >= 0.4x"),
     ("ingest_with_rollups", "ingest with the KPI apply-hook", "msg/s", 1, None, "report"),
     ("rss_mb", "desktop RSS after all of the above", "MB", 1, None, "<= 350 (<= 400 at 10M)"),
