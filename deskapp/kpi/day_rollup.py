@@ -98,7 +98,9 @@ _COUNTED = ("created_at", "resolved_at", "status", "assignee_id", "team_id", "ac
 TRIGGERS = [
     f"CREATE TRIGGER kpi_day_ai AFTER INSERT ON kpi_conversation {_ACTIVE} BEGIN {_apply('NEW', 1)} END",
     f"CREATE TRIGGER kpi_day_ad AFTER DELETE ON kpi_conversation {_ACTIVE} BEGIN {_apply('OLD', -1)} END",
+    # the copy triggers on conversation set every copied column: only a real change moves the day rows
     f"CREATE TRIGGER kpi_day_au AFTER UPDATE OF {', '.join(_COUNTED)} ON kpi_conversation {_ACTIVE}"
+    f" AND ({' OR '.join(f'OLD.{c} IS NOT NEW.{c}' for c in _COUNTED)})"
     f" BEGIN {_apply('OLD', -1)} {_apply('NEW', 1)} END",
 ]
 

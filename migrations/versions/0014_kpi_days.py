@@ -117,7 +117,12 @@ _STATEMENTS = [
      'UPDATE SET n = n + excluded.n, total = total + excluded.total; END'),
     ('CREATE TRIGGER kpi_day_au AFTER UPDATE OF created_at, resolved_at, status, assignee_id, team_id, '
      'account_id, channel, intent, first_inbound_at, first_reply_at, human_replies, reopened_7d ON '
-     'kpi_conversation WHEN EXISTS (SELECT 1 FROM kpi_day_zone) BEGIN INSERT INTO kpi_day (scope, day, '
+     'kpi_conversation WHEN EXISTS (SELECT 1 FROM kpi_day_zone) AND (OLD.created_at IS NOT NEW.created_at '
+     'OR OLD.resolved_at IS NOT NEW.resolved_at OR OLD.status IS NOT NEW.status OR OLD.assignee_id IS NOT '
+     'NEW.assignee_id OR OLD.team_id IS NOT NEW.team_id OR OLD.account_id IS NOT NEW.account_id OR '
+     'OLD.channel IS NOT NEW.channel OR OLD.intent IS NOT NEW.intent OR OLD.first_inbound_at IS NOT '
+     'NEW.first_inbound_at OR OLD.first_reply_at IS NOT NEW.first_reply_at OR OLD.human_replies IS NOT '
+     'NEW.human_replies OR OLD.reopened_7d IS NOT NEW.reopened_7d) BEGIN INSERT INTO kpi_day (scope, day, '
      "scope_id, metric, bucket, n, total) SELECT CASE g.m WHEN 0 THEN s.scope ELSE s.scope || '/m' END, "
      'CASE g.m WHEN 0 THEN f.day ELSE f.month END, s.id, f.metric, f.bucket, -1, -1 * f.value FROM (SELECT'
      " 'all' AS scope, '' AS id UNION ALL SELECT 'agent', coalesce(CAST(OLD.assignee_id AS TEXT), '') "

@@ -225,3 +225,22 @@ def test_histogram_quantiles_stay_within_tolerance(values):
         assert _close(got, exact), (got, exact)
         if max(values) < day_rollup.EXACT_BELOW:
             assert got == exact  # one bucket per second below 32 s
+
+
+def test_the_migration_creates_the_triggers_the_code_describes(db):
+    with db.read() as conn:
+        found = [r[0] for r in conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'kpi_day_%' ORDER BY name")]
+    assert sorted(found) == sorted(day_rollup.TRIGGERS)
+
+
+def test_an_update_that_changes_nothing_counted_leaves_the_rows(db):
+    _fill(db)
+    before = _day_rows(db)
+    with db.write() as conn:  # what the copy trigger does on every conversation write: all columns set again
+        raw = conn.connection.driver_connection
+        changes = raw.total_changes
+        updated = conn.exec_driver_sql("UPDATE kpi_conversation SET status = status, assignee_id = assignee_id,"
+                                       " sla_due_at = 1").rowcount
+        assert raw.total_changes - changes == updated  # no kpi_day row written by the trigger
+    assert _day_rows(db) == before
