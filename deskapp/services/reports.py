@@ -36,7 +36,7 @@ class ReportError(ValueError):
 
 log = logging.getLogger(__name__)
 
-def _log_failure(future: Future) -> None:
+def _log_failure(future: Future[bool]) -> None:
     if not future.cancelled() and future.exception() is not None:
         log.error("building the daily KPI rollups failed: %s", future.exception())
 
@@ -65,7 +65,7 @@ class ReportService:
         self.outbox = outbox  # deskapp.store.outbox.OutboxStore, for the outage view
         self._timezone = timezone
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpi")
-        self._day_rollups: Future | None = None  # a rebuild of the daily rollups under way
+        self._day_rollups: Future[bool] | None = None  # a rebuild of the daily rollups under way
 
     @classmethod
     def for_workspace(cls, ws: Any) -> ReportService:
