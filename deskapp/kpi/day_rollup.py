@@ -92,15 +92,19 @@ def _apply(row: str, sign: int) -> str:
 
 
 _ACTIVE = "WHEN EXISTS (SELECT 1 FROM kpi_day_zone)"
+
 _COUNTED = ("created_at", "resolved_at", "status", "assignee_id", "team_id", "account_id", "channel", "intent",
             "first_inbound_at", "first_reply_at", "human_replies", "reopened_7d")
+# human_replies counts only through FCR (exactly one reply): a second or third reply changes nothing here
+_CHANGED = [f"OLD.{c} IS NOT NEW.{c}" for c in _COUNTED if c != "human_replies"] + [
+    "(OLD.human_replies = 1) IS NOT (NEW.human_replies = 1)"]
 
 TRIGGERS = [
     f"CREATE TRIGGER kpi_day_ai AFTER INSERT ON kpi_conversation {_ACTIVE} BEGIN {_apply('NEW', 1)} END",
     f"CREATE TRIGGER kpi_day_ad AFTER DELETE ON kpi_conversation {_ACTIVE} BEGIN {_apply('OLD', -1)} END",
     # the copy triggers on conversation set every copied column: only a real change moves the day rows
     f"CREATE TRIGGER kpi_day_au AFTER UPDATE OF {', '.join(_COUNTED)} ON kpi_conversation {_ACTIVE}"
-    f" AND ({' OR '.join(f'OLD.{c} IS NOT NEW.{c}' for c in _COUNTED)})"
+    f" AND ({' OR '.join(_CHANGED)})"
     f" BEGIN {_apply('OLD', -1)} {_apply('NEW', 1)} END",
 ]
 

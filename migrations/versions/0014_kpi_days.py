@@ -121,50 +121,51 @@ _STATEMENTS = [
      'OR OLD.resolved_at IS NOT NEW.resolved_at OR OLD.status IS NOT NEW.status OR OLD.assignee_id IS NOT '
      'NEW.assignee_id OR OLD.team_id IS NOT NEW.team_id OR OLD.account_id IS NOT NEW.account_id OR '
      'OLD.channel IS NOT NEW.channel OR OLD.intent IS NOT NEW.intent OR OLD.first_inbound_at IS NOT '
-     'NEW.first_inbound_at OR OLD.first_reply_at IS NOT NEW.first_reply_at OR OLD.human_replies IS NOT '
-     'NEW.human_replies OR OLD.reopened_7d IS NOT NEW.reopened_7d) BEGIN INSERT INTO kpi_day (scope, day, '
-     "scope_id, metric, bucket, n, total) SELECT CASE g.m WHEN 0 THEN s.scope ELSE s.scope || '/m' END, "
-     'CASE g.m WHEN 0 THEN f.day ELSE f.month END, s.id, f.metric, f.bucket, -1, -1 * f.value FROM (SELECT'
-     " 'all' AS scope, '' AS id UNION ALL SELECT 'agent', coalesce(CAST(OLD.assignee_id AS TEXT), '') "
-     "UNION ALL SELECT 'team', coalesce(CAST(OLD.team_id AS TEXT), '') UNION ALL SELECT 'account', "
-     "coalesce(CAST(OLD.account_id AS TEXT), '') UNION ALL SELECT 'channel', coalesce(CAST(OLD.channel AS "
-     "TEXT), '') UNION ALL SELECT 'intent', coalesce(CAST(OLD.intent AS TEXT), '')) s, (SELECT (SELECT day"
-     ' FROM kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1) AS day, (SELECT month '
-     "FROM kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1) AS month, 'created' AS "
-     'metric, 0 AS bucket, 0 AS value WHERE OLD.created_at IS NOT NULL UNION ALL SELECT (SELECT day FROM '
-     'kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1), (SELECT month FROM '
-     "kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1), 'frt', coalesce((SELECT "
-     'bucket FROM kpi_hist_edge WHERE lo <= (OLD.first_reply_at - OLD.first_inbound_at) ORDER BY lo DESC '
-     'LIMIT 1), 0), (OLD.first_reply_at - OLD.first_inbound_at) WHERE OLD.created_at IS NOT NULL AND '
-     'OLD.first_inbound_at IS NOT NULL AND OLD.first_reply_at IS NOT NULL UNION ALL SELECT (SELECT day '
-     'FROM kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1), (SELECT month FROM '
-     "kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC LIMIT 1), 'late', 0, 0 WHERE "
-     'OLD.created_at IS NOT NULL AND OLD.first_inbound_at IS NOT NULL AND OLD.first_reply_at IS NOT NULL '
-     'AND (OLD.first_reply_at - OLD.first_inbound_at) > coalesce((SELECT seconds FROM kpi_sla_target WHERE'
-     " channel = OLD.channel), (SELECT seconds FROM kpi_sla_target WHERE channel = 'other')) UNION ALL "
-     'SELECT (SELECT day FROM kpi_zone_day WHERE start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), '
-     '(SELECT month FROM kpi_zone_day WHERE start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), '
-     "'resolved', coalesce((SELECT bucket FROM kpi_hist_edge WHERE lo <= (OLD.resolved_at - "
-     'OLD.created_at) ORDER BY lo DESC LIMIT 1), 0), (OLD.resolved_at - OLD.created_at) WHERE OLD.status ='
-     " 'resolved' AND OLD.resolved_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE "
-     'start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), (SELECT month FROM kpi_zone_day WHERE start '
-     "<= OLD.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE OLD.status = 'resolved' AND "
-     'OLD.resolved_at IS NOT NULL AND OLD.human_replies = 1 AND OLD.reopened_7d = 0) f, (SELECT 0 AS m '
-     'UNION ALL SELECT 1) g WHERE f.day IS NOT NULL ON CONFLICT (scope, day, scope_id, metric, bucket) DO '
-     'UPDATE SET n = n + excluded.n, total = total + excluded.total; INSERT INTO kpi_day (scope, day, '
-     "scope_id, metric, bucket, n, total) SELECT CASE g.m WHEN 0 THEN s.scope ELSE s.scope || '/m' END, "
-     'CASE g.m WHEN 0 THEN f.day ELSE f.month END, s.id, f.metric, f.bucket, 1, 1 * f.value FROM (SELECT '
-     "'all' AS scope, '' AS id UNION ALL SELECT 'agent', coalesce(CAST(NEW.assignee_id AS TEXT), '') UNION"
-     " ALL SELECT 'team', coalesce(CAST(NEW.team_id AS TEXT), '') UNION ALL SELECT 'account', "
-     "coalesce(CAST(NEW.account_id AS TEXT), '') UNION ALL SELECT 'channel', coalesce(CAST(NEW.channel AS "
-     "TEXT), '') UNION ALL SELECT 'intent', coalesce(CAST(NEW.intent AS TEXT), '')) s, (SELECT (SELECT day"
-     ' FROM kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1) AS day, (SELECT month '
-     "FROM kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1) AS month, 'created' AS "
-     'metric, 0 AS bucket, 0 AS value WHERE NEW.created_at IS NOT NULL UNION ALL SELECT (SELECT day FROM '
-     'kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1), (SELECT month FROM '
-     "kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1), 'frt', coalesce((SELECT "
-     'bucket FROM kpi_hist_edge WHERE lo <= (NEW.first_reply_at - NEW.first_inbound_at) ORDER BY lo DESC '
-     'LIMIT 1), 0), (NEW.first_reply_at - NEW.first_inbound_at) WHERE NEW.created_at IS NOT NULL AND '
+     'NEW.first_inbound_at OR OLD.first_reply_at IS NOT NEW.first_reply_at OR OLD.reopened_7d IS NOT '
+     'NEW.reopened_7d OR (OLD.human_replies = 1) IS NOT (NEW.human_replies = 1)) BEGIN INSERT INTO kpi_day'
+     ' (scope, day, scope_id, metric, bucket, n, total) SELECT CASE g.m WHEN 0 THEN s.scope ELSE s.scope '
+     "|| '/m' END, CASE g.m WHEN 0 THEN f.day ELSE f.month END, s.id, f.metric, f.bucket, -1, -1 * f.value"
+     " FROM (SELECT 'all' AS scope, '' AS id UNION ALL SELECT 'agent', coalesce(CAST(OLD.assignee_id AS "
+     "TEXT), '') UNION ALL SELECT 'team', coalesce(CAST(OLD.team_id AS TEXT), '') UNION ALL SELECT "
+     "'account', coalesce(CAST(OLD.account_id AS TEXT), '') UNION ALL SELECT 'channel', "
+     "coalesce(CAST(OLD.channel AS TEXT), '') UNION ALL SELECT 'intent', coalesce(CAST(OLD.intent AS "
+     "TEXT), '')) s, (SELECT (SELECT day FROM kpi_zone_day WHERE start <= OLD.created_at ORDER BY start "
+     'DESC LIMIT 1) AS day, (SELECT month FROM kpi_zone_day WHERE start <= OLD.created_at ORDER BY start '
+     "DESC LIMIT 1) AS month, 'created' AS metric, 0 AS bucket, 0 AS value WHERE OLD.created_at IS NOT "
+     'NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE start <= OLD.created_at ORDER BY start '
+     'DESC LIMIT 1), (SELECT month FROM kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC '
+     "LIMIT 1), 'frt', coalesce((SELECT bucket FROM kpi_hist_edge WHERE lo <= (OLD.first_reply_at - "
+     'OLD.first_inbound_at) ORDER BY lo DESC LIMIT 1), 0), (OLD.first_reply_at - OLD.first_inbound_at) '
+     'WHERE OLD.created_at IS NOT NULL AND OLD.first_inbound_at IS NOT NULL AND OLD.first_reply_at IS NOT '
+     'NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE start <= OLD.created_at ORDER BY start '
+     'DESC LIMIT 1), (SELECT month FROM kpi_zone_day WHERE start <= OLD.created_at ORDER BY start DESC '
+     "LIMIT 1), 'late', 0, 0 WHERE OLD.created_at IS NOT NULL AND OLD.first_inbound_at IS NOT NULL AND "
+     'OLD.first_reply_at IS NOT NULL AND (OLD.first_reply_at - OLD.first_inbound_at) > coalesce((SELECT '
+     'seconds FROM kpi_sla_target WHERE channel = OLD.channel), (SELECT seconds FROM kpi_sla_target WHERE '
+     "channel = 'other')) UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE start <= OLD.resolved_at "
+     'ORDER BY start DESC LIMIT 1), (SELECT month FROM kpi_zone_day WHERE start <= OLD.resolved_at ORDER '
+     "BY start DESC LIMIT 1), 'resolved', coalesce((SELECT bucket FROM kpi_hist_edge WHERE lo <= "
+     '(OLD.resolved_at - OLD.created_at) ORDER BY lo DESC LIMIT 1), 0), (OLD.resolved_at - OLD.created_at)'
+     " WHERE OLD.status = 'resolved' AND OLD.resolved_at IS NOT NULL UNION ALL SELECT (SELECT day FROM "
+     'kpi_zone_day WHERE start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), (SELECT month FROM '
+     "kpi_zone_day WHERE start <= OLD.resolved_at ORDER BY start DESC LIMIT 1), 'fcr', 0, 0 WHERE "
+     "OLD.status = 'resolved' AND OLD.resolved_at IS NOT NULL AND OLD.human_replies = 1 AND "
+     'OLD.reopened_7d = 0) f, (SELECT 0 AS m UNION ALL SELECT 1) g WHERE f.day IS NOT NULL ON CONFLICT '
+     '(scope, day, scope_id, metric, bucket) DO UPDATE SET n = n + excluded.n, total = total + '
+     'excluded.total; INSERT INTO kpi_day (scope, day, scope_id, metric, bucket, n, total) SELECT CASE g.m'
+     " WHEN 0 THEN s.scope ELSE s.scope || '/m' END, CASE g.m WHEN 0 THEN f.day ELSE f.month END, s.id, "
+     "f.metric, f.bucket, 1, 1 * f.value FROM (SELECT 'all' AS scope, '' AS id UNION ALL SELECT 'agent', "
+     "coalesce(CAST(NEW.assignee_id AS TEXT), '') UNION ALL SELECT 'team', coalesce(CAST(NEW.team_id AS "
+     "TEXT), '') UNION ALL SELECT 'account', coalesce(CAST(NEW.account_id AS TEXT), '') UNION ALL SELECT "
+     "'channel', coalesce(CAST(NEW.channel AS TEXT), '') UNION ALL SELECT 'intent', "
+     "coalesce(CAST(NEW.intent AS TEXT), '')) s, (SELECT (SELECT day FROM kpi_zone_day WHERE start <= "
+     'NEW.created_at ORDER BY start DESC LIMIT 1) AS day, (SELECT month FROM kpi_zone_day WHERE start <= '
+     "NEW.created_at ORDER BY start DESC LIMIT 1) AS month, 'created' AS metric, 0 AS bucket, 0 AS value "
+     'WHERE NEW.created_at IS NOT NULL UNION ALL SELECT (SELECT day FROM kpi_zone_day WHERE start <= '
+     'NEW.created_at ORDER BY start DESC LIMIT 1), (SELECT month FROM kpi_zone_day WHERE start <= '
+     "NEW.created_at ORDER BY start DESC LIMIT 1), 'frt', coalesce((SELECT bucket FROM kpi_hist_edge WHERE"
+     ' lo <= (NEW.first_reply_at - NEW.first_inbound_at) ORDER BY lo DESC LIMIT 1), 0), '
+     '(NEW.first_reply_at - NEW.first_inbound_at) WHERE NEW.created_at IS NOT NULL AND '
      'NEW.first_inbound_at IS NOT NULL AND NEW.first_reply_at IS NOT NULL UNION ALL SELECT (SELECT day '
      'FROM kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1), (SELECT month FROM '
      "kpi_zone_day WHERE start <= NEW.created_at ORDER BY start DESC LIMIT 1), 'late', 0, 0 WHERE "
