@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from deskapp.domain.sla import DEFAULT_TARGET_S, SETTING_SLA_TARGETS, sla_targets
-from deskapp.kpi import commerce, queries
+from deskapp.kpi import commerce, day_figures, queries
 from deskapp.kpi.definitions import (
     BACKLOG_BUCKETS,
     ces_of,
@@ -54,7 +54,6 @@ class _Created:
         self.frt_by_agent: dict[int | None, list[int]] = defaultdict(list)
         self.assigned: dict[int | None, int] = defaultdict(int)
         self.per_day: list[dict[str, int]] = [defaultdict(int) for _ in range(days)]
-        self.by_channel: dict[str, int] = defaultdict(int)
         self.by_intent: dict[str, int] = defaultdict(int)
         self.unanswered = self.measured = self.breached = 0
         default = targets.get("other", DEFAULT_TARGET_S)
@@ -73,9 +72,6 @@ class _Created:
                 if now - first_in > targets.get(channel, default):
                     self.measured += 1
                     self.breached += 1
-        for counts in self.per_day:
-            for channel, n in counts.items():
-                self.by_channel[channel] += n
 
 
 def _expand(counts: dict[int, int]) -> list[int]:
@@ -118,17 +114,27 @@ def headline(conn: Connection, period: Period, filters: Filters | None = None, *
     now = int(time.time()) if now is None else now
     if targets is None:
         targets = sla_targets(queries.setting(conn, SETTING_SLA_TARGETS))
-    total, answered, unanswered, measured, breached = queries.created_summary(conn, period, filters, targets, now)
-    frt_at = queries.frt_at_ranks(conn, period, filters, percentile_ranks(answered))
-    n_resolved, n_fcr = queries.resolution_summary(conn, period, filters)
-    resolution_at = queries.resolution_at_ranks(conn, period, filters, percentile_ranks(n_resolved))
+    scope = day_figures.usable(conn, period, filters, targets)
+    if scope is not None:
+        cohorts = day_figures.headline_cohorts(conn, period, scope)
+        frt, resolution = cohorts.frt.percentiles(), cohorts.resolved.percentiles()
+        n_resolved, n_fcr = cohorts.resolved.n, cohorts.fcr
+        total, answered, unanswered, measured, breached = _sla_summary(conn, period, filters, targets, now, cohorts)
+    else:
+        total, answered, unanswered, measured, breached = queries.created_summary(conn, period, filters, targets,
+                                                                                  now)
+        frt_at = queries.frt_at_ranks(conn, period, filters, percentile_ranks(answered))
+        frt = percentiles_at(answered, frt_at.__getitem__)
+        n_resolved, n_fcr = queries.resolution_summary(conn, period, filters)
+        resolution_at = queries.resolution_at_ranks(conn, period, filters, percentile_ranks(n_resolved))
+        resolution = percentiles_at(n_resolved, resolution_at.__getitem__)
     surveys = queries.survey_counts(conn, period, filters)
     none = (0, 0, 0, 0, 0.0)
     csat, nps, ces = (surveys.get(kind, none) for kind in ("csat", "nps", "ces"))
     return _tiles(
-        period, filters, targets, total=total, frt=percentiles_at(answered, frt_at.__getitem__),
+        period, filters, targets, total=total, frt=frt,
         answered=answered, unanswered=unanswered, measured=measured, breached=breached,
-        resolution=percentiles_at(n_resolved, resolution_at.__getitem__), n_resolved=n_resolved, n_fcr=n_fcr,
+        resolution=resolution, n_resolved=n_resolved, n_fcr=n_fcr,
         survey_figures={"csat": share(csat[2], csat[1]), "nps": nps_from_counts(nps[2], nps[3], nps[1]),
                         "ces": share(ces[4], ces[1]),
                         "survey_responses": {k: v[0] for k, v in sorted(surveys.items()) if v[0]}},
@@ -174,36 +180,103 @@ def compute_dashboard(conn: Connection, period: Period, filters: Filters | None 
     now = int(time.time()) if now is None else now
     if targets is None:
         targets = sla_targets(queries.setting(conn, SETTING_SLA_TARGETS))
-    days = len(period.buckets())
-    created = _Created(queries.created_rows(conn, period, filters), days, targets, now)
-    resolved = queries.resolution_rows(conn, period, filters)
-    surveys = _Surveys(queries.survey_rows(conn, period, filters), days)
+    surveys = _Surveys(queries.survey_rows(conn, period, filters), len(period.buckets()))
     revenue = commerce.revenue_influenced(conn, period, filters)
     refunds = commerce.refunds_issued(conn, period, filters)
+    if not filters.any_conversation_filter and day_figures.usable(conn, period, filters, targets):
+        cohorts = _from_rollups(conn, period, filters, targets, now)
+    else:
+        cohorts = _from_rows(conn, period, filters, targets, now)
     figures = _tiles(
-        period, filters, targets, total=created.total, frt=percentiles(created.frt), answered=len(created.frt),
-        unanswered=created.unanswered, measured=created.measured, breached=created.breached,
-        resolution=percentiles([r[2] for r in resolved]), n_resolved=len(resolved),
-        n_fcr=sum(r[3] for r in resolved), survey_figures=surveys.figures(),
-        contact=queries.contact_counts(conn, period, filters), revenue=revenue, refunds=refunds)
-    _add_full(conn, figures, period, filters, targets, now, created, resolved, surveys, revenue["by_agent"],
+        period, filters, targets, total=cohorts.total, frt=cohorts.frt, answered=cohorts.answered,
+        unanswered=cohorts.unanswered, measured=cohorts.measured, breached=cohorts.breached,
+        resolution=cohorts.resolution, n_resolved=cohorts.n_resolved, n_fcr=cohorts.n_fcr,
+        survey_figures=surveys.figures(), contact=queries.contact_counts(conn, period, filters), revenue=revenue,
+        refunds=refunds)
+    _add_full(conn, figures, period, filters, targets, now, cohorts, surveys, revenue["by_agent"],
               refunds["by_agent"])
     if with_previous:
         figures["previous"] = headline(conn, period.previous(), filters, now=now, targets=targets)
     return Dashboard(figures=figures, period=period, filters=filters, now=now)
 
 
+@dataclass
+class _Cohorts:
+    """The created and resolved cohorts as the figures read them, from rows or from the daily rollups."""
+
+    total: int
+    frt: tuple[float | None, float | None]
+    answered: int
+    unanswered: int
+    measured: int
+    breached: int
+    resolution: tuple[float | None, float | None]
+    n_resolved: int
+    n_fcr: int
+    per_day: list[dict[str, int]]  # per trend bucket: conversations created by channel
+    by_intent: dict[str, int]
+    frt_days: list[tuple[float | None, float | None]]
+    resolution_days: list[tuple[float | None, float | None]]
+    assigned: dict[int | None, int]
+    frt_median_by_agent: dict[int | None, float | None]
+    resolutions_by_agent: dict[int | None, list[int]]  # [resolved, first-contact resolved]
+
+
+def _from_rows(conn: Connection, period: Period, filters: Filters, targets: dict[str, int], now: int) -> _Cohorts:
+    """Exact, from one row per conversation (any filter, any zone)."""
+    days = len(period.buckets())
+    created = _Created(queries.created_rows(conn, period, filters), days, targets, now)
+    resolved = queries.resolution_rows(conn, period, filters)
+    resolutions: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
+    for _day, agent, _duration, fcr in resolved:
+        resolutions[agent][0] += 1
+        resolutions[agent][1] += fcr
+    return _Cohorts(
+        total=created.total, frt=percentiles(created.frt), answered=len(created.frt), unanswered=created.unanswered,
+        measured=created.measured, breached=created.breached, resolution=percentiles([r[2] for r in resolved]),
+        n_resolved=len(resolved), n_fcr=sum(r[3] for r in resolved), per_day=created.per_day,
+        by_intent=dict(created.by_intent), frt_days=[percentiles(v) for v in created.frt_by_day],
+        resolution_days=[percentiles(v) for v in _by_day(resolved, days, 2)], assigned=dict(created.assigned),
+        frt_median_by_agent={a: percentiles(v)[0] for a, v in created.frt_by_agent.items()},
+        resolutions_by_agent=resolutions)
+
+
+def _sla_summary(conn: Connection, period: Period, filters: Filters, targets: dict[str, int], now: int,
+                 c: day_figures.Cohorts) -> tuple[int, int, int, int, int]:
+    """What queries.created_summary counts, from the rollups plus the conversations still waiting (the rule of
+    kpi.rules.sla_measured_breached: answered late, or waiting past the target now)."""
+    unanswered, waiting_late = day_figures.waiting(conn, period, filters, targets, now)
+    answered = c.frt.n
+    return c.created, answered, unanswered, answered + waiting_late, c.late + waiting_late
+
+
+def _from_rollups(conn: Connection, period: Period, filters: Filters, targets: dict[str, int],
+                  now: int) -> _Cohorts:
+    """From the daily rollups (deskapp.kpi.day_figures)."""
+    c = day_figures.dashboard_cohorts(conn, period)
+    total, answered, unanswered, measured, breached = _sla_summary(conn, period, filters, targets, now, c)
+    return _Cohorts(
+        total=total, frt=c.frt.percentiles(), answered=answered, unanswered=unanswered, measured=measured,
+        breached=breached, resolution=c.resolved.percentiles(), n_resolved=c.resolved.n, n_fcr=c.fcr,
+        per_day=c.created_by_bucket_channel, by_intent=c.by_intent,
+        frt_days=c.frt_trend, resolution_days=c.resolved_trend, assigned=c.assigned,
+        frt_median_by_agent=c.frt_median_by_agent, resolutions_by_agent=c.resolutions_by_agent)
+
+
 def _add_full(conn: Connection, figures: dict, period: Period, filters: Filters, targets: dict[str, int], now: int,
-              created: _Created, resolved: list[tuple], surveys: _Surveys, revenue_by_agent: dict,
-              refunds_by_agent: dict) -> None:
+              created: _Cohorts, surveys: _Surveys, revenue_by_agent: dict, refunds_by_agent: dict) -> None:
     """The charts' figures: volume breakdowns, backlog and clocks now, trends, the agent table."""
     day_names = [d.isoformat() for d in period.buckets()]
     by_label = dict(queries.volume_by_label(conn, period, filters))
+    by_channel: dict[str, int] = defaultdict(int)
+    for counts in created.per_day:
+        for channel, n in counts.items():
+            by_channel[channel] += n
     figures["volume"].update({
         "granularity": period.granularity,  # by_day holds weeks or months for long periods
         "by_day": [{"day": d, "total": sum(c.values()), "channels": dict(sorted(c.items()))}
                    for d, c in zip(day_names, created.per_day, strict=True)],
-        "by_channel": dict(sorted(created.by_channel.items())),
+        "by_channel": dict(sorted(by_channel.items())),
         "by_intent": dict(sorted(created.by_intent.items(), key=lambda kv: (-kv[1], kv[0]))),
         "by_label": dict(sorted(by_label.items(), key=lambda kv: (-kv[1], kv[0]))),
     })
@@ -216,8 +289,7 @@ def _add_full(conn: Connection, figures: dict, period: Period, filters: Filters,
     figures["sla"].update({"at_risk": clocks["at_risk"], "breaching_now": clocks["breaching"]})
     figures["backlog"] = {"open": sum(backlog.values()),
                           "by_age": [{"bucket": k, "count": v} for k, v in backlog.items()]}
-    frt_days = [percentiles(v) for v in created.frt_by_day]
-    res_days = [percentiles(v) for v in _by_day(resolved, len(day_names), 2)]
+    frt_days, res_days = created.frt_days, created.resolution_days
     figures["trends"] = {
         "days": day_names,
         "granularity": period.granularity,
@@ -228,21 +300,17 @@ def _add_full(conn: Connection, figures: dict, period: Period, filters: Filters,
     }
     replies = queries.replies_by_agent(conn, period, filters)
     figures["replies"] = sum(v for k, v in replies.items() if k is not None)
-    figures["agents"] = _agent_table(conn, filters, created, resolved, replies, surveys, revenue_by_agent,
-                                     refunds_by_agent)
+    figures["agents"] = _agent_table(conn, filters, created, replies, surveys, revenue_by_agent, refunds_by_agent)
 
 
-def _agent_table(conn: Connection, filters: Filters, created: _Created, resolved: list[tuple], replies: dict,
-                 surveys: _Surveys, revenue_by_agent: dict, refunds_by_agent: dict) -> list[dict[str, Any]]:
-    resolutions: dict[int | None, list[int]] = defaultdict(lambda: [0, 0])
-    for _day, agent, _duration, fcr in resolved:
-        resolutions[agent][0] += 1
-        resolutions[agent][1] += fcr
+def _agent_table(conn: Connection, filters: Filters, created: _Cohorts, replies: dict, surveys: _Surveys,
+                 revenue_by_agent: dict, refunds_by_agent: dict) -> list[dict[str, Any]]:
+    resolutions = created.resolutions_by_agent
     table = []
     for aid, name, email in queries.agents(conn, filters.agent_ids):
         n_resolved, n_fcr = resolutions.get(aid, (0, 0))
         table.append({"agent_id": aid, "name": name, "email": email, "assigned": created.assigned.get(aid, 0),
-                      "replies": replies.get(aid, 0), "frt_median_s": percentiles(created.frt_by_agent.get(aid, []))[0],
+                      "replies": replies.get(aid, 0), "frt_median_s": created.frt_median_by_agent.get(aid),
                       "resolutions": n_resolved, "fcr": share(n_fcr, n_resolved),
                       "csat": csat_of(surveys.csat_by_agent.get(aid, [])),
                       "revenue_influenced": revenue_by_agent.get(aid, {"orders": 0, "amounts": {}}),

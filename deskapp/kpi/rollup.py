@@ -73,6 +73,11 @@ LEFT JOIN replies ON replies.cid = c.id
 LEFT JOIN reopened ON reopened.cid = c.id
 WHERE 1 = 1 {{conversation_scope}}
 """
+# A refresh updates the rows in place: the daily rollups' triggers (deskapp.kpi.day_rollup) then move only
+# what really changed, where a delete and insert would take every row out and put it back.
+_UPSERT = (" ON CONFLICT (conversation_id) DO UPDATE SET "
+           + ", ".join(f"{c} = excluded.{c}" for c in (*COPIED_COLUMNS, "first_inbound_at", "first_reply_at",
+                                                       "first_reply_agent_id", "human_replies", "reopened_7d")))
 
 # Created by migration 0003, extended by 0007 (SQLAlchemy cannot describe triggers).
 TRIGGERS = [
@@ -131,9 +136,8 @@ def refresh_conversations(conn: Connection, conversation_ids: Iterable[int]) -> 
     conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS kpi_scope (id INTEGER PRIMARY KEY)")
     conn.exec_driver_sql("DELETE FROM temp.kpi_scope")
     conn.exec_driver_sql("INSERT INTO temp.kpi_scope (id) VALUES (?)", [(i,) for i in ids])
-    conn.exec_driver_sql("DELETE FROM kpi_conversation WHERE conversation_id IN (SELECT id FROM temp.kpi_scope)")
     conn.exec_driver_sql("DELETE FROM kpi_reply WHERE conversation_id IN (SELECT id FROM temp.kpi_scope)")
-    conn.exec_driver_sql(_render(_FILL_CONVERSATION, _SCOPED))
+    conn.exec_driver_sql(_render(_FILL_CONVERSATION, _SCOPED) + _UPSERT)
     conn.exec_driver_sql(_render(_FILL_REPLY, _SCOPED))
     conn.exec_driver_sql("DELETE FROM temp.kpi_scope")
     return len(ids)

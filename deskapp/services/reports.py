@@ -6,8 +6,9 @@ connection, so it can run on a worker thread.
 
 from __future__ import annotations
 
+import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from deskapp.domain.enums import Intent
 from deskapp.domain.sla import SETTING_SLA_TARGETS, clock_state, sla_targets, target_for
-from deskapp.kpi import queries
+from deskapp.kpi import day_rollup, queries
 from deskapp.kpi.compute import Dashboard, compute_dashboard, headline
 from deskapp.kpi.definitions import FORMULAS, SETTING_SUPERVISOR, SETTING_TIMEZONE
 from deskapp.kpi.drilldown import conversation_ids
@@ -31,6 +32,13 @@ SUPERVISOR_ROLES = ("administrator", "admin", "supervisor", "owner")
 
 class ReportError(ValueError):
     """A report request that cannot be answered as asked (unknown agent, team or zone)."""
+
+
+log = logging.getLogger(__name__)
+
+def _log_failure(future: Future[bool]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("building the daily KPI rollups failed: %s", future.exception())
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ class ReportService:
         self.outbox = outbox  # deskapp.store.outbox.OutboxStore, for the outage view
         self._timezone = timezone
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpi")
+        self._day_rollups: Future[bool] | None = None  # a rebuild of the daily rollups under way
 
     @classmethod
     def for_workspace(cls, ws: Any) -> ReportService:
@@ -114,6 +123,7 @@ class ReportService:
         """Every figure, plus the tiles' previous period computed at the same time on its own connection
         (SQLite releases the GIL while it works, so the two overlap on a second core)."""
         now = int(time.time()) if now is None else now
+        self._schedule_day_rollups(period.tz.key)
         previous = None
         if with_previous:
             previous = self._pool.submit(self._headline, period.previous(), filters, now)
@@ -174,9 +184,31 @@ class ReportService:
 
     def rebuild_rollups(self) -> float:
         started = time.perf_counter()
+        zone, targets = self.timezone().key, self.sla_targets()
         with self.db.write() as conn:
             rebuild(conn)
+            day_rollup.rebuild(conn, zone, targets)
         return time.perf_counter() - started
+
+    def ensure_day_rollups(self, zone: str) -> bool:
+        """Build the daily rollups in ``zone`` when they are missing (a new cache), cut in another zone or
+        made with other SLA targets; True when it built them. Until then the dashboard takes the exact path."""
+        targets = self.sla_targets()
+        with self.db.read() as conn:
+            if day_rollup.current(conn, zone, targets):
+                return False
+        with self.db.write() as conn:
+            return day_rollup.ensure(conn, zone, targets)
+
+    def _schedule_day_rollups(self, zone: str) -> None:
+        """Starts the build on the worker pool (at 10M messages it takes a minute) unless one is running."""
+        if self._day_rollups is not None and not self._day_rollups.done():
+            return
+        with self.db.read() as conn:
+            if day_rollup.current(conn, zone, sla_targets(queries.setting(conn, SETTING_SLA_TARGETS))):
+                return
+        self._day_rollups = self._pool.submit(self.ensure_day_rollups, zone)
+        self._day_rollups.add_done_callback(_log_failure)
 
     def import_surveys(self, path: str | Path, *, tz: str | None = None) -> SurveyImport:
         zone = resolve_timezone(tz) if tz else self.timezone()

@@ -211,6 +211,21 @@ def ensure_cache(messages: int) -> Path:
     return path
 
 
+def kept_cache(messages: int) -> Path:
+    """The kept cache of ``messages`` at this code's schema, else one kept at an older revision of the same
+    generator (a run copies it and migrates the copy: regenerating 10M messages takes 40 minutes of CPU),
+    else a new one."""
+    from deskapp.store.schema_version import known_revisions
+
+    current = cache_path(messages)
+    if current.exists():
+        return current
+    known = known_revisions().known
+    older = sorted(p for p in bench_dir().glob(f"cache-{messages}-schema*-gen{GENERATOR_VERSION}.sqlite3")
+                   if p.name.split("-schema")[1].split("-gen")[0] in known)
+    return older[-1] if older else ensure_cache(messages)
+
+
 # --- the bulk writer ---------------------------------------------------------------------------------
 
 _DEFERRED_TABLES = ("message", "conversation", "kpi_conversation", "kpi_reply", "conversation_event",
