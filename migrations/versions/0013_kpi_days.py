@@ -1,7 +1,7 @@
 """Daily KPI rollups: per local day and scope, counts, sums and histograms of the KPI cohorts.
 
-Revision ID: 0014
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 
 Creates kpi_day, kpi_day_zone, kpi_zone_day, kpi_hist_edge and kpi_sla_target (see
 deskapp/store/schema_kpi_day.py), the partial index of the conversations still waiting for a first reply,
@@ -14,8 +14,8 @@ import app code.
 
 from alembic import op
 
-revision = "0014"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
