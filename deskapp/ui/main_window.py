@@ -113,8 +113,9 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         floor_service = services.floor
         self.actions_ctl.guard = CollisionGuard(self.page, self.tasks, services.collision, services.typing,
                                                 floor_service.board if floor_service else None, self)
-        # the hubs' sockets tell the board who types and who is online (until the window closes)
-        self._stop_presence = live_events.subscribe(floor_service.board.on_event) if floor_service else None
+        # this workspace's hub sockets tell the board who types and who is online (until the window closes)
+        self._stop_presence = (live_events.subscribe(floor_service.board.on_event, source=self.db)
+                               if floor_service else None)
         self.page.thread_view.link_activated.connect(self._link)
         self.page.composer.template_requested.connect(self.pick_template)
         self.bridge = SyncBridge()
