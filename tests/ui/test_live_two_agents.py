@@ -1,8 +1,9 @@
 """Two deskapp instances on one demo hub, end to end: an agent's and a supervisor's workspace (separate data
 folders) in one process, each with its main window, sync engine and hub socket started as ui/app.py starts them.
 A customer's message shows in both within a second; the agent's typing shows in the supervisor's thread (and
-not in the agent's own); the supervisor's floor lists both and moves as the agent works; with the socket
-blocked a new message still arrives, by polling."""
+not in the agent's own); the supervisor's floor lists both online and moves within a second of the hub's event
+as the agent works; with the socket blocked a new message still reaches both, by polling. The timings printed
+(-s) are observations; the figures of record are tests/perf/test_live_bench.py's."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from deskapp.demo.server import DemoServer
 from deskapp.domain import AccountKind
 from deskapp.services import accounts as account_service
 from deskapp.ui import app as ui_app
+from deskapp.ui.main_window import REFRESH_EVERY_MS
 from tests.demo.conftest import PINNED_NOW
 from tests.faults.conftest import trim_world
 from tests.sync.live_fixture import customer_writes, message_rows
@@ -113,6 +115,14 @@ def open_in_both(qtbot, instances: tuple[Instance, ...], hub_id: int) -> None:
                         and not page.thread_view.rendering, timeout=10_000)
 
 
+def settle(qtbot, instances: tuple[Instance, ...]) -> None:
+    """Both windows idle for a moment, as between a customer's messages: the views re-read at most every
+    REFRESH_EVERY_MS, so a change right after another (opening a conversation marks it read) waits for that."""
+    qtbot.waitUntil(lambda: not any(one.window.refresh_pending() or one.window.tasks.busy() for one in instances),
+                    timeout=10_000)
+    qtbot.wait(REFRESH_EVERY_MS)
+
+
 def agent_row(floor, name: str) -> list[str] | None:
     model = floor.agents_model
     for row in range(model.rowCount()):
@@ -136,6 +146,7 @@ def test_two_agents_on_one_hub_see_each_other_live(two, hub, qtbot):
     agent, supervisor = two
     conv = alex_open_conversation(hub)
     open_in_both(qtbot, two, conv)
+    settle(qtbot, two)
 
     # 1. a customer writes: both inboxes show it within a second, brought by the socket
     started = time.monotonic()
@@ -177,13 +188,15 @@ def test_two_agents_on_one_hub_see_each_other_live(two, hub, qtbot):
 
     # 5. the agent takes an unassigned conversation: the floor's counts move
     taken = unassigned_open_conversation(hub)
+    settle(qtbot, two)
     actions = agent.session.services.actions
     assert actions is not None
     actions.on_each([agent.local_conversation(taken)], "assign", agent.local_agent(ALEX))
+    qtbot.waitUntil(lambda: hub.state.conversation(taken).assignee_id == int(ALEX), timeout=15_000)  # outbox
+    started = time.monotonic()
     qtbot.waitUntil(lambda: int(agent_row(floor, "Alex Chen")[2]) == alex_open + 1
-                    and floor.unassigned_model.rowCount() == unassigned - 1, timeout=15_000)
-    with hub.state.lock:
-        assert hub.state.conversation(taken).assignee_id == int(ALEX)
+                    and floor.unassigned_model.rowCount() == unassigned - 1, timeout=SHOWN_WITHIN_MS)
+    print(f"the supervisor's floor moved {time.monotonic() - started:.3f} s after the hub's assignment")
 
     # 6. the socket is blocked: a customer's message still reaches both, by polling
     for one in two:
