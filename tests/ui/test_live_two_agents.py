@@ -99,10 +99,16 @@ def two(tmp_path, qtbot, hub) -> Iterator[tuple[Instance, Instance]]:
             qtbot.waitUntil(one.live, timeout=30_000)
         yield agent, supervisor
     finally:
+        for one in (agent, supervisor):  # first the feeds, so no sync event reaches a closing window
+            if one.session.hub_live is not None:
+                one.session.hub_live.stop()
+            if one.session.engine is not None:
+                one.session.engine.stop()
         for one in (agent, supervisor):
             one.session.close()
             if one.session.services.typing is not None:
                 one.session.services.typing.close()
+            one.window.tasks.wait(10_000)
             one.session.workspace.close()
 
 
