@@ -2,7 +2,7 @@
 data changed asks the sync engine for a pass over the streams it concerns (the same pull and ingest as polling,
 so nothing is written by a second path); every (re)connect asks for a full catch-up pass; while a socket is
 down the engine polls at its usual interval, while it is up only at its slow safety interval. Every event is
-also told to services.live_events' subscribers.
+also told to services.live_events' subscribers (with the workspace's cache as its source).
 
 The UI (or the CLI's long-running `sync`) calls ``start_hub_live(ws, engine)`` after ``engine.start()`` and
 ``stop()`` on the result when it shuts the engine down.
@@ -51,8 +51,9 @@ class _Engine(Protocol):
 class HubLive:
     """The running sockets; ``stop()`` ends them all (the engine goes back to polling them)."""
 
-    def __init__(self, engine: _Engine) -> None:
+    def __init__(self, engine: _Engine, *, source: object | None = None) -> None:
         self.engine = engine
+        self.source = source  # what live_events' subscribers tell this workspace's events by
         self.clients: dict[int, CableClient] = {}
 
     def add(self, account_id: int, url: str, hub_account: str, profile: Any, **kw: Any) -> CableClient:
@@ -60,13 +61,14 @@ class HubLive:
             streams = STREAMS_OF_EVENT.get(name)
             if streams:
                 self.engine.request_streams(account_id, streams)
-            live_events.publish(account_id, name, data)
+            live_events.publish(account_id, name, data, source=self.source)
 
         def on_state(live: bool, why: str) -> None:
             self.engine.set_live(account_id, live)
             if live:  # whatever happened while the socket was down (or before it first came up)
                 self.engine.request_sync(account_id)
-            live_events.publish(account_id, live_events.CABLE_STATE, {"live": live, "reason": why})
+            live_events.publish(account_id, live_events.CABLE_STATE, {"live": live, "reason": why},
+                                source=self.source)
 
         client = CableClient(url, hub_account, profile, on_event=on_event, on_state=on_state, **kw)
         self.clients[account_id] = client.start()
@@ -87,7 +89,7 @@ def start_hub_live(ws: _Workspace, engine: _Engine, **client_kw: Any) -> HubLive
     """A socket for every Chatwoot account (client_kw: CableClient's backoff and watchdog settings)."""
     with ws.db.read() as conn:
         hubs = [a for a in account_store.list_accounts(conn) if a.kind == AccountKind.CHATWOOT]
-    live = HubLive(engine)
+    live = HubLive(engine, source=ws.db)
     for account in hubs:
         try:
             connector = registry.create(account, ws.secrets)

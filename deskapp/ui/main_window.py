@@ -59,6 +59,8 @@ if TYPE_CHECKING:
     from deskapp.ui.view_dialog import SavedViewDialog
 
 log = logging.getLogger(__name__)
+REFRESH_EVERY_MS = 600  # the views re-read the cache at most this often while changes keep coming
+REFRESH_GATHER_MS = 100  # and never sooner than this after a change: a pass's batch and its end come together
 TAB_NAMES = ("inbox", "me", "team", "hub", "floor", "templates", "settings")  # what --tab and select_tab accept
 
 
@@ -113,8 +115,9 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         floor_service = services.floor
         self.actions_ctl.guard = CollisionGuard(self.page, self.tasks, services.collision, services.typing,
                                                 floor_service.board if floor_service else None, self)
-        # the hubs' sockets tell the board who types and who is online (until the window closes)
-        self._stop_presence = live_events.subscribe(floor_service.board.on_event) if floor_service else None
+        # this workspace's hub sockets tell the board who types and who is online (until the window closes)
+        self._stop_presence = (live_events.subscribe(floor_service.board.on_event, source=self.db)
+                               if floor_service else None)
         self.page.thread_view.link_activated.connect(self._link)
         self.page.composer.template_requested.connect(self.pick_template)
         self.bridge = SyncBridge()
@@ -131,7 +134,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self._build_tray()
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.setInterval(600)
+        self._refreshed_at = 0.0  # when the views last re-read (monotonic): a lone change is shown soon
         self._refresh_timer.timeout.connect(self._data_changed)
         self._status_timer = QTimer(self)
         self._status_timer.setInterval(3000)
@@ -559,6 +562,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
     def _data_changed(self) -> None:
         """Tell the views what changed since the last time: the inbox reads again what concerns it; the
         performance tab re-reads who is signed in (the first sync or a role switch changes it)."""
+        self._refreshed_at = time.monotonic()
         changes, self._unrefreshed = self._unrefreshed, NOTHING
         if changes:
             self.page.refresh(changes)
@@ -570,10 +574,13 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         return self._refresh_timer.isActive()
 
     def schedule_refresh(self, changes: Changes | None = None) -> None:
-        """Refresh the views soon (changes coming close together are told at once); ``changes`` None: all."""
+        """Refresh the views soon: after a quiet spell within REFRESH_GATHER_MS (a live event shows at once),
+        else when REFRESH_EVERY_MS have passed since the last refresh (a sync's batches are told together);
+        ``changes`` None: all."""
         self._unrefreshed |= changes if changes is not None else Changes.everything()
         if not self._refresh_timer.isActive():
-            self._refresh_timer.start()
+            quiet_ms = (time.monotonic() - self._refreshed_at) * 1000
+            self._refresh_timer.start(max(REFRESH_GATHER_MS, int(REFRESH_EVERY_MS - quiet_ms)))
 
     def refresh_status(self) -> None:
         self.tasks.submit(stats.status_bar, self.db, self.outbox, on_done=self._status_loaded, key="status")
