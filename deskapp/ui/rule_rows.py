@@ -89,6 +89,15 @@ def _show_values(combo: QComboBox, values: Sequence[Any]) -> None:
     combo.setEditText(", ".join(shown))
 
 
+def _select(combo: QComboBox, value: str) -> None:
+    """Select ``value``; one the list does not offer (a newer hub's key, operator or action) is added and kept."""
+    index = combo.findData(value)
+    if index < 0:
+        combo.addItem(value, value)
+        index = combo.count() - 1
+    combo.setCurrentIndex(index)
+
+
 class ConditionRow(QWidget):
     def __init__(self, pickers: dict[str, Any], on_remove: Callable[[QWidget], None]) -> None:
         super().__init__()
@@ -118,16 +127,8 @@ class ConditionRow(QWidget):
         self.value.setEditText("")
 
     def set_condition(self, cond: Condition) -> None:
-        index = self.attribute.findData(cond.attribute_key)
-        if index < 0:
-            self.attribute.addItem(cond.attribute_key, cond.attribute_key)  # a key of a newer hub: kept
-            index = self.attribute.count() - 1
-        self.attribute.setCurrentIndex(index)
-        op = self.operator.findData(cond.filter_operator)
-        if op < 0:
-            self.operator.addItem(cond.filter_operator, cond.filter_operator)
-            op = self.operator.count() - 1
-        self.operator.setCurrentIndex(op)
+        _select(self.attribute, cond.attribute_key)
+        _select(self.operator, cond.filter_operator)
         _show_values(self.value, cond.values)
         self.joiner.setCurrentIndex(1 if (cond.query_operator or "").upper() == "OR" else 0)
 
@@ -161,11 +162,7 @@ class ActionRow(QWidget):
         self.param.setEditText("")
 
     def set_action(self, action: Action) -> None:
-        index = self.name.findData(action.action_name)
-        if index < 0:
-            self.name.addItem(action.action_name, action.action_name)
-            index = self.name.count() - 1
-        self.name.setCurrentIndex(index)
+        _select(self.name, action.action_name)
         _show_values(self.param, action.action_params)
 
     def action(self) -> Action:
