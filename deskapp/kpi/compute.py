@@ -196,10 +196,15 @@ class _RawReads:
     open: Future[list[tuple[str, str, int]]]
 
 
-def _start_raw_reads(run: Runner, period: Period, filters: Filters, targets: dict[str, int],
-                     now: int) -> _RawReads:
-    # the longest first: on a busy pool they finish first too
-    return _RawReads(labels=run(lambda c: queries.volume_by_label(c, period, filters)),
+def _start_raw_reads(run: Runner, period: Period, filters: Filters, targets: dict[str, int], now: int,
+                     labels: list[tuple[str, int]] | None) -> _RawReads:
+    """``labels``: the counts by label when the rollups gave them, else they are read from the rows too."""
+    if labels is None:  # the longest first: on a busy pool it finishes first too
+        by_label = run(lambda c: queries.volume_by_label(c, period, filters))
+    else:
+        by_label = Future()
+        by_label.set_result(labels)
+    return _RawReads(labels=by_label,
                      surveys=run(lambda c: queries.survey_rows(c, period, filters)),
                      replies=run(lambda c: queries.replies_by_agent(c, period, filters)),
                      open=run(lambda c: queries.open_counts(c, filters, targets, now)))
@@ -218,10 +223,12 @@ def compute_dashboard(conn: Connection, period: Period, filters: Filters | None 
     now = int(time.time()) if now is None else now
     if targets is None:
         targets = sla_targets(queries.setting(conn, SETTING_SLA_TARGETS))
-    raw = _start_raw_reads(run or _on(conn), period, filters, targets, now)
+    rolled_up = not filters.any_conversation_filter and day_figures.usable(conn, period, filters, targets)
+    labels = day_figures.by_label(conn, period) if rolled_up else None
+    raw = _start_raw_reads(run or _on(conn), period, filters, targets, now, labels)
     revenue = commerce.revenue_influenced(conn, period, filters)
     refunds = commerce.refunds_issued(conn, period, filters)
-    if not filters.any_conversation_filter and day_figures.usable(conn, period, filters, targets):
+    if rolled_up:
         cohorts = _from_rollups(conn, period, filters, targets, now)
     else:
         cohorts = _from_rows(conn, period, filters, targets, now)

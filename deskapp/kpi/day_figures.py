@@ -115,6 +115,13 @@ def waiting(conn: Connection, period: Period, filters: Filters, targets: dict[st
     return int(row[0]), int(row[1])
 
 
+def by_label(conn: Connection, period: Period) -> list[tuple[str, int]]:
+    """(label, conversations created in the period with it), as queries.volume_by_label counts them unfiltered."""
+    span, span_params = _span("label", period)
+    return rows(conn, f"SELECT scope_id, sum(n) FROM kpi_day WHERE {span} AND metric = 'created' GROUP BY scope_id"
+                      " HAVING sum(n) != 0", span_params)
+
+
 @dataclass
 class Cohorts:
     """What the figures need of the conversations created and resolved in a period."""
