@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection
-
 from deskapp.domain.enums import Intent
 from deskapp.domain.sla import SETTING_SLA_TARGETS, clock_state, sla_targets, target_for
 from deskapp.kpi import day_rollup, queries
-from deskapp.kpi.compute import Dashboard, compute_dashboard, headline
+from deskapp.kpi.compute import Dashboard, Read, compute_dashboard, headline
 from deskapp.kpi.definitions import FORMULAS, SETTING_SUPERVISOR, SETTING_TIMEZONE
 from deskapp.kpi.drilldown import conversation_ids
 from deskapp.kpi.period import Period, parse_period, resolve_timezone
@@ -149,10 +146,10 @@ class ReportService:
         return self.dashboard(period, replace(filters or Filters(), agent_ids=mine), now=now,
                               with_previous=with_previous)
 
-    def _read_aside(self, read: Callable[[Connection], Any]) -> Future[Any]:
+    def _read_aside(self, read: Read) -> Future[Any]:
         return self._pool.submit(self._read, read)
 
-    def _read(self, read: Callable[[Connection], Any]) -> Any:
+    def _read(self, read: Read) -> Any:
         with self.db.read() as conn:
             return read(conn)
 
