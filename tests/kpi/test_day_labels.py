@@ -2,16 +2,19 @@
 of change, kept by triggers, counted alone for rollups built before they were kept; and the survey answers'
 covering index."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from deskapp.domain import Channel, Conversation, Status
 from deskapp.domain.sla import sla_targets
 from deskapp.kpi import day_figures, day_rollup, queries
 from deskapp.kpi.period import Period
 from deskapp.kpi.rollup import rebuild
 from deskapp.kpi.scope import Filters
+from deskapp.store import accounts
+from deskapp.store.ingest import apply_batch
 from tests.kpi.builder import CacheBuilder, local
 
 PARIS = "Europe/Paris"
@@ -93,3 +96,22 @@ def test_survey_answers_are_read_from_their_covering_index(db, filters):
                                                     tuple(params))]
     assert "COVERING INDEX ix_survey_kind_at_score" in plan[0]
     assert len(plan) == (2 if filters.any_conversation_filter else 1)  # no join unless a filter needs one
+
+
+def test_labels_follow_ingest_as_a_sync_brings_them(db):
+    with db.write() as conn:
+        account = accounts.insert_account(conn, "chatwoot", "hub", "http://127.0.0.1:1", {})
+        day_rollup.rebuild(conn, PARIS, TARGETS)
+    t0 = datetime(2026, 2, 28, 23, 30, tzinfo=UTC)  # 00:30 on 1 March in Paris
+
+    def sync(*labels):
+        with db.write() as conn:
+            apply_batch(conn, account, [Conversation("100", Channel.EMAIL, Status.OPEN, None, t0, t0,
+                                                     labels=labels)], stream="conversations", cursor=None)
+
+    sync("refund", "vip")
+    assert _agree(db) == {"refund": 1, "vip": 1}
+    sync("vip", "vip", "b2b")  # relabelled, a duplicate among them
+    assert _agree(db) == {"vip": 1, "b2b": 1}
+    sync()
+    assert _agree(db) == {}
