@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,32 +171,75 @@ def _tiles(period: Period, filters: Filters, targets: dict[str, int], *, total: 
     }
 
 
+Read = Callable[[Connection], Any]
+# Runs one read on a connection of its own and gives its future (ReportService: on its worker pool).
+Runner = Callable[[Read], "Future[Any]"]
+
+
+def _on(conn: Connection) -> Runner:
+    """A runner that reads on ``conn`` at once, in the calling thread."""
+    def run(read: Read) -> Future[Any]:
+        done: Future[Any] = Future()
+        done.set_result(read(conn))
+        return done
+    return run
+
+
+@dataclass
+class _RawReads:
+    """The reads of raw rows the rollups do not hold, each independent of the others: started together,
+    they overlap the rollup reads when the runner puts them on other connections."""
+
+    labels: Future[list[tuple[str, int]]]
+    surveys: Future[list[tuple]]
+    replies: Future[dict[int | None, int]]
+    open: Future[list[tuple[str, str, int]]]
+
+
+def _start_raw_reads(run: Runner, period: Period, filters: Filters, targets: dict[str, int], now: int,
+                     labels: list[tuple[str, int]] | None) -> _RawReads:
+    """``labels``: the counts by label when the rollups gave them, else they are read from the rows too."""
+    if labels is None:  # the longest first: on a busy pool it finishes first too
+        by_label = run(lambda c: queries.volume_by_label(c, period, filters))
+    else:
+        by_label = Future()
+        by_label.set_result(labels)
+    return _RawReads(labels=by_label,
+                     surveys=run(lambda c: queries.survey_rows(c, period, filters)),
+                     replies=run(lambda c: queries.replies_by_agent(c, period, filters)),
+                     open=run(lambda c: queries.open_counts(c, filters, targets, now)))
+
+
 def compute_dashboard(conn: Connection, period: Period, filters: Filters | None = None, *,
                       now: int | None = None, targets: dict[str, int] | None = None,
-                      with_previous: bool = False) -> Dashboard:
+                      with_previous: bool = False, run: Runner | None = None) -> Dashboard:
     """Every KPI figure for ``period``; ``now`` (Unix seconds) drives backlog and SLA clocks.
 
-    ``with_previous`` adds the tile figures of the period just before, for the tiles' change.
+    ``with_previous`` adds the tile figures of the period just before, for the tiles' change. ``run``
+    runs the raw reads (survey answers, labels, replies, backlog) on other connections while this one
+    reads the rollups; without it they run here, one after the other. The figures are the same either way.
     """
     filters = filters or Filters()
     now = int(time.time()) if now is None else now
     if targets is None:
         targets = sla_targets(queries.setting(conn, SETTING_SLA_TARGETS))
-    surveys = _Surveys(queries.survey_rows(conn, period, filters), len(period.buckets()))
+    rolled_up = not filters.any_conversation_filter and day_figures.usable(conn, period, filters, targets)
+    labels = day_figures.by_label(conn, period) if rolled_up else None
+    raw = _start_raw_reads(run or _on(conn), period, filters, targets, now, labels)
     revenue = commerce.revenue_influenced(conn, period, filters)
     refunds = commerce.refunds_issued(conn, period, filters)
-    if not filters.any_conversation_filter and day_figures.usable(conn, period, filters, targets):
+    if rolled_up:
         cohorts = _from_rollups(conn, period, filters, targets, now)
     else:
         cohorts = _from_rows(conn, period, filters, targets, now)
+    surveys = _Surveys(raw.surveys.result(), len(period.buckets()))
     figures = _tiles(
         period, filters, targets, total=cohorts.total, frt=cohorts.frt, answered=cohorts.answered,
         unanswered=cohorts.unanswered, measured=cohorts.measured, breached=cohorts.breached,
         resolution=cohorts.resolution, n_resolved=cohorts.n_resolved, n_fcr=cohorts.n_fcr,
         survey_figures=surveys.figures(), contact=queries.contact_counts(conn, period, filters), revenue=revenue,
         refunds=refunds)
-    _add_full(conn, figures, period, filters, targets, now, cohorts, surveys, revenue["by_agent"],
-              refunds["by_agent"])
+    _add_full(conn, figures, period, filters, cohorts, surveys, raw, revenue["by_agent"], refunds["by_agent"])
     if with_previous:
         figures["previous"] = headline(conn, period.previous(), filters, now=now, targets=targets)
     return Dashboard(figures=figures, period=period, filters=filters, now=now)
@@ -263,11 +308,11 @@ def _from_rollups(conn: Connection, period: Period, filters: Filters, targets: d
         frt_median_by_agent=c.frt_median_by_agent, resolutions_by_agent=c.resolutions_by_agent)
 
 
-def _add_full(conn: Connection, figures: dict, period: Period, filters: Filters, targets: dict[str, int], now: int,
-              created: _Cohorts, surveys: _Surveys, revenue_by_agent: dict, refunds_by_agent: dict) -> None:
+def _add_full(conn: Connection, figures: dict, period: Period, filters: Filters, created: _Cohorts,
+              surveys: _Surveys, raw: _RawReads, revenue_by_agent: dict, refunds_by_agent: dict) -> None:
     """The charts' figures: volume breakdowns, backlog and clocks now, trends, the agent table."""
     day_names = [d.isoformat() for d in period.buckets()]
-    by_label = dict(queries.volume_by_label(conn, period, filters))
+    by_label = dict(raw.labels.result())
     by_channel: dict[str, int] = defaultdict(int)
     for counts in created.per_day:
         for channel, n in counts.items():
@@ -282,7 +327,7 @@ def _add_full(conn: Connection, figures: dict, period: Period, filters: Filters,
     })
     backlog = {name: 0 for name, _ in BACKLOG_BUCKETS}
     clocks = {"at_risk": 0, "breaching": 0}
-    for bucket, state, n in queries.open_counts(conn, filters, targets, now):
+    for bucket, state, n in raw.open.result():
         backlog[bucket] += n
         if state in clocks:
             clocks[state] += n
@@ -298,7 +343,7 @@ def _add_full(conn: Connection, figures: dict, period: Period, filters: Filters,
         "csat": [csat_of(v) for v in surveys.by_day["csat"]],
         "nps": [nps_of(v) for v in surveys.by_day["nps"]],
     }
-    replies = queries.replies_by_agent(conn, period, filters)
+    replies = raw.replies.result()
     figures["replies"] = sum(v for k, v in replies.items() if k is not None)
     figures["agents"] = _agent_table(conn, filters, created, replies, surveys, revenue_by_agent, refunds_by_agent)
 

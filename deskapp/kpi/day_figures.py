@@ -11,6 +11,7 @@ anything else takes the exact path over kpi_conversation.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -113,6 +114,13 @@ def waiting(conn: Connection, period: Period, filters: Filters, targets: dict[st
                      f" AND k.created_at >= ? AND k.created_at < ?{where}",
                [now, *target_params, period.start, period.end, *params])[0]
     return int(row[0]), int(row[1])
+
+
+def by_label(conn: Connection, period: Period) -> list[tuple[str, int]]:
+    """(label, conversations created in the period with it), as queries.volume_by_label counts them unfiltered."""
+    span, span_params = _span("label", period)
+    return rows(conn, f"SELECT scope_id, sum(n) FROM kpi_day WHERE {span} AND metric = 'created' GROUP BY scope_id"
+                      " HAVING sum(n) != 0", span_params)
 
 
 @dataclass
@@ -231,12 +239,18 @@ def dashboard_cohorts(conn: Connection, period: Period) -> Cohorts:
     for metric, bucket, n in rows(conn, f"SELECT metric, bucket, sum(n) FROM kpi_day WHERE {span}"
                                         " GROUP BY metric, bucket", span_params):
         _add(cohorts, metric, bucket, n)
+    # the trends' histograms summed here from the day rows in key order: a window over them in SQLite
+    # (as for the agents below) costs three times as much for a quarter's 12k rows
+    trend: dict[tuple[int, str], Histogram] = defaultdict(Histogram)
+    for day, metric, bucket, n in rows(conn, "SELECT day, metric, bucket, n FROM kpi_day WHERE scope = 'all'"
+                                             " AND day >= ? AND day < ? AND metric IN ('frt', 'resolved') AND n != 0",
+                                       [first, end]):
+        trend[(bisect_right(starts, day) - 1, metric)].add(bucket, n)
+    cohorts.frt_trend = [trend[(i, "frt")].percentiles() if (i, "frt") in trend else (None, None)
+                         for i in range(buckets)]
+    cohorts.resolved_trend = [trend[(i, "resolved")].percentiles() if (i, "resolved") in trend else (None, None)
+                              for i in range(buckets)]
     case, case_params = _bucket_case(starts)
-    trend = _percentiles_by_group(rows(conn, _AT_RANKS.format(groups=(
-        f"SELECT {case} AS g, metric, bucket, sum(n) AS n FROM kpi_day WHERE scope = 'all' AND day >= ?"
-        " AND day < ? AND metric IN ('frt', 'resolved') GROUP BY g, metric, bucket")), [*case_params, first, end]))
-    cohorts.frt_trend = [trend.get((i, "frt"), (None, None)) for i in range(buckets)]
-    cohorts.resolved_trend = [trend.get((i, "resolved"), (None, None)) for i in range(buckets)]
     for i, channel, n in rows(conn, f"SELECT {case} AS g, scope_id, sum(n) FROM kpi_day WHERE scope = 'channel'"
                                     " AND day >= ? AND day < ? AND metric = 'created' GROUP BY g, scope_id"
                                     " HAVING sum(n) != 0", [*case_params, first, end]):

@@ -109,6 +109,65 @@ TRIGGERS = [
 ]
 
 
+# Created after migration 0013, on the first build or check of the rollups (no migration needed): the
+# conversations created per day and label ('label' scope, metric 'created'), kept by triggers on both
+# tables, and a covering index for the survey answers a dashboard reads by kind and time.
+def _count_labels(sign: int, created_at: str, label: str, source: str = "", where: str = "true") -> str:
+    return ("INSERT INTO kpi_day (scope, day, scope_id, metric, bucket, n, total)"
+            " SELECT CASE g.m WHEN 0 THEN 'label' ELSE 'label/m' END, CASE g.m WHEN 0 THEN d.day ELSE d.month END,"
+            f" {label}, 'created', 0, {sign}, 0"
+            f" FROM (SELECT day, month FROM kpi_zone_day WHERE start <= {created_at} ORDER BY start DESC LIMIT 1) d,"
+            f" (SELECT 0 AS m UNION ALL SELECT 1) g{source} WHERE {where}"
+            " ON CONFLICT (scope, day, scope_id, metric, bucket) DO UPDATE SET n = n + excluded.n;")
+
+
+def _label_row(row: str, sign: int) -> str:
+    created_at = f"(SELECT created_at FROM kpi_conversation WHERE conversation_id = {row}.conversation_id)"
+    return _count_labels(sign, created_at, f"{row}.label")
+
+
+def _conversation_labels(row: str, sign: int) -> str:
+    return _count_labels(sign, f"{row}.created_at", "lb.label", ", conversation_label lb",
+                         f"lb.conversation_id = {row}.conversation_id")
+
+
+LABEL_TRIGGERS = {
+    "kpi_label_day_li": f"AFTER INSERT ON conversation_label {_ACTIVE} BEGIN {_label_row('NEW', 1)} END",
+    "kpi_label_day_ld": f"AFTER DELETE ON conversation_label {_ACTIVE} BEGIN {_label_row('OLD', -1)} END",
+    "kpi_label_day_lu": f"AFTER UPDATE ON conversation_label {_ACTIVE}"
+                        f" BEGIN {_label_row('OLD', -1)} {_label_row('NEW', 1)} END",
+    "kpi_label_day_ci": f"AFTER INSERT ON kpi_conversation {_ACTIVE} BEGIN {_conversation_labels('NEW', 1)} END",
+    "kpi_label_day_cd": f"AFTER DELETE ON kpi_conversation {_ACTIVE} BEGIN {_conversation_labels('OLD', -1)} END",
+    "kpi_label_day_cu": f"AFTER UPDATE OF created_at ON kpi_conversation {_ACTIVE}"
+                        " AND OLD.created_at IS NOT NEW.created_at"
+                        f" BEGIN {_conversation_labels('OLD', -1)} {_conversation_labels('NEW', 1)} END",
+}
+SURVEY_INDEX = ("CREATE INDEX IF NOT EXISTS ix_survey_kind_at_score"
+                " ON survey_response (kind, at, score, conversation_id)")
+
+
+def labels_kept(conn: Connection) -> bool:
+    """Whether the label rows are there and their triggers keep them."""
+    marks = ",".join("?" * len(LABEL_TRIGGERS))
+    found = conn.exec_driver_sql(f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
+                                 tuple(LABEL_TRIGGERS)).scalar()
+    return found == len(LABEL_TRIGGERS)
+
+
+def _keep_labels(conn: Connection) -> None:
+    """(Re)count the label rows from scratch, with their triggers and the survey index in place."""
+    conn.exec_driver_sql("DELETE FROM kpi_day WHERE scope IN ('label', 'label/m')")
+    for name, body in LABEL_TRIGGERS.items():
+        conn.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
+    conn.exec_driver_sql(SURVEY_INDEX)
+    for grain, suffix in (("day", ""), ("month", "/m")):
+        conn.exec_driver_sql(
+            f"INSERT INTO kpi_day (scope, day, scope_id, metric, bucket, n, total)"
+            f" SELECT 'label{suffix}', {_day_of('k.created_at', grain)} AS d, lb.label, 'created', 0, count(*), 0"
+            " FROM conversation_label lb JOIN kpi_conversation k ON k.conversation_id = lb.conversation_id"
+            " WHERE k.created_at IS NOT NULL GROUP BY d, lb.label HAVING d IS NOT NULL")
+
+
 def zone_of(conn: Connection) -> str | None:
     """The zone the day rows are cut in, or None when they are missing."""
     found = conn.exec_driver_sql("SELECT zone FROM kpi_day_zone").first()
@@ -124,9 +183,13 @@ def _target_rows(targets: dict[str, int]) -> dict[str, int]:
     return {**targets, "other": target_for(targets, "other")}
 
 
-def current(conn: Connection, zone: str, targets: dict[str, int]) -> bool:
-    """Whether the day rows are there, cut in ``zone``, with ``targets``."""
+def _cut(conn: Connection, zone: str, targets: dict[str, int]) -> bool:
     return zone_of(conn) == zone and targets_of(conn) == _target_rows(targets)
+
+
+def current(conn: Connection, zone: str, targets: dict[str, int]) -> bool:
+    """Whether the day rows are there, cut in ``zone``, with ``targets``, their label rows included."""
+    return _cut(conn, zone, targets) and labels_kept(conn)
 
 
 def rebuild(conn: Connection, zone: str, targets: dict[str, int]) -> None:
@@ -158,12 +221,17 @@ def rebuild(conn: Connection, zone: str, targets: dict[str, int]) -> None:
                                  f" metric, bucket, count(*), total(value) FROM temp.kpi_day_facts"
                                  f" GROUP BY {grain}, sid, metric, bucket")
     conn.exec_driver_sql("DROP TABLE temp.kpi_day_facts")
+    _keep_labels(conn)
     conn.exec_driver_sql("INSERT INTO kpi_day_zone (zone) VALUES (?)", (zone,))
 
 
 def ensure(conn: Connection, zone: str, targets: dict[str, int]) -> bool:
-    """Rebuild when the rows are missing, cut in another zone or made with other targets; True when it did."""
+    """Rebuild when the rows are missing, cut in another zone or made with other targets, or count the label
+    rows alone when only they are missing (rollups built before they were kept); True when it did either."""
     if current(conn, zone, targets):
         return False
-    rebuild(conn, zone, targets)
+    if _cut(conn, zone, targets):
+        _keep_labels(conn)
+    else:
+        rebuild(conn, zone, targets)
     return True

@@ -108,22 +108,30 @@ def resolution_rows(conn: Connection, period: Period, filters: Filters, *,
 
 
 def _surveys(period: Period, filters: Filters) -> tuple[str, list]:
-    """Answers in the period; with a conversation filter on, only those tied to a matching conversation."""
+    """Answers in the period; with a conversation filter on, only those tied to a matching conversation
+    (``k``: their conversation; without a filter there is no ``k``, as every answer counts)."""
+    # naming the kinds lets SQLite use ix_survey_kind_at (kind, at) for the range, or the covering
+    # ix_survey_kind_at_score the daily rollups add
+    source = "FROM survey_response s"
+    if filters.any_conversation_filter:
+        source += " JOIN kpi_conversation k ON k.conversation_id = s.conversation_id"
     where, params = conversation_where(filters)
-    join = "JOIN" if filters.any_conversation_filter else "LEFT JOIN"
-    # naming the kinds lets SQLite use ix_survey_kind_at (kind, at) for the range
-    return (f"FROM survey_response s {join} kpi_conversation k ON k.conversation_id = s.conversation_id"
-            f" WHERE s.kind IN ('csat', 'nps', 'ces') AND s.at >= ? AND s.at < ?{where}",
+    return (f"{source} WHERE s.kind IN ('csat', 'nps', 'ces') AND s.at >= ? AND s.at < ?{where}",
             [period.start, period.end, *params])
 
 
 def survey_rows(conn: Connection, period: Period, filters: Filters, *,
                 detail: bool = True) -> list[tuple[str, int, int, int | None]]:
-    """(kind, score, local day index, assignee) per answer — day and assignee 0/None unless ``detail``."""
+    """(kind, score, local day index, assignee) per answer — day and assignee 0/None unless ``detail``; the
+    assignee only of CSAT answers, the only ones read by agent."""
     day, day_params = rules.day_case(period, "s.at") if detail else ("0", [])
     source, params = _surveys(period, filters)
-    return rows(conn, f"SELECT s.kind, s.score, {day}, {'k.assignee_id' if detail else 'NULL'} {source}",
-                [*day_params, *params])
+    assignee = "NULL"
+    if detail:
+        assignee = "k.assignee_id" if filters.any_conversation_filter else (
+            "CASE s.kind WHEN 'csat' THEN (SELECT assignee_id FROM kpi_conversation WHERE conversation_id ="
+            " s.conversation_id) END")
+    return rows(conn, f"SELECT s.kind, s.score, {day}, {assignee} {source}", [*day_params, *params])
 
 
 def survey_counts(conn: Connection, period: Period, filters: Filters) -> dict[str, tuple[int, int, int, int, float]]:

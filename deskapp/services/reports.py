@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from deskapp.domain.enums import Intent
 from deskapp.domain.sla import SETTING_SLA_TARGETS, clock_state, sla_targets, target_for
 from deskapp.kpi import day_rollup, queries
-from deskapp.kpi.compute import Dashboard, compute_dashboard, headline
+from deskapp.kpi.compute import Dashboard, Read, compute_dashboard, headline
 from deskapp.kpi.definitions import FORMULAS, SETTING_SUPERVISOR, SETTING_TIMEZONE
 from deskapp.kpi.drilldown import conversation_ids
 from deskapp.kpi.period import Period, parse_period, resolve_timezone
@@ -64,7 +64,9 @@ class ReportService:
         self.db = db
         self.outbox = outbox  # deskapp.store.outbox.OutboxStore, for the outage view
         self._timezone = timezone
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="kpi")
+        # the previous period and the dashboard's raw reads run here at once, each on its own connection
+        # (SQLite releases the GIL while it steps); a rollup build may hold one worker for a minute
+        self._pool = ThreadPoolExecutor(max_workers=6, thread_name_prefix="kpi")
         self._day_rollups: Future[bool] | None = None  # a rebuild of the daily rollups under way
 
     @classmethod
@@ -121,14 +123,15 @@ class ReportService:
     def dashboard(self, period: Period, filters: Filters | None = None, *, now: int | None = None,
                   with_previous: bool = True) -> Dashboard:
         """Every figure, plus the tiles' previous period computed at the same time on its own connection
-        (SQLite releases the GIL while it works, so the two overlap on a second core)."""
+        (SQLite releases the GIL while it works, so the two overlap on a second core); the raw reads of the
+        period run beside them on connections of their own too."""
         now = int(time.time()) if now is None else now
         self._schedule_day_rollups(period.tz.key)
         previous = None
         if with_previous:
             previous = self._pool.submit(self._headline, period.previous(), filters, now)
         with self.db.read() as conn:
-            dashboard = compute_dashboard(conn, period, filters, now=now)
+            dashboard = compute_dashboard(conn, period, filters, now=now, run=self._read_aside)
         if previous is not None:
             dashboard.figures["previous"] = previous.result()
         return dashboard
@@ -142,6 +145,13 @@ class ReportService:
             return None
         return self.dashboard(period, replace(filters or Filters(), agent_ids=mine), now=now,
                               with_previous=with_previous)
+
+    def _read_aside(self, read: Read) -> Future[Any]:
+        return self._pool.submit(self._read, read)
+
+    def _read(self, read: Read) -> Any:
+        with self.db.read() as conn:
+            return read(conn)
 
     def _headline(self, period: Period, filters: Filters | None, now: int) -> dict[str, Any]:
         with self.db.read() as conn:

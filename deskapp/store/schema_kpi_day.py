@@ -3,7 +3,9 @@ and scope, counts, sums and log-scale histograms of the created and resolved coh
 
 ``kpi_day`` holds one row per (scope, local day, scope id, metric, bucket): scope is 'all' (scope id '')
 or one of 'agent', 'team', 'account', 'channel', 'intent' (the assignee, team, account id, channel or
-intent as text, '' for none); the same scope with '/m' appended holds whole months (day = their first).
+intent as text, '' for none), or 'label' (the label; metric 'created' only, its rows and triggers added by
+deskapp.kpi.day_rollup on the rollups' first build or check); the same scope with '/m' appended holds whole
+months (day = their first).
 ``kpi_day_zone`` names the time zone the days are cut in: while it is empty the rollups are missing (a
 new cache) and the triggers that keep them are idle. ``kpi_zone_day`` maps each local midnight of that
 zone (UTC seconds) to its day and month (proleptic ordinals, date.toordinal); ``kpi_hist_edge`` gives each

@@ -1,0 +1,117 @@
+"""Conversations created per day and label in the daily rollups: equal to counting the rows after every kind
+of change, kept by triggers, counted alone for rollups built before they were kept; and the survey answers'
+covering index."""
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from deskapp.domain import Channel, Conversation, Status
+from deskapp.domain.sla import sla_targets
+from deskapp.kpi import day_figures, day_rollup, queries
+from deskapp.kpi.period import Period
+from deskapp.kpi.rollup import rebuild
+from deskapp.kpi.scope import Filters
+from deskapp.store import accounts
+from deskapp.store.ingest import apply_batch
+from tests.kpi.builder import CacheBuilder, local
+
+PARIS = "Europe/Paris"
+TARGETS = sla_targets(None)
+QUARTER = Period(date(2026, 3, 1), date(2026, 6, 1), ZoneInfo(PARIS))
+# the Paris day 1 March starts at 23:00 UTC on 28 February: a period cut in UTC would count these differently
+EDGE = local("2026-03-01 00:30", PARIS)
+
+
+def _built(db):
+    with db.write() as conn:
+        b = CacheBuilder(conn)
+        ids = [b.conversation(created=EDGE, labels='["refund", "vip"]'),
+               b.conversation(created=local("2026-02-28 23:30", PARIS), labels='["refund"]'),
+               b.conversation(created=local("2026-04-15 12:00", PARIS), labels='["vip"]'),
+               b.conversation(created=local("2026-05-31 23:59", PARIS), labels='["b2b"]')]
+        rebuild(conn)
+        day_rollup.rebuild(conn, PARIS, TARGETS)
+    return ids
+
+
+def _label_rows(conn):
+    return conn.exec_driver_sql("SELECT scope, day, scope_id, n FROM kpi_day WHERE scope LIKE 'label%'"
+                                " AND n != 0 ORDER BY 1, 2, 3").all()
+
+
+def _agree(db, period=QUARTER):
+    with db.read() as conn:
+        rolled = sorted(day_figures.by_label(conn, period))
+        assert rolled == sorted(queries.volume_by_label(conn, period, Filters()))
+        kept = _label_rows(conn)
+    with db.write() as conn:
+        day_rollup.rebuild(conn, PARIS, TARGETS)
+        assert _label_rows(conn) == kept  # the triggers left what a rebuild makes
+    return dict(rolled)
+
+
+def test_counts_follow_every_change_to_labels_and_conversations(db):
+    first, before, april, may = _built(db)
+    assert _agree(db) == {"refund": 1, "vip": 2, "b2b": 1}
+    with db.write() as conn:
+        b = CacheBuilder(conn, account_id=2)  # a second account: external ids of its own
+        conn.exec_driver_sql("INSERT INTO conversation_label (conversation_id, label) VALUES (?, 'b2b')", (april,))
+        conn.exec_driver_sql("DELETE FROM conversation_label WHERE conversation_id = ? AND label = 'vip'", (first,))
+        conn.exec_driver_sql("UPDATE conversation_label SET label = 'complaint' WHERE conversation_id = ?", (may,))
+        conn.exec_driver_sql("UPDATE conversation SET created_at = ? WHERE id = ?", (EDGE, before))  # moved in
+        b.conversation(created=local("2026-03-20 08:00", PARIS), labels='["vip", "wholesale"]')
+        b.conversation(created=local("2026-06-01 00:00", PARIS), labels='["vip"]')  # the next period
+    assert _agree(db) == {"refund": 2, "vip": 2, "b2b": 1, "complaint": 1, "wholesale": 1}
+    with db.write() as conn:
+        conn.exec_driver_sql("DELETE FROM conversation WHERE id = ?", (april,))
+        rebuild(conn)  # the per-conversation rollup rebuilt under the live triggers
+    assert _agree(db) == {"refund": 2, "vip": 1, "complaint": 1, "wholesale": 1}
+    assert _agree(db, Period(date(2026, 3, 1), date(2026, 3, 2), ZoneInfo(PARIS))) == {"refund": 2}
+
+
+def test_labels_missing_from_built_rollups_are_counted_alone(db):
+    _built(db)
+    with db.write() as conn:  # rollups as built before the label rows were kept
+        for name in day_rollup.LABEL_TRIGGERS:
+            conn.exec_driver_sql(f"DROP TRIGGER {name}")
+        conn.exec_driver_sql("DELETE FROM kpi_day WHERE scope LIKE 'label%'")
+        others = conn.exec_driver_sql("SELECT * FROM kpi_day ORDER BY 1, 2, 3, 4, 5").all()
+        assert not day_rollup.current(conn, PARIS, TARGETS)
+        assert day_figures.usable(conn, QUARTER, Filters(), TARGETS) is None  # the exact path meanwhile
+        assert day_rollup.ensure(conn, PARIS, TARGETS)
+        assert day_rollup.current(conn, PARIS, TARGETS) and not day_rollup.ensure(conn, PARIS, TARGETS)
+        assert conn.exec_driver_sql("SELECT * FROM kpi_day WHERE scope NOT LIKE 'label%'"
+                                    " ORDER BY 1, 2, 3, 4, 5").all() == others
+    assert _agree(db) == {"refund": 1, "vip": 2, "b2b": 1}
+
+
+@pytest.mark.parametrize("filters", [Filters(), Filters(channels=("email",))])
+def test_survey_answers_are_read_from_their_covering_index(db, filters):
+    _built(db)
+    with db.read() as conn:
+        source, params = queries._surveys(QUARTER, filters)
+        plan = [r[3] for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN SELECT s.kind, s.score {source}",
+                                                    tuple(params))]
+    assert "COVERING INDEX ix_survey_kind_at_score" in plan[0]
+    assert len(plan) == (2 if filters.any_conversation_filter else 1)  # no join unless a filter needs one
+
+
+def test_labels_follow_ingest_as_a_sync_brings_them(db):
+    with db.write() as conn:
+        account = accounts.insert_account(conn, "chatwoot", "hub", "http://127.0.0.1:1", {})
+        day_rollup.rebuild(conn, PARIS, TARGETS)
+    t0 = datetime(2026, 2, 28, 23, 30, tzinfo=UTC)  # 00:30 on 1 March in Paris
+
+    def sync(*labels):
+        with db.write() as conn:
+            apply_batch(conn, account, [Conversation("100", Channel.EMAIL, Status.OPEN, None, t0, t0,
+                                                     labels=labels)], stream="conversations", cursor=None)
+
+    sync("refund", "vip")
+    assert _agree(db) == {"refund": 1, "vip": 1}
+    sync("vip", "vip", "b2b")  # relabelled, a duplicate among them
+    assert _agree(db) == {"vip": 1, "b2b": 1}
+    sync()
+    assert _agree(db) == {}
