@@ -76,10 +76,6 @@ class _Created:
                     self.breached += 1
 
 
-def _expand(counts: dict[int, int]) -> list[int]:
-    return [score for score, n in counts.items() for _ in range(n)]
-
-
 class _Surveys:
     """Survey answers grouped by kind, day and agent."""
 
