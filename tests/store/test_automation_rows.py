@@ -17,9 +17,9 @@ def test_hub_lists_round_trip_per_account_and_kind(db):
         add_account(conn, 2, "Kim")
         rows.save_hub_list(conn, 1, "automation_rules", rules)
         rows.save_hub_list(conn, 1, "macros", [])
-        rows.save_hub_list(conn, 1, "automation_rules", rules + [{"id": 8}])  # the newer fetch replaces it
+        rows.save_hub_list(conn, 1, "automation_rules", [*rules, {"id": 8}])  # the newer fetch replaces it
     with db.read() as conn:
-        assert rows.load_hub_list(conn, 1, "automation_rules") == rules + [{"id": 8}]
+        assert rows.load_hub_list(conn, 1, "automation_rules") == [*rules, {"id": 8}]
         assert rows.load_hub_list(conn, 1, "macros") == []  # fetched, empty: not None
         assert rows.load_hub_list(conn, 1, "pickers") is None  # never fetched
         assert rows.load_hub_list(conn, 2, "automation_rules") is None
