@@ -129,12 +129,3 @@ def test_figures_follow_a_reply_sent_through_the_api() -> None:
     assert before["avg_first_response_time"] == 420.0
     assert after["avg_first_response_time"] == (600 + 240 + 4800) / 3
     assert after["outgoing_messages_count"] == before["outgoing_messages_count"] + 1
-
-
-def test_seeded_messages_are_read_as_the_hub_renders_them() -> None:
-    from deskapp.demo.reporting_events import light_rendered, light_seeded
-    from deskapp.demo.state import DemoState
-
-    state = DemoState(seed=3, now=PINNED_NOW)
-    for conv in state.conversations:
-        assert list(light_seeded(state, conv)) == [light_rendered(state, m) for m in state.messages(conv)], conv.id
