@@ -9,7 +9,6 @@ import pytest
 import requests
 
 from deskapp.demo.server import DemoServer
-from tests.demo.conftest import PINNED_NOW
 from tests.demo.reports_state import EXPECTED_SUMMARY, T0, WINDOW, hand_built_hub
 
 
