@@ -93,7 +93,7 @@ def test_rows_are_added_and_removed_and_each_change_told(qtbot):
     first, second = rows.add(), rows.add()
     assert rows.rows == [first, second] and len(changes) == 2
     assert rows.layout_.indexOf(rows.add_button) == 2  # the button stays under the rows
-    remove = [b for b in first.findChildren(type(rows.add_button)) if b.text() == "Remove"][0]
+    remove = next(b for b in first.findChildren(type(rows.add_button)) if b.text() == "Remove")
     remove.click()
     assert rows.rows == [second] and len(changes) == 3
     rows.clear()
