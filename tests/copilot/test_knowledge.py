@@ -7,8 +7,7 @@ import pytest
 
 from deskapp.copilot.knowledge import EXCERPT_CHARS, ArticleMatch, excerpt, find_articles, insert_text
 from deskapp.store import help_articles
-from tests.copilot.helpers import T0, add_account
-from tests.store.test_help_articles import article
+from tests.copilot.helpers import T0, add_account, article
 
 
 @pytest.fixture

@@ -7,15 +7,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from deskapp.store import help_articles as rows
-from tests.copilot.helpers import T0, add_account
-
-
-def article(external_id: str, title: str, body: str = "", *, status: str = "published", updated_at: int = T0,
-            locale: str = "en", portal: str = "help") -> dict:
-    return {"portal_slug": portal, "external_id": external_id, "slug": title.lower().replace(" ", "-"),
-            "title": title, "description": f"About {title.lower()}", "body": body, "locale": locale,
-            "category": "Shipping", "status": status, "url": f"https://help.example.com/{external_id}",
-            "updated_at": updated_at}
+from tests.copilot.helpers import T0, add_account, article
 
 
 def test_a_portal_becomes_exactly_what_the_hub_lists(db):
