@@ -55,3 +55,12 @@ def add_message(conn: Connection, conversation_id: int, direction: str, text: st
         "INSERT INTO message(account_id, external_id, conversation_id, direction, text, sent_at)"
         " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         (account_id, ext, conversation_id, direction, text, at)).scalar_one()
+
+
+def article(external_id: str, title: str, body: str = "", *, status: str = "published", updated_at: int = T0,
+            locale: str = "en", portal: str = "help") -> dict:
+    """A help-center article as the knowledge sync hands it to store.help_articles.replace_portal."""
+    return {"portal_slug": portal, "external_id": external_id, "slug": title.lower().replace(" ", "-"),
+            "title": title, "description": f"About {title.lower()}", "body": body, "locale": locale,
+            "category": "Shipping", "status": status, "url": f"https://help.example.com/{external_id}",
+            "updated_at": updated_at}

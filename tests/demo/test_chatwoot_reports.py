@@ -1,5 +1,5 @@
-"""The demo hub's reports API v2 over real HTTP: the figures Chatwoot's definitions give for a hand-built state,
-its refusals, and the floor of many agents."""
+"""The demo hub's reports API v2 over real HTTP: the figures Chatwoot's definitions give for a hand-built state
+and its refusals."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 import requests
 
 from deskapp.demo.server import DemoServer
-from tests.demo.conftest import PINNED_NOW
 from tests.demo.reports_state import EXPECTED_SUMMARY, T0, WINDOW, hand_built_hub
 
 
@@ -116,45 +115,6 @@ def test_refusals_as_chatwoot_answers_them(hub) -> None:
     assert other.status_code == 401
 
 
-def test_floor_of_many_agents() -> None:
-    with DemoServer(seed=1, live=False, now=PINNED_NOW, floor_agents=200) as server:
-        agents = server.state.world.agents
-        assert len(agents) == 200
-        availability = {a["availability"] for a in agents}
-        assert availability == {"online", "busy", "offline"}
-        working = {c.assignee_id for c in server.state.conversations if c.status != "resolved" and c.assignee_id}
-        assert all(agents[i - 1]["availability"] != "offline" for i in working)
-        assert len(working) > 8  # the open work is shared beyond the seeded agents
-        page = _get(server, "/reports/conversations", type="agent", page=2).json()
-        assert len(page) == 25 and {r["availability"] for r in page} <= {"online", "busy", "offline"}
-        listed = requests.get(f"{server.url}/api/v1/accounts/3/agents", timeout=30,
-                              headers={"api_access_token": server.info()["supervisor_token"]}).json()
-        assert {a["availability_status"] for a in listed} == availability
-    with pytest.raises(ValueError):
-        DemoServer(live=False, now=PINNED_NOW, floor_agents=5)
-
-
-def test_default_demo_has_no_floor() -> None:
-    with DemoServer(seed=1, live=False, now=PINNED_NOW) as server:
-        assert len(server.state.world.agents) == 8
-        assert all(a.get("availability", "online") == "online" for a in server.state.world.agents)
-
-
-def test_floor_switches_refuse_bad_sizes(capsys) -> None:
-    import argparse
-
-    from deskapp import cli
-    from deskapp.demo import runner
-
-    parser = argparse.ArgumentParser()
-    runner.add_arguments(parser)
-    assert runner.run(parser.parse_args(["--floor", "5"])) == 2
-    assert "8 to 2000" in capsys.readouterr().err
-    with pytest.raises(SystemExit) as refused:
-        cli.main(["--demo-floor", "200", "--smoke"])  # without --demo
-    assert refused.value.code == 2 and "--demo-floor goes with --demo" in capsys.readouterr().err
-
-
 def test_figures_follow_a_reply_sent_through_the_api() -> None:
     with hand_built_hub() as (server, convs):
         before = _get(server, "/reports/summary", type="account", since=WINDOW[0], until=T0 + 86400).json()
@@ -168,12 +128,3 @@ def test_figures_follow_a_reply_sent_through_the_api() -> None:
     assert before["avg_first_response_time"] == 420.0
     assert after["avg_first_response_time"] == (600 + 240 + 4800) / 3
     assert after["outgoing_messages_count"] == before["outgoing_messages_count"] + 1
-
-
-def test_seeded_messages_are_read_as_the_hub_renders_them() -> None:
-    from deskapp.demo.reporting_events import light_rendered, light_seeded
-    from deskapp.demo.state import DemoState
-
-    state = DemoState(seed=3, now=PINNED_NOW)
-    for conv in state.conversations:
-        assert list(light_seeded(state, conv)) == [light_rendered(state, m) for m in state.messages(conv)], conv.id
