@@ -73,12 +73,20 @@ def _value_combo(name: str) -> QComboBox:
 
 
 def _values_of(combo: QComboBox) -> tuple[str, ...]:
-    """The picked item's hub value, or the typed text split on commas."""
+    """The picked item's hub value, or the typed text split on commas, each piece that names an item read as
+    that item's hub value (so "Alex Chen, 13" is two agent ids, as _show_values shows them)."""
     text = combo.currentText().strip()
     index = combo.findText(text)
     if index >= 0 and combo.itemData(index) is not None:
         return (str(combo.itemData(index)),)
-    return tuple(v.strip() for v in text.split(",") if v.strip())
+    values = []
+    for piece in (v.strip() for v in text.split(",")):
+        found = combo.findText(piece) if piece else -1
+        if found >= 0 and combo.itemData(found) is not None:
+            values.append(str(combo.itemData(found)))
+        elif piece:
+            values.append(piece)
+    return tuple(values)
 
 
 def _show_values(combo: QComboBox, values: Sequence[Any]) -> None:
@@ -122,7 +130,8 @@ class ConditionRow(QWidget):
 
     def _attribute_changed(self) -> None:
         key = self.attribute.currentData()
-        _fill(self.operator, [(op.replace("_", " "), op) for op in CONDITION_OPERATORS[key]])
+        # a key a newer hub sends has no operators here: set_condition adds the one it carries
+        _fill(self.operator, [(op.replace("_", " "), op) for op in CONDITION_OPERATORS.get(key, ())])
         _fill(self.value, choices_for(key, self.pickers))
         self.value.setEditText("")
 

@@ -60,6 +60,8 @@ def test_an_operator_and_an_action_a_newer_hub_sends_are_kept(qtbot):
     qtbot.addWidget(row)
     row.set_condition(Condition("status", "starts_with", ("op",)))
     assert row.condition(last=True) == Condition("status", "starts_with", ("op",))
+    row.set_condition(Condition("sla_policy_id", "equal_to", ("3",)))  # a key this app does not know
+    assert row.condition(last=True) == Condition("sla_policy_id", "equal_to", ("3",))
     action = ActionRow(["add_label", "assign_team"], PICKERS, TEMPLATES, _nothing)
     qtbot.addWidget(action)
     action.set_action(Action("add_sla", ("3",)))
@@ -75,6 +77,8 @@ def test_actions_read_back_as_the_hub_takes_them(qtbot):
     assert row.param.currentText() == "Alex Chen" and row.action() == Action("assign_agent", (12,))
     row.param.setEditText("13, 14")  # typed ids: one agent only, the first
     assert row.action() == Action("assign_agent", (13,))
+    row.set_action(Action("assign_agent", ("12", "13")))  # shown as "Alex Chen, 13": the name reads back as 12
+    assert row.param.currentText() == "Alex Chen, 13" and row.action() == Action("assign_agent", (12,))
     row.set_action(Action("assign_agent", ("nil",)))
     assert row.action() == Action("assign_agent", ("nil",))
     row.set_action(Action("send_message", ()))
