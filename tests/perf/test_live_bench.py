@@ -25,7 +25,15 @@ import pytest
 from deskapp.demo.server import DemoServer
 from tests.demo.conftest import PINNED_NOW
 from tests.perf.results import record
-from tests.sync.live_fixture import customer_writes, message_rows, new_cache, start_live, synced_copy, wait_for
+from tests.sync.live_fixture import (
+    customer_writes,
+    message_rows,
+    new_cache,
+    start_live,
+    synced_copy,
+    synced_hub,
+    wait_for,
+)
 
 LIVE_SAMPLES = int(os.environ.get("DESKAPP_BENCH_LIVE_SAMPLES", "40"))
 POLL_SAMPLES = int(os.environ.get("DESKAPP_BENCH_POLL_SAMPLES", "8"))
@@ -39,16 +47,7 @@ pytestmark = pytest.mark.timeout(3 * IDLE_SECONDS + 1800)
 
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
-    server = DemoServer(seed=21, live=False, now=PINNED_NOW)
-    info = server.start()
-    template = tmp_path_factory.mktemp("live-bench") / "template.sqlite3"
-    db, account_id = new_cache(template, info)
-    engine, live = start_live(db, account_id, info, start_engine=False)
-    live.stop()
-    assert engine.sync_account_once(account_id).errors == []
-    db.close()
-    yield server, info, template, account_id
-    server.stop()
+    yield from synced_hub(tmp_path_factory.mktemp("live-bench") / "template.sqlite3", seed=21)
 
 
 def _latencies(server, db, account_id, samples: int, rng: random.Random, gap: tuple[float, float]) -> list[float]:

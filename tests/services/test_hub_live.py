@@ -22,9 +22,9 @@ from tests.demo.conftest import PINNED_NOW
 from tests.sync.live_fixture import (
     customer_writes,
     message_rows,
-    new_cache,
     start_live,
     synced_copy,
+    synced_hub,
     wait_for,
 )
 
@@ -34,16 +34,7 @@ pytestmark = pytest.mark.timeout(180)
 @pytest.fixture(scope="module")
 def hub(tmp_path_factory):
     """A demo hub (pinned clock, no traffic of its own) and a cache synced with it once, to copy per test."""
-    server = DemoServer(seed=5, live=False, now=PINNED_NOW)
-    info = server.start()
-    template = tmp_path_factory.mktemp("live") / "template.sqlite3"
-    db, account_id = new_cache(template, info)
-    engine, live = start_live(db, account_id, info, start_engine=False)
-    live.stop()
-    assert engine.sync_account_once(account_id).errors == []
-    db.close()
-    yield server, info, template, account_id
-    server.stop()
+    yield from synced_hub(tmp_path_factory.mktemp("live") / "template.sqlite3", seed=5)
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from deskapp.store import accounts as account_store
 from deskapp.store import migrate
 from deskapp.store.engine import Database
 from deskapp.sync.engine import SyncEngine
+from tests.demo.conftest import PINNED_NOW
 
 NO_SECRETS = SecretStore("live-tests")  # connectors get their tokens directly: the keyring is not read
 
@@ -49,6 +50,22 @@ def synced_copy(template: Path, target: Path) -> Database:
     """A cache already synced once (copied from `template`): every client need not pull the whole hub."""
     shutil.copyfile(template, target)
     return Database(target)
+
+
+def synced_hub(template: Path, seed: int) -> Iterator[tuple[DemoServer, dict[str, Any], Path, int]]:
+    """For a module fixture: a demo hub (pinned clock, no traffic of its own) and a cache at ``template`` synced
+    with it once, to copy per test; the hub stops when the generator is closed."""
+    server = DemoServer(seed=seed, live=False, now=PINNED_NOW)
+    info = server.start()
+    db, account_id = new_cache(template, info)
+    engine, live = start_live(db, account_id, info, start_engine=False)
+    live.stop()
+    assert engine.sync_account_once(account_id).errors == []
+    db.close()
+    try:
+        yield server, info, template, account_id
+    finally:
+        server.stop()
 
 
 def start_live(db: Database, account_id: int, info: dict[str, Any], *, interval: float = 3600.0,
