@@ -25,14 +25,14 @@ from deskapp.services.automation import (
     hub_message,
 )
 from deskapp.services.macros import MacroRunner
-from deskapp.store import accounts as account_store
-from deskapp.store import automation_rows, migrate
+from deskapp.store import automation_rows
 from deskapp.store.engine import Database
 from deskapp.store.outbox import OutboxStore
 from deskapp.store.profile import ProfileStore
 from deskapp.sync.engine import SyncEngine
 from deskapp.sync.replay import Replayer
 from tests.demo.conftest import PINNED_NOW
+from tests.services.automation_hub import automation_service, synced_world
 
 DAY = 86400
 WHATSAPP_INBOX = "3"  # the seeded world's inbox order: email, web chat, WhatsApp, ...
@@ -45,35 +45,12 @@ REFUND_TO_RETURNS = AutomationRule(
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory) -> Iterator[tuple[DemoServer, Database, int]]:
     """The small demo world synced once into a cache of its own (the tests only read it, or write rules)."""
-    server = DemoServer(seed=11, scale="small", live=False, now=PINNED_NOW)
-    info = server.start()
-    db = Database(Path(tmp_path_factory.mktemp("rules")) / "cache.sqlite3")
-    migrate.upgrade(db)
-    with db.write() as conn:
-        account_id = account_store.insert_account(conn, "chatwoot", "hub", info["url"],
-                                                  {"account_id": info["chatwoot_account_id"]})
-
-    def chatwoot(account, _secrets):
-        return ChatwootConnector(account.base_url, account.settings["account_id"], info["chatwoot_token"])
-
-    SyncEngine(db, SecretStore("rules-tests"), registry={AccountKind.CHATWOOT: chatwoot}).sync_account_once(account_id)
-    try:
-        yield server, db, account_id
-    finally:
-        db.close()
-        server.stop()
-
-
-def service(server: DemoServer, db: Database, agent: int = 1) -> AutomationService:
-    def hub(_account_id: int) -> ChatwootAutomation:
-        http = HttpClient(server.url, {"api_access_token": f"cw-demo-token-{agent}"}, sleep=lambda s: None)
-        return ChatwootAutomation(http, server.state.account_id)
-    return AutomationService(db, hub=hub)
+    yield from synced_world(Path(tmp_path_factory.mktemp("rules")))
 
 
 def test_the_preview_counts_what_the_hub_holds(synced):
     server, db, account_id = synced
-    svc = service(server, db)
+    svc = automation_service(server, db)
     assert svc.refresh(account_id) is True
     preview = svc.preview(account_id, REFUND_TO_RETURNS, now=PINNED_NOW, days=30)
     since = PINNED_NOW - 30 * DAY
@@ -93,7 +70,7 @@ def test_the_preview_counts_what_the_hub_holds(synced):
 
 def test_content_rules_preview_each_incoming_message(synced):
     server, db, account_id = synced
-    svc = service(server, db)
+    svc = automation_service(server, db)
     svc.refresh(account_id)
     rule = AutomationRule(None, "order words", "message_created",
                           (Condition("content", "contains", ("ORDER",)),), (Action("add_label", ("order-status",)),))
@@ -107,7 +84,7 @@ def test_content_rules_preview_each_incoming_message(synced):
 
 def test_saving_writes_to_the_hub_and_the_cache(synced):
     server, db, account_id = synced
-    svc = service(server, db)
+    svc = automation_service(server, db)
     saved = svc.save_rule(account_id, REFUND_TO_RETURNS)
     assert saved.id in server.state.automation_rules
     assert [r.name for r in svc.cached_rules(account_id)] == [REFUND_TO_RETURNS.name]
@@ -120,11 +97,11 @@ def test_saving_writes_to_the_hub_and_the_cache(synced):
 
 def test_refusals_are_said_in_the_hubs_words_and_change_nothing(synced):
     server, db, account_id = synced
-    svc = service(server, db)
+    svc = automation_service(server, db)
     with pytest.raises(AutomationError, match="needs at least one action"):
         svc.save_rule(account_id, AutomationRule(None, "empty", "conversation_created", (), ()))
     with pytest.raises(AutomationError, match="administrators"):
-        service(server, db, agent=2).save_rule(account_id, REFUND_TO_RETURNS)
+        automation_service(server, db, agent=2).save_rule(account_id, REFUND_TO_RETURNS)
     with pytest.raises(AutomationError, match="the hub refused it: base: not found"):
         svc.set_rule_active(account_id, 404, True)
     assert not server.state.automation_rules
@@ -132,7 +109,7 @@ def test_refusals_are_said_in_the_hubs_words_and_change_nothing(synced):
 
 def test_an_agent_refreshes_macros_without_rules(synced):
     server, db, account_id = synced
-    svc = service(server, db, agent=2)
+    svc = automation_service(server, db, agent=2)
     assert svc.refresh(account_id) is False
     assert svc.cached_rules(account_id) == []
     assert {i["name"] for i in svc.pickers(account_id)["inboxes"]} >= {"WhatsApp"}
@@ -203,7 +180,7 @@ def test_an_acknowledgement_template_becomes_the_hubs_placeholders():
 
 def test_the_sync_engine_keeps_the_hubs_rules_in_the_cache(synced):
     server, db, account_id = synced
-    service(server, db).save_rule(account_id, REFUND_TO_RETURNS)
+    automation_service(server, db).save_rule(account_id, REFUND_TO_RETURNS)
     with db.write() as conn:  # as if never fetched
         automation_rows.save_hub_list(conn, account_id, "automation_rules", [])
     ticks = iter([0.0, 10.0])
@@ -214,7 +191,7 @@ def test_the_sync_engine_keeps_the_hubs_rules_in_the_cache(synced):
 
     engine = SyncEngine(db, SecretStore("rules-tests"), registry={AccountKind.CHATWOOT: as_supervisor},
                         before_pull=[step])
-    cached = AutomationService(db, hub=service(server, db).hub)
+    cached = AutomationService(db, hub=automation_service(server, db).hub)
     fetches = "GET /api/v1/accounts/{id}/automation_rules"
     before = server.state.requests[fetches]
     engine.sync_account_once(account_id)
@@ -227,7 +204,7 @@ def test_the_sync_engine_keeps_the_hubs_rules_in_the_cache(synced):
 
 def test_an_update_rule_is_previewed_on_the_conversations_changed_in_the_window(synced):
     server, db, account_id = synced
-    svc = service(server, db)
+    svc = automation_service(server, db)
     svc.refresh(account_id)
     rule = AutomationRule(None, "resolved", "conversation_updated",
                           (Condition("status", "equal_to", ("resolved",)),), (Action("add_label", ("done",)),))

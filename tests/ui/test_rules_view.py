@@ -10,45 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from deskapp.connectors.chatwoot import ChatwootConnector
-from deskapp.connectors.chatwoot_automation import ChatwootAutomation
-from deskapp.connectors.http import HttpClient
-from deskapp.credentials import SecretStore
 from deskapp.demo.server import DemoServer
-from deskapp.domain import AccountKind
-from deskapp.services.automation import AutomationService
-from deskapp.store import accounts as account_store
-from deskapp.store import migrate
 from deskapp.store.engine import Database
-from deskapp.sync.engine import SyncEngine
 from deskapp.ui.rule_rows import ActionRow, ConditionRow
 from deskapp.ui.rules_view import RulesView
 from deskapp.ui.tasks import TaskRunner
 from tests.demo.conftest import PINNED_NOW
+from tests.services.automation_hub import automation_service, synced_world
 
 WAIT_MS = 20_000
 
 
 @pytest.fixture(scope="module")
 def synced(tmp_path_factory) -> Iterator[tuple[DemoServer, Database, int]]:
-    server = DemoServer(seed=11, scale="small", live=False, now=PINNED_NOW)
-    info = server.start()
-    db = Database(Path(tmp_path_factory.mktemp("rules-ui")) / "cache.sqlite3")
-    migrate.upgrade(db)
-    with db.write() as conn:
-        account_id = account_store.insert_account(conn, "chatwoot", "hub", info["url"],
-                                                  {"account_id": info["chatwoot_account_id"]})
-
-    def chatwoot(account, _secrets):
-        return ChatwootConnector(account.base_url, account.settings["account_id"], info["chatwoot_token"])
-
-    SyncEngine(db, SecretStore("rules-ui-tests"), registry={AccountKind.CHATWOOT: chatwoot}).sync_account_once(
-        account_id)
-    try:
-        yield server, db, account_id
-    finally:
-        db.close()
-        server.stop()
+    yield from synced_world(Path(tmp_path_factory.mktemp("rules-ui")))
 
 
 def _view(qtbot, synced, agent: int = 1, keep_rules: bool = False) -> tuple[RulesView, DemoServer]:
@@ -56,12 +31,8 @@ def _view(qtbot, synced, agent: int = 1, keep_rules: bool = False) -> tuple[Rule
     if not keep_rules:
         server.state.automation_rules.clear()
 
-    def hub(_account_id: int) -> ChatwootAutomation:
-        http = HttpClient(server.url, {"api_access_token": f"cw-demo-token-{agent}"}, sleep=lambda s: None)
-        return ChatwootAutomation(http, server.state.account_id)
-
     templates = [("Refund received", "Hi {{ customer.first_name }}, your refund request is in.")]
-    view = RulesView(AutomationService(db, hub=hub), account_id, runner=TaskRunner(), clock=lambda: PINNED_NOW,
+    view = RulesView(automation_service(server, db, agent), account_id, runner=TaskRunner(), clock=lambda: PINNED_NOW,
                      templates=lambda: templates)
     qtbot.addWidget(view)
     view.show()
