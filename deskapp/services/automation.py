@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import math
 import re
 import time
 from collections.abc import Callable
@@ -39,6 +38,7 @@ from deskapp.domain.automation import (
     operator_problems,
     rule_errors,
 )
+from deskapp.services.account_schedule import AccountSchedule
 from deskapp.store import automation_rows as rows
 from deskapp.store.accounts import list_accounts
 from deskapp.store.engine import Database
@@ -260,16 +260,12 @@ class HubListsSync:
 
     def __init__(self, db: Database, *, every: float = HUB_LISTS_EVERY,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.db, self.every, self.clock = db, every, clock
-        self._last: dict[int, float] = {}
+        self.db = db
+        self.schedule = AccountSchedule(every, clock)
 
     def __call__(self, account_id: int, connector: object) -> None:
-        if not isinstance(connector, ChatwootConnector):
+        if not isinstance(connector, ChatwootConnector) or self.schedule.claim(account_id) is None:
             return
-        now = self.clock()
-        if now - self._last.get(account_id, -math.inf) < self.every:
-            return
-        self._last[account_id] = now
         hub = ChatwootAutomation(connector.http, connector.account_id)
         try:
             AutomationService(self.db, hub=lambda _a: hub).refresh(account_id)

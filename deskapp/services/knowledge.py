@@ -5,7 +5,6 @@ engine's before-pull step, at most every ``every_s`` seconds per account. Search
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -15,6 +14,7 @@ from deskapp.connectors.base import AuthError, Cancelled, ConnectorError
 from deskapp.connectors.chatwoot import ChatwootConnector
 from deskapp.connectors.chatwoot_help_center import pull_help_center
 from deskapp.connectors.http import HttpClient
+from deskapp.services.account_schedule import AccountSchedule
 from deskapp.store import help_articles
 from deskapp.store.engine import Database
 
@@ -55,19 +55,16 @@ class HelpCenterSync:
     """The sync engine's before-pull step for Chatwoot accounts; a failure is logged and never stops the pull."""
 
     def __init__(self, db: Database, *, every_s: float = SYNC_EVERY_S, clock: Callable[[], float] = time.time) -> None:
-        self.db, self.every_s, self.clock = db, every_s, clock
-        self._last: dict[int, float] = {}
-        self._lock = threading.Lock()
+        self.db = db
+        self.schedule = AccountSchedule(every_s, clock)
         self.last_summary: dict[int, HelpCenterSummary] = {}
 
     def __call__(self, account_id: int, connector: object) -> None:
         if not isinstance(connector, ChatwootConnector):
             return
-        now = self.clock()
-        with self._lock:
-            if now - self._last.get(account_id, float("-inf")) < self.every_s:
-                return
-            self._last[account_id] = now
+        now = self.schedule.claim(account_id)
+        if now is None:
+            return
         try:
             self.last_summary[account_id] = sync_help_center(self.db, account_id, connector.http, connector.prefix,
                                                              now=now)
@@ -78,6 +75,5 @@ class HelpCenterSync:
         except Cancelled:
             raise
         except ConnectorError as exc:  # unreachable, 5xx, a malformed portal list: try again a bit later
-            with self._lock:
-                self._last[account_id] = now - self.every_s + min(RETRY_S, self.every_s)
+            self.schedule.retry_after(account_id, now, RETRY_S)
             log.warning("help center of account %s not synced: %s", account_id, exc)
