@@ -13,9 +13,9 @@ those with ``status_event``. Walking a conversation's notices and customer messa
   notice at or after the customer's last message, which is where the status change wrote one; failing
   that, the time already held (a resolution made here, offline).
 
-Events written here carry ``value = 'notice'`` and are rewritten whole on every refresh; events the
-ingest observed between two pulls stay as they are. Conversations without any activity notice (mail)
-are left alone.
+Events written here carry ``value = 'notice'`` and are brought in line with the messages on every refresh,
+writing only the ones that changed; events the ingest observed between two pulls stay as they are.
+Conversations without any activity notice (mail) are left alone.
 """
 
 from __future__ import annotations
@@ -66,14 +66,25 @@ def refresh_resolutions(conn: Connection, conversation_ids: list[int]) -> None:
             rows[cid].append((at, direction, event))
         states: dict[int, str] = dict(conn.exec_driver_sql(
             f"SELECT id, status FROM conversation WHERE id IN ({marks})", tuple(with_notices)).tuples().all())
-        conn.exec_driver_sql(f"DELETE FROM conversation_event WHERE conversation_id IN ({marks}) AND value = ?",
-                             (*with_notices, SOURCE))
+        kept: dict[tuple[int, str, int], list[int]] = {}
+        for event_id, cid, kind, at in conn.exec_driver_sql(
+                f"SELECT id, conversation_id, kind, at FROM conversation_event WHERE conversation_id IN ({marks})"
+                " AND value = ?", (*with_notices, SOURCE)).all():
+            kept.setdefault((cid, kind, at), []).append(event_id)
         inserts, updates = [], []
         for cid in with_notices:
             events, standing, fallback = _walk(rows[cid])
-            inserts += [(cid, kind, at, None, SOURCE) for kind, at in events]
+            for kind, at in events:
+                # an event already held stays as it is: a refresh that changes nothing writes nothing
+                held = kept.get((cid, kind, at))
+                if held:
+                    held.pop()
+                else:
+                    inserts.append((cid, kind, at, None, SOURCE))
             if states.get(cid) == "resolved":
-                updates.append((standing, fallback, cid))
+                updates.append((standing, fallback, cid, standing, fallback))
+        many(conn, "DELETE FROM conversation_event WHERE id = ?", [(i,) for ids in kept.values() for i in ids])
         many(conn, "INSERT INTO conversation_event (conversation_id, kind, at, agent_id, value) VALUES (?, ?, ?, ?, ?)",
              inserts)
-        many(conn, "UPDATE conversation SET resolved_at = coalesce(?, ?, resolved_at) WHERE id = ?", updates)
+        many(conn, "UPDATE conversation SET resolved_at = coalesce(?, ?, resolved_at)"
+             " WHERE id = ? AND resolved_at IS NOT coalesce(?, ?, resolved_at)", updates)

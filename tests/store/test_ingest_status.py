@@ -83,6 +83,39 @@ def test_a_refresh_rewrites_its_own_events_and_leaves_observed_ones(db, conv):
     assert events == [("assigned", 15, None), ("resolved", 20, "notice")]
 
 
+def test_a_refresh_that_changes_nothing_writes_nothing(db, conv):
+    add(db, conv, [(10, "in", None), (20, "activity", "resolved"), (30, "in", None), (40, "activity", "resolved")])
+    refreshed(db, conv)
+    with db.write() as conn:
+        raw = conn.connection.driver_connection
+        before = raw.total_changes
+        refresh_resolutions(conn, [conv[1]])
+        assert raw.total_changes == before  # no event rewritten, no resolution time rewritten
+
+
+def test_a_refresh_keeps_the_events_that_still_hold_and_replaces_the_rest(db, conv):
+    add(db, conv, [(10, "in", None), (20, "activity", "resolved")])
+    refreshed(db, conv)
+    with db.write() as conn:  # the notice at 20 turns out to be no resolution
+        conn.exec_driver_sql("UPDATE message SET status_event = NULL WHERE conversation_id = ? AND sent_at = 20",
+                             (conv[1],))
+    add(db, conv, [(30, "in", None), (40, "activity", "resolved")])
+    events, resolved_at = refreshed(db, conv)
+    assert events == [("resolved", 40, "notice")] and resolved_at == 40
+    with db.write() as conn:  # a mark on the row, to tell it from a copy written again
+        mark = conn.exec_driver_sql("SELECT min(id) FROM agent").scalar()
+        assert mark is not None
+        conn.exec_driver_sql("UPDATE conversation_event SET agent_id = ? WHERE conversation_id = ? AND at = 40",
+                             (mark, conv[1]))
+    add(db, conv, [(50, "in", None), (60, "activity", "resolved")])
+    events, resolved_at = refreshed(db, conv)
+    assert events == [("resolved", 40, "notice"), ("reopened", 50, "notice"), ("resolved", 60, "notice")]
+    assert resolved_at == 60
+    with db.read() as conn:  # the event that still holds is the same row
+        assert conn.exec_driver_sql("SELECT agent_id FROM conversation_event WHERE conversation_id = ? AND at = 40",
+                                    (conv[1],)).scalar() == mark
+
+
 def test_mail_conversations_without_notices_are_left_alone(db, conv):
     add(db, conv, [(10, "in", None), (20, "out", None)], resolved_at=7)
     assert refreshed(db, conv) == ([], 7)
