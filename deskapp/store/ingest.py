@@ -118,6 +118,20 @@ _CONVERSATION_UPSERT = (
     " snoozed_until = excluded.snoozed_until, unread = excluded.unread"
     # a stale page (an older copy than the one we hold) never rolls a conversation back
     " WHERE excluded.updated_at >= conversation.updated_at"
+    # and the copy we hold, seen again, rewrites nothing (a rewrite moves the KPI rows and their indexes)
+    " AND (conversation.updated_at IS NOT excluded.updated_at"
+    " OR conversation.customer_id IS NOT coalesce(excluded.customer_id, conversation.customer_id)"
+    " OR conversation.channel IS NOT excluded.channel OR conversation.inbox_name IS NOT excluded.inbox_name"
+    " OR conversation.subject IS NOT excluded.subject OR conversation.status IS NOT excluded.status"
+    " OR conversation.priority IS NOT excluded.priority OR conversation.assignee_id IS NOT excluded.assignee_id"
+    " OR conversation.team_id IS NOT excluded.team_id OR conversation.labels IS NOT excluded.labels"
+    " OR conversation.created_at IS NOT excluded.created_at OR conversation.resolved_at IS NOT excluded.resolved_at"
+    " OR conversation.snoozed_until IS NOT excluded.snoozed_until OR conversation.unread IS NOT excluded.unread"
+    " OR coalesce(excluded.last_message_at > conversation.last_message_at,"
+    "   excluded.last_message_at IS NOT NULL AND conversation.last_message_at IS NULL)"
+    " OR conversation.first_response_at IS NOT coalesce((SELECT min(m.sent_at) FROM message m"
+    "   WHERE m.conversation_id = conversation.id AND m.direction = 'out' AND m.automated = 0),"
+    "   excluded.first_response_at, conversation.first_response_at))"
 )
 
 
@@ -179,15 +193,7 @@ def _apply_conversations(conn: Connection, account_id: int, convs: list[Conversa
     many(conn, _CONVERSATION_UPSERT, rows)
     ids = id_map(conn, "conversation", account_id, list(labels))
     applied = [ids[ext] for ext in labels if ext in ids]
-    for id_chunk in chunks(applied):
-        conn.exec_driver_sql(
-            f"DELETE FROM conversation_label WHERE conversation_id IN ({','.join('?' * len(id_chunk))})",
-            tuple(id_chunk))
-    many(
-        conn,
-        "INSERT OR IGNORE INTO conversation_label (conversation_id, label) VALUES (?, ?)",
-        [(ids[ext], lb) for ext, lbs in labels.items() for lb in lbs if ext in ids],
-    )
+    _apply_labels(conn, {ids[ext]: lbs for ext, lbs in labels.items() if ext in ids})
     if events:
         many(
         conn,
@@ -198,6 +204,21 @@ def _apply_conversations(conn: Connection, account_id: int, convs: list[Conversa
         _reindex_messages(conn, reindex)
     refresh_resolutions(conn, applied)
     return set(applied)
+
+
+def _apply_labels(conn: Connection, labels: dict[int, list[str]]) -> None:
+    """Make each conversation's label rows these labels, writing only the ones that come or go: every label
+    row written moves the KPI label rollups, and most pages repeat the labels already held."""
+    held: dict[int, set[str]] = {cid: set() for cid in labels}
+    for chunk in chunks(list(labels)):
+        for cid, label in conn.exec_driver_sql(
+                "SELECT conversation_id, label FROM conversation_label"
+                f" WHERE conversation_id IN ({','.join('?' * len(chunk))})", tuple(chunk)).tuples().all():
+            held[cid].add(label)
+    many(conn, "DELETE FROM conversation_label WHERE conversation_id = ? AND label = ?",
+         [(cid, lb) for cid, lbs in labels.items() for lb in sorted(held[cid] - set(lbs))])
+    many(conn, "INSERT OR IGNORE INTO conversation_label (conversation_id, label) VALUES (?, ?)",
+         [(cid, lb) for cid, lbs in labels.items() for lb in lbs if lb not in held[cid]])
 
 
 def _reindex_messages(conn: Connection, conversation_ids: list[int]) -> None:
@@ -313,11 +334,12 @@ def _apply_messages(conn: Connection, account_id: int, messages: list[Message], 
             str(event) if event else None,
         ))
     high_water = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM message").scalar()
+    written: set[int] = set()  # conversations with a message inserted or changed: their summaries move
     if rows:
         conn.exec_driver_sql(_MESSAGE_STAGE)
         conn.exec_driver_sql("DELETE FROM temp.message_stage")
         conn.exec_driver_sql(f"INSERT INTO temp.message_stage VALUES ({','.join('?' * 16)})", rows)
-        conn.exec_driver_sql(_MESSAGE_UPSERT)
+        written.update(r[0] for r in conn.exec_driver_sql(_MESSAGE_UPSERT + " RETURNING conversation_id").all())
         conn.exec_driver_sql("DELETE FROM temp.message_stage")
     # One writer at a time: every row above the old maximum id was inserted just now.
     for row_id, direction in conn.exec_driver_sql(
@@ -339,10 +361,9 @@ def _apply_messages(conn: Connection, account_id: int, messages: list[Message], 
               max(0, int(a.size or 0)), a.url or "", a.sha256 or "") for m in with_files if not m.deleted
              for a in m.attachments],
         )
-    touched = sorted(set(conv_ids.values()))
-    refresh_conversation_summaries(conn, touched)
-    refresh_resolutions(conn, touched)
-    return set(touched)
+    refresh_conversation_summaries(conn, sorted(written))
+    refresh_resolutions(conn, sorted(written))
+    return set(conv_ids.values())
 
 
 def refresh_conversation_summaries(conn: Connection, conversation_ids: list[int]) -> None:

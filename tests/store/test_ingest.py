@@ -204,6 +204,42 @@ def test_labels_follow_the_latest_copy(db, acc):
     assert json.loads(_rows(db, "SELECT labels FROM conversation")[0][0]) == ["shipping"]
 
 
+def _writes(db, acc, records) -> dict[str, int]:
+    """apply_batch, counting the rows it writes to conversation and conversation_label (temp triggers on
+    the write connection itself)."""
+    with db.write() as conn:
+        conn.exec_driver_sql("CREATE TEMP TABLE written (what TEXT)")
+        for what, event, table in (("conversation", "UPDATE", "conversation"),
+                                   ("label+", "INSERT", "conversation_label"),
+                                   ("label-", "DELETE", "conversation_label")):
+            conn.exec_driver_sql(f"CREATE TEMP TRIGGER count_{what.strip('+-')}_{event} AFTER {event} ON main.{table}"
+                                 f" BEGIN INSERT INTO written VALUES ('{what}'); END")
+        apply_batch(conn, acc, records, stream="s", cursor="c")
+        counts = dict(conn.exec_driver_sql("SELECT what, count(*) FROM written GROUP BY what").tuples().all())
+        conn.exec_driver_sql("DROP TABLE written")
+        for name in ("conversation_UPDATE", "label_INSERT", "label_DELETE"):
+            conn.exec_driver_sql(f"DROP TRIGGER temp.count_{name}")
+    return counts
+
+
+def test_the_copy_held_seen_again_rewrites_nothing(db, acc):
+    page = [_conv(labels=("vip", "refund"), updated=3, unread=2), _msg("m1", minutes=1),
+            _msg("m2", direction=Direction.OUT, minutes=2)]
+    _apply(db, acc, page)
+    assert _writes(db, acc, page) == {}
+    # the same time but another field: still written (the service may change it without a new time)
+    assert _writes(db, acc, [_conv(labels=("vip", "refund"), updated=3, unread=0)]) == {"conversation": 1}
+    assert _rows(db, "SELECT unread FROM conversation") == [(0,)]
+
+
+def test_a_label_change_writes_only_the_labels_that_come_or_go(db, acc):
+    _apply(db, acc, [_conv(labels=("vip", "refund"), updated=1)])
+    assert _writes(db, acc, [_conv(labels=("refund", "vip", "late"), updated=2)]) == {
+        "conversation": 1, "label+": 1}
+    assert _writes(db, acc, [_conv(labels=("late",), updated=3)]) == {"conversation": 1, "label-": 2}
+    assert _rows(db, "SELECT label FROM conversation_label") == [("late",)]
+
+
 def test_snippet_counts_and_first_response(db, acc):
     _apply(db, acc, [
         _conv(),
