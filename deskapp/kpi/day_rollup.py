@@ -1,11 +1,12 @@
-"""Keeps the daily KPI rollups (store/schema_kpi_day.py) current: triggers and a full rebuild in a zone.
+"""Keeps the daily KPI rollups (store/schema_kpi_day.py) current: the SQL of their triggers (migrations 0013
+and 0014 create frozen copies of it) and a full rebuild in a zone.
 
 Every change to a ``kpi_conversation`` row (the per-conversation rollup the sync hook and the
 conversation triggers keep) takes the row's old contribution out of ``kpi_day`` and puts its new one in,
 inside the same transaction, so the day rows follow every writer: ingest, edits, merges, deletions.
-``rebuild(conn, zone, targets)`` recomputes them from scratch (a new cache, a lost rollup, another zone or
-SLA targets); while
-``kpi_day_zone`` is empty the triggers do nothing, which also keeps a bulk rebuild of kpi_conversation fast.
+``rebuild(conn, zone, targets)`` recomputes them from scratch, label rows included (a new cache, a lost
+rollup, another zone or SLA targets); while ``kpi_day_zone`` is empty the triggers do nothing, which also
+keeps a bulk rebuild of kpi_conversation fast.
 """
 
 from __future__ import annotations
@@ -109,9 +110,9 @@ TRIGGERS = [
 ]
 
 
-# Created after migration 0013, on the first build or check of the rollups (no migration needed): the
-# conversations created per day and label ('label' scope, metric 'created'), kept by triggers on both
-# tables, and a covering index for the survey answers a dashboard reads by kind and time.
+# The conversations created per day and label ('label' scope, metric 'created'), kept by triggers on both
+# tables; migration 0014 creates these triggers (a frozen copy: tests compare the two) and counts the rows
+# of a cache it upgrades, a rebuild counts them from scratch.
 def _count_labels(sign: int, created_at: str, label: str, source: str = "", where: str = "true") -> str:
     return ("INSERT INTO kpi_day (scope, day, scope_id, metric, bucket, n, total)"
             " SELECT CASE g.m WHEN 0 THEN 'label' ELSE 'label/m' END, CASE g.m WHEN 0 THEN d.day ELSE d.month END,"
@@ -131,35 +132,25 @@ def _conversation_labels(row: str, sign: int) -> str:
                          f"lb.conversation_id = {row}.conversation_id")
 
 
-LABEL_TRIGGERS = {
-    "kpi_label_day_li": f"AFTER INSERT ON conversation_label {_ACTIVE} BEGIN {_label_row('NEW', 1)} END",
-    "kpi_label_day_ld": f"AFTER DELETE ON conversation_label {_ACTIVE} BEGIN {_label_row('OLD', -1)} END",
-    "kpi_label_day_lu": f"AFTER UPDATE ON conversation_label {_ACTIVE}"
-                        f" BEGIN {_label_row('OLD', -1)} {_label_row('NEW', 1)} END",
-    "kpi_label_day_ci": f"AFTER INSERT ON kpi_conversation {_ACTIVE} BEGIN {_conversation_labels('NEW', 1)} END",
-    "kpi_label_day_cd": f"AFTER DELETE ON kpi_conversation {_ACTIVE} BEGIN {_conversation_labels('OLD', -1)} END",
-    "kpi_label_day_cu": f"AFTER UPDATE OF created_at ON kpi_conversation {_ACTIVE}"
-                        " AND OLD.created_at IS NOT NEW.created_at"
-                        f" BEGIN {_conversation_labels('OLD', -1)} {_conversation_labels('NEW', 1)} END",
-}
-SURVEY_INDEX = ("CREATE INDEX IF NOT EXISTS ix_survey_kind_at_score"
-                " ON survey_response (kind, at, score, conversation_id)")
+LABEL_TRIGGERS = [
+    f"CREATE TRIGGER kpi_label_day_li AFTER INSERT ON conversation_label {_ACTIVE}"
+    f" BEGIN {_label_row('NEW', 1)} END",
+    f"CREATE TRIGGER kpi_label_day_ld AFTER DELETE ON conversation_label {_ACTIVE}"
+    f" BEGIN {_label_row('OLD', -1)} END",
+    f"CREATE TRIGGER kpi_label_day_lu AFTER UPDATE ON conversation_label {_ACTIVE}"
+    f" BEGIN {_label_row('OLD', -1)} {_label_row('NEW', 1)} END",
+    f"CREATE TRIGGER kpi_label_day_ci AFTER INSERT ON kpi_conversation {_ACTIVE}"
+    f" BEGIN {_conversation_labels('NEW', 1)} END",
+    f"CREATE TRIGGER kpi_label_day_cd AFTER DELETE ON kpi_conversation {_ACTIVE}"
+    f" BEGIN {_conversation_labels('OLD', -1)} END",
+    f"CREATE TRIGGER kpi_label_day_cu AFTER UPDATE OF created_at ON kpi_conversation {_ACTIVE}"
+    " AND OLD.created_at IS NOT NEW.created_at"
+    f" BEGIN {_conversation_labels('OLD', -1)} {_conversation_labels('NEW', 1)} END",
+]
 
 
-def labels_kept(conn: Connection) -> bool:
-    """Whether the label rows are there and their triggers keep them."""
-    marks = ",".join("?" * len(LABEL_TRIGGERS))
-    found = conn.exec_driver_sql(f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",
-                                 tuple(LABEL_TRIGGERS)).scalar()
-    return found == len(LABEL_TRIGGERS)
-
-
-def _keep_labels(conn: Connection) -> None:
-    """(Re)count the label rows from scratch, with their triggers and the survey index in place."""
-    conn.exec_driver_sql("DELETE FROM kpi_day WHERE scope IN ('label', 'label/m')")
-    for name, body in LABEL_TRIGGERS.items():
-        conn.exec_driver_sql(f"CREATE TRIGGER IF NOT EXISTS {name} {body}")
-    conn.exec_driver_sql(SURVEY_INDEX)
+def _count_all_labels(conn: Connection) -> None:
+    """Count the label rows of every conversation (into rollups that hold none)."""
     for grain, suffix in (("day", ""), ("month", "/m")):
         conn.exec_driver_sql(
             f"INSERT INTO kpi_day (scope, day, scope_id, metric, bucket, n, total)"
@@ -183,13 +174,9 @@ def _target_rows(targets: dict[str, int]) -> dict[str, int]:
     return {**targets, "other": target_for(targets, "other")}
 
 
-def _cut(conn: Connection, zone: str, targets: dict[str, int]) -> bool:
-    return zone_of(conn) == zone and targets_of(conn) == _target_rows(targets)
-
-
 def current(conn: Connection, zone: str, targets: dict[str, int]) -> bool:
-    """Whether the day rows are there, cut in ``zone``, with ``targets``, their label rows included."""
-    return _cut(conn, zone, targets) and labels_kept(conn)
+    """Whether the day rows are there, cut in ``zone``, with ``targets``."""
+    return zone_of(conn) == zone and targets_of(conn) == _target_rows(targets)
 
 
 def rebuild(conn: Connection, zone: str, targets: dict[str, int]) -> None:
@@ -221,17 +208,13 @@ def rebuild(conn: Connection, zone: str, targets: dict[str, int]) -> None:
                                  f" metric, bucket, count(*), total(value) FROM temp.kpi_day_facts"
                                  f" GROUP BY {grain}, sid, metric, bucket")
     conn.exec_driver_sql("DROP TABLE temp.kpi_day_facts")
-    _keep_labels(conn)
+    _count_all_labels(conn)
     conn.exec_driver_sql("INSERT INTO kpi_day_zone (zone) VALUES (?)", (zone,))
 
 
 def ensure(conn: Connection, zone: str, targets: dict[str, int]) -> bool:
-    """Rebuild when the rows are missing, cut in another zone or made with other targets, or count the label
-    rows alone when only they are missing (rollups built before they were kept); True when it did either."""
+    """Rebuild when the rows are missing, cut in another zone or made with other targets; True when it did."""
     if current(conn, zone, targets):
         return False
-    if _cut(conn, zone, targets):
-        _keep_labels(conn)
-    else:
-        rebuild(conn, zone, targets)
+    rebuild(conn, zone, targets)
     return True

@@ -111,7 +111,7 @@ def _surveys(period: Period, filters: Filters) -> tuple[str, list]:
     """Answers in the period; with a conversation filter on, only those tied to a matching conversation
     (``k``: their conversation; without a filter there is no ``k``, as every answer counts)."""
     # naming the kinds lets SQLite use ix_survey_kind_at (kind, at) for the range, or the covering
-    # ix_survey_kind_at_score the daily rollups add
+    # ix_survey_kind_at_score (migration 0014)
     source = "FROM survey_response s"
     if filters.any_conversation_filter:
         source += " JOIN kpi_conversation k ON k.conversation_id = s.conversation_id"

@@ -3,22 +3,22 @@ and scope, counts, sums and log-scale histograms of the created and resolved coh
 
 ``kpi_day`` holds one row per (scope, local day, scope id, metric, bucket): scope is 'all' (scope id '')
 or one of 'agent', 'team', 'account', 'channel', 'intent' (the assignee, team, account id, channel or
-intent as text, '' for none), or 'label' (the label; metric 'created' only, its rows and triggers added by
-deskapp.kpi.day_rollup on the rollups' first build or check); the same scope with '/m' appended holds whole
-months (day = their first).
+intent as text, '' for none), or 'label' (the label; metric 'created' only); the same scope with '/m'
+appended holds whole months (day = their first).
 ``kpi_day_zone`` names the time zone the days are cut in: while it is empty the rollups are missing (a
 new cache) and the triggers that keep them are idle. ``kpi_zone_day`` maps each local midnight of that
 zone (UTC seconds) to its day and month (proleptic ordinals, date.toordinal); ``kpi_hist_edge`` gives each
 histogram bucket's lower edge in seconds; ``kpi_sla_target`` the first-response targets the 'late' counts
 were made with ('other' for every channel not named). The partial index ``ix_kpi_conv_waiting`` holds only
-the conversations still waiting for a first reply, whose SLA state moves with the clock.
+the conversations still waiting for a first reply, whose SLA state moves with the clock; the covering
+``ix_survey_kind_at_score`` lets a dashboard read the survey answers by kind and time from the index alone.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Column, Index, Integer, PrimaryKeyConstraint, Table, Text, text
 
-from deskapp.store.schema import metadata
+from deskapp.store.schema import metadata, survey_response
 from deskapp.store.schema_kpi import kpi_conversation
 
 kpi_day = Table(
@@ -61,3 +61,5 @@ kpi_sla_target = Table(
 WAITING = "first_inbound_at IS NOT NULL AND first_reply_at IS NULL AND status != 'resolved'"
 Index("ix_kpi_conv_waiting", kpi_conversation.c.created_at, kpi_conversation.c.channel,
       kpi_conversation.c.first_inbound_at, sqlite_where=text(WAITING))
+Index("ix_survey_kind_at_score", survey_response.c.kind, survey_response.c.at, survey_response.c.score,
+      survey_response.c.conversation_id)

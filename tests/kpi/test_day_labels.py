@@ -1,11 +1,12 @@
 """Conversations created per day and label in the daily rollups: equal to counting the rows after every kind
-of change, kept by triggers, counted alone for rollups built before they were kept; and the survey answers'
-covering index."""
+of change, kept by triggers, counted once by the migration that brings those triggers to an existing cache;
+and the survey answers' covering index."""
 
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from alembic import command
 
 from deskapp.domain import Channel, Conversation, Status
 from deskapp.domain.sla import sla_targets
@@ -13,7 +14,8 @@ from deskapp.kpi import day_figures, day_rollup, queries
 from deskapp.kpi.period import Period
 from deskapp.kpi.rollup import rebuild
 from deskapp.kpi.scope import Filters
-from deskapp.store import accounts
+from deskapp.store import accounts, migrate
+from deskapp.store.engine import Database
 from deskapp.store.ingest import apply_batch
 from tests.kpi.builder import CacheBuilder, local
 
@@ -24,16 +26,29 @@ QUARTER = Period(date(2026, 3, 1), date(2026, 6, 1), ZoneInfo(PARIS))
 EDGE = local("2026-03-01 00:30", PARIS)
 
 
+def _labelled(conn):
+    """Four labelled conversations around the quarter's edges, with their per-conversation rollup."""
+    b = CacheBuilder(conn)
+    ids = [b.conversation(created=EDGE, labels='["refund", "vip"]'),
+           b.conversation(created=local("2026-02-28 23:30", PARIS), labels='["refund"]'),
+           b.conversation(created=local("2026-04-15 12:00", PARIS), labels='["vip"]'),
+           b.conversation(created=local("2026-05-31 23:59", PARIS), labels='["b2b"]')]
+    rebuild(conn)
+    return ids
+
+
 def _built(db):
     with db.write() as conn:
-        b = CacheBuilder(conn)
-        ids = [b.conversation(created=EDGE, labels='["refund", "vip"]'),
-               b.conversation(created=local("2026-02-28 23:30", PARIS), labels='["refund"]'),
-               b.conversation(created=local("2026-04-15 12:00", PARIS), labels='["vip"]'),
-               b.conversation(created=local("2026-05-31 23:59", PARIS), labels='["b2b"]')]
-        rebuild(conn)
+        ids = _labelled(conn)
         day_rollup.rebuild(conn, PARIS, TARGETS)
     return ids
+
+
+def _relabel(conn, first, april, may):
+    """A label added, one removed and one renamed, straight on conversation_label."""
+    conn.exec_driver_sql("INSERT INTO conversation_label (conversation_id, label) VALUES (?, 'b2b')", (april,))
+    conn.exec_driver_sql("DELETE FROM conversation_label WHERE conversation_id = ? AND label = 'vip'", (first,))
+    conn.exec_driver_sql("UPDATE conversation_label SET label = 'complaint' WHERE conversation_id = ?", (may,))
 
 
 def _label_rows(conn):
@@ -57,9 +72,7 @@ def test_counts_follow_every_change_to_labels_and_conversations(db):
     assert _agree(db) == {"refund": 1, "vip": 2, "b2b": 1}
     with db.write() as conn:
         b = CacheBuilder(conn, account_id=2)  # a second account: external ids of its own
-        conn.exec_driver_sql("INSERT INTO conversation_label (conversation_id, label) VALUES (?, 'b2b')", (april,))
-        conn.exec_driver_sql("DELETE FROM conversation_label WHERE conversation_id = ? AND label = 'vip'", (first,))
-        conn.exec_driver_sql("UPDATE conversation_label SET label = 'complaint' WHERE conversation_id = ?", (may,))
+        _relabel(conn, first, april, may)
         conn.exec_driver_sql("UPDATE conversation SET created_at = ? WHERE id = ?", (EDGE, before))  # moved in
         b.conversation(created=local("2026-03-20 08:00", PARIS), labels='["vip", "wholesale"]')
         b.conversation(created=local("2026-06-01 00:00", PARIS), labels='["vip"]')  # the next period
@@ -71,20 +84,68 @@ def test_counts_follow_every_change_to_labels_and_conversations(db):
     assert _agree(db, Period(date(2026, 3, 1), date(2026, 3, 2), ZoneInfo(PARIS))) == {"refund": 2}
 
 
-def test_labels_missing_from_built_rollups_are_counted_alone(db):
-    _built(db)
-    with db.write() as conn:  # rollups as built before the label rows were kept
-        for name in day_rollup.LABEL_TRIGGERS:
-            conn.exec_driver_sql(f"DROP TRIGGER {name}")
-        conn.exec_driver_sql("DELETE FROM kpi_day WHERE scope LIKE 'label%'")
-        others = conn.exec_driver_sql("SELECT * FROM kpi_day ORDER BY 1, 2, 3, 4, 5").all()
-        assert not day_rollup.current(conn, PARIS, TARGETS)
-        assert day_figures.usable(conn, QUARTER, Filters(), TARGETS) is None  # the exact path meanwhile
-        assert day_rollup.ensure(conn, PARIS, TARGETS)
-        assert day_rollup.current(conn, PARIS, TARGETS) and not day_rollup.ensure(conn, PARIS, TARGETS)
-        assert conn.exec_driver_sql("SELECT * FROM kpi_day WHERE scope NOT LIKE 'label%'"
-                                    " ORDER BY 1, 2, 3, 4, 5").all() == others
-    assert _agree(db) == {"refund": 1, "vip": 2, "b2b": 1}
+def _at_0013(data_dir):
+    """A cache file at revision 0013, the last without the label triggers."""
+    database = Database(data_dir / "cache.sqlite3")
+    cfg = migrate._config()
+    with database.write() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0013")
+    return database
+
+
+@pytest.mark.parametrize("earlier", ["rollups without labels", "labels kept at run time", "no rollups"])
+def test_the_upgrade_counts_the_labels_once_and_its_triggers_keep_them(data_dir, earlier):
+    database = _at_0013(data_dir)
+    try:
+        with database.write() as conn:
+            first, before, april, may = _labelled(conn)
+            if earlier != "no rollups":
+                day_rollup.rebuild(conn, PARIS, TARGETS)
+            if earlier == "rollups without labels":  # built before the label rows were kept
+                conn.exec_driver_sql("DELETE FROM kpi_day WHERE scope LIKE 'label%'")
+            if earlier == "labels kept at run time":  # an earlier deskapp made the triggers on first use
+                for statement in day_rollup.LABEL_TRIGGERS:
+                    conn.exec_driver_sql(statement)
+            others = conn.exec_driver_sql("SELECT * FROM kpi_day WHERE scope NOT LIKE 'label%'"
+                                          " ORDER BY 1, 2, 3, 4, 5").all()
+        assert migrate.upgrade(database) == migrate.head_revision()
+        with database.write() as conn:
+            assert conn.exec_driver_sql("SELECT * FROM kpi_day WHERE scope NOT LIKE 'label%'"
+                                        " ORDER BY 1, 2, 3, 4, 5").all() == others
+            if earlier == "no rollups":  # nothing to count yet: the first use builds everything
+                assert _label_rows(conn) == []
+                assert day_rollup.ensure(conn, PARIS, TARGETS)
+            assert day_rollup.current(conn, PARIS, TARGETS) and not day_rollup.ensure(conn, PARIS, TARGETS)
+        assert _agree(database) == {"refund": 1, "vip": 2, "b2b": 1}  # the same rows as a rebuild
+        with database.write() as conn:
+            _relabel(conn, first, april, may)
+            conn.exec_driver_sql("UPDATE conversation SET created_at = ? WHERE id = ?", (EDGE, before))  # moved in
+        assert _agree(database) == {"refund": 2, "vip": 1, "b2b": 1, "complaint": 1}
+    finally:
+        database.close()
+
+
+def test_the_downgrade_takes_the_label_rows_their_triggers_and_the_index_away(data_dir):
+    database = _at_0013(data_dir)
+    try:
+        migrate.upgrade(database)
+        with database.write() as conn:
+            _labelled(conn)
+            day_rollup.rebuild(conn, PARIS, TARGETS)
+            others = conn.exec_driver_sql("SELECT count(*) FROM kpi_day WHERE scope NOT LIKE 'label%'").scalar()
+            assert _label_rows(conn) and others
+        cfg = migrate._config()
+        with database.write() as conn:
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0013")
+        with database.read() as conn:
+            assert _label_rows(conn) == []
+            assert conn.exec_driver_sql("SELECT count(*) FROM kpi_day").scalar() == others
+            assert conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE name LIKE 'kpi_label_day%'"
+                                        " OR name = 'ix_survey_kind_at_score'").all() == []
+    finally:
+        database.close()
 
 
 @pytest.mark.parametrize("filters", [Filters(), Filters(channels=("email",))])

@@ -1,5 +1,5 @@
 """Daily rollups: the rows follow ingest, edits, deletions and rebuilds, a new zone rebuilds the days, and the
-migration's triggers are the ones the code describes (the figures read from them: test_day_figures.py)."""
+migrations' triggers are the ones the code describes (the figures read from them: test_day_figures.py)."""
 
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -94,11 +94,13 @@ def test_a_new_zone_rebuilds_the_days(db):
 
 
 
-def test_the_migration_creates_the_triggers_the_code_describes(db):
+@pytest.mark.parametrize(("names", "described"), [("kpi_day_%", day_rollup.TRIGGERS),  # migration 0013
+                                                  ("kpi_label_day_%", day_rollup.LABEL_TRIGGERS)])  # 0014
+def test_the_migrations_create_the_triggers_the_code_describes(db, names, described):
     with db.read() as conn:
         found = [r[0] for r in conn.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'kpi_day_%' ORDER BY name")]
-    assert sorted(found) == sorted(day_rollup.TRIGGERS)
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE ? ORDER BY name", (names,))]
+    assert sorted(found) == sorted(described)
 
 
 def test_an_update_that_changes_nothing_counted_leaves_the_rows(db):
