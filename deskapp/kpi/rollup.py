@@ -75,9 +75,12 @@ WHERE 1 = 1 {{conversation_scope}}
 """
 # A refresh updates the rows in place: the daily rollups' triggers (deskapp.kpi.day_rollup) then move only
 # what really changed, where a delete and insert would take every row out and put it back.
+_REFRESHED = (*COPIED_COLUMNS, "first_inbound_at", "first_reply_at", "first_reply_agent_id", "human_replies",
+              "reopened_7d")
+# ... and a row whose figures did not move is not written at all (its five indexes stay as they are).
 _UPSERT = (" ON CONFLICT (conversation_id) DO UPDATE SET "
-           + ", ".join(f"{c} = excluded.{c}" for c in (*COPIED_COLUMNS, "first_inbound_at", "first_reply_at",
-                                                       "first_reply_agent_id", "human_replies", "reopened_7d")))
+           + ", ".join(f"{c} = excluded.{c}" for c in _REFRESHED)
+           + " WHERE " + " OR ".join(f"kpi_conversation.{c} IS NOT excluded.{c}" for c in _REFRESHED))
 
 # Created by migration 0003, extended by 0007 (SQLAlchemy cannot describe triggers).
 TRIGGERS = [

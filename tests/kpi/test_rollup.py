@@ -9,7 +9,7 @@ from alembic import command
 from deskapp.domain import Agent, Channel, Conversation, Direction, Message, Status
 from deskapp.kpi.compute import compute_dashboard
 from deskapp.kpi.period import Period
-from deskapp.kpi.rollup import COPIED_COLUMNS, TRIGGERS, rebuild
+from deskapp.kpi.rollup import COPIED_COLUMNS, TRIGGERS, rebuild, refresh_conversations
 from deskapp.kpi.rollup_hook import update_rollups
 from deskapp.store import accounts, migrate
 from deskapp.store.engine import Database
@@ -64,6 +64,30 @@ def test_real_ingest_batches_through_the_hook(db):
     with db.write() as conn:
         rebuild(conn)
     assert _kpi_rows(db) == snapshot
+
+
+def test_a_refresh_that_moves_no_figure_writes_no_row(db):
+    with db.write() as conn:
+        account = accounts.insert_account(conn, "chatwoot", "hub", "http://127.0.0.1:1", {})
+        update_rollups(conn, apply_batch(conn, account, [
+            Conversation("100", Channel.EMAIL, Status.OPEN, None, T0, T0),
+            Message("m1", "100", Direction.IN, T0, text="where is my parcel?")], stream="s", cursor=None))
+    with db.write() as conn:
+        conn.exec_driver_sql("CREATE TEMP TABLE written (n)")
+        conn.exec_driver_sql("CREATE TEMP TRIGGER count_kpi AFTER UPDATE ON main.kpi_conversation"
+                             " BEGIN INSERT INTO written VALUES (1); END")
+        refresh_conversations(conn, [1])
+        unchanged = conn.exec_driver_sql("SELECT count(*) FROM written").scalar()
+        apply_batch(conn, account, [Message("m2", "100", Direction.OUT, T0 + timedelta(seconds=30), text="today")],
+                    stream="s", cursor=None)
+        refresh_conversations(conn, [1])
+        moved = conn.exec_driver_sql("SELECT count(*) FROM written").scalar()
+        conn.exec_driver_sql("DROP TRIGGER temp.count_kpi")
+        conn.exec_driver_sql("DROP TABLE written")
+    assert unchanged == 0 and moved >= 1
+    with db.read() as conn:
+        first_reply = conn.exec_driver_sql("SELECT first_reply_at FROM kpi_conversation").scalar()
+    assert first_reply == int((T0 + timedelta(seconds=30)).timestamp())
 
 
 def test_offline_writes_to_conversation_reach_the_rollup_without_the_hook(db):
