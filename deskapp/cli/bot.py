@@ -89,14 +89,15 @@ def _run_demo(args: argparse.Namespace) -> int:
 
 
 def _switch(args: argparse.Namespace) -> int:
-    from deskapp.services.bot_switch import BotSwitch, BotSwitchError
+    from deskapp.services.bot_switch import SWITCH_POLICY, BotSwitch, BotSwitchError
+    from deskapp.sync.registry import chatwoot_http
 
     token = secret("DESKAPP_HUB_TOKEN")
     if not (args.chatwoot_url and args.account_id and token):
         print("deskapp: bot off|on needs --chatwoot-url, --account-id and an administrator's DESKAPP_HUB_TOKEN",
               file=sys.stderr)
         return 2
-    switch = BotSwitch(args.chatwoot_url, args.account_id, token)
+    switch = BotSwitch(chatwoot_http(args.chatwoot_url, token, **SWITCH_POLICY), args.account_id)
     try:
         if args.action == "off":
             print(json.dumps({"switched_off": {str(k): v for k, v in switch.off().items()}}))

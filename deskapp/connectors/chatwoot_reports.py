@@ -123,13 +123,11 @@ def parse_timeseries(body: Any, what: str) -> list[Point]:
 
 
 class ChatwootReports:
-    """The reports of one Chatwoot account. A report is one request: retried on 429/5xx/timeouts by the
-    shared HTTP layer, within ``timeout`` seconds an attempt."""
+    """The reports of one Chatwoot account over ``http`` (signed with a token allowed to read them). A report
+    is one request, retried on 429/5xx/timeouts by the shared HTTP layer as ``http``'s policy says."""
 
-    def __init__(self, base_url: str, account_id: int | str, token: str, *, http: HttpClient | None = None,
-                 timeout: float = 20.0, max_attempts: int = 3) -> None:
-        self.http = http or HttpClient(base_url, {"api_access_token": token, "Accept": "application/json"},
-                                       timeout=(5, timeout), max_attempts=max_attempts, backoff_cap=5.0)
+    def __init__(self, http: HttpClient, account_id: int | str) -> None:
+        self.http = http
         self.prefix = f"/api/v2/accounts/{account_id}"
         self.v1 = f"/api/v1/accounts/{account_id}"
 

@@ -24,7 +24,6 @@ from deskapp.connectors.chatwoot_automation import (
     refusal_text,
     rule_from_wire,
 )
-from deskapp.connectors.http import HttpClient
 from deskapp.credentials import SecretStore
 from deskapp.domain import AccountKind
 from deskapp.domain.automation import (
@@ -42,11 +41,14 @@ from deskapp.services.account_schedule import AccountSchedule
 from deskapp.store import automation_rows as rows
 from deskapp.store.accounts import list_accounts
 from deskapp.store.engine import Database
+from deskapp.sync import registry
 
 _T = TypeVar("_T")
 
 DAY = 86400
 HUB_LISTS_EVERY = 900.0  # seconds between two fetches of a hub's rules, macros and pickers by the sync engine
+# someone is waiting on the Rules screen: two retries, the HTTP layer's own timeouts
+RULES_POLICY: dict[str, Any] = {"max_attempts": 3}
 log = logging.getLogger(__name__)
 # our template variables -> the placeholders the hub fills itself in an outgoing message (Liquid)
 _HUB_VARS = {"customer.name": "contact.name", "customer.first_name": "contact.first_name",
@@ -95,12 +97,11 @@ def _hub_for(db: Database, secrets: SecretStore) -> Callable[[int], ChatwootAuto
             account = next((a for a in list_accounts(conn) if a.id == account_id), None)
         if account is None or AccountKind(account.kind) != AccountKind.CHATWOOT:
             raise AutomationError(f"account {account_id} is not a Chatwoot hub")
-        token = secrets.get(account.id)
-        if not token:
-            raise AutomationError("no token stored for this hub; add the account again")
-        http = HttpClient(account.base_url, {"api_access_token": token, "Accept": "application/json"},
-                          max_attempts=3)
-        return ChatwootAutomation(http, account.settings.get("account_id", 1))
+        try:
+            hub = registry.hub_client(account, secrets, **RULES_POLICY)
+        except AuthError as exc:
+            raise AutomationError("no token stored for this hub; add the account again") from exc
+        return ChatwootAutomation(hub.http, hub.account_id)
     return make
 
 

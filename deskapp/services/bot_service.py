@@ -28,12 +28,14 @@ from deskapp.domain import Order
 from deskapp.services import bot_decide as bd
 from deskapp.services.business_hours import within_working_hours
 from deskapp.store.bot_state import BotState
+from deskapp.sync.registry import chatwoot_http
 
 log = logging.getLogger("deskapp.bot")
 MAX_BODY = 1024 * 1024  # a message webhook is a few kB; anything this large is not one
 HANDOFF_TEXT = "I'm passing you to a colleague, who will reply here shortly."
 AWAY_TEXT = "Our team is away right now; a colleague will reply here as soon as we are back."
 INBOX_TTL_S = 60.0
+HUB_POLICY: dict[str, Any] = {"timeout": (3, 10), "max_attempts": 2, "max_wait": 2.0}  # a customer is waiting
 
 
 class HubError(Exception):
@@ -60,12 +62,9 @@ class Bot:
                  now: Callable[[], float] = time.time) -> None:
         self.config, self.state, self.now = config, state, now
         self._triager = triager
-        self.hub = HttpClient(config.chatwoot_url, {"api_access_token": config.bot_token,
-                                                    "Accept": "application/json"},
-                              timeout=(3, 10), max_attempts=2, max_wait=2.0)
-        self.reader = HttpClient(config.chatwoot_url, {"api_access_token": config.reader_token,
-                                                       "Accept": "application/json"},
-                                 timeout=(3, 10), max_attempts=2, max_wait=2.0) if config.reader_token else None
+        self.hub = chatwoot_http(config.chatwoot_url, config.bot_token, **HUB_POLICY)
+        self.reader = chatwoot_http(config.chatwoot_url, config.reader_token, **HUB_POLICY) \
+            if config.reader_token else None
         self.shop = ShopifyConnector(config.shop_url, config.shop_token, http=HttpClient(
             config.shop_url, {"X-Shopify-Access-Token": config.shop_token, "Accept": "application/json"},
             timeout=(3, 10), max_attempts=2, max_wait=2.0, backoff_base=0.2))

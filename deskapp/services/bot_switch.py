@@ -6,8 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from deskapp.connectors.base import ConnectorError
+from deskapp.connectors.base import AuthError, ConnectorError
 from deskapp.connectors.http import HttpClient
+from deskapp.sync import registry
+
+# someone is waiting on the switch: short timeouts, one retry, no long waits for the hub's hints
+SWITCH_POLICY: dict[str, Any] = {"timeout": (3, 10), "max_attempts": 2, "max_wait": 2.0}
+NO_ACCOUNT = "no Chatwoot account with a stored token"
 
 
 class BotSwitchError(Exception):
@@ -17,9 +22,8 @@ class BotSwitchError(Exception):
 class BotSwitch:
     """Which inboxes have a bot, and switching them off (remembering which bot served which inbox) and on."""
 
-    def __init__(self, base_url: str, account_id: int | str, token: str, *, http: HttpClient | None = None) -> None:
-        self.http = http or HttpClient(base_url, {"api_access_token": token, "Accept": "application/json"},
-                                       timeout=(3, 10), max_attempts=2, max_wait=2.0)
+    def __init__(self, http: HttpClient, account_id: int | str) -> None:
+        self.http = http
         self.acc = f"/api/v1/accounts/{account_id}"
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
@@ -73,10 +77,13 @@ class KillSwitch:
         from deskapp.services import accounts
 
         account = next((a for a in accounts.list_accounts(self.ws) if a.kind == AccountKind.CHATWOOT), None)
-        token = self.ws.secrets.get(account.id) if account is not None else None
-        if account is None or not token:
-            raise BotSwitchError("no Chatwoot account with a stored token")
-        return BotSwitch(account.base_url, account.settings.get("account_id", 1), token)
+        if account is None:
+            raise BotSwitchError(NO_ACCOUNT)
+        try:
+            hub = registry.hub_client(account, self.ws.secrets, **SWITCH_POLICY)
+        except AuthError as exc:
+            raise BotSwitchError(NO_ACCOUNT) from exc
+        return BotSwitch(hub.http, hub.account_id)
 
     def off(self) -> int:
         """Disconnects every bot; how many inboxes had one."""

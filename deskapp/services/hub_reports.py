@@ -21,6 +21,7 @@ from typing import Any
 
 from deskapp.connectors.base import AuthError, ConnectorError, TransientError
 from deskapp.connectors.chatwoot_reports import ChatwootReports, ReportsRefused
+from deskapp.credentials import SecretStore
 from deskapp.domain import Account, AccountKind
 from deskapp.kpi.compute import headline
 from deskapp.kpi.period import Period, parse_period
@@ -28,6 +29,7 @@ from deskapp.kpi.scope import Filters
 from deskapp.services import profile as profile_service
 from deskapp.services.accounts import list_accounts
 from deskapp.services.reports import ReportError, ReportService
+from deskapp.sync import registry
 
 log = logging.getLogger(__name__)
 SETTING_LAST = "hub_reports.last"  # the last figures fetched, as JSON: shown when the hub cannot be read
@@ -84,11 +86,14 @@ class HubReading:
         return self.state == HUB
 
 
-Connect = Callable[[Account, str], ChatwootReports]
+Connect = Callable[[Account, SecretStore], ChatwootReports]
+# a supervisor is waiting on the Team tab: a report is one request, 20 s to answer, 2 retries that wait 5 s at most
+REPORTS_POLICY: dict[str, Any] = {"timeout": (5, 20.0), "max_attempts": 3, "backoff_cap": 5.0}
 
 
-def _connect(account: Account, token: str) -> ChatwootReports:
-    return ChatwootReports(account.base_url, account.settings.get("account_id", 1), token)
+def _connect(account: Account, secrets: SecretStore) -> ChatwootReports:
+    hub = registry.hub_client(account, secrets, **REPORTS_POLICY)
+    return ChatwootReports(hub.http, hub.account_id)
 
 
 class HubReportService:
@@ -146,10 +151,7 @@ class HubReportService:
                           dict(self._teams))
 
     def _fetch(self, account: Account, period: Period, team_id: int | None, now: int) -> HubFigures:
-        token = self.ws.secrets.get(account.id)
-        if not token:
-            raise AuthError("no token stored for the hub account")
-        client = self.connect(account, token)
+        client = self.connect(account, self.ws.secrets)
         try:
             since, until = period.start, period.end
             teams = client.names("teams")

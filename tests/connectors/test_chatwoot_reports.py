@@ -26,7 +26,7 @@ def hub() -> Iterator[DemoServer]:
 def reports(url: str, token: str, sleeps: list | None = None, **kw) -> ChatwootReports:
     http = HttpClient(url, {"api_access_token": token}, sleep=(sleeps if sleeps is not None else []).append,
                       max_attempts=3, timeout=kw.pop("timeout", (1.0, 20.0)))
-    return ChatwootReports(url, 3, token, http=http)
+    return ChatwootReports(http, 3)
 
 
 def test_summary_and_previous(hub: DemoServer) -> None:

@@ -15,6 +15,8 @@ import time
 from deskapp.connectors.chatwoot_reports import ChatwootReports
 from deskapp.demo.live import live_tick
 from deskapp.demo.server import DemoServer
+from deskapp.services.hub_reports import REPORTS_POLICY
+from deskapp.sync.registry import chatwoot_http
 from tests.perf.results import record
 
 NOW = 1748865600  # the seeded history's end: the same world on every run
@@ -48,7 +50,8 @@ def test_hub_reports_on_a_floor_of_200_agents() -> None:
     floor_s, server = _start(FLOOR)
     with server:
         info = server.info()
-        client = ChatwootReports(info["url"], info["chatwoot_account_id"], info["supervisor_token"], timeout=600)
+        http = chatwoot_http(info["url"], info["supervisor_token"], **(REPORTS_POLICY | {"timeout": (5, 600)}))
+        client = ChatwootReports(http, info["chatwoot_account_id"])
         first = _team_tab_read(client)
         warm = statistics.median(_team_tab_read(client) for _ in range(WARM_RUNS))
         rng = random.Random(5)

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import requests
 
-from deskapp.services.bot_switch import BotSwitch
+from deskapp.services.bot_switch import SWITCH_POLICY, BotSwitch
+from deskapp.sync.registry import chatwoot_http
 
 
 def test_kill_switch_disconnects_the_bot_from_every_inbox_at_once(bot_hub):
-    switch = BotSwitch(bot_hub.url, bot_hub.state.account_id, bot_hub.admin["api_access_token"])
+    switch = BotSwitch(chatwoot_http(bot_hub.url, bot_hub.admin["api_access_token"], **SWITCH_POLICY),
+                       bot_hub.state.account_id)
     was = switch.off()
     assert was == {i: bot_hub.bot.bot_id for i in bot_hub.bot.inbox_ids.values()}
     assert switch.connected() == {}
@@ -23,7 +25,8 @@ def test_kill_switch_disconnects_the_bot_from_every_inbox_at_once(bot_hub):
 
 
 def test_an_agent_cannot_flip_the_kill_switch(bot_hub):
-    agent = BotSwitch(bot_hub.url, bot_hub.state.account_id, bot_hub.state.chatwoot_token)
+    agent = BotSwitch(chatwoot_http(bot_hub.url, bot_hub.state.chatwoot_token, **SWITCH_POLICY),
+                      bot_hub.state.account_id)
     inbox_id = bot_hub.bot.inbox_ids["web_chat"]
     refused = requests.post(f"{bot_hub.acc}/inboxes/{inbox_id}/set_agent_bot", json={"agent_bot": None}, timeout=10,
                             headers={"api_access_token": bot_hub.state.chatwoot_token})

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 
 from deskapp.connectors.chatwoot_reports import ChatwootReports
-from deskapp.connectors.http import HttpClient
 from deskapp.services import accounts
 from deskapp.services.hub_reports import (
     FAILED,
@@ -18,6 +17,7 @@ from deskapp.services.hub_reports import (
     LocalFigures,
 )
 from deskapp.services.reports import ReportService
+from deskapp.sync import registry
 from tests.demo.reports_state import EXPECTED_SUMMARY, T0, hand_built_hub
 
 NOW = T0 + 5000
@@ -32,10 +32,9 @@ def ws(data_dir, db, profile):
     return Workspace(paths=resolve_paths(data_dir).ensure(), db=db, secrets=secret_store(profile), profile=profile)
 
 
-def _connect(account, token):  # the real connector; backoffs recorded, not slept
-    http = HttpClient(account.base_url, {"api_access_token": token}, sleep=lambda _s: None, max_attempts=2,
-                      timeout=(1.0, 20.0))
-    return ChatwootReports(account.base_url, account.settings["account_id"], token, http=http)
+def _connect(account, secrets):  # the real connector; backoffs recorded, not slept
+    hub = registry.hub_client(account, secrets, sleep=lambda _s: None, max_attempts=2, timeout=(1.0, 20.0))
+    return ChatwootReports(hub.http, hub.account_id)
 
 
 def _service(ws) -> HubReportService:

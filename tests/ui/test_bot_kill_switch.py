@@ -11,6 +11,7 @@ from deskapp.demo.server import DemoServer
 from deskapp.domain import AccountKind
 from deskapp.services import accounts
 from deskapp.services.bot_switch import BotSwitch, KillSwitch
+from deskapp.sync.registry import chatwoot_http
 from deskapp.ui.bot_kill_switch import BotKillSwitch
 from deskapp.ui.tasks import TaskRunner
 from tests.demo.conftest import PINNED_NOW
@@ -57,7 +58,7 @@ def test_off_disconnects_every_inbox_and_on_puts_them_back(qtbot, ws, hub):
                          {"account_id": info["chatwoot_account_id"]})
     window = _window(qtbot)
     switch = BotKillSwitch(window, KillSwitch(ws))
-    probe = BotSwitch(info["url"], info["chatwoot_account_id"], info["supervisor_token"])
+    probe = BotSwitch(chatwoot_http(info["url"], info["supervisor_token"]), info["chatwoot_account_id"])
     assert not switch.on_action.isEnabled()
     switch.off_action.trigger()
     qtbot.waitUntil(lambda: switch.on_action.isEnabled(), timeout=10_000)
