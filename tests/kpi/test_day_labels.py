@@ -15,9 +15,9 @@ from deskapp.kpi.period import Period
 from deskapp.kpi.rollup import rebuild
 from deskapp.kpi.scope import Filters
 from deskapp.store import accounts, migrate
-from deskapp.store.engine import Database
 from deskapp.store.ingest import apply_batch
 from tests.kpi.builder import CacheBuilder, local
+from tests.store.revisions import cache_at
 
 PARIS = "Europe/Paris"
 TARGETS = sla_targets(None)
@@ -84,19 +84,9 @@ def test_counts_follow_every_change_to_labels_and_conversations(db):
     assert _agree(db, Period(date(2026, 3, 1), date(2026, 3, 2), ZoneInfo(PARIS))) == {"refund": 2}
 
 
-def _at_0013(data_dir):
-    """A cache file at revision 0013, the last without the label triggers."""
-    database = Database(data_dir / "cache.sqlite3")
-    cfg = migrate._config()
-    with database.write() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0013")
-    return database
-
-
 @pytest.mark.parametrize("earlier", ["rollups without labels", "labels kept at run time", "no rollups"])
 def test_the_upgrade_counts_the_labels_once_and_its_triggers_keep_them(data_dir, earlier):
-    database = _at_0013(data_dir)
+    database = cache_at(data_dir / "cache.sqlite3", "0013")  # the last revision without the label triggers
     try:
         with database.write() as conn:
             first, before, april, may = _labelled(conn)
@@ -127,7 +117,7 @@ def test_the_upgrade_counts_the_labels_once_and_its_triggers_keep_them(data_dir,
 
 
 def test_the_downgrade_takes_the_label_rows_their_triggers_and_the_index_away(data_dir):
-    database = _at_0013(data_dir)
+    database = cache_at(data_dir / "cache.sqlite3", "0013")  # the last revision without the label triggers
     try:
         migrate.upgrade(database)
         with database.write() as conn:

@@ -4,17 +4,15 @@ deletions, and an older cache upgraded by migration 0003 (backfill)."""
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from alembic import command
-
 from deskapp.domain import Agent, Channel, Conversation, Direction, Message, Status
 from deskapp.kpi.compute import compute_dashboard
 from deskapp.kpi.period import Period
 from deskapp.kpi.rollup import COPIED_COLUMNS, TRIGGERS, rebuild, refresh_conversations
 from deskapp.kpi.rollup_hook import update_rollups
 from deskapp.store import accounts, migrate
-from deskapp.store.engine import Database
 from deskapp.store.ingest import apply_batch
 from tests.kpi.builder import CacheBuilder, local
+from tests.store.revisions import cache_at
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 PERIOD = Period(date(2026, 5, 1), date(2026, 6, 1), ZoneInfo("UTC"))
@@ -112,11 +110,7 @@ def test_offline_writes_to_conversation_reach_the_rollup_without_the_hook(db):
 
 
 def test_migration_0003_backfills_an_existing_cache(data_dir):
-    database = Database(data_dir / "cache.sqlite3")
-    cfg = migrate._config()
-    with database.write() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0002")
+    database = cache_at(data_dir / "cache.sqlite3", "0002")
     with database.write() as conn:
         b = CacheBuilder(conn)
         b.agent("Ada")

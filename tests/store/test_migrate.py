@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from deskapp.store import migrate
 from deskapp.store.engine import Database
 from deskapp.store.schema import all_metadata
+from tests.store.revisions import cache_at, upgrade_to
 
 
 def _not_fts(name, type_, *_args) -> bool:
@@ -122,13 +123,7 @@ def test_fts_follows_message_writes(db):
 def test_0006_clears_1970_first_responses_and_reads_chatwoot_accounts_again(data_dir):
     """Caches from before 0006 hold Chatwoot's "no reply yet" (0) as a 1970 reply and resolution times
     taken from updated_at: those go, and Chatwoot accounts are read again to fill who wrote what."""
-    from alembic import command
-
-    database = Database(data_dir / "cache.sqlite3")
-    cfg = migrate._config()
-    with database.write() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0004")
+    database = cache_at(data_dir / "cache.sqlite3", "0004")
     with database.write() as conn:
         conn.exec_driver_sql("INSERT INTO account(id, kind, name, created_at) VALUES (1, 'chatwoot', 'hub', 0),"
                              " (2, 'imap_smtp', 'mail', 0)")
@@ -139,9 +134,7 @@ def test_0006_clears_1970_first_responses_and_reads_chatwoot_accounts_again(data
                 " 0, 1760009999)", (cid, account, str(cid)))
         conn.exec_driver_sql("INSERT INTO sync_cursor(account_id, stream, value, updated_at) VALUES"
                              " (1, 'conversations', '{}', 0), (1, 'messages/1', '9', 0), (2, 'INBOX', '{}', 0)")
-    with database.write() as conn:  # up to 0006 only: 0008 reads mail folders again too
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0006")
+    upgrade_to(database, "0006")  # up to 0006 only: 0008 reads mail folders again too
     with database.read() as conn:
         rows = conn.exec_driver_sql("SELECT id, first_response_at, resolved_at FROM conversation ORDER BY id").all()
         assert rows == [(1, None, None), (2, None, 1760009999)]
@@ -152,13 +145,7 @@ def test_0006_clears_1970_first_responses_and_reads_chatwoot_accounts_again(data
 def test_0007_fills_the_first_response_deadlines_of_an_existing_cache(data_dir):
     """Nothing wrote sla_due_at before 0007: the upgrade computes it (with the agent's targets) and copies it
     into the KPI rollup, whose triggers keep it current from then on."""
-    from alembic import command
-
-    database = Database(data_dir / "cache.sqlite3")
-    cfg = migrate._config()
-    with database.write() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0006")
+    database = cache_at(data_dir / "cache.sqlite3", "0006")
     t0 = 1_772_355_600  # 2026-03-01 09:00 UTC
     with database.write() as conn:
         conn.exec_driver_sql("INSERT INTO account(id, kind, name, created_at) VALUES (1, 'chatwoot', 'hub', 0)")
@@ -190,13 +177,7 @@ def test_0007_fills_the_first_response_deadlines_of_an_existing_cache(data_dir):
 def test_0008_keys_mail_by_place_and_reads_mail_folders_again(data_dir):
     """Caches from before 0008 keyed mail_header by message id, so messages sharing a Message-ID were lost:
     the rows held stay, and mail folders (only those) are read again to bring the lost messages back."""
-    from alembic import command
-
-    database = Database(data_dir / "cache.sqlite3")
-    cfg = migrate._config()
-    with database.write() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0007")
+    database = cache_at(data_dir / "cache.sqlite3", "0007")
     with database.write() as conn:
         conn.exec_driver_sql("INSERT INTO account(id, kind, name, created_at) VALUES (1, 'chatwoot', 'hub', 0),"
                              " (2, 'imap_smtp', 'mail', 0)")
@@ -220,13 +201,7 @@ def test_0008_keys_mail_by_place_and_reads_mail_folders_again(data_dir):
 def test_0011_keeps_orders_and_pulls_the_shops_orders_again_for_their_facts(data_dir):
     """Caches from before 0011 dropped what was refunded, the product tags and the delivery dates: the orders
     held stay (with the defaults) and the shops' order streams start again to bring the facts in."""
-    from alembic import command
-
-    database = Database(data_dir / "cache.sqlite3")
-    cfg = migrate._config()
-    with database.write() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0010")
+    database = cache_at(data_dir / "cache.sqlite3", "0010")
     with database.write() as conn:
         conn.exec_driver_sql("INSERT INTO account(id, kind, name, created_at) VALUES (1, 'chatwoot', 'hub', 0),"
                              " (2, 'shopify', 'shop', 0)")
