@@ -240,18 +240,18 @@ def pick_order(inc: Incoming, by_number: dict[str, list[Order]], by_email: list[
 
 
 def decide(inc: Incoming, triage: TriageResult, *, min_confidence: float, answered_before: bool,
-           language_confidence: float, by_number: dict[str, list[Order]] | None = None,
+           language: bw.LanguageGuess, by_number: dict[str, list[Order]] | None = None,
            by_email: list[Order] | None = None, lookup_error: str | None = None) -> Decision:
-    """The decision for a message loop_guard let through, with the orders looked up for it and how sure the
-    language detector is (0..1) of the message's language, triage.language."""
-    lang = bw.wording_language(triage.language, language_confidence)
-    decision = _decide(inc, triage, min_confidence, answered_before, lang, language_confidence, by_number or {},
+    """The decision for a message loop_guard let through, with the orders looked up for it and the language
+    detector's guess at the message's language (which words the answer or handoff; triage.language labels)."""
+    lang = bw.wording_language(language)
+    decision = _decide(inc, triage, min_confidence, answered_before, lang, language, by_number or {},
                        by_email or [], lookup_error)
     return replace(decision, labels=labels_for(triage), language=lang or bw.FALLBACK)
 
 
 def _decide(inc: Incoming, triage: TriageResult, min_confidence: float, answered_before: bool, lang: str | None,
-            language_confidence: float, by_number: dict[str, list[Order]], by_email: list[Order],
+            guess: bw.LanguageGuess, by_number: dict[str, list[Order]], by_email: list[Order],
             lookup_error: str | None) -> Decision:
     text = inc.content.strip()
     if not text:
@@ -266,9 +266,11 @@ def _decide(inc: Incoming, triage: TriageResult, min_confidence: float, answered
         return Decision(HANDOFF, f"order status only {triage.intent_score:.2f} sure (< {min_confidence:.2f})")
     if _DELIVERY_PROBLEM.search(text):
         return Decision(HANDOFF, "the customer reports a delivery problem")
+    if guess.code is not None and guess.code not in bw.PHRASES:
+        return Decision(HANDOFF, f"no wording in language {guess.code}")
     if lang is None:
-        return Decision(HANDOFF, f"language {triage.language or 'unknown'} not sure ({language_confidence:.2f} < "
-                                 f"{bw.MIN_LANGUAGE_CONFIDENCE:.2f})")
+        return Decision(HANDOFF, f"language {guess.code or 'unknown'} not sure ({guess.share:.2f}, runner-up "
+                                 f"{guess.runner_up:.2f})")
     if lang not in bw.ANSWER_LANGUAGES:
         return Decision(HANDOFF, f"answers in language {lang} are off")
     if lookup_error is not None:

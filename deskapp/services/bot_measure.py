@@ -84,7 +84,8 @@ class Figures:
 
 
 def _reason_kind(reason: str) -> str:
-    for cue, kind in (("language", "language not sure"), ("are off", "answers off in the language"),
+    for cue, kind in (("no wording", "no wording in the language"), ("are off", "answers off in the language"),
+                      ("language", "language not sure"),
                       ("not an order-status", "other intent"),
                       ("sure", "not sure of the intent"), ("not this contact", "order of someone else"),
                       ("no email or phone", "buyer not verifiable"),
@@ -98,7 +99,7 @@ def _reason_kind(reason: str) -> str:
 
 # Handoffs no answer could have avoided (besides a reported delivery problem).
 RIGHT_HANDOFFS = ("order cancelled", "order not found", "order of someone else", "no tracking", "buyer not verifiable",
-                  "language not sure", "answers off in the language")
+                  "language not sure", "answers off in the language", "no wording in the language")
 
 
 def measure_order_questions(demo_bot: DemoBot, limit: int | None = None, *, probes: bool = True) -> Figures:

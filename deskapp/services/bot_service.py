@@ -171,18 +171,19 @@ class Bot:
                 status = getattr(exc, "status_code", None)
                 error = type(exc).__name__ + (f" {status}" if status else "")
         decision = bd.decide(inc, triage, min_confidence=self.config.min_confidence, answered_before=answered,
-                             language_confidence=self._language_confidence(inc.content, triage.language),
+                             language=self._language(inc.content, triage.language),
                              by_number=by_number, by_email=by_email, lookup_error=error)
         if decision.action != bd.ANSWER and not answered:
             self.state.release_answer(inc.conversation_id)
         return decision
 
-    def _language_confidence(self, text: str, detected: str | None) -> float:
-        """How sure the detector is of the language triage found (0 when it would now say another one)."""
+    @staticmethod
+    def _language(text: str, detected: str | None) -> bw.LanguageGuess:
+        """The detector's confidence in the language triage found (none when it would now say another one)."""
         if detected is None:
-            return 0.0
-        code, confidence = language.confidence(text)
-        return confidence if code == detected else 0.0
+            return bw.LanguageGuess(None)
+        code, share, runner_up = language.confidence(text)
+        return bw.LanguageGuess(detected, share, runner_up) if code == detected else bw.LanguageGuess(detected)
 
     def _orders(self, query: str) -> list[Order]:
         data = self.shop.graphql(sm.ORDERS_QUERY, {"first": 5, "after": None, "query": query, "lines": 5})
