@@ -1,8 +1,9 @@
 """What the agent bot does with one webhook, for services.bot_service: parse Chatwoot's message_created payload,
 ignore what must never be answered (its own and other bots' messages, agents, notes, mailbox auto-replies,
-conversations a person has), and answer an order-status question only when it is sure; otherwise hand off.
+conversations a person has), and answer an order-status question only when it is sure, in the customer's
+language (services.bot_wording); otherwise hand off.
 
-Pure functions over plain data (no I/O, no Qt): the triage result and the orders found are given.
+Pure functions over plain data (no I/O, no Qt): the triage result, the language guess and the orders are given.
 """
 
 from __future__ import annotations

@@ -217,7 +217,8 @@ class Bot:
                                                     "content_attributes": marker})
             self._call("POST", conv + "/toggle_status", {"status": "open"})  # the bot's handoff
             decision = replace(decision, reason=decision.reason + ("; outside working hours" if away else ""))
-        self._log(inc, decision.action, decision.reason, labels=decision.labels, order=decision.order)
+        self._log(inc, decision.action, decision.reason, labels=decision.labels, order=decision.order,
+                  language=decision.language)
 
     def _away_text(self, inbox_id: int, lang: str) -> str | None:
         """The inbox's out-of-office wording when it is outside its working hours, else None: the shop's own
