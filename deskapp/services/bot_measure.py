@@ -10,7 +10,8 @@ An answer is correct when it names the customer's order, carries its real tracki
 not shipped yet, says so) and is written in the customer's language. A handoff is right when no correct answer
 was possible: the customer reports a delivered parcel missing, the order has no tracking to give, the bot's
 answers in that language are off or the detector is not sure of the language, or the order cannot be told;
-any other handoff is a missed answer.
+any other handoff is a missed answer. The seeded openings on other topics (refunds, damaged items,
+cancellations...) are asked again too, as "other_questions": any answer to one of them is a wrong answer.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
 
@@ -65,6 +67,7 @@ class Figures:
     per_language: dict[str, Counter[str]] = field(default_factory=dict)
     wrong: list[str] = field(default_factory=list)
     probes: Figures | None = None  # the same questions asked again in the bot's other languages
+    others: Figures | None = None  # questions on other topics: every answer to one is wrong
 
     def count(self, lang: str, outcome: str) -> None:
         self.asked += 1
@@ -78,8 +81,9 @@ class Figures:
             "handoff_reasons": dict(self.handoff_reasons.most_common()),
             "per_language": {lang: {k: counts[k] for k in ("asked", *OUTCOMES)}
                              for lang, counts in sorted(self.per_language.items())}}
-        if self.probes is not None:
-            out["probes"] = self.probes.as_json()
+        for name, part in (("probes", self.probes), ("other_questions", self.others)):
+            if part is not None:
+                out[name] = part.as_json()
         return out
 
 
@@ -91,7 +95,8 @@ def _reason_kind(reason: str) -> str:
                       ("no email or phone", "buyer not verifiable"),
                       ("orders match", "order not found"), ("cancelled", "order cancelled"),
                       ("shop unavailable", "shop unavailable"), ("person", "asks for a person"),
-                      ("without tracking", "no tracking"), ("delivery problem", "delivery problem reported")):
+                      ("without tracking", "no tracking"), ("delivery problem", "delivery problem reported"),
+                      ("more than the order", "asks for more than the status")):
         if cue in reason:
             return kind
     return reason
@@ -102,27 +107,39 @@ RIGHT_HANDOFFS = ("order cancelled", "order not found", "order of someone else",
                   "language not sure", "answers off in the language", "no wording in the language")
 
 
-def measure_order_questions(demo_bot: DemoBot, limit: int | None = None, *, probes: bool = True) -> Figures:
+def measure_order_questions(demo_bot: DemoBot, limit: int | None = None, *, probes: bool = True,
+                            others: bool = True) -> Figures:
+    """The seeded order-status questions (the first ``limit``), their probes, and as many of the seeded openings
+    on other topics (refunds, damaged items, cancellations...), which the bot must never answer."""
     state = demo_bot.demo.state
     convs = [c for c in state.conversations if c.topic == "where_is_my_order" and c.n_seeded and c.order_idx >= 0]
-    figures = Figures(probes=Figures() if probes else None)
+    figures = Figures(probes=Figures() if probes else None, others=Figures() if others else None)
     langs = sorted(PROBES)
     for n, conv in enumerate(convs[:limit]):
         opening = next(m for m in state.messages(conv) if m["message_type"] == INCOMING)
         order = state.orders[conv.order_idx]
         problem = any(cue in opening["content"].lower() for cue in PROBLEM_CUES)
-        _ask(demo_bot, figures, conv.id, conv.contact_id, conv.lang, opening["content"], order, problem)
+        _count(figures, f"{conv.id} ({conv.lang})", conv.lang, opening["content"], order, problem,
+               _ask(demo_bot, conv.contact_id, opening["content"]))
         if figures.probes is not None:
             lang = langs[n % len(langs)]
             variants = PROBES[lang]
             text = variants[(n // len(langs)) % len(variants)].format(order=order.name)
-            _ask(demo_bot, figures.probes, conv.id, conv.contact_id, lang, text, order, False)
+            _count(figures.probes, f"{conv.id} ({lang})", lang, text, order, False,
+                   _ask(demo_bot, conv.contact_id, text))
+    if figures.others is not None:
+        for conv in [c for c in state.conversations if c.topic != "where_is_my_order" and c.n_seeded][:limit]:
+            opening = next(m for m in state.messages(conv) if m["message_type"] == INCOMING)
+            said = _ask(demo_bot, conv.contact_id, opening["content"])
+            answered = said is not None and said["content_attributes"].get("deskapp_bot", {}).get("action") == "answer"
+            figures.others.count(conv.lang, "answered_wrongly" if answered else "handed_over_rightly")
+            if answered:
+                figures.others.wrong.append(f"{conv.id} ({conv.lang}, {conv.topic}): answered {opening['content']!r}")
     return figures
 
 
-def _ask(demo_bot: DemoBot, figures: Figures, conv_id: int, contact_id: int, lang: str, text: str, order: Order,
-         problem: bool) -> None:
-    """The contact asks ``text`` (in ``lang``) in a new web chat; the bot's answer or handoff is counted."""
+def _ask(demo_bot: DemoBot, contact_id: int, text: str) -> dict[str, Any] | None:
+    """The contact asks ``text`` in a new web chat: the bot's last message there, if any."""
     demo, state = demo_bot.demo, demo_bot.demo.state
     started = requests.post(f"{demo.url}/demo/inboxes/{demo_bot.inbox_ids['web_chat']}/conversations",
                             json={"contact_id": contact_id, "content": text}, timeout=30)
@@ -131,23 +148,29 @@ def _ask(demo_bot: DemoBot, figures: Figures, conv_id: int, contact_id: int, lan
     asked = state.conversation(started.json()["conversation_id"])
     assert asked is not None  # the hub has just made it
     said = [m for m in state.messages(asked) if m["sender_type"] == "agent_bot"]
-    if not said:
+    return said[-1] if said else None
+
+
+def _count(figures: Figures, which: str, lang: str, text: str, order: Order, problem: bool,
+           said: dict[str, Any] | None) -> None:
+    """The bot's answer or handoff to an order-status question (in ``lang``), checked against the shop."""
+    if said is None:
         figures.count(lang, "handed_over_needlessly")
-        figures.wrong.append(f"{conv_id} ({lang}): no bot message")
+        figures.wrong.append(f"{which}: no bot message")
         return
-    mark = said[-1]["content_attributes"].get("deskapp_bot", {})
-    content = said[-1]["content"] or ""
+    mark = said["content_attributes"].get("deskapp_bot", {})
+    content = said["content"] or ""
     if mark.get("action") == "answer":
         truth = order.tracking_url if order.fulfilled_at is not None else NOT_SHIPPED[lang]
         in_language = language.detect(_URL.sub("", content)) == lang
         ok = order.name in content and truth is not None and truth in content and in_language and not problem
         figures.count(lang, "answered_correctly" if ok else "answered_wrongly")
         if not ok:
-            figures.wrong.append(f"{conv_id} ({lang}): answered {content[:80]!r} for {order.name}")
+            figures.wrong.append(f"{which}: answered {content[:80]!r} for {order.name}")
         return
     kind = _reason_kind(str(mark.get("reason", "")))
     figures.handoff_reasons[kind] += 1
     rightly = problem or kind in RIGHT_HANDOFFS
     figures.count(lang, "handed_over_rightly" if rightly else "handed_over_needlessly")
     if not rightly:
-        figures.wrong.append(f"{conv_id} ({lang}): handed over ({mark.get('reason')}) {text[:60]!r}")
+        figures.wrong.append(f"{which}: handed over ({mark.get('reason')}) {text[:60]!r}")
