@@ -55,7 +55,8 @@ _DELIVERY_PROBLEM = re.compile(
 _OTHER_REQUEST = re.compile(
     r"\b(?:damaged|broken|torn|defective|faulty|too (?:small|big|large|tight)|wrong size|exchange|refund|cancel|"
     r"change (?:the |my )?(?:shipping |delivery )?address)|"
-    r"beschädigt|kaputt|defekt|zerbrochen|\bzu (?:klein|groß|gross|eng)\b|umtausch|erstatt|stornier|adresse ändern|"
+    r"beschädigt|kaputt|defekt|zerbrochen|mein geld|\bzu (?:klein|groß|gross|eng)\b|umtausch|erstatt|stornier|"
+    r"adresse ändern|"
     r"endommag|cass[ée]|abîm[ée]|défectueu|trop (?:petit|grand|serr)|échang|rembours|\bannul|changer l'adresse|"
     r"\brot[oa]s?\b|dañad|defectuos|demasiado (?:pequeñ|grande)|cambiar|reembols|\bdevol|cambiar la dirección|"
     r"\brott[oa]\b|danneggiat|difettos|troppo (?:piccol|grand|strett)|\bcambi|rimbors|\breso\b|indirizzo|"

@@ -50,6 +50,27 @@ PROBES = {
     "pt": ("Olá, podem dizer-me onde está a minha encomenda {order}? Obrigado",
            "Bom dia, quando chega o meu pedido {order}?"),
 }
+# Requests that name an order but are not about where it is, in each language (the demo seeds other topics in
+# English, German, Spanish and French only): the bot must hand every one of them over.
+OTHER_PROBES = {
+    "en": ("The jacket from order {order} is too big, can I swap it for a smaller one?",
+           "Please cancel {order}, I don't need it anymore."),
+    "de": ("Die Tasse aus Bestellung {order} kam kaputt an. Was nun?",
+           "Wann bekomme ich mein Geld für die Bestellung {order} zurück?"),
+    "fr": ("Le vase de la commande {order} est arrivé cassé, que faire ?",
+           "Je voudrais être remboursée pour la commande {order}, merci."),
+    "es": ("Quiero cancelar el pedido {order}, por favor.",
+           "Las zapatillas del pedido {order} me quedan pequeñas, ¿puedo cambiarlas?"),
+    "it": ("Il vaso dell'ordine {order} è arrivato rotto, come posso fare?",
+           "Vorrei annullare l'ordine {order}, grazie.",
+           "Quando riceverò il rimborso per l'ordine {order}?"),
+    "nl": ("De mok uit bestelling {order} is kapot aangekomen, wat nu?",
+           "Ik wil bestelling {order} annuleren alstublieft.",
+           "De schoenen uit bestelling {order} zijn te klein, kan ik ze ruilen?"),
+    "pt": ("A caneca da encomenda {order} chegou partida, o que faço?",
+           "Quero cancelar o pedido {order}, por favor.",
+           "Quando recebo o reembolso da encomenda {order}?"),
+}
 _URL = re.compile(r"https?://\S+")
 
 
@@ -135,6 +156,14 @@ def measure_order_questions(demo_bot: DemoBot, limit: int | None = None, *, prob
             figures.others.count(conv.lang, "answered_wrongly" if answered else "handed_over_rightly")
             if answered:
                 figures.others.wrong.append(f"{conv.id} ({conv.lang}, {conv.topic}): answered {opening['content']!r}")
+        for n, (lang, text) in enumerate((lang, t) for lang, ts in sorted(OTHER_PROBES.items()) for t in ts):
+            conv = convs[n % len(convs)]  # a buyer asks about their own order
+            text = text.format(order=state.orders[conv.order_idx].name)
+            said = _ask(demo_bot, conv.contact_id, text)
+            answered = said is not None and said["content_attributes"].get("deskapp_bot", {}).get("action") == "answer"
+            figures.others.count(lang, "answered_wrongly" if answered else "handed_over_rightly")
+            if answered:
+                figures.others.wrong.append(f"probe ({lang}): answered {text!r}")
     return figures
 
 

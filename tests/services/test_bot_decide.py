@@ -213,3 +213,18 @@ def test_each_language_writes_dates_as_its_shops_do():
     assert [bw.when("fr", d) for d in may] == ["le 1er mai", "le 8 mai", "le 20 mai"]
     assert [bw.when("it", d) for d in may] == ["il 1º maggio", "l'8 maggio", "il 20 maggio"]
     assert bw.when("nl", None) == "onlangs" and bw.when(None, None) == "recently"
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("The jacket from order #1234 is too big, can I swap it?", "en"),
+    ("Die Tasse aus Bestellung #1234 kam kaputt an. Was nun?", "de"),
+    ("Le vase de la commande #1234 est arrivé cassé, que faire ?", "fr"),
+    ("El Trail Running Shoes de mi pedido #1234 llegó roto. ¿Qué puedo hacer?", "es"),
+    ("Vorrei annullare l'ordine #1234, grazie.", "it"),
+    ("De schoenen uit bestelling #1234 zijn te klein, kan ik ze ruilen?", "nl"),
+    ("Quando recebo o reembolso da encomenda #1234?", "pt"),
+])
+def test_a_message_asking_for_more_than_the_status_goes_to_a_person_whatever_the_intent_model_says(text, lang):
+    decision = _decide(text, _triage(score=0.96, language=lang), by_number={"1234": [_order()]})
+    assert decision.action == bd.HANDOFF and decision.reason == "the message asks for more than the order's status"
+    assert decision.language == lang

@@ -4,7 +4,7 @@ the rest to a person for a reason that holds."""
 
 from __future__ import annotations
 
-from deskapp.services.bot_measure import PROBES, measure_order_questions
+from deskapp.services.bot_measure import OTHER_PROBES, PROBES, measure_order_questions
 
 
 def test_order_status_questions_are_answered_correctly_or_rightly_handed_over(bot_hub):
@@ -20,4 +20,9 @@ def test_order_status_questions_are_answered_correctly_or_rightly_handed_over(bo
     assert probes is not None and probes.asked == 80 and set(probes.per_language) == set(PROBES)
     assert probes.answered_wrongly == 0 and probes.handed_over_needlessly == 0, probes.wrong
     assert all(counts["answered_correctly"] >= 5 for counts in probes.per_language.values()), probes.per_language
-    assert figures.as_json()["per_language"]["de"]["asked"] == 5 and "probes" in figures.as_json()
+    others = figures.others  # the first 80 openings on other topics, and requests in every language
+    assert others is not None and others.asked == 80 + sum(map(len, OTHER_PROBES.values()))
+    assert others.answered_wrongly == 0, others.wrong
+    assert set(others.per_language) == set(OTHER_PROBES)
+    shown = figures.as_json()
+    assert shown["per_language"]["de"]["asked"] == 5 and {"probes", "other_questions"} <= set(shown)
