@@ -58,10 +58,10 @@ _OTHER_REQUEST = re.compile(
     r"beschädigt|kaputt|defekt|zerbrochen|mein geld|\bzu (?:klein|groß|gross|eng)\b|umtausch|erstatt|stornier|"
     r"adresse ändern|"
     r"endommag|cass[ée]|abîm[ée]|défectueu|trop (?:petit|grand|serr)|échang|rembours|\bannul|changer l'adresse|"
-    r"\brot[oa]s?\b|dañad|defectuos|demasiado (?:pequeñ|grande)|cambiar|reembols|\bdevol|cambiar la dirección|"
+    r"\brot[oa]s?\b|dañad|defectuos|demasiado (?:pequeñ|grande)|cambiar|reembols|\bdevol|"
     r"\brott[oa]\b|danneggiat|difettos|troppo (?:piccol|grand|strett)|\bcambi|rimbors|\breso\b|indirizzo|"
     r"\bkapot|beschadigd|\bdefect|\bte (?:klein|groot|krap)\b|ruilen|terugbetal|geld terug|adres wijzigen|"
-    r"partid[oa]|danificad|estragad|defeituos|muito (?:pequen|grande|apertad)|\btroc|reembolso|morada|endereço",
+    r"\bpartid[oa]\b|danificad|estragad|defeituos|muito (?:pequen|grande|apertad)|\btroc|reembolso|morada|endereço",
     re.IGNORECASE)
 _AUTO_SUBMITTED = re.compile(r"auto-(?:generated|replied|notified)", re.IGNORECASE)
 
