@@ -16,7 +16,8 @@ FALLBACK = "en"
 MIN_LANGUAGE_SHARE = 0.5
 MIN_LANGUAGE_LEAD = 2.0
 # The languages the bot answers order-status questions in: each has been measured on the demo's questions
-# (tools/bot_order_questions.py) with no wrong answer. In any other language it hands over (in that language).
+# (tools/bot_order_questions.py) with no wrong answer; Italian, Dutch and Portuguese on its probes only, as the
+# demo seeds no conversation in them. In any other language it hands over (worded in that language).
 ANSWER_LANGUAGES = frozenset({"en", "de", "fr", "es", "it", "nl", "pt"})
 
 
