@@ -48,6 +48,20 @@ def _code(language) -> str | None:
     return None if language is None else language.iso_code_639_1.name.lower()
 
 
+def confidence(text: str) -> tuple[str | None, float, float]:
+    """The language of ``text`` with the detector's confidence (0..1, spread over our languages) in it and in the
+    runner-up, by the same model ``detect`` uses for a text of that length; (None, 0.0, 0.0) when it cannot tell."""
+    found = detectors()
+    sample = text[:SAMPLE_CHARS]
+    if found is None or sum(c.isalpha() for c in sample) < MIN_LETTERS:
+        return None, 0.0, 0.0
+    detector = found[0] if len(text) < SHORT_CHARS else found[1]
+    values = detector.compute_language_confidence_values(sample)
+    if not values or values[0].value <= 0.0:
+        return None, 0.0, 0.0
+    return _code(values[0].language), float(values[0].value), float(values[1].value) if len(values) > 1 else 0.0
+
+
 def detect(text: str) -> str | None:
     """'de' for 'wo ist meine Bestellung'; None for text too short to tell or when detection is unavailable."""
     return detect_many([text])[0]

@@ -1,8 +1,9 @@
 """What the agent bot does with one webhook, for services.bot_service: parse Chatwoot's message_created payload,
 ignore what must never be answered (its own and other bots' messages, agents, notes, mailbox auto-replies,
-conversations a person has), and answer an order-status question only when it is sure; otherwise hand off.
+conversations a person has), and answer an order-status question only when it is sure, in the customer's
+language (services.bot_wording); otherwise hand off.
 
-Pure functions over plain data (no I/O, no Qt): the triage result and the orders found are given.
+Pure functions over plain data (no I/O, no Qt): the triage result, the language guess and the orders are given.
 """
 
 from __future__ import annotations
@@ -10,11 +11,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
 
 from deskapp.copilot.triage import TriageResult
 from deskapp.domain import Order
+from deskapp.services import bot_wording as bw
 
 IGNORE, ANSWER, HANDOFF = "ignore", "answer", "handoff"
 BOT_MARK = "deskapp_bot"  # the content_attributes key that marks the bot's messages as its own
@@ -24,18 +25,44 @@ INTENT_LABELS = {"order_status": "order-status", "cancel_order": "cancellation",
                  "return_exchange": "exchange", "damaged_or_wrong_item": "damaged", "discount_code": "discount",
                  "product_question": "pre-sales", "invoice": "billing", "payment": "billing",
                  "human_agent": "escalated"}
-_ORDER_NUMBER = re.compile(r"(?:#\s?|\b(?:order|bestellung|commande|pedido|ordine)\s*(?:no\.?|nr\.?|number|"
-                           r"n[°º]\.?)?\s*#?\s?)(\d{3,10})\b", re.IGNORECASE)
+_ORDER_NUMBER = re.compile(r"(?:#\s?|\b(?:order|bestellung|bestelling|commande|pedido|ordine|encomenda)\s*"
+                           r"(?:no\.?|nr\.?|number|n[°º]\.?)?\s*#?\s?)(\d{3,10})\b", re.IGNORECASE)
 _ASKS_FOR_PERSON = re.compile(
     r"\b(?:speak|talk|chat)\s+(?:to|with)\s+(?:a|an|some|the|your)?\s*(?:real\s+|actual\s+|live\s+)?"
     r"(?:person|human|agent|someone|somebody|representative|manager|people)\b|\bhuman\s+(?:being|agent)\b|"
     r"\breal\s+person\b|\bnot\s+a\s+bot\b|\bno\s+bots?\b|\brepresentative\b|"
     r"\bmit\s+einem\s+(?:menschen|mitarbeiter)|\bparler\s+(?:à|a)\s+(?:un|une|quelqu)|"
-    r"\bhablar\s+con\s+(?:una\s+persona|un\s+agente|alguien)", re.IGNORECASE)
-# A parcel the carrier calls delivered but the customer has not got is a claim for a person, not a status question.
-_DELIVERY_PROBLEM = re.compile(r"(?:says|marked|shows|showing|listed)\s+(?:as\s+)?delivered|nothing at (?:my|the) door|"
-                               r"never (?:arrived|came|got it)|(?:didn'?t|did not|haven'?t|have not) (?:receive|get)|"
-                               r"\b(?:lost|stolen|missing)\b", re.IGNORECASE)
+    r"\bhablar\s+con\s+(?:una\s+persona|un\s+agente|alguien)|"
+    r"\bparlare\s+con\s+(?:una\s+persona|un\s+operatore|qualcuno)|\bmet\s+een\s+(?:mens|medewerker|persoon)\b|"
+    r"\been\s+medewerker\s+spreken|\bfalar\s+com\s+(?:uma\s+pessoa|um\s+atendente|algu[ée]m|um\s+humano)",
+    re.IGNORECASE)
+# A parcel the carrier calls delivered but the customer has not got is a claim for a person, not a status question
+# (in each language the bot answers in; "has not arrived yet" is the status question, "never arrived" the claim).
+_DELIVERY_PROBLEM = re.compile(
+    r"(?:says|marked|shows|showing|listed)\s+(?:as\s+)?delivered|nothing at (?:my|the) door|"
+    r"never (?:arrived|came|got it)|(?:didn'?t|did not|haven'?t|have not) (?:receive|get)|"
+    r"\b(?:lost|stolen|missing)\b|"
+    r"als zugestellt|zugestellt,? aber|nie angekommen|nicht erhalten|\b(?:verloren|gestohlen)\b|"
+    r"comme livr[ée]|jamais (?:re[çc]u|arriv[ée])|\b(?:perdue?|vol[ée]e?)\b|"
+    r"como entregad[oa]|nunca (?:lleg[óo]|recib[íi])|\b(?:perdid[oa]|robad[oa])\b|"
+    r"risulta consegnat[oa]|mai (?:arrivat[oa]|ricevut[oa])|\b(?:pers[oa]|rubat[oa])\b|"
+    r"als bezorgd|op bezorgd|nooit (?:aangekomen|ontvangen)|\b(?:kwijt|gestolen|zoekgeraakt)\b|"
+    r"como entregue|nunca (?:chegou|recebi)|\b(?:extraviad[oa]|roubad[oa])\b",
+    re.IGNORECASE)
+# A damaged or ill-fitting item, an exchange, a refund, a cancellation or a new address: the message asks for more
+# than where the order is, whatever the intent model says (it is weakest on these outside English: "El ... de mi
+# pedido #1462 llegó roto" reads 0.96 order status), so a person takes it.
+_OTHER_REQUEST = re.compile(
+    r"\b(?:damaged|broken|torn|defective|faulty|too (?:small|big|large|tight)|wrong size|exchange|refund|cancel|"
+    r"change (?:the |my )?(?:shipping |delivery )?address)|"
+    r"beschädigt|kaputt|defekt|zerbrochen|mein geld|\bzu (?:klein|groß|gross|eng)\b|umtausch|erstatt|stornier|"
+    r"adresse ändern|"
+    r"endommag|cass[ée]|abîm[ée]|défectueu|trop (?:petit|grand|serr)|échang|rembours|\bannul|changer l'adresse|"
+    r"\brot[oa]s?\b|dañad|defectuos|demasiado (?:pequeñ|grande)|cambiar|reembols|\bdevol|"
+    r"\brott[oa]\b|danneggiat|difettos|troppo (?:piccol|grand|strett)|\bcambi|rimbors|\breso\b|indirizzo|"
+    r"\bkapot|beschadigd|\bdefect|\bte (?:klein|groot|krap)\b|ruilen|terugbetal|geld terug|adres wijzigen|"
+    r"\bpartid[oa]\b|danificad|estragad|defeituos|muito (?:pequen|grande|apertad)|\btroc|reembolso|morada|endereço",
+    re.IGNORECASE)
 _AUTO_SUBMITTED = re.compile(r"auto-(?:generated|replied|notified)", re.IGNORECASE)
 
 
@@ -69,6 +96,7 @@ class Decision:
     reply: str | None = None
     labels: tuple[str, ...] = ()
     order: str | None = None  # the order the answer is about
+    language: str = bw.FALLBACK  # the language the bot writes to the customer in (answer or handoff)
 
 
 def _int(value: Any, what: str) -> int:
@@ -178,28 +206,22 @@ def labels_for(triage: TriageResult) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _day(when: datetime | None) -> str:
-    return f"{when:%B} {when.day}" if when else "recently"
-
-
-def order_reply(order: Order) -> tuple[str | None, str]:
-    """(the answer, why) for one order the customer surely asks about; no answer when a person should look."""
+def order_reply(order: Order, language: str = bw.FALLBACK) -> tuple[str | None, str]:
+    """(the answer in ``language``, why) for one order the customer surely asks about; no answer when a person
+    should look."""
+    fields = {"order": order.number, "links": " ".join(order.tracking_urls)}
     if order.cancelled_at is not None:
         return None, f"order {order.number} is cancelled"
     if order.delivered_at is not None:
-        links = " ".join(order.tracking_urls)
-        reply = (f"Your order {order.number} was delivered on {_day(order.delivered_at)}, according to the carrier"
-                 + (f": {links}" if links else ".")
-                 + " If it is not there, just reply and a colleague will look into it.")
-        return reply, f"order {order.number} delivered"
+        key = "delivered" if order.tracking_urls else "delivered_untracked"
+        return bw.say(language, key, when=bw.when(language, order.delivered_at), **fields), \
+            f"order {order.number} delivered"
     if order.fulfillment_status in ("fulfilled", "partially_fulfilled") and order.tracking_urls:
-        links = " ".join(order.tracking_urls)
-        part = "part of " if order.fulfillment_status == "partially_fulfilled" else ""
-        return (f"Good news: {part}your order {order.number} shipped on {_day(order.fulfilled_at)} and is on its way."
-                f" You can follow it here: {links}"), f"order {order.number} in transit with tracking"
+        key = "shipped_part" if order.fulfillment_status == "partially_fulfilled" else "shipped"
+        return bw.say(language, key, when=bw.when(language, order.fulfilled_at), **fields), \
+            f"order {order.number} in transit with tracking"
     if order.fulfillment_status in ("unfulfilled", "pending_fulfillment", "open", "in_progress", "scheduled"):
-        return (f"Your order {order.number} (placed {_day(order.placed_at)}) is being prepared and has not shipped"
-                " yet. You will get the tracking link by email as soon as it leaves our warehouse."), \
+        return bw.say(language, "not_shipped", when=bw.when(language, order.placed_at), **fields), \
             f"order {order.number} not shipped yet"
     return None, f"order {order.number} is {order.fulfillment_status} without tracking"
 
@@ -233,33 +255,47 @@ def pick_order(inc: Incoming, by_number: dict[str, list[Order]], by_email: list[
 
 
 def decide(inc: Incoming, triage: TriageResult, *, min_confidence: float, answered_before: bool,
-           by_number: dict[str, list[Order]] | None = None, by_email: list[Order] | None = None,
-           lookup_error: str | None = None) -> Decision:
-    """The decision for a message loop_guard let through, with the orders looked up for it."""
-    labels = labels_for(triage)
+           language: bw.LanguageGuess, by_number: dict[str, list[Order]] | None = None,
+           by_email: list[Order] | None = None, lookup_error: str | None = None) -> Decision:
+    """The decision for a message loop_guard let through, with the orders looked up for it and the language
+    detector's guess at the message's language (which words the answer or handoff; triage.language labels)."""
+    lang = bw.wording_language(language)
+    decision = _decide(inc, triage, min_confidence, answered_before, lang, language, by_number or {},
+                       by_email or [], lookup_error)
+    return replace(decision, labels=labels_for(triage), language=lang or bw.FALLBACK)
+
+
+def _decide(inc: Incoming, triage: TriageResult, min_confidence: float, answered_before: bool, lang: str | None,
+            guess: bw.LanguageGuess, by_number: dict[str, list[Order]], by_email: list[Order],
+            lookup_error: str | None) -> Decision:
     text = inc.content.strip()
     if not text:
-        return Decision(HANDOFF, "no text to read (an attachment alone)", labels=labels)
+        return Decision(HANDOFF, "no text to read (an attachment alone)")
     if asks_for_person(text, triage):
-        return Decision(HANDOFF, "the customer asks for a person", labels=labels)
+        return Decision(HANDOFF, "the customer asks for a person")
     if answered_before:
-        return Decision(HANDOFF, "the bot answered this conversation once already", labels=labels)
+        return Decision(HANDOFF, "the bot answered this conversation once already")
     if triage.intent not in ORDER_INTENTS:
-        return Decision(HANDOFF, f"intent {triage.intent} ({triage.intent_score:.2f}) is not an order-status question",
-                        labels=labels)
+        return Decision(HANDOFF, f"intent {triage.intent} ({triage.intent_score:.2f}) is not an order-status question")
     if triage.intent_score < min_confidence:
-        return Decision(HANDOFF, f"order status only {triage.intent_score:.2f} sure (< {min_confidence:.2f})",
-                        labels=labels)
+        return Decision(HANDOFF, f"order status only {triage.intent_score:.2f} sure (< {min_confidence:.2f})")
     if _DELIVERY_PROBLEM.search(text):
-        return Decision(HANDOFF, "the customer reports a delivery problem", labels=labels)
-    if triage.language not in (None, "en"):
-        return Decision(HANDOFF, f"no answer wording in language {triage.language}", labels=labels)
+        return Decision(HANDOFF, "the customer reports a delivery problem")
+    if _OTHER_REQUEST.search(text):
+        return Decision(HANDOFF, "the message asks for more than the order's status")
+    if guess.code is not None and guess.code not in bw.PHRASES:
+        return Decision(HANDOFF, f"no wording in language {guess.code}")
+    if lang is None:
+        return Decision(HANDOFF, f"language {guess.code or 'unknown'} not sure ({guess.share:.2f}, runner-up "
+                                 f"{guess.runner_up:.2f})")
+    if lang not in bw.ANSWER_LANGUAGES:
+        return Decision(HANDOFF, f"answers in language {lang} are off")
     if lookup_error is not None:
-        return Decision(HANDOFF, f"shop unavailable: {lookup_error}", labels=labels)
-    order, why = pick_order(inc, by_number or {}, by_email or [])
+        return Decision(HANDOFF, f"shop unavailable: {lookup_error}")
+    order, why = pick_order(inc, by_number, by_email)
     if order is None:
-        return Decision(HANDOFF, why, labels=labels)
-    reply, status_why = order_reply(order)
+        return Decision(HANDOFF, why)
+    reply, status_why = order_reply(order, lang)
     if reply is None:
-        return Decision(HANDOFF, status_why, labels=labels, order=order.number)
-    return Decision(ANSWER, f"{why}; {status_why}", reply=reply, labels=labels, order=order.number)
+        return Decision(HANDOFF, status_why, order=order.number)
+    return Decision(ANSWER, f"{why}; {status_why}", reply=reply, order=order.number)

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -23,17 +23,19 @@ from deskapp.connectors import shopify_mapping as sm
 from deskapp.connectors.base import ConnectorError, PayloadError, TransientError
 from deskapp.connectors.http import HttpClient
 from deskapp.connectors.shopify import ShopifyConnector
+from deskapp.copilot import language
 from deskapp.copilot.triage import Triager, default_triager
 from deskapp.domain import Order
 from deskapp.services import bot_decide as bd
+from deskapp.services import bot_wording as bw
 from deskapp.services.business_hours import within_working_hours
 from deskapp.store.bot_state import BotState
 from deskapp.sync.registry import chatwoot_http
 
 log = logging.getLogger("deskapp.bot")
 MAX_BODY = 1024 * 1024  # a message webhook is a few kB; anything this large is not one
-HANDOFF_TEXT = "I'm passing you to a colleague, who will reply here shortly."
-AWAY_TEXT = "Our team is away right now; a colleague will reply here as soon as we are back."
+HANDOFF_TEXT = bw.say("en", "handoff")  # in English; the customer's language when the bot is sure of it
+AWAY_TEXT = bw.say("en", "away")
 INBOX_TTL_S = 60.0
 HUB_POLICY: dict[str, Any] = {"timeout": (3, 10), "max_attempts": 2, "max_wait": 2.0}  # a customer is waiting
 
@@ -168,10 +170,19 @@ class Bot:
                 status = getattr(exc, "status_code", None)
                 error = type(exc).__name__ + (f" {status}" if status else "")
         decision = bd.decide(inc, triage, min_confidence=self.config.min_confidence, answered_before=answered,
+                             language=self._language(inc.content, triage.language),
                              by_number=by_number, by_email=by_email, lookup_error=error)
         if decision.action != bd.ANSWER and not answered:
             self.state.release_answer(inc.conversation_id)
         return decision
+
+    @staticmethod
+    def _language(text: str, detected: str | None) -> bw.LanguageGuess:
+        """The detector's confidence in the language triage found (none when it would now say another one)."""
+        if detected is None:
+            return bw.LanguageGuess(None)
+        code, share, runner_up = language.confidence(text)
+        return bw.LanguageGuess(detected, share, runner_up) if code == detected else bw.LanguageGuess(detected)
 
     def _orders(self, query: str) -> list[Order]:
         data = self.shop.graphql(sm.ORDERS_QUERY, {"first": 5, "after": None, "query": query, "lines": 5})
@@ -199,20 +210,22 @@ class Bot:
             self._call("POST", conv + "/messages", {"content": decision.reply, "message_type": "outgoing",
                                                     "content_attributes": marker})
         else:
-            away = self._away_text(inc.inbox_id)
-            self._call("POST", conv + "/messages", {"content": away or HANDOFF_TEXT, "message_type": "outgoing",
+            away = self._away_text(inc.inbox_id, decision.language)
+            text = away or bw.say(decision.language, "handoff")
+            self._call("POST", conv + "/messages", {"content": text, "message_type": "outgoing",
                                                     "content_attributes": marker})
             self._call("POST", conv + "/toggle_status", {"status": "open"})  # the bot's handoff
-            decision = bd.Decision(decision.action, decision.reason + ("; outside working hours" if away else ""),
-                                   labels=decision.labels, order=decision.order)
-        self._log(inc, decision.action, decision.reason, labels=decision.labels, order=decision.order)
+            decision = replace(decision, reason=decision.reason + ("; outside working hours" if away else ""))
+        self._log(inc, decision.action, decision.reason, labels=decision.labels, order=decision.order,
+                  language=decision.language)
 
-    def _away_text(self, inbox_id: int) -> str | None:
-        """The inbox's out-of-office wording when it is outside its working hours, else None."""
+    def _away_text(self, inbox_id: int, lang: str) -> str | None:
+        """The inbox's out-of-office wording when it is outside its working hours, else None: the shop's own
+        message as it wrote it, or the bot's in the customer's language when the inbox has none."""
         inbox = self._inbox(inbox_id)
         if inbox is None or within_working_hours(inbox, self.now()):
             return None
-        return str(inbox.get("out_of_office_message") or AWAY_TEXT)
+        return str(inbox.get("out_of_office_message") or bw.say(lang, "away"))
 
     def _inbox(self, inbox_id: int) -> dict[str, Any] | None:
         with self._lock:

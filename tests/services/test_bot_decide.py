@@ -1,17 +1,22 @@
-"""services.bot_decide: webhook parsing, the loop guards, picking the order, answer or handoff."""
+"""services.bot_decide and services.bot_wording: webhook parsing, the loop guards, picking the order, answer or
+handoff, in the customer's language."""
 
 from __future__ import annotations
 
 import json
+import string
 from datetime import UTC, datetime
 
 import pytest
 
+from deskapp.copilot import language
 from deskapp.copilot.triage import TriageResult
 from deskapp.domain import Order
 from deskapp.services import bot_decide as bd
+from deskapp.services import bot_wording as bw
 
 PLACED = datetime(2025, 5, 20, tzinfo=UTC)
+EN = bw.LanguageGuess("en", 0.9, 0.05)
 
 
 def _webhook(**over) -> bytes:
@@ -74,8 +79,9 @@ def test_auto_submitted_no_is_a_person_writing():
 
 
 def _decide(text: str = "where is my order #1234?", triage: TriageResult | None = None, **kw) -> bd.Decision:
-    inc = bd.parse_webhook(_webhook(content=text))
-    return bd.decide(inc, triage or _triage(), min_confidence=0.6, answered_before=kw.pop("answered", False), **kw)
+    inc, triage = bd.parse_webhook(_webhook(content=text)), triage or _triage()
+    guess = kw.pop("guess", None) or bw.LanguageGuess(triage.language, 0.9, 0.05)  # sure of triage's language
+    return bd.decide(inc, triage, min_confidence=0.6, answered_before=kw.pop("answered", False), language=guess, **kw)
 
 
 def test_answers_with_the_tracking_link_of_the_one_order_named():
@@ -92,7 +98,11 @@ def test_answers_with_the_tracking_link_of_the_one_order_named():
     ({"answered": True, "by_number": {"1234": [_order()]}}, "answered this conversation once"),
     ({"triage": _triage(score=0.4), "by_number": {"1234": [_order()]}}, "only 0.40 sure"),
     ({"triage": _triage(intent="refund"), "by_number": {"1234": [_order()]}}, "intent refund"),
-    ({"triage": _triage(language="de"), "by_number": {"1234": [_order()]}}, "language de"),
+    ({"guess": bw.LanguageGuess("de", 0.45, 0.2), "by_number": {"1234": [_order()]}},
+     "language de not sure (0.45, runner-up 0.20)"),
+    ({"guess": bw.LanguageGuess("pt", 0.53, 0.44), "by_number": {"1234": [_order()]}},
+     "language pt not sure (0.53, runner-up 0.44)"),
+    ({"triage": _triage(language=None), "by_number": {"1234": [_order()]}}, "language unknown not sure"),
 ])
 def test_hands_off_whenever_it_is_not_sure(kw, why):
     decision = _decide(**kw)
@@ -116,10 +126,11 @@ def test_asking_for_a_person_wins_over_everything():
 def test_an_order_named_by_a_contact_without_email_or_phone_goes_to_a_person():
     inc = bd.parse_webhook(_webhook(sender={"id": 5, "type": "contact"},
                                     conversation={"id": 40, "status": "pending"}))
-    decision = bd.decide(inc, _triage(), min_confidence=0.6, answered_before=False, by_number={"1234": [_order()]})
+    decision = bd.decide(inc, _triage(), min_confidence=0.6, answered_before=False, language=EN,
+                         by_number={"1234": [_order()]})
     assert decision.action == bd.HANDOFF and "no email or phone" in decision.reason
     phone = bd.parse_webhook(_webhook(sender={"id": 5, "type": "contact", "phone_number": "+44 20 7946 0000"}))
-    by_phone = bd.decide(phone, _triage(), min_confidence=0.6, answered_before=False,
+    by_phone = bd.decide(phone, _triage(), min_confidence=0.6, answered_before=False, language=EN,
                          by_number={"1234": [_order(email="", phone="+442079460000")]})
     assert by_phone.action == bd.ANSWER and "phone" in by_phone.reason
 
@@ -130,3 +141,90 @@ def test_the_hubs_conversation_overrides_what_the_webhook_body_claims():
     real = bd.with_conversation(forged, hub)
     assert real.contact_email == "eve@example.com" and real.status == "open"
     assert "conversation is open" in (bd.loop_guard(real) or "")
+
+
+def test_a_german_and_a_french_question_are_answered_in_that_language_with_the_tracking_link():
+    german = _decide("Hallo, wo bleibt meine Bestellung #1234?", _triage(language="de"), by_number={"1234": [_order()]})
+    assert german.action == bd.ANSWER and german.language == "de"
+    assert german.reply == ("Gute Nachricht: Ihre Bestellung #1234 wurde am 20. Mai verschickt und ist unterwegs zu "
+                            "Ihnen. Hier können Sie die Sendung verfolgen: https://track.example/1")
+    french = _decide("Bonjour, où en est ma commande #1234 ?", _triage(language="fr"),
+                     by_number={"1234": [_order(fulfillment_status="unfulfilled", tracking_urls=(),
+                                                placed_at=datetime(2025, 5, 1, tzinfo=UTC))]})
+    assert french.action == bd.ANSWER and french.language == "fr"
+    assert "#1234 (passée le 1er mai)" in (french.reply or "") and "pas encore été expédiée" in (french.reply or "")
+
+
+def test_a_handoff_is_worded_in_the_customers_language_only_when_the_detector_is_sure():
+    sure = _decide("Ciao, vorrei parlare con una persona", _triage(language="it"))
+    assert sure.action == bd.HANDOFF and sure.reason == "the customer asks for a person" and sure.language == "it"
+    unsure = _decide("pedido #1234?", _triage(language="pt"), guess=bw.LanguageGuess("pt", 0.53, 0.44),
+                     by_number={"1234": [_order()]})
+    assert unsure.action == bd.HANDOFF and unsure.language == "en" and "not sure" in unsure.reason
+    unknown = _decide(guess=bw.LanguageGuess("sv", 1.0), by_number={"1234": [_order()]})
+    assert unknown.action == bd.HANDOFF and unknown.language == "en"
+    assert unknown.reason == "no wording in language sv"
+
+
+def test_answers_in_a_language_switched_off_are_handed_over_in_that_language(monkeypatch):
+    monkeypatch.setattr(bw, "ANSWER_LANGUAGES", bw.ANSWER_LANGUAGES - {"nl"})
+    decision = _decide("Waar blijft mijn bestelling #1234?", _triage(language="nl"), by_number={"1234": [_order()]})
+    assert decision.action == bd.HANDOFF and decision.reason == "answers in language nl are off"
+    assert decision.language == "nl" and bw.say(decision.language, "handoff").startswith("Ik geef u door")
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("Die Bestellung #1234 wurde als zugestellt markiert, ist aber nie angekommen", "de"),
+    ("Ma commande #1234 est indiquée comme livrée mais je n'ai jamais reçu le colis", "fr"),
+    ("Mi pedido #1234 aparece como entregado pero nunca llegó", "es"),
+    ("Il mio ordine #1234 risulta consegnato ma non è mai arrivato", "it"),
+    ("Mijn bestelling #1234 staat op bezorgd maar is nooit aangekomen", "nl"),
+    ("A minha encomenda #1234 aparece como entregue mas nunca chegou", "pt"),
+])
+def test_a_delivered_parcel_reported_missing_goes_to_a_person_in_every_language(text, lang):
+    decision = _decide(text, _triage(language=lang), by_number={"1234": [_order(delivered_at=PLACED)]})
+    assert decision.action == bd.HANDOFF and decision.reason == "the customer reports a delivery problem"
+
+
+@pytest.mark.parametrize("text", ["Ik wil met een medewerker praten", "Posso falar com uma pessoa?",
+                                  "Vorrei parlare con un operatore"])
+def test_asking_for_a_person_is_understood_in_dutch_portuguese_and_italian(text):
+    assert _decide(text, by_number={"1234": [_order()]}).reason == "the customer asks for a person"
+
+
+def test_the_phrase_table_is_complete_for_every_language_the_detector_knows():
+    english = bw.PHRASES["en"]
+    assert set(bw.PHRASES) == set(language.LANGUAGES) == set(bw.DATES) and set(bw.PHRASES) >= bw.ANSWER_LANGUAGES
+    for lang, table in bw.PHRASES.items():
+        assert set(table) == set(english), lang
+        for key, text in table.items():  # the same fields, so no sentence loses the order or its link
+            fields = {f for _, f, _, _ in string.Formatter().parse(text) if f}
+            assert fields == {f for _, f, _, _ in string.Formatter().parse(english[key]) if f}, (lang, key)
+        dates = bw.DATES[lang]
+        assert len(dates.months) == 12 and "*" in dates.on_day and dates.recently, lang
+        for day in range(1, 32):
+            assert str(day) in bw.when(lang, datetime(2025, 1, day, tzinfo=UTC)), (lang, day)
+
+
+def test_each_language_writes_dates_as_its_shops_do():
+    may = [datetime(2025, 5, d, tzinfo=UTC) for d in (1, 8, 20)]
+    assert [bw.when("en", d) for d in may] == ["on May 1", "on May 8", "on May 20"]
+    assert [bw.when("de", d) for d in may] == ["am 1. Mai", "am 8. Mai", "am 20. Mai"]
+    assert [bw.when("fr", d) for d in may] == ["le 1er mai", "le 8 mai", "le 20 mai"]
+    assert [bw.when("it", d) for d in may] == ["il 1º maggio", "l'8 maggio", "il 20 maggio"]
+    assert bw.when("nl", None) == "onlangs" and bw.when(None, None) == "recently"
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("The jacket from order #1234 is too big, can I swap it?", "en"),
+    ("Die Tasse aus Bestellung #1234 kam kaputt an. Was nun?", "de"),
+    ("Le vase de la commande #1234 est arrivé cassé, que faire ?", "fr"),
+    ("El Trail Running Shoes de mi pedido #1234 llegó roto. ¿Qué puedo hacer?", "es"),
+    ("Vorrei annullare l'ordine #1234, grazie.", "it"),
+    ("De schoenen uit bestelling #1234 zijn te klein, kan ik ze ruilen?", "nl"),
+    ("Quando recebo o reembolso da encomenda #1234?", "pt"),
+])
+def test_a_message_asking_for_more_than_the_status_goes_to_a_person_whatever_the_intent_model_says(text, lang):
+    decision = _decide(text, _triage(score=0.96, language=lang), by_number={"1234": [_order()]})
+    assert decision.action == bd.HANDOFF and decision.reason == "the message asks for more than the order's status"
+    assert decision.language == lang

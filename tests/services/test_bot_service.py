@@ -12,6 +12,7 @@ from deskapp.demo.chatwoot_agent_bots import BOT_ERROR_OPENED, webhook_message
 from deskapp.demo.state import INCOMING
 from deskapp.services.bot_decide import BOT_MARK
 from deskapp.services.bot_service import AWAY_TEXT, HANDOFF_TEXT
+from deskapp.services.bot_wording import say
 
 
 def test_where_is_my_order_is_answered_with_the_real_tracking_link_and_labelled(bot_hub):
@@ -146,3 +147,36 @@ def test_a_forged_webhook_cannot_borrow_another_buyers_identity(bot_hub):
     said = bot_hub.bot_messages(conv_id)
     assert not any(order.tracking_url in (m["content"] or "") for m in said)
     assert "not this contact's" in said[-1]["content_attributes"][BOT_MARK]["reason"]
+
+
+def test_a_german_and_a_french_question_are_answered_in_that_language_with_the_real_tracking_link(bot_hub):
+    order = bot_hub.state.orders[1234 - 1001]
+    assert order.tracking_url
+    owner = bot_hub.owner_contact(1234).id
+    for text, lang, words in (("Hallo, wo bleibt meine Bestellung #1234?", "de", "Ihre Bestellung #1234"),
+                              ("Bonjour, où en est ma commande #1234 ?", "fr", "votre commande #1234")):
+        conv_id = bot_hub.customer_starts(text, contact_id=owner)
+        [answer] = bot_hub.bot_messages(conv_id)
+        assert answer["content_attributes"][BOT_MARK]["action"] == "answer", text
+        assert words in answer["content"] and order.tracking_url in answer["content"]
+        assert f"lang-{lang}" in bot_hub.conversation(conv_id).labels
+
+
+def test_a_message_whose_language_the_detector_is_unsure_of_is_handed_over_in_english(bot_hub):
+    conv_id = bot_hub.customer_starts("order #1234 ?", contact_id=bot_hub.owner_contact(1234).id)
+    [note] = bot_hub.bot_messages(conv_id)
+    assert note["content"] == HANDOFF_TEXT and bot_hub.conversation(conv_id).status == "open"
+    assert "not sure" in note["content_attributes"][BOT_MARK]["reason"]
+
+
+def test_a_handoff_and_the_default_away_text_are_in_the_customers_language(bot_hub):
+    conv_id = bot_hub.customer_starts("Ich möchte bitte mit einem Mitarbeiter sprechen",
+                                      contact_id=bot_hub.owner_contact(1100).id)
+    assert bot_hub.bot_messages(conv_id)[-1]["content"] == say("de", "handoff")
+    inbox_id = bot_hub.bot.inbox_ids["whatsapp"]
+    requests.patch(f"{bot_hub.acc}/inboxes/{inbox_id}", headers=bot_hub.admin, timeout=10, json={
+        "working_hours_enabled": True, "working_hours": [{"day_of_week": d, "closed_all_day": True}
+                                                         for d in range(7)]}).raise_for_status()
+    conv_id = bot_hub.customer_starts("Je voudrais parler à un conseiller, s'il vous plaît",
+                                      contact_id=bot_hub.owner_contact(1100).id, inbox="whatsapp")
+    assert bot_hub.bot_messages(conv_id)[-1]["content"] == say("fr", "away")
