@@ -69,6 +69,11 @@ class LinearModel:
         rows.append(tuple(self.bias))
         return list(map(sum, zip(*rows, strict=True)))
 
+    def knows_a_word(self, feats: list[str]) -> bool:
+        """Whether any word of the message carries weight here (not so for gibberish or an unseen language)."""
+        vectors = self._vectors()
+        return any(f.startswith("w:") and f in vectors for f in feats)
+
     def probabilities(self, feats: list[str]) -> dict[str, dict[str, float]]:
         s = self.scores(feats)
         return {head: softmax_labels(s, head) for head in HEADS}
