@@ -120,8 +120,8 @@ class Triager:
         sparse = np.array([r[lo:hi] for r in raw], dtype=np.float32)
         embedded = self.embedder.embed(texts) if self.embedder is not None else None
         if embedded is not None:
-            # Without a known word the word model's scores are its bias and stray letter n-grams: adding them
-            # would make gibberish look surer than the embedding alone finds it.
+            # Without a known word the word model has only its bias and letter n-grams to go on; added to the
+            # embedding's logits they made gibberish look as sure as a real request, so the embedding decides alone.
             sparse[~np.array(known, dtype=bool)] = 0.0
         probs = softmax_rows(self.head.logits(embedded, sparse))
         return [dict(zip(labels, row.tolist(), strict=True)) for row in probs]

@@ -53,8 +53,8 @@ def test_gibberish_is_not_sure_and_keeps_its_guess(message):
 
 
 def test_without_a_known_word_only_the_embedding_speaks():
-    """The word model's scores for words it never saw are its bias and stray letter n-grams: they are left out,
-    so gibberish is no surer than the embedding finds it, and a message with known words blends both."""
+    """Without a known word the word model has only its bias and letter n-grams: they are left out, so gibberish
+    is no surer than the embedding finds it; a message with known words blends both."""
     t = default_triager()
     gibberish, clear = "fnord blorp wibble", "where is my order"
     assert not t.model.knows_a_word(features(gibberish)) and t.model.knows_a_word(features(clear))
