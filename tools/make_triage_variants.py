@@ -81,7 +81,13 @@ def main() -> None:
     rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
     written = [r for r in rows if "group" not in r]
     rng = random.Random(16)
-    extra = [v for r in written for v in variants(r, rng)]
+    # A variant that reads like another row ("Hallo" and "hallo?" both lower to "hallo") would sit in both splits.
+    seen = {r["text"] for r in written}
+    extra = []
+    for v in (v for r in written for v in variants(r, rng)):
+        if v["text"] not in seen:
+            seen.add(v["text"])
+            extra.append(v)
     with DATA.open("w", encoding="utf-8") as f:
         for r in written + extra:
             f.write(json.dumps(r, ensure_ascii=False) + "\n")

@@ -43,7 +43,7 @@ def meaning_vectors(embedder: Embedder, texts: list[str]) -> np.ndarray:
     if _head is None:
         _head = load_shipped_head()
     embedded = embedder.embed(texts)
-    probs = softmax_rows(embedded @ _head.weights + _head.bias)
+    probs = softmax_rows(_head.embedding_logits(embedded))
     probs /= np.linalg.norm(probs, axis=1, keepdims=True)
     return np.hstack([_HALF * embedded, _HALF * probs]).astype(np.float32)
 

@@ -2,7 +2,7 @@
 
 Multinomial logistic regression per head, fitted by plain SGD over sparse features (pure Python, so
 retraining with corrections happens on the agent's machine without any download); then the intent head
-over the embedding, fitted in numpy, and its calibration (temperature, "not sure" threshold) on a
+over the embedding (a small MLP), fitted in numpy, and its calibration (temperature, "not sure" threshold) on a
 validation split the models never trained on.
 """
 
@@ -155,20 +155,57 @@ def sparse_intent_scores(model: LinearModel, texts: list[str]) -> np.ndarray:
     return np.array([model.scores(features(t))[lo:hi] for t in texts], dtype=np.float32).reshape(len(texts), hi - lo)
 
 
-def _fit_softmax(x: np.ndarray, y: np.ndarray, classes: int, *, l2: float = 1e-2, epochs: int = 300,
-                 rate: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
-    """Softmax regression by full-batch gradient descent on standardised inputs, folded back into raw weights."""
+@dataclass(frozen=True)
+class HeadShape:
+    """How the embedding head is fitted: chosen on the validation split (an MLP read the paraphrases of
+    held-back examples ~3 points better than softmax regression; dropping input dimensions keeps it from
+    leaning on a few)."""
+
+    hidden: int = 256
+    epochs: int = 40
+    dropout: float = 0.3
+    l2: float = 1e-3
+    rate: float = 1e-3
+    batch: int = 128
+    seed: int = 7
+
+
+def _fit_mlp(x: np.ndarray, y: np.ndarray, classes: int, shape: HeadShape = HeadShape()
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One ReLU hidden layer, fitted by Adam on mini-batches of standardised inputs with input dropout;
+    the standardisation is folded into the first layer, so the head reads raw embeddings."""
+    rng = np.random.default_rng(shape.seed)
     mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-6
-    z = (x - mu) / sd
-    w = np.zeros((x.shape[1], classes), dtype=np.float32)
-    b = np.zeros(classes, dtype=np.float32)
+    z = ((x - mu) / sd).astype(np.float32)
+    params = [rng.normal(0, math.sqrt(2 / x.shape[1]), (x.shape[1], shape.hidden)).astype(np.float32),
+              np.zeros(shape.hidden, dtype=np.float32),
+              rng.normal(0, math.sqrt(1 / shape.hidden), (shape.hidden, classes)).astype(np.float32),
+              np.zeros(classes, dtype=np.float32)]
+    moments = [np.zeros_like(p) for p in params]
+    squares = [np.zeros_like(p) for p in params]
     target = np.eye(classes, dtype=np.float32)[y]
-    for _ in range(epochs):
-        grad = (softmax_rows(z @ w + b) - target) / len(z)
-        w -= rate * (z.T @ grad + l2 * w)
-        b -= rate * grad.sum(axis=0)
-    raw_w = w / sd[:, None]
-    return raw_w.astype(np.float32), (b - mu @ raw_w).astype(np.float32)
+    step = 0
+    for _ in range(shape.epochs):
+        order = rng.permutation(len(z))
+        for start in range(0, len(z), shape.batch):
+            rows = order[start:start + shape.batch]
+            zb = z[rows] * (rng.random((len(rows), z.shape[1])) >= shape.dropout) / (1 - shape.dropout)
+            w1, b1, w2, b2 = params
+            hidden = np.maximum(zb @ w1 + b1, 0.0)
+            g_out = (softmax_rows(hidden @ w2 + b2) - target[rows]) / len(rows)
+            g_hidden = (g_out @ w2.T) * (hidden > 0)
+            grads = [zb.T @ g_hidden + shape.l2 * w1, g_hidden.sum(axis=0), hidden.T @ g_out + shape.l2 * w2,
+                     g_out.sum(axis=0)]
+            step += 1
+            for p, g, m, v in zip(params, grads, moments, squares, strict=True):
+                m *= 0.9
+                m += 0.1 * g
+                v *= 0.999
+                v += 0.001 * g * g
+                p -= shape.rate * (m / (1 - 0.9 ** step)) / (np.sqrt(v / (1 - 0.999 ** step)) + 1e-8)
+    w1, b1, w2, b2 = params
+    raw_w1 = w1 / sd[:, None]
+    return raw_w1.astype(np.float32), (b1 - mu @ raw_w1).astype(np.float32), w2, b2
 
 
 def _nll(logits: np.ndarray, y: np.ndarray) -> float:
@@ -200,11 +237,12 @@ def fit_intent_head(sparse: LinearModel, fit: list[Example], validation: list[Ex
     fit = [e for e in fit if "intent" in e.labels]
     validation = [e for e in validation if "intent" in e.labels]
     y_fit = np.array([labels.index(e.labels["intent"]) for e in fit])
-    weights, bias = _fit_softmax(embedder.embed([e.text for e in fit]), y_fit, len(labels))
+    hidden_weights, hidden_bias, weights, bias = _fit_mlp(embedder.embed([e.text for e in fit]), y_fit, len(labels))
     y_val = np.array([labels.index(e.labels["intent"]) for e in validation])
     texts = [e.text for e in validation]
     e_val, s_val = embedder.embed(texts), sparse_intent_scores(sparse, texts)
-    head_val = e_val @ weights + bias
+    head = IntentHead(hidden_weights, hidden_bias, weights, bias)
+    head_val = head.embedding_logits(e_val)
 
     def quality(mix: float) -> tuple[float, float]:
         combined = head_val + mix * s_val
@@ -216,7 +254,8 @@ def fit_intent_head(sparse: LinearModel, fit: list[Example], validation: list[Ex
     confidence = softmax_rows(combined / temperature).max(axis=1)
     threshold = _threshold(confidence, combined.argmax(axis=1) == y_val)
     meta = {"fit_examples": len(fit), "validation_examples": len(validation)}
-    return IntentHead(weights, bias, mix, temperature, _temperature(s_val, y_val), threshold, meta)
+    return IntentHead(hidden_weights, hidden_bias, weights, bias, mix, temperature, _temperature(s_val, y_val),
+                      threshold, meta)
 
 
 def train_all(examples: list[Example], embedder: Embedder | None) -> tuple[LinearModel, IntentHead | None]:

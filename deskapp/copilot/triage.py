@@ -106,18 +106,23 @@ class Triager:
             return []
         feats = [features(t) for t in texts]
         raw = [self.model.scores(f) for f in feats]
-        intents = self._intent_probabilities(texts, raw)
+        intents = self._intent_probabilities(texts, raw, [self.model.knows_a_word(f) for f in feats])
         langs = language.detect_many(texts) if self.detect_language else [None] * len(texts)
         return [self._result(t, f, r, p, lang) for t, f, r, p, lang in zip(texts, feats, raw, intents, langs,
                                                                              strict=True)]
 
-    def _intent_probabilities(self, texts: list[str], raw: list[list[float]]) -> list[dict[str, float]]:
+    def _intent_probabilities(self, texts: list[str], raw: list[list[float]], known: list[bool]
+                              ) -> list[dict[str, float]]:
         labels = HEADS["intent"]
         if self.head is None:
             return [softmax_labels(r, "intent") for r in raw]
         lo, hi = OFFSETS["intent"]
         sparse = np.array([r[lo:hi] for r in raw], dtype=np.float32)
         embedded = self.embedder.embed(texts) if self.embedder is not None else None
+        if embedded is not None:
+            # Without a known word the word model has only its bias and letter n-grams to go on; added to the
+            # embedding's logits they made gibberish look as sure as a real request, so the embedding decides alone.
+            sparse[~np.array(known, dtype=bool)] = 0.0
         probs = softmax_rows(self.head.logits(embedded, sparse))
         return [dict(zip(labels, row.tolist(), strict=True)) for row in probs]
 

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from deskapp.copilot.model import (
+    HEAD_FORMAT,
+    HEADS,
     IntentHead,
     LinearModel,
     load_shipped_head,
@@ -34,8 +36,11 @@ def test_intent_head_round_trips_small_and_refuses_a_file_for_other_labels():
     assert len(blob) < 200 * 1024
     again = IntentHead.loads(blob)
     assert (again.mix, again.temperature, again.threshold) == (head.mix, head.temperature, head.threshold)
-    buf = io.BytesIO()
-    np.savez_compressed(buf, weights=head.weights[:, :3], bias=head.bias[:3], scalars=np.ones(4),
-                        meta=np.array(json.dumps({"format": 1, "intents": ["a", "b", "c"]})))
-    with pytest.raises(ValueError, match="labels"):
-        IntentHead.loads(buf.getvalue())
+    assert np.array_equal(again.hidden_weights, head.hidden_weights) and np.array_equal(again.weights, head.weights)
+    for fmt, intents in ((HEAD_FORMAT, ["a", "b", "c"]), (1, list(HEADS["intent"]))):  # other labels; the old layout
+        buf = io.BytesIO()
+        np.savez_compressed(buf, hidden_weights=head.hidden_weights, hidden_bias=head.hidden_bias,
+                            weights=head.weights[:, :3], bias=head.bias[:3], scalars=np.ones(4),
+                            meta=np.array(json.dumps({"format": fmt, "intents": intents})))
+        with pytest.raises(ValueError, match="labels"):
+            IntentHead.loads(buf.getvalue())

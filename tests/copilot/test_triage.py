@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pytest
 
-from deskapp.copilot.features import Embedder
+from deskapp.copilot.features import Embedder, features
 from deskapp.copilot.model import (
     HEADS,
     NOT_SURE,
     load_shipped_head,
     load_shipped_model,
+    softmax_rows,
 )
 from deskapp.copilot.triage import Triager, default_triager
 
@@ -48,6 +50,19 @@ def test_gibberish_is_not_sure_and_keeps_its_guess(message):
     assert result.guess in HEADS["intent"]
     assert result.intent_score < load_shipped_head().threshold
     assert result.as_json()["scores"]["guess"] == result.guess
+
+
+def test_without_a_known_word_only_the_embedding_speaks():
+    """Without a known word the word model has only its bias and letter n-grams: they are left out, so gibberish
+    is no surer than the embedding finds it; a message with known words blends both."""
+    t = default_triager()
+    gibberish, clear = "fnord blorp wibble", "where is my order"
+    assert not t.model.knows_a_word(features(gibberish)) and t.model.knows_a_word(features(clear))
+    for message, blended in ((gibberish, False), (clear, True)):
+        embedded = t.embedder.embed([message])
+        alone = softmax_rows(t.head.embedding_logits(embedded) / t.head.temperature)[0]
+        got = np.array([t.triage(message).scores["intent"][label] for label in HEADS["intent"]])
+        assert np.allclose(got, alone, atol=1e-5) != blended, message
 
 
 def test_without_the_embedding_triage_falls_back_to_the_word_model(tmp_path, caplog):
