@@ -245,10 +245,11 @@ def _ensure_conversations(conn: Connection, account_id: int, messages: list[Mess
     found = id_map(conn, "conversation", account_id, exts)
     missing = [e for e in exts if e not in found]
     if missing:
+        unseen = set(missing)
         first_seen: dict[str, int] = {}
         for m in messages:
-            at = ts(m.sent_at) or 0
-            if m.conversation_external_id in missing:
+            if m.conversation_external_id in unseen:
+                at = ts(m.sent_at) or 0
                 first_seen[m.conversation_external_id] = min(first_seen.get(m.conversation_external_id, at), at)
         many(
         conn,
@@ -318,36 +319,45 @@ def _apply_messages(conn: Connection, account_id: int, messages: list[Message], 
     conv_ids = _ensure_conversations(conn, account_id, messages)
     _adopt_local_messages(conn, account_id, messages)
     rows = []
+    unsent = (DeliveryState.RECEIVED, DeliveryState.QUEUED)
     for m in messages:
         direction = enum_or(Direction, m.direction, Direction.IN)
         delivery = enum_or(DeliveryState, m.delivery, DeliveryState.RECEIVED)
-        if direction != Direction.IN and delivery in (DeliveryState.RECEIVED, DeliveryState.QUEUED):
+        if direction is not Direction.IN and delivery in unsent:
             delivery = DeliveryState.SENT  # it is on the service, so it left us
-        author = enum_or(AuthorKind, m.author_kind, AuthorKind.UNKNOWN)
         event = enum_or(StatusEvent, m.status_event, None) if m.status_event else None
+        deleted = bool(m.deleted)
         rows.append((
-            account_id, m.external_id, conv_ids[m.conversation_external_id], str(direction), m.author_name or "",
+            account_id, m.external_id, conv_ids[m.conversation_external_id], direction.value, m.author_name or "",
             # a deleted message keeps no words: nothing of it is shown or found by search
-            m.author_external_id, "" if m.deleted else m.text or "", "" if m.deleted else m.html or "",
-            ts(m.sent_at) or 0, str(delivery), m.client_id, int(bool(m.automated)),
-            int(bool(m.attachments) and not m.deleted), str(author), int(bool(m.deleted)),
-            str(event) if event else None,
+            m.author_external_id, "" if deleted else m.text or "", "" if deleted else m.html or "",
+            ts(m.sent_at) or 0, delivery.value, m.client_id, int(bool(m.automated)),
+            int(bool(m.attachments) and not deleted), enum_or(AuthorKind, m.author_kind, AuthorKind.UNKNOWN).value,
+            int(deleted), event.value if event else None,
         ))
     high_water = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM message").scalar()
     written: set[int] = set()  # conversations with a message inserted or changed: their summaries move
+    with_status: set[int] = set()  # ... and those whose customer messages or notices moved: their resolutions
     if rows:
-        conn.exec_driver_sql(_MESSAGE_STAGE)
-        conn.exec_driver_sql("DELETE FROM temp.message_stage")
-        conn.exec_driver_sql(f"INSERT INTO temp.message_stage VALUES ({','.join('?' * 16)})", rows)
-        written.update(r[0] for r in conn.exec_driver_sql(_MESSAGE_UPSERT + " RETURNING conversation_id").all())
-        conn.exec_driver_sql("DELETE FROM temp.message_stage")
-    # One writer at a time: every row above the old maximum id was inserted just now.
-    for row_id, direction in conn.exec_driver_sql(
-        "SELECT id, direction FROM message WHERE id > ? ORDER BY id", (high_water,)
-    ).all():
-        changes.new_message_ids.append(row_id)
-        if direction == Direction.IN:
-            changes.new_inbound_message_ids.append(row_id)
+        # the driver's own cursor, in the same transaction: a page is a thousand rows each way, and wrapping
+        # every one costs as much as a tenth of the page's whole apply
+        raw: Any = conn.connection.driver_connection
+        raw.execute(_MESSAGE_STAGE)
+        raw.execute("DELETE FROM temp.message_stage")
+        raw.executemany(f"INSERT INTO temp.message_stage VALUES ({','.join('?' * 16)})", rows)
+        inserted = []
+        for row_id, conversation_id, direction in raw.execute(
+                _MESSAGE_UPSERT + " RETURNING id, conversation_id, direction").fetchall():
+            written.add(conversation_id)
+            if direction in ("in", "activity"):
+                with_status.add(conversation_id)
+            if row_id > high_water:  # one writer at a time: every id above the old maximum is new
+                inserted.append((row_id, direction))
+        raw.execute("DELETE FROM temp.message_stage")
+        for row_id, direction in sorted(inserted):
+            changes.new_message_ids.append(row_id)
+            if direction == Direction.IN:
+                changes.new_inbound_message_ids.append(row_id)
     with_files = [m for m in messages if m.attachments or m.deleted]  # a deleted message loses its files
     if with_files:
         ids = id_map(conn, "message", account_id, [m.external_id for m in with_files])
@@ -362,7 +372,7 @@ def _apply_messages(conn: Connection, account_id: int, messages: list[Message], 
              for a in m.attachments],
         )
     refresh_conversation_summaries(conn, sorted(written))
-    refresh_resolutions(conn, sorted(written))
+    refresh_resolutions(conn, sorted(with_status))  # an agent's reply or a note neither resolves nor reopens
     return set(conv_ids.values())
 
 

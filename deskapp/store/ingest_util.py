@@ -68,6 +68,8 @@ def real_ts(value: datetime | None) -> int | None:
 
 
 def enum_or(kind: type[E], value: Any, default: D) -> E | D:
+    if type(value) is kind:  # the usual case, and a thousand times a page: skip the enum lookup
+        return value
     try:
         return kind(value)
     except ValueError:
