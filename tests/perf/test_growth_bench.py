@@ -33,8 +33,9 @@ from tests.perf.results import RESULTS, record
 from tests.perf.timing import best_of
 
 TZ = ZoneInfo("Europe/Paris")
-INGEST_BATCHES = 10
+INGEST_BATCHES = 30  # at 100k ten pages took a tenth of a second: one hiccup of the machine moved the ratio
 INGEST_BATCH = 1000  # messages per transaction, as the sync commits them
+INGEST_BLOCK = 5  # pages per turn of each writer (see _ingest)
 GROWTH = RESULTS.parent / "growth.json"
 
 
@@ -239,7 +240,7 @@ def _ingest(db, path: Path, messages: int) -> dict[str, float]:
     # In blocks, alternated: a write by the other connection empties SQLite's page cache, which batch by batch
     # interleaving would charge to every batch of both; the blocks still share whatever else the machine does.
     apply_only = with_hook = floor = 0.0
-    block = INGEST_BATCHES // 2
+    block = INGEST_BLOCK
     for first in range(0, INGEST_BATCHES, block):
         started = time.perf_counter()
         for number in range(first, first + block):
