@@ -290,20 +290,23 @@ _MESSAGE_UPSERT = (
 )
 
 
-def _adopt_local_messages(conn: Connection, account_id: int, messages: list[Message]) -> None:
-    """Messages we wrote offline (external_id ``local:<client_id>``) take the id the service gave them."""
+def _adopt_local_messages(conn: Connection, account_id: int, messages: list[Message]) -> set[int]:
+    """Messages we wrote offline (external_id ``local:<client_id>``) take the id the service gave them;
+    returns the conversations whose messages this changed."""
     with_client = {m.client_id: m for m in messages if m.client_id}
+    adopted: set[int] = set()
     if not with_client:
-        return
+        return adopted
     for chunk in chunks(list(with_client)):
         marks = ",".join("?" * len(chunk))
-        for row_id, ext, client_id in conn.exec_driver_sql(
-            f"SELECT id, external_id, client_id FROM message WHERE account_id = ? AND client_id IN ({marks})",
-            (account_id, *chunk),
+        for row_id, ext, client_id, conversation_id in conn.exec_driver_sql(
+            "SELECT id, external_id, client_id, conversation_id FROM message"
+            f" WHERE account_id = ? AND client_id IN ({marks})", (account_id, *chunk),
         ).all():
             remote = with_client[client_id].external_id
             if ext == remote:
                 continue
+            adopted.add(conversation_id)
             clash = conn.exec_driver_sql(
                 "SELECT id FROM message WHERE account_id = ? AND external_id = ?", (account_id, remote)).scalar()
             if clash is not None:
@@ -313,11 +316,12 @@ def _adopt_local_messages(conn: Connection, account_id: int, messages: list[Mess
                 conn.exec_driver_sql(
                     "UPDATE message SET external_id = ?, delivery = ? WHERE id = ?",
                     (remote, str(DeliveryState.SENT), row_id))
+    return adopted
 
 
 def _apply_messages(conn: Connection, account_id: int, messages: list[Message], changes: AppliedChanges) -> set[int]:
     conv_ids = _ensure_conversations(conn, account_id, messages)
-    _adopt_local_messages(conn, account_id, messages)
+    adopted = _adopt_local_messages(conn, account_id, messages)
     rows = []
     unsent = (DeliveryState.RECEIVED, DeliveryState.QUEUED)
     for m in messages:
@@ -336,7 +340,7 @@ def _apply_messages(conn: Connection, account_id: int, messages: list[Message], 
             int(deleted), event.value if event else None,
         ))
     high_water = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM message").scalar()
-    written: set[int] = set()  # conversations with a message inserted or changed: their summaries move
+    written = set(adopted)  # conversations with a message inserted, changed or removed: their summaries move
     with_status: set[int] = set()  # ... and those whose customer messages or notices moved: their resolutions
     if rows:
         # the driver's own cursor, in the same transaction: a page is a thousand rows each way, and wrapping

@@ -274,6 +274,8 @@ def test_pulled_message_adopts_the_local_row_of_the_same_client_id(db, acc):
     changes = _apply(db, acc, [_msg("555", direction=Direction.OUT, text="on my way", client_id="abc")])
     assert _rows(db, "SELECT id, external_id, delivery FROM message") == [(local_id, "555", "sent")]
     assert changes.new_message_ids == []
+    # nothing new was written by the upsert, yet the adopted row counts in the conversation's summary
+    assert _rows(db, "SELECT message_count, snippet FROM conversation") == [(1, "on my way")]
     _apply(db, acc, [_msg("555", direction=Direction.OUT, text="on my way", client_id="abc")])
     assert _rows(db, "SELECT count(*) FROM message") == [(1,)]
 
