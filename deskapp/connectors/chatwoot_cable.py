@@ -10,9 +10,11 @@ say {"type":"disconnect","reason":...,"reconnect":bool}. The pubsub_token is the
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import random
+import socket
 import ssl
 import threading
 import time
@@ -84,7 +86,11 @@ class CableClient:
         self._stop.set()
         ws = self._ws
         if ws is not None:
-            ws.close()
+            # Wake the cable thread from its read by shutting the socket down under it; it then closes the
+            # connection itself. Closing it from here too would have two threads wait on the library's
+            # reader thread at once, which CPython's thread joining does not survive.
+            with contextlib.suppress(OSError):
+                ws.socket.shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(timeout)
 
