@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from deskapp.store import workspace_status
+from deskapp.store.commit_watch import CommitWatch
 from deskapp.store.engine import Database
 
 
@@ -38,3 +39,8 @@ def status_bar(db: Database, outbox: Any) -> tuple[list[dict[str, Any]], int, in
         pending = counts.get("pending", 0) + counts.get("sending", 0)
         problems = counts.get("failed", 0) + counts.get("conflict", 0)
     return accounts, pending, problems, str(offline or "").lower() in ("1", "true", "yes", "on")
+
+
+def commit_watch(db: Database) -> CommitWatch:
+    """For the window's poll: ``changed()`` says whether anyone committed to the cache since it last asked."""
+    return CommitWatch(db.path)

@@ -10,6 +10,7 @@ import html as html_lib
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
@@ -110,6 +111,7 @@ class InboxPage(QWidget):
         self.advance_from: set[int] = set()  # conversations whose leaving the view opens the next one
         self.pending_view: str | None = None
         self._changed_rows: set[int] | None = set()  # rows to read again when the list's ids arrive (None: all)
+        self._list_reads = 0  # counts reload_list calls: the rest of a big view's ids is read only for the latest
         self._build()
 
     # --- layout ----------------------------------------------------------------------------------
@@ -284,6 +286,7 @@ class InboxPage(QWidget):
     def show_id_list(self, ids: list[int], title: str) -> None:
         """The conversations behind a KPI figure (or any list of ids) as a temporary view."""
         self.id_list = list(ids)
+        self._list_reads += 1  # a big view's ids still on their way must not replace these
         # no current view, so that picking any view again switches back (Qt takes None; its stubs do not say so)
         self.sidebar.setCurrentItem(None)  # type: ignore[call-overload]
         self.current_view = inbox.View("ids", title, inbox.ViewFilter())
@@ -295,6 +298,7 @@ class InboxPage(QWidget):
     def reload_list(self, *, reset: bool = False, changed: set[int] | None = None) -> None:
         """Read the view's ids again; ``changed``: the rows to read again too (None: all of them). Rows asked
         for by a reload whose ids were superseded by a newer one are read with the newer one's."""
+        self._list_reads += 1
         if self._changed_rows is not None:
             self._changed_rows = None if changed is None else self._changed_rows | changed
         if self.current_view is None:
@@ -303,10 +307,14 @@ class InboxPage(QWidget):
             self._ids_loaded(self.id_list, reset, self._take_changed())
             return
         view_filter, sort, descending = self.current_view.filter, self.model.sort_key, self.model.sort_descending
+        this_read = self._list_reads
 
         def load_rest() -> None:
+            # Another view (or a refresh, which reads all the ids) came since: these ids would replace its own.
+            if this_read != self._list_reads:
+                return
             self.tasks.submit(packed_view_ids, self.db, view_filter, sort=sort, descending=descending,
-                              on_done=self._all_ids_loaded, key="list", background=True)
+                              on_done=partial(self._all_ids_loaded, this_read), key="list", background=True)
 
         def rest(first: list[int]) -> None:
             self._ids_loaded(first, reset, self._take_changed())
@@ -337,7 +345,9 @@ class InboxPage(QWidget):
         self.model.rows_arrived.connect(once)
         QTimer.singleShot(300, self, once)  # tied to the page: never fires after it is gone
 
-    def _all_ids_loaded(self, ids: list[int]) -> None:
+    def _all_ids_loaded(self, read: int, ids: list[int]) -> None:
+        if read != self._list_reads:  # the list moved on (a KPI figure's conversations) while these were read
+            return
         shown = self.model.rowCount()
         if self.model.is_prefix_of(ids):
             self.model.append_ids(ids[shown:])

@@ -61,6 +61,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 REFRESH_EVERY_MS = 600  # the views re-read the cache at most this often while changes keep coming
 REFRESH_GATHER_MS = 100  # and never sooner than this after a change: a pass's batch and its end come together
+POLL_EVERY_MS = 15_000  # how soon a commit by another process (`deskapp sync`, `deskapp act`) shows
 TAB_NAMES = ("inbox", "me", "team", "hub", "floor", "templates", "settings")  # what --tab and select_tab accept
 
 
@@ -141,9 +142,10 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self._status_timer.timeout.connect(self.refresh_status)
         self._status_timer.start()
         # Writers this window hears nothing from (`deskapp sync` or `deskapp act` in another process).
+        self._commits = stats.commit_watch(self.db)
         self._poll_timer = QTimer(self)
-        self._poll_timer.setInterval(15_000)
-        self._poll_timer.timeout.connect(self.schedule_refresh)
+        self._poll_timer.setInterval(POLL_EVERY_MS)
+        self._poll_timer.timeout.connect(self.poll_other_writers)
         self._poll_timer.start()
         self.restore_state()
         self.page.refresh()
@@ -582,6 +584,11 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
             quiet_ms = (time.monotonic() - self._refreshed_at) * 1000
             self._refresh_timer.start(max(REFRESH_GATHER_MS, int(REFRESH_EVERY_MS - quiet_ms)))
 
+    def poll_other_writers(self) -> None:
+        """Refresh the views if anyone committed to the cache since the last poll (nothing re-read otherwise)."""
+        self.tasks.submit(self._commits.changed, key="poll",
+                          on_done=lambda changed: self.schedule_refresh() if changed else None)
+
     def refresh_status(self) -> None:
         self.tasks.submit(stats.status_bar, self.db, self.outbox, on_done=self._status_loaded, key="status")
 
@@ -639,6 +646,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         for timer in (self._refresh_timer, self._status_timer, self._poll_timer):
             timer.stop()
         self.tasks.wait(10_000)
+        self._commits.close()
         if self.tray is not None:
             self.tray.hide()
         super().closeEvent(event)

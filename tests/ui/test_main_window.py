@@ -267,6 +267,51 @@ def test_a_big_view_shows_its_first_rows_then_all(window, filled, qtbot, monkeyp
     assert page.table.rows.rowCount() == len(expected) > 5
 
 
+def _held_rest(page, monkeypatch) -> list:
+    """Hold back the reads of big views' remaining ids (normally run once their first rows arrive)."""
+    held: list = []
+    after_rows = page._after_rows
+    monkeypatch.setattr(page, "_after_rows",
+                        lambda then: held.append(then) if then.__name__ == "load_rest" else after_rows(then))
+    return held
+
+
+def test_the_rest_of_a_big_view_left_behind_never_replaces_the_next_views_list(window, filled, qtbot,
+                                                                              monkeypatch):
+    from deskapp.ui import inbox_page
+
+    monkeypatch.setattr(inbox_page, "FIRST_IDS", 3)  # the filled cache resolves 6 conversations, leaves 21 open
+    page = window.page
+    held = _held_rest(page, monkeypatch)
+    page.select_view_key("resolved")
+    qtbot.waitUntil(lambda: len(held) == 1, timeout=5000)  # its first 3 ids are shown, the rest not yet asked
+    page.select_view_key("open")
+    qtbot.waitUntil(lambda: len(held) == 2, timeout=5000)
+    open_ids = inbox.view_ids(filled.db, inbox.ViewFilter(statuses=inbox.OPEN_STATUSES))
+    held[0]()  # the resolved view's late turn (its rows arrived, or its timer fired, after the switch)
+    window.tasks.wait(5000)
+    qtbot.wait(50)
+    assert page.model.ids() == open_ids[:3]
+    held[1]()  # the open view's own turn still comes
+    qtbot.waitUntil(lambda: page.model.ids() == open_ids, timeout=5000)
+
+
+def test_a_kpi_list_shown_while_a_big_views_ids_are_read_stays(window, filled, qtbot, monkeypatch):
+    from deskapp.ui import inbox_page
+
+    monkeypatch.setattr(inbox_page, "FIRST_IDS", 3)  # the filled cache resolves 6 conversations, leaves 21 open
+    page = window.page
+    held = _held_rest(page, monkeypatch)
+    page.select_view_key("resolved")
+    qtbot.waitUntil(lambda: len(held) == 1, timeout=5000)
+    held[0]()  # the rest of the resolved ids is being read...
+    kpi_ids = inbox.view_ids(filled.db, inbox.ViewFilter(statuses=inbox.OPEN_STATUSES))[:3]
+    page.show_id_list(kpi_ids, "Breaching now")  # ...when the agent opens a figure's conversations
+    window.tasks.wait(5000)
+    qtbot.wait(50)
+    assert page.current_view.key == "ids" and page.model.ids() == kpi_ids
+
+
 def test_work_offline_from_the_file_menu_and_back(window, filled, qtbot):
     from deskapp.services.profile import set_work_offline
     from deskapp.store.work_offline import is_work_offline

@@ -125,3 +125,24 @@ def test_a_lone_change_is_told_at_once_and_a_stream_of_them_at_most_every_600_ms
     window.schedule_refresh()  # right after a refresh: held until REFRESH_EVERY_MS have passed since it
     assert timer.remainingTime() > REFRESH_GATHER_MS
     qtbot.waitUntil(lambda: not window.refresh_pending(), timeout=5_000)
+
+
+def test_the_poll_rereads_the_views_only_after_another_process_committed(window, qtbot, reads):
+    import subprocess
+    import sys
+
+    page = window.page
+    window.poll_other_writers()  # takes in this window's own writes so far (marking the open one read)
+    qtbot.waitUntil(lambda: not window.tasks.busy() and not window.refresh_pending(), timeout=5_000)
+    reads.clear()
+    window.poll_other_writers()  # nobody wrote since: the views are not read again
+    qtbot.waitUntil(lambda: not window.tasks.busy(), timeout=5_000)
+    qtbot.wait(50)
+    assert not window.refresh_pending() and [name for name, _ in reads] == ["changed"]
+    cid = other_customers_conversation(window)
+    write = ("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute("
+             "'UPDATE conversation SET subject = ? WHERE id = ?', ('Written elsewhere', sys.argv[2])); c.commit()")
+    subprocess.run([sys.executable, "-c", write, str(window.db.path), str(cid)], check=True)  # as `deskapp act` would
+    window.poll_other_writers()
+    qtbot.waitUntil(lambda: (page.model.cached_row(cid) or page.model.row_at(page.model.row_of(cid))).subject
+                    == "Written elsewhere", timeout=10_000)
