@@ -65,11 +65,17 @@ class Opened:
     draft: Draft | None
 
 
-def load_sidebar(db, profile_store) -> tuple[list[inbox.View], dict[str, int], set[int], inbox.Directory]:
+def load_views(db, profile_store) -> tuple[list[inbox.View], set[int], inbox.Directory]:
+    """The views, the agent's own conversations and the directory: what the first view needs. Without the
+    counts, which take seconds at 10M messages on a cold disk."""
     views = inbox.builtin_views(inbox.channels_present(db)) + inbox.saved_views(profile_store)
-    counts = inbox.view_counts(db, views)
     mine = set(inbox.view_ids(db, views[0].filter, limit=5000))
-    return views, counts, mine, inbox.directory(db)
+    return views, mine, inbox.directory(db)
+
+
+def load_sidebar(db, profile_store) -> tuple[list[inbox.View], dict[str, int], set[int], inbox.Directory]:
+    views, mine, directory = load_views(db, profile_store)
+    return views, inbox.view_counts(db, views), mine, directory
 
 
 def load_conversation(db, profile_store, conversation_id: int, *, timeline: bool, limit: int | None, scheme: str,
@@ -224,6 +230,9 @@ class InboxPage(QWidget):
         the counts, the list (its ids, and the rows of the touched conversations), the open thread if it
         changed, and the customer panel if its customer, orders or conversations changed."""
         changes = changes if changes is not None else Changes.everything()
+        if self.current_view is None:  # starting: the first view need not wait for the counts
+            self.tasks.submit(load_views, self.db, self.profile_store, on_done=self._views_loaded, key="views",
+                              priority=5)
         if changes.counts or changes.all:
             self.tasks.submit(load_sidebar, self.db, self.profile_store, on_done=self._sidebar_loaded, key="sidebar",
                               background=True)
@@ -255,6 +264,19 @@ class InboxPage(QWidget):
 
         self.tasks.submit(customer_service.profile, self.db, customer_id, on_done=loaded, key="profile")
 
+    def _views_loaded(self, result: tuple[list[inbox.View], set[int], inbox.Directory]) -> None:
+        views, mine, directory = result
+        if self.current_view is not None:  # the counts came first, and the first view with them
+            return
+        self.directory, self.mine_ids = directory, mine
+        self.sidebar.set_views(views)
+        self.sidebar.select(self._start_view(views, bool(mine)).key)
+
+    @staticmethod
+    def _start_view(views: list[inbox.View], any_mine: bool) -> inbox.View:
+        """The agent's own conversations, or all open ones while none is theirs."""
+        return views[0] if any_mine else views[2]
+
     def _sidebar_loaded(self, result: tuple[list[inbox.View], dict[str, int], set[int], inbox.Directory]) -> None:
         views, counts, mine, self.directory = result
         self.counts = counts
@@ -269,8 +291,7 @@ class InboxPage(QWidget):
             self.sidebar.select(self.pending_view)  # a view just saved: show it
             self.pending_view = None
         elif self.current_view is None:
-            start = views[2] if counts.get("mine", 0) == 0 else views[0]
-            self.sidebar.select(start.key)
+            self.sidebar.select(self._start_view(views, counts.get("mine", 0) > 0).key)
 
     def select_view(self, view: inbox.View) -> None:
         self.current_view = view

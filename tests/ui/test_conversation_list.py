@@ -140,7 +140,13 @@ def test_arrows_move_and_enter_opens(busy, qtbot):
 
 def test_views_leave_out_what_they_imply(busy, qtbot):
     page = busy.page
-    row = next(r for r in range(page.model.rowCount()) if page.model.row_at(r).assignee)
+
+    def assigned() -> list[int]:  # (row_at asks for the rows not read yet)
+        rows = [(r, page.model.row_at(r)) for r in range(page.model.rowCount())]
+        return [r for r, record in rows if record is not None and record.assignee]
+
+    qtbot.waitUntil(lambda: bool(assigned()), timeout=5000)
+    row = assigned()[0]
     qtbot.waitUntil(lambda: page.model.content(row) is not None, timeout=5000)
     assert page.model.content(row).assignee  # All open: who has it
     page.select_view_key("mine")

@@ -255,6 +255,41 @@ def test_command_palette_runs_the_chosen_command(window, qtbot, monkeypatch):
     qtbot.waitUntil(lambda: ran == ["resolve"], timeout=3000)
 
 
+def test_the_first_view_shows_its_rows_while_the_counts_are_still_read(filled, services, qtbot, monkeypatch):
+    import threading
+
+    from PySide6.QtCore import QSettings
+
+    from deskapp.ui import inbox_page
+    from deskapp.ui.main_window import MainWindow
+
+    counted = threading.Event()
+    load_sidebar = inbox_page.load_sidebar
+
+    def slow_counts(*args):  # the counts of a 10M-message cache on a cold disk
+        counted.wait(10)
+        return load_sidebar(*args)
+
+    monkeypatch.setattr(inbox_page, "load_sidebar", slow_counts)
+    settings = QSettings(str(filled.paths.data_dir / "ui.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(filled, services, settings=settings, extras=False)
+    qtbot.addWidget(win)
+    try:
+        win.show()
+        page = win.page
+        mine = inbox.view_ids(filled.db, inbox.ViewFilter(statuses=inbox.OPEN_STATUSES, assignee="me"))
+        expected = "mine" if mine else "open"
+        qtbot.waitUntil(lambda: page.current_view is not None and page.model.rowCount() > 0, timeout=5000)
+        assert page.current_view.key == expected and page.sidebar.counts == {}
+        counted.set()
+        qtbot.waitUntil(lambda: page.sidebar.counts.get("open", 0) > 0, timeout=5000)
+        assert page.current_view.key == expected  # the counts do not pick another view
+    finally:
+        counted.set()
+        win.close()
+        win.tasks.wait()
+
+
 def test_a_big_view_shows_its_first_rows_then_all(window, filled, qtbot, monkeypatch):
     from deskapp.ui import inbox_page
 
