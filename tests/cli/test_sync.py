@@ -125,8 +125,10 @@ def test_sync_loop_runs_until_ctrl_c(synced):
     import time
 
     data_dir = synced[0]
+    # PYTHONFAULTHANDLER: if it does not stop, SIGABRT makes it print every thread's stack for the report.
     proc = subprocess.Popen([sys.executable, "-m", "deskapp", "--data-dir", str(data_dir), "sync", "--interval", "0.5"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONFAULTHANDLER": "1"})
     try:
         seen, deadline = 0, time.monotonic() + 60
         while seen < 4 and time.monotonic() < deadline:  # two passes of each account
@@ -134,7 +136,13 @@ def test_sync_loop_runs_until_ctrl_c(synced):
             seen += ": online: synced" in line
         assert seen >= 4
         proc.send_signal(signal.SIGINT)
-        out, _err = proc.communicate(timeout=30)
+        try:
+            # The engine gives a pass 30 s to finish its page, each hub socket 5 s to close: within a minute.
+            out, _err = proc.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            _out, err = proc.communicate(timeout=30)
+            pytest.fail(f"`deskapp sync` still ran a minute after Ctrl+C; its threads:\n{err[-8000:]}")
     finally:
         if proc.poll() is None:
             proc.kill()
