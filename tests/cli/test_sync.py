@@ -125,9 +125,13 @@ def test_sync_loop_runs_until_ctrl_c(synced):
     import time
 
     data_dir = synced[0]
-    # PYTHONFAULTHANDLER: if it does not stop, SIGABRT makes it print every thread's stack for the report.
-    proc = subprocess.Popen([sys.executable, "-m", "deskapp", "--data-dir", str(data_dir), "sync", "--interval", "0.5"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    # As from a terminal: Ctrl+C raises KeyboardInterrupt even when this run inherited SIGINT ignored (a shell
+    # starts a background job so, and Python then leaves it ignored). PYTHONFAULTHANDLER: if it does not stop,
+    # SIGABRT makes it print every thread's stack for the report.
+    as_from_a_terminal = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler);"
+                          " sys.argv[0] = 'deskapp'; runpy.run_module('deskapp', run_name='__main__')")
+    proc = subprocess.Popen([sys.executable, "-c", as_from_a_terminal, "--data-dir", str(data_dir), "sync",
+                             "--interval", "0.5"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONFAULTHANDLER": "1"})
     try:
         seen, deadline = 0, time.monotonic() + 60
