@@ -586,8 +586,10 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
 
     def poll_other_writers(self) -> None:
         """Refresh the views if anyone committed to the cache since the last poll (nothing re-read otherwise)."""
+        # A window closed while the answer was on its way has stopped the timer: it refreshes nothing any more.
         self.tasks.submit(self._commits.changed, key="poll",
-                          on_done=lambda changed: self.schedule_refresh() if changed else None)
+                          on_done=lambda changed: self.schedule_refresh()
+                          if changed and self._poll_timer.isActive() else None)
 
     def refresh_status(self) -> None:
         self.tasks.submit(stats.status_bar, self.db, self.outbox, on_done=self._status_loaded, key="status")

@@ -146,3 +146,12 @@ def test_the_poll_rereads_the_views_only_after_another_process_committed(window,
     window.poll_other_writers()
     qtbot.waitUntil(lambda: (page.model.cached_row(cid) or page.model.row_at(page.model.row_of(cid))).subject
                     == "Written elsewhere", timeout=10_000)
+
+
+def test_a_poll_answered_after_the_window_closed_refreshes_nothing(window, qtbot, monkeypatch):
+    qtbot.waitUntil(lambda: not window.tasks.busy() and not window.refresh_pending(), timeout=10_000)
+    monkeypatch.setattr(window._commits, "changed", lambda: True)  # another process wrote meanwhile
+    window.poll_other_writers()
+    window.close()  # before the answer reaches the window: it would re-read closed files
+    qtbot.wait(50)
+    assert not window.refresh_pending()
