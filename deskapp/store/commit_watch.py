@@ -17,40 +17,39 @@ log = logging.getLogger(__name__)
 
 
 class CommitWatch:
-    """``changed()``: True when a commit landed in any of the files since the previous call (or since
-    the watch was made). A file that cannot be read counts as changed: the views then read it themselves
-    and say what is wrong."""
+    """``changed()``: True when a commit landed in the file since the previous call (or since the watch was
+    made). A file that cannot be read counts as changed: the views then read it themselves and say what is
+    wrong. One that cannot be opened is logged and never reported."""
 
-    def __init__(self, *paths: Path) -> None:
+    def __init__(self, path: Path) -> None:
         self._lock = threading.Lock()
-        self._conns: list[sqlite3.Connection] = []
-        self._seen: list[int | None] = []
-        for path in paths:
-            try:
-                conn = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
-            except sqlite3.Error as exc:
-                log.warning("cannot watch %s for commits: %s", path.name, exc)
-                continue
-            self._conns.append(conn)
-            self._seen.append(self._version(conn))
-
-    @staticmethod
-    def _version(conn: sqlite3.Connection) -> int | None:
+        self._conn: sqlite3.Connection | None = None
         try:
-            return int(conn.execute("PRAGMA data_version").fetchone()[0])
+            self._conn = sqlite3.connect(path, timeout=5, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            log.warning("cannot watch %s for commits: %s", path.name, exc)
+        self._seen = self._version()
+
+    def _version(self) -> int | None:
+        if self._conn is None:
+            return None
+        try:
+            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
         except sqlite3.Error as exc:
             log.warning("cannot read the data version: %s", exc)
             return None
 
     def changed(self) -> bool:
         with self._lock:
-            now = [self._version(conn) for conn in self._conns]
-            moved = any(v is None or v != seen for v, seen in zip(now, self._seen, strict=True))
+            if self._conn is None:
+                return False
+            now = self._version()
+            moved = now is None or now != self._seen
             self._seen = now
             return moved
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._conns:
-                conn.close()
-            self._conns, self._seen = [], []
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
