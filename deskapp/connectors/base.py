@@ -70,3 +70,6 @@ class Connector(Protocol):
 # ``stop_waiting_on(event: threading.Event)``: once the event is set, a wait ends at once with Cancelled.
 # A connector whose full walk of a stream brings the newest records first also offers
 # ``walk_progress(stream) -> (records walked, total) | None``, read after each pull for the progress events.
+# A connector whose pages cost the CPU as much as applying them (mail: fetch and MIME parse) sets
+# ``pulls_ahead = True``: the engine then pulls a stream's next page on a thread while it applies this one,
+# so the connector must take a pull on another thread (never two at once: the engine waits for one).

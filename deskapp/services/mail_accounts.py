@@ -14,6 +14,7 @@ from typing import Any
 from deskapp.connectors.imap_smtp import SECRET_KIND
 from deskapp.connectors.imap_smtp.config import ConfigError, MailConfig
 from deskapp.connectors.imap_smtp.probe import ProbeResult, probe_imap, probe_smtp
+from deskapp.connectors.imap_smtp.read_pool import worker_starts
 from deskapp.domain import AccountKind
 from deskapp.services import accounts as account_service
 
@@ -102,3 +103,8 @@ def check_mailbox(ws: account_service.AccountWorkspace, *, secret: str | None = 
         word = "token" if config.auth == "xoauth2" else "password"
         return MailboxCheck((ProbeResult("settings", False, "auth", f"the {word} is empty"),))
     return MailboxCheck((probe_imap(config, secret), probe_smtp(config, secret)))
+
+
+def mail_reading_starts() -> bool:
+    """Whether a large mailbox's backfill can be read in a worker process here (the smoke run of a build)."""
+    return worker_starts()

@@ -55,10 +55,11 @@ def by_subject(conn: Connection, account_id: int, subject_keys: list[str]) -> li
                             " WHERE account_id = ? AND subject_key IN ({marks})", account_id, subject_keys)
 
 
-def existing_conversations(conn: Connection, account_id: int, external_ids: list[str]) -> set[str]:
-    """The conversations among these that the cache holds."""
-    return {row[0] for row in _select_in(conn, "SELECT external_id FROM conversation WHERE account_id = ?"
-                                               " AND external_id IN ({marks})", account_id, external_ids)}
+def existing_conversations(conn: Connection, account_id: int, external_ids: list[str]) -> dict[str, tuple[int, str]]:
+    """(row id, status) of each conversation among these that the cache holds."""
+    return {row[0]: (row[1], row[2]) for row in _select_in(
+        conn, "SELECT external_id, id, status FROM conversation WHERE account_id = ? AND external_id IN ({marks})",
+        account_id, external_ids)}
 
 
 def upsert_places(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
@@ -80,23 +81,21 @@ def upsert_places(conn: Connection, rows: list[tuple[Any, ...]]) -> None:
     )
 
 
-def conversation_status(conn: Connection, account_id: int, external_id: str) -> tuple[int, str] | None:
-    """(row id, status) of a conversation, or None when the cache does not hold it."""
-    row = conn.exec_driver_sql("SELECT id, status FROM conversation WHERE account_id = ? AND external_id = ?",
-                               (account_id, external_id)).first()
-    return None if row is None else (row[0], row[1])
-
-
-def reopen(conn: Connection, conversation_id: int, now: int) -> None:
-    """Opens a resolved or snoozed conversation and records the event."""
+def reopen(conn: Connection, conversation_ids: Sequence[int], now: int) -> None:
+    """Opens these resolved or snoozed conversations and records the event for each."""
+    if not conversation_ids:
+        return
     conn.exec_driver_sql("UPDATE conversation SET status = 'open', resolved_at = NULL, snoozed_until = NULL,"
-                         " updated_at = max(updated_at, ?) WHERE id = ?", (now, conversation_id))
+                         " updated_at = max(updated_at, ?) WHERE id = ?", [(now, c) for c in conversation_ids])
     conn.exec_driver_sql("INSERT INTO conversation_event (conversation_id, kind, at, value)"
-                         " VALUES (?, 'reopened', ?, 'open')", (conversation_id, now))
+                         " VALUES (?, 'reopened', ?, 'open')", [(c, now) for c in conversation_ids])
 
 
-def add_unread(conn: Connection, conversation_id: int, count: int) -> None:
-    conn.exec_driver_sql("UPDATE conversation SET unread = unread + ? WHERE id = ?", (count, conversation_id))
+def add_unread(conn: Connection, counts: Sequence[tuple[int, int]]) -> None:
+    """Adds to the unread count of conversations: (row id, how many) each."""
+    if counts:
+        conn.exec_driver_sql("UPDATE conversation SET unread = unread + ? WHERE id = ?",
+                             [(count, conversation_id) for conversation_id, count in counts])
 
 
 # --- flags and deletions -----------------------------------------------------------------------

@@ -21,14 +21,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
 from deskapp.connectors.base import AuthError, Cancelled, Connector, PayloadError, TransientError
 from deskapp.credentials import SecretStore
 from deskapp.credentials.keyring_store import CredentialError
-from deskapp.domain import Account, AccountKind, Connectivity, Conversation
+from deskapp.domain import Account, AccountKind, Batch, Connectivity, Conversation
 from deskapp.domain.changes import NOTHING, Changes
 from deskapp.store import accounts as account_store
 from deskapp.store.engine import Connection, Database, savepoint
@@ -206,35 +206,47 @@ class SyncEngine:
         with self.db.read() as conn:
             cursor = account_store.get_cursor(conn, account.id, stream)
         seen = {cursor}
-        for _page in range(MAX_PAGES_PER_STREAM):
-            if self._stopping.is_set():
-                raise _Stopped
-            batch = connector.pull(stream, cursor)
-            next_cursor = batch.next_cursor if batch.next_cursor is not None else cursor
-            self._apply(account, stream, list(batch.items or ()), next_cursor, bool(batch.done), per_conversation,
-                        summary)
-            walk = self._walk_progress(connector, stream, bool(batch.done))
-            if per_conversation and stream == "conversations":
-                self._drain_pending(account, connector, summary, total, index, announce=walk is None)
-            if walk is not None:  # after the drain: what it announces is listed and openable
-                self._emit(account.id, Connectivity.ONLINE, *walk, None)
-            if batch.done:
-                return
-            if next_cursor in seen:
-                # The service sent a cursor we already had (or went backwards into one): what we hold
-                # is consistent, so stop here rather than loop; the next pass starts from it again.
-                log.warning("account %s stream %s: cursor %r repeated, stopping this pass", account.id, stream,
-                            next_cursor)
-                return
-            seen.add(next_cursor)
-            cursor = next_cursor
-        log.warning("account %s stream %s: more than %d pages", account.id, stream, MAX_PAGES_PER_STREAM)
+        pull = functools.partial(_pull_page, connector, stream)
+        # A connector that pulls ahead has its next page fetched and parsed while this one is applied: the
+        # page's cursor is known before it is applied, and a page pulled ahead of a failure is dropped.
+        ahead = ThreadPoolExecutor(1, thread_name_prefix="pull-ahead") if getattr(
+            connector, "pulls_ahead", False) else None
+        pending: Future[tuple[Batch, tuple[int, int] | None]] | None = None
+        try:
+            for _page in range(MAX_PAGES_PER_STREAM):
+                if self._stopping.is_set():
+                    raise _Stopped
+                batch, walked = pending.result() if pending is not None else pull(cursor)
+                pending = None
+                next_cursor = batch.next_cursor if batch.next_cursor is not None else cursor
+                if ahead is not None and not batch.done and next_cursor not in seen:
+                    pending = ahead.submit(pull, next_cursor)
+                self._apply(account, stream, list(batch.items or ()), next_cursor, bool(batch.done),
+                            per_conversation, summary)
+                walk = self._walk_words(walked, stream, bool(batch.done))
+                if per_conversation and stream == "conversations":
+                    self._drain_pending(account, connector, summary, total, index, announce=walk is None)
+                if walk is not None:  # after the drain: what it announces is listed and openable
+                    self._emit(account.id, Connectivity.ONLINE, *walk, None)
+                if batch.done:
+                    return
+                if next_cursor in seen:
+                    # The service sent a cursor we already had (or went backwards into one): what we hold
+                    # is consistent, so stop here rather than loop; the next pass starts from it again.
+                    log.warning("account %s stream %s: cursor %r repeated, stopping this pass", account.id,
+                                stream, next_cursor)
+                    return
+                seen.add(next_cursor)
+                cursor = next_cursor
+            log.warning("account %s stream %s: more than %d pages", account.id, stream, MAX_PAGES_PER_STREAM)
+        finally:
+            if ahead is not None:  # a page pulled ahead of a stop or a failure is waited for, then dropped
+                ahead.shutdown(wait=True, cancel_futures=True)
 
-    def _walk_progress(self, connector: Connector, stream: str, done: bool) -> tuple[int, int, str] | None:
+    def _walk_words(self, walked_total: tuple[int, int] | None, stream: str,
+                    done: bool) -> tuple[int, int, str] | None:
         """(walked, total, words) of a connector's full walk, which brings the newest records first; None
         when the connector does not tell or the stream only fetches changes."""
-        progress = getattr(connector, "walk_progress", None)
-        walked_total = progress(stream) if callable(progress) else None
         if walked_total is None:
             return None
         walked, total = walked_total
@@ -472,6 +484,14 @@ class SyncEngine:
             interval = self.safety_interval if self.is_live(account_id) else self.interval
             delay = min(self.max_backoff, self.interval * (2 ** min(failures, 8))) if failures else interval
             wake.wait(delay)
+
+
+def _pull_page(connector: Connector, stream: str, cursor: str | None) -> tuple[Batch, tuple[int, int] | None]:
+    """One page, with the connector's walk progress read right after it, on the thread that pulled it: a page
+    pulled ahead must not change what the page before it tells."""
+    batch = connector.pull(stream, cursor)
+    progress = getattr(connector, "walk_progress", None)
+    return batch, progress(stream) if callable(progress) else None
 
 
 def _in_order(pending: list[str], pull: Callable[[str], tuple[list[Any], str | None, bool]],

@@ -19,7 +19,10 @@ from __future__ import annotations
 import logging
 import re
 import time
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from deskapp.domain import Conversation, Message, Status
@@ -49,12 +52,13 @@ def preprocess_mail(conn: Connection, account_id: int, records: list[Any]) -> li
     failed = [r for r in records if isinstance(r, MailImportFailed)]
     rest = [r for r in records
             if not isinstance(r, MailHeaders | MailFlags | FolderSnapshot | AttachmentBlob | MailImportFailed)]
-    if blobs:
-        _store_blobs(conn, blobs)
+    # Attachment files are written (and synced to disk) on threads while the page is threaded; all are on
+    # disk before the records that point at them are applied.
     duplicates = 0
-    if headers:
-        rest, duplicates = _thread(conn, account_id, headers, rest)
-        mail_failures.clear(conn, account_id, [(h.folder, h.uidvalidity, h.uid) for h in headers if h.has_body])
+    with _BlobWriter(blob_dir_for(conn) if blobs else None, blobs):
+        if headers:
+            rest, duplicates = _thread(conn, account_id, headers, rest)
+            mail_failures.clear(conn, account_id, [(h.folder, h.uidvalidity, h.uid) for h in headers if h.has_body])
     if failed:
         mail_failures.record(conn, account_id, failed, int(time.time()))
     touched: set[str] = set()
@@ -69,10 +73,31 @@ def preprocess_mail(conn: Connection, account_id: int, records: list[Any]) -> li
     return rest
 
 
-def _store_blobs(conn: Connection, blobs: list[AttachmentBlob]) -> None:
-    root = blob_dir_for(conn)
-    for blob in {b.sha256: b for b in blobs}.values():
-        store_blob(root, blob.data, blob.sha256)
+class _BlobWriter:
+    """Stores a page's attachment bytes on a few threads (a file sync waits on the disk, not on Python); on
+    leaving, waits for every file and raises the first failure, so the page is not applied without them."""
+
+    THREADS = 4
+
+    def __init__(self, root: Path | None, blobs: list[AttachmentBlob]) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._writes: list[Future[tuple[str, bool]]] = []
+        if root is not None:
+            self._pool = ThreadPoolExecutor(self.THREADS, thread_name_prefix="blobs")
+            self._writes = [self._pool.submit(store_blob, root, blob.data, blob.sha256)
+                            for blob in {b.sha256: b for b in blobs}.values()]
+
+    def __enter__(self) -> _BlobWriter:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._pool is None:
+            return
+        try:
+            for write in self._writes:
+                write.result()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 # --- threading ---------------------------------------------------------------------------------
@@ -150,7 +175,7 @@ def _thread(conn: Connection, account_id: int, places: list[MailHeaders], rest: 
         else:
             out.append(record)
     out[0:0] = list(merged.values())  # conversations before the messages that point at them
-    _reopen(conn, account_id, {resolved[k] for k in new_inbound if resolved[k] in existing}, new_inbound, resolved)
+    _reopen(conn, existing, new_inbound, resolved)
     return out, duplicates
 
 
@@ -189,19 +214,13 @@ def _upsert_locations(conn: Connection, account_id: int, headers: list[MailHeade
          h.sent_at_epoch, int(h.inbound), " ".join(h.flags), h.content) for h in headers])
 
 
-def _reopen(conn: Connection, account_id: int, conversations: set[str], new_inbound: set[str],
+def _reopen(conn: Connection, existing: dict[str, tuple[int, str]], new_inbound: set[str],
             resolved: dict[str, str]) -> None:
     """The customer wrote again: a resolved or snoozed conversation opens, its unread count grows."""
-    now = int(time.time())
-    for external_id in conversations:
-        row = mail_threads.conversation_status(conn, account_id, external_id)
-        if row is None:
-            continue
-        conversation_id, status = row
-        arrived = sum(1 for k in new_inbound if resolved[k] == external_id)
-        if status in (Status.RESOLVED, Status.SNOOZED):
-            mail_threads.reopen(conn, conversation_id, now)
-        mail_threads.add_unread(conn, conversation_id, arrived)
+    arrived = Counter(resolved[k] for k in new_inbound if resolved[k] in existing)
+    mail_threads.reopen(conn, [existing[c][0] for c in arrived if existing[c][1] in (Status.RESOLVED, Status.SNOOZED)],
+                        int(time.time()))
+    mail_threads.add_unread(conn, [(existing[c][0], count) for c, count in arrived.items()])
 
 
 # --- flags and deletions -----------------------------------------------------------------------

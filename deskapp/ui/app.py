@@ -253,6 +253,11 @@ def run(workspace: AppWorkspace, services: GuiServices, options: dict, **start_k
     app, window = session.app, session.window
     try:
         if options.get("smoke"):
+            from deskapp.services.mail_accounts import mail_reading_starts
+
+            if not mail_reading_starts():
+                log.error("smoke: the process that reads a mailbox's backfill does not start")
+                return 1
             QTimer.singleShot(300, lambda: app.exit(0))
             return app.exec()
         if options.get("screenshot"):

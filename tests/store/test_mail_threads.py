@@ -34,7 +34,7 @@ def add_message(conn, account_id, conversation_id, key):
 
 
 def test_places_are_found_by_key_message_id_and_subject(db):
-    account_id, _ = mailbox(db)
+    account_id, ids = mailbox(db)
     with db.write() as conn:
         threads.upsert_places(conn, [place(account_id, 1), place(account_id, 2, conv="c2", subject="refund")])
         threads.upsert_places(conn, [])
@@ -44,7 +44,8 @@ def test_places_are_found_by_key_message_id_and_subject(db):
             ("<m2@x>", "c2", "zoe@customer.example", T0 + 2)]
         assert [r[2] for r in threads.by_subject(conn, account_id, ["refund"])] == ["c2"]
         assert threads.named_conversations(conn, account_id, ["c1", "c9"]) == {"c1"}
-        assert threads.existing_conversations(conn, account_id, ["c1", "c2", "c9"]) == {"c1", "c2"}
+        assert threads.existing_conversations(conn, account_id, ["c1", "c2", "c9"]) == {
+            "c1": (ids["c1"], "resolved"), "c2": (ids["c2"], "resolved")}
         assert threads.conversations_of(conn, account_id + 1, ["mid:m1@x"]) == {}  # another account's
         assert threads.folder_places(conn, account_id, "INBOX") == [("mid:m1@x", 1, 7, "c1"), ("mid:m2@x", 2, 7, "c2")]
 
@@ -88,16 +89,18 @@ def test_unread_counts_inbound_places_without_seen_once_per_message(db):
 
 
 def test_reopen_and_add_unread(db):
-    account_id, ids = mailbox(db)
+    _account_id, ids = mailbox(db)
     with db.write() as conn:
-        assert threads.conversation_status(conn, account_id, "c1") == (ids["c1"], "resolved")
-        assert threads.conversation_status(conn, account_id, "nope") is None
-        threads.reopen(conn, ids["c1"], T0 + 60)
-        threads.add_unread(conn, ids["c1"], 2)
+        threads.reopen(conn, [ids["c1"]], T0 + 60)
+        threads.reopen(conn, [], T0 + 60)
+        threads.add_unread(conn, [(ids["c1"], 2), (ids["c2"], 1)])
+        threads.add_unread(conn, [])
         row = conn.exec_driver_sql("SELECT status, updated_at, unread, resolved_at FROM conversation WHERE id = ?",
                                    (ids["c1"],)).one()
         assert tuple(row) == ("open", T0 + 60, 2, None)
-        threads.reopen(conn, ids["c1"], T0 - 999)  # an older event never moves updated_at back
+        row = conn.exec_driver_sql("SELECT status, unread FROM conversation WHERE id = ?", (ids["c2"],)).one()
+        assert tuple(row) == ("resolved", 1)  # not reopened: only the conversations named are
+        threads.reopen(conn, [ids["c1"]], T0 - 999)  # an older event never moves updated_at back
         updated = conn.exec_driver_sql("SELECT updated_at FROM conversation WHERE id = ?", (ids["c1"],)).scalar()
         assert updated == T0 + 60
         events = conn.exec_driver_sql("SELECT kind, at FROM conversation_event WHERE conversation_id = ? ORDER BY id",

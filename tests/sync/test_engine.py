@@ -319,3 +319,63 @@ def test_stop_during_a_long_pass_returns_quickly_and_is_not_a_sync(db):
     # what was committed is consistent: resuming finishes the job
     _engine(db, {aid: FakeConnector(service, page_size=50)}).sync_account_once(aid)
     assert _count(db, "SELECT count(*) FROM message") == 800
+
+
+class _PullsAhead(FakeConnector):
+    """Contacts pulled a page ahead, with a walk's progress: where the connector is after its last pull."""
+
+    pulls_ahead = True
+
+    def __init__(self, service: FakeService, **kw) -> None:
+        super().__init__(service, **kw)
+        self.walked = 0
+        self.pulled_on: list[tuple[str | None, str]] = []
+
+    def pull(self, stream, cursor):
+        batch = super().pull(stream, cursor)
+        if stream == "contacts":
+            self.walked = int(batch.next_cursor)
+            self.pulled_on.append((cursor, threading.current_thread().name))
+        return batch
+
+    def walk_progress(self, stream):
+        return (self.walked, len(self.service.contacts)) if stream == "contacts" else None
+
+
+def test_a_connector_that_pulls_ahead_has_its_pages_applied_in_order_each_with_its_own_progress(db):
+    service = FakeService(conversations=7)
+    aid = _account(db)
+    connector = _PullsAhead(service)
+    events = []
+    summary = _engine(db, {aid: connector}, on_event=events.append).sync_account_once(aid)
+    assert summary.state == Connectivity.ONLINE and _count(db, "SELECT count(*) FROM contact") == 7
+    # Each event tells the page just applied, though the connector had already pulled the next one.
+    assert [(e.done, e.total) for e in events if e.message.startswith("contacts:")] == [(2, 7), (4, 7), (6, 7), (7, 7)]
+    assert [cursor for cursor, _thread in connector.pulled_on] == [None, "2", "4", "6"]
+    assert [thread.startswith("pull-ahead") for _cursor, thread in connector.pulled_on] == [False, True, True, True]
+
+
+def test_a_page_pulled_ahead_of_a_failed_apply_is_dropped_and_the_next_pass_resumes(db):
+    service = FakeService(conversations=7)
+    aid = _account(db)
+    connector = _PullsAhead(service)
+    applied = []
+
+    def second_contacts_page_fails(_conn, _account_id, items):
+        if items and any(type(i).__name__ == "Contact" for i in items):
+            applied.append(len(applied) + 1)
+            if len(applied) == 2:
+                raise RuntimeError("the disk is full")
+        return items
+
+    engine = _engine(db, {aid: connector}, preprocessors={AccountKind.CHATWOOT: second_contacts_page_fails})
+    summary = engine.sync_account_once(aid)
+    assert summary.state == Connectivity.DEGRADED and "contacts: internal error: the disk is full" in summary.errors
+    # Page 3 was asked for while page 2 was applied: it is dropped, whether or not its pull had started.
+    with db.read() as conn:
+        assert account_store.get_cursor(conn, aid, "contacts") == "2"  # page 1's: page 2 did not land
+    assert engine.sync_account_once(aid).state == Connectivity.ONLINE
+    assert connector.pulled_on[-3:] == [("2", "MainThread"), ("4", "pull-ahead_0"), ("6", "pull-ahead_0")]
+    with db.read() as conn:
+        assert account_store.get_cursor(conn, aid, "contacts") == "7"
+    assert _count(db, "SELECT count(*) FROM contact") == 7

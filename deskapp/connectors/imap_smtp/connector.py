@@ -19,10 +19,12 @@ never a second send; nothing recorded -> sent now.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
@@ -42,6 +44,7 @@ from deskapp.connectors.imap_smtp.mapping import (
     root_message_id,
     root_variant,
 )
+from deskapp.connectors.imap_smtp.read_pool import ReadPool
 from deskapp.connectors.imap_smtp.smtp import HandoffRecorder, SmtpRejected, send_message
 from deskapp.connectors.mime import parse_headers, parse_message
 from deskapp.domain import Batch, Handoff, OutboxItem, OutboxKind, PushResult
@@ -53,7 +56,11 @@ MAYBE_SENT = "this reply may already have been sent; check the customer's thread
 MAYBE_SENT_DETAIL = ("The mail server was handed this reply, but deskapp stopped (or lost the connection) before "
                      "the server confirmed it, and it is not in the Sent folder. Retry sends it once more; "
                      "Discard drops it.")
-BODY_PAGE = 250
+BODY_PAGE = 250  # the first page of a walk, and of mail that arrives during one: the newest show at once
+# Later pages of a backfill are sized to about PAGE_BYTES of mail, between these: fewer, larger transactions
+# for a mailbox of small mails, and no page that holds hundreds of large attachments at once.
+PAGE_BYTES = 16 * 1024 * 1024
+MIN_PAGE, MAX_PAGE = 25, 1000
 
 
 def _flags(values) -> tuple[str, ...]:
@@ -65,6 +72,7 @@ class ImapSmtpConnector:
 
     messages_per_conversation = False  # folders are streams; no per-conversation message pulls
     records_handoff = True  # push() takes a recorder for the SMTP handoff (the replayer makes it durable)
+    pulls_ahead = True  # the next page is fetched and parsed while the engine applies this one
 
     def __init__(self, config: MailConfig, secret: Callable[[], str], *, account_name: str = "") -> None:
         self.config = config
@@ -77,6 +85,8 @@ class ImapSmtpConnector:
         # folder -> (validity, "b", "t", "h", UIDs still waiting for their body, UIDs after "b")
         self._queue: dict[str, tuple[int, int, int, int, list[int], int]] = {}
         self._walks: dict[str, tuple[int, int]] = {}  # stream -> (fetched, total) of its backfill
+        self._page_sizes: dict[str, int] = {}  # folder -> mails in its next backfill page (from the last one's bytes)
+        self._readers = ReadPool()  # worker processes for a backfill's pages; stopped when a pass ends
 
     @property
     def sent_folder(self) -> str:
@@ -130,7 +140,8 @@ class ImapSmtpConnector:
             state["t"] = state["h"] + 1
         waiting, total = self._body_queue(folder, validity, state)
         if waiting:
-            page, rest = waiting[-BODY_PAGE:], waiting[:-BODY_PAGE]
+            size = BODY_PAGE if len(waiting) == total else self._page_sizes.get(folder, BODY_PAGE)
+            page, rest = waiting[-size:], waiting[:-size]
             # A message the server would not send this pass waits for the next one.
             items = self._fetch(folder, validity, [u for u in page if u not in state["n"]], state, full=True)
             if rest:
@@ -150,6 +161,7 @@ class ImapSmtpConnector:
         state["f"], state["n"] = sorted(set(state["f"]) | (set(state["n"]) & uids)), []
         items.append(FolderSnapshot(folder, validity, uids))
         state["m"] = highest_modseq
+        self._readers.close()  # the folder is walked: an idle app keeps no reading processes
         return Batch(items, json.dumps(state), True)
 
     def _body_queue(self, folder: str, validity: int, state: dict) -> tuple[list[int], int]:
@@ -175,17 +187,12 @@ class ImapSmtpConnector:
                failures: str = "n") -> list:
         """Records of these messages. UIDs that fail join ``state[failures]`` to be fetched again on a
         later pass; UIDs that import leave this pass's list."""
-        def read(uid: int, data: dict, header: bytes, body_size: int) -> list:
-            raw = data[b"BODY[]"] if full else header
-            mail = parse_message(raw) if full else parse_headers(header)
-            internal = data.get(b"INTERNALDATE")
-            return map_message(
-                folder=folder, uid=uid, uidvalidity=validity, flags=_flags(data.get(b"FLAGS")),
-                internal_date=internal if isinstance(internal, datetime) else None, raw_headers=header,
-                body_size=body_size, headers=mail, own_address=self.config.own_address,
-                sent_folder=self.sent_folder, max_attachment_bytes=self.config.max_attachment_bytes,
-                account_name=self.account_name, body=raw[len(header):] if raw.startswith(header) else raw)
-        page = fetch_page(self.session, folder, validity, uids, full=full, read=read)
+        read = functools.partial(read_fetched, MailContext(
+            folder=folder, validity=validity, own_address=self.config.own_address, sent_folder=self.sent_folder,
+            max_attachment_bytes=self.config.max_attachment_bytes, account_name=self.account_name, full=full))
+        page = fetch_page(self.session, folder, validity, uids, full=full, read=read, pool=self._readers)
+        if page.imported and page.size:
+            self._page_sizes[folder] = max(MIN_PAGE, min(MAX_PAGE, PAGE_BYTES * len(page.imported) // page.size))
         state["n"] = sorted(set(state["n"]) - page.imported)
         state[failures] = sorted(set(state[failures]) | page.failed)
         return page.records
@@ -339,7 +346,34 @@ class ImapSmtpConnector:
 
     def close(self) -> None:
         with self._lock:
+            self._readers.close()
             self.session.close()
+
+
+@dataclass(frozen=True)
+class MailContext:
+    """What reading a fetched mail needs besides the mail: it travels to the reading process with the page."""
+
+    folder: str
+    validity: int
+    own_address: str
+    sent_folder: str
+    max_attachment_bytes: int
+    account_name: str
+    full: bool
+
+
+def read_fetched(context: MailContext, uid: int, data: dict, header: bytes, body_size: int) -> list:
+    """The records of one fetched mail (parsed, then mapped); in a worker process for a large page."""
+    raw = data[b"BODY[]"] if context.full else header
+    mail = parse_message(raw) if context.full else parse_headers(header)
+    internal = data.get(b"INTERNALDATE")
+    return map_message(
+        folder=context.folder, uid=uid, uidvalidity=context.validity, flags=_flags(data.get(b"FLAGS")),
+        internal_date=internal if isinstance(internal, datetime) else None, raw_headers=header,
+        body_size=body_size, headers=mail, own_address=context.own_address, sent_folder=context.sent_folder,
+        max_attachment_bytes=context.max_attachment_bytes, account_name=context.account_name,
+        body=raw[len(header):] if raw.startswith(header) else raw)
 
 
 def _read_cursor(cursor: str | None) -> dict:
