@@ -90,14 +90,13 @@ class _BlobWriter:
     def __enter__(self) -> _BlobWriter:
         return self
 
-    def __exit__(self, *_exc: object) -> None:
+    def __exit__(self, failed: type[BaseException] | None, *_exc: object) -> None:
         if self._pool is None:
             return
-        try:
+        self._pool.shutdown(wait=True)
+        if failed is None:  # a failure of the page itself is the one to tell
             for write in self._writes:
                 write.result()
-        finally:
-            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 # --- threading ---------------------------------------------------------------------------------

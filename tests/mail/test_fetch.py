@@ -92,3 +92,15 @@ def test_a_damaged_message_file_is_kept_aside_and_the_others_import(dovecot, mai
     assert page.imported == {1, 3} and page.failed == {2}
     [failed] = [r for r in page.records if isinstance(r, MailImportFailed)]
     assert failed.uid == 2 and failed.reason.startswith("the server")
+
+
+def test_a_fetch_response_that_cannot_be_parsed_is_a_payload_error():
+    from deskapp.connectors.base import PayloadError
+    from deskapp.connectors.imap_smtp.fetch import read_response
+
+    with pytest.raises(PayloadError, match="FETCH response cannot be read"):
+        read_response(reader([]), True, [b"1 (UID 1 FLAGS (\\Seen) BODY[] {5}"])  # a literal announced, not sent
+    assert read_response(reader([]), True, []) == []
+    # a message the server answered for without its parts: told, not read
+    assert read_response(reader([]), True, [b"7 (UID 7 FLAGS () RFC822.SIZE 10)"]) == [
+        (7, "the server sent the message without its body", 0)]

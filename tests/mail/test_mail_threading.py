@@ -104,3 +104,15 @@ def test_a_message_in_two_folders_is_deleted_only_when_gone_from_both(db, accoun
     with db.read() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM message").scalar() == 0
         assert conn.exec_driver_sql("SELECT count(*) FROM mail_header").scalar() == 0
+
+
+def test_a_page_whose_attachment_cannot_be_stored_is_not_applied(db, account, data_dir):
+    (data_dir / "attachments").write_text("a file where the attachments folder should be")
+    mails = [make_mail(message_id=f"<a{n}@c.example>", subject=f"Photo {n}", date=T0 + timedelta(minutes=n),
+                       attachment=(f"photo{n}.jpg", bytes([n]) * 2000)) for n in range(3)]
+    with pytest.raises(OSError):
+        _ingest(db, account, mails)
+    assert _threads(db) == {}  # no message points at a file that is not there
+    (data_dir / "attachments").unlink()
+    _ingest(db, account, mails)
+    assert len(_threads(db)) == 3 and len(list((data_dir / "attachments").rglob("*"))) >= 3

@@ -96,9 +96,9 @@ def fetch_page(session: ImapSession, folder: str, validity: int, uids: Iterable[
     refused: dict[int, str] = {}
     # A large page is fetched in parts, one per worker: each part is parsed while the next one arrives.
     count = pool.workers if pool is not None and len(wanted) >= pool.min_jobs else 1
-    size = -(-len(wanted) // count)
+    per_part = -(-len(wanted) // count)
     reads = []
-    for part in (wanted[start:start + size] for start in range(0, len(wanted), size)):
+    for part in (wanted[start:start + per_part] for start in range(0, len(wanted), per_part)):
         response, why = _fetch(session, folder, part, items)
         refused.update(why)
         if pool is not None and count > 1:
@@ -119,7 +119,7 @@ def fetch_page(session: ImapSession, folder: str, validity: int, uids: Iterable[
                     outcomes += read_response(read, full, one)
                 except PayloadError as one_exc:
                     refused[uid] = str(one_exc)
-    for uid, outcome, size in outcomes:
+    for uid, outcome, sent in outcomes:
         if isinstance(outcome, str):
             refused[uid] = outcome
         elif isinstance(outcome, ReadFailed):  # a reader bug on hostile input: this message is kept aside
@@ -130,7 +130,7 @@ def fetch_page(session: ImapSession, folder: str, validity: int, uids: Iterable[
         else:
             page.records.extend(outcome)
             page.imported.add(uid)
-            page.size += size
+            page.size += sent
     for uid, reason in sorted(refused.items()):
         log.warning("folder %s uid %s: not imported: %s", folder, uid, reason)
         page.records.append(MailImportFailed(folder, uid, validity, reason, _header_of(session, folder, uid)))
