@@ -647,7 +647,7 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
         self.save_state()
         for timer in (self._refresh_timer, self._status_timer, self._poll_timer):
             timer.stop()
-        self.tasks.wait(10_000)
+        self.tasks.close(10_000)
         self._commits.close()
         if self.tray is not None:
             self.tray.hide()

@@ -64,12 +64,17 @@ class TaskRunner(QObject):
         self._next = 0
         self._pending: dict[int, tuple[Callable | None, Callable | None, str | None]] = {}
         self._latest: dict[str, int] = {}
+        self._closed = False
 
     def submit(self, fn: Callable[..., Any], *args: object, on_done: Callable[[Any], object] | None = None,
                on_error: Callable[[str], object] | None = None, key: str | None = None, priority: int = 0,
                background: bool = False, **kwargs: object) -> int:
         """Queue ``fn(*args, **kwargs)``; higher ``priority`` runs first (rows on screen before the rest);
-        ``background`` work runs on its own thread, behind nothing the agent waits for."""
+        ``background`` work runs on its own thread, behind nothing the agent waits for. After ``close`` nothing
+        runs: the files it would read are being closed (returns -1)."""
+        if self._closed:
+            log.debug("task %s not run: the window is closed", getattr(fn, "__name__", fn))
+            return -1
         self._next += 1
         task_id = self._next
         self._pending[task_id] = (on_done, on_error, key)
@@ -102,3 +107,11 @@ class TaskRunner(QObject):
 
     def wait(self, msecs: int = 30000) -> bool:
         return self.pool.waitForDone(msecs) and self.background_pool.waitForDone(msecs)
+
+    def close(self, msecs: int = 30000) -> bool:
+        """No task starts any more (queued ones are dropped, later ones refused); waits for those running.
+        A result that still arrives (queued before the close) is applied as usual."""
+        self._closed = True
+        self.pool.clear()
+        self.background_pool.clear()
+        return self.wait(msecs)

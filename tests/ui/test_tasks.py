@@ -83,3 +83,22 @@ def test_higher_priority_runs_first_when_the_pool_is_busy(qtbot, qapp):
     gate.set()
     runner.wait(10_000)
     assert order == ["on screen", "rest", "more rest"]
+
+
+def test_after_close_queued_and_later_tasks_never_run_and_a_running_one_is_waited_for(qtbot, runner):
+    gate, ran, running = threading.Event(), [], threading.Event()
+
+    def first():
+        running.set()
+        gate.wait(10)
+        ran.append("first")
+
+    runner.pool.setMaxThreadCount(1)
+    runner.submit(first)
+    running.wait(10)
+    runner.submit(ran.append, "queued")  # waits for the pool's one thread
+    threading.Timer(0.2, gate.set).start()
+    assert runner.close(10_000)
+    assert runner.submit(ran.append, "after close") == -1
+    qtbot.wait(50)
+    assert ran == ["first"]  # the running task finished before close returned; the others never ran
