@@ -6,6 +6,8 @@ import itertools
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+from deskapp.connectors.imap_smtp.config import MailConfig
+from deskapp.connectors.imap_smtp.imap import ImapSession
 from deskapp.domain import AccountKind
 from deskapp.services.mail_accounts import add_imap_account
 from deskapp.services.profile_secrets import secret_store
@@ -32,6 +34,14 @@ def new_mailbox(dovecot, ws, *, smtp_port: int | None = None, password: str = PA
                                   security="plain", smtp_port=smtp_port or 1, email=user,
                                   name=f"Support {user}", **settings)
     return Mailbox(user, password, account_id)
+
+
+def inbox_session(dovecot, user: str) -> tuple[ImapSession, int]:
+    """deskapp's IMAP session for ``user`` with INBOX selected, and the folder's UIDVALIDITY."""
+    config = MailConfig.from_settings({"host": "127.0.0.1", "port": dovecot.port, "user": user,
+                                       "security": "plain", "timeout": 5})
+    session = ImapSession(config, lambda: PASSWORD)
+    return session, session.select("INBOX")[b"UIDVALIDITY"]
 
 
 def workspace(db) -> SimpleNamespace:

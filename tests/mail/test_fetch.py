@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from deskapp.connectors.imap_smtp.config import MailConfig
 from deskapp.connectors.imap_smtp.fetch import fetch_page
-from deskapp.connectors.imap_smtp.imap import ImapSession
 from deskapp.domain.mail import MailImportFailed
-from tests.mail.conftest import PASSWORD, free_port, make_mail
+from tests.mail.conftest import free_port, make_mail
+from tests.mail.helpers import inbox_session
 
 
 @pytest.fixture
@@ -22,10 +21,7 @@ def mailbox(dovecot):
     for n in range(3):
         client.append("INBOX", make_mail(message_id=f"<fetch{n}@customer.example>", body=f"Fetch body {n}. " * 10))
     client.logout()
-    config = MailConfig.from_settings({"host": "127.0.0.1", "port": dovecot.port, "user": user,
-                                       "security": "plain", "timeout": 5})
-    session = ImapSession(config, lambda: PASSWORD)
-    validity = session.select("INBOX")[b"UIDVALIDITY"]
+    session, validity = inbox_session(dovecot, user)
     yield user, session, validity
     session.close()
 

@@ -15,14 +15,13 @@ import time
 
 import pytest
 
-from deskapp.connectors.imap_smtp.config import MailConfig
 from deskapp.connectors.imap_smtp.connector import MailContext, read_fetched
 from deskapp.connectors.imap_smtp.fetch import fetch_page
-from deskapp.connectors.imap_smtp.imap import ImapSession
 from deskapp.connectors.imap_smtp.read_pool import ReadPool
 from deskapp.domain import Message
 from deskapp.domain.mail import MailImportFailed
-from tests.mail.conftest import PASSWORD, free_port, make_mail
+from tests.mail.conftest import free_port, make_mail
+from tests.mail.helpers import inbox_session
 
 MAILS = 80  # above read_pool.MIN_JOBS: a page the pool reads in workers
 
@@ -39,10 +38,7 @@ def mailbox(dovecot):
     client.select_folder("INBOX", readonly=True)
     uids = sorted(client.search(["ALL"]))
     client.logout()
-    config = MailConfig.from_settings({"host": "127.0.0.1", "port": dovecot.port, "user": user,
-                                       "security": "plain", "timeout": 5})
-    session = ImapSession(config, lambda: PASSWORD)
-    validity = session.select("INBOX")[b"UIDVALIDITY"]
+    session, validity = inbox_session(dovecot, user)
     yield session, validity, uids
     session.close()
 
