@@ -65,10 +65,15 @@ def _exit_with(sentinel: int) -> None:
     os._exit(1)
 
 
+def _spawn(workers: int) -> ProcessPoolExecutor:
+    """Worker processes started fresh ("spawn"), each watching its parent."""
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
+
+
 def worker_starts(timeout: float = 60.0) -> bool:
     """Whether this build can start a reading process that runs code and answers: a frozen bundle whose
     entry forgot ``freeze_support`` starts the app again instead (the bundle's smoke run asks)."""
-    executor = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_start_worker)
+    executor = _spawn(1)
     try:
         return executor.submit(os.getpid).result(timeout=timeout) != os.getpid()
     except Exception:
@@ -113,8 +118,7 @@ class ReadPool:
         with self._lock:
             if self._executor is None:
                 try:
-                    self._executor = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"),
-                                                         initializer=_start_worker)
+                    self._executor = _spawn(self.workers)
                 except (OSError, ValueError) as exc:
                     log.warning("cannot start processes to read mail (%s); reading it in this process", exc)
                     return None
