@@ -578,7 +578,10 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
     def schedule_refresh(self, changes: Changes | None = None) -> None:
         """Refresh the views soon: after a quiet spell within REFRESH_GATHER_MS (a live event shows at once),
         else when REFRESH_EVERY_MS have passed since the last refresh (a sync's batches are told together);
-        ``changes`` None: all."""
+        ``changes`` None: all. A closed window refreshes nothing: an answer or event still on its way when it
+        closed would re-read files already closed."""
+        if self.tasks.closed:
+            return
         self._unrefreshed |= changes if changes is not None else Changes.everything()
         if not self._refresh_timer.isActive():
             quiet_ms = (time.monotonic() - self._refreshed_at) * 1000
@@ -586,10 +589,8 @@ class MainWindow(ThreadLinksMixin, QMainWindow):
 
     def poll_other_writers(self) -> None:
         """Refresh the views if anyone committed to the cache since the last poll (nothing re-read otherwise)."""
-        # A window closed while the answer was on its way has stopped the timer: it refreshes nothing any more.
         self.tasks.submit(self._commits.changed, key="poll",
-                          on_done=lambda changed: self.schedule_refresh()
-                          if changed and self._poll_timer.isActive() else None)
+                          on_done=lambda changed: self.schedule_refresh() if changed else None)
 
     def refresh_status(self) -> None:
         self.tasks.submit(stats.status_bar, self.db, self.outbox, on_done=self._status_loaded, key="status")

@@ -84,6 +84,10 @@ class TaskRunner(QObject):
         pool.start(_Job(task_id, self._relay, fn, args, kwargs), priority)
         return task_id
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def busy(self) -> bool:
         return bool(self._pending)
 
